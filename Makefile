@@ -1,0 +1,50 @@
+# Consonance: `make run` to try it, `make test` to test it.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12: pyenv's 3.13/3.12 first, then python3.13/python3.12/python3 on PATH.
+PYTHON ?= $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3 \
+                           $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 \
+                           $$(command -v python3.13) $$(command -v python3.12) $$(command -v python3); do \
+                    [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+                    && { echo "$$p"; break; }; done)
+
+.PHONY: run test bench lint typecheck messages clean
+
+$(STAMP): pyproject.toml
+	@[ -n "$(PYTHON)" ] || { echo "No Python >= 3.12 found (tried pyenv, python3.13, python3.12, python3)." >&2; exit 1; }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Compiled translations are built from the .po sources, never committed.
+messages: $(STAMP)
+	CONSONANCE_DEBUG=1 $(BIN)/consonance compilemessages --verbosity 0
+
+run: $(STAMP) messages
+	@mkdir -p var/static
+	CONSONANCE_DEBUG=1 $(BIN)/consonance migrate --no-input
+	CONSONANCE_DEBUG=1 $(BIN)/consonance demo
+	@echo "Starting the site on http://127.0.0.1:8000 and the worker (Ctrl-C stops both)."
+	@CONSONANCE_DEBUG=1 $(BIN)/consonance worker & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	 CONSONANCE_DEBUG=1 $(BIN)/consonance runserver 127.0.0.1:8000
+
+test: $(STAMP) messages
+	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in bench/[!_]*.py; do echo "== $$b"; CONSONANCE_DEBUG=1 $(BIN)/python $$b || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy consonance
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,121 @@
+"""Shared helpers for the benchmarks: Django set-up on a throwaway database, timing, results.
+
+Every benchmark is `bench/<name>.py`, runnable on its own or through `make bench`; it prints a
+table and writes its figures to `bench/results/<name>.json`. Benchmarks that compare databases
+run themselves once per database in a subprocess (Django is configured once per process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/consonance_bench")
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=3
+        ):
+            return True
+    except Exception:
+        return False
+
+
+def databases(name: str) -> list[tuple[str, str]]:
+    """(label, DATABASE_URL) pairs to run on: SQLite always, PostgreSQL when it answers."""
+    found = [("sqlite", f"sqlite:///{ROOT / 'var' / f'bench_{name}.sqlite3'}")]
+    if postgres_available():
+        found.append(("postgresql", PG_URL.rsplit("/", 1)[0] + f"/consonance_bench_{name}"))
+    return found
+
+
+def fresh_database(url: str) -> None:
+    """Drop and recreate the bench database so each run starts empty."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("CONSONANCE_DEBUG", "1")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "consonance.settings"
+    os.environ.setdefault("CONSONANCE_LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def run_per_database(script: str, name: str) -> list[dict]:
+    """Run `script --database-url URL --json-out FILE` for each database; collect the figures."""
+    results = []
+    for label, url in databases(name):
+        fresh_database(url)
+        out = ROOT / "var" / f"bench_{name}_{label}.json"
+        subprocess.run(
+            [sys.executable, script, "--database-url", url, "--json-out", str(out)], check=True
+        )
+        results.append({"database": label, **json.loads(out.read_text())})
+    return results
+
+
+def timed(fn, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 20 else max(samples)
+
+
+def write_results(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {
+        "name": name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        **payload,
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))

@@ -1,0 +1,1 @@
+"""Consonance: a privacy-first platform for a one-person coaching or therapy practice."""

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+NOT_PERSONAL = {
+    "audit.Event": "records actions on a person's data by primary key; never the values",
+}

@@ -1,0 +1,74 @@
+"""Writing to the audit log. Every service that changes personal data calls `audit_append`
+inside its own transaction, so the change and its audit row commit or roll back together."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from consonance.audit.chain import GENESIS, ChainBreak, canonical_detail, event_hash, verify_rows
+from consonance.audit.models import Event
+
+# An arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
+_PG_LOCK_ID = 0x636F6E73  # "cons"
+
+SYSTEM = "system"
+
+
+def actor_staff(user_id: int) -> str:
+    return f"staff:{user_id}"
+
+
+def actor_person(person_id: int) -> str:
+    return f"person:{person_id}"
+
+
+def audit_append(
+    *,
+    actor: str,
+    action: str,
+    subject_id: int | None = None,
+    category: str = "",
+    detail: dict | None = None,
+) -> Event:
+    """Append one event to the chain. Never pass personal values in `detail`: ids and counts."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Appends are serialised so that each reads the true last hash. SQLite needs no
+            # lock here: its IMMEDIATE transactions already admit one writer at a time.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_ID])
+        # Plain SQL on the primary key index: this read is on every write's path.
+        cursor.execute(f"SELECT seq, hash FROM {Event._meta.db_table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        last = cursor.fetchone()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        at = timezone.now()
+        detail_text = canonical_detail(detail)
+        event = Event(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject_id=subject_id,
+            category=category,
+            detail=detail_text,
+            prev_hash=prev_hash,
+            hash=event_hash(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                subject_id=subject_id,
+                category=category,
+                detail=detail_text,
+                prev_hash=prev_hash,
+            ),
+        )
+        event.save(force_insert=True)
+    return event
+
+
+def audit_verify() -> tuple[int, ChainBreak | None]:
+    rows = Event.objects.order_by("seq").values_list(
+        "seq", "at", "actor", "action", "subject_id", "category", "detail", "prev_hash", "hash"
+    )
+    return verify_rows(rows.iterator(chunk_size=5000))

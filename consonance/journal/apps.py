@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class JournalConfig(AppConfig):
+    name = "consonance.journal"
+    label = "journal"
+    verbose_name = "Journal"

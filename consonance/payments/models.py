@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Order(models.Model):
+    """An order in the order list (P5, P8, P14): kept two years, then deleted.
+
+    The payer's name and e-mail are copied here because the order list outlives the client
+    register entry; card details are at most the last four digits and the expiry (P6).
+    """
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Kort")
+        PAYPAL = "paypal", "PayPal"
+        SWISH = "swish", "Swish"
+        BANKGIRO = "bankgiro", _("Bankgiro (faktura med OCR)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Väntar på betalning")
+        PAID = "paid", _("Betald")
+        PARTIALLY_PAID = "partially_paid", _("Delvis betald")
+        OVERPAID = "overpaid", _("Överbetald")
+        CANCELLED = "cancelled", _("Avbruten")
+        REFUNDED = "refunded", _("Återbetald")
+
+    reference = models.CharField(max_length=32, unique=True)
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="SEK")
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
+    payer_name = models.CharField(max_length=200)
+    payer_email = models.EmailField(max_length=254)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_expiry = models.CharField(max_length=7, blank=True)  # "MM/YYYY", never the CVC
+
+    def __str__(self) -> str:
+        return f"Order {self.reference}"
+
+
+class BillingDetails(models.Model):
+    """Billing details asked only where the payment method needs them (Swish, Bankgiro; P8).
+
+    Within 48 hours of the booking everything but first name, last name and e-mail goes.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="billing")
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="billing_details",
+    )
+    collected_at = models.DateTimeField(default=timezone.now, db_index=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    street_address = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=30, blank=True)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from consonance.privacy.registry import Holding, PersonalModel
+
+PERSONAL_DATA = [
+    PersonalModel(
+        "payments.Order",
+        subject="person",
+        holdings=(
+            Holding(
+                "orders",
+                fields=("payer_name", "payer_email", "card_last4", "card_expiry"),
+                clocks={"order_placed": "created_at"},
+            ),
+        ),
+        identifiers=("payer_name", "payer_email"),
+        not_personal=(
+            "reference",
+            "person",
+            "created_at",
+            "method",
+            "status",
+            "description",
+            "amount",
+            "currency",
+            "vat_rate",
+        ),
+    ),
+    PersonalModel(
+        "payments.BillingDetails",
+        subject="person",
+        holdings=(
+            Holding(
+                "billing_details",
+                fields=(
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "street_address",
+                    "postal_code",
+                    "city",
+                    "phone",
+                ),
+                clocks={"booking": "collected_at", "order_placed": "order__created_at"},
+            ),
+        ),
+        identifiers=("first_name", "last_name", "email", "phone", "street_address"),
+        not_personal=("order", "person", "collected_at"),
+    ),
+]

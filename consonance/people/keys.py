@@ -1,0 +1,58 @@
+"""Each person's data key: created on first use, wrapped by the master key, destroyed on erasure."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from consonance.audit.services import audit_append
+from consonance.lib import crypto
+from consonance.people.models import Person, PersonKey
+
+
+class KeyDestroyed(Exception):
+    """The person's key was destroyed by an erasure: their ciphertexts are gone for good."""
+
+
+def _master() -> bytes:
+    return crypto.parse_master_key(settings.CONSONANCE_MASTER_KEY)
+
+
+def _data_key(person: Person, *, create: bool) -> bytes:
+    owner = f"person:{person.pk}"
+    try:
+        wrapped = bytes(PersonKey.objects.get(person=person).wrapped_key)
+    except PersonKey.DoesNotExist:
+        if not create:
+            raise KeyDestroyed(owner) from None
+        key = crypto.new_data_key()
+        with transaction.atomic():
+            PersonKey.objects.create(
+                person=person, wrapped_key=crypto.wrap_key(_master(), key, owner)
+            )
+        return key
+    return crypto.unwrap_key(_master(), wrapped, owner)
+
+
+def person_encrypt(person: Person, plaintext: str, *, context: str) -> bytes:
+    """Encrypt text for `person`; `context` (e.g. "note") binds the ciphertext to its use."""
+    key = _data_key(person, create=True)
+    return crypto.encrypt(key, plaintext.encode(), f"{context}:{person.pk}".encode())
+
+
+def person_decrypt(person: Person, blob: bytes, *, context: str) -> str:
+    key = _data_key(person, create=False)
+    return crypto.decrypt(key, bytes(blob), f"{context}:{person.pk}".encode()).decode()
+
+
+def person_key_destroy(*, person: Person, actor: str) -> bool:
+    """Crypto-shred: delete the wrapped key so nothing encrypted for the person can be read."""
+    with transaction.atomic():
+        deleted, _ = PersonKey.objects.filter(person=person).delete()
+        audit_append(
+            actor=actor,
+            action="person.key_destroyed",
+            subject_id=person.pk,
+            detail={"keys": deleted},
+        )
+    return bool(deleted)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Person(models.Model):
+    """A data subject: a client, a newsletter subscriber, someone who wrote to the practice.
+
+    The e-mail address is stored normalised (see `normalise_email`) and unique, so that every
+    lookup by address is an exact, indexed match.
+    """
+
+    email = models.EmailField(_("e-post"), max_length=254, unique=True)
+    first_name = models.CharField(_("förnamn"), max_length=100)
+    last_name = models.CharField(_("efternamn"), max_length=100)
+    language = models.CharField(max_length=2, default="sv")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_contact_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_consultation_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("personer")
+
+    def __str__(self) -> str:
+        # Never the name or address: __str__ ends up in logs and admin history.
+        return f"Person #{self.pk}"
+
+
+class PersonKey(models.Model):
+    """The person's data key, wrapped by the master key. Deleting it crypto-shreds their data."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="key"
+    )
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class MemberProfile(models.Model):
+    """A member account (P4, P11): what the member stores is encrypted with the member's key."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="member")
+    created_at = models.DateTimeField(default=timezone.now)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    profile_ciphertext = models.BinaryField(null=True, blank=True)
+
+
+def normalise_email(address: str) -> str:
+    """Lower-case and trimmed: addresses are compared exactly, never with iexact scans."""
+    return address.strip().lower()

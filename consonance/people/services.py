@@ -1,0 +1,59 @@
+"""Writes to people: one atomic function per change, each with its audit row."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from consonance.audit.services import audit_append
+from consonance.people.models import Person, normalise_email
+
+
+def person_get_or_create(
+    *, email: str, first_name: str, last_name: str, language: str = "sv", actor: str
+) -> tuple[Person, bool]:
+    """The person with this address, created if new; a known person's latest contact moves."""
+    with transaction.atomic():
+        person, created = Person.objects.select_for_update().get_or_create(
+            email=normalise_email(email),
+            defaults={
+                "first_name": first_name.strip(),
+                "last_name": last_name.strip(),
+                "language": language,
+            },
+        )
+        if created:
+            audit_append(
+                actor=actor,
+                action="person.created",
+                subject_id=person.pk,
+                category="contact_details",
+            )
+        else:
+            Person.objects.filter(pk=person.pk).update(last_contact_at=timezone.now())
+    return person, created
+
+
+def person_update(*, person: Person, actor: str, **changes: str) -> Person:
+    """Rectification (P25): change names or address; the audit row names fields, not values."""
+    allowed = {"first_name", "last_name", "email", "language"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    if "email" in changes:
+        changes["email"] = normalise_email(changes["email"])
+    changed = sorted(k for k, v in changes.items() if getattr(person, k) != v)
+    if not changed:
+        return person
+    with transaction.atomic():
+        for key in changed:
+            setattr(person, key, changes[key])
+        person.save(update_fields=changed)
+        audit_append(
+            actor=actor,
+            action="person.updated",
+            subject_id=person.pk,
+            category="contact_details",
+            detail={"fields": changed},
+        )
+    return person

@@ -1,0 +1,230 @@
+"""System checks that keep the code and the policy file in agreement.
+
+They run at every start-up (`consonance check`, runserver, the worker, migrate, tests) and fail it
+with an Error when personal data is held that the policy does not govern, or the policy promises
+something the code cannot do.
+
+  consonance.E001  the policy file is invalid
+  consonance.E002  a model of a Consonance app has a field that is not declared
+  consonance.E003  a declaration names a field the model does not have
+  consonance.E004  a declaration names a category the policy does not have
+  consonance.E005  a category has no retention rule
+  consonance.E006  the policy names a category that no model holds
+  consonance.E007  a retention rule's clock event has no timestamp in a model holding its category
+  consonance.E008  a keep_only rule keeps a field the category's models do not hold
+  consonance.E009  a declaration's subject path does not lead to a Person
+  consonance.E010  a model is declared twice, or both personal and not personal
+"""
+
+from __future__ import annotations
+
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from consonance.privacy.policy import Policy, PolicyInvalid, get_policy
+from consonance.privacy.registry import (
+    PersonalModel,
+    models_holding,
+    not_personal,
+    project_models,
+    registry,
+)
+
+
+@checks.register("consonance")
+def check_policy_and_registry(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    try:
+        policy = get_policy()
+    except PolicyInvalid as invalid:
+        return [
+            checks.Error(str(problem), id="consonance.E001", hint="Run `consonance policy check`.")
+            for problem in invalid.problems
+        ]
+    except OSError as error:
+        return [checks.Error(f"cannot read the policy file: {error}", id="consonance.E001")]
+    return [
+        *_check_models_declared(),
+        *_check_declarations(policy),
+        *_check_policy_covered(policy),
+    ]
+
+
+def _field_names(model: type[models.Model]) -> set[str]:
+    return {f.name for f in model._meta.get_fields() if f.concrete and not f.auto_created}
+
+
+def _check_models_declared() -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    declared = {d.model: d for d in registry()}
+    exempt = not_personal()
+    labels = [d.model for d in registry()]
+    for label in {lbl for lbl in labels if labels.count(lbl) > 1} | (
+        declared.keys() & exempt.keys()
+    ):
+        errors.append(checks.Error(f"{label} is declared more than once", id="consonance.E010"))
+    for model in project_models():
+        label = model._meta.label
+        if label in exempt:
+            continue
+        declaration = declared.get(label)
+        fields = _field_names(model)
+        if declaration is None:
+            errors.append(
+                checks.Error(
+                    f"{label} is not declared in the registry of personal data",
+                    hint=f"Add it to {model._meta.app_config.name}.personal_data: PERSONAL_DATA "
+                    "or NOT_PERSONAL.",
+                    obj=model,
+                    id="consonance.E002",
+                )
+            )
+            continue
+        classified = set(declaration.personal_fields) | set(declaration.not_personal)
+        for name in sorted(fields - classified - {model._meta.pk.name}):
+            errors.append(
+                checks.Error(
+                    f"{label}.{name} is not declared: say which category of personal data it "
+                    "holds, or list it in not_personal",
+                    obj=model,
+                    id="consonance.E002",
+                )
+            )
+    return errors
+
+
+def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for declaration in registry():
+        try:
+            model = declaration.model_class
+        except LookupError:
+            errors.append(checks.Error(f"{declaration.model} is not a model", id="consonance.E003"))
+            continue
+        fields = _field_names(model) | {model._meta.pk.name}
+        for name in (
+            *declaration.personal_fields,
+            *declaration.not_personal,
+            *declaration.identifiers,
+        ):
+            if name not in fields:
+                errors.append(
+                    checks.Error(f"{declaration.model} has no field {name!r}", id="consonance.E003")
+                )
+        errors.extend(_check_subject(declaration, model))
+        for holding in declaration.holdings:
+            if holding.category not in policy.categories:
+                errors.append(
+                    checks.Error(
+                        f"{declaration.model} holds category {holding.category!r}, which the "
+                        f"policy ({policy.path}) does not have",
+                        id="consonance.E004",
+                    )
+                )
+            for event, path in holding.clocks.items():
+                if not _path_exists(model, path):
+                    errors.append(
+                        checks.Error(
+                            f"{declaration.model}: clock {event!r} points at {path!r}, "
+                            "which is not a field",
+                            id="consonance.E003",
+                        )
+                    )
+    return errors
+
+
+def _check_subject(
+    declaration: PersonalModel, model: type[models.Model]
+) -> list[checks.CheckMessage]:
+    if declaration.subject == "":
+        if model._meta.label != "people.Person":
+            return [
+                checks.Error(
+                    f"{declaration.model}: subject '' is only for people.Person",
+                    id="consonance.E009",
+                )
+            ]
+        return []
+    current = model
+    for part in declaration.subject.split("__"):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not field.is_relation or field.related_model is None:
+            return [
+                checks.Error(
+                    f"{declaration.model}: subject path {declaration.subject!r} is not a chain of "
+                    "relations",
+                    id="consonance.E009",
+                )
+            ]
+        current = field.related_model
+    if current._meta.label != "people.Person":
+        return [
+            checks.Error(
+                f"{declaration.model}: subject path {declaration.subject!r} leads to "
+                f"{current._meta.label}, not people.Person",
+                id="consonance.E009",
+            )
+        ]
+    return []
+
+
+def _path_exists(model: type[models.Model], path: str) -> bool:
+    current = model
+    parts = path.split("__")
+    for index, part in enumerate(parts):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if index < len(parts) - 1:
+            if not field.is_relation or field.related_model is None:
+                return False
+            current = field.related_model
+    return True
+
+
+def _check_policy_covered(policy: Policy) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for category in policy.categories:
+        holders = models_holding(category)
+        if not holders:
+            errors.append(
+                checks.Error(
+                    f"{policy.where('categories', category)}: the policy names category "
+                    f"{category!r}, but no model declares holding it",
+                    id="consonance.E006",
+                )
+            )
+        if not policy.rules_for(category):
+            errors.append(
+                checks.Error(
+                    f"{policy.where('categories', category)}: category {category!r} has "
+                    "no retention rule",
+                    id="consonance.E005",
+                )
+            )
+    for index, rule in enumerate(policy.retention):
+        for declaration, holding in models_holding(rule.category):
+            if rule.after not in holding.clocks:
+                errors.append(
+                    checks.Error(
+                        f"{policy.where('retention', index, 'after')}: rule {rule.id!r} starts "
+                        f"its clock at {rule.after!r}, but {declaration.model} has no timestamp "
+                        "for that event",
+                        id="consonance.E007",
+                    )
+                )
+            for name in rule.keep:
+                if name not in holding.fields:
+                    errors.append(
+                        checks.Error(
+                            f"{policy.where('retention', index, 'keep')}: rule {rule.id!r} keeps "
+                            f"{name!r}, which {declaration.model} does not hold as "
+                            f"{rule.category!r}",
+                            id="consonance.E008",
+                        )
+                    )
+    return errors

@@ -1,0 +1,108 @@
+"""The registry of personal data: what each model holds about people, declared next to the model.
+
+Every app lists its models in `personal_data.py` as `PERSONAL_DATA = [PersonalModel(...), ...]`.
+A declaration says, for one model:
+- `subject`: the path from a row to its data subject's Person ("" when the row *is* the Person,
+  "person" for a foreign key, "order__person" through another model);
+- `holdings`: which fields hold which category of the policy, and for each retention event the
+  policy uses for that category, the field (or path) holding the timestamp that starts the clock;
+- `identifiers`: fields that identify the person directly (e-mail, names, phone), searched by the
+  erasure verifier;
+- `not_personal`: every other field, so that a new field must be classified before start-up.
+A model that holds nothing about people is named in the module's `NOT_PERSONAL` mapping, with the
+reason, so that it too was looked at by someone.
+Retention, access, erasure, the policy page and the register of processing all read from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from types import ModuleType
+
+from django.apps import apps
+from django.db import models
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    category: str
+    fields: tuple[str, ...]
+    clocks: dict[str, str] = field(default_factory=dict)  # event id -> timestamp field path
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalModel:
+    model: str  # "app_label.ModelName"
+    subject: str
+    holdings: tuple[Holding, ...]
+    identifiers: tuple[str, ...] = ()
+    not_personal: tuple[str, ...] = ()
+
+    @property
+    def model_class(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+    @property
+    def personal_fields(self) -> tuple[str, ...]:
+        return tuple(name for holding in self.holdings for name in holding.fields)
+
+    def holding(self, category: str) -> Holding | None:
+        return next((h for h in self.holdings if h.category == category), None)
+
+    def subject_lookup(self, suffix: str = "id") -> str:
+        """The ORM lookup from this model to the Person's `suffix` field."""
+        return f"{self.subject}__{suffix}" if self.subject else suffix
+
+
+def _modules() -> Iterator[ModuleType]:
+    for app in apps.get_app_configs():
+        module = getattr(app, "module", None)
+        if module is None or not app.name.startswith("consonance."):
+            continue
+        try:
+            personal_data = import_module(f"{app.name}.personal_data")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app.name}.personal_data":
+                raise
+            continue
+        yield personal_data
+
+
+@cache
+def registry() -> tuple[PersonalModel, ...]:
+    """Every declaration of every installed Consonance app, in app order."""
+    return tuple(d for module in _modules() for d in getattr(module, "PERSONAL_DATA", ()))
+
+
+@cache
+def not_personal() -> dict[str, str]:
+    """Models declared to hold no personal data, with the reason."""
+    return {k: v for module in _modules() for k, v in getattr(module, "NOT_PERSONAL", {}).items()}
+
+
+def models_holding(category: str) -> list[tuple[PersonalModel, Holding]]:
+    return [
+        (declaration, holding)
+        for declaration in registry()
+        for holding in declaration.holdings
+        if holding.category == category
+    ]
+
+
+def project_models() -> list[type[models.Model]]:
+    """Concrete models of Consonance's own apps: the ones that must be declared."""
+    return [
+        model
+        for app in apps.get_app_configs()
+        if app.name.startswith("consonance.")
+        for model in app.get_models()
+        if not model._meta.abstract and not model._meta.proxy
+    ]
+
+
+def declaration_for(model: type[models.Model]) -> PersonalModel | None:
+    label = model._meta.label
+    return next((d for d in registry() if d.model == label), None)

@@ -1,0 +1,99 @@
+"""The public privacy policy and register of processing, generated from the policy file."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from consonance.privacy.policy import get_policy
+from consonance.privacy.register import (
+    CSV_COLUMNS,
+    build_register,
+    register_as_dicts,
+    register_as_rows,
+    retention_sentence,
+)
+from consonance.privacy.registry import models_holding
+
+
+def _language() -> str:
+    return "en" if (get_language() or "sv").startswith("en") else "sv"
+
+
+def policy_page(request: HttpRequest) -> HttpResponse:
+    policy = get_policy()
+    language = _language()
+    categories = []
+    for category in policy.categories.values():
+        categories.append(
+            {
+                "category": category,
+                "name": category.name.get(language),
+                "description": category.description.get(language),
+                "source": category.source.get(language),
+                "purposes": [policy.purposes[p] for p in category.purposes],
+                "retention": [
+                    retention_sentence(policy, r.id, language)
+                    for r in policy.rules_for(category.id)
+                ],
+                "rules": policy.rules_for(category.id),
+                "recipients": [policy.recipients[r] for r in category.recipients],
+                "stored": bool(models_holding(category.id)),
+            }
+        )
+    context = {
+        "language": language,
+        "categories": categories,
+        "purposes": policy.purposes.values(),
+        "recipients": policy.recipients.values(),
+        "deadlines": [
+            {
+                "name": d.name.get(language),
+                "promise": d.promise,
+                "duration": d.duration.render(language),
+            }
+            for d in policy.deadlines.values()
+        ],
+        "cookies": [
+            {
+                "name": c.name,
+                "purpose": c.purpose.get(language),
+                "necessary": c.necessary,
+                "duration": c.duration.render(language),
+            }
+            for c in policy.cookies
+        ],
+        "optional_cookies": [c for c in policy.cookies if not c.necessary],
+        "outside_eea": [r for r in policy.recipients.values() if r.transfer_outside_eea],
+    }
+    return render(request, f"privacy/policy_{language}.html", context)
+
+
+def register_page(request: HttpRequest) -> HttpResponse:
+    language = _language()
+    return render(
+        request,
+        "privacy/register.html",
+        {"entries": build_register(get_policy(), language), "language": language},
+    )
+
+
+def register_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("json", "csv"):
+        raise Http404
+    policy, language = get_policy(), _language()
+    if fmt == "json":
+        return HttpResponse(
+            json.dumps(register_as_dicts(policy, language), ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="registerforteckning.csv"'
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(register_as_rows(policy, language))
+    return response

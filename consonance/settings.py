@@ -1,0 +1,242 @@
+"""Settings for Consonance, read from the environment (see README, "Configuration").
+
+Production (CONSONANCE_DEBUG unset or false) refuses to start without a secret key and a master
+key; development (CONSONANCE_DEBUG=1, as `make run` sets) uses fixed, clearly marked dev keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from consonance.lib.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("CONSONANCE_VAR_DIR") or BASE_DIR / "var")
+
+DEBUG = env_bool("CONSONANCE_DEBUG", default=False)
+
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"
+# 32 zero-padded bytes, base64: only ever used with CONSONANCE_DEBUG=1.
+_DEV_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS0zMi1ieXRlcyEhISE="
+
+SECRET_KEY = env_str("CONSONANCE_SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
+CONSONANCE_MASTER_KEY = env_str("CONSONANCE_MASTER_KEY") or (_DEV_MASTER_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "CONSONANCE_SECRET_KEY (or CONSONANCE_SECRET_KEY_FILE) is required in production. "
+        "Set CONSONANCE_DEBUG=1 for local development."
+    )
+if not CONSONANCE_MASTER_KEY:
+    raise ImproperlyConfigured(
+        "CONSONANCE_MASTER_KEY (or CONSONANCE_MASTER_KEY_FILE) is required in production: "
+        "it protects every client's encryption key. Create one with "
+        "`python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())'`."
+    )
+
+CONSONANCE_POLICY = Path(env_str("CONSONANCE_POLICY") or BASE_DIR / "policy" / "consonance.toml")
+
+ALLOWED_HOSTS = env_list(
+    "CONSONANCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env_list("CONSONANCE_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = (env_str("CONSONANCE_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks_db",
+    "consonance.privacy",
+    "consonance.audit",
+    "consonance.people",
+    "consonance.web",
+    "consonance.payments",
+    "consonance.bookkeeping",
+    "consonance.journal",
+    "consonance.contact",
+    "consonance.newsletter",
+    "consonance.worker",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "consonance.people.middleware.StaffSecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "consonance.urls"
+WSGI_APPLICATION = "consonance.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "consonance.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ by default; PostgreSQL (or any Django backend) via DATABASE_URL.
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'consonance.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing
+    # half-way with "database is locked"; WAL lets readers go on while a writer works.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "staff-login"
+LOGIN_REDIRECT_URL = "staff-home"
+
+# Brute-force protection for staff sign-in (django-axes): 5 failures per user name and address
+# lock that pair for 15 minutes. Attempts are logged without the submitted password.
+AXES_FAILURE_LIMIT = env_int("CONSONANCE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+OTP_TOTP_ISSUER = "Consonance"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Internationalisation: Swedish first, English second; times stored in UTC, shown in Stockholm.
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "consonance" / "locale"]
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Background work: Django's task framework with a database queue, run by `consonance worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Mail (Django 6.1 MAILERS): SMTP (a local MTA unless CONSONANCE_SMTP_HOST says otherwise); in
+# development without an SMTP host, messages are printed to the console instead.
+_smtp_host = env_str("CONSONANCE_SMTP_HOST")
+MAILERS: dict[str, dict[str, object]]
+if DEBUG and not _smtp_host:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp_host or "localhost",
+                "port": env_int("CONSONANCE_SMTP_PORT", 587 if _smtp_host else 25),
+                "username": env_str("CONSONANCE_SMTP_USER") or "",
+                "password": env_str("CONSONANCE_SMTP_PASSWORD") or "",
+                "use_tls": env_bool("CONSONANCE_SMTP_STARTTLS", default=bool(_smtp_host)),
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_FROM_EMAIL = env_str("CONSONANCE_FROM_EMAIL") or "contact@consonancecommunication.com"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Security headers. The CSP allows nothing but this site: no CDN, no inline script or style.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 8
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("CONSONANCE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("CONSONANCE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+
+# Logging: primary keys and counts only; never addresses, names or note text (see DESIGN.md).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CONSONANCE_LOG_LEVEL") or "INFO"},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs user names and IP addresses; our views log the failures without them.
+        "axes": {"level": "ERROR"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
+}
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+AXES_VERBOSE = False

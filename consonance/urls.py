@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from consonance.people import staff_views
+from consonance.privacy import views as privacy_views
+from consonance.web import views as web_views
+
+# Public pages: Swedish at the root, English under /en/ with translated paths
+# (/integritet/ and /en/privacy/).
+urlpatterns = i18n_patterns(
+    path("", web_views.home, name="home"),
+    path(_("integritet/"), privacy_views.policy_page, name="privacy-policy"),
+    path(_("integritet/register/"), privacy_views.register_page, name="privacy-register"),
+    path(
+        _("integritet/register.<str:fmt>"),
+        privacy_views.register_download,
+        name="privacy-register-download",
+    ),
+    prefix_default_language=False,
+)
+
+urlpatterns += [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("staff/", web_views.staff_home, name="staff-home"),
+    path("staff/login/", staff_views.login_view, name="staff-login"),
+    path("staff/verify/", staff_views.verify_view, name="staff-verify"),
+    path("staff/enrol/", staff_views.enrol_view, name="staff-enrol"),
+    path("staff/logout/", staff_views.logout_view, name="staff-logout"),
+    path("admin/", admin.site.urls),
+]

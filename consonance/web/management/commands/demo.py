@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = (
+        "Load fictional demo data (idempotent): a staff account and clients who exercise "
+        "every capability. Each app contributes its part in its own demo.py."
+    )
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            for app in apps.get_app_configs():
+                if not app.name.startswith("consonance."):
+                    continue
+                try:
+                    module = import_module(f"{app.name}.demo")
+                except ModuleNotFoundError as error:
+                    if error.name != f"{app.name}.demo":
+                        raise
+                    continue
+                module.load(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

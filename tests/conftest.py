@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from consonance.privacy.policy import _cached
+
+REPO = Path(__file__).resolve().parent.parent
+POLICY = REPO / "policy" / "consonance.toml"
+TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+@pytest.fixture
+def policy_copy(tmp_path, settings):
+    """A private copy of the default policy, in force for this test; edit it to change policy."""
+    path = tmp_path / "policy.toml"
+    shutil.copy(POLICY, path)
+    settings.CONSONANCE_POLICY = path
+    yield path
+    _cached.cache_clear()
+
+
+@pytest.fixture
+def staff_user(db):
+    user = get_user_model().objects.create_user(
+        "coach", password="a-long-test-password", is_staff=True, is_superuser=True
+    )
+    TOTPDevice.objects.create(user=user, name="phone", key=TOTP_KEY, confirmed=True)
+    return user
+
+
+def current_code() -> str:
+    return f"{totp(bytes.fromhex(TOTP_KEY)):06d}"
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A client signed in with password and second factor."""
+    client.post("/staff/login/", {"username": "coach", "password": "a-long-test-password"})
+    response = client.post("/staff/verify/", {"otp_token": current_code()})
+    assert response.status_code == 302
+    return client

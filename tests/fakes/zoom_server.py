@@ -1,0 +1,260 @@
+"""A local stand-in for Zoom's OAuth token endpoint and the meetings API (plain HTTP, in a thread).
+
+State the tests can inspect: tokens issued, token requests, meetings created and deleted, every
+API request. Hooks: `expire_tokens()` makes every issued token invalid (the next API call gets
+401), `reject_all_tokens` makes the API refuse even fresh tokens, `fail_next(status, code)`
+forces one error answer, `token_lifetime` sets `expires_in`.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ACCOUNT_ID = "acc-123"
+CLIENT_ID = "client-abc"
+CLIENT_SECRET = "secret-xyz"
+
+
+@dataclass
+class FakeMeeting:
+    id: int
+    body: dict[str, Any]
+    join_url: str
+    start_url: str
+    deleted: bool = False
+
+
+@dataclass
+class _State:
+    tokens_issued: list[str] = field(default_factory=list)
+    valid_tokens: set[str] = field(default_factory=set)
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    meetings: dict[int, FakeMeeting] = field(default_factory=dict)
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, token
+    forced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+class FakeZoomServer:
+    def __init__(
+        self,
+        *,
+        account_id: str = ACCOUNT_ID,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
+    ) -> None:
+        self.account_id = account_id
+        self.credentials = (client_id, client_secret)
+        self.token_lifetime = 3599
+        self.reject_all_tokens = False
+        self.state = _State()
+        self.lock = threading.Lock()
+        self._ids = itertools.count(85_000_000_001)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def oauth_base(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def api_base(self) -> str:
+        return self.oauth_base + "/v2"
+
+    def start(self) -> FakeZoomServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeZoomServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- test hooks ---------------------------------------------------------------------------
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.state.valid_tokens.clear()
+
+    def fail_next(self, status: int, code: int, message: str = "Forced failure") -> None:
+        with self.lock:
+            self.state.forced.append((status, {"code": code, "message": message}))
+
+    @property
+    def tokens_issued(self) -> list[str]:
+        with self.lock:
+            return list(self.state.tokens_issued)
+
+    @property
+    def meetings(self) -> dict[int, FakeMeeting]:
+        with self.lock:
+            return dict(self.state.meetings)
+
+    @property
+    def requests(self) -> list[tuple[str, str, str | None]]:
+        with self.lock:
+            return list(self.state.requests)
+
+    # -- request handling ---------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        url = urlsplit(target)
+        with self.lock:
+            if method == "POST" and url.path == "/oauth/token":
+                return self._token(url.query, headers, body)
+            token = _bearer(headers)
+            self.state.requests.append((method, url.path, token))
+            if token is None or token not in self.state.valid_tokens or self.reject_all_tokens:
+                return 401, {"code": 124, "message": "Invalid access token."}
+            if self.state.forced:
+                return self.state.forced.pop(0)
+            return self._api(method, url.path, body)
+
+    def _token(self, query: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+        # Zoom accepts the parameters in the query string or a form body.
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        params |= {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        self.state.token_requests.append(params)
+        if _basic(headers) != self.credentials:
+            return 401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+        if params.get("grant_type") != "account_credentials":
+            return 400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"}
+        if params.get("account_id") != self.account_id:
+            return 400, {"reason": "Invalid account_id", "error": "invalid_request"}
+        token = secrets.token_urlsafe(24)
+        self.state.tokens_issued.append(token)
+        self.state.valid_tokens.add(token)
+        return 200, {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime,
+            "scope": "meeting:write:admin meeting:delete:admin",
+        }
+
+    def _api(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
+        if method == "POST" and path == "/v2/users/me/meetings":
+            return self._create(body)
+        if method == "DELETE" and (m := re.fullmatch(r"/v2/meetings/(\d+)", path)):
+            meeting = self.state.meetings.get(int(m.group(1)))
+            if meeting is None or meeting.deleted:
+                return 404, {"code": 3001, "message": f"Meeting does not exist: {m.group(1)}."}
+            meeting.deleted = True
+            return 204, None
+        return 404, {"code": 404, "message": "Not found"}
+
+    def _create(self, body: bytes) -> tuple[int, Any]:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return 400, {"code": 300, "message": "Invalid request body"}
+        problem = _validate_meeting(data)
+        if problem:
+            return 400, {"code": 300, "message": problem}
+        meeting_id = next(self._ids)
+        meeting = FakeMeeting(
+            id=meeting_id,
+            body=data,
+            join_url=f"https://zoom.example/j/{meeting_id}?pwd=encoded",
+            start_url=f"https://zoom.example/s/{meeting_id}?zak=host-secret",
+        )
+        self.state.meetings[meeting_id] = meeting
+        return 201, {
+            "id": meeting_id,
+            "uuid": secrets.token_urlsafe(16),
+            "host_email": "therapist@practice.example",
+            "topic": data["topic"],
+            "type": 2,
+            "start_time": data["start_time"],
+            "duration": data["duration"],
+            "timezone": data["timezone"],
+            "password": data["password"],
+            "join_url": meeting.join_url,
+            "start_url": meeting.start_url,
+            "settings": data["settings"],
+        }
+
+
+def _validate_meeting(data: object) -> str | None:
+    if not isinstance(data, dict):
+        return "Invalid request body"
+    if data.get("type") != 2:
+        return "Only scheduled meetings here"
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(data.get("start_time", ""))):
+        return "Invalid start_time"
+    if not isinstance(data.get("duration"), int) or data["duration"] <= 0:
+        return "Invalid duration"
+    if not re.fullmatch(r"[A-Za-z0-9@\-_*]{1,10}", str(data.get("password", ""))):
+        return "Invalid password"
+    if not isinstance(data.get("settings"), dict) or not data.get("topic"):
+        return "Invalid field"
+    return None
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    value = headers.get("authorization", "")
+    return value[7:] if value.startswith("Bearer ") else None
+
+
+def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
+    value = headers.get("authorization", "")
+    if not value.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(value[6:]).decode().partition(":")
+    return user, password
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeZoomServer
+    ) -> None:
+        super().__init__(address, handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def _dispatch(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, payload = self.server.fake.handle(method, self.path, headers, body)
+        raw = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        if raw:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -1,0 +1,45 @@
+"""`consonance demo` loads fictional data idempotently; the worker runs the periodic schedule."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from consonance.audit.services import audit_verify
+from consonance.people.models import MemberProfile, Person
+from consonance.worker.models import PeriodicJob
+from consonance.worker.schedule import enqueue_due
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def counts() -> tuple[int, ...]:
+    return (Person.objects.count(), MemberProfile.objects.count(), get_user_model().objects.count())
+
+
+def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys):
+    call_command("demo")
+    first = counts()
+    assert first[0] >= 5 and first[2] == 1
+    assert "user 'coach'" in capsys.readouterr().out
+    call_command("demo")
+    assert counts() == first
+    assert audit_verify()[1] is None
+    assert all(p.email.endswith(("example.se", "example.com")) for p in Person.objects.all())
+
+
+def test_the_schedule_enqueues_each_job_once_per_period(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert enqueue_due() == ["audit-verify"]
+    assert enqueue_due() == []
+    assert PeriodicJob.objects.get(name="audit-verify")
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_the_worker_runs_queued_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("worker", "--once")
+    result = DBTaskResult.objects.get()
+    assert result.status == "SUCCESSFUL"

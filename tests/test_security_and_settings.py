@@ -1,0 +1,93 @@
+"""Security headers, production settings from the environment, and `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.django_db
+KEYS = {
+    "CONSONANCE_SECRET_KEY": "a-real-production-secret-key-" + "k" * 40,
+    "CONSONANCE_MASTER_KEY": "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE=",
+    "CONSONANCE_ALLOWED_HOSTS": "practice.example.se",
+}
+
+
+def run_consonance(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "consonance.settings",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "consonance", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **env},
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_pages_send_a_strict_content_security_policy_and_related_headers(client):
+    response = client.get("/integritet/", secure=True)
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_pages_load_nothing_from_other_sites(client):
+    for path in ("/", "/integritet/", "/en/privacy/", "/staff/login/"):
+        html = client.get(path).content.decode()
+        assert "http://" not in html.replace("http://www.w3.org", "")
+        assert 'src="https://' not in html and 'href="https://cdn' not in html
+        assert "<script" not in html and "style=" not in html
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in KEYS.items() if k != "CONSONANCE_SECRET_KEY"}
+    result = run_consonance("check", env=env)
+    assert result.returncode != 0
+    assert "CONSONANCE_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_master_key():
+    env = {k: v for k, v in KEYS.items() if k != "CONSONANCE_MASTER_KEY"}
+    result = run_consonance("check", env=env)
+    assert result.returncode != 0
+    assert "CONSONANCE_MASTER_KEY" in result.stderr
+
+
+def test_secrets_can_come_from_files(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text(KEYS["CONSONANCE_SECRET_KEY"] + "\n")
+    master = tmp_path / "master"
+    master.write_text(KEYS["CONSONANCE_MASTER_KEY"])
+    env = {
+        "CONSONANCE_SECRET_KEY_FILE": str(secret),
+        "CONSONANCE_MASTER_KEY_FILE": str(master),
+        "CONSONANCE_ALLOWED_HOSTS": "practice.example.se",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = run_consonance("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_bad_boolean_setting_is_refused_with_its_name():
+    result = run_consonance("check", env={**KEYS, "CONSONANCE_DEBUG": "maybe"})
+    assert result.returncode != 0 and "CONSONANCE_DEBUG: expected true or false" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    env = {**KEYS, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = run_consonance("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
