@@ -34,6 +34,7 @@ run: $(STAMP) messages
 	 CONSONANCE_DEBUG=1 $(BIN)/consonance runserver 127.0.0.1:8000
 
 test: $(STAMP) messages
+	@mkdir -p var
 	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
 
 bench: $(STAMP)
