@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 # Compiled translations are built from the .po sources, never committed.
 messages: $(STAMP)
-	CONSONANCE_DEBUG=1 $(BIN)/consonance compilemessages --verbosity 0
+	CONSONANCE_DEBUG=1 $(BIN)/consonance compilemessages --verbosity 0 --ignore .venv --ignore var
 
 run: $(STAMP) messages
 	@mkdir -p var/static

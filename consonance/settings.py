@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "consonance.contact",
     "consonance.newsletter",
     "consonance.worker",
+    "consonance.booking",
+    "consonance.payments.bankgiro",
+    "consonance.mail",
+    "consonance.rights",
 ]
 
 MIDDLEWARE = [

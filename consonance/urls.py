@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
@@ -21,6 +21,8 @@ urlpatterns = i18n_patterns(
         privacy_views.register_download,
         name="privacy-register-download",
     ),
+    path(_("boka/"), include("consonance.booking.urls")),
+    path(_("mina-uppgifter/"), include("consonance.rights.urls")),
     prefix_default_language=False,
 )
 
@@ -31,5 +33,9 @@ urlpatterns += [
     path("staff/verify/", staff_views.verify_view, name="staff-verify"),
     path("staff/enrol/", staff_views.enrol_view, name="staff-enrol"),
     path("staff/logout/", staff_views.logout_view, name="staff-logout"),
+    path("staff/booking/", include("consonance.booking.staff_urls")),
+    path("staff/payments/", include("consonance.payments.staff_urls")),
+    path("staff/privacy/", include("consonance.rights.staff_urls")),
+    path("payments/", include("consonance.payments.urls")),
     path("admin/", admin.site.urls),
 ]

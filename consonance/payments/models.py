@@ -41,6 +41,15 @@ class Order(models.Model):
     payer_email = models.EmailField(max_length=254)
     card_last4 = models.CharField(max_length=4, blank=True)
     card_expiry = models.CharField(max_length=7, blank=True)  # "MM/YYYY", never the CVC
+    amount_paid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    amount_refunded = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # The provider's id for this payment (Checkout Session, PayPal order, Swish instruction).
+    provider_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    # The id to refund against (payment intent, PayPal capture, Swish payment reference).
+    payment_ref = models.CharField(max_length=100, blank=True)
+    # Bankgiro invoices: the OCR reference the payer quotes, and when payment is due.
+    ocr_reference = models.CharField(max_length=25, null=True, blank=True, unique=True)
+    due_date = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Order {self.reference}"
@@ -68,3 +77,28 @@ class BillingDetails(models.Model):
     postal_code = models.CharField(max_length=10, blank=True)
     city = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=30, blank=True)
+
+
+class OrderEvent(models.Model):
+    """Every payment, refund and state change of an order (P14), kept as long as the order.
+
+    Amounts and provider ids only: no names or addresses.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=32)  # "created", "paid", "refunded", "refund_requested", ...
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    provider = models.CharField(max_length=16, blank=True)
+    provider_event_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            # A provider's event is applied once: replays find this row and change nothing.
+            models.UniqueConstraint(
+                fields=["provider", "provider_event_id"],
+                condition=~models.Q(provider_event_id=""),
+                name="order_event_once_per_provider_event",
+            )
+        ]

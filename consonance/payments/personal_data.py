@@ -15,6 +15,12 @@ PERSONAL_DATA = [
         ),
         identifiers=("payer_name", "payer_email"),
         not_personal=(
+            "amount_paid",
+            "amount_refunded",
+            "provider_ref",
+            "payment_ref",
+            "ocr_reference",
+            "due_date",
             "reference",
             "person",
             "created_at",
@@ -46,5 +52,13 @@ PERSONAL_DATA = [
         ),
         identifiers=("first_name", "last_name", "email", "phone", "street_address"),
         not_personal=("order", "person", "collected_at"),
+    ),
+    PersonalModel(
+        "payments.OrderEvent",
+        subject="order__person",
+        # The events of an order hold no personal values, but they describe a person's payments
+        # and go with the order (P14).
+        holdings=(Holding("orders", fields=(), clocks={"order_placed": "order__created_at"}),),
+        not_personal=("order", "at", "kind", "amount", "provider", "provider_event_id"),
     ),
 ]

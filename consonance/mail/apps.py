@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "consonance.mail"
+    label = "mail"
+    verbose_name = "Mail"

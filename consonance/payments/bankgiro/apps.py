@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class BankgiroConfig(AppConfig):
+    name = "consonance.payments.bankgiro"
+    label = "bankgiro"
+    verbose_name = "Bankgiro"

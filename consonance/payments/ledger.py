@@ -1,0 +1,175 @@
+"""Recording money on orders: payments and refunds, whichever provider they came through.
+
+Each function is atomic, writes an OrderEvent (kept with the order, P14) and an audit row, and is
+idempotent per provider event id: applying the same event twice changes nothing. When an order
+becomes fully paid, the handlers registered for its `purpose` run in the same transaction (the
+booking app registers the one that confirms the booking), so money and booking never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from consonance.audit.services import audit_append
+from consonance.payments.models import Order, OrderEvent
+
+PaidHandler = Callable[[Order], None]
+_PAID_HANDLERS: list[PaidHandler] = []
+
+
+def on_order_paid(handler: PaidHandler) -> PaidHandler:
+    """Register a function called (inside the transaction) when an order becomes fully paid."""
+    if handler not in _PAID_HANDLERS:
+        _PAID_HANDLERS.append(handler)
+    return handler
+
+
+def _status_after_payment(order: Order) -> str:
+    if order.amount_paid <= 0:
+        return Order.Status.PENDING
+    if order.amount_paid < order.amount:
+        return Order.Status.PARTIALLY_PAID
+    if order.amount_paid > order.amount:
+        return Order.Status.OVERPAID
+    return Order.Status.PAID
+
+
+def _event(
+    order: Order,
+    *,
+    kind: str,
+    amount: Decimal | None,
+    provider: str,
+    provider_event_id: str,
+    at: datetime | None,
+) -> bool:
+    """Write the event; False when this provider event was applied before (a replay)."""
+    if (
+        provider_event_id
+        and OrderEvent.objects.filter(
+            provider=provider, provider_event_id=provider_event_id
+        ).exists()
+    ):
+        return False
+    try:
+        with transaction.atomic():
+            OrderEvent.objects.create(
+                order=order,
+                kind=kind,
+                amount=amount,
+                provider=provider,
+                provider_event_id=provider_event_id,
+                at=at or timezone.now(),
+            )
+    except IntegrityError:  # a concurrent delivery of the same event won the race
+        return False
+    return True
+
+
+def order_record_payment(
+    *,
+    order_id: int,
+    amount: Decimal,
+    provider: str,
+    provider_event_id: str = "",
+    actor: str,
+    at: datetime | None = None,
+) -> tuple[Order, bool]:
+    """Add a payment to an order. Returns the order and whether anything changed."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if not _event(
+            order,
+            kind="paid",
+            amount=amount,
+            provider=provider,
+            provider_event_id=provider_event_id,
+            at=at,
+        ):
+            return order, False
+        was_paid = order.status in (Order.Status.PAID, Order.Status.OVERPAID)
+        order.amount_paid += amount
+        order.status = _status_after_payment(order)
+        order.save(update_fields=["amount_paid", "status"])
+        audit_append(
+            actor=actor,
+            action="order.payment_recorded",
+            subject_id=order.person_id,
+            category="orders",
+            detail={"order": order.pk, "status": order.status},
+        )
+        if not was_paid and order.status in (Order.Status.PAID, Order.Status.OVERPAID):
+            for handler in _PAID_HANDLERS:
+                handler(order)
+    return order, True
+
+
+def order_record_refund(
+    *,
+    order_id: int,
+    amount: Decimal,
+    provider: str,
+    provider_event_id: str = "",
+    actor: str,
+    at: datetime | None = None,
+) -> tuple[Order, bool]:
+    """Record money returned to the payer. Returns the order and whether anything changed."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if not _event(
+            order,
+            kind="refunded",
+            amount=amount,
+            provider=provider,
+            provider_event_id=provider_event_id,
+            at=at,
+        ):
+            return order, False
+        order.amount_refunded += amount
+        if order.amount_refunded >= order.amount_paid > 0:
+            order.status = Order.Status.REFUNDED
+        order.save(update_fields=["amount_refunded", "status"])
+        audit_append(
+            actor=actor,
+            action="order.refund_recorded",
+            subject_id=order.person_id,
+            category="orders",
+            detail={"order": order.pk, "status": order.status},
+        )
+    return order, True
+
+
+def order_record_event(
+    *,
+    order_id: int,
+    kind: str,
+    actor: str,
+    amount: Decimal | None = None,
+    provider: str = "",
+    provider_event_id: str = "",
+) -> bool:
+    """Record a state change that moves no money (created, cancelled, refund requested...)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if not _event(
+            order,
+            kind=kind,
+            amount=amount,
+            provider=provider,
+            provider_event_id=provider_event_id,
+            at=None,
+        ):
+            return False
+        audit_append(
+            actor=actor,
+            action=f"order.{kind}",
+            subject_id=order.person_id,
+            category="orders",
+            detail={"order": order.pk},
+        )
+    return True
