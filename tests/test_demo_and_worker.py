@@ -32,14 +32,15 @@ def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys):
 
 def test_the_schedule_enqueues_each_job_once_per_period(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    assert enqueue_due() == ["audit-verify"]
+    first = enqueue_due()
+    assert "audit-verify" in first
     assert enqueue_due() == []
     assert PeriodicJob.objects.get(name="audit-verify")
-    assert DBTaskResult.objects.count() == 1
+    assert DBTaskResult.objects.count() == len(first)
 
 
 def test_the_worker_runs_queued_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     call_command("worker", "--once")
-    result = DBTaskResult.objects.get()
+    result = DBTaskResult.objects.get(task_path="consonance.audit.tasks.audit_verify_task")
     assert result.status == "SUCCESSFUL"

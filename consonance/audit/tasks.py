@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.tasks import task
 
 from consonance.audit.services import audit_verify
+from consonance.worker.schedule import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -18,3 +20,6 @@ def audit_verify_task() -> int:
     else:
         log.info("audit chain intact: %s events", count)
     return count
+
+
+PERIODIC = [Periodic("audit-verify", timedelta(days=1), "consonance.audit.tasks.audit_verify_task")]

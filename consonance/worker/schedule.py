@@ -1,16 +1,19 @@
 """The worker's periodic schedule: which tasks run how often.
 
-Each app adds its periodic tasks to SCHEDULE. `enqueue_due()` is called by `consonance worker`
-on every tick; a row per job, updated under a lock, makes sure that a task is enqueued once per
-period even with several workers or after a restart.
+Each app lists its periodic tasks in its own `tasks.py` as `PERIODIC = [Periodic(...)]`, next to
+the tasks themselves. `enqueue_due()` is called by `consonance worker` on every tick; a row per
+job, updated under a lock, makes sure that a task is enqueued once per period even with several
+workers or after a restart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from importlib import import_module
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,9 +27,21 @@ class Periodic:
     task: str  # dotted path to a django.tasks Task
 
 
-SCHEDULE: list[Periodic] = [
-    Periodic("audit-verify", timedelta(days=1), "consonance.audit.tasks.audit_verify_task"),
-]
+@cache
+def schedule() -> tuple[Periodic, ...]:
+    """Every app's PERIODIC list, in app order."""
+    jobs: list[Periodic] = []
+    for app in apps.get_app_configs():
+        if not app.name.startswith("consonance."):
+            continue
+        try:
+            module = import_module(f"{app.name}.tasks")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app.name}.tasks":
+                raise
+            continue
+        jobs.extend(getattr(module, "PERIODIC", ()))
+    return tuple(jobs)
 
 
 def _task(path: str):
@@ -37,7 +52,7 @@ def _task(path: str):
 def enqueue_due(now=None) -> list[str]:
     now = now or timezone.now()
     enqueued = []
-    for job in SCHEDULE:
+    for job in schedule():
         with transaction.atomic():
             row, created = PeriodicJob.objects.select_for_update().get_or_create(
                 name=job.name, defaults={"last_enqueued_at": now}
