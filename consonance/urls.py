@@ -36,6 +36,7 @@ urlpatterns += [
     path("staff/booking/", include("consonance.booking.staff_urls")),
     path("staff/payments/", include("consonance.payments.staff_urls")),
     path("staff/privacy/", include("consonance.rights.staff_urls")),
+    path("staff/mail/", include("consonance.mail.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
     path("payments/", include("consonance.payments.urls")),

@@ -65,13 +65,17 @@ def test_an_undeclared_field_stops_start_up(patched_registry):
 
 
 def test_a_declared_category_the_policy_lacks_fails(patched_registry):
-    declaration = next(d for d in registry_module.registry() if d.model == "contact.Message")
+    declaration = next(
+        d for d in registry_module.registry() if d.model == "newsletter.Subscription"
+    )
     holding = dataclasses.replace(declaration.holdings[0], category="chat_logs")
-    patched_registry("contact.Message", holdings=(holding,))
+    patched_registry("newsletter.Subscription", holdings=(holding,))
     messages = [e.msg for e in errors({"consonance.E004", "consonance.E006"})]
     assert any("holds category 'chat_logs', which the policy" in m for m in messages)
-    # ... and the policy's "messages" category is now held by no model.
-    assert any("names category 'messages', but no model declares holding it" in m for m in messages)
+    # ... and the policy's "newsletter" category is now held by no model.
+    assert any(
+        "names category 'newsletter', but no model declares holding it" in m for m in messages
+    )
 
 
 def test_a_policy_category_the_code_lacks_fails(policy_copy):

@@ -1,0 +1,67 @@
+"""The outbox: every e-mail the site sends is first a row here, written in the same transaction as
+the change it tells about, and sent by the worker after commit (see outbox.py and tasks.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxMessage(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    # Who and what: personal data, kept only until the message is sent (policy rule
+    # "messages-after-reply", clock `sent_at`; see personal_data.py).
+    recipient = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=998)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # [{"filename": ..., "mimetype": ..., "content": base64}, ...]
+    attachments = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, default="sv")
+    template = models.CharField(max_length=100)
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+    )
+    # Only the erasure receipt bypasses the suppression list; checked again at send time.
+    bypass_suppression = models.BooleanField(default=False)
+    # Set at queue time so that every delivery attempt carries the same Message-ID.
+    message_id = models.CharField(max_length=255)
+
+    # Delivery state: no personal data.
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="mail_outbox_due")]
+
+    def __str__(self) -> str:  # never the address: this shows up in admin and logs
+        return f"OutboxMessage #{self.pk} ({self.state})"
+
+
+class Suppression(models.Model):
+    """An address that must get no more mail (e.g. an erased person's), stored only as a keyed
+    hash (HMAC-SHA256 under a key derived from the master key) of the normalised address."""
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Suppression #{self.pk} ({self.reason})"

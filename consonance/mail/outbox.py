@@ -1,0 +1,288 @@
+"""Queueing e-mail: the one way the site sends mail.
+
+    mail_queue(to=..., template="booking_confirmed", context={...}, language="sv", person_id=...)
+
+renders `mail/<template>_subject.txt`, `mail/<template>.txt` and (optional) `mail/<template>.html`
+in the recipient's language, stores the message in the caller's transaction and, once that
+transaction commits, hands its id to the worker (tasks.mail_send_task), which sends it with
+retries and never twice. A rolled-back transaction sends nothing. The periodic job "mail-flush"
+picks up anything the worker could not send yet, so a message is not lost when the SMTP server is
+down or the worker restarts.
+
+Addresses on the suppression list (an erased person's, a hard bounce) get nothing: mail_queue
+returns None. The list holds keyed hashes only (see models.Suppression).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import make_msgid
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone, translation
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.lib.crypto import derive_key, parse_master_key
+from consonance.mail.models import OutboxMessage, Suppression
+from consonance.people.models import normalise_email
+from consonance.privacy.policy import get_policy
+
+log = logging.getLogger("consonance.mail")
+
+__all__ = [
+    "mail_forget",
+    "mail_is_suppressed",
+    "mail_queue",
+    "mail_render",
+    "mail_retry",
+    "mail_suppress",
+    "mail_unsuppress",
+]
+
+_TEMPLATE_NAME = re.compile(r"^[a-z0-9_/]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str  # "" when the message has no HTML template
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------
+
+
+def _base_context(language: str) -> dict:
+    policy = get_policy()
+    return {
+        "site_url": settings.SITE_URL,
+        "site_name": policy.controller.name,
+        "controller": policy.controller,
+        "language": language,
+    }
+
+
+def _render(name: str, context: Mapping, *, plain: bool) -> str:
+    if plain:
+        # Text bodies and subjects are not HTML: no escaping of & < > ' ".
+        template = Engine.get_default().get_template(name)
+        return template.render(Context(dict(context), autoescape=False))
+    return get_template(name).render(dict(context))
+
+
+def mail_render(*, template: str, context: Mapping, language: str = "sv") -> RenderedMail:
+    """Render a message's subject, text and HTML body in `language` (without queueing it)."""
+    if not _TEMPLATE_NAME.match(template):
+        raise ValueError(f"bad mail template name {template!r}")
+    full = {**_base_context(language), **context}
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        subject = _render(f"mail/{template}_subject.txt", full, plain=True)
+        text = _render(f"mail/{template}.txt", full, plain=True)
+        try:
+            html = _render(f"mail/{template}.html", full, plain=False)
+        except TemplateDoesNotExist:
+            html = ""
+    # A subject is one line: templates may wrap it for readability.
+    subject = " ".join(subject.split())
+    text = text.strip() + "\n"
+    return RenderedMail(subject, text, html.strip())
+
+
+# --------------------------------------------------------------------------------------------
+# Suppression
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _suppression_key(master: str) -> bytes:
+    return derive_key(parse_master_key(master), "mail-suppression")
+
+
+def address_hash(email: str) -> str:
+    """The keyed hash under which an address is stored on the suppression list."""
+    key = _suppression_key(settings.CONSONANCE_MASTER_KEY)
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def mail_is_suppressed(email: str) -> bool:
+    return Suppression.objects.filter(address_hash=address_hash(email)).exists()
+
+
+def mail_suppress(*, email: str, reason: str) -> bool:
+    """Put an address on the suppression list (idempotent); True when it was not there yet.
+
+    `reason` is a short code, never personal data: "erasure", "bounce", "complaint", "manual".
+    """
+    if not reason or len(reason) > 40:
+        raise ValueError("reason must be a short code (1-40 characters)")
+    with transaction.atomic():
+        _, created = Suppression.objects.get_or_create(
+            address_hash=address_hash(email), defaults={"reason": reason}
+        )
+        if created:
+            audit_append(actor=SYSTEM, action="mail.suppressed", detail={"reason": reason})
+    return created
+
+
+def mail_unsuppress(*, email: str) -> bool:
+    """Take an address off the suppression list; True when it was there."""
+    with transaction.atomic():
+        deleted, _ = Suppression.objects.filter(address_hash=address_hash(email)).delete()
+        if deleted:
+            audit_append(actor=SYSTEM, action="mail.unsuppressed")
+    return bool(deleted)
+
+
+# --------------------------------------------------------------------------------------------
+# Queueing
+# --------------------------------------------------------------------------------------------
+
+
+def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("mail headers must be str: str")
+        if not re.fullmatch(r"[A-Za-z0-9-]+", name) or "\r" in value or "\n" in value:
+            raise ValueError(f"bad mail header {name!r}")
+        if name.lower() in {"to", "from", "cc", "bcc", "subject", "message-id"}:
+            raise ValueError(f"mail header {name!r} is set by the outbox")
+        clean[name] = value
+    return clean
+
+
+def _message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
+    return make_msgid(domain=domain)
+
+
+def _enqueue(message_id: int) -> None:
+    from consonance.mail.tasks import mail_send_task
+
+    mail_send_task.enqueue(message_id)
+
+
+def mail_queue(
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str = "sv",
+    person_id: int | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    headers: dict[str, str] | None = None,
+    bypass_suppression: bool = False,
+) -> OutboxMessage | None:
+    """Queue one e-mail to `to`, sent after the caller's transaction commits.
+
+    Returns the stored OutboxMessage, or None (nothing queued) when the address is suppressed
+    and `bypass_suppression` is False. Raises ValueError for an invalid address or header, and
+    TemplateDoesNotExist when the subject or text template is missing.
+    """
+    to = to.strip()
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise ValueError("not a valid e-mail address") from None
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        raise ValueError(f"unknown language {language!r}")
+    if not bypass_suppression and mail_is_suppressed(to):
+        log.info("mail %s to person %s not queued: address suppressed", template, person_id)
+        return None
+    rendered = mail_render(template=template, context=context, language=language)
+    stored_attachments = [
+        {
+            "filename": filename,
+            "mimetype": mimetype,
+            "content": base64.b64encode(
+                content.encode() if isinstance(content, str) else content
+            ).decode("ascii"),
+        }
+        for filename, content, mimetype in attachments
+    ]
+    with transaction.atomic():
+        message = OutboxMessage.objects.create(
+            recipient=to,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            headers=_check_headers(headers or {}),
+            attachments=stored_attachments,
+            language=language,
+            template=template,
+            person_id=person_id,
+            bypass_suppression=bypass_suppression,
+            message_id=_message_id(),
+        )
+        audit_append(
+            actor=SYSTEM,
+            action="mail.queued",
+            subject_id=person_id,
+            category="messages",
+            detail={"message": message.pk, "template": template},
+        )
+        pk = message.pk
+        # robust: a failure to enqueue must not break the caller's request; "mail-flush" finds
+        # the message within a minute anyway.
+        transaction.on_commit(lambda: _enqueue(pk), robust=True)
+    return message
+
+
+def mail_retry(*, message_id: int, actor: str) -> bool:
+    """Send a failed message again (the coach's "retry"); True when it was put back in the queue.
+
+    A message that failed because the worker was interrupted while sending it may already have
+    been delivered; retrying it is the coach's deliberate choice (it keeps its Message-ID, so
+    most mail programs show a duplicate as one message).
+    """
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update()
+            .filter(pk=message_id, state=OutboxMessage.State.FAILED)
+            .first()
+        )
+        if message is None:
+            return False
+        message.state = OutboxMessage.State.QUEUED
+        message.attempts = 0
+        message.next_attempt_at = timezone.now()
+        message.claimed_at = None
+        message.save(update_fields=["state", "attempts", "next_attempt_at", "claimed_at"])
+        audit_append(
+            actor=actor,
+            action="mail.retried",
+            subject_id=message.person_id,
+            category="messages",
+            detail={"message": message.pk},
+        )
+        transaction.on_commit(lambda: _enqueue(message_id), robust=True)
+    return True
+
+
+def mail_forget(*, email: str, actor: str = SYSTEM) -> int:
+    """Delete every outbox message to `email`, whatever its state or person link (for erasure:
+    call it before queueing the receipt). Returns how many were deleted.
+
+    The outbox is kept small by the purge, so the case-insensitive match is a short scan.
+    """
+    with transaction.atomic():
+        deleted, _ = OutboxMessage.objects.filter(recipient__iexact=email.strip()).delete()
+        if deleted:
+            audit_append(
+                actor=actor, action="mail.forgotten", category="messages", detail={"count": deleted}
+            )
+    return deleted

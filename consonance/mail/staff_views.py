@@ -1,0 +1,38 @@
+"""The coach's view of the outbox: how much is waiting, what failed and why, and a retry."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_staff
+from consonance.mail.outbox import mail_retry
+from consonance.mail.selectors import outbox_counts, outbox_failed, outbox_waiting
+from consonance.mail.tasks import MAX_ATTEMPTS
+
+
+def outbox(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "mail/staff/outbox.html",
+        {
+            "counts": outbox_counts(),
+            "failed": outbox_failed(),
+            "waiting": outbox_waiting(),
+            "max_attempts": MAX_ATTEMPTS,
+        },
+    )
+
+
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    user_id = request.user.pk
+    assert user_id is not None  # the staff middleware let only a signed-in coach through
+    if mail_retry(message_id=pk, actor=actor_staff(user_id)):
+        messages.success(request, _("Meddelandet skickas igen."))
+    else:
+        messages.error(request, _("Meddelandet kunde inte skickas igen: det har inte misslyckats."))
+    return redirect("mail-staff-outbox")
