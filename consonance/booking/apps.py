@@ -7,3 +7,7 @@ class BookingConfig(AppConfig):
     name = "consonance.booking"
     label = "booking"
     verbose_name = "Booking"
+
+    def ready(self) -> None:
+        # Registers the ledger hook that confirms a booking when its order is paid.
+        from consonance.booking import services  # noqa: F401

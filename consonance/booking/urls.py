@@ -1,5 +1,14 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
-urlpatterns: list = []
+from consonance.booking import views
+
+urlpatterns = [
+    path("", views.services_list, name="booking-services"),
+    path("<int:service_id>/", views.service_page, name="booking-service"),
+    path("<int:service_id>/<str:start>/", views.book, name="booking-book"),
+    path(_("bokning/<str:token>/"), views.status, name="booking-status"),
+    path(_("avboka/<str:token>/"), views.cancel, name="booking-cancel"),
+]

@@ -2,7 +2,7 @@
 
 Each function is atomic, writes an OrderEvent (kept with the order, P14) and an audit row, and is
 idempotent per provider event id: applying the same event twice changes nothing. When an order
-becomes fully paid, the handlers registered for its `purpose` run in the same transaction (the
+has received its full amount, the handlers registered for its `purpose` run in the same transaction (the
 booking app registers the one that confirms the booking), so money and booking never disagree.
 """
 
@@ -30,6 +30,9 @@ def on_order_paid(handler: PaidHandler) -> PaidHandler:
 
 
 def _status_after_payment(order: Order) -> str:
+    # A refund may be reported before the payment it returns (providers deliver out of order).
+    if order.amount_refunded > 0 and order.amount_refunded >= order.amount_paid:
+        return Order.Status.REFUNDED
     if order.amount_paid <= 0:
         return Order.Status.PENDING
     if order.amount_paid < order.amount:
@@ -92,7 +95,9 @@ def order_record_payment(
             at=at,
         ):
             return order, False
-        was_paid = order.status in (Order.Status.PAID, Order.Status.OVERPAID)
+        # "Fully paid" is about money received, whatever was refunded meanwhile: the handlers
+        # decide what a payment whose refund came first means (the booking is then cancelled).
+        was_paid = order.amount_paid >= order.amount
         order.amount_paid += amount
         order.status = _status_after_payment(order)
         order.save(update_fields=["amount_paid", "status"])
@@ -103,7 +108,7 @@ def order_record_payment(
             category="orders",
             detail={"order": order.pk, "status": order.status},
         )
-        if not was_paid and order.status in (Order.Status.PAID, Order.Status.OVERPAID):
+        if not was_paid and order.amount_paid >= order.amount:
             for handler in _PAID_HANDLERS:
                 handler(order)
     return order, True

@@ -102,3 +102,33 @@ class OrderEvent(models.Model):
                 name="order_event_once_per_provider_event",
             )
         ]
+
+
+class Refund(models.Model):
+    """Money to return to a payer: sent through the provider that took the payment, or a task
+    for the coach when it needs her hand (Bankgiro; Swish when the API refund is not possible).
+
+    Amounts and provider ids only; the order carries who the payer is.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Begärd")
+        PENDING = "pending", _("Skickad, väntar på besked")
+        DONE = "done", _("Återbetald")
+        MANUAL = "manual", _("Att göra: betala tillbaka manuellt")
+        FAILED = "failed", _("Misslyckades")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    created_at = models.DateTimeField(default=timezone.now)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    # Why the refund is made, as a code: "cancelled", "slot_taken", ...
+    reason = models.CharField(max_length=32)
+    provider_refund_ref = models.CharField(max_length=100, blank=True)
+    # Why a provider refund did not happen: an error code, never provider text.
+    error_code = models.CharField(max_length=32, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.CharField(max_length=40, blank=True)  # an audit actor id
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]

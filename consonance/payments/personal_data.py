@@ -61,4 +61,22 @@ PERSONAL_DATA = [
         holdings=(Holding("orders", fields=(), clocks={"order_placed": "order__created_at"}),),
         not_personal=("order", "at", "kind", "amount", "provider", "provider_event_id"),
     ),
+    PersonalModel(
+        "payments.Refund",
+        subject="order__person",
+        # Amounts and provider ids only; a refund describes a person's payments and goes with the
+        # order (P14).
+        holdings=(Holding("orders", fields=(), clocks={"order_placed": "order__created_at"}),),
+        not_personal=(
+            "order",
+            "created_at",
+            "amount",
+            "status",
+            "reason",
+            "provider_refund_ref",
+            "error_code",
+            "completed_at",
+            "completed_by",
+        ),
+    ),
 ]

@@ -1,5 +1,16 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from consonance.payments import staff_views
+
+urlpatterns = [
+    path("", staff_views.orders, name="staff-payments"),
+    path("<int:pk>/", staff_views.order_detail, name="staff-payments-order"),
+    path("aterbetalningar/", staff_views.refunds, name="staff-payments-refunds"),
+    path(
+        "aterbetalningar/<int:pk>/klar/",
+        staff_views.refund_done,
+        name="staff-payments-refund-done",
+    ),
+]

@@ -1,0 +1,224 @@
+"""Demo part of booking: services, opening hours, and bookings with orders in every state.
+
+Idempotent: each demo order has a fixed reference (DEMO-…); one that exists is left alone.
+The demo people come from consonance/people/demo.py. Without provider credentials `make run`
+offers Bankgiro (a demo bankgiro number) and the fixed video link, so a visitor can complete a
+booking: she gets the invoice with its OCR number, and the coach sees it on her staff pages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM
+from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
+from consonance.booking.selectors import STOCKHOLM
+from consonance.payments import ledger
+from consonance.payments.models import BillingDetails, Order, Refund
+from consonance.people.models import Person
+
+VIDEO = {
+    "name_en": "Video consultation, 50 minutes",
+    "kind": Service.Kind.VIDEO,
+    "duration_minutes": 50,
+    "price": Decimal("900.00"),
+    "vat_rate": Decimal("25.00"),
+    "refund_full_hours": 24,
+    "late_refund_percent": 0,
+    "position": 1,
+    "description_sv": "Ett samtal på Zoom. Du får länken i bekräftelsen.",
+    "description_en": "A conversation on Zoom. The link comes with the confirmation.",
+}
+EMAIL = {
+    "name_en": "E-mail consultation, three replies",
+    "kind": Service.Kind.EMAIL,
+    "duration_minutes": 30,
+    "price": Decimal("1500.00"),
+    "vat_rate": Decimal("25.00"),
+    "refund_full_hours": 48,
+    "late_refund_percent": 50,
+    "position": 2,
+    "description_sv": "Skriv när det passar dig; jag svarar inom en vecka, tre gånger.",
+    "description_en": "Write when it suits you; I reply within a week, three times.",
+}
+
+
+def _weekday_at(days_ahead: int, hour: int) -> datetime:
+    day = timezone.localdate(timezone=STOCKHOLM) + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=STOCKHOLM)
+
+
+def _order(reference: str, person: Person, service: Service, method: str, **fields) -> Order:
+    order = Order.objects.create(
+        reference=reference,
+        person=person,
+        method=method,
+        description=service.name_sv,
+        amount=service.price,
+        vat_rate=service.vat_rate,
+        payer_name=f"{person.first_name} {person.last_name}",
+        payer_email=person.email,
+        **fields,
+    )
+    ledger.order_record_event(order_id=order.pk, kind="created", actor=SYSTEM, amount=order.amount)
+    return order
+
+
+def _booking(person, service, order, state, starts_at=None, **fields) -> Booking:
+    return Booking.objects.create(
+        person=person,
+        service=service,
+        order=order,
+        state=state,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=service.duration_minutes) if starts_at else None,
+        language=person.language,
+        **fields,
+    )
+
+
+def load(out) -> None:
+    video, _ = Service.objects.get_or_create(
+        name_sv="Videokonsultation, 50 minuter", defaults=VIDEO
+    )
+    email, _ = Service.objects.get_or_create(name_sv="E-postkonsultation, tre svar", defaults=EMAIL)
+    PracticeSettings.load()
+    if not OpeningHours.objects.exists():
+        for weekday in range(5):
+            OpeningHours.objects.create(weekday=weekday, start=time(9), end=time(12))
+            OpeningHours.objects.create(weekday=weekday, start=time(13), end=time(17))
+    if not DayOff.objects.exists():
+        DayOff.objects.create(day=_weekday_at(12, 9).date(), note="Fortbildning")
+    people = {p.email.split(".")[0]: p for p in Person.objects.filter(email__contains="@example.")}
+    if not {"astrid", "johan", "maria", "sara"} <= people.keys():
+        return
+    now = timezone.now()
+    link = "https://video.example.se/consonance-demo"
+
+    if not Order.objects.filter(reference="DEMO-1").exists():
+        # A paid card order (last four digits and expiry only, P6) and its confirmed session.
+        order = _order(
+            "DEMO-1",
+            people["astrid"],
+            video,
+            Order.Method.CARD,
+            card_last4="4242",
+            card_expiry="12/2030",
+            provider_ref="cs_demo_1",
+            payment_ref="pi_demo_1",
+        )
+        _booking(
+            people["astrid"],
+            video,
+            order,
+            Booking.State.CONFIRMED,
+            _weekday_at(6, 10),
+            confirmed_at=now,
+            confirmation_sent_at=now,
+            join_url=link,
+        )
+        ledger.order_record_payment(
+            order_id=order.pk,
+            amount=order.amount,
+            provider="stripe",
+            provider_event_id="demo:DEMO-1",
+            actor=SYSTEM,
+        )
+
+    if not Order.objects.filter(reference="DEMO-2").exists():
+        # A pending Swish order; the phone number goes within 48 hours (P8).
+        order = _order("DEMO-2", people["johan"], email, Order.Method.SWISH)
+        BillingDetails.objects.create(
+            order=order,
+            person=people["johan"],
+            first_name="Johan",
+            last_name="Berg",
+            email=people["johan"].email,
+            phone="46701234567",
+        )
+
+    if not Order.objects.filter(reference="DEMO-3").exists():
+        # A Bankgiro invoice with an OCR number, its slot reserved until the due date.
+        from consonance.payments.bankgiro.services import bankgiro_invoice_create
+
+        order = _order("DEMO-3", people["maria"], video, Order.Method.BANKGIRO)
+        BillingDetails.objects.create(
+            order=order,
+            person=people["maria"],
+            first_name="Maria",
+            last_name="Santos",
+            email=people["maria"].email,
+        )
+        order = bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM)
+        starts = _weekday_at(15, 14)
+        _booking(
+            people["maria"],
+            video,
+            order,
+            Booking.State.HELD,
+            starts,
+            hold_expires_at=datetime.combine(order.due_date, time(23, 59), tzinfo=STOCKHOLM),
+        )
+
+    if not Order.objects.filter(reference="DEMO-4").exists():
+        # A paid Bankgiro booking, cancelled in time: the refund is a task for the coach.
+        order = _order("DEMO-4", people["sara"], video, Order.Method.BANKGIRO)
+        _booking(
+            people["sara"],
+            video,
+            order,
+            Booking.State.CANCELLED,
+            _weekday_at(8, 15),
+            confirmed_at=now - timedelta(days=3),
+            cancelled_at=now,
+            confirmation_sent_at=now,
+        )
+        ledger.order_record_payment(
+            order_id=order.pk,
+            amount=order.amount,
+            provider="bankgiro",
+            provider_event_id="demo:DEMO-4",
+            actor=SYSTEM,
+        )
+        ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=SYSTEM)
+        Refund.objects.create(
+            order=order, amount=order.amount, reason="cancelled", status=Refund.Status.MANUAL
+        )
+        ledger.order_record_event(
+            order_id=order.pk, kind="refund_requested", actor=SYSTEM, amount=order.amount
+        )
+
+    if not Order.objects.filter(reference="DEMO-5").exists():
+        # A past session paid with PayPal (name and e-mail only, P7).
+        order = _order(
+            "DEMO-5",
+            people["johan"],
+            video,
+            Order.Method.PAYPAL,
+            provider_ref="5O190127TN364715T",
+            payment_ref="3C679366HH908993F",
+        )
+        starts = _weekday_at(-21, 10)
+        _booking(
+            people["johan"],
+            video,
+            order,
+            Booking.State.CONFIRMED,
+            starts,
+            confirmed_at=starts - timedelta(days=5),
+            confirmation_sent_at=starts,
+            join_url=link,
+        )
+        ledger.order_record_payment(
+            order_id=order.pk,
+            amount=order.amount,
+            provider="paypal",
+            provider_event_id="demo:DEMO-5",
+            actor=SYSTEM,
+        )
+    out.write("Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-5).\n")

@@ -1,0 +1,112 @@
+"""The booking e-mails, one function per message, queued through the outbox (after commit).
+
+P20: a video consultation confirmation, the payment instructions of a Bankgiro invoice, and a
+refund confirmation. No health details in any body: the service's name, times, amounts and
+links only. Links carry a signed token (booking id and nonce), never personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+from django.utils import formats, translation
+
+from consonance.booking.calendar import booking_ics
+from consonance.booking.models import Booking
+from consonance.mail.outbox import mail_queue
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _when(moment: datetime | None, language: str) -> str:
+    if moment is None:
+        return ""
+    with translation.override(language):
+        local = moment.astimezone(STOCKHOLM)
+        return formats.date_format(local, "l j F Y") + " " + local.strftime("%H:%M")
+
+
+def _link(name: str, token: str, language: str) -> str:
+    from django.conf import settings
+
+    with translation.override(language):
+        return settings.SITE_URL + reverse(name, args=[token])
+
+
+def _context(booking: Booking) -> dict:
+    from consonance.booking.services import booking_token, refund_deadline
+
+    language = booking.language
+    service = booking.service
+    with translation.override(language):
+        name = service.name
+    order = booking.order
+    return {
+        "service_name": name,
+        "is_video": service.has_slot,
+        "starts": _when(booking.starts_at, language),
+        "ends": booking.ends_at.astimezone(STOCKHOLM).strftime("%H:%M") if booking.ends_at else "",
+        "duration": service.duration_minutes,
+        "amount": f"{order.amount:.2f}" if order else "",
+        "currency": order.currency if order else "SEK",
+        "order_reference": order.reference if order else "",
+        "refund_full_hours": service.refund_full_hours,
+        "late_refund_percent": service.late_refund_percent,
+        "refund_deadline": _when(refund_deadline(booking), language),
+        "cancel_url": _link("booking-cancel", booking_token(booking, "cancel"), language),
+        "status_url": _link("booking-status", booking_token(booking, "status"), language),
+        "join_url": booking.join_url,
+    }
+
+
+def _send(booking: Booking, template: str, context: dict, attachments=()) -> None:
+    mail_queue(
+        to=booking.person.email,
+        template=template,
+        context=context,
+        language=booking.language,
+        person_id=booking.person_id,
+        attachments=attachments,
+    )
+
+
+def confirmed(booking: Booking) -> None:
+    context = _context(booking)
+    attachments = []
+    if booking.starts_at is not None:
+        attachments.append(("konsultation.ics", booking_ics(booking), "text/calendar"))
+    _send(booking, "booking_confirmed", context, attachments)
+
+
+def invoice(booking: Booking) -> None:
+    """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
+    from consonance.payments.bankgiro.services import bankgiro_payment_instructions
+
+    booking.order.refresh_from_db()
+    instructions = bankgiro_payment_instructions(booking.order)
+    context = _context(booking)
+    context.update(
+        bankgiro=instructions["bankgiro"],
+        ocr=instructions["ocr_reference"],
+        to_pay=f"{instructions['amount']:.2f}",
+        due_date=instructions["due_date"].isoformat() if instructions["due_date"] else "",
+    )
+    _send(booking, "booking_invoice", context)
+
+
+def cancelled(booking: Booking, refund: Decimal) -> None:
+    context = _context(booking)
+    context.update(
+        refund=f"{refund:.2f}" if refund > 0 else "",
+        manual_refund=bool(booking.order and booking.order.method == "bankgiro"),
+    )
+    _send(booking, "booking_cancelled", context)
+
+
+def slot_taken(booking: Booking, refund: Decimal) -> None:
+    context = _context(booking)
+    context.update(refund=f"{refund:.2f}" if refund > 0 else "")
+    _send(booking, "booking_slot_taken", context)

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
+from consonance.payments.models import Order
+from consonance.payments.providers.swish import SwishError, normalize_payer_alias
+
+METHOD_LABELS = {
+    Order.Method.CARD: _("Kort (Stripe)"),
+    Order.Method.SWISH: _("Swish"),
+    Order.Method.PAYPAL: _("PayPal"),
+    Order.Method.BANKGIRO: _("Faktura via Bankgiro (OCR)"),
+}
+
+
+class BookingForm(forms.Form):
+    """P1: first name, last name and e-mail; nothing else is required."""
+
+    first_name = forms.CharField(label=_("Förnamn"), max_length=100)
+    last_name = forms.CharField(label=_("Efternamn"), max_length=100)
+    email = forms.EmailField(label=_("E-post"), max_length=254)
+    method = forms.ChoiceField(label=_("Betalsätt"), widget=forms.RadioSelect)
+    phone = forms.CharField(
+        label=_("Mobilnummer för Swish (valfritt)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Bara för Swish: anger du numret skickas betalningen direkt till din Swish-app. "
+            "Annars visar vi en QR-kod. Numret raderas inom 48 timmar."
+        ),
+    )
+
+    def __init__(self, *args, methods: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [(m, METHOD_LABELS[m]) for m in methods]
+        if len(methods) == 1:
+            self.fields["method"].initial = methods[0]
+        if Order.Method.SWISH not in methods:
+            del self.fields["phone"]
+
+    def clean_first_name(self) -> str:
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_last_name(self) -> str:
+        return self.cleaned_data["last_name"].strip()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        phone = (data.get("phone") or "").strip()
+        if data.get("method") != Order.Method.SWISH:
+            data["phone"] = ""  # P8: not kept unless the method needs it
+        elif phone:
+            try:
+                data["phone"] = normalize_payer_alias(phone)
+            except SwishError:
+                self.add_error("phone", _("Ange ett mobilnummer, till exempel 070-123 45 67."))
+        return data
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+
+class ServiceForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = [
+            "name_sv",
+            "name_en",
+            "kind",
+            "duration_minutes",
+            "price",
+            "vat_rate",
+            "refund_full_hours",
+            "late_refund_percent",
+            "description_sv",
+            "description_en",
+            "active",
+            "position",
+        ]
+        widgets = {
+            "description_sv": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PracticeSettings
+        fields = ["buffer_minutes", "step_minutes", "notice_hours", "horizon_days", "hold_minutes"]
+
+
+class OpeningHoursForm(forms.ModelForm):
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "start", "end"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise forms.ValidationError(_("Starttiden måste vara före sluttiden."))
+        return data
+
+
+OpeningHoursFormSet = forms.modelformset_factory(
+    OpeningHours, form=OpeningHoursForm, extra=1, can_delete=True
+)
+
+
+class DayOffForm(forms.ModelForm):
+    class Meta:
+        model = DayOff
+        fields = ["day", "start", "end", "note"]
+        widgets = {
+            "day": forms.DateInput(attrs={"type": "date"}),
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        help_texts = {"start": _("Lämna tiderna tomma för en helt stängd dag.")}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None):
+            raise forms.ValidationError(_("Ange både från och till, eller ingen av dem."))
+        if start and end and start >= end:
+            raise forms.ValidationError(_("Starttiden måste vara före sluttiden."))
+        return data

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from consonance.privacy.registry import Holding, PersonalModel
+
+PERSONAL_DATA = [
+    PersonalModel(
+        "booking.Booking",
+        subject="person",
+        # When a client had a consultation is part of what the practice knows about her, kept
+        # two years after the latest contact like her contact details (P10).
+        holdings=(
+            Holding(
+                "contact_details",
+                fields=("starts_at", "ends_at", "service"),
+                clocks={"last_contact": "person__last_contact_at"},
+            ),
+        ),
+        not_personal=(
+            "person",
+            "order",
+            "created_at",
+            "state",
+            "hold_expires_at",
+            "confirmed_at",
+            "cancelled_at",
+            "language",
+            "nonce",
+            "zoom_meeting_id",
+            "join_url",
+            "confirmation_sent_at",
+        ),
+    ),
+]
+
+NOT_PERSONAL = {
+    "booking.Service": "the services the practice offers and their prices",
+    "booking.PracticeSettings": "the practice's booking window",
+    "booking.OpeningHours": "the practice's weekly opening hours",
+    "booking.DayOff": "the practice's days off and changed hours",
+}

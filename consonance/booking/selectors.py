@@ -1,0 +1,150 @@
+"""Reads for booking: the schedule from the database, free slots, bookings for the staff pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from consonance.booking import availability
+from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
+
+STOCKHOLM = availability.STOCKHOLM
+
+
+def services_bookable() -> QuerySet[Service]:
+    return Service.objects.filter(active=True)
+
+
+def schedule_load(settings: PracticeSettings | None = None) -> availability.Schedule:
+    """The practice's opening hours, exceptions and booking window as a pure Schedule."""
+    settings = settings or PracticeSettings.load()
+    rules = tuple(
+        availability.OpeningRule(weekday, start, end)
+        for weekday, start, end in OpeningHours.objects.values_list("weekday", "start", "end")
+    )
+    today = timezone.localdate(timezone=STOCKHOLM)
+    by_day: dict = {}
+    for day_off in DayOff.objects.filter(day__gte=today - timedelta(days=1)):
+        intervals = by_day.setdefault(day_off.day, [])
+        if day_off.closed:
+            by_day[day_off.day] = None  # closed all day wins over changed hours
+        elif intervals is not None and day_off.start < day_off.end:
+            intervals.append((day_off.start, day_off.end))
+    exceptions = tuple(
+        availability.DateException(day, tuple(intervals or ())) for day, intervals in by_day.items()
+    )
+    return availability.Schedule(
+        rules=rules,
+        exceptions=exceptions,
+        notice=settings.notice,
+        horizon=max(settings.horizon, settings.notice),
+    )
+
+
+def slot_service(service: Service, settings: PracticeSettings) -> availability.Service:
+    return availability.Service(
+        duration_minutes=service.duration_minutes,
+        step_minutes=settings.step_minutes,
+        buffer_minutes=settings.buffer_minutes,
+    )
+
+
+def busy_intervals(
+    *, start: datetime, end: datetime, now: datetime, exclude_pk: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """Active bookings meeting [start, end): confirmed ones and holds that have not expired."""
+    rows = Booking.objects.filter(
+        Q(state=Booking.State.CONFIRMED)
+        | Q(state=Booking.State.HELD, hold_expires_at__gt=now)
+        | Q(state=Booking.State.HELD, hold_expires_at__isnull=True),
+        starts_at__lt=end,
+        ends_at__gt=start,
+    )
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return _datetime_pairs(rows.values_list("starts_at", "ends_at"))
+
+
+def _datetime_pairs(rows: QuerySet) -> list[tuple[datetime, datetime]]:
+    """The rows' two datetimes. On SQLite the ORM's per-value converters dominate the cost of
+    loading thousands of bookings, so the (UTC, ISO 8601) text is parsed with fromisoformat."""
+    if connection.vendor != "sqlite":
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if fetched and isinstance(fetched[0][0], datetime):  # converted by sqlite3 itself (naive UTC)
+        return [(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)) for start, end in fetched]
+    parse = datetime.fromisoformat
+    return [
+        (parse(start).replace(tzinfo=UTC), parse(end).replace(tzinfo=UTC))
+        for start, end in fetched
+    ]
+
+
+def free_slots(
+    service: Service, *, now: datetime | None = None, settings: PracticeSettings | None = None
+) -> list[availability.Slot]:
+    """Every slot a visitor may book now, in UTC, sorted."""
+    now = now or timezone.now()
+    settings = settings or PracticeSettings.load()
+    schedule = schedule_load(settings)
+    margin = timedelta(minutes=settings.buffer_minutes + service.duration_minutes)
+    busy = busy_intervals(
+        start=now + schedule.notice - margin, end=now + schedule.horizon + margin, now=now
+    )
+    return availability.free_slots(schedule, slot_service(service, settings), busy, now)
+
+
+def slot_bookable(
+    service: Service,
+    start: datetime,
+    *,
+    now: datetime,
+    settings: PracticeSettings,
+    exclude_pk: int | None = None,
+) -> bool:
+    """The same answer as `free_slots` for one start (call inside the booking lock)."""
+    schedule = schedule_load(settings)
+    spec = slot_service(service, settings)
+    margin = spec.duration + spec.buffer
+    busy = busy_intervals(start=start - margin, end=start + margin, now=now, exclude_pk=exclude_pk)
+    return availability.slot_is_free(schedule, spec, busy, now, start)
+
+
+def slots_by_day(
+    slots: list[availability.Slot], tz: ZoneInfo
+) -> list[tuple[datetime, list[tuple[availability.Slot, datetime, datetime]]]]:
+    """Slots grouped by local date in `tz`: [(first start, [(slot, start in Stockholm, start in tz)])]."""
+    days: list[tuple[datetime, list]] = []
+    current = None
+    for slot in slots:
+        local = slot.start.astimezone(tz)
+        if current != local.date():
+            current = local.date()
+            days.append((local, []))
+        days[-1][1].append((slot, slot.start.astimezone(STOCKHOLM), local))
+    return days
+
+
+def bookings_upcoming(now: datetime | None = None) -> QuerySet[Booking]:
+    now = now or timezone.now()
+    return (
+        Booking.objects.select_related("service", "person", "order")
+        .filter(Q(starts_at__gte=now - timedelta(hours=2)) | Q(starts_at__isnull=True))
+        .order_by("starts_at", "pk")
+    )
+
+
+def bookings_past(now: datetime | None = None) -> QuerySet[Booking]:
+    now = now or timezone.now()
+    return (
+        Booking.objects.select_related("service", "person", "order")
+        .filter(starts_at__lt=now - timedelta(hours=2))
+        .order_by("-starts_at", "-pk")
+    )

@@ -1,0 +1,462 @@
+"""Writes for booking: hold a slot, confirm it when paid, release, expire and cancel.
+
+No double booking: `booking_hold` takes the booking lock (the PracticeSettings row with
+SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at
+a time), re-checks the slot with `availability.slot_is_free` against the bookings in the
+database, and inserts under a partial unique constraint (one active booking per start). Money
+that arrives for a slot someone else has meanwhile taken is refunded, never double booked.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM, actor_person, audit_append
+from consonance.booking import selectors
+from consonance.booking.models import Booking, PracticeSettings, Service
+from consonance.payments import ledger
+from consonance.payments.models import BillingDetails, Order
+from consonance.people.services import person_get_or_create
+
+log = logging.getLogger(__name__)
+
+STOCKHOLM = selectors.STOCKHOLM
+# A Bankgiro payment takes a banking day or two: the invoice is due two days before the
+# session, so Bankgiro is offered only for slots at least this far ahead.
+BANKGIRO_MIN_LEAD = timedelta(days=4)
+BANKGIRO_DUE_BEFORE = timedelta(days=2)
+BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
+
+
+class BookingError(Exception):
+    """A booking cannot be made or changed; the message is safe to show."""
+
+
+class SlotTaken(BookingError):
+    pass
+
+
+def _lock_bookings() -> PracticeSettings:
+    """Serialise every change to the set of active bookings (see the module docstring)."""
+    PracticeSettings.load()  # make sure the row exists before locking it
+    if connection.vendor == "postgresql":
+        return PracticeSettings.objects.select_for_update().get(pk=1)
+    return PracticeSettings.objects.get(pk=1)
+
+
+def _new_reference() -> str:
+    return "CC-" + secrets.token_hex(5).upper()
+
+
+def bankgiro_possible(service: Service, starts_at: datetime | None, now: datetime) -> bool:
+    return starts_at is None or starts_at - now >= BANKGIRO_MIN_LEAD
+
+
+def _end_of_day(day) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=STOCKHOLM)
+
+
+# -- tokens for e-mailed and returned links ---------------------------------------------------
+
+TOKEN_AGES = {"status": 60 * 60 * 24 * 30, "cancel": 60 * 60 * 24 * 400}
+
+
+def booking_token(booking: Booking, purpose: str) -> str:
+    """A signed token naming the booking (its id and nonce only, no personal data)."""
+    return signing.dumps([booking.pk, booking.nonce], salt=f"booking.{purpose}")
+
+
+def booking_from_token(token: str, purpose: str) -> Booking | None:
+    try:
+        pk, nonce = signing.loads(token, salt=f"booking.{purpose}", max_age=TOKEN_AGES[purpose])
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    booking = Booking.objects.select_related("service", "order", "person").filter(pk=pk).first()
+    if booking is None or not secrets.compare_digest(booking.nonce, str(nonce)):
+        return None
+    return booking
+
+
+# -- holding a slot ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Client:
+    first_name: str
+    last_name: str
+    email: str
+    language: str = "sv"
+    phone: str = ""  # Swish e-commerce only
+
+
+def booking_hold(
+    *,
+    service: Service,
+    starts_at: datetime | None,
+    client: Client,
+    method: str,
+    now: datetime | None = None,
+) -> Booking:
+    """Hold a slot (or an e-mail package) for a client while she pays; creates the order.
+
+    Raises SlotTaken when the slot is no longer free, BookingError for other refusals.
+    """
+    now = now or timezone.now()
+    if service.has_slot and starts_at is None:
+        raise BookingError("a video consultation needs a start time")
+    if method == Order.Method.BANKGIRO and not bankgiro_possible(service, starts_at, now):
+        raise BookingError("bankgiro needs more time before the session")
+    try:
+        with transaction.atomic():
+            settings = _lock_bookings()
+            ends_at = None
+            if service.has_slot:
+                _expire_due_holds(now=now)
+                if not selectors.slot_bookable(service, starts_at, now=now, settings=settings):
+                    raise SlotTaken("slot taken")
+                ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+            else:
+                starts_at = None
+            person, _created = person_get_or_create(
+                email=client.email,
+                first_name=client.first_name,
+                last_name=client.last_name,
+                language=client.language,
+                actor=SYSTEM,
+            )
+            actor = actor_person(person.pk)
+            order = Order.objects.create(
+                reference=_new_reference(),
+                person=person,
+                method=method,
+                description=service.name_sv[:200],
+                amount=service.price,
+                vat_rate=service.vat_rate,
+                payer_name=f"{client.first_name} {client.last_name}".strip()[:200],
+                payer_email=person.email,
+            )
+            ledger.order_record_event(
+                order_id=order.pk, kind="created", actor=actor, amount=order.amount
+            )
+            if method in (Order.Method.SWISH, Order.Method.BANKGIRO):
+                # P8: only what the method needs. An e-mailed Bankgiro invoice needs no postal
+                # address; Swish needs the phone number only when the payer wants the request
+                # sent to her phone rather than scanning a QR code.
+                BillingDetails.objects.create(
+                    order=order,
+                    person=person,
+                    first_name=client.first_name,
+                    last_name=client.last_name,
+                    email=person.email,
+                    phone=client.phone if method == Order.Method.SWISH else "",
+                )
+            hold_until = now + timedelta(minutes=settings.hold_minutes)
+            if method == Order.Method.BANKGIRO:
+                hold_until = _bankgiro_invoice(order, starts_at, now, actor)
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    service=service,
+                    person=person,
+                    order=order,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    state=Booking.State.HELD,
+                    hold_expires_at=hold_until,
+                    language=client.language,
+                    created_at=now,
+                )
+            audit_append(
+                actor=actor,
+                action="booking.held",
+                subject_id=person.pk,
+                category="contact_details",
+                detail={"booking": booking.pk, "order": order.pk, "service": service.pk},
+            )
+            if method == Order.Method.BANKGIRO:
+                from consonance.booking import emails
+
+                emails.invoice(booking)
+    except IntegrityError as error:
+        # The unique constraint caught a concurrent insert the lock did not (e.g. two first
+        # bookings racing to create the settings row): the slot is taken all the same.
+        raise SlotTaken("slot taken") from error
+    return booking
+
+
+def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):
+    from consonance.payments.bankgiro.services import bankgiro_invoice_create
+
+    order = bankgiro_invoice_create(order_id=order.pk, actor=actor)
+    due = order.due_date
+    if starts_at is not None:
+        latest = (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date()
+        if due is None or due > latest:
+            due = latest
+    if due is None:
+        due = (now + timedelta(days=BANKGIRO_HOLD_DAYS_WITHOUT_SLOT)).astimezone(STOCKHOLM).date()
+    if due != order.due_date:
+        Order.objects.filter(pk=order.pk).update(due_date=due)
+    return _end_of_day(due)
+
+
+# -- confirming on payment ---------------------------------------------------------------------
+
+
+@ledger.on_order_paid
+def booking_confirm_paid(order: Order) -> None:
+    """Ledger hook: the order is fully paid. Confirm its booking, or refund if it cannot be."""
+    booking = Booking.objects.select_for_update().filter(order_id=order.pk).first()
+    if booking is None:
+        return
+    now = timezone.now()
+    if order.amount_refunded >= order.amount_paid:
+        # A refund was recorded before the payment (events out of order): nothing to confirm.
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED)
+        if booking.is_active:
+            _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
+        return
+    if booking.state == Booking.State.CONFIRMED:
+        return
+    if booking.state == Booking.State.CANCELLED:
+        _refund_unusable(booking, order, reason="booking_cancelled")
+        return
+    settings = _lock_bookings()
+    free = True
+    if booking.service.has_slot:
+        free = _no_other_overlap(booking, now, settings)
+    if free:
+        try:
+            with transaction.atomic():
+                booking.state = Booking.State.CONFIRMED
+                booking.confirmed_at = now
+                booking.hold_expires_at = None
+                booking.save(update_fields=["state", "confirmed_at", "hold_expires_at"])
+        except IntegrityError:
+            booking.refresh_from_db()
+            free = False
+    if not free:
+        if booking.state != Booking.State.EXPIRED:
+            _set_state(booking, Booking.State.EXPIRED, now, action="booking.expired")
+        _refund_unusable(booking, order, reason="slot_taken")
+        return
+    audit_append(
+        actor=SYSTEM,
+        action="booking.confirmed",
+        subject_id=booking.person_id,
+        category="contact_details",
+        detail={"booking": booking.pk, "order": order.pk},
+    )
+    booking_id = booking.pk
+
+    def enqueue() -> None:
+        from consonance.booking.tasks import booking_confirmed_task
+
+        booking_confirmed_task.enqueue(booking_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _no_other_overlap(booking: Booking, now: datetime, settings: PracticeSettings) -> bool:
+    # The slot was offered when it was held; now only other bookings (and buffers) can take
+    # it away. Changed opening hours or a passed notice do not void a paid session.
+    margin = timedelta(minutes=settings.buffer_minutes)
+    return not selectors.busy_intervals(
+        start=booking.starts_at - margin,
+        end=booking.ends_at + margin,
+        now=now,
+        exclude_pk=booking.pk,
+    )
+
+
+def _refund_unusable(booking: Booking, order: Order, *, reason: str) -> None:
+    from consonance.booking import emails
+    from consonance.payments.services import refund_request
+
+    amount = order.amount_paid - order.amount_refunded
+    if amount > 0:
+        refund_request(order=order, amount=amount, reason=reason, actor=SYSTEM)
+    if reason == "slot_taken":
+        emails.slot_taken(booking, amount)
+
+
+def _set_state(booking: Booking, state: str, now: datetime, *, action: str) -> None:
+    booking.state = state
+    fields = ["state"]
+    if state == Booking.State.CANCELLED:
+        booking.cancelled_at = now
+        fields.append("cancelled_at")
+    booking.save(update_fields=fields)
+    audit_append(
+        actor=SYSTEM,
+        action=action,
+        subject_id=booking.person_id,
+        category="contact_details",
+        detail={"booking": booking.pk},
+    )
+
+
+# -- releasing holds ---------------------------------------------------------------------------
+
+
+def _close_unpaid_order(order: Order | None, *, kind: str, actor: str) -> None:
+    if order is None or order.amount_paid > 0 or order.status != Order.Status.PENDING:
+        return
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+    ledger.order_record_event(order_id=order.pk, kind=kind, actor=actor)
+
+
+def booking_release(*, booking_id: int, reason: str, actor: str = SYSTEM) -> bool:
+    """Free a held slot whose payment failed or was abandoned. True when something changed."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=booking_id)
+        )
+        if booking.state != Booking.State.HELD:
+            return False
+        if booking.order is not None and booking.order.amount_paid > 0:
+            return False  # partly paid (Bankgiro): the hold runs to its expiry
+        # EXPIRED, not CANCELLED: money that still arrives gets the slot back if it is free.
+        _set_state(booking, Booking.State.EXPIRED, timezone.now(), action="booking.released")
+        _close_unpaid_order(booking.order, kind=reason, actor=actor)
+    return True
+
+
+def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
+    due = Booking.objects.filter(state=Booking.State.HELD, hold_expires_at__lte=now)
+    ids = list(
+        due.values_list("pk", flat=True)[:limit] if limit else due.values_list("pk", flat=True)
+    )
+    for pk in ids:
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("order").get(pk=pk)
+        if booking.state != Booking.State.HELD:
+            continue
+        _set_state(booking, Booking.State.EXPIRED, now, action="booking.expired")
+        order = booking.order
+        if order is not None and order.amount_paid > 0:
+            # Part of a Bankgiro invoice was paid but not all in time: pay it back.
+            from consonance.payments.services import refund_request
+
+            refund_request(
+                order=order,
+                amount=order.amount_paid - order.amount_refunded,
+                reason="expired_partly_paid",
+                actor=SYSTEM,
+            )
+        else:
+            _close_unpaid_order(order, kind="expired", actor=SYSTEM)
+    return len(ids)
+
+
+def booking_expire_holds(*, now: datetime | None = None) -> int:
+    """Expire every hold whose time is up (periodic). Returns how many expired."""
+    with transaction.atomic():
+        _lock_bookings()
+        return _expire_due_holds(now=now or timezone.now())
+
+
+# -- cancelling --------------------------------------------------------------------------------
+
+
+def refund_due(booking: Booking, now: datetime) -> Decimal:
+    """What the service's cancellation rule gives back if the client cancels at `now`."""
+    order = booking.order
+    if order is None:
+        return Decimal("0.00")
+    paid = order.amount_paid - order.amount_refunded
+    if paid <= 0:
+        return Decimal("0.00")
+    service = booking.service
+    full_until = refund_deadline(booking)
+    if full_until is None or now <= full_until:
+        return paid
+    return (paid * service.late_refund_percent / 100).quantize(Decimal("0.01"))
+
+
+def refund_deadline(booking: Booking) -> datetime | None:
+    hours = timedelta(hours=booking.service.refund_full_hours)
+    if booking.starts_at is not None:
+        return booking.starts_at - hours
+    start = booking.confirmed_at or booking.created_at
+    return start + hours if start else None
+
+
+def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) -> Decimal:
+    """Cancel a booking (from the client's e-mailed link or by the coach). Returns the refund.
+
+    The slot is free at once; the Zoom meeting is deleted and the refund sent after commit.
+    """
+    now = now or timezone.now()
+    from consonance.booking import emails
+    from consonance.payments.services import refund_request
+
+    with transaction.atomic():
+        _lock_bookings()
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("order", "service")
+            .get(pk=booking_id)
+        )
+        if not booking.is_active:
+            raise BookingError("already cancelled")
+        if booking.starts_at is not None and booking.starts_at <= now:
+            raise BookingError("already started")
+        amount = refund_due(booking, now)
+        _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
+        order = booking.order
+        if order is not None:
+            if order.amount_paid > 0:
+                ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=actor)
+                if amount > 0:
+                    refund_request(order=order, amount=amount, reason="cancelled", actor=actor)
+            else:
+                _close_unpaid_order(order, kind="cancelled", actor=actor)
+        emails.cancelled(booking, amount)
+        booking_id = booking.pk
+
+        def enqueue() -> None:
+            from consonance.booking.tasks import booking_cancelled_task
+
+            booking_cancelled_task.enqueue(booking_id)
+
+        transaction.on_commit(enqueue)
+    return amount
+
+
+def booking_set_meeting(*, booking_id: int, meeting_id: str, join_url: str) -> bool:
+    """Store the video meeting; False when the booking already has one (or is not confirmed)."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.join_url or booking.state != Booking.State.CONFIRMED:
+            return False
+        booking.zoom_meeting_id = meeting_id
+        booking.join_url = join_url
+        booking.save(update_fields=["zoom_meeting_id", "join_url"])
+    return True
+
+
+def booking_send_confirmation(*, booking_id: int) -> bool:
+    """Queue the confirmation e-mail once. True when it was queued now."""
+    from consonance.booking import emails
+
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("service", "order", "person")
+            .get(pk=booking_id)
+        )
+        if booking.confirmation_sent_at or booking.state != Booking.State.CONFIRMED:
+            return False
+        emails.confirmed(booking)
+        booking.confirmation_sent_at = timezone.now()
+        booking.save(update_fields=["confirmation_sent_at"])
+    return True

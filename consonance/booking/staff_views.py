@@ -1,0 +1,114 @@
+"""The coach's booking pages: bookings, services and prices, opening hours, days off."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_staff, audit_append
+from consonance.booking import selectors
+from consonance.booking.forms import (
+    DayOffForm,
+    OpeningHoursFormSet,
+    PracticeSettingsForm,
+    ServiceForm,
+)
+from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
+
+
+def _audit(request: HttpRequest, action: str, **detail: int) -> None:
+    audit_append(actor=actor_staff(request.user.pk), action=action, detail=detail or None)
+
+
+def bookings(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    return render(
+        request,
+        "booking/staff/bookings.html",
+        {
+            "upcoming": selectors.bookings_upcoming(now)[:200],
+            "past": selectors.bookings_past(now)[:100],
+            "now": now,
+        },
+    )
+
+
+def services(request: HttpRequest) -> HttpResponse:
+    return render(request, "booking/staff/services.html", {"services": Service.objects.all()})
+
+
+def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    service = get_object_or_404(Service, pk=pk) if pk else None
+    form = ServiceForm(request.POST or None, instance=service)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                saved = form.save()
+                _audit(request, "service.saved", service=saved.pk)
+            messages.success(request, _("Tjänsten är sparad."))
+            return redirect("staff-booking-services")
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+    return render(request, "booking/staff/service_form.html", {"form": form, "service": service})
+
+
+def hours(request: HttpRequest) -> HttpResponse:
+    settings_row = PracticeSettings.load()
+    settings_form = PracticeSettingsForm(
+        request.POST if "save_settings" in request.POST else None, instance=settings_row
+    )
+    formset = OpeningHoursFormSet(
+        request.POST if "save_hours" in request.POST else None,
+        queryset=OpeningHours.objects.all(),
+    )
+    if request.method == "POST":
+        if "save_settings" in request.POST and settings_form.is_valid():
+            with transaction.atomic():
+                settings_form.save()
+                _audit(request, "booking_settings.saved")
+            messages.success(request, _("Inställningarna är sparade."))
+            return redirect("staff-booking-hours")
+        if "save_hours" in request.POST and formset.is_valid():
+            with transaction.atomic():
+                formset.save()
+                _audit(request, "opening_hours.saved")
+            messages.success(request, _("Öppettiderna är sparade."))
+            return redirect("staff-booking-hours")
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+    return render(
+        request,
+        "booking/staff/hours.html",
+        {"settings_form": settings_form, "formset": formset},
+    )
+
+
+def days_off(request: HttpRequest) -> HttpResponse:
+    form = DayOffForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                day = form.save()
+                _audit(request, "day_off.added", day_off=day.pk)
+            messages.success(request, _("Dagen är tillagd."))
+            return redirect("staff-booking-days-off")
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+    today = timezone.localdate()
+    return render(
+        request,
+        "booking/staff/days_off.html",
+        {"form": form, "days": DayOff.objects.filter(day__gte=today)},
+    )
+
+
+@require_POST
+def day_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    day = get_object_or_404(DayOff, pk=pk)
+    with transaction.atomic():
+        _audit(request, "day_off.removed", day_off=day.pk)
+        day.delete()
+    messages.success(request, _("Dagen är borttagen."))
+    return redirect("staff-booking-days-off")

@@ -1,0 +1,274 @@
+"""Public booking pages: services, free times, the booking form, status and cancellation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from consonance.booking import selectors, services
+from consonance.booking.forms import BookingForm
+from consonance.booking.models import Booking, Service
+from consonance.payments.models import Order
+from consonance.payments.providers import config
+from consonance.payments.providers.base import ProviderError
+
+log = logging.getLogger(__name__)
+
+STOCKHOLM = selectors.STOCKHOLM
+START_FORMAT = "%Y%m%dT%H%MZ"
+DAYS_PER_PAGE = 7
+COMMON_ZONES = [
+    "Europe/Stockholm",
+    "Europe/Helsinki",
+    "Europe/London",
+    "Europe/Lisbon",
+    "Europe/Berlin",
+    "Europe/Athens",
+    "Atlantic/Canary",
+    "Asia/Dubai",
+    "Asia/Bangkok",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "UTC",
+]
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _visitor_zone(request: HttpRequest) -> ZoneInfo:
+    name = request.GET.get("tz", "")
+    if name and name in _zones():
+        return ZoneInfo(name)
+    return STOCKHOLM
+
+
+def _zone_choices(current: ZoneInfo) -> list[str]:
+    zones = list(COMMON_ZONES)
+    if str(current) not in zones:
+        zones.insert(0, str(current))
+    return zones
+
+
+def format_start(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(START_FORMAT)
+
+
+def parse_start(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, START_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise Http404("not a start time") from None
+
+
+def services_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "booking/services.html", {"services": selectors.services_bookable()})
+
+
+def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
+    service = get_object_or_404(Service, pk=service_id, active=True)
+    if not service.has_slot:
+        return book(request, service_id=service_id, start=None)
+    zone = _visitor_zone(request)
+    now = timezone.now()
+    slots = selectors.free_slots(service, now=now)
+    try:
+        page = max(0, int(request.GET.get("sida", "0")))
+    except ValueError:
+        page = 0
+    first_day = now.astimezone(zone).date() + timedelta(days=page * DAYS_PER_PAGE)
+    last_day = first_day + timedelta(days=DAYS_PER_PAGE)
+    shown = [s for s in slots if first_day <= s.start.astimezone(zone).date() < last_day]
+    more = any(s.start.astimezone(zone).date() >= last_day for s in slots)
+    days = [
+        (day, [(format_start(slot.start), sthlm, local) for slot, sthlm, local in entries])
+        for day, entries in selectors.slots_by_day(shown, zone)
+    ]
+    tz_query = f"tz={zone}" if zone != STOCKHOLM else ""
+    return render(
+        request,
+        "booking/slots.html",
+        {
+            "service": service,
+            "days": days,
+            "zone": str(zone),
+            "other_zone": zone != STOCKHOLM,
+            "zones": _zone_choices(zone),
+            "tz_query": tz_query,
+            "page": page,
+            "previous_page": page - 1 if page > 0 else None,
+            "next_page": page + 1 if more else None,
+            "first_day": first_day,
+            "last_day": last_day - timedelta(days=1),
+            "any_slots": bool(slots),
+        },
+    )
+
+
+def _methods(service: Service, starts_at: datetime | None, now: datetime) -> list[str]:
+    methods = config.configured_methods()
+    if Order.Method.BANKGIRO in methods and not services.bankgiro_possible(service, starts_at, now):
+        methods.remove(Order.Method.BANKGIRO)
+    return methods
+
+
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, service_id: int, start: str | None) -> HttpResponse:
+    service = get_object_or_404(Service, pk=service_id, active=True)
+    now = timezone.now()
+    starts_at = None
+    zone = _visitor_zone(request)
+    back = reverse("booking-service", args=[service.pk])
+    if service.has_slot:
+        if start is None:
+            raise Http404("a start time is needed")
+        starts_at = parse_start(start)
+        if not selectors.slot_bookable(
+            service, starts_at, now=now, settings=services.PracticeSettings.load()
+        ):
+            messages.error(request, _("Tiden är inte längre ledig. Välj en annan tid."))
+            return redirect(back)
+    elif start is not None:
+        raise Http404("an e-mail consultation has no start time")
+    methods = _methods(service, starts_at, now)
+    form = BookingForm(request.POST or None, methods=methods)
+    if request.method == "POST" and methods and form.is_valid():
+        data = form.cleaned_data
+        client = services.Client(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            language="en" if (get_language() or "sv").startswith("en") else "sv",
+            phone=data.get("phone", ""),
+        )
+        try:
+            booking = services.booking_hold(
+                service=service, starts_at=starts_at, client=client, method=data["method"]
+            )
+        except services.SlotTaken:
+            messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
+            return redirect(back)
+        except services.BookingError:
+            messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
+            return redirect(back)
+        return _start_payment(request, booking)
+    context = {
+        "service": service,
+        "form": form,
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(minutes=service.duration_minutes) if starts_at else None,
+        "zone": str(zone),
+        "other_zone": zone != STOCKHOLM,
+        "no_methods": not methods,
+        "bankgiro_too_soon": not methods
+        and Order.Method.BANKGIRO in config.configured_methods(),
+        "back": back,
+    }
+    return render(request, "booking/book.html", context)
+
+
+def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:
+    from consonance.payments.services import payment_start
+
+    token = services.booking_token(booking, "status")
+    try:
+        started = payment_start(order_id=booking.order_id, token=token)
+    except ProviderError:
+        log.warning("payment start failed for order %s", booking.order_id)
+        services.booking_release(booking_id=booking.pk, reason="payment_start_failed")
+        messages.error(
+            request,
+            _(
+                "Betalningen kunde inte startas just nu. Försök igen eller välj ett annat betalsätt."
+            ),
+        )
+        return redirect(reverse("booking-service", args=[booking.service_id]))
+    if started.redirect_url:
+        return redirect(started.redirect_url)
+    url = reverse("booking-status", args=[token])
+    if started.swish_token:
+        url += "?swish=" + started.swish_token
+    return redirect(url)
+
+
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    booking = services.booking_from_token(token, "status")
+    if booking is None:
+        raise Http404("unknown booking")
+    order = booking.order
+    context: dict = {
+        "booking": booking,
+        "order": order,
+        "cancel_url": reverse("booking-cancel", args=[services.booking_token(booking, "cancel")]),
+        "refund_deadline": services.refund_deadline(booking),
+    }
+    held = booking.state == Booking.State.HELD
+    if order is not None and order.method == Order.Method.BANKGIRO and order.ocr_reference:
+        from consonance.payments.bankgiro.services import bankgiro_payment_instructions
+
+        context["instructions"] = bankgiro_payment_instructions(order)
+    elif held:
+        context["refresh"] = True  # the page reloads itself until the payment is in
+        swish_token = request.GET.get("swish", "")
+        if order is not None and order.method == Order.Method.SWISH and swish_token.isalnum():
+            import segno
+
+            from consonance.payments.providers.swish import app_switch_url
+
+            # A Swish m-commerce QR code holds "D" + the payment request token.
+            context["swish_qr"] = segno.make("D" + swish_token, error="m").svg_inline(
+                scale=4, title="Swish"
+            )
+            context["swish_link"] = app_switch_url(
+                swish_token, request.build_absolute_uri(request.path)
+            )
+    response = render(request, "booking/status.html", context)
+    if context.get("refresh"):
+        response["Refresh"] = "5"  # the browser reloads until the payment is in; no script
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    booking = services.booking_from_token(token, "cancel")
+    if booking is None:
+        raise Http404("unknown booking")
+    now = timezone.now()
+    started = booking.starts_at is not None and booking.starts_at <= now
+    if request.method == "POST" and booking.is_active and not started:
+        try:
+            refund = services.booking_cancel(
+                booking_id=booking.pk, actor=f"person:{booking.person_id}"
+            )
+        except services.BookingError:
+            messages.error(request, _("Bokningen kunde inte avbokas."))
+            return redirect(request.path)
+        return render(request, "booking/cancelled.html", {"booking": booking, "refund": refund})
+    return render(
+        request,
+        "booking/cancel.html",
+        {
+            "booking": booking,
+            "refund": services.refund_due(booking, now) if booking.is_active else None,
+            "started": started,
+            "deadline": services.refund_deadline(booking),
+        },
+    )

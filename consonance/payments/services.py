@@ -1,0 +1,395 @@
+"""Writes for payments: start a payment with a provider, apply provider events, refund.
+
+Provider calls (HTTP) never run inside a database transaction; what they return is recorded
+through `consonance.payments.ledger`, which is idempotent per provider event id, so replayed and
+duplicated callbacks change nothing. Refunds are keyed by the provider's refund id
+("refund:<id>"), so the refund recorded from the API answer and the webhook announcing the same
+refund count once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.payments import ledger
+from consonance.payments.models import Order, Refund
+from consonance.payments.providers import config
+from consonance.payments.providers.base import PaymentStart, ProviderError, ProviderEvent
+
+log = logging.getLogger(__name__)
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+@dataclass(frozen=True)
+class Started:
+    redirect_url: str | None  # the provider's page (Stripe, PayPal)
+    swish_token: str | None = None  # for the QR code / app switch (Swish m-commerce)
+
+
+def payment_start(*, order_id: int, token: str) -> Started:
+    """Start the order's payment with its provider; `token` is the booking's signed status token.
+
+    Raises ProviderError when the provider refuses or cannot be reached.
+    """
+    order = Order.objects.select_related("billing").get(pk=order_id)
+    name = config.METHOD_PROVIDER[order.method]
+    if name == "bankgiro":
+        return Started(redirect_url=None)
+    provider = config.provider_for(name)
+    if provider is None:
+        raise ProviderError(f"{name} is not configured")
+    common = {
+        "reference": order.reference,
+        "amount": order.amount,
+        "currency": order.currency,
+        "description": order.description,
+        "payer_email": order.payer_email,
+        "cancel_url": site_url(reverse("payments-cancel", args=[token])),
+        "callback_url": site_url(reverse("payments-webhook-swish")),
+        "idempotency_key": f"order-{order.reference}",
+    }
+    start: PaymentStart
+    if name == "stripe":
+        return_url = site_url(reverse("payments-return", args=[token]))
+        start = provider.start_payment(
+            return_url=return_url + "?session_id={CHECKOUT_SESSION_ID}", **common
+        )
+    elif name == "paypal":
+        start = provider.start_payment(
+            return_url=site_url(reverse("payments-return-paypal", args=[token])), **common
+        )
+    else:
+        billing = getattr(order, "billing", None)
+        phone = billing.phone if billing is not None else ""
+        start = provider.start_payment(
+            return_url=site_url(reverse("booking-status", args=[token])),
+            payer_alias=phone or None,
+            **common,
+        )
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(provider_ref=start.provider_ref)
+        ledger.order_record_event(
+            order_id=order.pk, kind="payment_started", actor=SYSTEM, provider=name
+        )
+    return Started(redirect_url=start.redirect_url, swish_token=start.token)
+
+
+# -- events from providers -----------------------------------------------------------------------
+
+
+def _order_for(provider: str, event: ProviderEvent) -> Order | None:
+    method = config.PROVIDER_METHOD[provider]
+    orders = Order.objects.filter(method=method)
+    if event.kind in ("refunded", "refund_failed"):
+        refund = (
+            Refund.objects.filter(provider_refund_ref=event.provider_ref, order__method=method)
+            .select_related("order")
+            .first()
+        )
+        if refund is not None:
+            return refund.order
+        if event.payment_ref:
+            found = orders.filter(payment_ref=event.payment_ref).first()
+            if found is not None:
+                return found
+    elif event.provider_ref:
+        found = orders.filter(provider_ref=event.provider_ref).first()
+        if found is not None:
+            return found
+    reference = event.extra.get("reference")
+    return orders.filter(reference=reference).first() if reference else None
+
+
+def payment_apply_event(*, provider: str, event: ProviderEvent) -> str:
+    """Apply a verified provider event to its order. Returns what happened (for logs/tests)."""
+    order = _order_for(provider, event)
+    if order is None:
+        log.warning("%s event %s matches no order", provider, event.raw_type)
+        return "unknown_order"
+    if event.kind == "paid":
+        return _apply_paid(order, provider, event)
+    if event.kind in ("failed", "cancelled"):
+        return _apply_failed(order, provider, event)
+    if event.kind == "refunded":
+        return _apply_refunded(order, provider, event)
+    if event.kind == "refund_failed":
+        return _apply_refund_failed(order, provider, event)
+    return "pending"
+
+
+def _apply_paid(order: Order, provider: str, event: ProviderEvent) -> str:
+    if event.currency and event.currency.upper() != order.currency:
+        log.warning("order %s paid in another currency; recorded as an event only", order.pk)
+        ledger.order_record_event(
+            order_id=order.pk,
+            kind="paid_wrong_currency",
+            actor=SYSTEM,
+            provider=provider,
+            provider_event_id=event.event_id,
+        )
+        return "wrong_currency"
+    with transaction.atomic():
+        changes: dict[str, str] = {}
+        if event.payment_ref and not order.payment_ref:
+            changes["payment_ref"] = event.payment_ref
+        if event.card_last4:  # P6: the last four digits and the expiry, nothing else
+            changes["card_last4"] = event.card_last4[-4:]
+        if event.card_expiry:
+            changes["card_expiry"] = event.card_expiry.strftime("%m/%Y")
+        if changes:
+            Order.objects.filter(pk=order.pk).update(**changes)
+        # One payment, however many messages announce it (PayPal's capture answer and its
+        # PAYMENT.CAPTURE.COMPLETED webhook): keyed by the provider's payment id.
+        key = f"paid:{event.payment_ref}" if event.payment_ref else event.event_id
+        _order, changed = ledger.order_record_payment(
+            order_id=order.pk,
+            amount=event.amount if event.amount is not None else order.amount,
+            provider=provider,
+            provider_event_id=key,
+            actor=SYSTEM,
+            at=event.occurred_at,
+        )
+    return "paid" if changed else "replay"
+
+
+def _apply_failed(order: Order, provider: str, event: ProviderEvent) -> str:
+    from consonance.booking.services import booking_release
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        recorded = ledger.order_record_event(
+            order_id=order.pk,
+            kind=f"payment_{event.kind}",
+            actor=SYSTEM,
+            provider=provider,
+            provider_event_id=event.event_id,
+        )
+        if not recorded:
+            return "replay"
+        if order.amount_paid > 0:
+            # Out of order (an expiry after the payment): the payment stands.
+            return "ignored_after_payment"
+        booking = getattr(order, "booking", None)
+        if booking is not None:
+            booking_release(booking_id=booking.pk, reason=f"payment_{event.kind}")
+        else:
+            Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
+                status=Order.Status.CANCELLED
+            )
+    return "released"
+
+
+def _apply_refunded(order: Order, provider: str, event: ProviderEvent) -> str:
+    amount = event.amount
+    if provider == "stripe" and "refunded_total" in event.extra:
+        # charge.refunded carries the total refunded on the charge so far.
+        amount = Decimal(event.extra["refunded_total"]) - order.amount_refunded
+    with transaction.atomic():
+        refund = Refund.objects.filter(order=order, provider_refund_ref=event.provider_ref).first()
+        if refund is not None and refund.status == Refund.Status.DONE:
+            amount = Decimal(0)  # recorded from the API answer already
+        changed = False
+        if amount is not None and amount > 0:
+            _order, changed = ledger.order_record_refund(
+                order_id=order.pk,
+                amount=amount,
+                provider=provider,
+                provider_event_id=f"refund:{event.provider_ref}",
+                actor=SYSTEM,
+                at=event.occurred_at,
+            )
+        if refund is not None and refund.status != Refund.Status.DONE:
+            _refund_done(refund, actor=SYSTEM)
+        if not changed:
+            ledger.order_record_event(
+                order_id=order.pk,
+                kind="refund_notified",
+                actor=SYSTEM,
+                provider=provider,
+                provider_event_id=event.event_id,
+            )
+    return "refunded" if changed else "replay"
+
+
+def _apply_refund_failed(order: Order, provider: str, event: ProviderEvent) -> str:
+    with transaction.atomic():
+        if not ledger.order_record_event(
+            order_id=order.pk,
+            kind="refund_failed",
+            actor=SYSTEM,
+            amount=event.amount,
+            provider=provider,
+            provider_event_id=event.event_id,
+        ):
+            return "replay"
+        refund = (
+            Refund.objects.select_for_update()
+            .filter(order=order, provider_refund_ref=event.provider_ref)
+            .first()
+        )
+        if refund is not None:
+            if refund.status == Refund.Status.DONE:
+                # The money came back to us: undo the recorded refund, then hand it to the coach.
+                order = Order.objects.select_for_update().get(pk=order.pk)
+                order.amount_refunded -= refund.amount
+                if (
+                    order.status == Order.Status.REFUNDED
+                    and order.amount_refunded < order.amount_paid
+                ):
+                    order.status = Order.Status.PAID
+                order.save(update_fields=["amount_refunded", "status"])
+            refund.status = Refund.Status.MANUAL
+            refund.error_code = (event.extra.get("failure_reason") or "refund_failed")[:32]
+            refund.completed_at = None
+            refund.save(update_fields=["status", "error_code", "completed_at"])
+    return "refund_failed"
+
+
+# -- refunds --------------------------------------------------------------------------------------
+
+
+def refund_request(*, order: Order, amount: Decimal, reason: str, actor: str) -> Refund:
+    """Create a refund (inside the caller's transaction); it is sent after commit.
+
+    Bankgiro refunds need the coach's hand: they become tasks on her staff page.
+    """
+    manual = order.method == Order.Method.BANKGIRO or not order.payment_ref
+    refund = Refund.objects.create(
+        order=order,
+        amount=amount,
+        reason=reason,
+        status=Refund.Status.MANUAL if manual else Refund.Status.REQUESTED,
+        error_code="" if order.method == Order.Method.BANKGIRO or not manual else "no_payment_ref",
+    )
+    ledger.order_record_event(
+        order_id=order.pk, kind="refund_requested", actor=actor, amount=amount
+    )
+    audit_append(
+        actor=actor,
+        action="refund.requested",
+        subject_id=order.person_id,
+        category="orders",
+        detail={"order": order.pk, "refund": refund.pk, "manual": manual},
+    )
+    if not manual:
+        refund_id = refund.pk
+
+        def enqueue() -> None:
+            from consonance.payments.tasks import refund_execute_task
+
+            refund_execute_task.enqueue(refund_id)
+
+        transaction.on_commit(enqueue)
+    return refund
+
+
+def refund_execute(*, refund_id: int) -> str:
+    """Send a requested refund through the provider that took the payment (idempotent)."""
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    if refund.status != Refund.Status.REQUESTED:
+        return refund.status
+    order = refund.order
+    name = config.METHOD_PROVIDER[order.method]
+    provider = config.provider_for(name) if name != "bankgiro" else None
+    if provider is None:
+        return _refund_to_coach(refund, "not_configured")
+    try:
+        result = provider.refund(
+            payment_ref=order.payment_ref,
+            amount=refund.amount,
+            currency=order.currency,
+            reference=order.reference,
+            callback_url=site_url(reverse("payments-webhook-swish")),
+            idempotency_key=f"refund-{refund.pk}",
+        )
+    except (ProviderError, ValueError) as error:
+        code = getattr(error, "code", "") or type(error).__name__
+        log.warning("refund %s through %s failed: %s", refund.pk, name, code)
+        return _refund_to_coach(refund, str(code))
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != Refund.Status.REQUESTED:
+            return refund.status
+        refund.provider_refund_ref = result.refund_ref
+        if result.status == "failed":
+            refund.save(update_fields=["provider_refund_ref"])
+            return _refund_to_coach(refund, "provider_failed")
+        if result.status == "done":
+            ledger.order_record_refund(
+                order_id=order.pk,
+                amount=refund.amount,
+                provider=name,
+                provider_event_id=f"refund:{result.refund_ref}",
+                actor=SYSTEM,
+            )
+            refund.save(update_fields=["provider_refund_ref"])
+            _refund_done(refund, actor=SYSTEM)
+        else:
+            refund.status = Refund.Status.PENDING
+            refund.save(update_fields=["provider_refund_ref", "status"])
+    return refund.status
+
+
+def _refund_to_coach(refund: Refund, code: str) -> str:
+    with transaction.atomic():
+        Refund.objects.filter(pk=refund.pk).update(
+            status=Refund.Status.MANUAL, error_code=code[:32]
+        )
+        ledger.order_record_event(
+            order_id=refund.order_id, kind="refund_to_coach", actor=SYSTEM, amount=refund.amount
+        )
+    return Refund.Status.MANUAL
+
+
+def _refund_done(refund: Refund, *, actor: str) -> None:
+    refund.status = Refund.Status.DONE
+    refund.completed_at = timezone.now()
+    refund.completed_by = actor[:40]
+    refund.save(update_fields=["status", "completed_at", "completed_by"])
+
+
+def refund_mark_done(*, refund_id: int, actor: str) -> bool:
+    """The coach has paid the money back herself (Bankgiro, or a provider refund that failed)."""
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund_id)
+        )
+        if refund.status != Refund.Status.MANUAL:
+            return False
+        ledger.order_record_refund(
+            order_id=refund.order_id,
+            amount=refund.amount,
+            provider="manual",
+            provider_event_id=f"manual-refund:{refund.pk}",
+            actor=actor,
+        )
+        _refund_done(refund, actor=actor)
+        audit_append(
+            actor=actor,
+            action="refund.marked_done",
+            subject_id=refund.order.person_id,
+            category="orders",
+            detail={"order": refund.order_id, "refund": refund.pk},
+        )
+    return True
+
+
+def paypal_capture(*, order_id: int) -> str:
+    """Capture an approved PayPal order (return page or webhook) and apply the outcome."""
+    order = Order.objects.get(pk=order_id)
+    provider = config.provider_for("paypal")
+    if provider is None:
+        raise ProviderError("paypal is not configured")
+    event = provider.capture(order.provider_ref)
+    return payment_apply_event(provider="paypal", event=event)

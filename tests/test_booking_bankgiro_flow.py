@@ -1,0 +1,123 @@
+"""Booking paid by Bankgiro invoice, through HTTP: reserve, e-mailed instructions, BgMax import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+
+from consonance.booking.models import Booking
+from consonance.booking.services import booking_token
+from consonance.payments.bankgiro.services import bankgiro_import
+from consonance.payments.bgmax_writer import DepositInput, write_bgmax
+from consonance.payments.models import BillingDetails, Order, Refund
+from tests.booking_fixtures import BANKGIRO, NOW, form, make_practice, sent_to, slot_links
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def practice(monkeypatch, settings):
+    settings.SITE_URL = "https://praktik.example"
+    for name in ("STRIPE_SECRET_KEY", "PAYPAL_CLIENT_ID", "SWISH_PAYEE_ALIAS", "ZOOM_ACCOUNT_ID"):
+        monkeypatch.delenv(f"CONSONANCE_{name}", raising=False)
+    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", BANKGIRO)
+    monkeypatch.setenv("CONSONANCE_VIDEO_LINK", "https://video.example/rum")
+    with time_machine.travel(NOW, tick=True):
+        yield make_practice()
+
+
+def book_by_bankgiro(client, video, n=1, days_ahead=7):
+    page = client.get(f"/boka/{video.pk}/?sida=1")
+    links = slot_links(page.content.decode(), video)
+    assert links
+    response = client.post(links[0], form("bankgiro", n))
+    assert response.status_code == 302
+    return response, Booking.objects.get(person__email=f"astrid{n}@example.se")
+
+
+def pay(order: Order, amount: Decimal | None = None, serial: int = 1) -> None:
+    data = write_bgmax(
+        [
+            DepositInput(
+                NOW.date(), serial=serial, payments=[(order.ocr_reference, amount or order.amount)]
+            )
+        ]
+    )
+    bankgiro_import(data=data, filename=f"bg{serial}.txt", dry_run=False, actor="system")
+
+
+def test_bankgiro_booking_holds_the_slot_and_mails_the_payment_instructions(client, practice):
+    video, _ = practice
+    response, booking = book_by_bankgiro(client, video)
+
+    assert booking.state == Booking.State.HELD
+    order = booking.order
+    assert order.method == "bankgiro" and order.ocr_reference and order.due_date
+    # The invoice is due two days before the session at the latest.
+    assert order.due_date <= (booking.starts_at - timedelta(days=2)).date()
+    # P8: an e-mailed invoice needs no address or phone.
+    billing = BillingDetails.objects.get(order=order)
+    assert (billing.street_address, billing.phone) == ("", "")
+
+    status = client.get(response["Location"])
+    assert status.status_code == 200
+    assert order.ocr_reference in status.content.decode()
+    assert BANKGIRO in status.content.decode()
+
+    [message] = sent_to("astrid1@example.se")
+    assert order.ocr_reference in message.body and BANKGIRO in message.body
+    assert "/boka/avboka/" in message.body
+    assert "Astrid" not in message.body  # no name needed in the body
+
+
+def test_bankgiro_import_confirms_the_booking_and_sends_the_confirmation_with_a_calendar_file(
+    client, practice
+):
+    video, _ = practice
+    _, booking = book_by_bankgiro(client, video)
+    mail.outbox.clear()
+
+    pay(booking.order)
+
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.CONFIRMED
+    assert booking.join_url == "https://video.example/rum"
+    [message] = sent_to("astrid1@example.se")
+    assert "https://video.example/rum" in message.body
+    [(filename, content, mimetype)] = message.attachments
+    assert filename.endswith(".ics") and mimetype.startswith("text/calendar")
+    ics = content if isinstance(content, str) else content.decode()
+    assert "Videokonsultation – Consonance Communication" in ics
+    assert "Astrid" not in ics and "Lindqvist" not in ics and "astrid1@" not in ics
+
+
+def test_a_partial_bankgiro_payment_does_not_confirm(client, practice):
+    video, _ = practice
+    _, booking = book_by_bankgiro(client, video)
+    pay(booking.order, Decimal("100.00"))
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.HELD
+    assert booking.order.status == Order.Status.PARTIALLY_PAID
+
+
+def test_cancelling_a_paid_bankgiro_booking_makes_a_refund_task_for_the_coach(client, practice):
+    video, _ = practice
+    _, booking = book_by_bankgiro(client, video)
+    pay(booking.order)
+    mail.outbox.clear()
+    url = f"/boka/avboka/{booking_token(booking, 'cancel')}/"
+    page = client.get(url)
+    assert "900,00" in page.content.decode()
+    response = client.post(url)
+    assert response.status_code == 200
+
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.CANCELLED
+    refund = Refund.objects.get(order=booking.order)
+    assert refund.status == Refund.Status.MANUAL and refund.amount == Decimal("900.00")
+    [message] = sent_to("astrid1@example.se")
+    assert "900.00" in message.body
