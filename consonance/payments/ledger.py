@@ -29,7 +29,8 @@ def on_order_paid(handler: PaidHandler) -> PaidHandler:
     return handler
 
 
-def _status_after_payment(order: Order) -> str:
+def payment_status(order: Order) -> str:
+    """The order's status from the money received and returned so far."""
     # A refund may be reported before the payment it returns (providers deliver out of order).
     if order.amount_refunded > 0 and order.amount_refunded >= order.amount_paid:
         return Order.Status.REFUNDED
@@ -40,6 +41,15 @@ def _status_after_payment(order: Order) -> str:
     if order.amount_paid > order.amount:
         return Order.Status.OVERPAID
     return Order.Status.PAID
+
+
+def run_paid_handlers(order: Order) -> None:
+    """Call the registered handlers for an order that has just received its full amount.
+
+    For bulk paths that record many payments at once; order_record_payment calls it itself.
+    """
+    for handler in list(_PAID_HANDLERS):
+        handler(order)
 
 
 def _event(
@@ -99,7 +109,7 @@ def order_record_payment(
         # decide what a payment whose refund came first means (the booking is then cancelled).
         was_paid = order.amount_paid >= order.amount
         order.amount_paid += amount
-        order.status = _status_after_payment(order)
+        order.status = payment_status(order)
         order.save(update_fields=["amount_paid", "status"])
         audit_append(
             actor=actor,
@@ -109,8 +119,7 @@ def order_record_payment(
             detail={"order": order.pk, "status": order.status},
         )
         if not was_paid and order.amount_paid >= order.amount:
-            for handler in _PAID_HANDLERS:
-                handler(order)
+            run_paid_handlers(order)
     return order, True
 
 

@@ -1,5 +1,15 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from consonance.payments.bankgiro import staff_views
+
+app_name = "bankgiro"
+
+urlpatterns = [
+    path("", staff_views.index, name="index"),
+    path("upload/", staff_views.upload, name="upload"),
+    path("apply/", staff_views.apply, name="apply"),
+    path("imports/<int:pk>/", staff_views.import_detail, name="import-detail"),
+    path("payments/<int:pk>/resolve/", staff_views.payment_resolve, name="payment-resolve"),
+]

@@ -1,0 +1,248 @@
+"""Staff pages for Bankgiro: upload a BgMax file, preview it, apply it; imports; unmatched money.
+
+Between preview and apply the file waits in VAR_DIR/bankgiro-staging, stripped of what the
+import never needs (P8): payer names, addresses, organisation numbers, free texts and sender
+bankgiro numbers are blanked, keeping every line in its place so line numbers stay true. The
+signed token in the preview form names the staged file and the original file's checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_staff
+from consonance.payments.bankgiro.models import BankPayment, ImportedFile
+from consonance.payments.bankgiro.selectors import (
+    imports_recent,
+    open_invoices_count,
+    payments_of_file,
+    payments_unmatched_open,
+)
+from consonance.payments.bankgiro.services import (
+    ImportReport,
+    PaymentLine,
+    bankgiro_number,
+    bankgiro_payment_resolve,
+    import_parsed,
+)
+from consonance.payments.bgmax import BgMaxError, parse_bgmax
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 100 000 payments with names take about 40 MB
+STAGING_MAX_AGE = 24 * 60 * 60
+_SALT = "consonance.bankgiro.staged"
+
+REASONS = {
+    "no_reference": gettext_lazy("Ingen referens angavs"),
+    "no_invoice": gettext_lazy("Ingen öppen faktura har den här referensen"),
+    "several_invoices": gettext_lazy("Referenserna pekar på flera fakturor"),
+    "currency": gettext_lazy("Betald i en annan valuta än fakturan"),
+}
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("BgMax-fil från banken"),
+        help_text=gettext_lazy(
+            "Filen med Bankgiro Inbetalningar som du hämtar i internetbanken. Ingenting "
+            "ändras förrän du har sett förhandsgranskningen och tryckt på Läs in."
+        ),
+    )
+
+
+def _actor(request: HttpRequest) -> str:
+    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
+    return actor_staff(request.user.pk)
+
+
+def _staging_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "bankgiro-staging"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _minimised(data: bytes) -> bytes:
+    """The file without anything about the payer; same lines, same structure."""
+    out = []
+    for line in data.decode("latin-1").split("\n"):
+        tk = line[:2]
+        if tk in ("25", "26", "27", "28", "29"):
+            line = tk + ("\r" if line.endswith("\r") else "")
+        elif tk in ("20", "21", "22", "23") and len(line) >= 12:
+            line = tk + "0" * 10 + line[12:]
+        out.append(line)
+    return "\n".join(out).encode("latin-1")
+
+
+def _clean_staging(directory: Path) -> None:
+    limit = time.time() - STAGING_MAX_AGE
+    for path in directory.glob("*.bgmax"):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _lines(lines: list[PaymentLine]) -> list[dict]:
+    return [
+        {
+            "deposit": line.deposit,
+            "line": line.line,
+            "reference": line.reference,
+            "amount": line.amount,
+            "currency": line.currency,
+            "date": line.date,
+            "order_reference": line.order_reference,
+            "state": line.state,
+            "state_label": BankPayment.State(line.state).label,
+            "reason": REASONS.get(line.reason, ""),
+        }
+        for line in lines
+    ]
+
+
+def _report_context(report: ImportReport) -> dict:
+    return {
+        "report": report,
+        "deposits": report.deposits,
+        "matched": _lines(report.matched),
+        "unmatched": _lines(report.unmatched),
+        "deductions": _lines(report.deductions),
+        "already_recorded": _lines(report.already_recorded),
+    }
+
+
+def _index(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "bankgiro/index.html",
+        {
+            "form": form,
+            "imports": imports_recent(),
+            "unmatched": payments_unmatched_open(),
+            "reasons": REASONS,
+            "bankgiro": bankgiro_number(),
+            "open_invoices": open_invoices_count(),
+        },
+        status=status,
+    )
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return _index(request, UploadForm())
+
+
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _index(request, form, status=400)
+    upload_file = form.cleaned_data["file"]
+    if upload_file.size > MAX_UPLOAD_BYTES:
+        form.add_error("file", _("Filen är för stor för att vara en BgMax-fil."))
+        return _index(request, form, status=400)
+    data = upload_file.read()
+    filename = Path(upload_file.name or "bgmax.txt").name[:200]
+    try:
+        parsed = parse_bgmax(data, filename=filename)
+    except BgMaxError as error:
+        form.add_error(
+            "file",
+            _("Filen kunde inte läsas och ingenting har ändrats. Fel på rad %(line)s: %(reason)s")
+            % {"line": error.line, "reason": error.reason},
+        )
+        form.bgmax_error = str(error)  # type: ignore[attr-defined]  # "file:line: reason"
+        return _index(request, form, status=400)
+    sha256 = hashlib.sha256(data).hexdigest()
+    report = import_parsed(
+        parsed, sha256=sha256, filename=filename, dry_run=True, actor=_actor(request)
+    )
+    context = _report_context(report)
+    if not report.already_imported:
+        staging = _staging_dir()
+        _clean_staging(staging)
+        (staging / f"{sha256}.bgmax").write_bytes(_minimised(data))
+        context["token"] = signing.dumps({"sha256": sha256, "filename": filename}, salt=_SALT)
+    return render(request, "bankgiro/preview.html", context)
+
+
+@require_POST
+def apply(request: HttpRequest) -> HttpResponse:
+    try:
+        token = signing.loads(request.POST.get("token", ""), salt=_SALT, max_age=STAGING_MAX_AGE)
+        sha256 = str(token["sha256"])
+        filename = str(token["filename"])
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise signing.BadSignature
+    except (signing.BadSignature, KeyError, TypeError):
+        messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
+        return redirect("bankgiro:index")
+    staged = _staging_dir() / f"{sha256}.bgmax"
+    try:
+        data = staged.read_bytes()
+        parsed = parse_bgmax(data, filename=filename)
+    except (OSError, BgMaxError):
+        messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
+        return redirect("bankgiro:index")
+    report = import_parsed(
+        parsed,
+        sha256=sha256,
+        filename=filename,
+        dry_run=False,
+        actor=_actor(request),
+    )
+    staged.unlink(missing_ok=True)
+    if report.applied:
+        messages.success(
+            request,
+            _(
+                "Filen är inläst: %(matched)s betalningar bokförda på fakturor, "
+                "%(unmatched)s som inte kunde matchas."
+            )
+            % {"matched": len(report.matched), "unmatched": len(report.unmatched)},
+        )
+    else:
+        messages.info(request, _("Filen var redan inläst. Ingenting har ändrats."))
+    return redirect("bankgiro:import-detail", pk=report.imported_file_id)
+
+
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    imported = get_object_or_404(ImportedFile, pk=pk)
+    payments = payments_of_file(imported)
+    return render(
+        request,
+        "bankgiro/detail.html",
+        {
+            "imported": imported,
+            "deposits": [
+                {
+                    "serial": d.serial,
+                    "date": d.payment_date,
+                    "receiving_bankgiro": d.receiving_bankgiro,
+                    "amount": d.amount,
+                    "currency": d.currency,
+                    "payments": d.payment_count,
+                }
+                for d in imported.deposits.all()
+            ],
+            "payments": payments,
+            "reasons": REASONS,
+        },
+    )
+
+
+@require_POST
+def payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(BankPayment, pk=pk, state=BankPayment.State.UNMATCHED)
+    bankgiro_payment_resolve(payment_id=payment.pk, actor=_actor(request))
+    messages.success(request, _("Betalningen är markerad som hanterad."))
+    return redirect("bankgiro:index")
