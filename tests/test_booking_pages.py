@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -114,3 +114,16 @@ def test_only_first_name_last_name_and_email_are_required(client, env):
         page = response.content.decode()
     assert response.status_code == 200
     assert page.count("errorlist") == 3
+
+
+def test_with_only_bankgiro_no_slot_too_near_to_pay_an_invoice_is_offered(client, env):
+    with time_machine.travel(NOW, tick=False):
+        video, _ = make_practice()
+        starts = [
+            start_of(link) for link in links_on(client, video, 0) + links_on(client, video, 1)
+        ]
+        assert starts, "later slots are still offered"
+        assert all(start - NOW >= timedelta(days=4) for start in starts)
+        # ... and each of them can really be booked by invoice.
+        page = client.get(f"/boka/{video.pk}/{starts[0].strftime('%Y%m%dT%H%MZ')}/")
+        assert "För nära i tid" not in page.content.decode()

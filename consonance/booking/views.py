@@ -90,6 +90,10 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     zone = _visitor_zone(request)
     now = timezone.now()
     slots = selectors.free_slots(service, now=now)
+    # A slot offered is a slot that can be booked: when Bankgiro is the only way to pay, the
+    # slots too near for an invoice to be paid in time are not offered at all.
+    if config.configured_methods() == [Order.Method.BANKGIRO]:
+        slots = [s for s in slots if services.bankgiro_possible(service, s.start, now)]
     try:
         page = max(0, int(request.GET.get("sida", "0")))
     except ValueError:
