@@ -196,6 +196,8 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("CONSONANCE_FROM_EMAIL") or "contact@consonancecommunication.com"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where reminders for the coach go (open rights requests near their deadline).
+CONSONANCE_STAFF_EMAIL = env_str("CONSONANCE_STAFF_EMAIL") or DEFAULT_FROM_EMAIL
 
 # Security headers. The CSP allows nothing but this site: no CDN, no inline script or style.
 SECURE_CSP = {

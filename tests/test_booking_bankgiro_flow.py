@@ -121,3 +121,19 @@ def test_cancelling_a_paid_bankgiro_booking_makes_a_refund_task_for_the_coach(cl
     assert refund.status == Refund.Status.MANUAL and refund.amount == Decimal("900.00")
     [message] = sent_to("astrid1@example.se")
     assert "900.00" in message.body
+
+
+def test_a_person_who_restricted_processing_cannot_book(client, practice):
+    from consonance.people.services import person_get_or_create
+    from consonance.rights.services import restriction_start
+
+    video, _ = practice
+    person, _ = person_get_or_create(
+        email="astrid1@example.se", first_name="Astrid", last_name="Lindqvist", actor="system"
+    )
+    restriction_start(person=person, reason="accuracy", actor="system")
+    links = slot_links(client.get(f"/boka/{video.pk}/?sida=1").content.decode(), video)
+    response = client.post(links[0], form("bankgiro", 1), follow=True)
+    assert "kunde inte tas emot just nu" in response.content.decode()
+    assert not Booking.objects.filter(person=person).exists()
+    assert not Order.objects.filter(person=person).exists()

@@ -24,7 +24,9 @@ from consonance.booking import selectors
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
 from consonance.payments.models import BillingDetails, Order
+from consonance.people.models import Person, normalise_email
 from consonance.people.services import person_get_or_create
+from consonance.rights.selectors import person_is_restricted
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
 
 class BookingError(Exception):
     """A booking cannot be made or changed; the message is safe to show."""
+
+
+class ProcessingRestricted(BookingError):
+    """The person has restricted the processing of her data: nothing new is booked."""
 
 
 class SlotTaken(BookingError):
@@ -125,6 +131,10 @@ def booking_hold(
                 ends_at = starts_at + timedelta(minutes=service.duration_minutes)
             else:
                 starts_at = None
+            # Restricted processing (P27): her data is only stored, so no new booking either.
+            known = Person.objects.filter(email=normalise_email(client.email)).first()
+            if known is not None and person_is_restricted(known.pk):
+                raise ProcessingRestricted("processing restricted")
             person, _created = person_get_or_create(
                 email=client.email,
                 first_name=client.first_name,

@@ -170,6 +170,14 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         except services.SlotTaken:
             messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
             return redirect(back)
+        except services.ProcessingRestricted:
+            messages.error(
+                request,
+                _(
+                    "Bokningen kunde inte tas emot just nu. Skriv gärna till oss, så hjälper vi dig."
+                ),
+            )
+            return redirect(back)
         except services.BookingError:
             messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
             return redirect(back)
@@ -182,8 +190,7 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         "zone": str(zone),
         "other_zone": zone != STOCKHOLM,
         "no_methods": not methods,
-        "bankgiro_too_soon": not methods
-        and Order.Method.BANKGIRO in config.configured_methods(),
+        "bankgiro_too_soon": not methods and Order.Method.BANKGIRO in config.configured_methods(),
         "back": back,
     }
     return render(request, "booking/book.html", context)

@@ -15,7 +15,7 @@ class Voucher(models.Model):
     date = models.DateField(db_index=True)
     description = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    payer_name = models.CharField(max_length=200)
+    payer_name = models.CharField(max_length=200, db_index=True)  # erasure verifier lookups
     order_reference = models.CharField(max_length=32, blank=True)
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="vouchers"

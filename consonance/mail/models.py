@@ -16,7 +16,7 @@ class OutboxMessage(models.Model):
 
     # Who and what: personal data, kept only until the message is sent (policy rule
     # "messages-after-reply", clock `sent_at`; see personal_data.py).
-    recipient = models.EmailField(max_length=254)
+    recipient = models.EmailField(max_length=254, db_index=True)  # erasure verifier lookups
     subject = models.CharField(max_length=998)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)

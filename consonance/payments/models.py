@@ -37,8 +37,9 @@ class Order(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="SEK")
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
-    payer_name = models.CharField(max_length=200)
-    payer_email = models.EmailField(max_length=254)
+    # Indexed: the erasure verifier looks every identifier up by exact value.
+    payer_name = models.CharField(max_length=200, db_index=True)
+    payer_email = models.EmailField(max_length=254, db_index=True)
     card_last4 = models.CharField(max_length=4, blank=True)
     card_expiry = models.CharField(max_length=7, blank=True)  # "MM/YYYY", never the CVC
     amount_paid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
@@ -70,13 +71,14 @@ class BillingDetails(models.Model):
         related_name="billing_details",
     )
     collected_at = models.DateTimeField(default=timezone.now, db_index=True)
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
-    street_address = models.CharField(max_length=200, blank=True)
+    # Indexed: the erasure verifier looks every identifier up by exact value.
+    first_name = models.CharField(max_length=100, db_index=True)
+    last_name = models.CharField(max_length=100, db_index=True)
+    email = models.EmailField(max_length=254, db_index=True)
+    street_address = models.CharField(max_length=200, blank=True, db_index=True)
     postal_code = models.CharField(max_length=10, blank=True)
     city = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(max_length=30, blank=True, db_index=True)
 
 
 class OrderEvent(models.Model):

@@ -13,8 +13,9 @@ class Person(models.Model):
     """
 
     email = models.EmailField(_("e-post"), max_length=254, unique=True)
-    first_name = models.CharField(_("förnamn"), max_length=100)
-    last_name = models.CharField(_("efternamn"), max_length=100)
+    # Indexed: the erasure verifier looks every identifier up by exact value.
+    first_name = models.CharField(_("förnamn"), max_length=100, db_index=True)
+    last_name = models.CharField(_("efternamn"), max_length=100, db_index=True)
     language = models.CharField(max_length=2, default="sv")
     created_at = models.DateTimeField(default=timezone.now)
     last_contact_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,0 +1,32 @@
+"""Reads of newsletter subscriptions."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from consonance.people.models import Person
+
+
+def newsletter_recipients() -> QuerySet[Person]:
+    """Everyone the newsletter may go to: a confirmed, active subscription, and neither a
+    restriction of processing (P27) nor an objection to direct marketing (P28) in force.
+
+    Any newsletter sending must take its recipients from here and nowhere else.
+    """
+    from consonance.rights.models import Objection, Restriction
+
+    restricted = Restriction.objects.filter(person=OuterRef("pk"), lifted_at__isnull=True)
+    objected = Objection.objects.filter(
+        person=OuterRef("pk"),
+        kind=Objection.Kind.DIRECT_MARKETING,
+        superseded_at__isnull=True,
+    )
+    return (
+        Person.objects.filter(
+            subscription__confirmed_at__isnull=False,
+            subscription__unsubscribed_at__isnull=True,
+        )
+        .exclude(Exists(restricted))
+        .exclude(Exists(objected))
+        .order_by("pk")
+    )

@@ -1,0 +1,349 @@
+"""Everything held about one person, read from the registry of personal data (P24, P29).
+
+Nothing here names a model: a model an app declares later is shown, exported and erased without
+touching this code. Encrypted fields (names ending in `_ciphertext`) are decrypted with the
+person's own key for her copy.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from consonance.people.keys import KeyDestroyed, person_decrypt
+from consonance.people.models import Person
+from consonance.privacy.policy import Policy, RetentionRule, get_policy
+from consonance.privacy.register import retention_sentence
+from consonance.privacy.registry import PersonalModel, registry
+
+EXPORT_FORMAT = "consonance-export/1"
+# Fields that say when a row came about, in order of preference ("since when", P24).
+_SINCE_FIELDS = (
+    "created_at",
+    "collected_at",
+    "received_at",
+    "subscribed_at",
+    "starts_at",
+    "at",
+    "date",
+)
+
+
+def subject_rows(declaration: PersonalModel, person_id: int) -> models.QuerySet:
+    """The declared model's rows about the person, through its subject path (an indexed key)."""
+    return declaration.model_class._default_manager.filter(
+        **{declaration.subject_lookup(): person_id}
+    )
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A clock value as an aware datetime (date fields count from midnight UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return None
+
+
+def _contexts(model: type[models.Model], name: str) -> list[str]:
+    # The context a ciphertext was bound to at encryption: by convention the model's name
+    # ("note", "message", "consultationmessage"), else the field's stem; older data may use the
+    # app's word for it. Wrong contexts fail authentication, so trying them is safe.
+    stem = name.removesuffix("_ciphertext")
+    meta = model._meta
+    seen: list[str] = []
+    for candidate in (
+        meta.model_name,
+        stem,
+        meta.app_label,
+        f"{meta.app_label}.{meta.model_name}",
+        "note",
+        "message",
+        "member",
+        "profile",
+        "consultation",
+        "body",
+    ):
+        if candidate and candidate not in seen:
+            seen.append(candidate)
+    return seen
+
+
+def decrypt_field(person: Person, model: type[models.Model], name: str, blob: Any) -> str | None:
+    """The plaintext of an encrypted field for its owner, or None when it cannot be read."""
+    if blob is None:
+        return None
+    data = bytes(blob)
+    if not data:
+        return ""
+    for context in _contexts(model, name):
+        try:
+            return person_decrypt(person, data, context=context)
+        except KeyDestroyed:
+            return None
+        except Exception:  # noqa: S112 - a wrong context fails authentication; try the next
+            continue
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+def _fields(declaration: PersonalModel) -> list[models.Field]:
+    model = declaration.model_class
+    return [f for f in model._meta.concrete_fields]
+
+
+def serialise_row(person: Person, declaration: PersonalModel, row: models.Model) -> dict:
+    model = declaration.model_class
+    out: dict[str, Any] = {}
+    for f in _fields(declaration):
+        value = getattr(row, f.attname)
+        if f.name.endswith("_ciphertext"):
+            text = decrypt_field(person, model, f.name, value)
+            out[f.name.removesuffix("_ciphertext")] = text
+            continue
+        out[f.name] = _plain(value)
+    return out
+
+
+def _clock_value(row: models.Model, path: str) -> Any:
+    value: Any = row
+    for part in path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+@dataclass
+class RuleEnd:
+    rule: RetentionRule
+    until: dt.datetime | None  # None: the clock has not started (e.g. "until you delete it")
+    text: str
+
+
+@dataclass
+class CategoryHeld:
+    id: str
+    name: str
+    description: str
+    source: str
+    special: bool
+    purposes: list[dict]
+    recipients: list[dict]
+    retention: list[dict]
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    count: int = 0
+    since: dt.datetime | None = None
+    until: list[RuleEnd] = field(default_factory=list)
+    legal_hold: str | None = None
+
+
+def category_facts(policy: Policy, category_id: str, language: str) -> dict:
+    """Why, how long and who else (P22, P24): every figure from the policy file."""
+    category = policy.categories[category_id]
+    purposes = []
+    for pid in category.purposes:
+        purpose = policy.purposes[pid]
+        purposes.append(
+            {
+                "id": pid,
+                "name": purpose.name.get(language),
+                "legal_basis": purpose.legal_basis,
+                "article": f"GDPR art. {purpose.article}",
+                "special_category_article": (
+                    f"GDPR art. {purpose.special_article}" if purpose.special_article else None
+                ),
+            }
+        )
+    recipients = []
+    for rid in category.recipients:
+        recipient = policy.recipients[rid]
+        recipients.append(
+            {
+                "id": rid,
+                "name": recipient.name,
+                "role": recipient.role,
+                "service": recipient.service.get(language),
+                "transfer_outside_eea": recipient.transfer_outside_eea,
+            }
+        )
+    retention = [
+        {
+            "rule": rule.id,
+            "promise": rule.promise,
+            "text": retention_sentence(policy, rule.id, language),
+            "action": rule.action,
+            "legal_hold": rule.legal_hold,
+        }
+        for rule in policy.rules_for(category_id)
+    ]
+    return {
+        "id": category_id,
+        "name": category.name.get(language),
+        "description": category.description.get(language),
+        "source": category.source.get(language),
+        "special": category.special,
+        "purposes": purposes,
+        "recipients": recipients,
+        "retention": retention,
+    }
+
+
+def _row_ends(
+    policy: Policy, declaration: PersonalModel, category_id: str, row: models.Model
+) -> list[tuple[RetentionRule, dt.datetime | None]]:
+    holding = declaration.holding(category_id)
+    ends = []
+    for rule in policy.rules_for(category_id):
+        path = holding.clocks.get(rule.after) if holding else None
+        start = as_datetime(_clock_value(row, path)) if path else None
+        ends.append((rule, rule.expires(start) if start else None))
+    return ends
+
+
+def _since(row: models.Model) -> dt.datetime | None:
+    for name in _SINCE_FIELDS:
+        if hasattr(row, name):
+            value = as_datetime(getattr(row, name))
+            if value:
+                return value
+    return None
+
+
+def person_holdings(
+    person: Person, *, language: str = "sv", with_records: bool = True
+) -> tuple[list[CategoryHeld], dict[str, list[dict]]]:
+    """Every category held about the person with the policy facts, and her rows per model.
+
+    Returns (categories, other_records): models that declare no holdings (her requests and
+    states in the rights app) come in `other_records`.
+    """
+    policy = get_policy()
+    held: dict[str, CategoryHeld] = {}
+    other: dict[str, list[dict]] = {}
+    ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
+    for declaration in registry():
+        rows = list(subject_rows(declaration, person.pk).order_by("pk"))
+        if not rows:
+            continue
+        if not declaration.holdings:
+            other[declaration.model] = [serialise_row(person, declaration, r) for r in rows]
+            continue
+        for holding in declaration.holdings:
+            cid = holding.category
+            if cid not in policy.categories:
+                continue
+            entry = held.get(cid)
+            if entry is None:
+                facts = category_facts(policy, cid, language)
+                hold = next((r.legal_hold for r in policy.rules_for(cid) if r.legal_hold), None)
+                entry = held[cid] = CategoryHeld(**facts, legal_hold=hold)
+            entry.count += len(rows)
+            serialised = []
+            ends_of = ends_by_category.setdefault(cid, {})
+            for row in rows:
+                since = _since(row)
+                if since and (entry.since is None or since < entry.since):
+                    entry.since = since
+                ends = _row_ends(policy, declaration, cid, row)
+                for rule, until in ends:
+                    # The category lasts as long as its longest-lived row; a clock that has
+                    # not started yet (None: "until you delete the account") outlasts any date.
+                    if rule.id not in ends_of:
+                        ends_of[rule.id] = (rule, until)
+                    else:
+                        known = ends_of[rule.id][1]
+                        if known is not None and (until is None or until > known):
+                            ends_of[rule.id] = (rule, until)
+                if with_records:
+                    record = serialise_row(person, declaration, row)
+                    record["_retention"] = [
+                        {"rule": rule.id, "until": until.isoformat() if until else None}
+                        for rule, until in ends
+                    ]
+                    serialised.append(record)
+            if with_records:
+                entry.records.setdefault(declaration.model, []).extend(serialised)
+    for cid, ends_of in ends_by_category.items():
+        held[cid].until = [
+            RuleEnd(rule, until, retention_sentence(policy, rule.id, language))
+            for rule, until in ends_of.values()
+        ]
+    order = list(policy.categories)
+    categories = sorted(held.values(), key=lambda c: order.index(c.id))
+    return categories, other
+
+
+def person_export(person: Person, *, language: str = "sv") -> dict:
+    """Her data, machine-readable (P29), with the policy facts for each category (P24)."""
+    policy = get_policy()
+    categories, other = person_holdings(person, language=language)
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": timezone.now().isoformat(),
+        "language": language,
+        "controller": {
+            "name": policy.controller.name,
+            "email": policy.controller.email,
+            "website": policy.controller.website,
+            "supervisory_authority": policy.controller.supervisory_authority,
+            "supervisory_authority_url": policy.controller.supervisory_authority_url,
+        },
+        "person_id": person.pk,
+        "categories": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "description": c.description,
+                "source": c.source,
+                "special": c.special,
+                "purposes": c.purposes,
+                "legal_bases": sorted({p["legal_basis"] for p in c.purposes}),
+                "recipients": c.recipients,
+                "retention": c.retention,
+                "retention_end": [
+                    {"rule": u.rule.id, "until": u.until.isoformat() if u.until else None}
+                    for u in c.until
+                ],
+                "legal_hold": c.legal_hold,
+                "count": c.count,
+                "records": c.records,
+            }
+            for c in categories
+        ],
+        "other_records": other,
+        "automated_decisions": False,
+    }
+
+
+def export_zip(person: Person, *, language: str = "sv") -> bytes:
+    """A ZIP with data.json (machine-readable) and index.html (readable), in `language`."""
+    with translation.override(language):
+        data = person_export(person, language=language)
+        html = render_to_string("rights/export.html", {"data": data, "language": language})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        archive.writestr("index.html", html)
+    return buffer.getvalue()

@@ -1,0 +1,48 @@
+"""What the rights app holds about people.
+
+Requests, restrictions and objections link to a Person and hold no personal value themselves
+(kinds, states and dates), so they declare no holdings: access exports them (she sees her own
+requests), erasure deletes restriction and objection rows with her and cuts the link of her
+requests, which then stay as an anonymous record that the request was handled in time.
+"""
+
+from __future__ import annotations
+
+from consonance.privacy.registry import PersonalModel
+
+PERSONAL_DATA = [
+    PersonalModel(
+        "rights.Request",
+        subject="person",
+        holdings=(),
+        not_personal=(
+            "kind",
+            "person",
+            "received_at",
+            "deadline",
+            "due_at",
+            "state",
+            "handled_at",
+            "note",
+            "last_reminded_at",
+        ),
+    ),
+    PersonalModel(
+        "rights.Restriction",
+        subject="person",
+        holdings=(),
+        not_personal=("person", "reason", "restricted_at", "lifted_at", "suppressed_mail"),
+    ),
+    PersonalModel(
+        "rights.Objection",
+        subject="person",
+        holdings=(),
+        not_personal=("person", "kind", "at", "superseded_at"),
+    ),
+]
+
+NOT_PERSONAL = {
+    "rights.ErasureReceipt": (
+        "categories, counts, row ids and dates of an erasure; it never names the person"
+    ),
+}

@@ -1,0 +1,278 @@
+"""Writes of the rights app: one atomic, audited function per change (P24-P29, P15).
+
+Mail: while a person's processing is restricted her address is on the mail suppression list, so
+nothing reaches her — except messages about her rights requests themselves (the sign-in link of
+the privacy center, the coach's replies about the request), which are queued with
+`bypass_suppression=True` only while the restriction is in force (`rights_mail_bypass`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.newsletter.services import subscription_unsubscribe
+from consonance.people.models import Person, normalise_email
+from consonance.people.services import person_update
+from consonance.privacy.policy import get_policy
+from consonance.privacy.registry import models_holding
+from consonance.rights.data import subject_rows
+from consonance.rights.models import Objection, Request, Restriction
+from consonance.rights.selectors import person_is_restricted
+from consonance.rights.tokens import LINK_MAX_AGE, link_token
+
+JOURNAL_KINDS = {Request.Kind.JOURNAL_ACCESS, Request.Kind.JOURNAL_DELETION}
+
+
+class RightsError(Exception):
+    """A request that cannot be carried out; the message is safe to show (no personal data)."""
+
+
+def deadline_due(deadline_id: str, received_at: dt.datetime) -> dt.datetime:
+    """When a request received at `received_at` must be handled, from the policy's deadline."""
+    return get_policy().deadlines[deadline_id].duration.after(received_at)
+
+
+def deadline_for(kind: str) -> str:
+    return "journal-request" if kind in JOURNAL_KINDS else "rights-request"
+
+
+def request_record(
+    *, person: Person | None, kind: str, actor: str, done: bool = True, note: str = ""
+) -> Request:
+    """Record a request. Self-service ones are done at once (for the audit trail); the ones the
+    coach must carry out stay open with the deadline of the policy."""
+    now = timezone.now()
+    deadline = deadline_for(kind)
+    with transaction.atomic():
+        request = Request.objects.create(
+            kind=kind,
+            person=person,
+            received_at=now,
+            deadline=deadline,
+            due_at=deadline_due(deadline, now),
+            state=Request.State.DONE if done else Request.State.OPEN,
+            handled_at=now if done else None,
+            note=note[:200],
+        )
+        audit_append(
+            actor=actor,
+            action="rights.request_received",
+            subject_id=person.pk if person else None,
+            detail={"request": request.pk, "kind": kind, "state": request.state},
+        )
+    return request
+
+
+def request_complete(
+    *, request_id: int, actor: str, state: str = Request.State.DONE, note: str = ""
+) -> Request:
+    """The coach marks an open request done (or rejected, with a reason in `note`)."""
+    if state not in (Request.State.DONE, Request.State.REJECTED):
+        raise ValueError(f"bad state {state!r}")
+    with transaction.atomic():
+        request = Request.objects.select_for_update().get(pk=request_id)
+        if request.state != Request.State.OPEN:
+            return request
+        request.state = state
+        request.handled_at = timezone.now()
+        if note:
+            request.note = note[:200]
+        request.save(update_fields=["state", "handled_at", "note"])
+        audit_append(
+            actor=actor,
+            action="rights.request_handled",
+            subject_id=request.person_id,
+            detail={
+                "request": request.pk,
+                "kind": request.kind,
+                "state": state,
+                "late": request.handled_at > request.due_at,
+            },
+        )
+    return request
+
+
+def journal_notes_erase(*, request_id: int, actor: str) -> int:
+    """Carry out a journal deletion request (P15): delete every row of the journal category
+    about the person and mark the request done. Returns the number of rows deleted."""
+    with transaction.atomic():
+        request = Request.objects.select_for_update().get(pk=request_id)
+        if request.kind != Request.Kind.JOURNAL_DELETION or request.person_id is None:
+            raise RightsError("not an open journal deletion request")
+        deleted = 0
+        for declaration, _holding in models_holding("journal"):
+            n = subject_rows(declaration, request.person_id).count()
+            if n:
+                subject_rows(declaration, request.person_id).delete()
+                deleted += n
+        audit_append(
+            actor=actor,
+            action="journal.notes_erased",
+            subject_id=request.person_id,
+            category="journal",
+            detail={"request": request.pk, "rows": deleted},
+        )
+        request_complete(request_id=request.pk, actor=actor)
+    return deleted
+
+
+def rights_mail_bypass(person_id: int | None) -> bool:
+    """Whether a message *about her rights request* may pass the suppression list: only while
+    her processing is restricted (an erased address has no Person and gets nothing)."""
+    return person_is_restricted(person_id)
+
+
+def rights_link_send(*, email: str, language: str = "sv") -> bool:
+    """Send the privacy center's sign-in link if the address is known; the caller answers the
+    same either way. Returns whether a link was queued (never shown to the visitor)."""
+    from consonance.mail.outbox import mail_queue
+
+    person = Person.objects.filter(email=normalise_email(email)).first()
+    if person is None:
+        return False
+    with transaction.atomic(), translation.override(language):
+        url = settings.SITE_URL + reverse("rights:signin", args=[link_token(person)])
+        message = mail_queue(
+            to=person.email,
+            template="rights_link",
+            context={"url": url, "minutes": LINK_MAX_AGE // 60},
+            language=language,
+            person_id=person.pk,
+            bypass_suppression=rights_mail_bypass(person.pk),
+        )
+        if message is not None:
+            audit_append(
+                actor=SYSTEM,
+                action="rights.link_sent",
+                subject_id=person.pk,
+                detail={"message": message.pk},
+            )
+    return message is not None
+
+
+def person_rectify(
+    *, person: Person, actor: str, first_name: str, last_name: str, email: str
+) -> Person:
+    """Rectification (P25) of names and address, audited by person_update (fields, not values).
+
+    A restricted person's suppression moves with her address.
+    """
+    from consonance.mail.outbox import mail_suppress, mail_unsuppress
+
+    new_email = normalise_email(email)
+    old_email = person.email
+    with transaction.atomic():
+        if new_email != old_email and Person.objects.filter(email=new_email).exists():
+            raise RightsError("address-taken")
+        try:
+            with transaction.atomic():
+                person_update(
+                    person=person,
+                    actor=actor,
+                    first_name=first_name.strip(),
+                    last_name=last_name.strip(),
+                    email=new_email,
+                )
+        except IntegrityError:
+            raise RightsError("address-taken") from None
+        restriction = Restriction.objects.filter(person=person, lifted_at__isnull=True).first()
+        if restriction and restriction.suppressed_mail and new_email != old_email:
+            mail_unsuppress(email=old_email)
+            mail_suppress(email=new_email, reason="restriction")
+        request_record(person=person, kind=Request.Kind.RECTIFICATION, actor=actor)
+    return person
+
+
+def restriction_start(*, person: Person, reason: str, actor: str) -> Restriction:
+    """Restrict processing (P27): stored, used for nothing else, no mail, no newsletter."""
+    from consonance.mail.outbox import mail_is_suppressed, mail_suppress
+
+    if reason not in Restriction.Reason.values:
+        raise ValueError(f"bad reason {reason!r}")
+    with transaction.atomic():
+        existing = (
+            Restriction.objects.select_for_update()
+            .filter(person=person, lifted_at__isnull=True)
+            .first()
+        )
+        if existing:
+            return existing
+        already = mail_is_suppressed(person.email)
+        restriction = Restriction.objects.create(
+            person=person, reason=reason, suppressed_mail=not already
+        )
+        if not already:
+            mail_suppress(email=person.email, reason="restriction")
+        audit_append(
+            actor=actor,
+            action="rights.restricted",
+            subject_id=person.pk,
+            detail={"restriction": restriction.pk, "reason": reason},
+        )
+        request_record(person=person, kind=Request.Kind.RESTRICTION, actor=actor)
+    return restriction
+
+
+def restriction_lift(*, person: Person, actor: str) -> bool:
+    """Lift the restriction: processing and mail resume. True when one was in force."""
+    from consonance.mail.outbox import mail_unsuppress
+
+    with transaction.atomic():
+        restriction = (
+            Restriction.objects.select_for_update()
+            .filter(person=person, lifted_at__isnull=True)
+            .first()
+        )
+        if restriction is None:
+            return False
+        restriction.lifted_at = timezone.now()
+        restriction.save(update_fields=["lifted_at"])
+        if restriction.suppressed_mail:
+            mail_unsuppress(email=person.email)
+        audit_append(
+            actor=actor,
+            action="rights.restriction_lifted",
+            subject_id=person.pk,
+            detail={"restriction": restriction.pk},
+        )
+    return True
+
+
+def objection_record(
+    *, person: Person, actor: str, kind: str = Objection.Kind.DIRECT_MARKETING
+) -> Objection:
+    """Object (P28). To direct marketing: the newsletter stops at once and cannot start again
+    without a new explicit consent (newsletter.services.subscription_create)."""
+    with transaction.atomic():
+        objection = Objection.objects.filter(
+            person=person, kind=kind, superseded_at__isnull=True
+        ).first()
+        if objection is None:
+            objection = Objection.objects.create(person=person, kind=kind)
+            audit_append(
+                actor=actor,
+                action="rights.objected",
+                subject_id=person.pk,
+                detail={"objection": objection.pk, "kind": kind},
+            )
+            request_record(person=person, kind=Request.Kind.OBJECTION, actor=actor)
+        if kind == Objection.Kind.DIRECT_MARKETING:
+            subscription_unsubscribe(person=person, actor=actor)
+    return objection
+
+
+def consent_withdraw(*, person: Person, consent: str, actor: str) -> bool:
+    """Withdraw one consent (P9). The newsletter is the consent the site holds today."""
+    if consent != "newsletter":
+        raise ValueError(f"unknown consent {consent!r}")
+    with transaction.atomic():
+        withdrawn = subscription_unsubscribe(person=person, actor=actor)
+        if withdrawn:
+            request_record(person=person, kind=Request.Kind.CONSENT_WITHDRAWAL, actor=actor)
+    return withdrawn

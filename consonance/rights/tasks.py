@@ -1,0 +1,78 @@
+"""Periodic work of the rights app: a daily reminder to the coach about request deadlines."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.rights.models import Request
+from consonance.rights.selectors import requests_due_soon
+from consonance.worker.schedule import Periodic
+
+log = logging.getLogger(__name__)
+
+# Remind when a request is due within this long, or overdue.
+REMIND_WITHIN = timedelta(days=3)
+# A summary goes at most once a day even if the job runs more often.
+REMIND_EVERY = timedelta(hours=20)
+
+PERIODIC = [
+    Periodic(
+        "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
+    )
+]
+
+
+def staff_email() -> str:
+    return getattr(settings, "CONSONANCE_STAFF_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+
+
+@task
+def rights_remind_task() -> int:
+    """Mail the coach one summary of open requests near or past their due date.
+
+    No personal data in it: request numbers, kinds and deadlines, and a link to /staff/privacy/.
+    Returns the number of requests in the summary (0: nothing sent).
+    """
+    from consonance.mail.outbox import mail_queue
+
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(requests_due_soon(now=now, within=REMIND_WITHIN).select_for_update(of=("self",)))
+        if not due or all(
+            r.last_reminded_at and r.last_reminded_at > now - REMIND_EVERY for r in due
+        ):
+            return 0
+        rows = [
+            {
+                "id": r.pk,
+                "kind": r.get_kind_display(),
+                "due_at": r.due_at,
+                "overdue": r.due_at < now,
+            }
+            for r in due
+        ]
+        mail_queue(
+            to=staff_email(),
+            template="rights_reminder",
+            context={
+                "requests": rows,
+                "overdue": sum(1 for r in rows if r["overdue"]),
+                "url": settings.SITE_URL + "/staff/privacy/",
+            },
+            language="sv",
+        )
+        Request.objects.filter(pk__in=[r.pk for r in due]).update(last_reminded_at=now)
+        audit_append(
+            actor=SYSTEM,
+            action="rights.reminder_sent",
+            detail={"requests": [r.pk for r in due]},
+        )
+    log.info("rights reminder sent for %s request(s)", len(due))
+    return len(due)

@@ -1,0 +1,264 @@
+"""The privacy center "Mina uppgifter" (P24-P29): identity check by e-mailed link, then
+self-service for the person the link was made for. Views are thin; the person comes from the
+session set by the link, never from the URL."""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import wraps
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_person
+from consonance.newsletter.models import Subscription
+from consonance.people.models import Person
+from consonance.rights import services
+from consonance.rights.data import export_zip, person_holdings
+from consonance.rights.erasure import ErasureFailed, person_erase, receipt_context
+from consonance.rights.forms import (
+    EmailForm,
+    EraseForm,
+    JournalRequestForm,
+    RectifyForm,
+    RestrictForm,
+)
+from consonance.rights.models import ErasureReceipt, Request
+from consonance.rights.selectors import (
+    person_active_restriction,
+    person_has_objected,
+    person_requests,
+)
+from consonance.rights.tokens import SESSION_MAX_AGE, person_from_token, person_state
+
+log = logging.getLogger(__name__)
+SESSION_KEY = "rights_subject"
+
+
+def _language() -> str:
+    return "en" if (get_language() or "sv").startswith("en") else "sv"
+
+
+def session_person(request: HttpRequest) -> Person | None:
+    """The person this browser proved to be, while the short session lasts and her state holds."""
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    if data.get("until", 0) < time.time():
+        request.session.pop(SESSION_KEY, None)
+        return None
+    person = Person.objects.filter(pk=data.get("p")).first()
+    if person is None or person_state(person) != data.get("s"):
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return person
+
+
+def _remember(request: HttpRequest, person: Person, until: float | None = None) -> None:
+    request.session[SESSION_KEY] = {
+        "p": person.pk,
+        "s": person_state(person),
+        "until": until or time.time() + SESSION_MAX_AGE,
+    }
+
+
+def person_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        person = session_person(request)
+        if person is None:
+            messages.info(request, _("Bekräfta din e-postadress för att fortsätta."))
+            return redirect("rights:start")
+        request.rights_person = person  # type: ignore[attr-defined]
+        return view(request, person, *args, **kwargs)
+
+    return wrapper
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    """Ask for the address; answer the same whether or not it is known (and mail only if it is)."""
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.rights_link_send(email=form.cleaned_data["email"], language=_language())
+        return render(request, "rights/sent.html", {"minutes": 30})
+    return render(request, "rights/start.html", {"form": form})
+
+
+def signin(request: HttpRequest, token: str) -> HttpResponse:
+    person = person_from_token(token)
+    if person is None:
+        return render(request, "rights/link_invalid.html", status=400)
+    request.session.cycle_key()
+    _remember(request, person)
+    services.request_record(
+        person=person, kind=Request.Kind.ACCESS, actor=actor_person(person.pk), note="självservice"
+    )
+    # Away from the URL with the token in it, so it is not left in history or sent on.
+    return redirect("rights:overview")
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    return redirect("home")
+
+
+@person_required
+def overview(request: HttpRequest, person: Person) -> HttpResponse:
+    language = _language()
+    categories, _other = person_holdings(person, language=language, with_records=False)
+    subscription = Subscription.objects.filter(person=person).first()
+    return render(
+        request,
+        "rights/overview.html",
+        {
+            "person": person,
+            "categories": categories,
+            "subscription": subscription,
+            "newsletter_active": bool(subscription and subscription.unsubscribed_at is None),
+            "restriction": person_active_restriction(person.pk),
+            "objected": person_has_objected(person.pk),
+            "requests": person_requests(person.pk)[:20],
+            "now": timezone.now(),
+        },
+    )
+
+
+@person_required
+def download(request: HttpRequest, person: Person) -> HttpResponse:
+    services.request_record(
+        person=person,
+        kind=Request.Kind.PORTABILITY,
+        actor=actor_person(person.pk),
+        note="självservice",
+    )
+    data = export_zip(person, language=_language())
+    response = HttpResponse(data, content_type="application/zip")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="mina-uppgifter-{stamp}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@person_required
+def rectify(request: HttpRequest, person: Person) -> HttpResponse:
+    initial = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+    }
+    form = RectifyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        until = request.session.get(SESSION_KEY, {}).get("until")
+        try:
+            services.person_rectify(
+                person=person, actor=actor_person(person.pk), **form.cleaned_data
+            )
+        except services.RightsError:
+            form.add_error(
+                "email",
+                _("Adressen kan inte användas. Skriv till oss om du behöver byta till den."),
+            )
+        else:
+            person.refresh_from_db()
+            _remember(request, person, until)
+            messages.success(request, _("Dina uppgifter är rättade."))
+            return redirect("rights:overview")
+    return render(request, "rights/rectify.html", {"form": form, "person": person})
+
+
+@require_POST
+@person_required
+def consent_withdraw(request: HttpRequest, person: Person) -> HttpResponse:
+    if services.consent_withdraw(
+        person=person, consent="newsletter", actor=actor_person(person.pk)
+    ):
+        messages.success(request, _("Du får inte längre nyhetsbrevet."))
+    return redirect("rights:overview")
+
+
+@person_required
+def restrict(request: HttpRequest, person: Person) -> HttpResponse:
+    form = RestrictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.restriction_start(
+            person=person, reason=form.cleaned_data["reason"], actor=actor_person(person.pk)
+        )
+        messages.success(request, _("Behandlingen av dina uppgifter är begränsad."))
+        return redirect("rights:overview")
+    return render(
+        request,
+        "rights/restrict.html",
+        {"form": form, "restriction": person_active_restriction(person.pk)},
+    )
+
+
+@require_POST
+@person_required
+def restrict_lift(request: HttpRequest, person: Person) -> HttpResponse:
+    if services.restriction_lift(person=person, actor=actor_person(person.pk)):
+        messages.success(request, _("Begränsningen är hävd."))
+    return redirect("rights:overview")
+
+
+@require_POST
+@person_required
+def object_marketing(request: HttpRequest, person: Person) -> HttpResponse:
+    services.objection_record(person=person, actor=actor_person(person.pk))
+    messages.success(
+        request,
+        _(
+            "Din invändning är registrerad. Du får inga utskick och kan inte prenumerera igen utan ett nytt samtycke."
+        ),
+    )
+    return redirect("rights:overview")
+
+
+@person_required
+def journal(request: HttpRequest, person: Person) -> HttpResponse:
+    form = JournalRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        req = services.request_record(
+            person=person,
+            kind=form.cleaned_data["kind"],
+            actor=actor_person(person.pk),
+            done=False,
+        )
+        messages.success(
+            request,
+            _("Din begäran är mottagen och hanteras senast %(date)s.")
+            % {"date": timezone.localtime(req.due_at).strftime("%Y-%m-%d")},
+        )
+        return redirect("rights:overview")
+    return render(request, "rights/journal.html", {"form": form})
+
+
+@person_required
+def erase(request: HttpRequest, person: Person) -> HttpResponse:
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt = person_erase(person=person, actor=actor_person(person.pk))
+        except ErasureFailed as failed:
+            log.error("erasure of person %s rolled back: %s", person.pk, failed)
+            return render(request, "rights/erase_failed.html", status=500)
+        request.session.flush()
+        return redirect("rights:receipt", token=receipt.token)
+    categories, _other = person_holdings(person, language=_language(), with_records=False)
+    return render(request, "rights/erase.html", {"form": form, "categories": categories})
+
+
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    obj = get_object_or_404(ErasureReceipt, token=token)
+    return render(request, "rights/receipt.html", receipt_context(obj, _language()))
+
+
+def receipt_url(token: str) -> str:
+    return reverse("rights:receipt", args=[token])

@@ -1,0 +1,227 @@
+"""The privacy center: identity check by e-mailed link, and self-service rights over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+
+import pytest
+import time_machine
+from django.core import mail
+
+from consonance.audit.models import Event
+from consonance.audit.services import SYSTEM
+from consonance.bookkeeping.models import Voucher
+from consonance.mail.outbox import mail_is_suppressed, mail_queue
+from consonance.newsletter.models import Subscription
+from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.services import SubscriptionRefused, subscription_create
+from consonance.people.models import Person
+from consonance.rights.models import Request
+from consonance.rights.selectors import person_is_restricted
+from consonance.rights.tokens import link_token
+from tests.test_rights_erasure import EMAIL, populated_person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+START = "/mina-uppgifter/"
+
+
+def _link_from_mail() -> str:
+    body = mail.outbox[-1].body
+    return re.search(r"https?://\S+/mina-uppgifter/in/\S+/", body).group(0)
+
+
+def sign_in(client, email: str = EMAIL) -> None:
+    client.post(START, {"email": email})
+    url = _link_from_mail()
+    response = client.get(url.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    assert response.status_code == 302 and response["Location"].endswith("/oversikt/")
+
+
+def test_the_answer_is_the_same_for_known_and_unknown_addresses(client):
+    populated_person()
+    mail.outbox.clear()
+    known = client.post(START, {"email": EMAIL})
+    unknown = client.post(START, {"email": "stranger@example.se"})
+    assert known.status_code == unknown.status_code == 200
+    pages = lambda r: [t.name for t in r.templates if not t.name.startswith("mail/")]  # noqa: E731
+    assert pages(known) == pages(unknown) == ["rights/sent.html", "base.html"]
+    strip = lambda r: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", r.content.decode())  # noqa: E731
+    assert strip(known) == strip(unknown)
+    assert [m.to for m in mail.outbox] == [[EMAIL]]
+    link = _link_from_mail()
+    assert EMAIL not in link and "klara" not in link.lower()
+
+
+def test_the_link_signs_in_and_the_overview_shows_every_category(client):
+    populated_person()
+    sign_in(client)
+    page = client.get("/mina-uppgifter/oversikt/").content.decode()
+    for name in (
+        "Kontaktuppgifter",
+        "Faktureringsuppgifter",
+        "Ordrar och betalningar",
+        "Bokföring",
+        "Journalanteckningar",
+        "Mejlkonsultationer",
+        "Meddelanden",
+        "Nyhetsbrev",
+        "Medlemskonto",
+    ):
+        assert name in page
+    assert "Bokföringslagen" in page and "6.1.b" in page
+    assert Request.objects.filter(kind="access", state="done").count() == 1
+
+
+def test_expired_tampered_and_stale_links_are_refused(client):
+    person = populated_person()
+    token = link_token(person)
+    assert client.get(f"/mina-uppgifter/in/{token}x/").status_code == 400
+    assert client.get(f"/mina-uppgifter/in/{token[:-3]}abc/").status_code == 400
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)):
+        assert client.get(f"/mina-uppgifter/in/{token}/").status_code == 400
+    Person.objects.filter(pk=person.pk).update(email="new.address@example.se")
+    assert client.get(f"/mina-uppgifter/in/{token}/").status_code == 400
+    assert client.get("/mina-uppgifter/oversikt/").status_code == 302
+
+
+def test_the_session_is_short(client):
+    populated_person()
+    sign_in(client)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)):
+        assert client.get("/mina-uppgifter/oversikt/").status_code == 302
+
+
+def test_download_is_a_zip_with_json_and_html(client):
+    populated_person()
+    sign_in(client)
+    response = client.get("/mina-uppgifter/ladda-ner/")
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert {"data.json", "index.html"} <= set(archive.namelist())
+    data = json.loads(archive.read("data.json"))
+    assert data["categories"][0]["records"]["people.Person"][0]["email"] == EMAIL
+    assert "Sover bättre." in archive.read("index.html").decode()
+    assert Request.objects.filter(kind="portability").count() == 1
+
+
+def test_rectification_is_audited_and_keeps_the_session(client):
+    person = populated_person()
+    sign_in(client)
+    response = client.post(
+        "/mina-uppgifter/ratta/",
+        {"first_name": "Klara", "last_name": "Ekström", "email": "klara.ekstrom@example.se"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.last_name, person.email) == ("Ekström", "klara.ekstrom@example.se")
+    event = Event.objects.filter(action="person.updated").latest("seq")
+    assert json.loads(event.detail)["fields"] == ["email", "last_name"]
+    assert "Ekström" not in event.detail
+    assert client.get("/mina-uppgifter/oversikt/").status_code == 200
+    assert Request.objects.filter(kind="rectification", state="done").exists()
+
+
+def test_rectification_to_a_taken_address_rerenders_with_an_error(client):
+    populated_person()
+    populated_person("olle.ek@example.se", "Olle", "Ek")
+    sign_in(client)
+    response = client.post(
+        "/mina-uppgifter/ratta/",
+        {"first_name": "Klara", "last_name": "Ek", "email": "olle.ek@example.se"},
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert Person.objects.get(email=EMAIL)
+
+
+def test_withdrawing_the_newsletter_consent(client):
+    person = populated_person()
+    sign_in(client)
+    client.post("/mina-uppgifter/samtycke/nyhetsbrev/")
+    assert Subscription.objects.get(person=person).unsubscribed_at is not None
+    assert person not in newsletter_recipients()
+
+
+def test_restriction_excludes_from_newsletter_and_suppresses_mail_until_lifted(client):
+    person = populated_person()
+    assert person in newsletter_recipients()
+    sign_in(client)
+    client.post("/mina-uppgifter/begransa/", {"reason": "accuracy"})
+    assert person_is_restricted(person.pk)
+    assert person not in newsletter_recipients()
+    assert mail_is_suppressed(EMAIL)
+    assert mail_queue(to=EMAIL, template="rights_link", context={"url": "x", "minutes": 1}) is None
+    # Mail about her request itself still reaches her: the sign-in link.
+    mail.outbox.clear()
+    client.post(START, {"email": EMAIL})
+    assert [m.to for m in mail.outbox] == [[EMAIL]]
+    client.post("/mina-uppgifter/begransa/hav/")
+    assert not person_is_restricted(person.pk)
+    assert not mail_is_suppressed(EMAIL)
+    assert person in newsletter_recipients()
+
+
+def test_objection_unsubscribes_and_blocks_resubscription_without_new_consent(client):
+    person = populated_person()
+    sign_in(client)
+    client.post("/mina-uppgifter/invandning/")
+    assert Subscription.objects.get(person=person).unsubscribed_at is not None
+    assert person not in newsletter_recipients()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with pytest.raises(SubscriptionRefused):
+        subscription_create(person=person, consent_given_at=before, actor=SYSTEM)
+    assert Subscription.objects.get(person=person).unsubscribed_at is not None
+    subscription_create(
+        person=person, consent_given_at=dt.datetime.now(dt.UTC), actor=SYSTEM, confirmed=True
+    )
+    assert person in newsletter_recipients()
+
+
+def test_journal_request_goes_to_the_coach_with_ten_days(client):
+    person = populated_person()
+    sign_in(client)
+    client.post("/mina-uppgifter/journal/", {"kind": "journal_deletion"})
+    request = Request.objects.get(kind="journal_deletion")
+    assert request.state == "open" and request.person == person
+    assert request.due_at - request.received_at == dt.timedelta(days=10)
+
+
+def test_self_service_erasure_over_http(client, django_capture_on_commit_callbacks):
+    person = populated_person()
+    voucher = Voucher.objects.get(person=person)
+    sign_in(client)
+    assert client.post("/mina-uppgifter/radera/", {}).status_code == 200  # not confirmed
+    assert Person.objects.filter(pk=person.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/mina-uppgifter/radera/", {"confirm": "on"})
+    assert response.status_code == 302 and "/kvitto/" in response["Location"]
+    receipt_page = client.get(response["Location"]).content.decode()
+    assert "Bokföringslagen" in receipt_page and EMAIL not in receipt_page
+    assert not Person.objects.filter(pk=person.pk).exists()
+    voucher.refresh_from_db()
+    assert voucher.person_id is None
+    assert client.get("/mina-uppgifter/oversikt/").status_code == 302
+    from django.core.management import call_command
+
+    call_command("rights", "verify-erasure", "--email", EMAIL, "--deep")
+    # Nothing more is ever sent to the address, and no new link can be had.
+    mail.outbox.clear()
+    client.post(START, {"email": EMAIL})
+    assert mail.outbox == []
+    assert mail_is_suppressed(EMAIL)
+
+
+def test_pages_need_the_identity_check(client):
+    for path in ("oversikt/", "ladda-ner/", "ratta/", "begransa/", "journal/", "radera/"):
+        assert client.get(START + path).status_code == 302
+
+
+def test_the_privacy_center_speaks_english(client):
+    populated_person()
+    page = client.get("/en/my-data/").content.decode()
+    assert "My data" in page and "Send the link" in page
+    client.post("/en/my-data/", {"email": EMAIL})
+    assert "/en/my-data/in/" in mail.outbox[-1].body and "Hello!" in mail.outbox[-1].body
