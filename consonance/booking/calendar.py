@@ -17,6 +17,8 @@ from consonance.privacy.policy import get_policy
 
 
 def booking_ics(booking: Booking) -> bytes:
+    starts_at, ends_at = booking.starts_at, booking.ends_at
+    assert starts_at is not None and ends_at is not None  # only bookings with a time slot
     controller = get_policy().controller.name
     if booking.service.kind == "video":
         summary = (
@@ -34,8 +36,8 @@ def booking_ics(booking: Booking) -> bytes:
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "consonance"
     event.add("uid", f"booking-{booking.pk}-{booking.nonce}@{host}")
     event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", booking.starts_at.astimezone(UTC))
-    event.add("dtend", booking.ends_at.astimezone(UTC))
+    event.add("dtstart", starts_at.astimezone(UTC))
+    event.add("dtend", ends_at.astimezone(UTC))
     event.add("summary", summary)
     if booking.join_url:
         event.add("location", booking.join_url)

@@ -155,6 +155,7 @@ def load(out) -> None:
             email=people["maria"].email,
         )
         order = bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM)
+        assert order.due_date is not None  # set by bankgiro_invoice_create
         starts = _weekday_at(15, 14)
         _booking(
             people["maria"],

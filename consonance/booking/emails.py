@@ -85,8 +85,10 @@ def invoice(booking: Booking) -> None:
     """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
     from consonance.payments.bankgiro.services import bankgiro_payment_instructions
 
-    booking.order.refresh_from_db()
-    instructions = bankgiro_payment_instructions(booking.order)
+    order = booking.order
+    assert order is not None  # a Bankgiro booking is held together with its order
+    order.refresh_from_db()
+    instructions = bankgiro_payment_instructions(order)
     context = _context(booking)
     context.update(
         bankgiro=instructions["bankgiro"],

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +9,11 @@ from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Se
 from consonance.payments.models import Order
 from consonance.payments.providers.swish import SwishError, normalize_payer_alias
 
-METHOD_LABELS = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+# Keyed by the Order.Method values (plain strings, as configured_methods returns them).
+METHOD_LABELS: dict[str, StrPromise] = {
     Order.Method.CARD: _("Kort (Stripe)"),
     Order.Method.SWISH: _("Swish"),
     Order.Method.PAYPAL: _("PayPal"),
@@ -34,9 +40,11 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, methods: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(m, METHOD_LABELS[m]) for m in methods]
+        method = self.fields["method"]
+        assert isinstance(method, forms.ChoiceField)  # declared above
+        method.choices = [(m, METHOD_LABELS[m]) for m in methods]
         if len(methods) == 1:
-            self.fields["method"].initial = methods[0]
+            method.initial = methods[0]
         if Order.Method.SWISH not in methods:
             del self.fields["phone"]
 
@@ -46,8 +54,9 @@ class BookingForm(forms.Form):
     def clean_last_name(self) -> str:
         return self.cleaned_data["last_name"].strip()
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # the dict super().clean() returns (the stubs add None)
         phone = (data.get("phone") or "").strip()
         if data.get("method") != Order.Method.SWISH:
             data["phone"] = ""  # P8: not kept unless the method needs it
@@ -100,8 +109,9 @@ class OpeningHoursForm(forms.ModelForm):
             "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # the dict super().clean() returns (the stubs add None)
         if data.get("start") and data.get("end") and data["start"] >= data["end"]:
             raise forms.ValidationError(_("Starttiden måste vara före sluttiden."))
         return data
@@ -123,8 +133,9 @@ class DayOffForm(forms.ModelForm):
         }
         help_texts = {"start": _("Lämna tiderna tomma för en helt stängd dag.")}
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # the dict super().clean() returns (the stubs add None)
         start, end = data.get("start"), data.get("end")
         if (start is None) != (end is None):
             raise forms.ValidationError(_("Ange både från och till, eller ingen av dem."))

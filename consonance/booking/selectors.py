@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -27,13 +27,14 @@ def schedule_load(settings: PracticeSettings | None = None) -> availability.Sche
         for weekday, start, end in OpeningHours.objects.values_list("weekday", "start", "end")
     )
     today = timezone.localdate(timezone=STOCKHOLM)
-    by_day: dict = {}
+    by_day: dict[date, list[tuple[time, time]] | None] = {}
     for day_off in DayOff.objects.filter(day__gte=today - timedelta(days=1)):
         intervals = by_day.setdefault(day_off.day, [])
-        if day_off.closed:
+        start, end = day_off.start, day_off.end
+        if start is None or end is None:  # DayOff.closed
             by_day[day_off.day] = None  # closed all day wins over changed hours
-        elif intervals is not None and day_off.start < day_off.end:
-            intervals.append((day_off.start, day_off.end))
+        elif intervals is not None and start < end:
+            intervals.append((start, end))
     exceptions = tuple(
         availability.DateException(day, tuple(intervals or ())) for day, intervals in by_day.items()
     )
@@ -82,8 +83,7 @@ def _datetime_pairs(rows: QuerySet) -> list[tuple[datetime, datetime]]:
         return [(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)) for start, end in fetched]
     parse = datetime.fromisoformat
     return [
-        (parse(start).replace(tzinfo=UTC), parse(end).replace(tzinfo=UTC))
-        for start, end in fetched
+        (parse(start).replace(tzinfo=UTC), parse(end).replace(tzinfo=UTC)) for start, end in fetched
     ]
 
 

@@ -123,8 +123,9 @@ def booking_hold(
     try:
         with transaction.atomic():
             settings = _lock_bookings()
-            ends_at = None
+            ends_at: datetime | None = None
             if service.has_slot:
+                assert starts_at is not None  # refused above
                 _expire_due_holds(now=now)
                 if not selectors.slot_bookable(service, starts_at, now=now, settings=settings):
                     raise SlotTaken("slot taken")
@@ -277,6 +278,7 @@ def booking_confirm_paid(order: Order) -> None:
 def _no_other_overlap(booking: Booking, now: datetime, settings: PracticeSettings) -> bool:
     # The slot was offered when it was held; now only other bookings (and buffers) can take
     # it away. Changed opening hours or a passed notice do not void a paid session.
+    assert booking.starts_at is not None and booking.ends_at is not None  # a video booking
     margin = timedelta(minutes=settings.buffer_minutes)
     return not selectors.busy_intervals(
         start=booking.starts_at - margin,

@@ -21,8 +21,13 @@ from consonance.booking.forms import (
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
 
 
+def _actor(request: HttpRequest) -> str:
+    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
+    return actor_staff(request.user.pk)
+
+
 def _audit(request: HttpRequest, action: str, **detail: int) -> None:
-    audit_append(actor=actor_staff(request.user.pk), action=action, detail=detail or None)
+    audit_append(actor=_actor(request), action=action, detail=detail or None)
 
 
 def bookings(request: HttpRequest) -> HttpResponse:

@@ -42,19 +42,19 @@ def booking_confirmed_task(booking_id: int) -> str:
         video = video_meetings()
         meeting = None
         if video is not None:
+            starts_at = booking.starts_at
+            assert starts_at is not None  # a confirmed video booking has its time slot
             try:
                 meeting = video.create_meeting(
                     topic=TOPIC.get(booking.language, "Samtal"),
-                    start=booking.starts_at,
+                    start=starts_at,
                     duration_minutes=booking.service.duration_minutes,
                 )
             except ZoomError:
                 log.warning("no video meeting for booking %s", booking.pk)
                 fallback = fixed_video_link()
                 if fallback is not None:
-                    meeting = fallback.create_meeting(
-                        topic="", start=booking.starts_at, duration_minutes=1
-                    )
+                    meeting = fallback.create_meeting(topic="", start=starts_at, duration_minutes=1)
         if meeting is not None:
             stored = booking_set_meeting(
                 booking_id=booking.pk, meeting_id=meeting.id, join_url=meeting.join_url

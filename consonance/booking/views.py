@@ -199,6 +199,7 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
 def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:
     from consonance.payments.services import payment_start
 
+    assert booking.order_id is not None  # booking_hold creates the order with the booking
     token = services.booking_token(booking, "status")
     try:
         started = payment_start(order_id=booking.order_id, token=token)

@@ -14,6 +14,11 @@ from consonance.payments.models import Order, Refund
 from consonance.payments.services import refund_mark_done
 
 
+def _actor(request: HttpRequest) -> str:
+    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
+    return actor_staff(request.user.pk)
+
+
 def orders(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     return render(
@@ -53,7 +58,7 @@ def refunds(request: HttpRequest) -> HttpResponse:
 @require_POST
 def refund_done(request: HttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(Refund, pk=pk)
-    if refund_mark_done(refund_id=refund.pk, actor=actor_staff(request.user.pk)):
+    if refund_mark_done(refund_id=refund.pk, actor=_actor(request)):
         messages.success(request, _("Återbetalningen är markerad som gjord."))
     else:
         messages.error(request, _("Återbetalningen var redan hanterad."))

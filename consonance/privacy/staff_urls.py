@@ -1,5 +1,13 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from consonance.privacy import staff_views
+
+app_name = "retention"
+
+urlpatterns = [
+    path("", staff_views.dashboard, name="dashboard"),
+    path("agreements/", staff_views.agreement_create_view, name="agreement-create"),
+    path("agreements/<int:pk>/end/", staff_views.agreement_end_view, name="agreement-end"),
+]

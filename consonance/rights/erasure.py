@@ -26,7 +26,7 @@ from consonance.audit.services import audit_append
 from consonance.people.keys import person_key_destroy
 from consonance.people.models import Person, normalise_email
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
-from consonance.privacy.registry import PersonalModel, registry
+from consonance.privacy.registry import Holding, PersonalModel, registry
 from consonance.rights.data import _clock_value, as_datetime, subject_rows
 from consonance.rights.models import ErasureReceipt, Request
 
@@ -103,6 +103,18 @@ class ScanResult:
 
 def _hold_rule(policy: Policy, category: str) -> RetentionRule | None:
     return next((r for r in policy.rules_for(category) if r.legal_hold), None)
+
+
+def _held_holdings(
+    policy: Policy, declaration: PersonalModel
+) -> list[tuple[Holding, RetentionRule]]:
+    """The model's holdings under a legal hold, each with its hold rule."""
+    held = []
+    for holding in declaration.holdings:
+        rule = _hold_rule(policy, holding.category)
+        if rule is not None:
+            held.append((holding, rule))
+    return held
 
 
 def _held_fields(policy: Policy, declaration: PersonalModel) -> set[str]:
@@ -203,9 +215,9 @@ def _registry_scan(ids: Identifiers, policy: Policy) -> ScanResult:
             if matched and set(matched) <= held_fields and not linked:
                 finding.held = True
                 rule = next(
-                    _hold_rule(policy, h.category)
-                    for h in declaration.holdings
-                    if set(matched) & set(h.fields) and _hold_rule(policy, h.category)
+                    r
+                    for h, r in _held_holdings(policy, declaration)
+                    if set(matched) & set(h.fields)
                 )
                 finding.reason = rule.legal_hold or ""
                 result.held.append(finding)
@@ -348,11 +360,7 @@ def person_erase(*, person: Person, actor: str, via: str = "self-service") -> Er
             if not declaration.subject:
                 continue
             queryset = subject_rows(declaration, person_id)
-            held = [
-                (h, _hold_rule(policy, h.category))
-                for h in declaration.holdings
-                if _hold_rule(policy, h.category)
-            ]
+            held = _held_holdings(policy, declaration)
             if held:
                 if not _subject_is_direct_fk(declaration):
                     raise ErasureFailed(

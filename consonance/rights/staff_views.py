@@ -19,6 +19,11 @@ from consonance.rights.selectors import receipts_recent, requests_open
 from consonance.rights.tasks import REMIND_WITHIN
 
 
+def _actor(request: HttpRequest) -> str:
+    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
+    return actor_staff(request.user.pk)
+
+
 def index(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     open_requests = list(requests_open().order_by("due_at", "pk"))
@@ -49,7 +54,7 @@ def request_handle(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         services.request_complete(
             request_id=obj.pk,
-            actor=actor_staff(request.user.pk),
+            actor=_actor(request),
             state=form.cleaned_data["state"],
             note=form.cleaned_data["note"],
         )
@@ -64,7 +69,7 @@ def journal_erase(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_object_or_404(
         Request, pk=pk, state=Request.State.OPEN, kind=Request.Kind.JOURNAL_DELETION
     )
-    rows = services.journal_notes_erase(request_id=obj.pk, actor=actor_staff(request.user.pk))
+    rows = services.journal_notes_erase(request_id=obj.pk, actor=_actor(request))
     messages.success(
         request,
         _("%(rows)s journalanteckningar raderade; begäran #%(id)s är klar.")

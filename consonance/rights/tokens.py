@@ -36,7 +36,8 @@ def person_from_token(token: str, *, max_age: int = LINK_MAX_AGE) -> Person | No
         return None
     if not isinstance(payload, dict):
         return None
-    person = Person.objects.filter(pk=payload.get("p")).first()
+    pk = payload.get("p")
+    person = Person.objects.filter(pk=pk).first() if pk is not None else None
     if person is None or not constant_time_compare(person_state(person), str(payload.get("s"))):
         return None
     return person

@@ -54,7 +54,8 @@ def session_person(request: HttpRequest) -> Person | None:
     if data.get("until", 0) < time.time():
         request.session.pop(SESSION_KEY, None)
         return None
-    person = Person.objects.filter(pk=data.get("p")).first()
+    pk = data.get("p")
+    person = Person.objects.filter(pk=pk).first() if pk is not None else None
     if person is None or person_state(person) != data.get("s"):
         request.session.pop(SESSION_KEY, None)
         return None

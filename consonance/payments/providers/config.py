@@ -33,7 +33,8 @@ from consonance.lib.env import env_str
 from consonance.payments.models import Order
 
 # Order.Method value -> the provider's `name`.
-METHOD_PROVIDER = {
+# Keyed by the Order.Method values, so a plain string (Order.method) looks it up as well.
+METHOD_PROVIDER: dict[str, str] = {
     Order.Method.CARD: "stripe",
     Order.Method.PAYPAL: "paypal",
     Order.Method.SWISH: "swish",
@@ -133,7 +134,7 @@ def provider_for(name: str):
 
 def configured_methods() -> list[str]:
     """The Order.Method values offered to visitors, in the order they are shown."""
-    methods = []
+    methods: list[str] = []
     if stripe_provider() is not None:
         methods.append(Order.Method.CARD)
     if swish_provider() is not None:

@@ -1,0 +1,457 @@
+"""The retention engine on a large practice, against raw SQL and django-gdpr-assist.
+
+Generates N persons (default 1 000 000; `--persons` for a quicker run) with an order and its event
+each, billing details for every third (Swish/Bankgiro), a contact message for every fifth and a
+newsletter subscription for every fourth, by bulk inserts (executemany on SQLite, COPY on
+PostgreSQL). 10 % of the persons are expired: last contact, orders, replies and unsubscriptions
+three years before the run. Then, on three identical copies of that database:
+
+(a) `retention_run()` — every rule of the policy — as rows per second, and the same deletes in
+    raw SQL (one statement per table, the same NOT EXISTS exemptions), target ratio >= 0.5;
+(b) a second run with nothing expired, target < 1 s;
+(c) django-gdpr-assist 1.4.2 `queryset.anonymise()` on the expired persons (a sample: it goes one
+    object at a time), against the engine anonymising the same persons (the contact rule with
+    action = "anonymise"), in a subprocess with bench-only settings (bench/retention_gdpr_settings.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, fresh_database, print_table, run_per_database, write_results
+
+NOW = dt.datetime(2030, 1, 15, 12, 0, tzinfo=dt.UTC)
+EXPIRED_AT = NOW - dt.timedelta(days=3 * 365)
+TARGET_RATIO = 0.5
+TARGET_IDLE_S = 1.0
+GDPR_SAMPLE = int(os.environ.get("BENCH_GDPR_SAMPLE", "5000"))
+
+
+def _persons() -> int:
+    return int(os.environ.get("BENCH_RETENTION_PERSONS", "1000000"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Data
+# ------------------------------------------------------------------------------------------------
+def _rows(first: int, last: int):
+    persons, orders, events, billing, messages, subs = [], [], [], [], [], []
+    for i in range(first, last + 1):
+        expired = i % 10 == 0
+        at = (
+            EXPIRED_AT - dt.timedelta(minutes=i % 5000)
+            if expired
+            else NOW - dt.timedelta(days=1 + i % 300, minutes=i % 1440)
+        )
+        persons.append((i, f"p{i}@example.se", "Förnamn", "Efternamn", "sv", at, at, None))
+        method = "swish" if i % 3 == 0 else "card"
+        orders.append(
+            (
+                i,
+                f"R{i:09d}",
+                i,
+                at,
+                method,
+                "paid",
+                "Videokonsultation",
+                900,
+                "SEK",
+                0,
+                "Förnamn Efternamn",
+                f"p{i}@example.se",
+                "",
+                "",
+                900,
+                0,
+                "",
+                "",
+                None,
+                None,
+            )
+        )
+        events.append((i, i, at, "created", None, "", ""))
+        if i % 3 == 0:
+            billing.append(
+                (i, i, i, at, "Förnamn", "Efternamn", f"p{i}@example.se", "", "", "", "")
+            )
+        if i % 5 == 0:
+            messages.append((i, i, at, at + dt.timedelta(hours=5) if expired else None, b"x" * 64))
+        if i % 4 == 0:
+            subs.append((i, i, at, at, at + dt.timedelta(days=1) if expired else None))
+    return {
+        "people_person": (
+            "id, email, first_name, last_name, language, created_at, last_contact_at, last_consultation_at",
+            persons,
+        ),
+        "payments_order": (
+            "id, reference, person_id, created_at, method, status, description, amount, currency, "
+            "vat_rate, payer_name, payer_email, card_last4, card_expiry, amount_paid, "
+            "amount_refunded, provider_ref, payment_ref, ocr_reference, due_date",
+            orders,
+        ),
+        "payments_orderevent": (
+            "id, order_id, at, kind, amount, provider, provider_event_id",
+            events,
+        ),
+        "payments_billingdetails": (
+            "id, order_id, person_id, collected_at, first_name, last_name, email, street_address, "
+            "postal_code, city, phone",
+            billing,
+        ),
+        "contact_message": ("id, person_id, received_at, replied_at, body_ciphertext", messages),
+        "newsletter_subscription": (
+            "id, person_id, subscribed_at, confirmed_at, unsubscribed_at",
+            subs,
+        ),
+    }
+
+
+def generate(n: int) -> dict[str, int]:
+    from django.db import connection
+
+    counts = {}
+    chunk = 200_000
+    with connection.cursor() as cursor:
+        for start in range(0, n, chunk):
+            tables = _rows(start + 1, min(n, start + chunk))
+            for table, (columns, rows) in tables.items():
+                counts[table] = counts.get(table, 0) + len(rows)
+                if connection.vendor == "postgresql":
+                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join(["%s"] * len(rows[0])) if rows else ""
+                    if rows:
+                        cursor.executemany(
+                            f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
+                        )
+        if connection.vendor == "postgresql":
+            for table in tables:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+    connection.commit() if not connection.get_autocommit() else None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            connection.set_autocommit(True)
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return counts
+
+
+# ------------------------------------------------------------------------------------------------
+# Copies of the generated database
+# ------------------------------------------------------------------------------------------------
+def copy_database(url: str, suffix: str) -> str:
+    from django.db import connections
+
+    connections.close_all()
+    if url.startswith("sqlite:///"):
+        src = Path(url.removeprefix("sqlite:///"))
+        dst = src.with_name(f"{src.stem}_{suffix}{src.suffix}")
+        for s in ("-wal", "-shm"):
+            Path(f"{dst}{s}").unlink(missing_ok=True)
+        shutil.copyfile(src, dst)
+        return f"sqlite:///{dst}"
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    target = f"{name}_{suffix}"
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+    ) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        c.execute(f'CREATE DATABASE "{target}" TEMPLATE "{name}"')
+    return url.rsplit("/", 1)[0] + f"/{target}"
+
+
+def drop_copy(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for s in ("", "-wal", "-shm"):
+            Path(f"{path}{s}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
+    ) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+
+
+# ------------------------------------------------------------------------------------------------
+# Raw SQL doing the same deletes
+# ------------------------------------------------------------------------------------------------
+RAW = [
+    # billing-details-with-order
+    "DELETE FROM payments_billingdetails WHERE order_id IN (SELECT id FROM payments_order WHERE created_at < {c2})",
+    # newsletter-2y
+    "DELETE FROM newsletter_subscription WHERE unsubscribed_at < {c2}",
+    # orders-2y
+    "DELETE FROM payments_orderevent WHERE order_id IN (SELECT id FROM payments_order WHERE created_at < {c2})",
+    "DELETE FROM payments_order WHERE created_at < {c2}",
+    # messages-after-reply
+    "DELETE FROM contact_message WHERE replied_at < {now}",
+    # contact-details-2y: the same exemptions (unless + cascade guard), then the person's rows
+    "CREATE TEMPORARY TABLE gone AS SELECT p.id FROM people_person p WHERE p.last_contact_at < {c2}"
+    " AND NOT EXISTS (SELECT 1 FROM people_memberprofile m WHERE m.person_id = p.id AND (m.deletion_requested_at IS NULL OR m.deletion_requested_at >= {now}))"
+    " AND NOT EXISTS (SELECT 1 FROM newsletter_subscription s WHERE s.person_id = p.id AND (s.unsubscribed_at IS NULL OR s.unsubscribed_at >= {now}))"
+    " AND NOT EXISTS (SELECT 1 FROM journal_note n WHERE n.person_id = p.id)"
+    " AND NOT EXISTS (SELECT 1 FROM contact_message cm WHERE cm.person_id = p.id AND (cm.replied_at IS NULL OR cm.replied_at >= {now}))"
+    " AND NOT EXISTS (SELECT 1 FROM journal_consultationmessage jc WHERE jc.person_id = p.id AND (jc.moved_to_journal_at IS NULL OR jc.moved_to_journal_at >= {now}))",
+    "UPDATE payments_order SET person_id = NULL WHERE person_id IN (SELECT id FROM gone)",
+    "UPDATE payments_billingdetails SET person_id = NULL WHERE person_id IN (SELECT id FROM gone)",
+    "UPDATE bookkeeping_voucher SET person_id = NULL WHERE person_id IN (SELECT id FROM gone)",
+    "DELETE FROM newsletter_subscription WHERE person_id IN (SELECT id FROM gone)",
+    "DELETE FROM contact_message WHERE person_id IN (SELECT id FROM gone)",
+    "DELETE FROM people_personkey WHERE person_id IN (SELECT id FROM gone)",
+    "DELETE FROM people_person WHERE id IN (SELECT id FROM gone)",
+]
+
+
+def raw_sql_run(url: str) -> tuple[int, float]:
+    c2 = NOW - dt.timedelta(days=2 * 365 + 1)  # two calendar years before NOW (2028-01-15)
+    c2 = NOW.replace(year=NOW.year - 2)
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # Django stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC.
+        params = {
+            "c2": f"'{c2.strftime('%Y-%m-%d %H:%M:%S')}'",
+            "now": f"'{NOW.strftime('%Y-%m-%d %H:%M:%S')}'",
+        }
+        start = time.perf_counter()
+        deleted = 0
+        conn.execute("BEGIN IMMEDIATE")
+        for sql in RAW:
+            cur = conn.execute(sql.format(**params))
+            if sql.startswith("DELETE"):
+                deleted += cur.rowcount
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        conn.close()
+        return deleted, elapsed
+    import psycopg
+
+    conninfo = url.replace("postgres://", "postgresql://")
+    params = {"c2": f"'{c2.isoformat()}'::timestamptz", "now": f"'{NOW.isoformat()}'::timestamptz"}
+    with psycopg.connect(conninfo) as conn:
+        start = time.perf_counter()
+        deleted = 0
+        with conn.transaction(), conn.cursor() as cur:
+            for sql in RAW:
+                cur.execute(sql.format(**params))
+                if sql.startswith("DELETE"):
+                    deleted += cur.rowcount
+        elapsed = time.perf_counter() - start
+    return deleted, elapsed
+
+
+# ------------------------------------------------------------------------------------------------
+# The measurements
+# ------------------------------------------------------------------------------------------------
+def _rows_changed(report) -> int:
+    return sum(
+        r.deleted + r.anonymised + r.minimised + sum(sum(m.cascaded.values()) for m in r.models)
+        for r in report.rules
+    )
+
+
+def measure(url: str) -> dict:
+    from _common import setup_django
+
+    n = _persons()
+    setup_django(url)
+    t = time.perf_counter()
+    counts = generate(n)
+    generate_s = time.perf_counter() - t
+    raw_url = copy_database(url, "raw")
+    gdpr_url = copy_database(url, "gdpr")
+
+    from consonance.privacy.retention import retention_run
+
+    first = retention_run(now=NOW)
+    engine_rows = _rows_changed(first)
+    engine_s = first.duration_ms / 1000
+    second = retention_run(now=NOW)
+    idle_s = second.duration_ms / 1000
+    assert _rows_changed(second) == 0
+
+    raw_rows, raw_s = raw_sql_run(raw_url)
+    drop_copy(raw_url)
+
+    out = ROOT / "var" / "bench_retention_gdpr.json"
+    env = {
+        **os.environ,
+        "DATABASE_URL": gdpr_url,
+        "DJANGO_SETTINGS_MODULE": "retention_gdpr_settings",
+    }
+    # gdpr-assist logs to a database of its own.
+    log_url = (
+        gdpr_url.replace(".sqlite3", "_log.sqlite3")
+        if gdpr_url.startswith("sqlite:///")
+        else url + "_gdprlog"
+    )
+    fresh_database(log_url)
+    env["BENCH_GDPR_LOG_URL"] = log_url
+    gdpr = subprocess.run(
+        [sys.executable, __file__, "--gdpr", gdpr_url, "--json-out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    peer = json.loads(out.read_text()) if gdpr.returncode == 0 else {"error": gdpr.stderr[-2000:]}
+    drop_copy(gdpr_url)
+    drop_copy(log_url)
+
+    engine_rate = engine_rows / engine_s
+    raw_rate = raw_rows / raw_s
+    return {
+        "persons": n,
+        "rows": counts,
+        "rows_total": sum(counts.values()),
+        "generate_s": round(generate_s, 1),
+        "engine_rows": engine_rows,
+        "engine_s": round(engine_s, 2),
+        "engine_rows_per_s": round(engine_rate),
+        "raw_rows": raw_rows,
+        "raw_s": round(raw_s, 2),
+        "raw_rows_per_s": round(raw_rate),
+        "ratio_to_raw": round(engine_rate / raw_rate, 2),
+        "idle_run_s": round(idle_s, 3),
+        "per_rule_ms": {r.id: r.duration_ms for r in first.rules},
+        "peer": peer,
+    }
+
+
+def measure_gdpr(url: str) -> dict:
+    """In its own process: gdpr-assist installed, on a copy of the generated database."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("CONSONANCE_DEBUG", "1")
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="gdpr_log", verbosity=0)
+    import gdpr_assist
+
+    from consonance.people.models import Person
+
+    class PrivacyMeta:
+        fields = ["first_name", "last_name", "email"]
+
+    gdpr_assist.register(Person, PrivacyMeta)
+    cutoff = NOW.replace(year=NOW.year - 2)
+    expired = Person.objects.filter(last_contact_at__lt=cutoff).order_by("pk")
+    sample_ids = list(expired.values_list("pk", flat=True)[:GDPR_SAMPLE])
+    start = time.perf_counter()
+    Person.objects.filter(pk__in=sample_ids).anonymise()
+    gdpr_s = time.perf_counter() - start
+    assert not Person.objects.filter(pk=sample_ids[0], email="p10@example.se").exists()
+
+    # The engine anonymising the same persons: the contact rule with action "anonymise".
+    from consonance.privacy.policy import load_policy
+    from consonance.privacy.retention import retention_run
+
+    text = (ROOT / "policy" / "consonance.toml").read_text()
+    marker = 'id = "contact-details-2y"'
+    head, tail = text.split(marker, 1)
+    tail = tail.replace('action = "delete"', 'action = "anonymise"', 1)
+    tmp = ROOT / "var" / "bench_retention_anonymise.toml"
+    tmp.write_text(head + marker + tail)
+    policy = load_policy(tmp)
+    report = retention_run(now=NOW, policy=policy, only=["contact-details-2y"])
+    rule = report.rules[0]
+    people = next(m for m in rule.models if m.model == "people.Person")
+    engine_s = rule.duration_ms / 1000
+    return {
+        "peer": "django-gdpr-assist 1.4.2",
+        "peer_rows": len(sample_ids),
+        "peer_s": round(gdpr_s, 2),
+        "peer_rows_per_s": round(len(sample_ids) / gdpr_s),
+        "engine_anonymised": people.anonymised,
+        "engine_s": round(engine_s, 2),
+        "engine_rows_per_s": round(people.anonymised / engine_s) if engine_s else None,
+        "ratio": round((people.anonymised / engine_s) / (len(sample_ids) / gdpr_s), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--gdpr")
+    parser.add_argument("--json-out")
+    parser.add_argument("--persons", type=int, help="persons to generate (default 1 000 000)")
+    args = parser.parse_args()
+    if args.gdpr:
+        Path(args.json_out).write_text(json.dumps(measure_gdpr(args.gdpr)))
+        return
+    if args.database_url:
+        Path(args.json_out).write_text(json.dumps(measure(args.database_url)))
+        return
+    if args.persons:
+        os.environ["BENCH_RETENTION_PERSONS"] = str(args.persons)
+    results = run_per_database(__file__, "retention")
+    for r in results:
+        r["met_ratio"] = r["ratio_to_raw"] >= TARGET_RATIO
+        r["met_idle"] = r["idle_run_s"] < TARGET_IDLE_S
+    print_table(
+        [
+            "database",
+            "persons",
+            "rows deleted",
+            "engine rows/s",
+            "raw SQL rows/s",
+            "ratio (≥ 0.5)",
+            "idle run (< 1 s)",
+            "gdpr-assist anonymise rows/s",
+            "engine anonymise rows/s",
+            "× gdpr-assist",
+        ],
+        [
+            [
+                r["database"],
+                r["persons"],
+                r["engine_rows"],
+                r["engine_rows_per_s"],
+                r["raw_rows_per_s"],
+                f"{r['ratio_to_raw']} {'met' if r['met_ratio'] else 'MISSED'}",
+                f"{r['idle_run_s']} s {'met' if r['met_idle'] else 'MISSED'}",
+                r["peer"].get("peer_rows_per_s", "error"),
+                r["peer"].get("engine_rows_per_s", "-"),
+                r["peer"].get("ratio", "-"),
+            ]
+            for r in results
+        ],
+    )
+    write_results(
+        "retention",
+        {
+            "target_ratio": TARGET_RATIO,
+            "target_idle_s": TARGET_IDLE_S,
+            "now": NOW.isoformat(),
+            "results": results,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

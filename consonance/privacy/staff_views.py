@@ -1,0 +1,164 @@
+"""The coach's retention dashboard: what the engine did, what it will do, and the agreements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_staff
+from consonance.people.models import Person, normalise_email
+from consonance.privacy import selectors
+from consonance.privacy.models import RetentionAgreement
+from consonance.privacy.policy import get_policy
+from consonance.privacy.retention import retention_forecast
+from consonance.privacy.services import (
+    AgreementInvalid,
+    agreeable_rules,
+    agreement_create,
+    agreement_end,
+)
+
+FORECAST_DAYS = 30
+
+
+class AgreementForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Klientens e-postadress"))
+    rule = forms.ChoiceField(label=gettext_lazy("Vad ska sparas längre"))
+    until = forms.DateField(
+        label=gettext_lazy("Sparas till och med"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Vad ni kom överens om"),
+        help_text=gettext_lazy("Skriv kort varför; inga hälsouppgifter."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+    def __init__(self, *args, language: str = "sv", **kwargs):
+        super().__init__(*args, **kwargs)
+        policy = get_policy()
+        rule_field = self.fields["rule"]
+        assert isinstance(rule_field, forms.ChoiceField)
+        rule_field.choices = [
+            (rule.id, f"{policy.categories[rule.category].name.get(language)} ({rule.promise})")
+            for rule in agreeable_rules()
+        ]
+
+    person: Person | None = None
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        # Exact match on the normalised address: an indexed lookup, never a scan.
+        self.person = Person.objects.filter(email=email).first()
+        if self.person is None:
+            raise forms.ValidationError(_("Det finns ingen klient med den e-postadressen."))
+        return email
+
+    def clean_until(self) -> dt.date:
+        until = self.cleaned_data["until"]
+        if until <= timezone.localdate():
+            raise forms.ValidationError(_("Slutdatumet måste ligga i framtiden."))
+        return until
+
+
+def _language(request: HttpRequest) -> str:
+    return "en" if getattr(request, "LANGUAGE_CODE", "sv") == "en" else "sv"
+
+
+def dashboard(request: HttpRequest, form: AgreementForm | None = None) -> HttpResponse:
+    language = _language(request)
+    policy = get_policy()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    forecast = retention_forecast(now=now, days=FORECAST_DAYS)
+    days = [today + dt.timedelta(days=i) for i in range(FORECAST_DAYS)]
+    forecast_days: list[dict[str, Any]] = []
+    for day in days:
+        entries = [
+            {"rule": row.rule, "count": row.by_day[day]} for row in forecast if row.by_day.get(day)
+        ]
+        if entries:
+            forecast_days.append({"day": day, "entries": entries})
+    rule_names = {
+        rule.id: policy.categories[rule.category].name.get(language) for rule in policy.retention
+    }
+    totals = selectors.totals_by_rule(now=now)
+    rules = [
+        {
+            "rule": rule,
+            "name": rule_names[rule.id],
+            "duration": rule.duration.render(language, words=True),
+            "after": policy.events[rule.after].get(language),
+            "done": sum(totals.get(rule.id, {}).values()),
+            "coming": next((row.total for row in forecast if row.rule.id == rule.id), 0),
+        }
+        for rule in policy.retention
+    ]
+    history = [
+        {**row, "name": rule_names.get(row["rule_id"], row["rule_id"])}
+        for row in selectors.runs_by_day(now=now)
+    ]
+    for entry_day in forecast_days:
+        for entry in entry_day["entries"]:
+            entry["name"] = rule_names[entry["rule"].id]
+    return render(
+        request,
+        "privacy/staff_retention.html",
+        {
+            "rules": rules,
+            "history": history,
+            "forecast_days": forecast_days,
+            "forecast_total": sum(row.total for row in forecast),
+            "last_run": selectors.last_run(),
+            "agreements": selectors.agreements_current(now=now),
+            "past_agreements": selectors.agreements_past(now=now),
+            "holds": selectors.holds_current(now=now),
+            "rule_names": rule_names,
+            "form": form or AgreementForm(language=language),
+            "forecast_days_count": FORECAST_DAYS,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+def agreement_create_view(request: HttpRequest) -> HttpResponse:
+    form = AgreementForm(request.POST, language=_language(request))
+    if not form.is_valid():
+        messages.error(request, _("Överenskommelsen sparades inte. Rätta det som är markerat."))
+        return dashboard(request, form=form)
+    assert form.person is not None
+    try:
+        agreement_create(
+            person=form.person,
+            rule_id=form.cleaned_data["rule"],
+            until=form.cleaned_data["until"],
+            reason=form.cleaned_data["reason"],
+            actor=actor_staff(int(request.user.pk or 0)),
+            created_by_id=request.user.pk,
+        )
+    except AgreementInvalid:
+        messages.error(request, _("Överenskommelsen sparades inte. Rätta det som är markerat."))
+        return dashboard(request, form=form)
+    messages.success(request, _("Överenskommelsen är sparad."))
+    return redirect("retention:dashboard")
+
+
+@require_POST
+def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = get_object_or_404(RetentionAgreement, pk=pk, ended_at__isnull=True)
+    agreement_end(agreement=agreement, actor=actor_staff(int(request.user.pk or 0)))
+    messages.success(
+        request, _("Överenskommelsen är avslutad. Uppgifterna hanteras åter enligt policyn.")
+    )
+    return redirect("retention:dashboard")
