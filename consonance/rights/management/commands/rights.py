@@ -148,6 +148,8 @@ class Command(BaseCommand):
                 f"{len(result.residue)} row(s) outside the legal holds still hold the identifiers",
                 returncode=1,
             )
+        if as_json:  # the JSON above says it all; stdout stays one JSON document
+            return
         self.stdout.write(
             f"No residue in {result.tables} tables"
             + (" (deep scan)" if deep else "")
