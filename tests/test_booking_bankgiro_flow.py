@@ -137,3 +137,21 @@ def test_a_person_who_restricted_processing_cannot_book(client, practice):
     assert "kunde inte tas emot just nu" in response.content.decode()
     assert not Booking.objects.filter(person=person).exists()
     assert not Order.objects.filter(person=person).exists()
+
+
+def test_a_confirmed_consultation_starts_the_journal_clock_and_a_cancellation_resets_it(
+    client, practice
+):
+    from consonance.people.models import Person
+
+    video, _ = practice
+    _response, booking = book_by_bankgiro(client, video)
+    person = Person.objects.get(pk=booking.person_id)
+    assert person.last_consultation_at is None
+    pay(booking.order)
+    person.refresh_from_db()
+    booking.refresh_from_db()
+    assert person.last_consultation_at == booking.ends_at
+    client.post(f"/boka/avboka/{booking_token(booking, 'cancel')}/")
+    person.refresh_from_db()
+    assert person.last_consultation_at is None

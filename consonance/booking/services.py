@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
@@ -221,6 +223,17 @@ def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, a
 # -- confirming on payment ---------------------------------------------------------------------
 
 
+def _consultation_clock_refresh(person_id: int | None) -> None:
+    """Move the person's "latest consultation" (the journal's clock, P15) to her latest
+    confirmed consultation: its end for a video session, its confirmation for an e-mail one."""
+    if person_id is None:
+        return
+    latest = Booking.objects.filter(person_id=person_id, state=Booking.State.CONFIRMED).aggregate(
+        latest=Max(Coalesce("ends_at", "confirmed_at"))
+    )["latest"]
+    Person.objects.filter(pk=person_id).update(last_consultation_at=latest)
+
+
 @ledger.on_order_paid
 def booking_confirm_paid(order: Order) -> None:
     """Ledger hook: the order is fully paid. Confirm its booking, or refund if it cannot be."""
@@ -258,6 +271,7 @@ def booking_confirm_paid(order: Order) -> None:
             _set_state(booking, Booking.State.EXPIRED, now, action="booking.expired")
         _refund_unusable(booking, order, reason="slot_taken")
         return
+    _consultation_clock_refresh(booking.person_id)
     audit_append(
         actor=SYSTEM,
         action="booking.confirmed",
@@ -424,6 +438,7 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
             raise BookingError("already started")
         amount = refund_due(booking, now)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
+        _consultation_clock_refresh(booking.person_id)
         order = booking.order
         if order is not None:
             if order.amount_paid > 0:
