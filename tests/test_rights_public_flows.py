@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from consonance.bookkeeping.models import Voucher
 from consonance.booking.models import Booking
+from consonance.bookkeeping.models import Voucher
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.models import Person
 from tests.test_booking_bankgiro_flow import book_by_bankgiro, pay, practice  # noqa: F401
@@ -24,7 +24,7 @@ def test_a_client_who_booked_and_paid_is_erased_and_only_bookkeeping_is_kept(
     client,
     practice,
     django_capture_on_commit_callbacks,
-    capsys,  # noqa: F811
+    capsys,
 ):
     video, _ = practice
     _response, booking = book_by_bankgiro(client, video)
