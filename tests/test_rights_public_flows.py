@@ -22,7 +22,7 @@ EMAIL = "astrid1@example.se"
 
 def test_a_client_who_booked_and_paid_is_erased_and_only_bookkeeping_is_kept(
     client,
-    practice,
+    practice,  # noqa: F811 - the fixture imported above
     django_capture_on_commit_callbacks,
     capsys,
 ):
