@@ -242,6 +242,7 @@ LOGGING = {
         # django-axes logs user names and IP addresses; our views log the failures without them.
         "axes": {"level": "ERROR"},
         "django_tasks_db": {"level": "WARNING"},
+        "django.tasks": {"level": "WARNING"},
     },
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
