@@ -61,5 +61,5 @@ def load(out) -> None:
         f"Staff sign-in: http://127.0.0.1:8000/staff/  user {STAFF_USERNAME!r}, password "
         f"{STAFF_PASSWORD!r}.\n"
         f"Second factor: add the key {secret} to an authenticator app, or run "
-        "`.venv/bin/consonance demo_code` for the current code (demo only)."
+        "`CONSONANCE_DEBUG=1 .venv/bin/consonance demo_code` for the current code (demo only)."
     )
