@@ -145,8 +145,8 @@ def order_record_refund(
         ):
             return order, False
         order.amount_refunded += amount
-        if order.amount_refunded >= order.amount_paid > 0:
-            order.status = Order.Status.REFUNDED
+        if order.amount_paid > 0:  # before any payment the status waits for the payment
+            order.status = payment_status(order)
         order.save(update_fields=["amount_refunded", "status"])
         audit_append(
             actor=actor,
