@@ -4,6 +4,7 @@ inside its own transaction, so the change and its audit row commit or roll back 
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from consonance.audit.chain import GENESIS, ChainBreak, canonical_detail, event_hash, verify_rows
@@ -17,6 +18,13 @@ SYSTEM = "system"
 
 def actor_staff(user_id: int) -> str:
     return f"staff:{user_id}"
+
+
+def actor_staff_request(request: HttpRequest) -> str:
+    """The actor for a staff page's request (every /staff/ page is behind both factors)."""
+    user_id = request.user.pk
+    assert user_id is not None, "staff pages require a signed-in staff member"
+    return actor_staff(user_id)
 
 
 def actor_person(person_id: int) -> str:

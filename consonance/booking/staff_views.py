@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff, audit_append
+from consonance.audit.services import actor_staff_request, audit_append
 from consonance.booking import selectors
 from consonance.booking.forms import (
     DayOffForm,
@@ -21,13 +21,8 @@ from consonance.booking.forms import (
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
 
 
-def _actor(request: HttpRequest) -> str:
-    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
-    return actor_staff(request.user.pk)
-
-
 def _audit(request: HttpRequest, action: str, **detail: int) -> None:
-    audit_append(actor=_actor(request), action=action, detail=detail or None)
+    audit_append(actor=actor_staff_request(request), action=action, detail=detail or None)
 
 
 def bookings(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff
+from consonance.audit.services import actor_staff_request
 from consonance.mail.outbox import mail_retry
 from consonance.mail.selectors import outbox_counts, outbox_failed, outbox_waiting
 from consonance.mail.tasks import MAX_ATTEMPTS
@@ -29,9 +29,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    user_id = request.user.pk
-    assert user_id is not None  # the staff middleware let only a signed-in coach through
-    if mail_retry(message_id=pk, actor=actor_staff(user_id)):
+    if mail_retry(message_id=pk, actor=actor_staff_request(request)):
         messages.success(request, _("Meddelandet skickas igen."))
     else:
         messages.error(request, _("Meddelandet kunde inte skickas igen: det har inte misslyckats."))

@@ -8,15 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff
+from consonance.audit.services import actor_staff_request
 from consonance.payments import selectors
 from consonance.payments.models import Order, Refund
 from consonance.payments.services import refund_mark_done
-
-
-def _actor(request: HttpRequest) -> str:
-    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
-    return actor_staff(request.user.pk)
 
 
 def orders(request: HttpRequest) -> HttpResponse:
@@ -58,7 +53,7 @@ def refunds(request: HttpRequest) -> HttpResponse:
 @require_POST
 def refund_done(request: HttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(Refund, pk=pk)
-    if refund_mark_done(refund_id=refund.pk, actor=_actor(request)):
+    if refund_mark_done(refund_id=refund.pk, actor=actor_staff_request(request)):
         messages.success(request, _("Återbetalningen är markerad som gjord."))
     else:
         messages.error(request, _("Återbetalningen var redan hanterad."))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff
+from consonance.audit.services import actor_staff_request
 from consonance.people.models import Person, normalise_email
 from consonance.privacy import selectors
 from consonance.privacy.models import RetentionAgreement
@@ -144,7 +144,7 @@ def agreement_create_view(request: HttpRequest) -> HttpResponse:
             rule_id=form.cleaned_data["rule"],
             until=form.cleaned_data["until"],
             reason=form.cleaned_data["reason"],
-            actor=actor_staff(int(request.user.pk or 0)),
+            actor=actor_staff_request(request),
             created_by_id=request.user.pk,
         )
     except AgreementInvalid:
@@ -157,7 +157,7 @@ def agreement_create_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(RetentionAgreement, pk=pk, ended_at__isnull=True)
-    agreement_end(agreement=agreement, actor=actor_staff(int(request.user.pk or 0)))
+    agreement_end(agreement=agreement, actor=actor_staff_request(request))
     messages.success(
         request, _("Överenskommelsen är avslutad. Uppgifterna hanteras åter enligt policyn.")
     )

@@ -10,18 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff
+from consonance.audit.services import actor_staff_request
 from consonance.rights import services
 from consonance.rights.erasure import receipt_context
 from consonance.rights.forms import RequestHandleForm
 from consonance.rights.models import ErasureReceipt, Request, Restriction
 from consonance.rights.selectors import receipts_recent, requests_open
 from consonance.rights.tasks import REMIND_WITHIN
-
-
-def _actor(request: HttpRequest) -> str:
-    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
-    return actor_staff(request.user.pk)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -54,7 +49,7 @@ def request_handle(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         services.request_complete(
             request_id=obj.pk,
-            actor=_actor(request),
+            actor=actor_staff_request(request),
             state=form.cleaned_data["state"],
             note=form.cleaned_data["note"],
         )
@@ -69,7 +64,7 @@ def journal_erase(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_object_or_404(
         Request, pk=pk, state=Request.State.OPEN, kind=Request.Kind.JOURNAL_DELETION
     )
-    rows = services.journal_notes_erase(request_id=obj.pk, actor=_actor(request))
+    rows = services.journal_notes_erase(request_id=obj.pk, actor=actor_staff_request(request))
     messages.success(
         request,
         _("%(rows)s journalanteckningar raderade; begäran #%(id)s är klar.")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff
+from consonance.audit.services import actor_staff_request
 from consonance.payments.bankgiro.models import BankPayment, ImportedFile
 from consonance.payments.bankgiro.selectors import (
     imports_recent,
@@ -59,11 +59,6 @@ class UploadForm(forms.Form):
             "ändras förrän du har sett förhandsgranskningen och tryckt på Läs in."
         ),
     )
-
-
-def _actor(request: HttpRequest) -> str:
-    assert request.user.pk is not None  # /staff/ is behind sign-in and a second factor
-    return actor_staff(request.user.pk)
 
 
 def _staging_dir() -> Path:
@@ -164,7 +159,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return _index(request, form, status=400)
     sha256 = hashlib.sha256(data).hexdigest()
     report = import_parsed(
-        parsed, sha256=sha256, filename=filename, dry_run=True, actor=_actor(request)
+        parsed, sha256=sha256, filename=filename, dry_run=True, actor=actor_staff_request(request)
     )
     context = _report_context(report)
     if not report.already_imported:
@@ -198,7 +193,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         sha256=sha256,
         filename=filename,
         dry_run=False,
-        actor=_actor(request),
+        actor=actor_staff_request(request),
     )
     staged.unlink(missing_ok=True)
     if report.applied:
@@ -243,6 +238,6 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(BankPayment, pk=pk, state=BankPayment.State.UNMATCHED)
-    bankgiro_payment_resolve(payment_id=payment.pk, actor=_actor(request))
+    bankgiro_payment_resolve(payment_id=payment.pk, actor=actor_staff_request(request))
     messages.success(request, _("Betalningen är markerad som hanterad."))
     return redirect("bankgiro:index")
