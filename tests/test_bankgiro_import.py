@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from consonance.audit.models import Event
-from consonance.payments import ledger
+from consonance.payments import hooks
 from consonance.payments.bankgiro import services
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.bankgiro.services import bankgiro_import
@@ -142,7 +142,7 @@ def test_invoices_matching_the_example_are_paid_partially_paid_and_overpaid(reco
 @pytest.mark.django_db
 def test_fully_paid_order_runs_the_paid_hooks(monkeypatch, recording):
     seen = []
-    monkeypatch.setattr(ledger, "_PAID_HANDLERS", [lambda order: seen.append(order.pk)])
+    monkeypatch.setattr(hooks.order_paid, "_handlers", [lambda order: seen.append(order.pk)])
     paid = invoice("655969", "1000.00")
     invoice("659763", "1000.00")  # only partly paid: no hook
 

@@ -9,5 +9,6 @@ class BookingConfig(AppConfig):
     verbose_name = "Booking"
 
     def ready(self) -> None:
-        # Registers the ledger hook that confirms a booking when its order is paid.
-        from consonance.booking import services  # noqa: F401
+        from consonance.booking import handlers
+
+        handlers.register()

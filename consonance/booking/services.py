@@ -25,6 +25,7 @@ from consonance.audit.services import SYSTEM, actor_person, audit_append
 from consonance.booking import selectors
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
+from consonance.payments.hooks import PaymentFailed
 from consonance.payments.models import BillingDetails, Order
 from consonance.people.models import Person, normalise_email
 from consonance.people.services import person_get_or_create
@@ -234,9 +235,8 @@ def _consultation_clock_refresh(person_id: int | None) -> None:
     Person.objects.filter(pk=person_id).update(last_consultation_at=latest)
 
 
-@ledger.on_order_paid
 def booking_confirm_paid(order: Order) -> None:
-    """Ledger hook: the order is fully paid. Confirm its booking, or refund if it cannot be."""
+    """Handler of payments.hooks.order_paid: the order is fully paid. Confirm its booking, or refund if it cannot be."""
     booking = Booking.objects.select_for_update().filter(order_id=order.pk).first()
     if booking is None:
         return
@@ -354,6 +354,15 @@ def booking_release(*, booking_id: int, reason: str, actor: str = SYSTEM) -> boo
         # EXPIRED, not CANCELLED: money that still arrives gets the slot back if it is free.
         _set_state(booking, Booking.State.EXPIRED, timezone.now(), action="booking.released")
         _close_unpaid_order(booking.order, kind=reason, actor=actor)
+    return True
+
+
+def booking_release_failed_payment(failure: PaymentFailed) -> bool:
+    """Handler of payments.hooks.payment_failed: free the slot held for the order, if any."""
+    booking = Booking.objects.filter(order_id=failure.order.pk).only("pk").first()
+    if booking is None:
+        return False
+    booking_release(booking_id=booking.pk, reason=failure.reason)
     return True
 
 

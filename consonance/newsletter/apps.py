@@ -7,3 +7,8 @@ class NewsletterConfig(AppConfig):
     name = "consonance.newsletter"
     label = "newsletter"
     verbose_name = "Newsletter"
+
+    def ready(self) -> None:
+        from consonance.newsletter import handlers
+
+        handlers.register()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from consonance.people.models import Person
+from consonance.rights.selectors import direct_marketing_objections, restrictions_in_force
 
 
 def newsletter_recipients() -> QuerySet[Person]:
@@ -13,14 +14,8 @@ def newsletter_recipients() -> QuerySet[Person]:
 
     Any newsletter sending must take its recipients from here and nowhere else.
     """
-    from consonance.rights.models import Objection, Restriction
-
-    restricted = Restriction.objects.filter(person=OuterRef("pk"), lifted_at__isnull=True)
-    objected = Objection.objects.filter(
-        person=OuterRef("pk"),
-        kind=Objection.Kind.DIRECT_MARKETING,
-        superseded_at__isnull=True,
-    )
+    restricted = restrictions_in_force().filter(person=OuterRef("pk"))
+    objected = direct_marketing_objections().filter(person=OuterRef("pk"))
     return (
         Person.objects.filter(
             subscription__confirmed_at__isnull=False,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from consonance.audit.services import audit_append
 from consonance.newsletter.models import Subscription
 from consonance.people.models import Person
+from consonance.rights.services import ObjectionInForce, objections_supersede
 
 
 class SubscriptionRefused(Exception):
@@ -25,23 +26,18 @@ def subscription_create(
     given *after* the objection; such a consent supersedes the objection. Otherwise this raises
     SubscriptionRefused and changes nothing.
     """
-    from consonance.rights.models import Objection
-
     if consent_given_at is None:
         raise SubscriptionRefused("a subscription needs an explicit consent")
     now = timezone.now()
     with transaction.atomic():
-        objections = Objection.objects.select_for_update().filter(
-            person=person,
-            kind=Objection.Kind.DIRECT_MARKETING,
-            superseded_at__isnull=True,
-        )
-        latest = objections.order_by("-at").values_list("at", flat=True).first()
-        if latest is not None and consent_given_at <= latest:
+        try:
+            superseded = objections_supersede(
+                person=person, consent_given_at=consent_given_at, actor=actor
+            )
+        except ObjectionInForce as error:
             raise SubscriptionRefused(
                 f"person {person.pk} objected to direct marketing; a new consent is needed"
-            )
-        superseded = objections.update(superseded_at=now) if latest is not None else 0
+            ) from error
         subscription, created = Subscription.objects.select_for_update().get_or_create(
             person=person,
             defaults={

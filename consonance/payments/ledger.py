@@ -1,14 +1,14 @@
 """Recording money on orders: payments and refunds, whichever provider they came through.
 
 Each function is atomic, writes an OrderEvent (kept with the order, P14) and an audit row, and is
-idempotent per provider event id: applying the same event twice changes nothing. When an order
-has received its full amount, the handlers registered for its `purpose` run in the same transaction (the
-booking app registers the one that confirms the booking), so money and booking never disagree.
+idempotent per provider event id: applying the same event twice changes nothing. Money that moves
+emits `hooks.payment_recorded` / `hooks.refund_recorded`, and an order that has received its full
+amount emits `hooks.order_paid` (the booking app confirms the booking there), all in the same
+transaction, so money, booking and bookkeeping never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,17 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
+from consonance.payments import hooks
 from consonance.payments.models import Order, OrderEvent
-
-PaidHandler = Callable[[Order], None]
-_PAID_HANDLERS: list[PaidHandler] = []
-
-
-def on_order_paid(handler: PaidHandler) -> PaidHandler:
-    """Register a function called (inside the transaction) when an order becomes fully paid."""
-    if handler not in _PAID_HANDLERS:
-        _PAID_HANDLERS.append(handler)
-    return handler
 
 
 def payment_status(order: Order) -> str:
@@ -43,15 +34,6 @@ def payment_status(order: Order) -> str:
     return Order.Status.PAID
 
 
-def run_paid_handlers(order: Order) -> None:
-    """Call the registered handlers for an order that has just received its full amount.
-
-    For bulk paths that record many payments at once; order_record_payment calls it itself.
-    """
-    for handler in list(_PAID_HANDLERS):
-        handler(order)
-
-
 def _event(
     order: Order,
     *,
@@ -60,18 +42,18 @@ def _event(
     provider: str,
     provider_event_id: str,
     at: datetime | None,
-) -> bool:
-    """Write the event; False when this provider event was applied before (a replay)."""
+) -> OrderEvent | None:
+    """Write the event; None when this provider event was applied before (a replay)."""
     if (
         provider_event_id
         and OrderEvent.objects.filter(
             provider=provider, provider_event_id=provider_event_id
         ).exists()
     ):
-        return False
+        return None
     try:
         with transaction.atomic():
-            OrderEvent.objects.create(
+            return OrderEvent.objects.create(
                 order=order,
                 kind=kind,
                 amount=amount,
@@ -80,8 +62,19 @@ def _event(
                 at=at or timezone.now(),
             )
     except IntegrityError:  # a concurrent delivery of the same event won the race
-        return False
-    return True
+        return None
+
+
+def _entry(order: Order, event: OrderEvent, actor: str) -> hooks.LedgerEntry:
+    assert event.amount is not None
+    return hooks.LedgerEntry(
+        order=order,
+        event=event,
+        amount=event.amount,
+        provider=event.provider,
+        at=event.at,
+        actor=actor,
+    )
 
 
 def order_record_payment(
@@ -96,14 +89,15 @@ def order_record_payment(
     """Add a payment to an order. Returns the order and whether anything changed."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if not _event(
+        event = _event(
             order,
             kind="paid",
             amount=amount,
             provider=provider,
             provider_event_id=provider_event_id,
             at=at,
-        ):
+        )
+        if event is None:
             return order, False
         # "Fully paid" is about money received, whatever was refunded meanwhile: the handlers
         # decide what a payment whose refund came first means (the booking is then cancelled).
@@ -118,8 +112,9 @@ def order_record_payment(
             category="orders",
             detail={"order": order.pk, "status": order.status},
         )
+        hooks.payment_recorded.emit(_entry(order, event, actor))
         if not was_paid and order.amount_paid >= order.amount:
-            run_paid_handlers(order)
+            hooks.order_paid.emit(order)
     return order, True
 
 
@@ -135,14 +130,15 @@ def order_record_refund(
     """Record money returned to the payer. Returns the order and whether anything changed."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if not _event(
+        event = _event(
             order,
             kind="refunded",
             amount=amount,
             provider=provider,
             provider_event_id=provider_event_id,
             at=at,
-        ):
+        )
+        if event is None:
             return order, False
         order.amount_refunded += amount
         if order.amount_paid > 0:  # before any payment the status waits for the payment
@@ -155,6 +151,7 @@ def order_record_refund(
             category="orders",
             detail={"order": order.pk, "status": order.status},
         )
+        hooks.refund_recorded.emit(_entry(order, event, actor))
     return order, True
 
 
@@ -170,14 +167,14 @@ def order_record_event(
     """Record a state change that moves no money (created, cancelled, refund requested...)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if not _event(
+        if _event(
             order,
             kind=kind,
             amount=amount,
             provider=provider,
             provider_event_id=provider_event_id,
             at=None,
-        ):
+        ) is None:
             return False
         audit_append(
             actor=actor,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.payments import ledger
+from consonance.payments import hooks, ledger
 from consonance.payments.models import Order, Refund
 from consonance.payments.providers import config
 from consonance.payments.providers.base import PaymentStart, ProviderError, ProviderEvent
@@ -164,8 +164,6 @@ def _apply_paid(order: Order, provider: str, event: ProviderEvent) -> str:
 
 
 def _apply_failed(order: Order, provider: str, event: ProviderEvent) -> str:
-    from consonance.booking.services import booking_release
-
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         recorded = ledger.order_record_event(
@@ -180,10 +178,9 @@ def _apply_failed(order: Order, provider: str, event: ProviderEvent) -> str:
         if order.amount_paid > 0:
             # Out of order (an expiry after the payment): the payment stands.
             return "ignored_after_payment"
-        booking = getattr(order, "booking", None)
-        if booking is not None:
-            booking_release(booking_id=booking.pk, reason=f"payment_{event.kind}")
-        else:
+        failure = hooks.PaymentFailed(order=order, reason=f"payment_{event.kind}")
+        if not any(hooks.payment_failed.collect(failure)):
+            # No app above took the order back (no booking behind it): cancel it here.
             Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
                 status=Order.Status.CANCELLED
             )

@@ -8,6 +8,9 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from consonance.people.models import Person
+from consonance.rights import hooks
+from consonance.rights.hooks import HeldConsent
 from consonance.rights.models import ErasureReceipt, Objection, Request, Restriction
 
 
@@ -48,3 +51,22 @@ def person_requests(person_id: int) -> QuerySet[Request]:
 
 def receipts_recent(limit: int = 20) -> QuerySet[ErasureReceipt]:
     return ErasureReceipt.objects.all()[:limit]
+
+
+def person_consents(person: Person) -> dict[str, HeldConsent]:
+    """The consents she holds now, by consent id, as the apps holding them answer."""
+    return {
+        held.consent: held for answer in hooks.consents_held.collect(person) for held in answer
+    }
+
+
+def restrictions_in_force() -> QuerySet[Restriction]:
+    """Restrictions not lifted; filter by `person` (or OuterRef) to exclude restricted people."""
+    return Restriction.objects.filter(lifted_at__isnull=True)
+
+
+def direct_marketing_objections() -> QuerySet[Objection]:
+    """Objections to direct marketing in force (not superseded by a later consent)."""
+    return Objection.objects.filter(
+        kind=Objection.Kind.DIRECT_MARKETING, superseded_at__isnull=True
+    )

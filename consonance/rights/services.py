@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.newsletter.services import subscription_unsubscribe
 from consonance.people.models import Person, normalise_email
 from consonance.people.services import person_update
 from consonance.privacy.policy import get_policy
 from consonance.privacy.registry import models_holding
+from consonance.rights import hooks
 from consonance.rights.data import subject_rows
 from consonance.rights.models import Objection, Request, Restriction
 from consonance.rights.selectors import person_is_restricted
@@ -262,17 +262,48 @@ def objection_record(
                 detail={"objection": objection.pk, "kind": kind},
             )
             request_record(person=person, kind=Request.Kind.OBJECTION, actor=actor)
-        if kind == Objection.Kind.DIRECT_MARKETING:
-            subscription_unsubscribe(person=person, actor=actor)
+        # The newsletter (a higher app) stops at once for an objection to direct marketing.
+        hooks.objection_made.emit(hooks.ObjectionMade(person=person, kind=kind, actor=actor))
     return objection
 
 
 def consent_withdraw(*, person: Person, consent: str, actor: str) -> bool:
-    """Withdraw one consent (P9). The newsletter is the consent the site holds today."""
-    if consent != "newsletter":
-        raise ValueError(f"unknown consent {consent!r}")
+    """Withdraw one consent (P9): the app that holds it (the newsletter...) ends it. Handlers
+    answer None for a consent that is not theirs; one no app knows is an error."""
     with transaction.atomic():
-        withdrawn = subscription_unsubscribe(person=person, actor=actor)
+        change = hooks.ConsentChange(person=person, consent=consent, actor=actor)
+        answers = [a for a in hooks.consent_withdrawn.collect(change) if a is not None]
+        if not answers:
+            raise ValueError(f"unknown consent {consent!r}")
+        withdrawn = any(answers)
         if withdrawn:
             request_record(person=person, kind=Request.Kind.CONSENT_WITHDRAWAL, actor=actor)
     return withdrawn
+
+
+class ObjectionInForce(Exception):
+    """She objected to direct marketing after (or when) the consent offered was given."""
+
+
+def objections_supersede(*, person: Person, consent_given_at: dt.datetime, actor: str) -> int:
+    """A new explicit consent to direct marketing supersedes her earlier objections (P28).
+
+    Raises ObjectionInForce, changing nothing, when the latest objection is not older than the
+    consent. Returns how many objections the consent superseded."""
+    with transaction.atomic():
+        objections = Objection.objects.select_for_update().filter(
+            person=person, kind=Objection.Kind.DIRECT_MARKETING, superseded_at__isnull=True
+        )
+        latest = objections.order_by("-at").values_list("at", flat=True).first()
+        if latest is None:
+            return 0
+        if consent_given_at <= latest:
+            raise ObjectionInForce(f"person {person.pk} objected to direct marketing")
+        superseded = objections.update(superseded_at=timezone.now())
+        audit_append(
+            actor=actor,
+            action="rights.objection_superseded",
+            subject_id=person.pk,
+            detail={"objections": superseded},
+        )
+    return superseded

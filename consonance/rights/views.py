@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_person
-from consonance.newsletter.models import Subscription
 from consonance.people.models import Person
 from consonance.rights import services
 from consonance.rights.data import export_zip, person_holdings
@@ -32,6 +31,7 @@ from consonance.rights.forms import (
 )
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.selectors import (
+    person_consents,
     person_active_restriction,
     person_has_objected,
     person_requests,
@@ -115,15 +115,15 @@ def signout(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest, person: Person) -> HttpResponse:
     language = _language()
     categories, _other = person_holdings(person, language=language, with_records=False)
-    subscription = Subscription.objects.filter(person=person).first()
+    newsletter = person_consents(person).get("newsletter")
     return render(
         request,
         "rights/overview.html",
         {
             "person": person,
             "categories": categories,
-            "subscription": subscription,
-            "newsletter_active": bool(subscription and subscription.unsubscribed_at is None),
+            "newsletter": newsletter,
+            "newsletter_active": newsletter is not None,
             "restriction": person_active_restriction(person.pk),
             "objected": person_has_objected(person.pk),
             "requests": person_requests(person.pk)[:20],

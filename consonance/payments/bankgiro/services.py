@@ -26,7 +26,7 @@ from django.utils import timezone
 from consonance.audit.services import audit_append
 from consonance.lib.env import env_int, env_str
 from consonance.lib.ocr import luhn_check_digit, ocr_make
-from consonance.payments import ledger
+from consonance.payments import hooks, ledger
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.bgmax import BgMaxFile, Deposit, Payment, parse_bgmax
 from consonance.payments.ledger import order_record_event, order_record_payment
@@ -585,9 +585,21 @@ def _record_in_bulk(
             "overpaid": sum(1 for line in report.matched if line.state == "overpaid"),
         },
     )
-    # The ledger's registered hooks (the booking app confirms bookings here), as it runs them.
+    # The ledger's hooks, as it emits them (booking confirms bookings, bookkeeping writes vouchers).
+    for event in events:
+        assert event.amount is not None
+        hooks.payment_recorded.emit(
+            hooks.LedgerEntry(
+                order=orders[event.order_id],
+                event=event,
+                amount=event.amount,
+                provider=PROVIDER,
+                at=event.at,
+                actor=actor,
+            )
+        )
     for order in became_paid:
-        ledger.run_paid_handlers(order)
+        hooks.order_paid.emit(order)
 
 
 def _update_orders(orders: list[Order]) -> None:

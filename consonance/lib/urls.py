@@ -1,0 +1,17 @@
+"""Absolute addresses for links that leave the site (e-mails, provider return URLs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+
+def absolute_url(path: str) -> str:
+    """SITE_URL + a path that starts with '/'."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def absolute_reverse(name: str, *args: Any) -> str:
+    return absolute_url(reverse(name, args=list(args)))

@@ -1,0 +1,45 @@
+"""What the payments app tells the apps above it (booking, bookkeeping...).
+
+Every hook runs inside the ledger's transaction: a handler that raises rolls the payment back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from consonance.lib.hooks import Hook
+from consonance.payments.models import Order, OrderEvent
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """Money that moved on an order: a payment received or a refund paid out."""
+
+    order: Order
+    event: OrderEvent
+    amount: Decimal
+    provider: str
+    at: datetime
+    actor: str
+
+
+#: An order has just received its full amount (booking confirms its booking here).
+order_paid: Hook[Order] = Hook("payments.order_paid")
+
+#: A payment was recorded on an order, full or partial (bookkeeping writes a voucher).
+payment_recorded: Hook[LedgerEntry] = Hook("payments.payment_recorded")
+
+#: A refund was recorded on an order (bookkeeping writes a voucher).
+refund_recorded: Hook[LedgerEntry] = Hook("payments.refund_recorded")
+
+@dataclass(frozen=True)
+class PaymentFailed:
+    order: Order
+    reason: str  # "payment_failed", "payment_expired"...
+
+
+#: A payment failed or expired before any money came in (booking frees the slot). Handlers return
+#: True when they took care of the order; otherwise the payments app cancels the order itself.
+payment_failed: Hook[PaymentFailed] = Hook("payments.payment_failed")
