@@ -17,14 +17,12 @@ signals, the flow stays visible: grep for the hook's name).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 _ALL: dict[str, Hook] = {}
 
 
-class Hook(Generic[T]):
+class Hook[T]:
     """One kind of event; handlers take the event's value.
 
     `emit` ignores what handlers return; `collect` returns it, for hooks through which a lower app

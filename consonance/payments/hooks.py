@@ -34,6 +34,7 @@ payment_recorded: Hook[LedgerEntry] = Hook("payments.payment_recorded")
 #: A refund was recorded on an order (bookkeeping writes a voucher).
 refund_recorded: Hook[LedgerEntry] = Hook("payments.refund_recorded")
 
+
 @dataclass(frozen=True)
 class PaymentFailed:
     order: Order

@@ -167,14 +167,17 @@ def order_record_event(
     """Record a state change that moves no money (created, cancelled, refund requested...)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if _event(
-            order,
-            kind=kind,
-            amount=amount,
-            provider=provider,
-            provider_event_id=provider_event_id,
-            at=None,
-        ) is None:
+        if (
+            _event(
+                order,
+                kind=kind,
+                amount=amount,
+                provider=provider,
+                provider_event_id=provider_event_id,
+                at=None,
+            )
+            is None
+        ):
             return False
         audit_append(
             actor=actor,

@@ -30,6 +30,7 @@ consent_withdrawn: Hook[ConsentChange] = Hook("rights.consent_withdrawn")
 #: A data subject objected (P28); to direct marketing, the newsletter unsubscribes her.
 objection_made: Hook[ObjectionMade] = Hook("rights.objection_made")
 
+
 @dataclass(frozen=True)
 class HeldConsent:
     consent: str

@@ -55,9 +55,7 @@ def receipts_recent(limit: int = 20) -> QuerySet[ErasureReceipt]:
 
 def person_consents(person: Person) -> dict[str, HeldConsent]:
     """The consents she holds now, by consent id, as the apps holding them answer."""
-    return {
-        held.consent: held for answer in hooks.consents_held.collect(person) for held in answer
-    }
+    return {held.consent: held for answer in hooks.consents_held.collect(person) for held in answer}
 
 
 def restrictions_in_force() -> QuerySet[Restriction]:

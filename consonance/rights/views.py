@@ -31,8 +31,8 @@ from consonance.rights.forms import (
 )
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.selectors import (
-    person_consents,
     person_active_restriction,
+    person_consents,
     person_has_objected,
     person_requests,
 )
