@@ -10,5 +10,6 @@ PERSONAL_DATA = [
             Holding("messages", fields=("body_ciphertext",), clocks={"replied": "replied_at"}),
         ),
         not_personal=("person", "received_at", "replied_at"),
+        encrypted={"body_ciphertext": "contact"},
     ),
 ]

@@ -14,6 +14,7 @@ PERSONAL_DATA = [
             ),
         ),
         not_personal=("person", "created_at"),
+        encrypted={"body_ciphertext": "note"},
     ),
     PersonalModel(
         "journal.ConsultationMessage",
@@ -26,5 +27,6 @@ PERSONAL_DATA = [
             ),
         ),
         not_personal=("person", "direction", "received_at", "moved_to_journal_at"),
+        encrypted={"body_ciphertext": "consultation"},
     ),
 ]

@@ -27,6 +27,7 @@ PERSONAL_DATA = [
             ),
         ),
         not_personal=("person", "created_at", "deletion_requested_at"),
+        encrypted={"profile_ciphertext": "member"},
     ),
 ]
 

@@ -8,7 +8,9 @@ A declaration says, for one model:
   policy uses for that category, the field (or path) holding the timestamp that starts the clock;
 - `identifiers`: fields that identify the person directly (e-mail, names, phone), searched by the
   erasure verifier;
-- `not_personal`: every other field, so that a new field must be classified before start-up.
+- `not_personal`: every other field, so that a new field must be classified before start-up;
+- `encrypted`: for each field holding ciphertext, the encryption context (the associated data) it
+  was encrypted with, so that export and verification decrypt it without guessing.
 A model that holds nothing about people is named in the module's `NOT_PERSONAL` mapping, with the
 reason, so that it too was looked at by someone.
 Retention, access, erasure, the policy page and the register of processing all read from here.
@@ -40,6 +42,7 @@ class PersonalModel:
     holdings: tuple[Holding, ...]
     identifiers: tuple[str, ...] = ()
     not_personal: tuple[str, ...] = ()
+    encrypted: dict[str, str] = field(default_factory=dict)  # field -> encryption context
 
     @property
     def model_class(self) -> type[models.Model]:
