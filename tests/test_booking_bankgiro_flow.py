@@ -14,7 +14,7 @@ from consonance.booking.services import booking_token
 from consonance.payments.bankgiro.services import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import BillingDetails, Order, Refund
-from tests.booking_fixtures import BANKGIRO, NOW, form, make_practice, sent_to, slot_links
+from tests.factories import BANKGIRO, NOW, form, make_practice, sent_to, slot_links
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from consonance.booking.models import Booking
-from tests.booking_fixtures import BANKGIRO, NOW, form, make_practice, slot_links
+from tests.factories import BANKGIRO, NOW, form, make_practice, slot_links
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

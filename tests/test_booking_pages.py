@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from consonance.booking.models import Booking, DayOff
-from tests.booking_fixtures import BANKGIRO, NOW, form, make_practice, slot_links, start_of
+from tests.factories import BANKGIRO, NOW, form, make_practice, slot_links, start_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ import time_machine
 
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
 from consonance.payments.models import Order, Refund
-from tests.booking_fixtures import BANKGIRO, NOW, form, make_practice, slot_links
+from tests.factories import BANKGIRO, NOW, form, make_practice, slot_links
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import time_machine
 from consonance.booking.models import Booking
 from consonance.booking.services import booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
-from tests.booking_fixtures import NOW, form, make_practice, slot_links
+from tests.factories import NOW, form, make_practice, slot_links
 from tests.fakes.paypal_server import PayPalFake
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from consonance.booking.models import Booking
 from consonance.booking.services import booking_expire_holds, booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
 from consonance.payments.providers.stripe import StripeProvider
-from tests.booking_fixtures import NOW, active_bookings, form, make_practice, sent_to, slot_links
+from tests.factories import NOW, active_bookings, form, make_practice, sent_to, slot_links
 from tests.fakes.stripe_server import StripeFake
 from tests.fakes.zoom_server import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, FakeZoomServer
 

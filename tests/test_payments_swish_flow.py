@@ -10,7 +10,7 @@ import time_machine
 from consonance.booking.models import Booking
 from consonance.booking.services import booking_token
 from consonance.payments.models import BillingDetails, Order, Refund
-from tests.booking_fixtures import NOW, form, make_practice, slot_links
+from tests.factories import NOW, form, make_practice, slot_links
 from tests.fakes.swish_server import (
     CLIENT_KEY_PASSPHRASE,
     MERCHANT_ALIAS,

@@ -1,4 +1,4 @@
-"""Shared set-up for the booking and payment tests: a practice, its services, helpers."""
+"""Shared personas, factories and helpers for the tests (the one module tests import set-up from)."""
 
 from __future__ import annotations
 
