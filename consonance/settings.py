@@ -199,6 +199,37 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where reminders for the coach go (open rights requests near their deadline).
 CONSONANCE_STAFF_EMAIL = env_str("CONSONANCE_STAFF_EMAIL") or DEFAULT_FROM_EMAIL
 
+# Payment providers and video meetings (README, "Configuration"). A provider is offered only when
+# all of its required values are set; these are read here once, never from os.environ elsewhere.
+STRIPE_SECRET_KEY = env_str("CONSONANCE_STRIPE_SECRET_KEY") or ""
+STRIPE_WEBHOOK_SECRET = env_str("CONSONANCE_STRIPE_WEBHOOK_SECRET") or ""
+STRIPE_API_BASE = env_str("CONSONANCE_STRIPE_API_BASE") or "https://api.stripe.com"
+PAYPAL_CLIENT_ID = env_str("CONSONANCE_PAYPAL_CLIENT_ID") or ""
+PAYPAL_CLIENT_SECRET = env_str("CONSONANCE_PAYPAL_CLIENT_SECRET") or ""
+PAYPAL_WEBHOOK_ID = env_str("CONSONANCE_PAYPAL_WEBHOOK_ID") or ""
+PAYPAL_API_BASE = env_str("CONSONANCE_PAYPAL_API_BASE") or "https://api-m.paypal.com"
+SWISH_PAYEE_ALIAS = env_str("CONSONANCE_SWISH_PAYEE_ALIAS") or ""
+SWISH_CERT = env_str("CONSONANCE_SWISH_CERT") or ""
+SWISH_KEY = env_str("CONSONANCE_SWISH_KEY") or ""
+SWISH_KEY_PASSPHRASE = env_str("CONSONANCE_SWISH_KEY_PASSPHRASE") or ""
+SWISH_CA = env_str("CONSONANCE_SWISH_CA") or ""
+SWISH_API_BASE = (
+    env_str("CONSONANCE_SWISH_API_BASE") or "https://cpc.getswish.net/swish-cpcapi/api/"
+)
+# The receiving bankgiro number ("5050-1055"); checked by consonance.E021. A demo number in debug.
+BANKGIRO_NUMBER = env_str("CONSONANCE_BANKGIRO_NUMBER") or ""
+BANKGIRO_DUE_DAYS = env_int("CONSONANCE_BANKGIRO_DUE_DAYS", 10)
+if BANKGIRO_DUE_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"CONSONANCE_BANKGIRO_DUE_DAYS: must be >= 0, got {BANKGIRO_DUE_DAYS}."
+    )
+ZOOM_ACCOUNT_ID = env_str("CONSONANCE_ZOOM_ACCOUNT_ID") or ""
+ZOOM_CLIENT_ID = env_str("CONSONANCE_ZOOM_CLIENT_ID") or ""
+ZOOM_CLIENT_SECRET = env_str("CONSONANCE_ZOOM_CLIENT_SECRET") or ""
+ZOOM_OAUTH_BASE = env_str("CONSONANCE_ZOOM_OAUTH_BASE") or "https://zoom.us"
+ZOOM_API_BASE = env_str("CONSONANCE_ZOOM_API_BASE") or "https://api.zoom.us/v2"
+VIDEO_LINK = env_str("CONSONANCE_VIDEO_LINK") or ""
+
 # Security headers. The CSP allows nothing but this site: no CDN, no inline script or style.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

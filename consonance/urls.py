@@ -40,5 +40,6 @@ urlpatterns += [
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
+    path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,9 +37,9 @@ def order(method: str = Order.Method.BANKGIRO, amount: str = "950.00", n: int = 
 
 
 @pytest.fixture(autouse=True)
-def bankgiro_env(monkeypatch):
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", "5050-1055")
-    monkeypatch.delenv("CONSONANCE_BANKGIRO_DUE_DAYS", raising=False)
+def bankgiro_env(settings):
+    settings.BANKGIRO_NUMBER = "5050-1055"
+    settings.BANKGIRO_DUE_DAYS = 10
 
 
 @pytest.mark.django_db
@@ -68,8 +68,8 @@ def test_due_date_is_ten_days_ahead_in_stockholm_by_default():
 
 @pytest.mark.django_db
 @time_machine.travel(datetime(2025, 3, 3, 12, 0, tzinfo=STOCKHOLM), tick=False)
-def test_due_days_are_read_from_the_environment_at_call_time(monkeypatch):
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_DUE_DAYS", "30")
+def test_due_days_come_from_the_setting(settings):
+    settings.BANKGIRO_DUE_DAYS = 30
 
     invoiced = bankgiro_invoice_create(order_id=order().pk, actor="system")
 
@@ -127,20 +127,20 @@ def test_payment_instructions_name_bankgiro_amount_ocr_and_due_date():
 
 
 @pytest.mark.django_db
-def test_payment_instructions_need_a_well_formed_bankgiro_number(monkeypatch):
+def test_payment_instructions_need_a_well_formed_bankgiro_number(settings):
     invoiced = bankgiro_invoice_create(order_id=order().pk, actor="system")
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", "50501056")  # wrong check digit
+    settings.BANKGIRO_NUMBER = "50501056"  # wrong check digit
 
     with pytest.raises(ImproperlyConfigured):
         bankgiro_payment_instructions(invoiced)
 
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", "50501055")
+    settings.BANKGIRO_NUMBER = "50501055"
     assert bankgiro_payment_instructions(invoiced)["bankgiro"] == "5050-1055"
 
 
-def test_bankgiro_is_not_offered_without_a_number_in_production(monkeypatch, settings):
+def test_bankgiro_is_not_offered_without_a_number_in_production(settings):
     settings.DEBUG = False
-    monkeypatch.delenv("CONSONANCE_BANKGIRO_NUMBER")
+    settings.BANKGIRO_NUMBER = ""
 
     assert bankgiro_is_configured() is False
 

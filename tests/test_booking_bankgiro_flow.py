@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 
 from consonance.booking.models import Booking
-from consonance.booking.services import booking_token
+from consonance.booking.tokens import booking_token
 from consonance.payments.bankgiro.services import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import BillingDetails, Order, Refund
@@ -20,12 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def practice(monkeypatch, settings):
+def practice(settings):
     settings.SITE_URL = "https://praktik.example"
     for name in ("STRIPE_SECRET_KEY", "PAYPAL_CLIENT_ID", "SWISH_PAYEE_ALIAS", "ZOOM_ACCOUNT_ID"):
-        monkeypatch.delenv(f"CONSONANCE_{name}", raising=False)
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", BANKGIRO)
-    monkeypatch.setenv("CONSONANCE_VIDEO_LINK", "https://video.example/rum")
+        setattr(settings, name, "")
+    settings.BANKGIRO_NUMBER = BANKGIRO
+    settings.VIDEO_LINK = "https://video.example/rum"
     with time_machine.travel(NOW, tick=True):
         yield make_practice()
 

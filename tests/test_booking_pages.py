@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def env(monkeypatch, settings):
+def env(settings):
     settings.SITE_URL = "https://praktik.example"
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", BANKGIRO)
-    monkeypatch.delenv("CONSONANCE_STRIPE_SECRET_KEY", raising=False)
+    settings.BANKGIRO_NUMBER = BANKGIRO
+    settings.STRIPE_SECRET_KEY = ""
 
 
 def links_on(client, service, page, tz=""):

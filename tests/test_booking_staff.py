@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def practice(monkeypatch, settings):
+def practice(settings):
     settings.SITE_URL = "https://praktik.example"
-    monkeypatch.setenv("CONSONANCE_BANKGIRO_NUMBER", BANKGIRO)
+    settings.BANKGIRO_NUMBER = BANKGIRO
     with time_machine.travel(NOW, tick=True):
         yield make_practice()
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from consonance.booking.models import Booking
-from consonance.booking.services import booking_token
+from consonance.booking.tokens import booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
 from tests.factories import NOW, form, make_practice, slot_links
 from tests.fakes.paypal_server import PayPalFake
@@ -19,16 +19,16 @@ HOOK = "/payments/webhooks/paypal/"
 
 
 @pytest.fixture
-def fake(monkeypatch, settings):
+def fake(settings):
     settings.SITE_URL = "https://praktik.example"
-    monkeypatch.delenv("CONSONANCE_BANKGIRO_NUMBER", raising=False)
-    monkeypatch.delenv("CONSONANCE_STRIPE_SECRET_KEY", raising=False)
-    monkeypatch.setenv("CONSONANCE_VIDEO_LINK", "https://video.example/rum")
+    settings.BANKGIRO_NUMBER = ""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.VIDEO_LINK = "https://video.example/rum"
     with PayPalFake() as paypal:
-        monkeypatch.setenv("CONSONANCE_PAYPAL_CLIENT_ID", paypal.client_id)
-        monkeypatch.setenv("CONSONANCE_PAYPAL_CLIENT_SECRET", paypal.client_secret)
-        monkeypatch.setenv("CONSONANCE_PAYPAL_WEBHOOK_ID", paypal.webhook_id)
-        monkeypatch.setenv("CONSONANCE_PAYPAL_API_BASE", paypal.url)
+        settings.PAYPAL_CLIENT_ID = paypal.client_id
+        settings.PAYPAL_CLIENT_SECRET = paypal.client_secret
+        settings.PAYPAL_WEBHOOK_ID = paypal.webhook_id
+        settings.PAYPAL_API_BASE = paypal.url
         with time_machine.travel(NOW, tick=True):
             yield paypal
 

@@ -10,7 +10,8 @@ import time_machine
 from django.core import mail
 
 from consonance.booking.models import Booking
-from consonance.booking.services import booking_expire_holds, booking_token
+from consonance.booking.services import booking_expire_holds
+from consonance.booking.tokens import booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
 from consonance.payments.providers.stripe import StripeProvider
 from tests.factories import NOW, active_bookings, form, make_practice, sent_to, slot_links
@@ -22,19 +23,19 @@ HOOK = "/payments/webhooks/stripe/"
 
 
 @pytest.fixture
-def fake(monkeypatch, settings):
+def fake(settings):
     settings.SITE_URL = "https://praktik.example"
-    monkeypatch.delenv("CONSONANCE_BANKGIRO_NUMBER", raising=False)
-    monkeypatch.delenv("CONSONANCE_VIDEO_LINK", raising=False)
+    settings.BANKGIRO_NUMBER = ""
+    settings.VIDEO_LINK = ""
     with StripeFake() as stripe, FakeZoomServer() as zoom:
-        monkeypatch.setenv("CONSONANCE_STRIPE_SECRET_KEY", stripe.secret_key)
-        monkeypatch.setenv("CONSONANCE_STRIPE_WEBHOOK_SECRET", stripe.webhook_secret)
-        monkeypatch.setenv("CONSONANCE_STRIPE_API_BASE", stripe.url)
-        monkeypatch.setenv("CONSONANCE_ZOOM_ACCOUNT_ID", ACCOUNT_ID)
-        monkeypatch.setenv("CONSONANCE_ZOOM_CLIENT_ID", CLIENT_ID)
-        monkeypatch.setenv("CONSONANCE_ZOOM_CLIENT_SECRET", CLIENT_SECRET)
-        monkeypatch.setenv("CONSONANCE_ZOOM_OAUTH_BASE", zoom.oauth_base)
-        monkeypatch.setenv("CONSONANCE_ZOOM_API_BASE", zoom.api_base)
+        settings.STRIPE_SECRET_KEY = stripe.secret_key
+        settings.STRIPE_WEBHOOK_SECRET = stripe.webhook_secret
+        settings.STRIPE_API_BASE = stripe.url
+        settings.ZOOM_ACCOUNT_ID = ACCOUNT_ID
+        settings.ZOOM_CLIENT_ID = CLIENT_ID
+        settings.ZOOM_CLIENT_SECRET = CLIENT_SECRET
+        settings.ZOOM_OAUTH_BASE = zoom.oauth_base
+        settings.ZOOM_API_BASE = zoom.api_base
         stripe.zoom = zoom
         with time_machine.travel(NOW, tick=True):
             yield stripe

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from consonance.booking.models import Booking
-from consonance.booking.services import booking_token
+from consonance.booking.tokens import booking_token
 from consonance.payments.models import BillingDetails, Order, Refund
 from tests.factories import NOW, form, make_practice, slot_links
 from tests.fakes.swish_server import (
@@ -28,17 +28,17 @@ def pki(tmp_path_factory):
 
 
 @pytest.fixture
-def fake(monkeypatch, settings, pki):
+def fake(settings, pki):
     settings.SITE_URL = "https://praktik.example"
-    monkeypatch.delenv("CONSONANCE_BANKGIRO_NUMBER", raising=False)
-    monkeypatch.delenv("CONSONANCE_STRIPE_SECRET_KEY", raising=False)
+    settings.BANKGIRO_NUMBER = ""
+    settings.STRIPE_SECRET_KEY = ""
     with FakeSwishServer(pki) as swish:
-        monkeypatch.setenv("CONSONANCE_SWISH_PAYEE_ALIAS", MERCHANT_ALIAS)
-        monkeypatch.setenv("CONSONANCE_SWISH_CERT", str(pki.client_cert))
-        monkeypatch.setenv("CONSONANCE_SWISH_KEY", str(pki.client_key))
-        monkeypatch.setenv("CONSONANCE_SWISH_KEY_PASSPHRASE", CLIENT_KEY_PASSPHRASE)
-        monkeypatch.setenv("CONSONANCE_SWISH_CA", str(pki.ca_cert))
-        monkeypatch.setenv("CONSONANCE_SWISH_API_BASE", swish.base_url)
+        settings.SWISH_PAYEE_ALIAS = MERCHANT_ALIAS
+        settings.SWISH_CERT = str(pki.client_cert)
+        settings.SWISH_KEY = str(pki.client_key)
+        settings.SWISH_KEY_PASSPHRASE = CLIENT_KEY_PASSPHRASE
+        settings.SWISH_CA = str(pki.ca_cert)
+        settings.SWISH_API_BASE = swish.base_url
         with time_machine.travel(NOW, tick=True):
             yield swish
 

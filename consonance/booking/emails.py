@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.urls import reverse
 from django.utils import formats, translation
 
 from consonance.booking.calendar import booking_ics
 from consonance.booking.models import Booking
+from consonance.booking.selectors import refund_deadline
+from consonance.booking.tokens import booking_token
+from consonance.lib.time import STOCKHOLM
+from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from consonance.payments.bankgiro.services import bankgiro_payment_instructions
 
 
 def _when(moment: datetime | None, language: str) -> str:
@@ -30,15 +31,11 @@ def _when(moment: datetime | None, language: str) -> str:
 
 
 def _link(name: str, token: str, language: str) -> str:
-    from django.conf import settings
-
     with translation.override(language):
-        return settings.SITE_URL + reverse(name, args=[token])
+        return absolute_reverse(name, token)
 
 
 def _context(booking: Booking) -> dict:
-    from consonance.booking.services import booking_token, refund_deadline
-
     language = booking.language
     service = booking.service
     with translation.override(language):
@@ -83,8 +80,6 @@ def confirmed(booking: Booking) -> None:
 
 def invoice(booking: Booking) -> None:
     """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
-    from consonance.payments.bankgiro.services import bankgiro_payment_instructions
-
     order = booking.order
     assert order is not None  # a Bankgiro booking is held together with its order
     order.refresh_from_db()

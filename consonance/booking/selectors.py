@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -11,8 +12,14 @@ from django.utils import timezone
 
 from consonance.booking import availability
 from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
+from consonance.payments.models import Order
+from consonance.payments.providers import config
 
 STOCKHOLM = availability.STOCKHOLM
+# A Bankgiro payment takes a banking day or two: the invoice is due two days before the
+# session, so Bankgiro is offered only for slots at least this far ahead.
+BANKGIRO_MIN_LEAD = timedelta(days=4)
+BANKGIRO_DUE_BEFORE = timedelta(days=2)
 
 
 def services_bookable() -> QuerySet[Service]:
@@ -148,3 +155,57 @@ def bookings_past(now: datetime | None = None) -> QuerySet[Booking]:
         .filter(starts_at__lt=now - timedelta(hours=2))
         .order_by("-starts_at", "-pk")
     )
+
+
+def refund_due(booking: Booking, now: datetime) -> Decimal:
+    """What the service's cancellation rule gives back if the client cancels at `now`."""
+    order = booking.order
+    if order is None:
+        return Decimal("0.00")
+    paid = order.amount_paid - order.amount_refunded
+    if paid <= 0:
+        return Decimal("0.00")
+    service = booking.service
+    full_until = refund_deadline(booking)
+    if full_until is None or now <= full_until:
+        return paid
+    return (paid * service.late_refund_percent / 100).quantize(Decimal("0.01"))
+
+
+def refund_deadline(booking: Booking) -> datetime | None:
+    hours = timedelta(hours=booking.service.refund_full_hours)
+    if booking.starts_at is not None:
+        return booking.starts_at - hours
+    start = booking.confirmed_at or booking.created_at
+    return start + hours if start else None
+
+
+# -- what a visitor is offered -----------------------------------------------------------------
+
+
+def bankgiro_possible(service: Service, starts_at: datetime | None, now: datetime) -> bool:
+    return starts_at is None or starts_at - now >= BANKGIRO_MIN_LEAD
+
+
+def payment_methods(service: Service, starts_at: datetime | None, now: datetime) -> list[str]:
+    """The ways to pay this booking: the configured ones, less Bankgiro when it is too late for an
+    invoice to be paid before the session."""
+    methods = config.configured_methods()
+    if Order.Method.BANKGIRO in methods and not bankgiro_possible(service, starts_at, now):
+        methods.remove(Order.Method.BANKGIRO)
+    return methods
+
+
+def bankgiro_only_too_soon(methods: list[str]) -> bool:
+    """No way to pay is left because Bankgiro, configured, is too slow for this time."""
+    return not methods and Order.Method.BANKGIRO in config.configured_methods()
+
+
+def offered_slots(service: Service, *, now: datetime) -> list[availability.Slot]:
+    """The free slots a visitor is offered. A slot offered is a slot that can be booked: when
+    Bankgiro is the only way to pay, the slots too near for an invoice to be paid in time are
+    not offered at all."""
+    slots = free_slots(service, now=now)
+    if config.configured_methods() == [Order.Method.BANKGIRO]:
+        slots = [s for s in slots if bankgiro_possible(service, s.start, now)]
+    return slots

@@ -15,29 +15,28 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
-from consonance.booking import selectors
+from consonance.booking import emails, selectors, tasks
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
+from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.hooks import PaymentFailed
 from consonance.payments.models import BillingDetails, Order
-from consonance.people.models import Person, normalise_email
+from consonance.payments.services import refund_request
+from consonance.people.models import Person
+from consonance.people.selectors import person_by_email
 from consonance.people.services import person_get_or_create
 from consonance.rights.selectors import person_is_restricted
 
 log = logging.getLogger(__name__)
 
 STOCKHOLM = selectors.STOCKHOLM
-# A Bankgiro payment takes a banking day or two: the invoice is due two days before the
-# session, so Bankgiro is offered only for slots at least this far ahead.
-BANKGIRO_MIN_LEAD = timedelta(days=4)
-BANKGIRO_DUE_BEFORE = timedelta(days=2)
+BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
 BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
 
 
@@ -65,33 +64,8 @@ def _new_reference() -> str:
     return "CC-" + secrets.token_hex(5).upper()
 
 
-def bankgiro_possible(service: Service, starts_at: datetime | None, now: datetime) -> bool:
-    return starts_at is None or starts_at - now >= BANKGIRO_MIN_LEAD
-
-
 def _end_of_day(day) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=STOCKHOLM)
-
-
-# -- tokens for e-mailed and returned links ---------------------------------------------------
-
-TOKEN_AGES = {"status": 60 * 60 * 24 * 30, "cancel": 60 * 60 * 24 * 400}
-
-
-def booking_token(booking: Booking, purpose: str) -> str:
-    """A signed token naming the booking (its id and nonce only, no personal data)."""
-    return signing.dumps([booking.pk, booking.nonce], salt=f"booking.{purpose}")
-
-
-def booking_from_token(token: str, purpose: str) -> Booking | None:
-    try:
-        pk, nonce = signing.loads(token, salt=f"booking.{purpose}", max_age=TOKEN_AGES[purpose])
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    booking = Booking.objects.select_related("service", "order", "person").filter(pk=pk).first()
-    if booking is None or not secrets.compare_digest(booking.nonce, str(nonce)):
-        return None
-    return booking
 
 
 # -- holding a slot ----------------------------------------------------------------------------
@@ -121,7 +95,7 @@ def booking_hold(
     now = now or timezone.now()
     if service.has_slot and starts_at is None:
         raise BookingError("a video consultation needs a start time")
-    if method == Order.Method.BANKGIRO and not bankgiro_possible(service, starts_at, now):
+    if method == Order.Method.BANKGIRO and not selectors.bankgiro_possible(service, starts_at, now):
         raise BookingError("bankgiro needs more time before the session")
     try:
         with transaction.atomic():
@@ -136,7 +110,7 @@ def booking_hold(
             else:
                 starts_at = None
             # Restricted processing (P27): her data is only stored, so no new booking either.
-            known = Person.objects.filter(email=normalise_email(client.email)).first()
+            known = person_by_email(client.email)
             if known is not None and person_is_restricted(known.pk):
                 raise ProcessingRestricted("processing restricted")
             person, _created = person_get_or_create(
@@ -195,8 +169,6 @@ def booking_hold(
                 detail={"booking": booking.pk, "order": order.pk, "service": service.pk},
             )
             if method == Order.Method.BANKGIRO:
-                from consonance.booking import emails
-
                 emails.invoice(booking)
     except IntegrityError as error:
         # The unique constraint caught a concurrent insert the lock did not (e.g. two first
@@ -206,8 +178,6 @@ def booking_hold(
 
 
 def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):
-    from consonance.payments.bankgiro.services import bankgiro_invoice_create
-
     order = bankgiro_invoice_create(order_id=order.pk, actor=actor)
     due = order.due_date
     if starts_at is not None:
@@ -281,12 +251,7 @@ def booking_confirm_paid(order: Order) -> None:
     )
     booking_id = booking.pk
 
-    def enqueue() -> None:
-        from consonance.booking.tasks import booking_confirmed_task
-
-        booking_confirmed_task.enqueue(booking_id)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))
 
 
 def _no_other_overlap(booking: Booking, now: datetime, settings: PracticeSettings) -> bool:
@@ -303,9 +268,6 @@ def _no_other_overlap(booking: Booking, now: datetime, settings: PracticeSetting
 
 
 def _refund_unusable(booking: Booking, order: Order, *, reason: str) -> None:
-    from consonance.booking import emails
-    from consonance.payments.services import refund_request
-
     amount = order.amount_paid - order.amount_refunded
     if amount > 0:
         refund_request(order=order, amount=amount, reason=reason, actor=SYSTEM)
@@ -379,8 +341,6 @@ def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
         order = booking.order
         if order is not None and order.amount_paid > 0:
             # Part of a Bankgiro invoice was paid but not all in time: pay it back.
-            from consonance.payments.services import refund_request
-
             refund_request(
                 order=order,
                 amount=order.amount_paid - order.amount_refunded,
@@ -402,38 +362,12 @@ def booking_expire_holds(*, now: datetime | None = None) -> int:
 # -- cancelling --------------------------------------------------------------------------------
 
 
-def refund_due(booking: Booking, now: datetime) -> Decimal:
-    """What the service's cancellation rule gives back if the client cancels at `now`."""
-    order = booking.order
-    if order is None:
-        return Decimal("0.00")
-    paid = order.amount_paid - order.amount_refunded
-    if paid <= 0:
-        return Decimal("0.00")
-    service = booking.service
-    full_until = refund_deadline(booking)
-    if full_until is None or now <= full_until:
-        return paid
-    return (paid * service.late_refund_percent / 100).quantize(Decimal("0.01"))
-
-
-def refund_deadline(booking: Booking) -> datetime | None:
-    hours = timedelta(hours=booking.service.refund_full_hours)
-    if booking.starts_at is not None:
-        return booking.starts_at - hours
-    start = booking.confirmed_at or booking.created_at
-    return start + hours if start else None
-
-
 def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) -> Decimal:
     """Cancel a booking (from the client's e-mailed link or by the coach). Returns the refund.
 
     The slot is free at once; the Zoom meeting is deleted and the refund sent after commit.
     """
     now = now or timezone.now()
-    from consonance.booking import emails
-    from consonance.payments.services import refund_request
-
     with transaction.atomic():
         _lock_bookings()
         booking = (
@@ -445,7 +379,7 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
             raise BookingError("already cancelled")
         if booking.starts_at is not None and booking.starts_at <= now:
             raise BookingError("already started")
-        amount = refund_due(booking, now)
+        amount = selectors.refund_due(booking, now)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         _consultation_clock_refresh(booking.person_id)
         order = booking.order
@@ -459,40 +393,5 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
         emails.cancelled(booking, amount)
         booking_id = booking.pk
 
-        def enqueue() -> None:
-            from consonance.booking.tasks import booking_cancelled_task
-
-            booking_cancelled_task.enqueue(booking_id)
-
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: tasks.booking_cancelled_task.enqueue(booking_id))
     return amount
-
-
-def booking_set_meeting(*, booking_id: int, meeting_id: str, join_url: str) -> bool:
-    """Store the video meeting; False when the booking already has one (or is not confirmed)."""
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
-        if booking.join_url or booking.state != Booking.State.CONFIRMED:
-            return False
-        booking.zoom_meeting_id = meeting_id
-        booking.join_url = join_url
-        booking.save(update_fields=["zoom_meeting_id", "join_url"])
-    return True
-
-
-def booking_send_confirmation(*, booking_id: int) -> bool:
-    """Queue the confirmation e-mail once. True when it was queued now."""
-    from consonance.booking import emails
-
-    with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("service", "order", "person")
-            .get(pk=booking_id)
-        )
-        if booking.confirmation_sent_at or booking.state != Booking.State.CONFIRMED:
-            return False
-        emails.confirmed(booking)
-        booking.confirmation_sent_at = timezone.now()
-        booking.save(update_fields=["confirmation_sent_at"])
-    return True

@@ -12,20 +12,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from consonance.booking import selectors, services
+from consonance.booking import checkout, selectors, services
 from consonance.booking.forms import BookingForm
 from consonance.booking.models import Booking, Service
-from consonance.payments.models import Order
-from consonance.payments.providers import config
+from consonance.booking.tokens import booking_from_token, booking_token
+from consonance.lib.i18n import current_language
+from consonance.lib.time import STOCKHOLM
 from consonance.payments.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
 
-STOCKHOLM = selectors.STOCKHOLM
 START_FORMAT = "%Y%m%dT%H%MZ"
 DAYS_PER_PAGE = 7
 COMMON_ZONES = [
@@ -89,11 +88,7 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
         return book(request, service_id=service_id, start=None)
     zone = _visitor_zone(request)
     now = timezone.now()
-    slots = selectors.free_slots(service, now=now)
-    # A slot offered is a slot that can be booked: when Bankgiro is the only way to pay, the
-    # slots too near for an invoice to be paid in time are not offered at all.
-    if config.configured_methods() == [Order.Method.BANKGIRO]:
-        slots = [s for s in slots if services.bankgiro_possible(service, s.start, now)]
+    slots = selectors.offered_slots(service, now=now)
     try:
         page = max(0, int(request.GET.get("sida", "0")))
     except ValueError:
@@ -127,13 +122,6 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     )
 
 
-def _methods(service: Service, starts_at: datetime | None, now: datetime) -> list[str]:
-    methods = config.configured_methods()
-    if Order.Method.BANKGIRO in methods and not services.bankgiro_possible(service, starts_at, now):
-        methods.remove(Order.Method.BANKGIRO)
-    return methods
-
-
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, service_id: int, start: str | None) -> HttpResponse:
     service = get_object_or_404(Service, pk=service_id, active=True)
@@ -152,7 +140,7 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
             return redirect(back)
     elif start is not None:
         raise Http404("an e-mail consultation has no start time")
-    methods = _methods(service, starts_at, now)
+    methods = selectors.payment_methods(service, starts_at, now)
     form = BookingForm(request.POST or None, methods=methods)
     if request.method == "POST" and methods and form.is_valid():
         data = form.cleaned_data
@@ -160,7 +148,7 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
-            language="en" if (get_language() or "sv").startswith("en") else "sv",
+            language=current_language(),
             phone=data.get("phone", ""),
         )
         try:
@@ -190,22 +178,17 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         "zone": str(zone),
         "other_zone": zone != STOCKHOLM,
         "no_methods": not methods,
-        "bankgiro_too_soon": not methods and Order.Method.BANKGIRO in config.configured_methods(),
+        "bankgiro_too_soon": selectors.bankgiro_only_too_soon(methods),
         "back": back,
     }
     return render(request, "booking/book.html", context)
 
 
 def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:
-    from consonance.payments.services import payment_start
-
-    assert booking.order_id is not None  # booking_hold creates the order with the booking
-    token = services.booking_token(booking, "status")
     try:
-        started = payment_start(order_id=booking.order_id, token=token)
+        return redirect(checkout.booking_payment_start(booking=booking))
     except ProviderError:
         log.warning("payment start failed for order %s", booking.order_id)
-        services.booking_release(booking_id=booking.pk, reason="payment_start_failed")
         messages.error(
             request,
             _(
@@ -213,54 +196,36 @@ def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:
             ),
         )
         return redirect(reverse("booking-service", args=[booking.service_id]))
-    if started.redirect_url:
-        return redirect(started.redirect_url)
-    url = reverse("booking-status", args=[token])
-    if started.swish_token:
-        url += "?swish=" + started.swish_token
-    return redirect(url)
 
 
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    booking = services.booking_from_token(token, "status")
+    booking = booking_from_token(token, "status")
     if booking is None:
         raise Http404("unknown booking")
-    order = booking.order
-    context: dict = {
+    payment = checkout.payment_state(
+        booking,
+        swish_token=request.GET.get("swish", ""),
+        here=request.build_absolute_uri(request.path),
+    )
+    context = {
         "booking": booking,
-        "order": order,
-        "cancel_url": reverse("booking-cancel", args=[services.booking_token(booking, "cancel")]),
-        "refund_deadline": services.refund_deadline(booking),
+        "order": booking.order,
+        "cancel_url": reverse("booking-cancel", args=[booking_token(booking, "cancel")]),
+        "refund_deadline": selectors.refund_deadline(booking),
+        "instructions": payment.instructions,
+        "refresh": payment.refresh,
+        "swish_qr": payment.swish_qr,
+        "swish_link": payment.swish_link,
     }
-    held = booking.state == Booking.State.HELD
-    if order is not None and order.method == Order.Method.BANKGIRO and order.ocr_reference:
-        from consonance.payments.bankgiro.services import bankgiro_payment_instructions
-
-        context["instructions"] = bankgiro_payment_instructions(order)
-    elif held:
-        context["refresh"] = True  # the page reloads itself until the payment is in
-        swish_token = request.GET.get("swish", "")
-        if order is not None and order.method == Order.Method.SWISH and swish_token.isalnum():
-            import segno
-
-            from consonance.payments.providers.swish import app_switch_url
-
-            # A Swish m-commerce QR code holds "D" + the payment request token.
-            context["swish_qr"] = segno.make("D" + swish_token, error="m").svg_inline(
-                scale=4, title="Swish"
-            )
-            context["swish_link"] = app_switch_url(
-                swish_token, request.build_absolute_uri(request.path)
-            )
     response = render(request, "booking/status.html", context)
-    if context.get("refresh"):
+    if payment.refresh:
         response["Refresh"] = "5"  # the browser reloads until the payment is in; no script
     return response
 
 
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    booking = services.booking_from_token(token, "cancel")
+    booking = booking_from_token(token, "cancel")
     if booking is None:
         raise Http404("unknown booking")
     now = timezone.now()
@@ -279,8 +244,8 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         "booking/cancel.html",
         {
             "booking": booking,
-            "refund": services.refund_due(booking, now) if booking.is_active else None,
+            "refund": selectors.refund_due(booking, now) if booking.is_active else None,
             "started": started,
-            "deadline": services.refund_deadline(booking),
+            "deadline": selectors.refund_deadline(booking),
         },
     )

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -274,3 +276,40 @@ def _meeting_from(response: httpx.Response, password: str) -> Meeting:
         start_url=start_url,
         password=returned if isinstance(returned, str) and returned else password,
     )
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+_clients: dict[tuple, ZoomClient] = {}
+_clients_lock = threading.Lock()
+
+
+def video_meetings() -> VideoMeetings | None:
+    """Zoom when ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET are set; otherwise the fixed
+    VIDEO_LINK; otherwise None (the confirmation then says the link comes separately). The Zoom
+    client is kept per configuration: it holds a connection pool and an access token."""
+    account, client_id, secret = (
+        settings.ZOOM_ACCOUNT_ID.strip(),
+        settings.ZOOM_CLIENT_ID.strip(),
+        settings.ZOOM_CLIENT_SECRET.strip(),
+    )
+    if account and client_id and secret:
+        oauth, api = settings.ZOOM_OAUTH_BASE, settings.ZOOM_API_BASE
+        key = (account, client_id, secret, oauth, api)
+        with _clients_lock:
+            if key not in _clients:
+                _clients[key] = ZoomClient(
+                    account, client_id, secret, oauth_base=oauth, api_base=api
+                )
+            return _clients[key]
+    return fixed_video_link()
+
+
+def fixed_video_link() -> FixedLinkVideo | None:
+    link = settings.VIDEO_LINK.strip()
+    if not link:
+        return None
+    try:
+        return FixedLinkVideo(link)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"CONSONANCE_VIDEO_LINK: {error}") from error

@@ -163,8 +163,12 @@ def order_record_event(
     amount: Decimal | None = None,
     provider: str = "",
     provider_event_id: str = "",
+    detail: dict | None = None,
 ) -> bool:
-    """Record a state change that moves no money (created, cancelled, refund requested...)."""
+    """Record a state change that moves no money (created, cancelled, refund requested...).
+
+    One audit row for the change: `detail` adds what the caller knows (e.g. the refund's id), so
+    that the caller needs no audit row of its own."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if (
@@ -184,6 +188,6 @@ def order_record_event(
             action=f"order.{kind}",
             subject_id=order.person_id,
             category="orders",
-            detail={"order": order.pk},
+            detail={"order": order.pk, **(detail or {})},
         )
     return True

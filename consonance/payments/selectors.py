@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import segno
 from django.db.models import QuerySet
 
 from consonance.payments.models import Order, Refund
+from consonance.payments.providers.swish import app_switch_url
 
 
 def orders_list(*, status: str = "") -> QuerySet[Order]:
@@ -25,3 +29,18 @@ def refund_tasks() -> QuerySet[Refund]:
 
 def refunds_recent() -> QuerySet[Refund]:
     return Refund.objects.exclude(status=Refund.Status.MANUAL).select_related("order")
+
+
+@dataclass(frozen=True)
+class SwishPrompt:
+    qr_svg: str  # inline SVG for a payer on another device
+    app_link: str  # opens the Swish app on this phone and comes back to return_url
+
+
+def swish_prompt(*, token: str, return_url: str) -> SwishPrompt:
+    """How the payer opens a Swish m-commerce payment request: a QR code holding "D" + the
+    payment request token, or the app-switch link on the same phone."""
+    return SwishPrompt(
+        qr_svg=segno.make("D" + token, error="m").svg_inline(scale=4, title="Swish"),
+        app_link=app_switch_url(token, return_url),
+    )

@@ -13,22 +13,17 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.payments import hooks, ledger
+from consonance.lib.urls import absolute_reverse
+from consonance.payments import hooks, ledger, tasks
 from consonance.payments.models import Order, Refund
 from consonance.payments.providers import config
 from consonance.payments.providers.base import PaymentStart, ProviderError, ProviderEvent
 
 log = logging.getLogger(__name__)
-
-
-def site_url(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 @dataclass(frozen=True)
@@ -37,8 +32,9 @@ class Started:
     swish_token: str | None = None  # for the QR code / app switch (Swish m-commerce)
 
 
-def payment_start(*, order_id: int, token: str) -> Started:
-    """Start the order's payment with its provider; `token` is the booking's signed status token.
+def payment_start(*, order_id: int, return_url: str, cancel_url: str) -> Started:
+    """Start the order's payment with its provider. The payer comes back to `return_url` (a page
+    of the app that sold, absolute) or, giving up, to `cancel_url`.
 
     Raises ProviderError when the provider refuses or cannot be reached.
     """
@@ -55,28 +51,22 @@ def payment_start(*, order_id: int, token: str) -> Started:
         "currency": order.currency,
         "description": order.description,
         "payer_email": order.payer_email,
-        "cancel_url": site_url(reverse("payments-cancel", args=[token])),
-        "callback_url": site_url(reverse("payments-webhook-swish")),
+        "cancel_url": cancel_url,
+        "callback_url": absolute_reverse("payments-webhook-swish"),
         "idempotency_key": f"order-{order.reference}",
     }
     start: PaymentStart
     if name == "stripe":
-        return_url = site_url(reverse("payments-return", args=[token]))
+        # Stripe puts its session id where the placeholder stands.
         start = provider.start_payment(
             return_url=return_url + "?session_id={CHECKOUT_SESSION_ID}", **common
         )
     elif name == "paypal":
-        start = provider.start_payment(
-            return_url=site_url(reverse("payments-return-paypal", args=[token])), **common
-        )
+        start = provider.start_payment(return_url=return_url, **common)
     else:
         billing = getattr(order, "billing", None)
         phone = billing.phone if billing is not None else ""
-        start = provider.start_payment(
-            return_url=site_url(reverse("booking-status", args=[token])),
-            payer_alias=phone or None,
-            **common,
-        )
+        start = provider.start_payment(return_url=return_url, payer_alias=phone or None, **common)
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(provider_ref=start.provider_ref)
         ledger.order_record_event(
@@ -112,7 +102,16 @@ def _order_for(provider: str, event: ProviderEvent) -> Order | None:
 
 
 def payment_apply_event(*, provider: str, event: ProviderEvent) -> str:
-    """Apply a verified provider event to its order. Returns what happened (for logs/tests)."""
+    """Apply a verified provider event to its order. Returns what happened (for logs/tests).
+
+    Raises ProviderError when acting on it needs the provider and it cannot be reached (the
+    webhook then answers 503, so the provider retries)."""
+    if (
+        provider == "paypal"
+        and event.kind == "pending"
+        and event.extra.get("next_action") == "capture"
+    ):
+        return _paypal_capture_approved(event)
     order = _order_for(provider, event)
     if order is None:
         log.warning("%s event %s matches no order", provider, event.raw_type)
@@ -270,24 +269,15 @@ def refund_request(*, order: Order, amount: Decimal, reason: str, actor: str) ->
         error_code="" if order.method == Order.Method.BANKGIRO or not manual else "no_payment_ref",
     )
     ledger.order_record_event(
-        order_id=order.pk, kind="refund_requested", actor=actor, amount=amount
-    )
-    audit_append(
+        order_id=order.pk,
+        kind="refund_requested",
         actor=actor,
-        action="refund.requested",
-        subject_id=order.person_id,
-        category="orders",
-        detail={"order": order.pk, "refund": refund.pk, "manual": manual},
+        amount=amount,
+        detail={"refund": refund.pk, "manual": manual},
     )
     if not manual:
         refund_id = refund.pk
-
-        def enqueue() -> None:
-            from consonance.payments.tasks import refund_execute_task
-
-            refund_execute_task.enqueue(refund_id)
-
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: tasks.refund_execute_task.enqueue(refund_id))
     return refund
 
 
@@ -307,7 +297,7 @@ def refund_execute(*, refund_id: int) -> str:
             amount=refund.amount,
             currency=order.currency,
             reference=order.reference,
-            callback_url=site_url(reverse("payments-webhook-swish")),
+            callback_url=absolute_reverse("payments-webhook-swish"),
             idempotency_key=f"refund-{refund.pk}",
         )
     except (ProviderError, ValueError) as error:
@@ -380,6 +370,20 @@ def refund_mark_done(*, refund_id: int, actor: str) -> bool:
             detail={"order": refund.order_id, "refund": refund.pk},
         )
     return True
+
+
+def _paypal_capture_approved(event: ProviderEvent) -> str:
+    """PayPal says the payer approved an order (CHECKOUT.ORDER.APPROVED): capture it, once."""
+    order = Order.objects.filter(
+        method=Order.Method.PAYPAL, provider_ref=event.provider_ref
+    ).first()
+    if order is None or order.amount_paid != 0:
+        return "pending"
+    try:
+        return paypal_capture(order_id=order.pk)
+    except ValueError as error:
+        log.warning("PayPal capture from webhook failed for order %s", order.pk)
+        raise ProviderError("capture failed") from error
 
 
 def paypal_capture(*, order_id: int) -> str:

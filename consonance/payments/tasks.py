@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from consonance.payments import services
+
 
 @task
 def refund_execute_task(refund_id: int) -> str:
-    from consonance.payments.services import refund_execute
-
-    return refund_execute(refund_id=refund_id)
+    return services.refund_execute(refund_id=refund_id)

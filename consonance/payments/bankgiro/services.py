@@ -24,17 +24,15 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
-from consonance.lib.env import env_int, env_str
-from consonance.lib.ocr import luhn_check_digit, ocr_make
+from consonance.lib.ocr import ocr_make
 from consonance.payments import hooks, ledger
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.bgmax import BgMaxFile, Deposit, Payment, parse_bgmax
 from consonance.payments.ledger import order_record_event, order_record_payment
 from consonance.payments.models import Order, OrderEvent
+from consonance.payments.providers.config import bankgiro_number
 
 PROVIDER = "bankgiro"
-DEFAULT_DUE_DAYS = 10
-DEMO_BANKGIRO_NUMBER = "5050-1055"  # used only with CONSONANCE_DEBUG=1 and no number set
 OCR_BASE_WIDTH = 5  # order 42 -> base "00042" -> a 7-digit OCR reference
 
 # Orders whose OCR reference still takes money. A paid order that receives more is over-paid
@@ -62,27 +60,6 @@ UNMATCHED_REASONS = {
 # -- invoices ------------------------------------------------------------------------------
 
 
-def bankgiro_number() -> str | None:
-    """The receiving bankgiro number as shown to payers ("5050-1055"), or None if unset.
-
-    Read at call time from CONSONANCE_BANKGIRO_NUMBER; with CONSONANCE_DEBUG=1 a demo number
-    stands in. Raises ImproperlyConfigured for a malformed number (wrong length or check digit).
-    """
-    raw = env_str("CONSONANCE_BANKGIRO_NUMBER")
-    if raw is None or not raw.strip():
-        return DEMO_BANKGIRO_NUMBER if settings.DEBUG else None
-    digits = raw.replace("-", "").replace(" ", "").strip()
-    if not (digits.isascii() and digits.isdigit() and len(digits) in (7, 8)):
-        raise ImproperlyConfigured(
-            f"CONSONANCE_BANKGIRO_NUMBER: expected 7 or 8 digits like 5050-1055, got {raw!r}."
-        )
-    if luhn_check_digit(digits[:-1]) != digits[-1]:
-        raise ImproperlyConfigured(
-            f"CONSONANCE_BANKGIRO_NUMBER: {raw!r} has a wrong check digit (Luhn)."
-        )
-    return f"{digits[:-4]}-{digits[-4:]}"
-
-
 def bankgiro_is_configured() -> bool:
     """Whether Bankgiro invoices can be offered (a receiving bankgiro number is known)."""
     return bankgiro_number() is not None
@@ -100,9 +77,7 @@ def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
     Idempotent: an order that already has an OCR reference is returned unchanged. Raises
     ValueError for an order that is not a pending Bankgiro order.
     """
-    due_days = env_int("CONSONANCE_BANKGIRO_DUE_DAYS", DEFAULT_DUE_DAYS)
-    if due_days < 0:
-        raise ImproperlyConfigured(f"CONSONANCE_BANKGIRO_DUE_DAYS: must be >= 0, got {due_days}.")
+    due_days = settings.BANKGIRO_DUE_DAYS
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.ocr_reference:

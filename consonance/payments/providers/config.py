@@ -1,23 +1,14 @@
-"""The payment providers and the video service this installation is configured for.
+"""The payment providers this installation is configured for.
 
-Read from the environment (each variable may also come from `<NAME>_FILE`) every time they are
-asked for, so a changed environment (tests, a restart with new secrets) takes effect; the
-provider objects themselves are cached per configuration, since they hold HTTP connection pools
-and access tokens.
+Read from Django's settings (themselves read once from the environment in `settings.py`, see the
+README's configuration tables) every time they are asked for, so that a changed setting (tests, a
+restart with new secrets) takes effect; the provider objects themselves are cached per
+configuration, since they hold HTTP connection pools and access tokens.
 
-A provider is offered only when all of its required variables are set:
-
-- card (Stripe Checkout): CONSONANCE_STRIPE_SECRET_KEY, CONSONANCE_STRIPE_WEBHOOK_SECRET
-  (optional CONSONANCE_STRIPE_API_BASE);
-- PayPal: CONSONANCE_PAYPAL_CLIENT_ID, CONSONANCE_PAYPAL_CLIENT_SECRET,
-  CONSONANCE_PAYPAL_WEBHOOK_ID (optional CONSONANCE_PAYPAL_API_BASE, default live);
-- Swish: CONSONANCE_SWISH_PAYEE_ALIAS, CONSONANCE_SWISH_CERT, CONSONANCE_SWISH_KEY (file paths;
-  optional CONSONANCE_SWISH_KEY_PASSPHRASE, CONSONANCE_SWISH_CA, CONSONANCE_SWISH_API_BASE);
-- Bankgiro: CONSONANCE_BANKGIRO_NUMBER (with CONSONANCE_DEBUG a demo number is used when unset).
-
-Video: Zoom with CONSONANCE_ZOOM_ACCOUNT_ID, _CLIENT_ID, _CLIENT_SECRET (optional
-CONSONANCE_ZOOM_OAUTH_BASE, CONSONANCE_ZOOM_API_BASE); otherwise the fixed link
-CONSONANCE_VIDEO_LINK; otherwise none (the confirmation says the link comes separately).
+A provider is offered only when all of its required settings are set: card (Stripe Checkout)
+needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; PayPal needs PAYPAL_CLIENT_ID,
+PAYPAL_CLIENT_SECRET and PAYPAL_WEBHOOK_ID; Swish needs SWISH_PAYEE_ALIAS, SWISH_CERT and
+SWISH_KEY; Bankgiro needs BANKGIRO_NUMBER (with DEBUG a demo number stands in).
 """
 
 from __future__ import annotations
@@ -26,11 +17,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from consonance.booking.zoom import FixedLinkVideo, VideoMeetings, ZoomClient
-from consonance.lib.env import env_str
+from consonance.lib.ocr import luhn_check_digit
 from consonance.payments.models import Order
+from consonance.payments.providers.paypal import PayPalProvider
+from consonance.payments.providers.stripe import StripeProvider
+from consonance.payments.providers.swish import SwishProvider
 
 # Order.Method value -> the provider's `name`.
 # Keyed by the Order.Method values, so a plain string (Order.method) looks it up as well.
@@ -41,45 +35,39 @@ METHOD_PROVIDER: dict[str, str] = {
     Order.Method.BANKGIRO: "bankgiro",
 }
 PROVIDER_METHOD = {name: method for method, name in METHOD_PROVIDER.items()}
+DEMO_BANKGIRO_NUMBER = "5050-1055"  # used only with DEBUG and no number set
 
 _cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
 
 
-def _env(name: str) -> str:
-    return (env_str(name) or "").strip()
-
-
-def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+def cached(key: tuple, build: Callable[[], Any]) -> Any:
+    """One object per configuration (a changed setting builds a new one)."""
     with _lock:
         if key not in _cache:
             _cache[key] = build()
         return _cache[key]
 
 
-def stripe_provider():
-    secret, webhook = _env("CONSONANCE_STRIPE_SECRET_KEY"), _env("CONSONANCE_STRIPE_WEBHOOK_SECRET")
+def stripe_provider() -> StripeProvider | None:
+    secret, webhook = settings.STRIPE_SECRET_KEY.strip(), settings.STRIPE_WEBHOOK_SECRET.strip()
     if not secret or not webhook:
         return None
-    from consonance.payments.providers.stripe import DEFAULT_API_BASE, StripeProvider
-
-    base = _env("CONSONANCE_STRIPE_API_BASE") or DEFAULT_API_BASE
-    return _cached(
+    base = settings.STRIPE_API_BASE
+    return cached(
         ("stripe", secret, webhook, base),
         lambda: StripeProvider(secret_key=secret, webhook_secret=webhook, api_base=base),
     )
 
 
-def paypal_provider():
-    client_id = _env("CONSONANCE_PAYPAL_CLIENT_ID")
-    client_secret = _env("CONSONANCE_PAYPAL_CLIENT_SECRET")
-    webhook_id = _env("CONSONANCE_PAYPAL_WEBHOOK_ID")
+def paypal_provider() -> PayPalProvider | None:
+    client_id = settings.PAYPAL_CLIENT_ID.strip()
+    client_secret = settings.PAYPAL_CLIENT_SECRET.strip()
+    webhook_id = settings.PAYPAL_WEBHOOK_ID.strip()
     if not client_id or not client_secret or not webhook_id:
         return None
-    from consonance.payments.providers.paypal import DEFAULT_API_BASE, PayPalProvider
-
-    base = _env("CONSONANCE_PAYPAL_API_BASE") or DEFAULT_API_BASE
-    return _cached(
+    base = settings.PAYPAL_API_BASE
+    return cached(
         ("paypal", client_id, client_secret, webhook_id, base),
         lambda: PayPalProvider(
             client_id=client_id,
@@ -91,20 +79,18 @@ def paypal_provider():
     )
 
 
-def swish_provider():
+def swish_provider() -> SwishProvider | None:
     alias, cert, key = (
-        _env("CONSONANCE_SWISH_PAYEE_ALIAS"),
-        _env("CONSONANCE_SWISH_CERT"),
-        _env("CONSONANCE_SWISH_KEY"),
+        settings.SWISH_PAYEE_ALIAS.strip(),
+        settings.SWISH_CERT.strip(),
+        settings.SWISH_KEY.strip(),
     )
     if not alias or not cert or not key:
         return None
-    from consonance.payments.providers.swish import PRODUCTION_BASE_URL, SwishProvider
-
-    ca = _env("CONSONANCE_SWISH_CA") or None
-    passphrase = _env("CONSONANCE_SWISH_KEY_PASSPHRASE") or None
-    base = _env("CONSONANCE_SWISH_API_BASE") or PRODUCTION_BASE_URL
-    return _cached(
+    ca = settings.SWISH_CA.strip() or None
+    passphrase = settings.SWISH_KEY_PASSPHRASE or None
+    base = settings.SWISH_API_BASE
+    return cached(
         ("swish", alias, cert, key, ca, passphrase, base),
         lambda: SwishProvider(
             base_url=base,
@@ -118,10 +104,24 @@ def swish_provider():
 
 
 def bankgiro_number() -> str | None:
-    """The receiving bankgiro number (a demo number with CONSONANCE_DEBUG), or None."""
-    from consonance.payments.bankgiro.services import bankgiro_number as configured
+    """The receiving bankgiro number as shown to payers ("5050-1055"), or None if unset.
 
-    return configured()
+    With DEBUG a demo number stands in. Raises ImproperlyConfigured for a malformed number
+    (wrong length or check digit); system check consonance.E021 reports it at start-up.
+    """
+    raw = settings.BANKGIRO_NUMBER
+    if not raw or not raw.strip():
+        return DEMO_BANKGIRO_NUMBER if settings.DEBUG else None
+    digits = raw.replace("-", "").replace(" ", "").strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) in (7, 8)):
+        raise ImproperlyConfigured(
+            f"CONSONANCE_BANKGIRO_NUMBER: expected 7 or 8 digits like 5050-1055, got {raw!r}."
+        )
+    if luhn_check_digit(digits[:-1]) != digits[-1]:
+        raise ImproperlyConfigured(
+            f"CONSONANCE_BANKGIRO_NUMBER: {raw!r} has a wrong check digit (Luhn)."
+        )
+    return f"{digits[:-4]}-{digits[-4:]}"
 
 
 def provider_for(name: str):
@@ -144,29 +144,3 @@ def configured_methods() -> list[str]:
     if bankgiro_number():
         methods.append(Order.Method.BANKGIRO)
     return methods
-
-
-def video_meetings() -> VideoMeetings | None:
-    account, client_id, secret = (
-        _env("CONSONANCE_ZOOM_ACCOUNT_ID"),
-        _env("CONSONANCE_ZOOM_CLIENT_ID"),
-        _env("CONSONANCE_ZOOM_CLIENT_SECRET"),
-    )
-    if account and client_id and secret:
-        oauth = _env("CONSONANCE_ZOOM_OAUTH_BASE") or "https://zoom.us"
-        api = _env("CONSONANCE_ZOOM_API_BASE") or "https://api.zoom.us/v2"
-        return _cached(
-            ("zoom", account, client_id, secret, oauth, api),
-            lambda: ZoomClient(account, client_id, secret, oauth_base=oauth, api_base=api),
-        )
-    return fixed_video_link()
-
-
-def fixed_video_link() -> FixedLinkVideo | None:
-    link = _env("CONSONANCE_VIDEO_LINK")
-    if not link:
-        return None
-    try:
-        return FixedLinkVideo(link)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"CONSONANCE_VIDEO_LINK: {error}") from error

@@ -1,0 +1,67 @@
+"""Pages a payer comes back to from a provider (under /payments/, no language prefix: providers
+call fixed URLs). The webhooks themselves are the payments app's."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from consonance.booking import services
+from consonance.booking.models import Booking
+from consonance.booking.tokens import booking_from_token
+from consonance.payments.models import Order
+from consonance.payments.providers.base import ProviderError
+from consonance.payments.services import paypal_capture
+
+log = logging.getLogger(__name__)
+
+
+def _booking(token: str) -> Booking:
+    booking = booking_from_token(token, "status")
+    if booking is None:
+        raise Http404("unknown booking")
+    return booking
+
+
+def _status_url(token: str) -> str:
+    return reverse("booking-status", args=[token])
+
+
+@require_GET
+def payment_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Back from Stripe Checkout: the webhook confirms; the status page waits for it."""
+    _booking(token)
+    return redirect(_status_url(token))
+
+
+@require_GET
+def paypal_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Back from PayPal with ?token=<PayPal order id>: capture it now."""
+    booking = _booking(token)
+    order = booking.order
+    if order is None or order.method != Order.Method.PAYPAL:
+        raise Http404("not a PayPal order")
+    if request.GET.get("token") != order.provider_ref:
+        raise Http404("another PayPal order")
+    if order.amount_paid == 0:
+        try:
+            paypal_capture(order_id=order.pk)
+        except (ProviderError, ValueError):
+            log.warning("PayPal capture failed for order %s", order.pk)
+            messages.error(request, _("PayPal kunde inte genomföra betalningen. Försök igen."))
+    return redirect(_status_url(token))
+
+
+@require_GET
+def payment_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """The payer gave up at the provider: release the slot."""
+    booking = _booking(token)
+    if services.booking_release(booking_id=booking.pk, reason="payment_cancelled"):
+        messages.info(request, _("Betalningen avbröts och tiden är släppt."))
+    return redirect(reverse("booking-service", args=[booking.service_id]))

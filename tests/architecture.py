@@ -1,0 +1,177 @@
+"""The declared layer order of Consonance's apps and a checker for it (used by test_architecture).
+
+Layers, bottom to top; an app may import only from layers below its own (and from itself):
+
+    lib, worker → audit → privacy → people → mail → rights → consent → payments → payments.bankgiro
+    → booking → journal → contact, newsletter, bookkeeping → accounts, web → the project (urls...)
+
+Apps in the same layer (contact, newsletter, bookkeeping) never import each other. A lower app lets
+a higher one react through a hook declared in its own `hooks.py` (consonance/lib/hooks.py).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("lib", "worker"),
+    ("audit",),
+    ("privacy",),
+    ("people",),
+    ("mail",),
+    ("rights",),
+    ("consent",),
+    ("payments",),
+    ("payments.bankgiro",),
+    ("booking",),
+    ("journal",),
+    ("contact", "newsletter", "bookkeeping"),
+    ("accounts", "web"),
+    ("",),  # the project itself: urls, settings, wsgi, __main__
+)
+
+# Imports inside a function body that must stay there, each with the reason. Key: (path, module).
+LOCAL_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
+    # AppConfig.ready() is where Django allows an app to import its own modules that touch models.
+    ("consonance/*/apps.py", "*"): "AppConfig.ready() runs after the app registry is ready",
+    # Benchmarks and commands import Django models only after django.setup().
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    path: str  # file, relative to the repository
+    line: int
+    importer: str  # module importing
+    imported: str  # module imported
+    local: bool  # inside a function body
+
+
+def app_of(module: str) -> str:
+    """The app a consonance module belongs to ('' for the project modules)."""
+    parts = module.split(".")[1:]
+    if not parts or parts[0] in {"settings", "test_settings", "urls", "wsgi", "__main__"}:
+        return ""
+    if parts[:2] == ["payments", "bankgiro"]:
+        return "payments.bankgiro"
+    return parts[0]
+
+
+def layer_of(app: str) -> int | None:
+    return next((i for i, layer in enumerate(LAYERS) if app in layer), None)
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _local_nodes(tree: ast.AST) -> set[int]:
+    inside: set[int] = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    inside.add(id(node))
+    return inside
+
+
+def imports_in(root: Path, package: str = "consonance") -> list[Import]:
+    """Every import of a `package` module in the package's source (migrations excluded)."""
+    found: list[Import] = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        module = _module_name(root, path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        local = _local_nodes(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve(node, module, path.name == "__init__.py")
+                # `from consonance.payments import hooks` imports consonance.payments.hooks.
+                names = [f"{base}.{alias.name}" for alias in node.names] if base else []
+            else:
+                continue
+            for name in names:
+                if name == package or name.startswith(package + "."):
+                    rel = str(path.relative_to(root.parent))
+                    found.append(Import(rel, node.lineno, module, name, id(node) in local))
+    return found
+
+
+def upward_imports(imports: Iterable[Import]) -> list[str]:
+    """Imports of an app in the same or a higher layer than the importer's."""
+    problems = []
+    for imp in imports:
+        src, dst = app_of(imp.importer), app_of(imp.imported)
+        if src == dst:
+            continue
+        src_layer, dst_layer = layer_of(src), layer_of(dst)
+        if src_layer is None:
+            problems.append(f"{imp.path}:{imp.line}: app {src!r} is in no declared layer")
+        elif dst_layer is None:
+            problems.append(f"{imp.path}:{imp.line}: imports {imp.imported}, in no declared layer")
+        elif dst_layer >= src_layer:
+            where = "the same layer" if dst_layer == src_layer else "a higher layer"
+            problems.append(
+                f"{imp.path}:{imp.line}: {src or 'project'} imports {imp.imported} from {where}"
+            )
+    return problems
+
+
+def app_cycles(imports: Iterable[Import]) -> list[list[str]]:
+    """Cycles in the graph of imports between apps (each cycle once, as a list of apps)."""
+    graph: dict[str, set[str]] = {}
+    for imp in imports:
+        src, dst = app_of(imp.importer), app_of(imp.imported)
+        if src != dst:
+            graph.setdefault(src, set()).add(dst)
+    cycles: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                cycle = path[path.index(nxt) :]
+                key = frozenset(cycle)
+                if key not in seen:
+                    seen.add(key)
+                    cycles.append([*cycle, nxt])
+            elif len(path) < len(graph) + 1:
+                visit(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        visit(start, [start])
+    return cycles
+
+
+def _allowed(imp: Import) -> bool:
+    from fnmatch import fnmatch
+
+    return any(
+        fnmatch(imp.path, path) and fnmatch(imp.imported, module)
+        for path, module in LOCAL_IMPORTS_ALLOWED
+    )
+
+
+def function_local_imports(imports: Iterable[Import]) -> list[str]:
+    return [
+        f"{imp.path}:{imp.line}: imports {imp.imported} inside a function"
+        for imp in imports
+        if imp.local and not _allowed(imp)
+    ]
