@@ -17,6 +17,7 @@ from consonance.audit.services import SYSTEM
 from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
 from consonance.booking.selectors import STOCKHOLM
 from consonance.payments import ledger
+from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.models import BillingDetails, Order, Refund
 from consonance.people.models import Person
 
@@ -144,7 +145,6 @@ def load(out) -> None:
 
     if not Order.objects.filter(reference="DEMO-3").exists():
         # A Bankgiro invoice with an OCR number, its slot reserved until the due date.
-        from consonance.payments.bankgiro.services import bankgiro_invoice_create
 
         order = _order("DEMO-3", people["maria"], video, Order.Method.BANKGIRO)
         BillingDetails.objects.create(

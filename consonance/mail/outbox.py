@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.crypto import derive_key, parse_master_key
+from consonance.mail import tasks
 from consonance.mail.models import OutboxMessage, Suppression
 from consonance.people.models import normalise_email
 from consonance.privacy.policy import get_policy
@@ -171,9 +172,7 @@ def _message_id() -> str:
 
 
 def _enqueue(message_id: int) -> None:
-    from consonance.mail.tasks import mail_send_task
-
-    mail_send_task.enqueue(message_id)
+    tasks.mail_send_task.enqueue(message_id)
 
 
 def mail_queue(

@@ -32,8 +32,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.mail import outbox
 from consonance.mail.models import OutboxMessage
-from consonance.mail.outbox import mail_is_suppressed
 from consonance.privacy.policy import get_policy
 from consonance.worker.schedule import Periodic
 
@@ -108,7 +108,7 @@ def mail_send(message_id: int) -> str:
     message = OutboxMessage.objects.filter(pk=message_id).first()
     if message is None:  # erased between the claim and now
         return "skipped"
-    if not message.bypass_suppression and mail_is_suppressed(message.recipient):
+    if not message.bypass_suppression and outbox.mail_is_suppressed(message.recipient):
         # Suppressed after it was queued (e.g. the person was erased): never send it.
         OutboxMessage.objects.filter(pk=message_id).update(
             state=Q.FAILED, last_error="suppressed", claimed_at=None

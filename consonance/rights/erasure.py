@@ -23,12 +23,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
+from consonance.mail.outbox import mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.keys import person_key_destroy
 from consonance.people.models import Person, normalise_email
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import Holding, PersonalModel, registry
 from consonance.rights.data import _clock_value, as_datetime, subject_rows
 from consonance.rights.models import ErasureReceipt, Request
+from consonance.rights.services import deadline_due
 
 RECEIPT_TEMPLATE = "rights_erasure_receipt"
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -320,8 +322,6 @@ def person_erase(*, person: Person, actor: str, via: str = "self-service") -> Er
 
     Raises ErasureFailed (and commits nothing) when the verifier finds residue.
     """
-    from consonance.mail.outbox import mail_queue, mail_suppress, mail_unsuppress
-    from consonance.rights.services import deadline_due
 
     policy = get_policy()
     now = timezone.now()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.mail.outbox import mail_is_suppressed, mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.models import Person, normalise_email
 from consonance.people.services import person_update
 from consonance.privacy.policy import get_policy
@@ -131,7 +132,6 @@ def rights_mail_bypass(person_id: int | None) -> bool:
 def rights_link_send(*, email: str, language: str = "sv") -> bool:
     """Send the privacy center's sign-in link if the address is known; the caller answers the
     same either way. Returns whether a link was queued (never shown to the visitor)."""
-    from consonance.mail.outbox import mail_queue
 
     person = Person.objects.filter(email=normalise_email(email)).first()
     if person is None:
@@ -163,7 +163,6 @@ def person_rectify(
 
     A restricted person's suppression moves with her address.
     """
-    from consonance.mail.outbox import mail_suppress, mail_unsuppress
 
     new_email = normalise_email(email)
     old_email = person.email
@@ -191,7 +190,6 @@ def person_rectify(
 
 def restriction_start(*, person: Person, reason: str, actor: str) -> Restriction:
     """Restrict processing (P27): stored, used for nothing else, no mail, no newsletter."""
-    from consonance.mail.outbox import mail_is_suppressed, mail_suppress
 
     if reason not in Restriction.Reason.values:
         raise ValueError(f"bad reason {reason!r}")
@@ -221,7 +219,6 @@ def restriction_start(*, person: Person, reason: str, actor: str) -> Restriction
 
 def restriction_lift(*, person: Person, actor: str) -> bool:
     """Lift the restriction: processing and mail resume. True when one was in force."""
-    from consonance.mail.outbox import mail_unsuppress
 
     with transaction.atomic():
         restriction = (

@@ -11,6 +11,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.mail.outbox import mail_queue
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.worker.schedule import Periodic
@@ -40,7 +41,6 @@ def rights_remind_task() -> int:
     No personal data in it: request numbers, kinds and deadlines, and a link to /staff/privacy/.
     Returns the number of requests in the summary (0: nothing sent).
     """
-    from consonance.mail.outbox import mail_queue
 
     now = timezone.now()
     with transaction.atomic():

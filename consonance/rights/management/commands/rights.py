@@ -8,7 +8,18 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.audit.services import SYSTEM
+from consonance.mail.outbox import mail_is_suppressed
 from consonance.people.models import Person, normalise_email
+from consonance.rights.data import export_zip
+from consonance.rights.erasure import (
+    ErasureFailed,
+    Identifiers,
+    find_residue,
+    identifiers_of,
+    person_erase,
+)
+from consonance.rights.models import Request
+from consonance.rights.services import request_record
 
 
 def _person(email: str) -> Person:
@@ -57,9 +68,6 @@ class Command(BaseCommand):
             self._verify(options["email"], options["deep"], options["json"])
 
     def _export(self, email: str, out: str, language: str | None) -> None:
-        from consonance.rights.data import export_zip
-        from consonance.rights.models import Request
-        from consonance.rights.services import request_record
 
         person = _person(email)
         target = Path(out)
@@ -74,7 +82,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{out}: {len(data)} bytes (person #{person.pk})")
 
     def _erase(self, email: str, as_json: bool) -> None:
-        from consonance.rights.erasure import ErasureFailed, person_erase
 
         person = _person(email)
         try:
@@ -98,8 +105,6 @@ class Command(BaseCommand):
             )
 
     def _verify(self, email: str, deep: bool, as_json: bool) -> None:
-        from consonance.mail.outbox import mail_is_suppressed
-        from consonance.rights.erasure import Identifiers, find_residue, identifiers_of
 
         person = Person.objects.filter(email=normalise_email(email)).first()
         if person is not None:
