@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from django.core import mail
+from django.db.models import Model
 
+from consonance.audit.services import SYSTEM
 from consonance.booking.models import Booking, OpeningHours, PracticeSettings, Service
+from consonance.bookkeeping.models import Voucher
+from consonance.contact.models import Message
+from consonance.journal.models import ConsultationMessage, Note
+from consonance.mail.outbox import mail_queue
+from consonance.newsletter.services import subscription_create
+from consonance.payments.models import BillingDetails, Order, OrderEvent
+from consonance.people.keys import person_encrypt
+from consonance.people.models import MemberProfile, Person
+from consonance.people.services import person_get_or_create
+from consonance.privacy.registry import declaration_for
 
 # Monday 16 March 2026, 08:00 UTC (09:00 in Stockholm): the next weeks cross the March DST change.
 NOW = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
@@ -79,3 +92,76 @@ def active_bookings() -> int:
 
 def sent_to(address: str) -> list:
     return [m for m in mail.outbox if address in m.to]
+
+
+def encrypted(person: Person, model: type[Model], text: str, field: str = "") -> bytes:
+    """`text` encrypted for `person` as `model` stores it (the context its declaration names)."""
+    declaration = declaration_for(model)
+    assert declaration is not None
+    name = field or next(iter(declaration.encrypted))
+    return person_encrypt(person, text, context=declaration.encryption_context(name))
+
+
+# -- a person with a row in every model (rights tests) ----------------------------------------
+
+EMAIL = "klara.ek@example.se"
+
+
+def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek") -> Person:
+    """A person with a row in every model that stores data about people today."""
+    person, _ = person_get_or_create(
+        email=email, first_name=first, last_name=last, language="sv", actor=SYSTEM
+    )
+    MemberProfile.objects.create(
+        person=person,
+        profile_ciphertext=encrypted(person, MemberProfile, '{"pronomen": "hon"}'),
+    )
+    order = Order.objects.create(
+        reference=f"C-{person.pk}-1",
+        person=person,
+        method=Order.Method.SWISH,
+        status=Order.Status.PAID,
+        description="Videokonsultation 50 min",
+        amount=Decimal("900.00"),
+        amount_paid=Decimal("900.00"),
+        payer_name=f"{first} {last}",
+        payer_email=email,
+    )
+    BillingDetails.objects.create(
+        order=order,
+        person=person,
+        first_name=first,
+        last_name=last,
+        email=email,
+        street_address=f"Storgatan {person.pk}",
+        postal_code="11122",
+        city="Stockholm",
+        phone=f"070123456{person.pk}",
+    )
+    OrderEvent.objects.create(order=order, kind="paid", amount=Decimal("900.00"))
+    Voucher.objects.create(
+        number=Voucher.objects.count() + 1,
+        date=dt.date(2026, 3, 2),
+        description="Konsultation",
+        amount=Decimal("900.00"),
+        payer_name=f"{first} {last}",
+        order_reference=order.reference,
+        person=person,
+    )
+    Note.objects.create(person=person, body_ciphertext=encrypted(person, Note, "Sover bättre."))
+    ConsultationMessage.objects.create(
+        person=person,
+        direction="in",
+        body_ciphertext=encrypted(person, ConsultationMessage, "Hej, en fråga om stress."),
+    )
+    Message.objects.create(
+        person=person,
+        body_ciphertext=encrypted(person, Message, "Har ni tider i maj?"),
+    )
+    subscription_create(
+        person=person, consent_given_at=dt.datetime.now(dt.UTC), actor=SYSTEM, confirmed=True
+    )
+    mail_queue(
+        to=email, template="rights_link", context={"url": "x", "minutes": 30}, person_id=person.pk
+    )
+    return person

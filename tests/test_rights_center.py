@@ -23,7 +23,7 @@ from consonance.people.models import Person
 from consonance.rights.models import Request
 from consonance.rights.selectors import person_is_restricted
 from consonance.rights.tokens import link_token
-from tests.test_rights_erasure import EMAIL, populated_person
+from tests.factories import EMAIL, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 START = "/mina-uppgifter/"

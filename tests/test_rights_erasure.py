@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 
@@ -18,79 +17,13 @@ from consonance.contact.models import Message
 from consonance.journal.models import ConsultationMessage, Note
 from consonance.mail.outbox import mail_is_suppressed, mail_queue
 from consonance.newsletter.models import Subscription
-from consonance.newsletter.services import subscription_create
 from consonance.payments.models import BillingDetails, Order, OrderEvent
-from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person, PersonKey
-from consonance.people.services import person_get_or_create
 from consonance.rights.erasure import ErasureFailed, person_erase
 from consonance.rights.models import ErasureReceipt, Request
-
-EMAIL = "klara.ek@example.se"
+from tests.factories import EMAIL, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek") -> Person:
-    """A person with a row in every model that stores data about people today."""
-    person, _ = person_get_or_create(
-        email=email, first_name=first, last_name=last, language="sv", actor=SYSTEM
-    )
-    MemberProfile.objects.create(
-        person=person,
-        profile_ciphertext=person_encrypt(person, '{"pronomen": "hon"}', context="member"),
-    )
-    order = Order.objects.create(
-        reference=f"C-{person.pk}-1",
-        person=person,
-        method=Order.Method.SWISH,
-        status=Order.Status.PAID,
-        description="Videokonsultation 50 min",
-        amount=Decimal("900.00"),
-        amount_paid=Decimal("900.00"),
-        payer_name=f"{first} {last}",
-        payer_email=email,
-    )
-    BillingDetails.objects.create(
-        order=order,
-        person=person,
-        first_name=first,
-        last_name=last,
-        email=email,
-        street_address=f"Storgatan {person.pk}",
-        postal_code="11122",
-        city="Stockholm",
-        phone=f"070123456{person.pk}",
-    )
-    OrderEvent.objects.create(order=order, kind="paid", amount=Decimal("900.00"))
-    Voucher.objects.create(
-        number=Voucher.objects.count() + 1,
-        date=dt.date(2026, 3, 2),
-        description="Konsultation",
-        amount=Decimal("900.00"),
-        payer_name=f"{first} {last}",
-        order_reference=order.reference,
-        person=person,
-    )
-    Note.objects.create(
-        person=person, body_ciphertext=person_encrypt(person, "Sover bättre.", context="note")
-    )
-    ConsultationMessage.objects.create(
-        person=person,
-        direction="in",
-        body_ciphertext=person_encrypt(person, "Hej, en fråga om stress.", context="message"),
-    )
-    Message.objects.create(
-        person=person,
-        body_ciphertext=person_encrypt(person, "Har ni tider i maj?", context="message"),
-    )
-    subscription_create(
-        person=person, consent_given_at=dt.datetime.now(dt.UTC), actor=SYSTEM, confirmed=True
-    )
-    mail_queue(
-        to=email, template="rights_link", context={"url": "x", "minutes": 30}, person_id=person.pk
-    )
-    return person
 
 
 def test_erase_removes_everything_but_the_bookkeeping_and_verifies_clean(

@@ -10,8 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from consonance.privacy.registry import registry
-from consonance.rights.data import subject_rows
-from tests.test_rights_erasure import EMAIL, populated_person
+from tests.factories import EMAIL, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,8 +33,8 @@ def test_export_holds_every_registry_models_rows_for_her_and_only_hers(tmp_path)
     for model, rows in data["other_records"].items():
         exported.setdefault(model, set()).update(r["id"] for r in rows)
     for declaration in registry():
-        mine = set(subject_rows(declaration, person.pk).values_list("pk", flat=True))
-        theirs = set(subject_rows(declaration, other.pk).values_list("pk", flat=True))
+        mine = set(declaration.rows_for(person.pk).values_list("pk", flat=True))
+        theirs = set(declaration.rows_for(other.pk).values_list("pk", flat=True))
         assert exported.get(declaration.model, set()) == mine, declaration.model
         assert not (exported.get(declaration.model, set()) & theirs)
     text = json.dumps(data, ensure_ascii=False)

@@ -15,7 +15,7 @@ from consonance.journal.models import Note
 from consonance.rights.models import Request
 from consonance.rights.services import request_record
 from consonance.rights.tasks import PERIODIC, rights_remind_task
-from tests.test_rights_erasure import EMAIL, populated_person
+from tests.factories import EMAIL, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -35,9 +35,9 @@ from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.crypto import derive_key, parse_master_key
+from consonance.lib.text import normalise_email
 from consonance.mail import tasks
 from consonance.mail.models import OutboxMessage, Suppression
-from consonance.people.models import normalise_email
 from consonance.privacy.policy import get_policy
 
 log = logging.getLogger("consonance.mail")

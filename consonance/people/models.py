@@ -47,8 +47,3 @@ class MemberProfile(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     deletion_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
     profile_ciphertext = models.BinaryField(null=True, blank=True)
-
-
-def normalise_email(address: str) -> str:
-    """Lower-case and trimmed: addresses are compared exactly, never with iexact scans."""
-    return address.strip().lower()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from consonance.people.models import Person, normalise_email
+from consonance.lib.text import normalise_email
+from consonance.people.models import Person
 
 
 def person_by_email(email: str) -> Person | None:

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
-from consonance.people.models import Person, normalise_email
+from consonance.lib.text import normalise_email
+from consonance.people.models import Person
 
 
 def person_get_or_create(

@@ -14,17 +14,19 @@ something the code cannot do.
   consonance.E008  a keep_only rule keeps a field the category's models do not hold
   consonance.E009  a declaration's subject path does not lead to a Person
   consonance.E010  a model is declared twice, or both personal and not personal
+  consonance.E011  a ciphertext field declares no encryption context (or a declared one is no
+                   binary field)
 """
 
 from __future__ import annotations
 
 from django.core import checks
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from consonance.privacy.policy import Policy, PolicyInvalid, get_policy
 from consonance.privacy.registry import (
     PersonalModel,
+    field_at,
     models_holding,
     not_personal,
     project_models,
@@ -112,6 +114,7 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
                     checks.Error(f"{declaration.model} has no field {name!r}", id="consonance.E003")
                 )
         errors.extend(_check_subject(declaration, model))
+        errors.extend(_check_encryption_contexts(declaration, model))
         for holding in declaration.holdings:
             if holding.category not in policy.categories:
                 errors.append(
@@ -133,6 +136,33 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
     return errors
 
 
+def _check_encryption_contexts(
+    declaration: PersonalModel, model: type[models.Model]
+) -> list[checks.CheckMessage]:
+    """Every ciphertext field names its encryption context, and only ciphertext fields do, so that
+    export, erasure and verification decrypt by declaration, never by guessing."""
+    errors: list[checks.CheckMessage] = []
+    binary = {
+        f.name for f in model._meta.get_fields() if isinstance(f, models.BinaryField) and f.concrete
+    }
+    for name in sorted(binary & set(declaration.personal_fields) - set(declaration.encrypted)):
+        errors.append(
+            checks.Error(
+                f"{declaration.model}.{name} holds ciphertext but declares no encryption context",
+                hint="Add it to the declaration's `encrypted` mapping (field -> context).",
+                id="consonance.E011",
+            )
+        )
+    for name in sorted(set(declaration.encrypted) - binary):
+        errors.append(
+            checks.Error(
+                f"{declaration.model}: encrypted field {name!r} is not a binary field",
+                id="consonance.E011",
+            )
+        )
+    return errors
+
+
 def _check_subject(
     declaration: PersonalModel, model: type[models.Model]
 ) -> list[checks.CheckMessage]:
@@ -145,21 +175,16 @@ def _check_subject(
                 )
             ]
         return []
-    current = model
-    for part in declaration.subject.split("__"):
-        try:
-            field = current._meta.get_field(part)
-        except FieldDoesNotExist:
-            field = None
-        if field is None or not field.is_relation or field.related_model is None:
-            return [
-                checks.Error(
-                    f"{declaration.model}: subject path {declaration.subject!r} is not a chain of "
-                    "relations",
-                    id="consonance.E009",
-                )
-            ]
-        current = field.related_model
+    field = field_at(model, declaration.subject)
+    if field is None or not field.is_relation or field.related_model is None:
+        return [
+            checks.Error(
+                f"{declaration.model}: subject path {declaration.subject!r} is not a chain of "
+                "relations",
+                id="consonance.E009",
+            )
+        ]
+    current = field.related_model
     if current._meta.label != "people.Person":
         return [
             checks.Error(
@@ -172,18 +197,7 @@ def _check_subject(
 
 
 def _path_exists(model: type[models.Model], path: str) -> bool:
-    current = model
-    parts = path.split("__")
-    for index, part in enumerate(parts):
-        try:
-            field = current._meta.get_field(part)
-        except FieldDoesNotExist:
-            return False
-        if index < len(parts) - 1:
-            if not field.is_relation or field.related_model is None:
-                return False
-            current = field.related_model
-    return True
+    return field_at(model, path) is not None
 
 
 def _check_policy_covered(policy: Policy) -> list[checks.CheckMessage]:

@@ -18,14 +18,20 @@ Retention, access, erasure, the policy page and the register of processing all r
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
 from types import ModuleType
+from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
+
+from consonance.lib.text import normalise_email
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,17 @@ class PersonalModel:
     def subject_lookup(self, suffix: str = "id") -> str:
         """The ORM lookup from this model to the Person's `suffix` field."""
         return f"{self.subject}__{suffix}" if self.subject else suffix
+
+    def rows_for(self, person_id: int) -> models.QuerySet:
+        """This model's rows about one person, through the subject path (an indexed key)."""
+        return self.model_class._default_manager.filter(**{self.subject_lookup(): person_id})
+
+    def encryption_context(self, name: str) -> str:
+        """The context (associated data) the ciphertext field `name` is encrypted with."""
+        try:
+            return self.encrypted[name]
+        except KeyError:
+            raise LookupError(f"{self.model}.{name} declares no encryption context") from None
 
 
 def _modules() -> Iterator[ModuleType]:
@@ -109,3 +126,59 @@ def project_models() -> list[type[models.Model]]:
 def declaration_for(model: type[models.Model]) -> PersonalModel | None:
     label = model._meta.label
     return next((d for d in registry() if d.model == label), None)
+
+
+# -- the roads to a person's rows -----------------------------------------------------------------
+# Retention, the checks, export and erasure reach personal data through these helpers only.
+
+
+def subject_declaration() -> PersonalModel:
+    """The declaration of the data subject's own model (subject path "")."""
+    return next(d for d in registry() if not d.subject)
+
+
+def subject_by_email(email: str) -> models.Model | None:
+    """The data subject with this address (normalised, exact, indexed), or None."""
+    model = subject_declaration().model_class
+    return model._default_manager.filter(email=normalise_email(email)).first()
+
+
+def field_at(model: type[models.Model], path: str) -> models.Field | None:
+    """The field at the end of a `__` path of relations from `model`; None when the path breaks."""
+    current = model
+    parts = path.split("__")
+    for index, part in enumerate(parts):
+        try:
+            found = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if index == len(parts) - 1:
+            return found  # type: ignore[return-value]
+        if not found.is_relation or found.related_model is None:
+            return None
+        current = found.related_model  # type: ignore[assignment]
+    return None
+
+
+def value_at(row: models.Model, path: str) -> Any:
+    """The value at the end of a `__` path of attributes from `row` (None when a link is empty)."""
+    value: Any = row
+    for part in path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A clock value as an aware datetime (date fields count from midnight UTC)."""
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return None
+
+
+def clock_value(row: models.Model, path: str) -> dt.datetime | None:
+    """When a retention clock started for `row`: the timestamp at `path`, as an aware datetime."""
+    return as_datetime(value_at(row, path))

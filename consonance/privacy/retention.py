@@ -49,7 +49,13 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.privacy.models import LegalHold, RetentionAgreement, RetentionRun
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
-from consonance.privacy.registry import Holding, PersonalModel, declaration_for, models_holding
+from consonance.privacy.registry import (
+    Holding,
+    PersonalModel,
+    declaration_for,
+    field_at,
+    models_holding,
+)
 
 BATCH_SIZE = 5000
 ANONYMISED = "anonymised-"  # prefix of the placeholder for unique text fields
@@ -127,11 +133,9 @@ def checkpoint(stage: str, rule_id: str) -> None:
 # Model metadata helpers
 # --------------------------------------------------------------------------------------------
 def _field_at(model: type[models.Model], path: str) -> models.Field:
-    current = model
-    parts = path.split("__")
-    for part in parts[:-1]:
-        current = current._meta.get_field(part).related_model  # type: ignore[assignment]
-    return current._meta.get_field(parts[-1])  # type: ignore[return-value]
+    found = field_at(model, path)
+    assert found is not None, f"{model._meta.label}: no field at {path}"  # system check E007
+    return found
 
 
 def _local_midnight_cut(cutoff: dt.datetime) -> tuple[dt.date, bool]:

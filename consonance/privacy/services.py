@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
-from consonance.people.models import Person
 from consonance.privacy.models import LegalHold, RetentionAgreement
 from consonance.privacy.policy import get_policy
+
+if TYPE_CHECKING:  # for annotations only: privacy sits below the people app
+    from consonance.people.models import Person
 
 
 class AgreementInvalid(ValueError):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,10 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
-from consonance.people.models import Person, normalise_email
+from consonance.lib.text import normalise_email
 from consonance.privacy import selectors
 from consonance.privacy.models import RetentionAgreement
 from consonance.privacy.policy import get_policy
+from consonance.privacy.registry import subject_by_email
 from consonance.privacy.retention import retention_forecast
 from consonance.privacy.services import (
     AgreementInvalid,
@@ -54,12 +56,12 @@ class AgreementForm(forms.Form):
             for rule in agreeable_rules()
         ]
 
-    person: Person | None = None
+    person: models.Model | None = None
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
-        # Exact match on the normalised address: an indexed lookup, never a scan.
-        self.person = Person.objects.filter(email=email).first()
+        # Through the registry: privacy sits below the people app.
+        self.person = subject_by_email(email)
         if self.person is None:
             raise forms.ValidationError(_("Det finns ingen klient med den e-postadressen."))
         return email

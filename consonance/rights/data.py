@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import io
 import json
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,11 +21,14 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from consonance.lib.crypto import DecryptionError
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.register import retention_sentence
-from consonance.privacy.registry import PersonalModel, registry
+from consonance.privacy.registry import PersonalModel, as_datetime, clock_value, registry
+
+log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "consonance-export/1"
 # Fields that say when a row came about, in order of preference ("since when", P24).
@@ -39,63 +43,21 @@ _SINCE_FIELDS = (
 )
 
 
-def subject_rows(declaration: PersonalModel, person_id: int) -> models.QuerySet:
-    """The declared model's rows about the person, through its subject path (an indexed key)."""
-    return declaration.model_class._default_manager.filter(
-        **{declaration.subject_lookup(): person_id}
-    )
-
-
-def as_datetime(value: Any) -> dt.datetime | None:
-    """A clock value as an aware datetime (date fields count from midnight UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    return None
-
-
-def _contexts(model: type[models.Model], name: str) -> list[str]:
-    # The context a ciphertext was bound to at encryption: by convention the model's name
-    # ("note", "message", "consultationmessage"), else the field's stem; older data may use the
-    # app's word for it. Wrong contexts fail authentication, so trying them is safe.
-    stem = name.removesuffix("_ciphertext")
-    meta = model._meta
-    seen: list[str] = []
-    for candidate in (
-        meta.model_name,
-        stem,
-        meta.app_label,
-        f"{meta.app_label}.{meta.model_name}",
-        "note",
-        "message",
-        "member",
-        "profile",
-        "consultation",
-        "body",
-    ):
-        if candidate and candidate not in seen:
-            seen.append(candidate)
-    return seen
-
-
-def decrypt_field(person: Person, model: type[models.Model], name: str, blob: Any) -> str | None:
-    """The plaintext of an encrypted field for its owner, or None when it cannot be read."""
+def decrypt_field(person: Person, declaration: PersonalModel, name: str, blob: Any) -> str | None:
+    """The plaintext of an encrypted field for its owner (with the context the registry declares
+    for it), or None when it cannot be read (her key was destroyed, or the data is damaged)."""
     if blob is None:
         return None
     data = bytes(blob)
     if not data:
         return ""
-    for context in _contexts(model, name):
-        try:
-            return person_decrypt(person, data, context=context)
-        except KeyDestroyed:
-            return None
-        except Exception:  # noqa: S112 - a wrong context fails authentication; try the next
-            continue
-    return None
+    try:
+        return person_decrypt(person, data, context=declaration.encryption_context(name))
+    except KeyDestroyed:
+        return None
+    except DecryptionError:  # authentication failed: damaged or foreign ciphertext
+        log.warning("%s.%s of row could not be decrypted", declaration.model, name)
+        return None
 
 
 def _plain(value: Any) -> Any:
@@ -114,25 +76,15 @@ def _fields(declaration: PersonalModel) -> list[models.Field]:
 
 
 def serialise_row(person: Person, declaration: PersonalModel, row: models.Model) -> dict:
-    model = declaration.model_class
     out: dict[str, Any] = {}
     for f in _fields(declaration):
         value = getattr(row, f.attname)
-        if f.name.endswith("_ciphertext"):
-            text = decrypt_field(person, model, f.name, value)
+        if f.name in declaration.encrypted:
+            text = decrypt_field(person, declaration, f.name, value)
             out[f.name.removesuffix("_ciphertext")] = text
             continue
         out[f.name] = _plain(value)
     return out
-
-
-def _clock_value(row: models.Model, path: str) -> Any:
-    value: Any = row
-    for part in path.split("__"):
-        value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value
 
 
 @dataclass
@@ -217,7 +169,7 @@ def _row_ends(
     ends = []
     for rule in policy.rules_for(category_id):
         path = holding.clocks.get(rule.after) if holding else None
-        start = as_datetime(_clock_value(row, path)) if path else None
+        start = clock_value(row, path) if path else None
         ends.append((rule, rule.expires(start) if start else None))
     return ends
 
@@ -244,7 +196,7 @@ def person_holdings(
     other: dict[str, list[dict]] = {}
     ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
     for declaration in registry():
-        rows = list(subject_rows(declaration, person.pk).order_by("pk"))
+        rows = list(declaration.rows_for(person.pk).order_by("pk"))
         if not rows:
             continue
         if not declaration.holdings:

@@ -23,12 +23,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
+from consonance.lib.text import normalise_email
 from consonance.mail.outbox import mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.keys import person_key_destroy
-from consonance.people.models import Person, normalise_email
+from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
-from consonance.privacy.registry import Holding, PersonalModel, registry
-from consonance.rights.data import _clock_value, as_datetime, subject_rows
+from consonance.privacy.registry import Holding, PersonalModel, clock_value, registry
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.services import deadline_due
 
@@ -145,7 +145,7 @@ def identifiers_of(person: Person) -> Identifiers:
         model = declaration.model_class
         emails = set(_email_fields(model, declaration.identifiers))
         pair = {"first_name", "last_name"} <= set(declaration.identifiers)
-        for row in subject_rows(declaration, person.pk).values(*declaration.identifiers):
+        for row in declaration.rows_for(person.pk).values(*declaration.identifiers):
             for name, value in row.items():
                 if not isinstance(value, str) or not value.strip():
                     continue
@@ -354,12 +354,12 @@ def person_erase(*, person: Person, actor: str, via: str = "self-service") -> Er
                 entry["models"][declaration.model] = entry["models"].get(declaration.model, 0) + n
 
         # Count before deleting anything: deleting an order cascades to its billing details.
-        counts = {d.model: subject_rows(d, person_id).count() for d in registry() if d.subject}
+        counts = {d.model: d.rows_for(person_id).count() for d in registry() if d.subject}
         # Deepest subject paths first (an order's payments before the order), Person last.
         for declaration in sorted(registry(), key=_depth, reverse=True):
             if not declaration.subject:
                 continue
-            queryset = subject_rows(declaration, person_id)
+            queryset = declaration.rows_for(person_id)
             held = _held_holdings(policy, declaration)
             if held:
                 if not _subject_is_direct_fk(declaration):
@@ -370,7 +370,7 @@ def person_erase(*, person: Person, actor: str, via: str = "self-service") -> Er
                     clock = holding.clocks.get(rule.after, "")
                     rows = []
                     for row in queryset.order_by("pk"):
-                        start = as_datetime(_clock_value(row, clock)) if clock else None
+                        start = clock_value(row, clock) if clock else None
                         rows.append(
                             {
                                 "model": declaration.model,

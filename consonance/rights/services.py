@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.lib.text import normalise_email
 from consonance.mail.outbox import mail_is_suppressed, mail_queue, mail_suppress, mail_unsuppress
-from consonance.people.models import Person, normalise_email
+from consonance.people.models import Person
+from consonance.people.selectors import person_by_email
 from consonance.people.services import person_update
 from consonance.privacy.policy import get_policy
 from consonance.privacy.registry import models_holding
 from consonance.rights import hooks
-from consonance.rights.data import subject_rows
 from consonance.rights.models import Objection, Request, Restriction
 from consonance.rights.selectors import person_is_restricted
 from consonance.rights.tokens import LINK_MAX_AGE, link_token
@@ -108,9 +109,9 @@ def journal_notes_erase(*, request_id: int, actor: str) -> int:
             raise RightsError("not an open journal deletion request")
         deleted = 0
         for declaration, _holding in models_holding("journal"):
-            n = subject_rows(declaration, request.person_id).count()
+            n = declaration.rows_for(request.person_id).count()
             if n:
-                subject_rows(declaration, request.person_id).delete()
+                declaration.rows_for(request.person_id).delete()
                 deleted += n
         audit_append(
             actor=actor,
@@ -133,7 +134,7 @@ def rights_link_send(*, email: str, language: str = "sv") -> bool:
     """Send the privacy center's sign-in link if the address is known; the caller answers the
     same either way. Returns whether a link was queued (never shown to the visitor)."""
 
-    person = Person.objects.filter(email=normalise_email(email)).first()
+    person = person_by_email(email)
     if person is None:
         return False
     with transaction.atomic(), translation.override(language):

@@ -8,8 +8,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.audit.services import SYSTEM
+from consonance.lib.text import normalise_email
 from consonance.mail.outbox import mail_is_suppressed
-from consonance.people.models import Person, normalise_email
+from consonance.people.models import Person
+from consonance.people.selectors import person_by_email
 from consonance.rights.data import export_zip
 from consonance.rights.erasure import (
     ErasureFailed,
@@ -23,7 +25,7 @@ from consonance.rights.services import request_record
 
 
 def _person(email: str) -> Person:
-    person = Person.objects.filter(email=normalise_email(email)).first()
+    person = person_by_email(email)
     if person is None:
         raise CommandError("no person has this e-mail address", returncode=2)
     return person
@@ -106,7 +108,7 @@ class Command(BaseCommand):
 
     def _verify(self, email: str, deep: bool, as_json: bool) -> None:
 
-        person = Person.objects.filter(email=normalise_email(email)).first()
+        person = person_by_email(email)
         if person is not None:
             ids = identifiers_of(person)
         else:

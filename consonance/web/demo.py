@@ -1,0 +1,118 @@
+"""Demo scenes that span several apps (the web app sits above them all, so it may touch each):
+a journal kept longer by agreement, a journal-access request near its deadline, and the receipt
+of a fictional person erased by the demo itself. Idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.bookkeeping.models import Voucher
+from consonance.journal.models import Note
+from consonance.people.keys import person_encrypt
+from consonance.people.models import Person
+from consonance.people.services import person_get_or_create
+from consonance.privacy.services import agreement_create
+from consonance.rights.erasure import person_erase
+from consonance.rights.models import ErasureReceipt, Request
+from consonance.rights.services import request_record
+
+AGREED = "lena.ek@example.se"
+REQUESTER = ("ingrid.dahl@example.se", "Ingrid", "Dahl")
+ERASED = ("demo.raderad@example.se", "Vera", "Raderad")
+ERASED_NOTE = "demo: fiktiv person raderad av demon"
+
+
+def load(out) -> None:
+    _journal_kept_by_agreement(out)
+    _journal_request(out)
+    _erased_person(out)
+
+
+def _journal_kept_by_agreement(out) -> None:
+    """Her latest consultation was 23 months ago: without the agreement her notes would go within
+    a month (the retention dashboard's forecast shows what the agreement holds back)."""
+    now = timezone.now()
+    person, created = Person.objects.get_or_create(
+        email=AGREED,
+        defaults={
+            "first_name": "Lena",
+            "last_name": "Ek",
+            "last_contact_at": now - dt.timedelta(days=700),
+            "last_consultation_at": now - dt.timedelta(days=700),
+            "created_at": now - dt.timedelta(days=900),
+        },
+    )
+    if not created:
+        return
+    audit_append(
+        actor=SYSTEM, action="person.created", subject_id=person.pk, category="contact_details"
+    )
+    Note.objects.create(
+        person=person,
+        created_at=now - dt.timedelta(days=700),
+        body_ciphertext=person_encrypt(person, "Fiktiv anteckning för demon.", context="note"),
+    )
+    agreement_create(
+        person=person,
+        rule_id="journal-2y",
+        until=timezone.localdate() + dt.timedelta(days=365),
+        reason="Lena vill att anteckningarna sparas till nästa kursomgång (fiktivt exempel).",
+        actor=SYSTEM,
+    )
+    out.write(
+        "Retention: an agreement keeps Lena Ek's journal one more year (/staff/retention/).\n"
+    )
+
+
+def _journal_request(out) -> None:
+    person, _ = person_get_or_create(
+        email=REQUESTER[0], first_name=REQUESTER[1], last_name=REQUESTER[2], actor=SYSTEM
+    )
+    if Request.objects.filter(person=person, kind=Request.Kind.JOURNAL_ACCESS).exists():
+        return
+    Note.objects.create(
+        person=person,
+        body_ciphertext=person_encrypt(person, "Demo: samtal om sömn och stress.", context="note"),
+    )
+    request = request_record(
+        person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False
+    )
+    # Received eight days ago: due in two days, so the reminder and the "snart" tag show.
+    received = timezone.now() - dt.timedelta(days=8)
+    Request.objects.filter(pk=request.pk).update(
+        received_at=received, due_at=received + dt.timedelta(days=10)
+    )
+
+
+def _erased_person(out) -> None:
+    if not ErasureReceipt.objects.filter(request__note=ERASED_NOTE).exists():
+        person, _ = person_get_or_create(
+            email=ERASED[0], first_name=ERASED[1], last_name=ERASED[2], actor=SYSTEM
+        )
+        number = (
+            Voucher.objects.filter(series="D")
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+            or 0
+        ) + 1
+        Voucher.objects.create(
+            series="D",
+            number=number,
+            date=timezone.localdate(),
+            description="Demo: videokonsultation",
+            amount=Decimal("900.00"),
+            payer_name=f"{ERASED[1]} {ERASED[2]}",
+            person=person,
+        )
+        person_erase(person=Person.objects.get(pk=person.pk), actor=SYSTEM, via=ERASED_NOTE)
+    receipt = ErasureReceipt.objects.filter(request__note=ERASED_NOTE).first()
+    out.write(
+        "Privacy center: http://127.0.0.1:8000/mina-uppgifter/ (try ingrid.dahl@example.se; "
+        "the link is printed by the console mailer). Requests and receipts: "
+        f"http://127.0.0.1:8000/staff/privacy/ (demo receipt #{receipt.pk if receipt else '-'}).\n"
+    )
