@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from consonance.lib.time import STOCKHOLM
+
 __all__ = [
     "STOCKHOLM",
     "DateException",
@@ -60,7 +62,6 @@ __all__ = [
     "to_zone",
 ]
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 _ONE_DAY = timedelta(days=1)
 

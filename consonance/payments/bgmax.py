@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
+
+from consonance.lib.time import STOCKHOLM
 
 RECORD_LENGTH = 80
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 REFERENCE_CODES = frozenset("012345")
 """0/1 no reference, 2 correct OCR, 3 several references (TK22/23 follow), 4 one reference,

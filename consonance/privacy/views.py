@@ -7,8 +7,8 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 
+from consonance.lib.i18n import current_language
 from consonance.privacy.policy import get_policy
 from consonance.privacy.register import (
     CSV_COLUMNS,
@@ -20,13 +20,9 @@ from consonance.privacy.register import (
 from consonance.privacy.registry import models_holding
 
 
-def _language() -> str:
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
-
-
 def policy_page(request: HttpRequest) -> HttpResponse:
     policy = get_policy()
-    language = _language()
+    language = current_language()
     categories = []
     for category in policy.categories.values():
         categories.append(
@@ -74,7 +70,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
 
 
 def register_page(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = current_language()
     return render(
         request,
         "privacy/register.html",
@@ -85,7 +81,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
 def register_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("json", "csv"):
         raise Http404
-    policy, language = get_policy(), _language()
+    policy, language = get_policy(), current_language()
     if fmt == "json":
         return HttpResponse(
             json.dumps(register_as_dicts(policy, language), ensure_ascii=False, indent=2),

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.lib.text import normalise_email
+from consonance.lib.urls import absolute_url
 from consonance.mail.outbox import mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.keys import person_key_destroy
 from consonance.people.models import Person
@@ -452,7 +453,6 @@ def person_erase(*, person: Person, actor: str, via: str = "self-service") -> Er
 
 def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
     """The receipt with the policy's names for its categories, for pages and mail."""
-    from django.conf import settings
     from django.urls import reverse
     from django.utils import translation
 
@@ -468,5 +468,5 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         "receipt": receipt,
         "erased": [{**e, "name": name(e["category"])} for e in receipt.erased],
         "kept": [{**k, "name": name(k["category"])} for k in receipt.kept],
-        "url": settings.SITE_URL + path,
+        "url": absolute_url(path),
     }

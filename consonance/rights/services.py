@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.text import normalise_email
+from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_is_suppressed, mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
@@ -138,7 +137,7 @@ def rights_link_send(*, email: str, language: str = "sv") -> bool:
     if person is None:
         return False
     with transaction.atomic(), translation.override(language):
-        url = settings.SITE_URL + reverse("rights:signin", args=[link_token(person)])
+        url = absolute_reverse("rights:signin", link_token(person))
         message = mail_queue(
             to=person.email,
             template="rights_link",

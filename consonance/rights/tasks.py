@@ -11,6 +11,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
@@ -64,7 +65,7 @@ def rights_remind_task() -> int:
             context={
                 "requests": rows,
                 "overdue": sum(1 for r in rows if r["overdue"]),
-                "url": settings.SITE_URL + "/staff/privacy/",
+                "url": absolute_reverse("rights_staff:index"),
             },
             language="sv",
         )

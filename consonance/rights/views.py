@@ -13,11 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_person
+from consonance.lib.i18n import current_language
 from consonance.people.models import Person
 from consonance.rights import services
 from consonance.rights.data import export_zip, person_holdings
@@ -40,10 +40,6 @@ from consonance.rights.tokens import SESSION_MAX_AGE, person_from_token, person_
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "rights_subject"
-
-
-def _language() -> str:
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
 
 
 def session_person(request: HttpRequest) -> Person | None:
@@ -87,7 +83,7 @@ def start(request: HttpRequest) -> HttpResponse:
     """Ask for the address; answer the same whether or not it is known (and mail only if it is)."""
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.rights_link_send(email=form.cleaned_data["email"], language=_language())
+        services.rights_link_send(email=form.cleaned_data["email"], language=current_language())
         return render(request, "rights/sent.html", {"minutes": 30})
     return render(request, "rights/start.html", {"form": form})
 
@@ -113,7 +109,7 @@ def signout(request: HttpRequest) -> HttpResponse:
 
 @person_required
 def overview(request: HttpRequest, person: Person) -> HttpResponse:
-    language = _language()
+    language = current_language()
     categories, _other = person_holdings(person, language=language, with_records=False)
     newsletter = person_consents(person).get("newsletter")
     return render(
@@ -140,7 +136,7 @@ def download(request: HttpRequest, person: Person) -> HttpResponse:
         actor=actor_person(person.pk),
         note="självservice",
     )
-    data = export_zip(person, language=_language())
+    data = export_zip(person, language=current_language())
     response = HttpResponse(data, content_type="application/zip")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="mina-uppgifter-{stamp}.zip"'
@@ -252,13 +248,13 @@ def erase(request: HttpRequest, person: Person) -> HttpResponse:
             return render(request, "rights/erase_failed.html", status=500)
         request.session.flush()
         return redirect("rights:receipt", token=receipt.token)
-    categories, _other = person_holdings(person, language=_language(), with_records=False)
+    categories, _other = person_holdings(person, language=current_language(), with_records=False)
     return render(request, "rights/erase.html", {"form": form, "categories": categories})
 
 
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     obj = get_object_or_404(ErasureReceipt, token=token)
-    return render(request, "rights/receipt.html", receipt_context(obj, _language()))
+    return render(request, "rights/receipt.html", receipt_context(obj, current_language()))
 
 
 def receipt_url(token: str) -> str:
