@@ -11,6 +11,7 @@ os.environ.setdefault("CONSONANCE_SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("CONSONANCE_MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE=")
 os.environ.setdefault("CONSONANCE_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("CONSONANCE_SSL_REDIRECT", "0")
+os.environ.setdefault("CONSONANCE_SITE_URL", "https://consonance.test")
 
 from consonance.settings import *  # noqa: F403
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -79,6 +80,15 @@ def _resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """Imports under `if TYPE_CHECKING:`: annotations only, no dependency when the code runs."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            inside.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return inside
+
+
 def _local_nodes(tree: ast.AST) -> set[int]:
     inside: set[int] = set()
     for fn in ast.walk(tree):
@@ -98,7 +108,10 @@ def imports_in(root: Path, package: str = "consonance") -> list[Import]:
         module = _module_name(root, path)
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         local = _local_nodes(tree)
+        typing_only = _type_checking_nodes(tree)
         for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -161,8 +174,6 @@ def app_cycles(imports: Iterable[Import]) -> list[list[str]]:
 
 
 def _allowed(imp: Import) -> bool:
-    from fnmatch import fnmatch
-
     return any(
         fnmatch(imp.path, path) and fnmatch(imp.imported, module)
         for path, module in LOCAL_IMPORTS_ALLOWED

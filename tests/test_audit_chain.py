@@ -110,3 +110,18 @@ def test_the_chain_continues_after_many_appends():
     count, broken = audit_verify()
     assert (count, broken) == (50, None)
     assert list(Event.objects.values_list("seq", flat=True)) == list(range(1, 51))
+
+
+def test_the_staff_overview_shows_the_latest_verification_without_rehashing(staff_client):
+    assert "Inte kontrollerad än" in staff_client.get("/staff/").content.decode()
+    make_chain()
+    call_command("audit", "verify")
+    page = staff_client.get("/staff/").content.decode()
+    assert "Obruten:" in page and "händelser kontrollerade" in page
+
+    # Tampering shows at the next verification (daily, or by command), not on every page load.
+    sql(f"UPDATE {Event._meta.db_table} SET action = %s WHERE seq = %s", ["forged", 3])
+    assert "Obruten:" in staff_client.get("/staff/").content.decode()
+    verify_fails_at(3)
+    page = staff_client.get("/staff/").content.decode()
+    assert "Kedjan är bruten vid händelse #3." in page

@@ -15,6 +15,7 @@ KEYS = {
     "CONSONANCE_SECRET_KEY": "a-real-production-secret-key-" + "k" * 40,
     "CONSONANCE_MASTER_KEY": "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE=",
     "CONSONANCE_ALLOWED_HOSTS": "practice.example.se",
+    "CONSONANCE_SITE_URL": "https://practice.example.se",
 }
 
 
@@ -75,6 +76,7 @@ def test_secrets_can_come_from_files(tmp_path):
         "CONSONANCE_SECRET_KEY_FILE": str(secret),
         "CONSONANCE_MASTER_KEY_FILE": str(master),
         "CONSONANCE_ALLOWED_HOSTS": "practice.example.se",
+        "CONSONANCE_SITE_URL": KEYS["CONSONANCE_SITE_URL"],
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
     result = run_consonance("check", "--deploy", "--fail-level", "WARNING", env=env)
@@ -91,3 +93,40 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     result = run_consonance("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    ["http://127.0.0.1:8000", "https://localhost", "http://practice.example.se", "https://[::1]"],
+)
+def test_production_refuses_a_site_url_that_emails_could_not_link_to(tmp_path, site_url):
+    env = {
+        **KEYS,
+        "CONSONANCE_SITE_URL": site_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = run_consonance("check", env=env)
+    assert result.returncode != 0
+    assert "consonance.E020" in result.stderr and "CONSONANCE_SITE_URL" in result.stderr
+
+
+def test_debug_accepts_the_local_site_url(tmp_path):
+    env = {
+        **KEYS,
+        "CONSONANCE_DEBUG": "1",
+        "CONSONANCE_SITE_URL": "http://127.0.0.1:8000",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = run_consonance("check", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_malformed_bankgiro_number_stops_start_up(tmp_path):
+    env = {
+        **KEYS,
+        "CONSONANCE_BANKGIRO_NUMBER": "5050-1056",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = run_consonance("check", env=env)
+    assert result.returncode != 0
+    assert "consonance.E021" in result.stderr and "check digit" in result.stderr

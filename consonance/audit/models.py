@@ -26,3 +26,17 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class Verification(models.Model):
+    """One run of the chain verification (daily by the worker, or `consonance audit verify`).
+
+    The staff overview shows the latest instead of re-hashing the whole chain on every load."""
+
+    at = models.DateTimeField(db_index=True)
+    events = models.PositiveBigIntegerField()
+    broken_seq = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]

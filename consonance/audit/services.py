@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from consonance.audit.chain import GENESIS, ChainBreak, canonical_detail, event_hash, verify_rows
-from consonance.audit.models import Event
+from consonance.audit.models import Event, Verification
 
 # An arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 _PG_LOCK_ID = 0x636F6E73  # "cons"
@@ -80,3 +80,14 @@ def audit_verify() -> tuple[int, ChainBreak | None]:
         "seq", "at", "actor", "action", "subject_id", "category", "detail", "prev_hash", "hash"
     )
     return verify_rows(rows.iterator(chunk_size=5000))
+
+
+def audit_verify_and_record() -> Verification:
+    """Verify the whole chain and keep the outcome, for the staff overview."""
+    count, broken = audit_verify()
+    return Verification.objects.create(
+        at=timezone.now(),
+        events=count,
+        broken_seq=broken.seq if broken else None,
+        reason=broken.reason[:200] if broken else "",
+    )

@@ -7,3 +7,6 @@ class WebConfig(AppConfig):
     name = "consonance.web"
     label = "web"
     verbose_name = "Website"
+
+    def ready(self) -> None:
+        from consonance.web import checks  # noqa: F401 - registers the deployment checks

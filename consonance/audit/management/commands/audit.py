@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consonance.audit.services import audit_verify
+from consonance.audit.services import audit_verify_and_record
 
 
 class Command(BaseCommand):
@@ -13,9 +13,10 @@ class Command(BaseCommand):
         sub.add_parser("verify", help="Verify the hash chain; exit 1 naming the first bad event.")
 
     def handle(self, *args, action: str, **options) -> None:
-        count, broken = audit_verify()
-        if broken:
+        result = audit_verify_and_record()
+        if result.broken_seq is not None:
             raise CommandError(
-                f"audit chain broken at event #{broken.seq}: {broken.reason} ({count} events read)"
+                f"audit chain broken at event #{result.broken_seq}: {result.reason} "
+                f"({result.events} events read)"
             )
-        self.stdout.write(f"audit chain intact: {count} events")
+        self.stdout.write(f"audit chain intact: {result.events} events")
