@@ -9,10 +9,12 @@ transaction, so money, booking and bookkeeping never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
@@ -116,6 +118,128 @@ def order_record_payment(
         if not was_paid and order.amount_paid >= order.amount:
             hooks.order_paid.emit(order)
     return order, True
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    """One payment to record in bulk: its order, amount and the provider's id for it."""
+
+    order_id: int
+    amount: Decimal
+    provider_event_id: str
+
+
+def orders_record_payments(
+    payments: Sequence[PaymentIn],
+    *,
+    provider: str,
+    actor: str,
+    audit_detail: dict | None = None,
+) -> list[Order | None]:
+    """Record many payments at once (a bank file), with the outcome of order_record_payment()
+    for each, at a fraction of its cost: the orders are locked in chunks, the events written with
+    one bulk insert (the unique constraint still guards replays), the orders updated with one
+    prepared statement, and one audit row names the batch. The hooks run as for a single payment.
+
+    Returns, per payment, its order after recording, or None when the event was recorded before.
+    Must run inside the caller's transaction.
+    """
+    order_ids = sorted({p.order_id for p in payments})
+    orders: dict[int, Order] = {}
+    for start in range(0, len(order_ids), 1000):
+        chunk = order_ids[start : start + 1000]
+        orders.update(
+            (order.pk, order)
+            for order in Order.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        )
+    recorded = recorded_event_ids(provider, [p.provider_event_id for p in payments])
+    was_paid = {pk: order.amount_paid >= order.amount for pk, order in orders.items()}
+    now = timezone.now()
+    events: list[OrderEvent] = []
+    outcome: list[Order | None] = []
+    for payment in payments:
+        order = orders[payment.order_id]
+        if payment.provider_event_id in recorded:
+            outcome.append(None)
+            continue
+        recorded.add(payment.provider_event_id)
+        order.amount_paid += payment.amount
+        order.status = payment_status(order)
+        outcome.append(_snapshot(order))
+        events.append(
+            OrderEvent(
+                order_id=order.pk,
+                kind="paid",
+                amount=payment.amount,
+                provider=provider,
+                provider_event_id=payment.provider_event_id,
+                at=now,
+            )
+        )
+    OrderEvent.objects.bulk_create(events, batch_size=1000)
+    touched = sorted({event.order_id for event in events})
+    _update_orders([orders[pk] for pk in touched])
+    states = [order.status for order in outcome if order is not None]
+    audit_append(
+        actor=actor,
+        action="order.payments_recorded",
+        category="orders",
+        detail={
+            **(audit_detail or {}),
+            "payments": len(events),
+            "orders": touched,
+            "paid": states.count(Order.Status.PAID),
+            "partial": states.count(Order.Status.PARTIALLY_PAID),
+            "overpaid": states.count(Order.Status.OVERPAID),
+        },
+    )
+    for event in events:
+        hooks.payment_recorded.emit(_entry(orders[event.order_id], event, actor))
+    for pk in touched:
+        if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount:
+            hooks.order_paid.emit(orders[pk])
+    return outcome
+
+
+def _snapshot(order: Order) -> Order:
+    """The order as it stands after this payment (later payments in the batch change it on)."""
+    copy = Order(pk=order.pk, amount=order.amount, currency=order.currency)
+    copy.amount_paid, copy.amount_refunded, copy.status = (
+        order.amount_paid,
+        order.amount_refunded,
+        order.status,
+    )
+    return copy
+
+
+def recorded_event_ids(provider: str, event_ids: list[str]) -> set[str]:
+    """Which of these provider event ids the ledger has applied already."""
+    found: set[str] = set()
+    for start in range(0, len(event_ids), 1000):
+        found.update(
+            OrderEvent.objects.filter(
+                provider=provider, provider_event_id__in=event_ids[start : start + 1000]
+            ).values_list("provider_event_id", flat=True)
+        )
+    return found
+
+
+def _update_orders(orders: list[Order]) -> None:
+    """Save amount_paid and status of many orders: one prepared UPDATE run with executemany
+    (bulk_update's CASE expressions cost more than the database work here)."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Order._meta.db_table)} SET {quote('amount_paid')} = %s, "  # noqa: S608
+        f"{quote('status')} = %s WHERE {quote('id')} = %s"
+    )
+    field = Order._meta.get_field("amount_paid")
+    rows = [
+        (field.get_db_prep_save(order.amount_paid, connection), str(order.status), order.pk)
+        for order in orders
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 10_000):
+            cursor.executemany(sql, rows[start : start + 10_000])
 
 
 def order_record_refund(

@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from consonance.booking.zoom import fixed_video_link
 from consonance.payments.providers.config import bankgiro_number
 
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "0.0.0.0", ""}
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}  # IPs: below
 
 
 def _is_loopback(host: str) -> bool:

@@ -25,11 +25,11 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.lib.ocr import ocr_make
-from consonance.payments import hooks, ledger
+from consonance.payments import ledger
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.bgmax import BgMaxFile, Deposit, Payment, parse_bgmax
 from consonance.payments.ledger import order_record_event, order_record_payment
-from consonance.payments.models import Order, OrderEvent
+from consonance.payments.models import Order
 from consonance.payments.providers.config import bankgiro_number
 
 PROVIDER = "bankgiro"
@@ -271,17 +271,6 @@ _STATE_FOR_STATUS: dict[str, str] = {
 }
 
 
-def _already_recorded(event_ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(event_ids), 1000):
-        found.update(
-            OrderEvent.objects.filter(
-                provider=PROVIDER, provider_event_id__in=event_ids[start : start + 1000]
-            ).values_list("provider_event_id", flat=True)
-        )
-    return found
-
-
 def _plan(parsed: BgMaxFile, report: ImportReport) -> list[tuple[PaymentLine, str]]:
     """Decide every payment's fate against the database as it is now; nothing is written.
 
@@ -335,7 +324,11 @@ def _plan(parsed: BgMaxFile, report: ImportReport) -> list[tuple[PaymentLine, st
             line.order_id = invoice.pk
             line.order_reference = invoice.reference
             to_record.append((line, provider_event_id(deposit, position, payment)))
-    recorded = _already_recorded([event_id for _, event_id in to_record]) if to_record else set()
+    recorded = (
+        ledger.recorded_event_ids(PROVIDER, [event_id for _, event_id in to_record])
+        if to_record
+        else set()
+    )
     pending: list[tuple[PaymentLine, str]] = []
     by_pk = {invoice.pk: invoice for invoice in invoices.values()}
     for line, event_id in to_record:
@@ -499,100 +492,24 @@ def _record_one_by_one(
 def _record_in_bulk(
     pending: list[tuple[PaymentLine, str]], report: ImportReport, actor: str, imported_id: int
 ) -> None:
-    """The ledger's work for many payments at once, with the same outcome.
-
-    Like order_record_payment(): the orders are locked, each payment becomes a "paid"
-    OrderEvent with its provider event id (the unique constraint still guards replays), the
-    orders' amounts and states are updated, and the paid hooks run for every order that became
-    fully paid. The audit log gets one row for the batch, with the order ids and counts,
-    instead of one per order.
-    """
-    order_ids = sorted({line.order_id for line, _ in pending if line.order_id is not None})
-    orders: dict[int, Order] = {}
-    for start in range(0, len(order_ids), 1000):
-        chunk = order_ids[start : start + 1000]
-        orders.update(
-            (order.pk, order)
-            for order in Order.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
-        )
-    recorded = _already_recorded([event_id for _, event_id in pending])
-    was_paid = {pk: order.amount_paid >= order.amount for pk, order in orders.items()}
-    now = timezone.now()
-    events: list[OrderEvent] = []
-    for line, event_id in pending:
-        order = orders[line.order_id]  # type: ignore[index]
-        if event_id in recorded:
+    """Many matched payments at once through the ledger's bulk path (same outcome, one audit row
+    for the file instead of one per order)."""
+    outcome = ledger.orders_record_payments(
+        [
+            ledger.PaymentIn(order_id=line.order_id, amount=line.amount, provider_event_id=event_id)  # type: ignore[arg-type]
+            for line, event_id in pending
+        ],
+        provider=PROVIDER,
+        actor=actor,
+        audit_detail={"imported_file": imported_id},
+    )
+    for (line, _event_id), order in zip(pending, outcome, strict=True):
+        if order is None:  # recorded before (another import of the same payment)
             line.state = BankPayment.State.DUPLICATE
             report.already_recorded.append(line)
             continue
-        order.amount_paid += line.amount
-        order.status = ledger.payment_status(order)
         line.state = _STATE_FOR_STATUS.get(order.status, BankPayment.State.MATCHED)
         report.matched.append(line)
-        events.append(
-            OrderEvent(
-                order_id=order.pk,
-                kind="paid",
-                amount=line.amount,
-                provider=PROVIDER,
-                provider_event_id=event_id,
-                at=now,
-            )
-        )
-    OrderEvent.objects.bulk_create(events, batch_size=1000)
-    touched = sorted({event.order_id for event in events})
-    _update_orders([orders[pk] for pk in touched])
-    became_paid = [
-        orders[pk]
-        for pk in touched
-        if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount
-    ]
-    audit_append(
-        actor=actor,
-        action="order.payments_recorded",
-        category="orders",
-        detail={
-            "imported_file": imported_id,
-            "payments": len(events),
-            "orders": touched,
-            "paid": sum(1 for line in report.matched if line.state == "matched"),
-            "partial": sum(1 for line in report.matched if line.state == "partial"),
-            "overpaid": sum(1 for line in report.matched if line.state == "overpaid"),
-        },
-    )
-    # The ledger's hooks, as it emits them (booking confirms bookings, bookkeeping writes vouchers).
-    for event in events:
-        assert event.amount is not None
-        hooks.payment_recorded.emit(
-            hooks.LedgerEntry(
-                order=orders[event.order_id],
-                event=event,
-                amount=event.amount,
-                provider=PROVIDER,
-                at=event.at,
-                actor=actor,
-            )
-        )
-    for order in became_paid:
-        hooks.order_paid.emit(order)
-
-
-def _update_orders(orders: list[Order]) -> None:
-    """Save amount_paid and status of many orders: one prepared UPDATE run with executemany
-    (bulk_update's CASE expressions cost more than the database work here)."""
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(Order._meta.db_table)} SET {quote('amount_paid')} = %s, "  # noqa: S608
-        f"{quote('status')} = %s WHERE {quote('id')} = %s"
-    )
-    field = Order._meta.get_field("amount_paid")
-    rows = [
-        (field.get_db_prep_save(order.amount_paid, connection), str(order.status), order.pk)
-        for order in orders
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 10_000):
-            cursor.executemany(sql, rows[start : start + 10_000])
 
 
 _PAYMENT_COLUMNS = (
