@@ -10,6 +10,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.privacy.policy import _cached
 
+# Shared fixtures (personas, practices) live in tests/factories.py; test files never import each other.
+pytest_plugins = ["tests.factories"]
+
 REPO = Path(__file__).resolve().parent.parent
 POLICY = REPO / "policy" / "consonance.toml"
 TOTP_KEY = "3132333435363738393031323334353637383930"

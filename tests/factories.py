@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
+import pytest
+import time_machine
 from django.core import mail
 from django.db.models import Model
 
@@ -17,6 +19,8 @@ from consonance.contact.models import Message
 from consonance.journal.models import ConsultationMessage, Note
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
+from consonance.payments.bankgiro.services import bankgiro_import
+from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
@@ -165,3 +169,54 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
         to=email, template="rights_link", context={"url": "x", "minutes": 30}, person_id=person.pk
     )
     return person
+
+
+# -- booking paid by Bankgiro, through HTTP (a fixture: register with pytest_plugins) -----------
+
+
+@pytest.fixture
+def practice(settings):
+    settings.SITE_URL = "https://praktik.example"
+    for name in ("STRIPE_SECRET_KEY", "PAYPAL_CLIENT_ID", "SWISH_PAYEE_ALIAS", "ZOOM_ACCOUNT_ID"):
+        setattr(settings, name, "")
+    settings.BANKGIRO_NUMBER = BANKGIRO
+    settings.VIDEO_LINK = "https://video.example/rum"
+    with time_machine.travel(NOW, tick=True):
+        yield make_practice()
+
+
+def book_by_bankgiro(client, video, n=1, days_ahead=7):
+    page = client.get(f"/boka/{video.pk}/?sida=1")
+    links = slot_links(page.content.decode(), video)
+    assert links
+    response = client.post(links[0], form("bankgiro", n))
+    assert response.status_code == 302
+    return response, Booking.objects.get(person__email=f"astrid{n}@example.se")
+
+
+def pay(order: Order, amount: Decimal | None = None, serial: int = 1) -> None:
+    data = write_bgmax(
+        [
+            DepositInput(
+                NOW.date(), serial=serial, payments=[(order.ocr_reference, amount or order.amount)]
+            )
+        ]
+    )
+    bankgiro_import(data=data, filename=f"bg{serial}.txt", dry_run=False, actor="system")
+
+
+# -- the privacy center ---------------------------------------------------------------------------
+
+RIGHTS_START = "/mina-uppgifter/"
+
+
+def link_from_mail() -> str:
+    body = mail.outbox[-1].body
+    return re.search(r"https?://\S+/mina-uppgifter/in/\S+/", body).group(0)
+
+
+def sign_in(client, email: str = EMAIL) -> None:
+    client.post(RIGHTS_START, {"email": email})
+    url = link_from_mail()
+    response = client.get(url.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    assert response.status_code == 302 and response["Location"].endswith("/oversikt/")

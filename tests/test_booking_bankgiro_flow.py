@@ -6,48 +6,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core import mail
 
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_token
-from consonance.payments.bankgiro.services import bankgiro_import
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import BillingDetails, Order, Refund
-from tests.factories import BANKGIRO, NOW, form, make_practice, sent_to, slot_links
+from tests.factories import BANKGIRO, book_by_bankgiro, form, pay, sent_to, slot_links
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def practice(settings):
-    settings.SITE_URL = "https://praktik.example"
-    for name in ("STRIPE_SECRET_KEY", "PAYPAL_CLIENT_ID", "SWISH_PAYEE_ALIAS", "ZOOM_ACCOUNT_ID"):
-        setattr(settings, name, "")
-    settings.BANKGIRO_NUMBER = BANKGIRO
-    settings.VIDEO_LINK = "https://video.example/rum"
-    with time_machine.travel(NOW, tick=True):
-        yield make_practice()
-
-
-def book_by_bankgiro(client, video, n=1, days_ahead=7):
-    page = client.get(f"/boka/{video.pk}/?sida=1")
-    links = slot_links(page.content.decode(), video)
-    assert links
-    response = client.post(links[0], form("bankgiro", n))
-    assert response.status_code == 302
-    return response, Booking.objects.get(person__email=f"astrid{n}@example.se")
-
-
-def pay(order: Order, amount: Decimal | None = None, serial: int = 1) -> None:
-    data = write_bgmax(
-        [
-            DepositInput(
-                NOW.date(), serial=serial, payments=[(order.ocr_reference, amount or order.amount)]
-            )
-        ]
-    )
-    bankgiro_import(data=data, filename=f"bg{serial}.txt", dry_run=False, actor="system")
 
 
 def test_bankgiro_booking_holds_the_slot_and_mails_the_payment_instructions(client, practice):

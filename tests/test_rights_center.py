@@ -23,22 +23,10 @@ from consonance.people.models import Person
 from consonance.rights.models import Request
 from consonance.rights.selectors import person_is_restricted
 from consonance.rights.tokens import link_token
-from tests.factories import EMAIL, populated_person
+from tests.factories import EMAIL, link_from_mail, populated_person, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 START = "/mina-uppgifter/"
-
-
-def _link_from_mail() -> str:
-    body = mail.outbox[-1].body
-    return re.search(r"https?://\S+/mina-uppgifter/in/\S+/", body).group(0)
-
-
-def sign_in(client, email: str = EMAIL) -> None:
-    client.post(START, {"email": email})
-    url = _link_from_mail()
-    response = client.get(url.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
-    assert response.status_code == 302 and response["Location"].endswith("/oversikt/")
 
 
 def test_the_answer_is_the_same_for_known_and_unknown_addresses(client):
@@ -52,7 +40,7 @@ def test_the_answer_is_the_same_for_known_and_unknown_addresses(client):
     strip = lambda r: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", r.content.decode())  # noqa: E731
     assert strip(known) == strip(unknown)
     assert [m.to for m in mail.outbox] == [[EMAIL]]
-    link = _link_from_mail()
+    link = link_from_mail()
     assert EMAIL not in link and "klara" not in link.lower()
 
 

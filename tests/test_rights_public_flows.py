@@ -13,8 +13,7 @@ from consonance.booking.models import Booking
 from consonance.bookkeeping.models import Voucher
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.models import Person
-from tests.test_booking_bankgiro_flow import book_by_bankgiro, pay, practice  # noqa: F401
-from tests.test_rights_center import sign_in
+from tests.factories import book_by_bankgiro, pay, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EMAIL = "astrid1@example.se"
@@ -22,7 +21,7 @@ EMAIL = "astrid1@example.se"
 
 def test_a_client_who_booked_and_paid_is_erased_and_only_bookkeeping_is_kept(
     client,
-    practice,  # noqa: F811 - the fixture imported above
+    practice,
     django_capture_on_commit_callbacks,
     capsys,
 ):

@@ -1,0 +1,126 @@
+"""The layers of tests/architecture.py hold: imports run one way, no cycles between apps, no
+imports hidden in function bodies; and the checker itself catches each of those."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from consonance.lib.hooks import all_hooks
+from tests.architecture import (
+    LAYERS,
+    app_cycles,
+    function_local_imports,
+    imports_in,
+    upward_imports,
+)
+from tests.conftest import REPO
+
+SOURCE = REPO / "consonance"
+APPS = sorted(
+    p.parent.name if p.parent.parent.name == "consonance" else "payments.bankgiro"
+    for p in SOURCE.glob("**/apps.py")
+)
+
+
+@pytest.fixture(scope="module")
+def imports():
+    return imports_in(SOURCE)
+
+
+def test_every_app_is_in_a_declared_layer():
+    declared = {app for layer in LAYERS for app in layer}
+    assert set(APPS) <= declared, set(APPS) - declared
+
+
+def test_no_app_imports_from_its_own_layer_or_above(imports):
+    assert upward_imports(imports) == []
+
+
+def test_no_import_cycle_between_apps(imports):
+    assert app_cycles(imports) == []
+
+
+def test_no_project_import_inside_a_function_outside_the_allow_list(imports):
+    assert function_local_imports(imports) == []
+
+
+def test_hooks_are_declared_in_hooks_modules_and_have_handlers():
+    hooks = all_hooks()
+    assert {"payments.order_paid", "payments.refund_recorded", "rights.objection_made"} <= set(
+        hooks
+    )
+    for name in hooks:
+        app = name.split(".")[0]
+        assert (SOURCE / app / "hooks.py").exists(), name
+
+
+# -- the checker, on small made-up trees --------------------------------------------------------
+
+
+def tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "consonance"
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def test_the_checker_finds_a_deliberate_cycle_and_the_upward_import(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "payments/services.py": "from consonance.booking.services import booking_release\n",
+            "booking/services.py": "from consonance.payments import ledger\n",
+        },
+    )
+    found = imports_in(root)
+    assert app_cycles(found) == [["booking", "payments", "booking"]]
+    assert upward_imports(found) == [
+        "consonance/payments/services.py:1: payments imports "
+        "consonance.booking.services.booking_release from a higher layer"
+    ]
+
+
+def test_the_checker_refuses_imports_between_apps_of_one_layer(tmp_path):
+    root = tree(tmp_path, {"contact/views.py": "from consonance.newsletter import services\n"})
+    assert "from the same layer" in upward_imports(imports_in(root))[0]
+
+
+def test_the_checker_finds_imports_hidden_in_functions_but_allows_ready(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "booking/views.py": """
+                def view():
+                    from consonance.payments.services import payment_start
+                    return payment_start
+            """,
+            "booking/apps.py": """
+                class BookingConfig:
+                    def ready(self):
+                        from consonance.booking import handlers
+            """,
+        },
+    )
+    assert function_local_imports(imports_in(root)) == [
+        "consonance/booking/views.py:3: imports "
+        "consonance.payments.services.payment_start inside a function"
+    ]
+
+
+def test_the_checker_ignores_imports_for_type_annotations_only(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "privacy/services.py": """
+                from typing import TYPE_CHECKING
+                if TYPE_CHECKING:
+                    from consonance.people.models import Person
+            """,
+        },
+    )
+    assert upward_imports(imports_in(root)) == []
