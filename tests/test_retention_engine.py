@@ -19,7 +19,8 @@ from consonance.people.models import MemberProfile, Person
 from consonance.privacy import retention
 from consonance.privacy.models import RetentionRun
 from consonance.privacy.policy import get_policy
-from consonance.privacy.retention import retention_forecast, retention_run
+from consonance.privacy.retention import retention_run
+from consonance.privacy.retention_forecast import retention_forecast
 from consonance.privacy.services import (
     agreement_create,
     agreement_end,

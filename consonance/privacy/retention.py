@@ -31,35 +31,38 @@ changes nothing, not even the audit log.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 import uuid
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from functools import cache
 
-from django.db import connection, models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Value, signals
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.privacy.models import LegalHold, RetentionAgreement, RetentionRun
+from consonance.privacy.models import RetentionRun
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
     Holding,
     PersonalModel,
-    declaration_for,
-    field_at,
     models_holding,
+)
+from consonance.privacy.retention_query import (
+    Plan,
+    cascade_categories,
+    cascade_children,
+    category_on_hold,
+    delete_rows,
+    fields_to_clear,
+    neutral_value,
+    pk_values,
+    plan_rule,
 )
 
 BATCH_SIZE = 5000
-ANONYMISED = "anonymised-"  # prefix of the placeholder for unique text fields
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class _DryRun(Exception):
@@ -130,331 +133,6 @@ def checkpoint(stage: str, rule_id: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Model metadata helpers
-# --------------------------------------------------------------------------------------------
-def _field_at(model: type[models.Model], path: str) -> models.Field:
-    found = field_at(model, path)
-    assert found is not None, f"{model._meta.label}: no field at {path}"  # system check E007
-    return found
-
-
-def _local_midnight_cut(cutoff: dt.datetime) -> tuple[dt.date, bool]:
-    """For a date clock: (the cutoff's Stockholm date, whether that day itself is included)."""
-    local = timezone.localtime(cutoff)
-    return local.date(), local.time() != dt.time(0)
-
-
-def clock_before(model: type[models.Model], path: str, cutoff: dt.datetime) -> Q:
-    """Rows whose clock (a DateTimeField or a DateField, maybe across relations) < cutoff.
-
-    A date is read as midnight (Stockholm) at the start of that day."""
-    f = _field_at(model, path)
-    if isinstance(f, models.DateTimeField):
-        return Q(**{f"{path}__lt": cutoff})
-    day, include_day = _local_midnight_cut(cutoff)
-    return Q(**{f"{path}__lte" if include_day else f"{path}__lt": day})
-
-
-def _clock_not_before(model: type[models.Model], path: str, start: dt.datetime) -> Q:
-    return ~clock_before(model, path, start) & Q(**{f"{path}__isnull": False})
-
-
-def _neutral(f: models.Field):
-    """The neutral value that replaces a personal field: NULL, empty, or a fixed placeholder."""
-    if f.null:
-        return None
-    if isinstance(f, models.CharField | models.TextField):
-        if f.unique:
-            return Concat(Value(ANONYMISED), Cast("pk", models.CharField()))
-        return ""
-    if isinstance(f, models.BinaryField):
-        return b""
-    if isinstance(f, models.BooleanField):
-        return False
-    if isinstance(f, models.IntegerField | models.DecimalField | models.FloatField):
-        return 0
-    if isinstance(f, models.DateTimeField):
-        return EPOCH
-    if isinstance(f, models.DateField):
-        return EPOCH.date()
-    raise TypeError(f"no neutral value for {f.model._meta.label}.{f.name} ({type(f).__name__})")
-
-
-def _not_neutral(f: models.Field) -> Q:
-    value = _neutral(f)
-    if value is None:
-        return Q(**{f"{f.name}__isnull": False})
-    if isinstance(value, Concat):
-        return ~Q(**{f"{f.name}__startswith": ANONYMISED})
-    return ~Q(**{f.name: value})
-
-
-def _fields_to_clear(rule: RetentionRule, declaration: PersonalModel, holding: Holding):
-    """The fields an anonymise/keep_only rule blanks. A required link to a non-personal row (e.g.
-    a booking's service) cannot be blanked and says nothing once the rest is gone: it stays."""
-    model = declaration.model_class
-    if rule.action == "keep_only":
-        names = [n for n in holding.fields if n not in rule.keep]
-    else:
-        names = list(holding.fields)
-    fields = [model._meta.get_field(n) for n in names]
-    return [f for f in fields if not (f.is_relation and not f.null)]
-
-
-@cache
-def _cascade_children(model: type[models.Model]) -> tuple[tuple[type[models.Model], str], ...]:
-    """Models a delete of `model` cascades into, with the lookup from each to `model`'s pk."""
-    found: list[tuple[type[models.Model], str]] = []
-
-    def walk(current: type[models.Model], suffix: str, seen: frozenset) -> None:
-        for rel in current._meta.related_objects:
-            if rel.on_delete is not models.CASCADE or rel.related_model in seen:
-                continue
-            child = rel.related_model
-            path = f"{rel.field.name}__{suffix}" if suffix else rel.field.name
-            found.append((child, path))
-            walk(child, path, seen | {child})
-
-    walk(model, "", frozenset({model}))
-    return tuple(found)
-
-
-@cache
-def _delete_steps(model: type[models.Model]) -> tuple | None:
-    """Set-based statements that delete rows of `model` as Django's collector would.
-
-    Deepest dependents first: ("delete", model, lookup) and ("set_null", model, lookup, field).
-    None when the collector is needed: signal receivers, PROTECT/RESTRICT/SET_DEFAULT/SET(),
-    many-to-many or generic relations; then QuerySet.delete() runs instead.
-    """
-    steps: list[tuple] = []
-
-    def has_receivers(m: type[models.Model]) -> bool:
-        return any(
-            s.has_listeners(m)
-            for s in (signals.pre_delete, signals.post_delete, signals.m2m_changed)
-        )
-
-    def walk(current: type[models.Model], suffix: str, seen: frozenset) -> bool:
-        if has_receivers(current) or current._meta.many_to_many or current._meta.private_fields:
-            return False
-        for rel in current._meta.related_objects:
-            if rel.many_to_many:
-                return False
-            child = rel.related_model
-            lookup = f"{rel.field.name}__{suffix}" if suffix else rel.field.name
-            if rel.on_delete is models.DO_NOTHING:
-                continue
-            if rel.on_delete is models.SET_NULL:
-                if has_receivers(child):
-                    return False
-                steps.append(("set_null", child, lookup, rel.field.name))
-            elif rel.on_delete is models.CASCADE:
-                if child in seen or not walk(child, lookup, seen | {child}):
-                    return False
-                steps.append(("delete", child, lookup))
-            else:
-                return False
-        return True
-
-    return tuple(steps) if walk(model, "", frozenset({model})) else None
-
-
-def _ids(pks: list):
-    """The batch's primary keys as ONE parameter (an array on PostgreSQL, JSON on SQLite).
-
-    Passing thousands of values through the ORM's IN-list costs more Python time than the
-    statement itself; a sub-select over one parameter keeps the statement set-based and cheap.
-    """
-    if pks and all(type(pk) is int for pk in pks):
-        if connection.vendor == "postgresql":
-            return RawSQL("SELECT unnest(%s::bigint[])", (pks,))
-        if connection.vendor == "sqlite":
-            return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(pks),))
-    return pks
-
-
-def delete_rows(model: type[models.Model], pks: list) -> tuple[int, dict[str, int]]:
-    """Delete these rows with what cascades: (rows of `model`, {label: cascaded rows})."""
-    steps = _delete_steps(model)
-    if steps is None:
-        _total, per_model = model._base_manager.filter(pk__in=pks).delete()
-        own = per_model.pop(model._meta.label, 0)
-        return own, {k: v for k, v in per_model.items() if v}
-    cascaded: dict[str, int] = defaultdict(int)
-    ids = _ids(pks)
-    for step in steps:
-        rows = step[1]._base_manager.filter(**{f"{step[2]}__in": ids})
-        if step[0] == "set_null":
-            rows.update(**{step[3]: None})
-        else:
-            n = rows._raw_delete(rows.db)
-            if n:
-                cascaded[step[1]._meta.label] += n
-    rows = model._base_manager.filter(pk__in=ids)
-    return rows._raw_delete(rows.db), dict(cascaded)
-
-
-# --------------------------------------------------------------------------------------------
-# Exemptions
-# --------------------------------------------------------------------------------------------
-def _end_clock_filter(
-    category: str, policy: Policy, declaration: PersonalModel, now: dt.datetime
-) -> Q:
-    """Rows of `category` in `declaration` that are still "live": no row-level end event yet."""
-    holding = declaration.holding(category)
-    q = Q()
-    if holding is None:
-        return q
-    model = declaration.model_class
-    for rule in policy.rules_for(category):
-        path = holding.clocks.get(rule.after)
-        if not path or "__" in path:
-            continue
-        f = model._meta.get_field(path)
-        if f.null:
-            q &= Q(**{f"{path}__isnull": True}) | ~clock_before(model, path, now)
-    return q
-
-
-def _outer_person(declaration: PersonalModel) -> OuterRef:
-    return OuterRef(declaration.subject_lookup("id") if declaration.subject else "pk")
-
-
-def _shields_unless(
-    rule: RetentionRule, policy: Policy, declaration: PersonalModel, now: dt.datetime
-) -> list[Exists]:
-    """`unless`: the person still has live data of one of these categories."""
-    shields = []
-    outer = _outer_person(declaration)
-    for category in rule.unless:
-        for other, _holding in models_holding(category):
-            live = other.model_class._default_manager.filter(
-                _end_clock_filter(category, policy, other, now),
-                **{other.subject_lookup("id"): outer},
-            )
-            shields.append(Exists(live))
-    return shields
-
-
-def cascade_categories(rule: RetentionRule, declaration: PersonalModel) -> list[tuple]:
-    """(child declaration, lookup to the deleted row, category) a delete would take along."""
-    if rule.action != "delete":
-        return []
-    found = []
-    for child, path in _cascade_children(declaration.model_class):
-        child_declaration = declaration_for(child)
-        if child_declaration is None:
-            continue  # not personal (e.g. the person's key): it may go with its parent
-        for holding in child_declaration.holdings:
-            if holding.category != rule.category:
-                found.append((child_declaration, path, holding.category))
-    return found
-
-
-def _shields_cascade(
-    rule: RetentionRule, policy: Policy, declaration: PersonalModel, now: dt.datetime
-) -> list[Exists]:
-    shields = []
-    for child_declaration, path, category in cascade_categories(rule, declaration):
-        live = child_declaration.model_class._default_manager.filter(
-            _end_clock_filter(category, policy, child_declaration, now),
-            **{path: OuterRef("pk")},
-        )
-        shields.append(Exists(live))
-    return shields
-
-
-def _active_on(now: dt.datetime) -> Q:
-    return Q(until__isnull=True) | Q(until__gte=timezone.localdate(now))
-
-
-def _shield_hold(rule: RetentionRule, declaration: PersonalModel, now: dt.datetime) -> Exists:
-    return Exists(
-        LegalHold.objects.filter(
-            _active_on(now),
-            Q(category="") | Q(category=rule.category),
-            lifted_at__isnull=True,
-            person=_outer_person(declaration),
-        )
-    )
-
-
-def category_on_hold(rule: RetentionRule, now: dt.datetime) -> bool:
-    return LegalHold.objects.filter(
-        _active_on(now),
-        Q(category="") | Q(category=rule.category),
-        person__isnull=True,
-        lifted_at__isnull=True,
-    ).exists()
-
-
-def _shield_agreement(rule: RetentionRule, declaration: PersonalModel, now: dt.datetime) -> Exists:
-    return Exists(
-        RetentionAgreement.objects.filter(
-            person=_outer_person(declaration),
-            rule_id=rule.id,
-            ended_at__isnull=True,
-            until__gte=timezone.localdate(now),
-        )
-    )
-
-
-@dataclass
-class _Plan:
-    declaration: PersonalModel
-    holding: Holding
-    clock: str
-    candidates: models.QuerySet
-    hold: Exists
-    agreement: Exists | None
-    unless: list[Exists]
-
-    def eligible(self) -> models.QuerySet:
-        qs = self.candidates.filter(~self.hold)
-        if self.agreement is not None:
-            qs = qs.filter(~self.agreement)
-        for shield in self.unless:
-            qs = qs.filter(~shield)
-        return qs
-
-
-def _plan(
-    rule: RetentionRule,
-    policy: Policy,
-    declaration: PersonalModel,
-    holding: Holding,
-    now: dt.datetime,
-    clock_range: tuple[dt.datetime, dt.datetime] | None = None,
-) -> _Plan:
-    model = declaration.model_class
-    clock = holding.clocks[rule.after]
-    if clock_range is None:
-        where = clock_before(model, clock, rule.cutoff(timezone.localtime(now)))
-    else:
-        where = _clock_not_before(model, clock, clock_range[0]) & clock_before(
-            model, clock, clock_range[1]
-        )
-    if rule.action != "delete":
-        todo = Q()
-        for f in _fields_to_clear(rule, declaration, holding):
-            todo |= _not_neutral(f)
-        where &= todo if todo else Q(pk__in=[])
-    return _Plan(
-        declaration=declaration,
-        holding=holding,
-        clock=clock,
-        candidates=model._default_manager.filter(where),
-        hold=_shield_hold(rule, declaration, now),
-        agreement=_shield_agreement(rule, declaration, now) if rule.agreements else None,
-        unless=[
-            *_shields_unless(rule, policy, declaration, now),
-            *_shields_cascade(rule, policy, declaration, now),
-        ],
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # Ordering
 # --------------------------------------------------------------------------------------------
 def _shielding_categories(rule: RetentionRule) -> set[str]:
@@ -487,7 +165,7 @@ def _models_in_order(rule: RetentionRule) -> list[tuple[PersonalModel, Holding]]
         parents = {
             c
             for c in labels
-            for child, _p in _cascade_children(c)
+            for child, _p in cascade_children(c)
             if child is declaration.model_class
         }
         return -len(parents)
@@ -513,7 +191,7 @@ def _lock(rule_id: str) -> None:
             )
 
 
-def _apply_model(rule: RetentionRule, plan: _Plan, report: ModelReport, batch_size: int) -> None:
+def _apply_model(rule: RetentionRule, plan: Plan, report: ModelReport, batch_size: int) -> None:
     model = plan.declaration.model_class
     report.matched = plan.candidates.count()
     if not report.matched:
@@ -534,11 +212,11 @@ def _apply_model(rule: RetentionRule, plan: _Plan, report: ModelReport, batch_si
     updates = {}
     if rule.action != "delete":
         updates = {
-            f.name: _neutral(f) for f in _fields_to_clear(rule, plan.declaration, plan.holding)
+            f.name: neutral_value(f) for f in fields_to_clear(rule, plan.declaration, plan.holding)
         }
     cascaded: dict[str, int] = defaultdict(int)
     for batch in _chunks(pks, batch_size):
-        rows = model._default_manager.filter(pk__in=_ids(batch))
+        rows = model._default_manager.filter(pk__in=pk_values(batch))
         if rule.action == "delete":
             own, others = delete_rows(model, batch)
             report.deleted += own
@@ -574,7 +252,7 @@ def apply_rule(
         _lock(rule.id)
         frozen = category_on_hold(rule, now)
         for declaration, holding in _models_in_order(rule):
-            plan = _plan(rule, policy, declaration, holding, now)
+            plan = plan_rule(rule, policy, declaration, holding, now)
             model_report = ModelReport(model=declaration.model, clock=plan.clock)
             if frozen:
                 model_report.matched = plan.candidates.count()
@@ -675,60 +353,3 @@ def retention_run(
         run_all()
     report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
     return report
-
-
-# --------------------------------------------------------------------------------------------
-# The forecast: what the engine will do in the coming days
-# --------------------------------------------------------------------------------------------
-@dataclass
-class ForecastRow:
-    rule: RetentionRule
-    by_day: dict[dt.date, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_day.values())
-
-
-def retention_forecast(
-    *, now: dt.datetime | None = None, days: int = 30, policy: Policy | None = None
-) -> list[ForecastRow]:
-    """Per rule, how many rows expire on each of the next `days` days (Stockholm dates).
-
-    One grouped query per rule and model over the clock index; exemptions as they stand now."""
-    now = now or timezone.now()
-    policy = policy or get_policy()
-    local_now = timezone.localtime(now)
-    today = local_now.date()
-    horizon = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=days), dt.time()))
-    rows = []
-    tz = timezone.get_current_timezone()
-    for rule in policy.retention:
-        by_day: dict[dt.date, int] = defaultdict(int)
-        for declaration, holding in models_holding(rule.category):
-            model = declaration.model_class
-            start = rule.cutoff(local_now)
-            end = rule.cutoff(timezone.localtime(horizon))
-            if end <= start:
-                continue
-            plan = _plan(rule, policy, declaration, holding, now, clock_range=(start, end))
-            eligible = plan.eligible()
-            f = _field_at(model, plan.clock)
-            if isinstance(f, models.DateTimeField):
-                grouped = (
-                    eligible.annotate(day=TruncDate(plan.clock, tzinfo=tz))
-                    .order_by()
-                    .values("day")
-                    .annotate(n=Count("pk"))
-                )
-            else:
-                grouped = (
-                    eligible.order_by().values(day=models.F(plan.clock)).annotate(n=Count("pk"))
-                )
-            for row in grouped:
-                start_of_day = timezone.make_aware(dt.datetime.combine(row["day"], dt.time()))
-                expiry = max(timezone.localtime(rule.expires(start_of_day)).date(), today)
-                if expiry < today + dt.timedelta(days=days):
-                    by_day[expiry] += row["n"]
-        rows.append(ForecastRow(rule=rule, by_day=dict(sorted(by_day.items()))))
-    return rows

@@ -21,7 +21,7 @@ from consonance.privacy import selectors
 from consonance.privacy.models import RetentionAgreement
 from consonance.privacy.policy import get_policy
 from consonance.privacy.registry import subject_by_email
-from consonance.privacy.retention import retention_forecast
+from consonance.privacy.retention_forecast import retention_forecast
 from consonance.privacy.services import (
     AgreementInvalid,
     agreeable_rules,
