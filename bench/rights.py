@@ -252,7 +252,8 @@ def measure(url: str, persons: int) -> dict:
     from consonance.audit.services import SYSTEM
     from consonance.people.models import Person
     from consonance.rights.data import export_zip
-    from consonance.rights.erasure import Identifiers, find_residue, person_erase
+    from consonance.rights.erasure import person_erase
+    from consonance.rights.residue import Identifiers, find_residue
 
     generate_s = generate(persons)
     indexes = identifier_indexes() if os.environ.get("BENCH_RIGHTS_INDEXES", "1") == "1" else []

@@ -13,14 +13,9 @@ from consonance.mail.outbox import mail_is_suppressed
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
 from consonance.rights.data import export_zip
-from consonance.rights.erasure import (
-    ErasureFailed,
-    Identifiers,
-    find_residue,
-    identifiers_of,
-    person_erase,
-)
+from consonance.rights.erasure import ErasureFailed, person_erase
 from consonance.rights.models import Request
+from consonance.rights.residue import Identifiers, find_residue, identifiers_of
 from consonance.rights.services import request_record
 
 
