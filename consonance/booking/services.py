@@ -26,8 +26,9 @@ from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.hooks import PaymentFailed
-from consonance.payments.models import BillingDetails, Order
-from consonance.payments.services import refund_request
+from consonance.payments.models import Order
+from consonance.payments.refunds import refund_request
+from consonance.payments.services import BillingIn, order_create
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
 from consonance.people.services import person_get_or_create
@@ -100,52 +101,12 @@ def booking_hold(
     try:
         with transaction.atomic():
             settings = _lock_bookings()
-            ends_at: datetime | None = None
-            if service.has_slot:
-                assert starts_at is not None  # refused above
-                _expire_due_holds(now=now)
-                if not selectors.slot_bookable(service, starts_at, now=now, settings=settings):
-                    raise SlotTaken("slot taken")
-                ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-            else:
+            ends_at = _claim_slot(service, starts_at, now, settings)
+            if ends_at is None:
                 starts_at = None
-            # Restricted processing (P27): her data is only stored, so no new booking either.
-            known = person_by_email(client.email)
-            if known is not None and person_is_restricted(known.pk):
-                raise ProcessingRestricted("processing restricted")
-            person, _created = person_get_or_create(
-                email=client.email,
-                first_name=client.first_name,
-                last_name=client.last_name,
-                language=client.language,
-                actor=SYSTEM,
-            )
+            person = _client_person(client)
             actor = actor_person(person.pk)
-            order = Order.objects.create(
-                reference=_new_reference(),
-                person=person,
-                method=method,
-                description=service.name_sv[:200],
-                amount=service.price,
-                vat_rate=service.vat_rate,
-                payer_name=f"{client.first_name} {client.last_name}".strip()[:200],
-                payer_email=person.email,
-            )
-            ledger.order_record_event(
-                order_id=order.pk, kind="created", actor=actor, amount=order.amount
-            )
-            if method in (Order.Method.SWISH, Order.Method.BANKGIRO):
-                # P8: only what the method needs. An e-mailed Bankgiro invoice needs no postal
-                # address; Swish needs the phone number only when the payer wants the request
-                # sent to her phone rather than scanning a QR code.
-                BillingDetails.objects.create(
-                    order=order,
-                    person=person,
-                    first_name=client.first_name,
-                    last_name=client.last_name,
-                    email=person.email,
-                    phone=client.phone if method == Order.Method.SWISH else "",
-                )
+            order = _order_for(service, client, person, method, actor)
             hold_until = now + timedelta(minutes=settings.hold_minutes)
             if method == Order.Method.BANKGIRO:
                 hold_until = _bankgiro_invoice(order, starts_at, now, actor)
@@ -175,6 +136,59 @@ def booking_hold(
         # bookings racing to create the settings row): the slot is taken all the same.
         raise SlotTaken("slot taken") from error
     return booking
+
+
+def _claim_slot(
+    service: Service, starts_at: datetime | None, now: datetime, settings: PracticeSettings
+) -> datetime | None:
+    """Under the bookings lock: the slot's end if it is still free (None for an e-mail package);
+    raises SlotTaken otherwise."""
+    if not service.has_slot:
+        return None
+    assert starts_at is not None  # refused by booking_hold
+    _expire_due_holds(now=now)
+    if not selectors.slot_bookable(service, starts_at, now=now, settings=settings):
+        raise SlotTaken("slot taken")
+    return starts_at + timedelta(minutes=service.duration_minutes)
+
+
+def _client_person(client: Client) -> Person:
+    # Restricted processing (P27): her data is only stored, so no new booking either.
+    known = person_by_email(client.email)
+    if known is not None and person_is_restricted(known.pk):
+        raise ProcessingRestricted("processing restricted")
+    person, _created = person_get_or_create(
+        email=client.email,
+        first_name=client.first_name,
+        last_name=client.last_name,
+        language=client.language,
+        actor=SYSTEM,
+    )
+    return person
+
+
+def _order_for(service: Service, client: Client, person: Person, method: str, actor: str) -> Order:
+    # P8: only what the method needs. An e-mailed Bankgiro invoice needs no postal address;
+    # Swish needs the phone number only when the payer wants the request sent to her phone
+    # rather than scanning a QR code.
+    billing = None
+    if method in (Order.Method.SWISH, Order.Method.BANKGIRO):
+        billing = BillingIn(
+            first_name=client.first_name,
+            last_name=client.last_name,
+            phone=client.phone if method == Order.Method.SWISH else "",
+        )
+    return order_create(
+        person=person,
+        reference=_new_reference(),
+        method=method,
+        description=service.name_sv,
+        amount=service.price,
+        vat_rate=service.vat_rate,
+        payer_name=f"{client.first_name} {client.last_name}",
+        billing=billing,
+        actor=actor,
+    )
 
 
 def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):

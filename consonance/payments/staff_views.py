@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from consonance.audit.services import actor_staff_request
 from consonance.payments import selectors
 from consonance.payments.models import Order, Refund
-from consonance.payments.services import refund_mark_done
+from consonance.payments.refunds import refund_mark_done
 
 
 def orders(request: HttpRequest) -> HttpResponse:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from consonance.payments import services
+from consonance.payments import refunds
 
 
 @task
 def refund_execute_task(refund_id: int) -> str:
-    return services.refund_execute(refund_id=refund_id)
+    return refunds.refund_execute(refund_id=refund_id)
