@@ -90,8 +90,8 @@ def measure(url: str) -> dict:
     from _common import setup_django
 
     setup_django(url)
+    from consonance.payments.bankgiro.imports import bankgiro_import
     from consonance.payments.bankgiro.models import BankPayment
-    from consonance.payments.bankgiro.services import bankgiro_import
     from consonance.payments.bgmax import parse_bgmax
     from consonance.payments.models import Order
 

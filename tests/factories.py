@@ -19,7 +19,7 @@ from consonance.contact.models import Message
 from consonance.journal.models import ConsultationMessage, Note
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
-from consonance.payments.bankgiro.services import bankgiro_import
+from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.keys import person_encrypt

@@ -17,9 +17,9 @@ from django.core.management import CommandError, call_command
 
 from consonance.audit.models import Event
 from consonance.payments import hooks
-from consonance.payments.bankgiro import services
+from consonance.payments.bankgiro import imports
+from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
-from consonance.payments.bankgiro.services import bankgiro_import
 from consonance.payments.bgmax import BgMaxError
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import Order, OrderEvent
@@ -74,7 +74,7 @@ def recording(request, monkeypatch):
     """Run a test through both ways of recording matched money: one by one through the ledger
     (few matches), and the bulk path (many matches), which must give the same outcome."""
     if request.param == "bulk":
-        monkeypatch.setattr(services, "LEDGER_ONE_BY_ONE", 0)
+        monkeypatch.setattr(imports, "LEDGER_ONE_BY_ONE", 0)
     return request.param
 
 

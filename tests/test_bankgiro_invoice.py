@@ -13,8 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from consonance.audit.models import Event
 from consonance.audit.services import actor_staff
 from consonance.lib.ocr import ocr_is_valid
+from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.services import (
-    bankgiro_import,
     bankgiro_invoice_create,
     bankgiro_is_configured,
     bankgiro_payment_instructions,

@@ -8,14 +8,10 @@ signed token in the preview form names the staged file and the original file's c
 
 from __future__ import annotations
 
-import hashlib
-import time
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.payments.bankgiro.imports import ImportReport, PaymentLine
 from consonance.payments.bankgiro.models import BankPayment, ImportedFile
 from consonance.payments.bankgiro.selectors import (
     imports_recent,
@@ -30,18 +27,16 @@ from consonance.payments.bankgiro.selectors import (
     payments_of_file,
     payments_unmatched_open,
 )
-from consonance.payments.bankgiro.services import (
-    ImportReport,
-    PaymentLine,
-    bankgiro_number,
-    bankgiro_payment_resolve,
-    import_parsed,
+from consonance.payments.bankgiro.services import bankgiro_payment_resolve
+from consonance.payments.bankgiro.staging import (
+    StagingExpired,
+    bankgiro_apply_staged,
+    bankgiro_stage,
 )
-from consonance.payments.bgmax import BgMaxError, parse_bgmax
+from consonance.payments.bgmax import BgMaxError
+from consonance.payments.providers.config import bankgiro_number
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 100 000 payments with names take about 40 MB
-STAGING_MAX_AGE = 24 * 60 * 60
-_SALT = "consonance.bankgiro.staged"
 
 REASONS = {
     "no_reference": gettext_lazy("Ingen referens angavs"),
@@ -59,32 +54,6 @@ class UploadForm(forms.Form):
             "ändras förrän du har sett förhandsgranskningen och tryckt på Läs in."
         ),
     )
-
-
-def _staging_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "bankgiro-staging"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _minimised(data: bytes) -> bytes:
-    """The file without anything about the payer; same lines, same structure."""
-    out = []
-    for line in data.decode("latin-1").split("\n"):
-        tk = line[:2]
-        if tk in ("25", "26", "27", "28", "29"):
-            line = tk + ("\r" if line.endswith("\r") else "")
-        elif tk in ("20", "21", "22", "23") and len(line) >= 12:
-            line = tk + "0" * 10 + line[12:]
-        out.append(line)
-    return "\n".join(out).encode("latin-1")
-
-
-def _clean_staging(directory: Path) -> None:
-    limit = time.time() - STAGING_MAX_AGE
-    for path in directory.glob("*.bgmax"):
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
 
 
 def _lines(lines: list[PaymentLine]) -> list[dict]:
@@ -145,10 +114,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     if upload_file.size > MAX_UPLOAD_BYTES:
         form.add_error("file", _("Filen är för stor för att vara en BgMax-fil."))
         return _index(request, form, status=400)
-    data = upload_file.read()
     filename = Path(upload_file.name or "bgmax.txt").name[:200]
     try:
-        parsed = parse_bgmax(data, filename=filename)
+        report, token = bankgiro_stage(
+            data=upload_file.read(), filename=filename, actor=actor_staff_request(request)
+        )
     except BgMaxError as error:
         form.add_error(
             "file",
@@ -157,45 +127,21 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
         form.bgmax_error = str(error)  # type: ignore[attr-defined]  # "file:line: reason"
         return _index(request, form, status=400)
-    sha256 = hashlib.sha256(data).hexdigest()
-    report = import_parsed(
-        parsed, sha256=sha256, filename=filename, dry_run=True, actor=actor_staff_request(request)
-    )
     context = _report_context(report)
-    if not report.already_imported:
-        staging = _staging_dir()
-        _clean_staging(staging)
-        (staging / f"{sha256}.bgmax").write_bytes(_minimised(data))
-        context["token"] = signing.dumps({"sha256": sha256, "filename": filename}, salt=_SALT)
+    if token is not None:
+        context["token"] = token
     return render(request, "bankgiro/preview.html", context)
 
 
 @require_POST
 def apply(request: HttpRequest) -> HttpResponse:
     try:
-        token = signing.loads(request.POST.get("token", ""), salt=_SALT, max_age=STAGING_MAX_AGE)
-        sha256 = str(token["sha256"])
-        filename = str(token["filename"])
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise signing.BadSignature
-    except (signing.BadSignature, KeyError, TypeError):
+        report = bankgiro_apply_staged(
+            token=request.POST.get("token", ""), actor=actor_staff_request(request)
+        )
+    except StagingExpired:
         messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
         return redirect("bankgiro:index")
-    staged = _staging_dir() / f"{sha256}.bgmax"
-    try:
-        data = staged.read_bytes()
-        parsed = parse_bgmax(data, filename=filename)
-    except (OSError, BgMaxError):
-        messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
-        return redirect("bankgiro:index")
-    report = import_parsed(
-        parsed,
-        sha256=sha256,
-        filename=filename,
-        dry_run=False,
-        actor=actor_staff_request(request),
-    )
-    staged.unlink(missing_ok=True)
     if report.applied:
         messages.success(
             request,

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.audit.services import SYSTEM
-from consonance.payments.bankgiro.services import UNMATCHED_REASONS, ImportReport, bankgiro_import
+from consonance.payments.bankgiro.imports import UNMATCHED_REASONS, ImportReport, bankgiro_import
 from consonance.payments.bgmax import BgMaxError
 
 
