@@ -47,6 +47,9 @@ EMAIL = {
 }
 
 
+LINK = "https://video.example.se/consonance-demo"
+
+
 def _weekday_at(days_ahead: int, hour: int) -> datetime:
     day = timezone.localdate(timezone=STOCKHOLM) + timedelta(days=days_ahead)
     while day.weekday() >= 5:
@@ -84,6 +87,23 @@ def _booking(person, service, order, state, starts_at=None, **fields) -> Booking
 
 
 def load(out) -> None:
+    video, email = _practice()
+    people = {p.email.split(".")[0]: p for p in Person.objects.filter(email__contains="@example.")}
+    if not {"astrid", "johan", "maria", "sara"} <= people.keys():
+        return
+    for reference, scene in (
+        ("DEMO-1", _paid_by_card),
+        ("DEMO-2", _swish_pending),
+        ("DEMO-3", _bankgiro_invoice),
+        ("DEMO-4", _bankgiro_cancelled),
+        ("DEMO-5", _past_paypal),
+    ):
+        if not Order.objects.filter(reference=reference).exists():
+            scene(reference, people, video, email)
+    out.write("Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-5).\n")
+
+
+def _practice() -> tuple[Service, Service]:
     video, _ = Service.objects.get_or_create(
         name_sv="Videokonsultation, 50 minuter", defaults=VIDEO
     )
@@ -95,131 +115,123 @@ def load(out) -> None:
             OpeningHours.objects.create(weekday=weekday, start=time(13), end=time(17))
     if not DayOff.objects.exists():
         DayOff.objects.create(day=_weekday_at(12, 9).date(), note="Fortbildning")
-    people = {p.email.split(".")[0]: p for p in Person.objects.filter(email__contains="@example.")}
-    if not {"astrid", "johan", "maria", "sara"} <= people.keys():
-        return
+    return video, email
+
+
+def _paid_by_card(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A paid card order (last four digits and expiry only, P6) and its confirmed session."""
     now = timezone.now()
-    link = "https://video.example.se/consonance-demo"
+    order = _order(
+        reference,
+        people["astrid"],
+        video,
+        Order.Method.CARD,
+        card_last4="4242",
+        card_expiry="12/2030",
+        provider_ref="cs_demo_1",
+        payment_ref="pi_demo_1",
+    )
+    _booking(
+        people["astrid"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        _weekday_at(6, 10),
+        confirmed_at=now,
+        confirmation_sent_at=now,
+        join_url=LINK,
+    )
+    _paid(order, "stripe")
 
-    if not Order.objects.filter(reference="DEMO-1").exists():
-        # A paid card order (last four digits and expiry only, P6) and its confirmed session.
-        order = _order(
-            "DEMO-1",
-            people["astrid"],
-            video,
-            Order.Method.CARD,
-            card_last4="4242",
-            card_expiry="12/2030",
-            provider_ref="cs_demo_1",
-            payment_ref="pi_demo_1",
-        )
-        _booking(
-            people["astrid"],
-            video,
-            order,
-            Booking.State.CONFIRMED,
-            _weekday_at(6, 10),
-            confirmed_at=now,
-            confirmation_sent_at=now,
-            join_url=link,
-        )
-        ledger.order_record_payment(
-            order_id=order.pk,
-            amount=order.amount,
-            provider="stripe",
-            provider_event_id="demo:DEMO-1",
-            actor=SYSTEM,
-        )
 
-    if not Order.objects.filter(reference="DEMO-2").exists():
-        # A pending Swish order; the phone number goes within 48 hours (P8).
-        order = _order("DEMO-2", people["johan"], email, Order.Method.SWISH)
-        BillingDetails.objects.create(
-            order=order,
-            person=people["johan"],
-            first_name="Johan",
-            last_name="Berg",
-            email=people["johan"].email,
-            phone="46701234567",
-        )
+def _swish_pending(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A pending Swish order; the phone number goes within 48 hours (P8)."""
+    order = _order(reference, people["johan"], email, Order.Method.SWISH)
+    BillingDetails.objects.create(
+        order=order,
+        person=people["johan"],
+        first_name="Johan",
+        last_name="Berg",
+        email=people["johan"].email,
+        phone="46701234567",
+    )
 
-    if not Order.objects.filter(reference="DEMO-3").exists():
-        # A Bankgiro invoice with an OCR number, its slot reserved until the due date.
 
-        order = _order("DEMO-3", people["maria"], video, Order.Method.BANKGIRO)
-        BillingDetails.objects.create(
-            order=order,
-            person=people["maria"],
-            first_name="Maria",
-            last_name="Santos",
-            email=people["maria"].email,
-        )
-        order = bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM)
-        assert order.due_date is not None  # set by bankgiro_invoice_create
-        starts = _weekday_at(15, 14)
-        _booking(
-            people["maria"],
-            video,
-            order,
-            Booking.State.HELD,
-            starts,
-            hold_expires_at=datetime.combine(order.due_date, time(23, 59), tzinfo=STOCKHOLM),
-        )
+def _bankgiro_invoice(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A Bankgiro invoice with an OCR number, its slot reserved until the due date."""
+    order = _order(reference, people["maria"], video, Order.Method.BANKGIRO)
+    BillingDetails.objects.create(
+        order=order,
+        person=people["maria"],
+        first_name="Maria",
+        last_name="Santos",
+        email=people["maria"].email,
+    )
+    order = bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM)
+    assert order.due_date is not None  # set by bankgiro_invoice_create
+    _booking(
+        people["maria"],
+        video,
+        order,
+        Booking.State.HELD,
+        _weekday_at(15, 14),
+        hold_expires_at=datetime.combine(order.due_date, time(23, 59), tzinfo=STOCKHOLM),
+    )
 
-    if not Order.objects.filter(reference="DEMO-4").exists():
-        # A paid Bankgiro booking, cancelled in time: the refund is a task for the coach.
-        order = _order("DEMO-4", people["sara"], video, Order.Method.BANKGIRO)
-        _booking(
-            people["sara"],
-            video,
-            order,
-            Booking.State.CANCELLED,
-            _weekday_at(8, 15),
-            confirmed_at=now - timedelta(days=3),
-            cancelled_at=now,
-            confirmation_sent_at=now,
-        )
-        ledger.order_record_payment(
-            order_id=order.pk,
-            amount=order.amount,
-            provider="bankgiro",
-            provider_event_id="demo:DEMO-4",
-            actor=SYSTEM,
-        )
-        ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=SYSTEM)
-        Refund.objects.create(
-            order=order, amount=order.amount, reason="cancelled", status=Refund.Status.MANUAL
-        )
-        ledger.order_record_event(
-            order_id=order.pk, kind="refund_requested", actor=SYSTEM, amount=order.amount
-        )
 
-    if not Order.objects.filter(reference="DEMO-5").exists():
-        # A past session paid with PayPal (name and e-mail only, P7).
-        order = _order(
-            "DEMO-5",
-            people["johan"],
-            video,
-            Order.Method.PAYPAL,
-            provider_ref="5O190127TN364715T",
-            payment_ref="3C679366HH908993F",
-        )
-        starts = _weekday_at(-21, 10)
-        _booking(
-            people["johan"],
-            video,
-            order,
-            Booking.State.CONFIRMED,
-            starts,
-            confirmed_at=starts - timedelta(days=5),
-            confirmation_sent_at=starts,
-            join_url=link,
-        )
-        ledger.order_record_payment(
-            order_id=order.pk,
-            amount=order.amount,
-            provider="paypal",
-            provider_event_id="demo:DEMO-5",
-            actor=SYSTEM,
-        )
-    out.write("Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-5).\n")
+def _bankgiro_cancelled(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A paid Bankgiro booking, cancelled in time: the refund is a task for the coach."""
+    now = timezone.now()
+    order = _order(reference, people["sara"], video, Order.Method.BANKGIRO)
+    _booking(
+        people["sara"],
+        video,
+        order,
+        Booking.State.CANCELLED,
+        _weekday_at(8, 15),
+        confirmed_at=now - timedelta(days=3),
+        cancelled_at=now,
+        confirmation_sent_at=now,
+    )
+    _paid(order, "bankgiro")
+    ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=SYSTEM)
+    Refund.objects.create(
+        order=order, amount=order.amount, reason="cancelled", status=Refund.Status.MANUAL
+    )
+    ledger.order_record_event(
+        order_id=order.pk, kind="refund_requested", actor=SYSTEM, amount=order.amount
+    )
+
+
+def _past_paypal(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A past session paid with PayPal (name and e-mail only, P7)."""
+    order = _order(
+        reference,
+        people["johan"],
+        video,
+        Order.Method.PAYPAL,
+        provider_ref="5O190127TN364715T",
+        payment_ref="3C679366HH908993F",
+    )
+    starts = _weekday_at(-21, 10)
+    _booking(
+        people["johan"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        starts,
+        confirmed_at=starts - timedelta(days=5),
+        confirmation_sent_at=starts,
+        join_url=LINK,
+    )
+    _paid(order, "paypal")
+
+
+def _paid(order: Order, provider: str) -> None:
+    ledger.order_record_payment(
+        order_id=order.pk,
+        amount=order.amount,
+        provider=provider,
+        provider_event_id=f"demo:{order.reference}",
+        actor=SYSTEM,
+    )

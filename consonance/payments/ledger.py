@@ -144,14 +144,7 @@ def orders_record_payments(
     Returns, per payment, its order after recording, or None when the event was recorded before.
     Must run inside the caller's transaction.
     """
-    order_ids = sorted({p.order_id for p in payments})
-    orders: dict[int, Order] = {}
-    for start in range(0, len(order_ids), 1000):
-        chunk = order_ids[start : start + 1000]
-        orders.update(
-            (order.pk, order)
-            for order in Order.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
-        )
+    orders = _lock_orders(sorted({p.order_id for p in payments}))
     recorded = recorded_event_ids(provider, [p.provider_event_id for p in payments])
     was_paid = {pk: order.amount_paid >= order.amount for pk, order in orders.items()}
     now = timezone.now()
@@ -179,13 +172,30 @@ def orders_record_payments(
     OrderEvent.objects.bulk_create(events, batch_size=1000)
     touched = sorted({event.order_id for event in events})
     _update_orders([orders[pk] for pk in touched])
+    _audit_batch(actor, audit_detail, events, touched, outcome)
+    for event in events:
+        hooks.payment_recorded.emit(_entry(orders[event.order_id], event, actor))
+    for pk in touched:
+        if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount:
+            hooks.order_paid.emit(orders[pk])
+    return outcome
+
+
+def _audit_batch(
+    actor: str,
+    detail: dict | None,
+    events: list[OrderEvent],
+    touched: list[int],
+    outcome: list[Order | None],
+) -> None:
+    """One audit row for the batch: the orders touched and how they stand."""
     states = [order.status for order in outcome if order is not None]
     audit_append(
         actor=actor,
         action="order.payments_recorded",
         category="orders",
         detail={
-            **(audit_detail or {}),
+            **(detail or {}),
             "payments": len(events),
             "orders": touched,
             "paid": states.count(Order.Status.PAID),
@@ -193,12 +203,18 @@ def orders_record_payments(
             "overpaid": states.count(Order.Status.OVERPAID),
         },
     )
-    for event in events:
-        hooks.payment_recorded.emit(_entry(orders[event.order_id], event, actor))
-    for pk in touched:
-        if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount:
-            hooks.order_paid.emit(orders[pk])
-    return outcome
+
+
+def _lock_orders(order_ids: list[int]) -> dict[int, Order]:
+    """Lock the orders in chunks, in primary-key order (two imports never deadlock)."""
+    orders: dict[int, Order] = {}
+    for start in range(0, len(order_ids), 1000):
+        chunk = order_ids[start : start + 1000]
+        orders.update(
+            (order.pk, order)
+            for order in Order.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        )
+    return orders
 
 
 def _snapshot(order: Order) -> Order:
