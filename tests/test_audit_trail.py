@@ -67,7 +67,7 @@ def test_retention_agreements_and_legal_holds(person):
     agreement = agreement_create(
         person=person,
         rule_id="journal-2y",
-        until=dt.date.today() + dt.timedelta(days=30),
+        until=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30),
         reason="Överenskommet",
         actor=SYSTEM,
     )
