@@ -20,7 +20,7 @@ from consonance.payments.selectors import swish_prompt
 from consonance.payments.services import payment_start
 
 # Where a payer comes back to from each provider (Swish's app returns to the status page).
-RETURN_VIEW = {
+RETURN_VIEW: dict[str, str] = {
     Order.Method.CARD: "payments-return",
     Order.Method.PAYPAL: "payments-return-paypal",
     Order.Method.SWISH: "booking-status",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,6 +27,9 @@ from consonance.privacy.services import (
     agreement_create,
     agreement_end,
 )
+
+if TYPE_CHECKING:  # annotations only: privacy sits below the people app
+    from consonance.people.models import Person
 
 FORECAST_DAYS = 30
 
@@ -56,12 +58,12 @@ class AgreementForm(forms.Form):
             for rule in agreeable_rules()
         ]
 
-    person: models.Model | None = None
+    person: Person | None = None
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
         # Through the registry: privacy sits below the people app.
-        self.person = subject_by_email(email)
+        self.person = subject_by_email(email)  # type: ignore[assignment]
         if self.person is None:
             raise forms.ValidationError(_("Det finns ingen klient med den e-postadressen."))
         return email
