@@ -11,7 +11,22 @@ PYTHON ?= $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/pyth
                     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
                     && { echo "$$p"; break; }; done)
 
-.PHONY: run test bench lint typecheck messages clean
+.PHONY: run test bench lint typecheck messages clean system-packages
+
+# System packages the tests need: Chromium for the browser tests, Dovecot for the IMAP tests.
+# Installed with apt-get when missing (as root, or through sudo).
+SYSTEM_PACKAGES := chromium chromium-driver dovecot-imapd
+system-packages:
+	@missing=""; \
+	 command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	 [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	 if [ -n "$$missing" ]; then \
+	   echo "Installing system packages:$$missing"; \
+	   if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	   $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+	   || { echo "Could not install$$missing; install them with apt-get." >&2; exit 1; }; \
+	   command -v systemctl >/dev/null 2>&1 && $$SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; \
+	 fi
 
 $(STAMP): pyproject.toml
 	@[ -n "$(PYTHON)" ] || { echo "No Python >= 3.12 found (tried pyenv, python3.13, python3.12, python3)." >&2; exit 1; }
@@ -33,7 +48,7 @@ run: $(STAMP) messages
 	 trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	 CONSONANCE_DEBUG=1 $(BIN)/consonance runserver 127.0.0.1:8000
 
-test: $(STAMP) messages
+test: $(STAMP) messages system-packages
 	@mkdir -p var
 	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
 
