@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "consonance.lib.headers.HardeningHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -278,3 +279,32 @@ LOGGING = {
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
+
+# Hardening (issue 12). The real client address is taken from X-Forwarded-For only when the
+# request comes from a proxy named here (comma-separated addresses or networks, e.g. Caddy on
+# "127.0.0.1"); otherwise the header is ignored, so nobody can pretend to be someone else.
+CONSONANCE_TRUSTED_PROXIES = env_list("CONSONANCE_TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "consonance.lib.ratelimit.client_ip"
+# Rate limits: (requests, seconds) per client address and per e-mail address, on every form
+# that sends mail or writes (privacy-center link, booking, staff sign-in, contact).
+RATE_LIMIT_PER_IP = (env_int("CONSONANCE_RATE_LIMIT_PER_IP", 30), 3600)
+RATE_LIMIT_PER_ADDRESS = (env_int("CONSONANCE_RATE_LIMIT_PER_ADDRESS", 5), 3600)
+# The counters live in Django's cache, a table in the site's own database (works on SQLite and
+# PostgreSQL and across gunicorn workers; created by the worker app's migration 0002).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "consonance_cache",
+    }
+}
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), microphone=(), payment=(), usb=()"
+)
+# Backups (`consonance backup`): where they go, and the key they are encrypted with (base64 of 32
+# bytes; by default derived from the master key, so keep the master key apart from the backups).
+BACKUP_DIR = Path(env_str("CONSONANCE_BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEY = env_str("CONSONANCE_BACKUP_KEY") or ""
+# The erasure ledger: keyed hashes of erased addresses, kept beside the database (and in it) so
+# that a restore re-applies every erasure made after the backup was taken.
+ERASURE_LEDGER = Path(env_str("CONSONANCE_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.txt")

@@ -20,6 +20,7 @@ from consonance.booking.forms import BookingForm
 from consonance.booking.models import Booking, Service
 from consonance.booking.tokens import booking_from_token, booking_token
 from consonance.lib.i18n import current_language
+from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.providers.base import ProviderError
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 DAYS_PER_PAGE = 7
+MAX_PAGE = 520  # ten years of weeks: beyond any booking horizon, far from date overflow
 COMMON_ZONES = [
     "Europe/Stockholm",
     "Europe/Helsinki",
@@ -72,10 +74,15 @@ def format_start(moment: datetime) -> str:
 
 
 def parse_start(text: str) -> datetime:
+    """A slot's start from the URL; 404 for anything that is not a plausible one (years far off
+    overflow the date arithmetic of the zones and the slot's end)."""
     try:
-        return datetime.strptime(text, START_FORMAT).replace(tzinfo=UTC)
+        moment = datetime.strptime(text, START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise Http404("not a start time") from None
+    if not 2000 <= moment.year <= 2999:
+        raise Http404("not a start time")
+    return moment
 
 
 def services_list(request: HttpRequest) -> HttpResponse:
@@ -90,7 +97,7 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     now = timezone.now()
     slots = selectors.offered_slots(service, now=now)
     try:
-        page = max(0, int(request.GET.get("sida", "0")))
+        page = min(max(0, int(request.GET.get("sida", "0"))), MAX_PAGE)
     except ValueError:
         page = 0
     first_day = now.astimezone(zone).date() + timedelta(days=page * DAYS_PER_PAGE)
@@ -144,6 +151,8 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
     form = BookingForm(request.POST or None, methods=methods)
     if request.method == "POST" and methods and form.is_valid():
         data = form.cleaned_data
+        if rate_limited(request, "booking", address=data["email"]):
+            return rate_limit_response(request)
         client = services.Client(
             first_name=data["first_name"],
             last_name=data["last_name"],
