@@ -308,3 +308,6 @@ BACKUP_KEY = env_str("CONSONANCE_BACKUP_KEY") or ""
 # The erasure ledger: keyed hashes of erased addresses, kept beside the database (and in it) so
 # that a restore re-applies every erasure made after the backup was taken.
 ERASURE_LEDGER = Path(env_str("CONSONANCE_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.txt")
+# The admin never shows a TOTP key or its QR code (and so never answers 500 for an unknown
+# device: django-otp's views look the device up without a 404).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
