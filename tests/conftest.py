@@ -33,6 +33,13 @@ def _fresh_rate_limits(request, django_db_blocker):
             cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _private_backups(settings, tmp_path):
+    """Each test its own backup folder and erasure ledger file."""
+    settings.BACKUP_DIR = tmp_path / "backups"
+    settings.ERASURE_LEDGER = tmp_path / "erasure-ledger.txt"
+
+
 @pytest.fixture
 def policy_copy(tmp_path, settings):
     """A private copy of the default policy, in force for this test; edit it to change policy."""

@@ -13,6 +13,8 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
+from consonance.rights.backup import backup_write
+from consonance.rights.backup_files import backup_rotate
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.worker.schedule import Periodic
@@ -27,7 +29,8 @@ REMIND_EVERY = timedelta(hours=20)
 PERIODIC = [
     Periodic(
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
-    )
+    ),
+    Periodic("backup", every=timedelta(days=1), task="consonance.rights.tasks.backup_task"),
 ]
 
 
@@ -77,3 +80,12 @@ def rights_remind_task() -> int:
         )
     log.info("rights reminder sent for %s request(s)", len(due))
     return len(due)
+
+
+@task()
+def backup_task() -> str:
+    """The daily backup (issue 12), then the rotation of the old ones."""
+    path = backup_write()
+    deleted = backup_rotate()
+    log.info("backup written (%s bytes); %s old backup(s) deleted", path.stat().st_size, deleted)
+    return path.name
