@@ -7,6 +7,10 @@ runs first, so it also sees what WhiteNoise answers).
 - `Permissions-Policy`: no camera, microphone, geolocation, payment API … for this site or any
   frame (there are none).
 - `Cross-Origin-Resource-Policy: same-origin`: no other site may embed our responses.
+
+It also answers 400 at once to a NUL character in the path or the query string: no page takes
+one, and PostgreSQL refuses it in any text lookup (a 500 otherwise). Form fields already refuse
+NUL (Django's ProhibitNullCharactersValidator).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 
 class HardeningHeadersMiddleware:
@@ -22,7 +26,12 @@ class HardeningHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        if "\x00" in request.path_info or "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in value for values in request.GET.lists() for value in values[1]
+        ):
+            response: HttpResponse = HttpResponseBadRequest("NUL in the address")
+        else:
+            response = self.get_response(request)
         if "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
