@@ -6,6 +6,7 @@ key; development (CONSONANCE_DEBUG=1, as `make run` sets) uses fixed, clearly ma
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -311,3 +312,6 @@ ERASURE_LEDGER = Path(env_str("CONSONANCE_ERASURE_LEDGER") or VAR_DIR / "erasure
 # The admin never shows a TOTP key or its QR code (and so never answers 500 for an unknown
 # device: django-otp's views look the device up without a 404).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A task RUNNING longer than this was abandoned by a dead worker and is queued again
+# (consonance/worker/recovery.py). Longer than any task runs (the backup takes seconds).
+TASK_TIMEOUT = timedelta(seconds=env_int("CONSONANCE_TASK_TIMEOUT", 15 * 60))
