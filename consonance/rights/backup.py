@@ -116,8 +116,9 @@ def table_checksums() -> dict[str, dict]:
 
 
 def _snapshot() -> tuple[dict[str, str], dict[str, dict]]:
+    nested = connection.in_atomic_block  # then the caller's transaction is the snapshot
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not nested:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         data = {m._meta.label_lower: _rows(m) for m in _models()}
