@@ -149,7 +149,12 @@ def visitors(world, staff_user) -> dict[str, Client]:
     session = staff.session
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=staff_user).persistent_id
     session.save()
-    return {"anonymous": anonymous, "client": client, "password-only": password_only, "staff": staff}
+    return {
+        "anonymous": anonymous,
+        "client": client,
+        "password-only": password_only,
+        "staff": staff,
+    }
 
 
 def check(response, path: str, who: str, method: str) -> list[str]:

@@ -32,7 +32,6 @@ from tests.factories import (
     make_practice,
     populated_person,
     sign_in,
-    slot_links,
 )
 from tests.fakes.paypal_server import PayPalFake
 

@@ -8,7 +8,9 @@ import itertools
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.factories import populated_person, sign_in
 
@@ -77,7 +79,7 @@ def test_privacy_center_sign_in_token(token, open_limits):
 @EXAMPLES
 @given(first=nasty_text, last=nasty_text, email=nasty_text, method=nasty_text, phone=nasty_text)
 def test_booking_form(first, last, email, method, phone, practice, open_limits):
-    video, package = practice
+    _video, package = practice
     client = Client(raise_request_exception=False)
     data = {"first_name": first, "last_name": last, "email": email, "method": method}
     data["phone"] = phone

@@ -56,7 +56,13 @@ def test_the_outbox_page_shows_counts_failed_messages_and_retries(staff_client):
     response = staff_client.get("/staff/mail/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert response.context["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 1, "unknown": 0}
+    assert response.context["counts"] == {
+        "queued": 2,
+        "sending": 0,
+        "sent": 0,
+        "failed": 1,
+        "unknown": 0,
+    }
     assert "Utkorgen" in page
     assert "SMTPRecipientsRefused 550" in page
     assert "ConnectionRefusedError" in page and "3 / 12" in page

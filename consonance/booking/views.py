@@ -150,35 +150,9 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
     methods = selectors.payment_methods(service, starts_at, now)
     form = BookingForm(request.POST or None, methods=methods)
     if request.method == "POST" and methods and form.is_valid():
-        data = form.cleaned_data
-        if rate_limited(request, "booking", address=data["email"]):
+        if rate_limited(request, "booking", address=form.cleaned_data["email"]):
             return rate_limit_response(request)
-        client = services.Client(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            language=current_language(),
-            phone=data.get("phone", ""),
-        )
-        try:
-            booking = services.booking_hold(
-                service=service, starts_at=starts_at, client=client, method=data["method"]
-            )
-        except services.SlotTaken:
-            messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
-            return redirect(back)
-        except services.ProcessingRestricted:
-            messages.error(
-                request,
-                _(
-                    "Bokningen kunde inte tas emot just nu. Skriv gärna till oss, så hjälper vi dig."
-                ),
-            )
-            return redirect(back)
-        except services.BookingError:
-            messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
-            return redirect(back)
-        return _start_payment(request, booking)
+        return _hold_and_pay(request, service, starts_at, form.cleaned_data, back)
     context = {
         "service": service,
         "form": form,
@@ -191,6 +165,35 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         "back": back,
     }
     return render(request, "booking/book.html", context)
+
+
+def _hold_and_pay(
+    request: HttpRequest, service: Service, starts_at: datetime | None, data: dict, back: str
+) -> HttpResponse:
+    client = services.Client(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        language=current_language(),
+        phone=data.get("phone", ""),
+    )
+    try:
+        booking = services.booking_hold(
+            service=service, starts_at=starts_at, client=client, method=data["method"]
+        )
+    except services.SlotTaken:
+        messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
+        return redirect(back)
+    except services.ProcessingRestricted:
+        messages.error(
+            request,
+            _("Bokningen kunde inte tas emot just nu. Skriv gärna till oss, så hjälper vi dig."),
+        )
+        return redirect(back)
+    except services.BookingError:
+        messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
+        return redirect(back)
+    return _start_payment(request, booking)
 
 
 def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:

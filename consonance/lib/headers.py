@@ -26,8 +26,10 @@ class HardeningHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path_info or "\x00" in request.META.get("QUERY_STRING", "") or any(
-            "\x00" in value for values in request.GET.lists() for value in values[1]
+        if (
+            "\x00" in request.path_info
+            or "\x00" in request.META.get("QUERY_STRING", "")
+            or any("\x00" in value for values in request.GET.lists() for value in values[1])
         ):
             response: HttpResponse = HttpResponseBadRequest("NUL in the address")
         else:

@@ -30,9 +30,9 @@ def outbox_waiting(limit: int = 200) -> QuerySet[OutboxMessage]:
 
 def outbox_unknown(limit: int = 200) -> QuerySet[OutboxMessage]:
     """Messages whose worker died while sending them: perhaps delivered, perhaps not."""
-    return OutboxMessage.objects.filter(state=OutboxMessage.State.UNKNOWN).order_by(
-        "-created_at"
-    )[:limit]
+    return OutboxMessage.objects.filter(state=OutboxMessage.State.UNKNOWN).order_by("-created_at")[
+        :limit
+    ]
 
 
 def outbox_waiting_to(emails: set[str], template: str) -> list[int]:

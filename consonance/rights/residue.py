@@ -276,7 +276,9 @@ def find_residue(ids: Identifiers, *, deep: bool = False) -> ScanResult:
     if deep:
         _deep_scan(ids, policy, result)
     result.pending = [
-        Finding("mail.OutboxMessage", pk, ("recipient",), reason="erasure receipt waiting to be sent")
+        Finding(
+            "mail.OutboxMessage", pk, ("recipient",), reason="erasure receipt waiting to be sent"
+        )
         for pk in outbox_waiting_to(ids.emails, RECEIPT_TEMPLATE)
     ]
     result.seconds = time.perf_counter() - started

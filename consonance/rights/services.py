@@ -209,7 +209,9 @@ def person_rectify(
             return False
         with translation.override(language):
             if Person.objects.filter(email=new_email).exists():
-                mail_queue(to=new_email, template="rights_address_taken", context={}, language=language)
+                mail_queue(
+                    to=new_email, template="rights_address_taken", context={}, language=language
+                )
             else:
                 url = absolute_reverse("rights:address", address_token(person, new_email))
                 mail_queue(

@@ -60,7 +60,6 @@ def link_from_token(token: str, *, max_age: int = LINK_MAX_AGE) -> Link | None:
     return Link(person, payload["t"])
 
 
-
 ADDRESS_SALT = "consonance.rights.address"
 
 

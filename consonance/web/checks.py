@@ -85,7 +85,7 @@ def _smtp_problem() -> str | None:
     mailer = settings.MAILERS.get("default", {})
     if not str(mailer.get("BACKEND", "")).endswith("smtp.EmailBackend"):
         return f"mail goes to {mailer.get('BACKEND')}, not to an SMTP server"
-    options = mailer.get("OPTIONS", {})
+    options: dict = dict(mailer.get("OPTIONS") or {})  # type: ignore[call-overload]
     host, port = str(options.get("host", "localhost")), int(options.get("port", 25))
     try:
         with socket.create_connection((host, port), timeout=5) as conn:
@@ -134,7 +134,10 @@ def check_real_use(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="consonance.E033",
             )
         )
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.CONSONANCE_TRUSTED_PROXIES:
+    if (
+        getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        and not settings.CONSONANCE_TRUSTED_PROXIES
+    ):
         problems.append(
             checks.Warning(
                 "CONSONANCE_TRUSTED_PROXIES is empty: behind a proxy every visitor has the "

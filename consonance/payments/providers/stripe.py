@@ -335,10 +335,9 @@ def _parse_signature_header(header: str) -> tuple[int, list[str]]:
             if not (value.isascii() and value.isdigit() and len(value) <= 12):
                 raise WebhookRejected("malformed signature timestamp")
             timestamp = int(value)
-        elif key == "v1":
+        elif key == "v1" and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
             # A v1 signature is 64 hex digits; anything else (non-ASCII included) cannot match.
-            if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
-                signatures.append(value)
+            signatures.append(value)
     if timestamp is None:
         raise WebhookRejected("signature header without timestamp")
     if not signatures:

@@ -133,20 +133,7 @@ class Command(BaseCommand):
                 )
             )
         else:
-            for finding in result.residue:
-                self.stdout.write(
-                    f"residue: {finding.model} #{finding.pk} ({', '.join(finding.fields)})"
-                )
-            for finding in result.held:
-                self.stdout.write(
-                    f"held:    {finding.model} #{finding.pk} ({', '.join(finding.fields)}): "
-                    f"{finding.reason}"
-                )
-            for finding in result.pending:
-                self.stdout.write(
-                    f"pending: {finding.model} #{finding.pk} ({finding.reason}; "
-                    "deleted as soon as it is sent)"
-                )
+            self._print_findings(result)
         if person is not None:
             raise CommandError(
                 f"person #{person.pk} still exists: nothing has been erased", returncode=1
@@ -169,3 +156,19 @@ class Command(BaseCommand):
                 else "."
             )
         )
+
+    def _print_findings(self, result) -> None:
+        for finding in result.residue:
+            self.stdout.write(
+                f"residue: {finding.model} #{finding.pk} ({', '.join(finding.fields)})"
+            )
+        for finding in result.held:
+            self.stdout.write(
+                f"held:    {finding.model} #{finding.pk} ({', '.join(finding.fields)}): "
+                f"{finding.reason}"
+            )
+        for finding in result.pending:
+            self.stdout.write(
+                f"pending: {finding.model} #{finding.pk} ({finding.reason}; "
+                "deleted as soon as it is sent)"
+            )
