@@ -152,3 +152,22 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"AccessEvent #{self.pk} {self.action}"
+
+
+class ConsultationMessage(models.Model):
+    """A message of an e-mail consultation not (yet) in the journal (P2, P16), encrypted with the
+    person's key. Ingestion files messages straight into the journal as `Note` rows
+    (kind message_in/message_out) in the same transaction, so this holding stays empty; the
+    policy's rule "email-consultation-moved" deletes any row once `moved_to_journal_at` is set."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "in"
+        OUT = "out", "out"
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="consultation_messages"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    received_at = models.DateTimeField(default=timezone.now)
+    moved_to_journal_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    body_ciphertext = models.BinaryField()
