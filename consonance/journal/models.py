@@ -171,3 +171,15 @@ class ConsultationMessage(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     moved_to_journal_at = models.DateTimeField(null=True, blank=True, db_index=True)
     body_ciphertext = models.BinaryField()
+
+
+class NoteAttachment(models.Model):
+    """A file that came with a consultation message, encrypted with the client's key (context
+    "note", as JSON): name, type and content in one ciphertext, so nothing about it is readable."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="attachments")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="note_attachments"
+    )
+    size = models.PositiveIntegerField()
+    content_ciphertext = models.BinaryField()
