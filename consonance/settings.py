@@ -272,3 +272,5 @@ for _pair in env_list("CONSONANCE_IMAP_FOLDERS", []):
     CONSONANCE_IMAP_FOLDERS[_role.strip()] = _folder.strip()
 # Attachments larger than this are refused (the coach is told); smaller ones kept encrypted.
 CONSONANCE_IMAP_MAX_ATTACHMENT = env_int("CONSONANCE_IMAP_MAX_ATTACHMENT", 10 * 1024 * 1024)
+# imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
+LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]

@@ -14,6 +14,7 @@ processes run as Debian's `dovecot` user (Dovecot refuses mail access as uid 0).
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import shutil
@@ -197,28 +198,34 @@ class Dovecot:
                 client.uid_expunge(uids)
 
 
-@pytest.fixture(scope="session")
-def _dovecot():
-    server = Dovecot()
-    server.start()
-    yield server
-    server.stop()
+_SERVER: Dovecot | None = None
+
+
+def _dovecot() -> Dovecot:
+    """One Dovecot per test process, started on first use and stopped when the process ends."""
+    global _SERVER
+    if _SERVER is None:
+        _SERVER = Dovecot()
+        _SERVER.start()
+        atexit.register(_SERVER.stop)
+    return _SERVER
 
 
 @pytest.fixture
-def imap_server(_dovecot, settings):
+def imap_server(settings):
     """Dovecot on loopback with an empty mailbox; the site's IMAP settings point at it."""
+    server = _dovecot()
     for folder in ("INBOX", "Sent", "Trash"):
-        _dovecot.empty(folder)
-    with _dovecot.client() as client:
+        server.empty(folder)
+    with server.client() as client:
         for name in client.list_folders():
             folder = name[2]
             if folder not in ("INBOX", "Sent", "Trash"):
                 client.delete_folder(folder)
     settings.CONSONANCE_IMAP_HOST = "127.0.0.1"
-    settings.CONSONANCE_IMAP_PORT = _dovecot.port
+    settings.CONSONANCE_IMAP_PORT = server.port
     settings.CONSONANCE_IMAP_USER = USER
     settings.CONSONANCE_IMAP_PASSWORD = PASSWORD
     settings.CONSONANCE_IMAP_SECURITY = "none"
     settings.CONSONANCE_IMAP_FOLDERS = {}
-    return _dovecot
+    return server

@@ -6,7 +6,7 @@ from consonance.booking import hooks as booking_hooks
 from consonance.journal import consultations, inbound
 from consonance.journal.models import Note
 from consonance.journal.selectors import note_text
-from consonance.journal.services import journal_export_record
+from consonance.journal.services import access_record, journal_export_record
 from consonance.mail import hooks as mail_hooks
 from consonance.rights import hooks as rights_hooks
 
@@ -33,8 +33,14 @@ def notes_shown(ask: rights_hooks.NotesAsk) -> list[rights_hooks.ShownNote]:
     ]
 
 
+def notes_erased(ask: rights_hooks.NotesAsk) -> None:
+    """Her notes were deleted on her request: the deletion goes into the access log."""
+    access_record(person=ask.person, actor=ask.actor, action="delete", what="on request")
+
+
 def register() -> None:
     booking_hooks.booking_confirmed.register(consultations.on_booking_confirmed)
     booking_hooks.booking_cancelled.register(consultations.on_booking_cancelled)
     rights_hooks.journal_notes_shown.register(notes_shown)
+    rights_hooks.journal_notes_erased.register(notes_erased)
     mail_hooks.inbound_message.register(inbound.file_inbound)

@@ -126,8 +126,8 @@ def _file(
     would take it (it stays in the folder, untouched)."""
     digest = hashlib.sha256(raw).hexdigest()
     with transaction.atomic():
-        prior = IngestedMessage.objects.filter(content_hash=digest).values_list(
-            "outcome", flat=True
+        prior = list(
+            IngestedMessage.objects.filter(content_hash=digest).values_list("outcome", flat=True)
         )
         row = IngestedMessage.objects.create(
             folder=folder, uidvalidity=uidvalidity, uid=uid, content_hash=digest, outcome=""

@@ -63,3 +63,6 @@ class ShownNote:
 #: Which journal notes to show this person? Each handler returns a list of ShownNote and logs
 #: the access in the journal's own access log. The rights app never reads the journal itself.
 journal_notes_shown: Hook[NotesAsk] = Hook("rights.journal_notes_shown")
+
+#: The person's journal notes were deleted on her request (P15): the journal logs the deletion.
+journal_notes_erased: Hook[NotesAsk] = Hook("rights.journal_notes_erased")
