@@ -10,7 +10,9 @@ from consonance.journal.services import MAX_BODY
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 8}), max_length=MAX_BODY
+        label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=MAX_BODY,
+        error_messages={"required": _("Skriv något först.")},
     )
     booking = forms.ModelChoiceField(
         label=_("Konsultation"),
@@ -41,7 +43,9 @@ def _booking_label(booking: Booking) -> str:
 
 class BodyForm(forms.Form):
     body = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=MAX_BODY
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=MAX_BODY,
+        error_messages={"required": _("Skriv något först.")},
     )
 
     def clean_body(self) -> str:
@@ -58,6 +62,7 @@ class MessageForm(BodyForm):
         label=_("Ditt meddelande"),
         widget=forms.Textarea(attrs={"rows": 10}),
         max_length=20_000,
+        error_messages={"required": _("Skriv något först.")},
         help_text=_(
             "Skriv bara det du själv vill att jag ska veta. Känsliga uppgifter om din hälsa tar "
             "vi hellre i en videokonsultation."
