@@ -35,7 +35,7 @@ def notes_shown(ask: rights_hooks.NotesAsk) -> list[rights_hooks.ShownNote]:
 
 def notes_erased(ask: rights_hooks.NotesAsk) -> None:
     """Her notes were deleted on her request: the deletion goes into the access log."""
-    access_record(person=ask.person, actor=ask.actor, action="delete", what="on request")
+    access_record(person=ask.person, actor=ask.actor, action="delete", what="request")
 
 
 def register() -> None:

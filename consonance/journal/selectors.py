@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ def _views(notes: list[Note]) -> list[NoteView]:
 
 
 def person_notes_read(
-    person: Person, *, actor: str, origin: str = "", what: str = "client card"
+    person: Person, *, actor: str, origin: str = "", what: str = "card"
 ) -> list[NoteView]:
     """All of the person's journal, every version, logged as one read."""
     notes = list(
@@ -75,7 +76,7 @@ def consultation_messages_read(
         ).order_by("created_at", "pk")
     )
     access_record(
-        person=person, actor=actor, action="read", what=f"consultation {consultation.pk}", origin=origin
+        person=person, actor=actor, action="read", what=f"consultation:{consultation.pk}", origin=origin
     )
     for note in notes:
         note.person = person
@@ -132,3 +133,10 @@ def consultation_for_person(person_id: int) -> Consultation | None:
         .order_by("-opened_at", "-pk")
         .first()
     )
+
+
+def staff_names(actors: set[str]) -> dict[str, str]:
+    """Staff actors ("staff:1") by the staff member's user name, for the access log."""
+    ids = [int(a.split(":", 1)[1]) for a in actors if a.startswith("staff:") and a[6:].isdigit()]
+    users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
+    return {f"staff:{pk}": name for pk, name in users}

@@ -186,7 +186,7 @@ def journal_export_record(
     """Log that the person's notes left the journal (her export, her request to see them)."""
     with transaction.atomic():
         access_record(
-            person=person, actor=actor, action="export", what=f"{what} {count}", origin=origin
+            person=person, actor=actor, action="export", what=f"{what}:{count}", origin=origin
         )
         audit_append(
             actor=actor,

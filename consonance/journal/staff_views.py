@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff_request, audit_append
+from consonance.audit.services import actor_person, actor_staff_request, audit_append
 from consonance.booking.models import Service
 from consonance.journal import selectors, services
 from consonance.journal.consultations import reply_send
@@ -77,6 +77,7 @@ def client_card(request: HttpRequest, person_id: int) -> HttpResponse:
             return redirect("journal_staff:client", person_id=person.pk)
         messages.error(request, _("Anteckningen sparades inte: rätta det som är markerat."))
     notes = selectors.person_notes_read(person, actor=actor, origin=_origin(request))
+    log = list(selectors.person_access_log(person))
     return render(
         request,
         "journal/staff/client.html",
@@ -84,7 +85,9 @@ def client_card(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "notes": notes,
             "form": form,
-            "log": selectors.person_access_log(person),
+            "log": log,
+            "client_actor": actor_person(person.pk),
+            "staff_names": selectors.staff_names({e.actor for e in log}),
             "consultations": Consultation.objects.filter(person=person).select_related(
                 "booking__service"
             ),
