@@ -10,7 +10,8 @@ from consonance.journal.services import MAX_BODY
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 8}),
+        label=_("Anteckning"),
+        widget=forms.Textarea(attrs={"rows": 8}),
         max_length=MAX_BODY,
         error_messages={"required": _("Skriv något först.")},
     )
@@ -23,11 +24,13 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args, person=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["booking"]
+        assert isinstance(field, forms.ModelChoiceField)
         if person is not None:
-            self.fields["booking"].queryset = Booking.objects.filter(
+            field.queryset = Booking.objects.filter(
                 person=person, state=Booking.State.CONFIRMED
             ).select_related("service")
-        self.fields["booking"].label_from_instance = _booking_label
+        field.label_from_instance = _booking_label  # type: ignore[method-assign,assignment]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].strip()
@@ -43,7 +46,8 @@ def _booking_label(booking: Booking) -> str:
 
 class BodyForm(forms.Form):
     body = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}),
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
         max_length=MAX_BODY,
         error_messages={"required": _("Skriv något först.")},
     )

@@ -4,11 +4,10 @@ in the access log (P15): the client card, a consultation, her own page, her expo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from consonance.journal.models import AccessEvent, Consultation, ConsultationTerms, Note
 from consonance.journal.services import NOTE_CONTEXT, access_record
@@ -76,7 +75,11 @@ def consultation_messages_read(
         ).order_by("created_at", "pk")
     )
     access_record(
-        person=person, actor=actor, action="read", what=f"consultation:{consultation.pk}", origin=origin
+        person=person,
+        actor=actor,
+        action="read",
+        what=f"consultation:{consultation.pk}",
+        origin=origin,
     )
     for note in notes:
         note.person = person
@@ -121,9 +124,7 @@ def consultations_open() -> QuerySet[Consultation]:
 
 
 def replies_given(consultation: Consultation) -> int:
-    return consultation.notes.filter(
-        kind=Note.Kind.MESSAGE_OUT, superseded_at__isnull=True
-    ).count()
+    return consultation.notes.filter(kind=Note.Kind.MESSAGE_OUT, superseded_at__isnull=True).count()
 
 
 def consultation_for_person(person_id: int) -> Consultation | None:
