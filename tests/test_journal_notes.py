@@ -3,12 +3,14 @@ in the access log, signing, versioned corrections, erasure, and the client's own
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
 import zipfile
 
 import pytest
+from django.core.management import call_command
 
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
@@ -22,6 +24,7 @@ from consonance.journal.services import (
     note_update,
 )
 from consonance.people.keys import person_key_destroy
+from consonance.people.models import Person
 from consonance.rights.erasure import person_erase
 from consonance.rights.models import Request
 from consonance.rights.services import request_record
@@ -199,3 +202,22 @@ def test_a_journal_deletion_on_request_is_in_the_access_log(staff_client):
     staff_client.post(f"/staff/privacy/begaran/{request.pk}/radera-journal/")
     assert not Note.objects.filter(person=person).exists()
     assert AccessEvent.objects.filter(person=person, action="delete").exists()
+
+
+def test_notes_are_deleted_two_years_after_the_latest_consultation_and_kept_before(capsys):
+    old = make_client("gammal@example.se")
+    recent = make_client("ny@example.se")
+    for person in (old, recent):
+        note_create(person=person, body=SECRET, actor=SYSTEM)
+    Person.objects.filter(pk=old.pk).update(
+        last_consultation_at=dt.datetime(2023, 1, 10, tzinfo=dt.UTC),
+        last_contact_at=dt.datetime(2023, 1, 10, tzinfo=dt.UTC),
+    )
+    Person.objects.filter(pk=recent.pk).update(
+        last_consultation_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    )
+    call_command("retention", "run", "--now", "2025-03-01T00:00:00+01:00", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert {r["id"]: r for r in report["rules"]}["journal-2y"]["deleted"] == 1
+    assert not Note.objects.filter(person_id=old.pk).exists()
+    assert Note.objects.filter(person_id=recent.pk).count() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from consonance.booking import hooks as booking_hooks
 from consonance.journal import consultations, inbound
 from consonance.journal.models import Note
-from consonance.journal.selectors import note_text
+from consonance.journal.selectors import notes_texts
 from consonance.journal.services import access_record, journal_export_record
 from consonance.mail import hooks as mail_hooks
 from consonance.rights import hooks as rights_hooks
@@ -14,8 +14,7 @@ from consonance.rights import hooks as rights_hooks
 def notes_shown(ask: rights_hooks.NotesAsk) -> list[rights_hooks.ShownNote]:
     """Her notes, every version, for her own eyes (P15); logged as an export of the journal."""
     notes = list(Note.objects.filter(person=ask.person).order_by("created_at", "pk"))
-    for note in notes:
-        note.person = ask.person
+    texts = notes_texts(ask.person, notes)
     if notes:
         journal_export_record(
             person=ask.person, actor=ask.actor, count=len(notes), what=ask.purpose
@@ -24,7 +23,7 @@ def notes_shown(ask: rights_hooks.NotesAsk) -> list[rights_hooks.ShownNote]:
         rights_hooks.ShownNote(
             at=note.created_at,
             kind=note.kind,
-            text=note_text(note),
+            text=texts[note.pk],
             version=note.version,
             signed_at=note.signed_at,
             superseded_at=note.superseded_at,

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from consonance.journal.models import AccessEvent, Consultation, ConsultationTerms, Note
 from consonance.journal.services import NOTE_CONTEXT, access_record
-from consonance.people.keys import KeyDestroyed, person_decrypt
+from consonance.people.keys import KeyDestroyed, person_decrypt, person_decrypt_many
 from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
 
@@ -31,16 +31,27 @@ class NoteView:
     older: list[NoteView]  # earlier versions, newest first (shown struck through)
 
 
-def _views(notes: list[Note]) -> list[NoteView]:
-    """Group versions under their current one; newest notes first. The person's key is
-    unwrapped once for all of them."""
+def notes_texts(person: Person, notes: list[Note]) -> dict[int, str | None]:
+    """The texts of many notes of one person, her key unwrapped once; None when destroyed."""
+    try:
+        texts = person_decrypt_many(
+            person, [bytes(n.body_ciphertext) for n in notes], context=NOTE_CONTEXT
+        )
+    except KeyDestroyed:
+        return {n.pk: None for n in notes}
+    return {n.pk: text for n, text in zip(notes, texts, strict=True)}
+
+
+def _views(person: Person, notes: list[Note]) -> list[NoteView]:
+    """Group versions under their current one; newest notes first."""
+    texts = notes_texts(person, notes)
     by_root: dict[int, list[Note]] = {}
     for note in notes:
         by_root.setdefault(note.root_id or note.pk, []).append(note)
     out = []
     for versions in by_root.values():
         versions.sort(key=lambda n: n.version, reverse=True)
-        views = [NoteView(n, note_text(n), []) for n in versions]
+        views = [NoteView(n, texts[n.pk], []) for n in versions]
         current, older = views[0], views[1:]
         current.older = older
         out.append(current)
@@ -48,20 +59,40 @@ def _views(notes: list[Note]) -> list[NoteView]:
     return out
 
 
+NOTES_PER_PAGE = 25
+
+
+@dataclass
+class NotesPage:
+    notes: list[NoteView]
+    page: int
+    pages: int
+    total: int
+
+
 def person_notes_read(
-    person: Person, *, actor: str, origin: str = "", what: str = "card"
-) -> list[NoteView]:
-    """All of the person's journal, every version, logged as one read."""
-    notes = list(
-        Note.objects.filter(person=person)
-        .select_related("person", "booking__service")
-        .order_by("created_at", "pk")
+    person: Person, *, actor: str, origin: str = "", what: str = "card", page: int = 1
+) -> NotesPage:
+    """One page of the person's journal (newest first, each note with its earlier versions),
+    logged as one read. A page, not all: a client card with 500 notes stays fast."""
+    current = Note.objects.filter(person=person, superseded_at__isnull=True)
+    total = current.count()
+    pages = max((total + NOTES_PER_PAGE - 1) // NOTES_PER_PAGE, 1)
+    page = min(max(page, 1), pages)
+    start = (page - 1) * NOTES_PER_PAGE
+    shown = list(
+        current.select_related("booking__service").order_by("-created_at", "-pk")[
+            start : start + NOTES_PER_PAGE
+        ]
+    )
+    roots = [n.root_id or n.pk for n in shown]
+    older = list(
+        Note.objects.filter(person=person, superseded_at__isnull=False)
+        .filter(Q(root_id__in=roots) | Q(pk__in=roots))
+        .select_related("booking__service")
     )
     access_record(person=person, actor=actor, action="read", what=what, origin=origin)
-    # One unwrap of her key for all notes: the related Person object is shared.
-    for note in notes:
-        note.person = person
-    return _views(notes)
+    return NotesPage(_views(person, shown + older), page, pages, total)
 
 
 def consultation_messages_read(
@@ -81,9 +112,8 @@ def consultation_messages_read(
         what=f"consultation:{consultation.pk}",
         origin=origin,
     )
-    for note in notes:
-        note.person = person
-    return [(note, note_text(note)) for note in notes]
+    texts = notes_texts(person, notes)
+    return [(note, texts[note.pk]) for note in notes]
 
 
 def person_access_log(person: Person, limit: int = 200) -> QuerySet[AccessEvent]:

@@ -78,8 +78,12 @@ def client_card(request: HttpRequest, person_id: int) -> HttpResponse:
             messages.success(request, _("Anteckningen är sparad."))
             return redirect("journal_staff:client", person_id=person.pk)
         messages.error(request, _("Anteckningen sparades inte: rätta det som är markerat."))
-    notes = selectors.person_notes_read(person, actor=actor, origin=_origin(request))
-    log = list(selectors.person_access_log(person))
+    try:
+        page = int(request.GET.get("sida", "1"))
+    except ValueError:
+        page = 1
+    notes = selectors.person_notes_read(person, actor=actor, origin=_origin(request), page=page)
+    log = list(selectors.person_access_log(person, limit=50))
     return render(
         request,
         "journal/staff/client.html",
