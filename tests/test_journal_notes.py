@@ -221,3 +221,15 @@ def test_notes_are_deleted_two_years_after_the_latest_consultation_and_kept_befo
     assert {r["id"]: r for r in report["rules"]}["journal-2y"]["deleted"] == 1
     assert not Note.objects.filter(person_id=old.pk).exists()
     assert Note.objects.filter(person_id=recent.pk).count() == 1
+
+
+def test_a_long_journal_is_shown_a_page_at_a_time_newest_first(staff_client):
+    person = make_client()
+    for i in range(30):
+        note_create(person=person, body=f"Anteckning nummer {i:02d}.", actor=SYSTEM)
+    first = card(staff_client, person)
+    assert "Anteckning nummer 29." in first and "Anteckning nummer 05." in first
+    assert "Anteckning nummer 04." not in first and "Sida 1 av 2 (30 anteckningar)" in first
+    second = staff_client.get(f"/staff/journal/klient/{person.pk}/?sida=2").content.decode()
+    assert "Anteckning nummer 04." in second and "Anteckning nummer 29." not in second
+    assert staff_client.get(f"/staff/journal/klient/{person.pk}/?sida=x").status_code == 200
