@@ -182,3 +182,15 @@ def test_the_coach_sets_what_an_email_service_gives(staff_client):
         f"/staff/journal/villkor/{service.pk}/", {"exchanges": 0, "days": 42}, follow=True
     )
     assert "sparades inte" in bad.content.decode()
+
+
+def test_the_policy_page_says_what_deleting_mail_means_at_the_configured_provider(client, settings):
+    settings.CONSONANCE_IMAP_HOST = ""
+    assert "återställningsbara objekt" not in client.get("/integritet/").content.decode()
+    settings.CONSONANCE_IMAP_HOST = "outlook.office365.com"
+    page = client.get("/integritet/").content.decode()
+    assert "raderas sedan ur inkorgen, ur Skickat och ur papperskorgen" in page
+    assert "återställningsbara objekt" in page
+    settings.CONSONANCE_IMAP_HOST = "imap.gmail.com"
+    english = client.get("/en/privacy/").content.decode()
+    assert "hosted by Google (Gmail)" in english
