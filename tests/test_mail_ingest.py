@@ -6,12 +6,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import signal
+import subprocess
+import sys
 from email.message import EmailMessage
 from email.utils import make_msgid
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.core.management.base import CommandError
 from imapclient import IMAPClient
 
@@ -20,7 +25,9 @@ from consonance.journal.models import Note, NoteAttachment
 from consonance.journal.selectors import note_text
 from consonance.mail import ingest
 from consonance.mail.models import IngestedMessage
+from tests.conftest import REPO
 from tests.factories import make_client, make_email_consultation
+from tests.imap_server import PASSWORD, USER
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +291,52 @@ def test_a_wrong_password_exits_non_zero_with_a_clear_message(imap_server, setti
         call_command("mail", "ingest", "--json")
     assert "cannot sign in" in str(error.value)
     assert error.value.returncode == 2
+
+
+KILLED_RUN = """
+import os, signal
+import django
+django.setup()
+from imapclient import IMAPClient
+# SIGKILL the process at the moment it would move the committed messages to Trash.
+IMAPClient.move = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+from consonance.mail.ingest import ingest_once
+ingest_once()
+"""
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_between_commit_and_expunge_loses_nothing_and_files_nothing_twice(
+    imap_server,
+):
+    make_email_consultation(make_client(CLIENT))
+    for n in range(3):
+        imap_server.deliver(plain(CLIENT, "coach@example.se", f"Nummer {n}", f"Text {n}."))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "consonance.test_settings",
+        "DATABASE_URL": _database_url(),
+        "CONSONANCE_IMAP_HOST": "127.0.0.1",
+        "CONSONANCE_IMAP_PORT": str(imap_server.port),
+        "CONSONANCE_IMAP_USER": USER,
+        "CONSONANCE_IMAP_PASSWORD": PASSWORD,
+        "CONSONANCE_IMAP_SECURITY": "none",
+    }
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN], env=env, cwd=REPO, capture_output=True, timeout=60
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+    assert Note.objects.filter(kind=Note.Kind.MESSAGE_IN).count() == 3  # committed
+    assert imap_server.count("INBOX") == 3  # not moved
+
+    counts = ingest.ingest_once().as_dict()
+    assert counts["fetched"] == 0 and counts["filed"] == 0 and counts["deleted"] == 3
+    assert Note.objects.filter(kind=Note.Kind.MESSAGE_IN).count() == 3
+    assert imap_server.count("INBOX") == 0 and imap_server.count("Trash") == 0
