@@ -16,8 +16,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.core.management.base import CommandError
+from django.db import connection
 from imapclient import IMAPClient
 
 from consonance.contact.models import Message as ContactMessage
