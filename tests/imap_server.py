@@ -204,6 +204,8 @@ _SERVER: Dovecot | None = None
 def _dovecot() -> Dovecot:
     """One Dovecot per test process, started on first use and stopped when the process ends."""
     global _SERVER
+    if not Path(DOVECOT).exists():
+        pytest.fail("Dovecot is not installed: apt-get install dovecot-imapd (make test does)")
     if _SERVER is None:
         _SERVER = Dovecot()
         _SERVER.start()
