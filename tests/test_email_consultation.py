@@ -65,6 +65,10 @@ def test_her_page_shows_where_she_is_and_warns_against_health_details(client):
     assert 'name="body"' in page
     english = client.get(page_url(consultation, "en"))
     assert english.status_code == 200
+    reads = AccessEvent.objects.filter(
+        person=consultation.person, actor=f"person:{consultation.person_id}", action="read"
+    )
+    assert reads.count() == 2 and reads.first().what == f"consultation:{consultation.pk}"
 
 
 def test_her_message_is_filed_encrypted_and_the_coach_gets_a_link_without_the_text(client):
