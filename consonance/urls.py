@@ -23,6 +23,7 @@ urlpatterns = i18n_patterns(
     ),
     path(_("boka/"), include("consonance.booking.urls")),
     path(_("mina-uppgifter/"), include("consonance.rights.urls")),
+    path(_("mejlkonsultation/"), include("consonance.journal.urls")),
     prefix_default_language=False,
 )
 
@@ -37,6 +38,7 @@ urlpatterns += [
     path("staff/payments/", include("consonance.payments.staff_urls")),
     path("staff/privacy/", include("consonance.rights.staff_urls")),
     path("staff/mail/", include("consonance.mail.staff_urls")),
+    path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
     path("payments/", include("consonance.payments.urls")),

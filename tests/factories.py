@@ -11,12 +11,14 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db.models import Model
+from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
+from consonance.booking import hooks as booking_hooks
 from consonance.booking.models import Booking, OpeningHours, PracticeSettings, Service
 from consonance.bookkeeping.models import Voucher
 from consonance.contact.models import Message
-from consonance.journal.models import ConsultationMessage, Note
+from consonance.journal.models import Consultation, ConsultationMessage, ConsultationTerms, Note
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
 from consonance.payments.bankgiro.imports import bankgiro_import
@@ -171,6 +173,16 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
     return person
 
 
+# -- journal and e-mail consultations (issue 9) ------------------------------------------------
+
+
+def make_client(email: str = "asa@example.se", first: str = "Åsa", last: str = "Öberg"):
+    person, _ = Person.objects.get_or_create(
+        email=email, defaults={"first_name": first, "last_name": last}
+    )
+    return person
+
+
 # -- booking paid by Bankgiro, through HTTP (a fixture: register with pytest_plugins) -----------
 
 
@@ -220,3 +232,20 @@ def sign_in(client, email: str = EMAIL) -> None:
     url = link_from_mail()
     response = client.get(url.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
     assert response.status_code == 302 and response["Location"].endswith("/oversikt/")
+
+
+def make_email_consultation(person=None, *, exchanges: int = 3, days: int = 28):
+    """A paid e-mail consultation, opened through the booking hook as payment would open it."""
+    person = person or make_client()
+    _video, email_service = make_practice()
+    ConsultationTerms.objects.update_or_create(
+        service=email_service, defaults={"exchanges": exchanges, "days": days}
+    )
+    booking = Booking.objects.create(
+        service=email_service,
+        person=person,
+        state=Booking.State.CONFIRMED,
+        confirmed_at=timezone.now(),
+    )
+    booking_hooks.booking_confirmed.emit(booking)
+    return Consultation.objects.get(booking=booking)
