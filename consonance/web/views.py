@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from consonance.audit.services import audit_verify
+from consonance.web.overview import waiting
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,4 +13,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def staff_home(request: HttpRequest) -> HttpResponse:
     count, broken = audit_verify()
-    return render(request, "web/staff_home.html", {"audit_count": count, "audit_broken": broken})
+    return render(
+        request,
+        "web/staff_home.html",
+        {"audit_count": count, "audit_broken": broken, "waiting": waiting()},
+    )

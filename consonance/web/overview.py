@@ -1,0 +1,45 @@
+"""The coach's overview of what waits for her answer, against its deadline (P16, P17), with the
+holiday extension. Each app that holds something to answer gives its rows here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consonance.contact import selectors as contact_selectors
+from consonance.privacy.holidays import holidays_ahead
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    kind: str  # shown to the coach
+    who: str
+    received_at: dt.datetime
+    due_at: dt.datetime
+    overdue: bool
+    soon: bool
+    url: str
+
+
+def waiting(*, now: dt.datetime | None = None) -> list[Waiting]:
+    """Open contact conversations (and e-mail consultations, once the journal gives them),
+    the nearest deadline first."""
+    now = now or timezone.now()
+    windows = holidays_ahead(now=now - dt.timedelta(days=92))
+    rows = [
+        Waiting(
+            kind=_("Meddelande"),
+            who=f"{c.person.first_name} {c.person.last_name}".strip(),
+            received_at=c.first_received,
+            due_at=c.due_at,
+            overdue=c.overdue,
+            soon=c.soon,
+            url=reverse("contact_staff:conversation", args=[c.person.pk]),
+        )
+        for c in contact_selectors.conversations_open(now=now, windows=windows)
+    ]
+    return sorted(rows, key=lambda r: r.due_at)
