@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 import time_machine
@@ -28,7 +29,7 @@ def _send(client, n: int = 1, *, url: str = "/kontakt/", wait: int = 10, ip="192
         assert page.status_code == 200
         fields = contact_page_fields(page.content.decode())
         traveller.shift(dt.timedelta(seconds=wait))
-        return client.post(url, {**contact_form(n, **extra), **fields}, REMOTE_ADDR=ip)
+        return client.post(url, {**contact_form(n), **fields, **extra}, REMOTE_ADDR=ip)
 
 
 def test_the_page_warns_about_health_details_and_states_the_reply_consent(client):
@@ -95,7 +96,9 @@ def test_a_known_address_gets_the_same_answer_and_keeps_its_name(client):
     unknown = _send(client, 2)
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
-    assert client.get(known["Location"]).content == client.get(unknown["Location"]).content
+    pages = [client.get(r["Location"]).content.decode() for r in (known, unknown)]
+    pages = [re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", p) for p in pages]
+    assert pages[0] == pages[1]
     person = Person.objects.get(email="karin1@example.se")
     assert person.last_name == "Ek"  # a form cannot rename a known person
     message = Message.objects.get(person=person)
@@ -166,7 +169,7 @@ def test_a_scripted_flood_is_stopped_without_blocking_a_person(client):
     assert codes.count(302) == 3
     assert Message.objects.filter(person__email="karin99@example.se").count() == 3
     # The limits keep hashes only, never the addresses.
-    stored = " ".join(Attempt.objects.values_list("ip_hash", "address_hash").get(pk=1))
+    stored = " ".join(Attempt.objects.values_list("ip_hash", "address_hash").first() or ())
     assert "198.51.100.7" not in stored and "@" not in stored
 
 
