@@ -247,3 +247,7 @@ LOGGING = {
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
+
+# Contact form (issue 9): behind a reverse proxy (Caddy), the visitor's address for the contact
+# form's rate limits is the last one the proxy appended to X-Forwarded-For.
+CONSONANCE_BEHIND_PROXY = env_bool("CONSONANCE_BEHIND_PROXY", default=False)

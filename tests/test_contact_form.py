@@ -204,3 +204,14 @@ def test_the_policy_page_links_to_the_working_form(client):
     assert client.get("/kontakt/").status_code == 200
     english = client.get("/en/privacy/").content.decode()
     assert '<a href="/en/contact/">the contact form</a>' in english
+
+
+def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, settings):
+    settings.CONSONANCE_BEHIND_PROXY = True
+    codes = [
+        _send(client, n, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.9").status_code
+        for n in range(1, 8)
+    ]
+    assert codes.count(302) == 5  # one visitor (203.0.113.9), whatever she puts before it
+    other = _send(client, 60, HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert other.status_code == 302

@@ -62,7 +62,7 @@ def _hash(kind: str, value: str) -> str:
 
 def client_ip(request: HttpRequest) -> str:
     """The visitor's address: REMOTE_ADDR, or behind a proxy the address it appended last."""
-    if getattr(settings, "CONSONANCE_BEHIND_PROXY", False):
+    if settings.CONSONANCE_BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded.strip():
             return forwarded.split(",")[-1].strip()

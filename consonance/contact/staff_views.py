@@ -50,6 +50,7 @@ def conversation(request: HttpRequest, person_id: int) -> HttpResponse:
         "contact/staff/conversation.html",
         {
             "person": person,
+            "registered_name": f"{person.first_name} {person.last_name}".strip(),
             "due_at": deadline_due("message-handling", items[0].message.received_at),
             "reply_form": ReplyForm(initial={"upto": upto}),
             "handled_form": HandledForm(initial={"upto": upto}),
