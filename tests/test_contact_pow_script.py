@@ -41,8 +41,8 @@ setTimeout(() => { if (!prevented) { console.log("not held"); process.exit(1); }
 def test_the_browser_script_solves_the_servers_challenge(tmp_path):
     harness = tmp_path / "harness.js"
     harness.write_text(HARNESS)
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        ["node", str(harness), str(SCRIPT), challenge_json()],  # noqa: S607
+    result = subprocess.run(
+        ["node", str(harness), str(SCRIPT), challenge_json()],
         capture_output=True,
         text=True,
         timeout=60,

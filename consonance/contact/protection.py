@@ -108,7 +108,9 @@ def challenge_json(now: dt.datetime | None = None) -> str:
     """A fresh, signed, expiring challenge as JSON, for the form's data-challenge attribute."""
     expires = (now or timezone.now()) + POW_LIFETIME
     challenge = altcha.create_challenge_v1(
-        algorithm="SHA-256", max_number=POW_MAX_NUMBER, hmac_key=_hmac_key(), expires=expires
+        altcha.ChallengeOptionsV1(
+            algorithm="SHA-256", max_number=POW_MAX_NUMBER, hmac_key=_hmac_key(), expires=expires
+        )
     )
     return json.dumps(challenge.to_dict(), separators=(",", ":"))
 

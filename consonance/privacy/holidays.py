@@ -116,7 +116,8 @@ def deadline_due(
         return plain
     if windows is None:
         windows = [
-            Window.of(p) for p in HolidayPeriod.objects.filter(
+            Window.of(p)
+            for p in HolidayPeriod.objects.filter(
                 last_day__gte=timezone.localdate(start, STOCKHOLM)
             )
         ]
