@@ -25,6 +25,7 @@ urlpatterns = i18n_patterns(
     path(_("boka/"), include("consonance.booking.urls")),
     path(_("mina-uppgifter/"), include("consonance.rights.urls")),
     path(_("kontakt/"), include("consonance.contact.urls")),
+    path(_("mejlkonsultation/"), include("consonance.journal.urls")),
     prefix_default_language=False,
 )
 
@@ -46,6 +47,7 @@ urlpatterns += [
         web_staff_views.holiday_delete,
         name="staff-holiday-remove",
     ),
+    path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
     path("payments/", include("consonance.payments.urls")),

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
-from consonance.booking import selectors
+from consonance.booking import hooks, selectors
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
 from consonance.payments.hooks import PaymentFailed
@@ -279,6 +279,7 @@ def booking_confirm_paid(order: Order) -> None:
         category="contact_details",
         detail={"booking": booking.pk, "order": order.pk},
     )
+    hooks.booking_confirmed.emit(booking)
     booking_id = booking.pk
 
     def enqueue() -> None:
@@ -448,6 +449,7 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
         amount = refund_due(booking, now)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         _consultation_clock_refresh(booking.person_id)
+        hooks.booking_cancelled.emit(booking)
         order = booking.order
         if order is not None:
             if order.amount_paid > 0:

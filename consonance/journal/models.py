@@ -153,6 +153,28 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         return f"AccessEvent #{self.pk} {self.action}"
 
+    @property
+    def what_display(self) -> str:
+        """The coded `what` ("card", "consultation:4", "export:12") in words."""
+        code, _sep, value = self.what.partition(":")
+        labels = {
+            "card": _("klientkortet"),
+            "note": _("anteckningen"),
+            "consultation": _("mejlkonsultation #%(n)s"),
+            "view": _("i Mina uppgifter, %(n)s st."),
+            "export": _("i hennes export, %(n)s st."),
+            "request": _("på hennes begäran"),
+        }
+        label = labels.get(code)
+        if label is None:
+            return self.what
+        return str(label) % {"n": value} if "%(n)s" in str(label) else str(label)
+
+    @property
+    def origin_display(self) -> str:
+        labels = {"site": _("webbplatsen"), "imap": _("e-postinkorgen"), "": "–"}
+        return str(labels.get(self.origin, self.origin))
+
 
 class ConsultationMessage(models.Model):
     """A message of an e-mail consultation not (yet) in the journal (P2, P16), encrypted with the
@@ -171,3 +193,15 @@ class ConsultationMessage(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     moved_to_journal_at = models.DateTimeField(null=True, blank=True, db_index=True)
     body_ciphertext = models.BinaryField()
+
+
+class NoteAttachment(models.Model):
+    """A file that came with a consultation message, encrypted with the client's key (context
+    "note", as JSON): name, type and content in one ciphertext, so nothing about it is readable."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="attachments")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="note_attachments"
+    )
+    size = models.PositiveIntegerField()
+    content_ciphertext = models.BinaryField()

@@ -43,6 +43,19 @@ PERSONAL_DATA = [
         not_personal=("person", "direction", "received_at", "moved_to_journal_at"),
         encrypted={"body_ciphertext": "consultation"},
     ),
+    PersonalModel(
+        "journal.NoteAttachment",
+        subject="person",
+        holdings=(
+            Holding(
+                "journal",
+                fields=("content_ciphertext",),
+                clocks={"last_consultation": "person__last_consultation_at"},
+            ),
+        ),
+        not_personal=("note", "person", "size"),
+        encrypted={"content_ciphertext": "note"},
+    ),
     # An e-mail consultation's frame (dates, state, how many exchanges): no text, which lives in
     # its notes. Kept with her, like her requests: exported, erased with her.
     PersonalModel(

@@ -180,10 +180,14 @@ def note_correct(*, note_id: int, body: str, actor: str, origin: str = "") -> No
     return new
 
 
-def journal_export_record(*, person: Person, actor: str, origin: str = "", count: int) -> None:
+def journal_export_record(
+    *, person: Person, actor: str, count: int, what: str = "", origin: str = ""
+) -> None:
     """Log that the person's notes left the journal (her export, her request to see them)."""
     with transaction.atomic():
-        access_record(person=person, actor=actor, action="export", what=f"{count} notes")
+        access_record(
+            person=person, actor=actor, action="export", what=f"{what}:{count}", origin=origin
+        )
         audit_append(
             actor=actor,
             action="journal.notes_exported",

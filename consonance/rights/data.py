@@ -20,11 +20,13 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from consonance.audit.services import actor_person
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.register import retention_sentence
 from consonance.privacy.registry import PersonalModel, registry
+from consonance.rights.selectors import journal_notes_for
 
 EXPORT_FORMAT = "consonance-export/1"
 # Fields that say when a row came about, in order of preference ("since when", P24).
@@ -333,6 +335,19 @@ def person_export(person: Person, *, language: str = "sv") -> dict:
             for c in categories
         ],
         "other_records": other,
+        # Her journal notes, readable, every version (P15), as the journal answers through
+        # the rights hook; the journal logs the export in its access log.
+        "journal_notes": [
+            {
+                "at": note.at.isoformat(),
+                "kind": note.kind,
+                "version": note.version,
+                "signed_at": note.signed_at.isoformat() if note.signed_at else None,
+                "superseded_at": note.superseded_at.isoformat() if note.superseded_at else None,
+                "text": note.text,
+            }
+            for note in journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
+        ],
         "automated_decisions": False,
     }
 
