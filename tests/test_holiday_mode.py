@@ -18,8 +18,9 @@ from consonance.privacy.holidays import (
     holiday_add,
     holiday_notice,
 )
+from consonance.journal.selectors import reply_due
 from consonance.privacy.models import HolidayPeriod
-from tests.factories import NOW, make_practice
+from tests.factories import NOW, make_email_consultation, make_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,17 @@ def test_the_overview_shows_deadlines_extended_by_the_holiday(staff_client):
     assert "Semesterläge" in html
     # Monday 09:00 + 15 h before the holiday, then 33 h from Monday 23 March 00:00.
     assert "24 mars 2026 09:00" in html
+
+
+def test_email_consultations_waiting_for_a_reply_show_with_the_extended_week(staff_client):
+    with time_machine.travel(NOW, tick=False):
+        consultation = make_email_consultation()
+        consultation.awaiting_reply_since = NOW
+        consultation.save(update_fields=["awaiting_reply_since"])
+        _holiday(TODAY + dt.timedelta(days=2), TODAY + dt.timedelta(days=4))
+        html = staff_client.get("/staff/").content.decode()
+    assert "Mejlkonsultation" in html
+    assert f"/staff/journal/konsultation/{consultation.pk}/" in html
+    # A week from Monday 09:00, plus the three holiday days: Thursday 26 March 09:00.
+    assert "26 mars 2026 09:00" in html
+    assert reply_due(consultation) == _at(dt.date(2026, 3, 26))

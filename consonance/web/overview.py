@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consonance.contact import selectors as contact_selectors
-from consonance.privacy.holidays import holidays_ahead
+from consonance.journal import selectors as journal_selectors
+from consonance.privacy.holidays import deadline_due, holidays_ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,8 @@ class Waiting:
 
 
 def waiting(*, now: dt.datetime | None = None) -> list[Waiting]:
-    """Open contact conversations (and e-mail consultations, once the journal gives them),
-    the nearest deadline first."""
+    """Open contact conversations (P17, 48 hours) and e-mail consultations waiting for the
+    coach's reply (P16, one week), the nearest deadline first."""
     now = now or timezone.now()
     windows = holidays_ahead(now=now - dt.timedelta(days=92))
     rows = [
@@ -42,4 +43,21 @@ def waiting(*, now: dt.datetime | None = None) -> list[Waiting]:
         )
         for c in contact_selectors.conversations_open(now=now, windows=windows)
     ]
+    for consultation in journal_selectors.consultations_open():
+        since = consultation.awaiting_reply_since
+        if since is None:
+            continue
+        due = deadline_due("email-consultation-reply", since, windows=windows)
+        person = consultation.person
+        rows.append(
+            Waiting(
+                kind=_("Mejlkonsultation"),
+                who=f"{person.first_name} {person.last_name}".strip(),
+                received_at=since,
+                due_at=due,
+                overdue=due <= now,
+                soon=now < due <= now + contact_selectors.SOON,
+                url=reverse("journal_staff:consultation", args=[consultation.pk]),
+            )
+        )
     return sorted(rows, key=lambda r: r.due_at)
