@@ -79,7 +79,9 @@ def test_her_message_is_filed_encrypted_and_the_coach_gets_a_link_without_the_te
     notice = OutboxMessage.objects.get(template="journal_new_message")
     assert f"/staff/journal/konsultation/{consultation.pk}/" in notice.body_text
     assert "chefen" not in notice.body_text and consultation.person.email not in notice.body_text
-    assert AccessEvent.objects.filter(actor=f"person:{consultation.person_id}", action="write").exists()
+    assert AccessEvent.objects.filter(
+        actor=f"person:{consultation.person_id}", action="write"
+    ).exists()
 
 
 def test_an_empty_message_is_refused_with_a_message(client):
@@ -94,7 +96,9 @@ def test_the_coach_replies_on_the_staff_page_and_she_is_told_with_a_link_never_t
 ):
     consultation = make_email_consultation()
     client.post(page_url(consultation), {"body": QUESTION})
-    staff_page = staff_client.get(f"/staff/journal/konsultation/{consultation.pk}/").content.decode()
+    staff_page = staff_client.get(
+        f"/staff/journal/konsultation/{consultation.pk}/"
+    ).content.decode()
     assert "chefen" in staff_page and "svara senast" in staff_page
     staff_client.post(f"/staff/journal/konsultation/{consultation.pk}/", {"body": ANSWER})
     reply = Note.objects.get(kind="message_out")
@@ -151,7 +155,9 @@ def test_a_bad_or_tampered_link_is_404(client):
     assert client.get(f"/mejlkonsultation/{token}/").status_code == 404
 
 
-def test_the_staff_overview_lists_open_consultations_with_their_reply_deadline(client, staff_client):
+def test_the_staff_overview_lists_open_consultations_with_their_reply_deadline(
+    client, staff_client
+):
     consultation = make_email_consultation()
     client.post(page_url(consultation), {"body": QUESTION})
     page = staff_client.get("/staff/journal/").content.decode()
@@ -161,12 +167,18 @@ def test_the_staff_overview_lists_open_consultations_with_their_reply_deadline(c
 
 def test_the_coach_sets_what_an_email_service_gives(staff_client):
     _video, service = make_practice()
-    response = staff_client.post(f"/staff/journal/villkor/{service.pk}/", {"exchanges": 5, "days": 42})
+    response = staff_client.post(
+        f"/staff/journal/villkor/{service.pk}/", {"exchanges": 5, "days": 42}
+    )
     assert response.status_code == 302
     person = make_client()
     booking = Booking.objects.create(service=service, person=person, state="confirmed")
     hooks.booking_confirmed.emit(booking)
     consultation = Consultation.objects.get(booking=booking)
-    assert consultation.exchanges == 5 and (consultation.ends_at - consultation.opened_at).days == 42
-    bad = staff_client.post(f"/staff/journal/villkor/{service.pk}/", {"exchanges": 0, "days": 42}, follow=True)
+    assert (
+        consultation.exchanges == 5 and (consultation.ends_at - consultation.opened_at).days == 42
+    )
+    bad = staff_client.post(
+        f"/staff/journal/villkor/{service.pk}/", {"exchanges": 0, "days": 42}, follow=True
+    )
     assert "sparades inte" in bad.content.decode()

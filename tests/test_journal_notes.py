@@ -55,7 +55,8 @@ def test_a_note_can_belong_to_a_consultation(staff_client):
     consultation = make_email_consultation()
     person = consultation.person
     staff_client.post(
-        f"/staff/journal/klient/{person.pk}/", {"body": "Inför nästa gång.", "booking": consultation.booking_id}
+        f"/staff/journal/klient/{person.pk}/",
+        {"body": "Inför nästa gång.", "booking": consultation.booking_id},
     )
     assert Note.objects.get(person=person, kind="note").booking_id == consultation.booking_id
 
@@ -163,8 +164,12 @@ def test_her_request_to_see_her_notes_shows_them_in_the_privacy_center_once_hand
     note_correct(note_id=note.pk, body=SECRET, actor=SYSTEM)
     _sign_in_privacy_center(client, person)
     assert "skilsmässan" not in client.get("/mina-uppgifter/oversikt/").content.decode()
-    request = request_record(person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False)
-    staff_client.post(f"/staff/privacy/begaran/{request.pk}/hantera/", {"state": "done", "note": ""})
+    request = request_record(
+        person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False
+    )
+    staff_client.post(
+        f"/staff/privacy/begaran/{request.pk}/hantera/", {"state": "done", "note": ""}
+    )
     page = client.get("/mina-uppgifter/oversikt/").content.decode()
     assert "Dina journalanteckningar" in page
     assert "skilsmässan" in page and "<del>Tidigare version.</del>" in page

@@ -29,7 +29,9 @@ CLIENT = "asa@example.se"
 def latin1_message(msgid: str) -> bytes:
     """A Swedish message as an old mail program sends it: ISO-8859-1, quoted-printable,
     an RFC 2047 encoded subject."""
-    body = "Hej!\r\nJag har gjort övningen och mår bättre. Tack för svaret i förra veckan.\r\nÅsa\r\n"
+    body = (
+        "Hej!\r\nJag har gjort övningen och mår bättre. Tack för svaret i förra veckan.\r\nÅsa\r\n"
+    )
     return (
         f"From: =?iso-8859-1?q?=C5sa_=D6berg?= <{CLIENT}>\r\n"
         "To: coach@example.se\r\n"
@@ -97,7 +99,8 @@ def texts(kind: str) -> list[str]:
 
 
 def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(
-    imap_server, settings  # noqa: F811
+    imap_server,
+    settings,  # noqa: F811
 ):
     settings.CONSONANCE_IMAP_MAX_ATTACHMENT = 10_000
     consultation = make_email_consultation(make_client(CLIENT))
@@ -132,7 +135,9 @@ def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(
         "errors": 0,
     }
     incoming = texts(Note.Kind.MESSAGE_IN)
-    assert incoming[0].startswith("Fråga om övningen\n\nHej!\nJag har gjort övningen och mår bättre")
+    assert incoming[0].startswith(
+        "Fråga om övningen\n\nHej!\nJag har gjort övningen och mår bättre"
+    )
     assert "Jag sover bättre nu." in incoming[1] and "alert" not in incoming[1]
     assert "<b>" not in incoming[1]
     assert incoming[2].startswith("Dagboken")
@@ -167,7 +172,8 @@ def test_the_trash_keeps_what_the_coach_herself_deleted(imap_server):  # noqa: F
 
 
 def test_a_crash_between_commit_and_expunge_loses_nothing_and_files_nothing_twice(
-    imap_server, monkeypatch  # noqa: F811
+    imap_server,
+    monkeypatch,  # noqa: F811
 ):
     make_email_consultation(make_client(CLIENT))
     for n in range(3):
@@ -190,7 +196,8 @@ def test_a_crash_between_commit_and_expunge_loses_nothing_and_files_nothing_twic
 
 
 def test_a_crash_between_move_and_expunge_is_cleaned_up_next_time(
-    imap_server, monkeypatch  # noqa: F811
+    imap_server,
+    monkeypatch,  # noqa: F811
 ):
     make_email_consultation(make_client(CLIENT))
     imap_server.deliver(plain(CLIENT, "coach@example.se", "Hej", "Text."))
@@ -216,7 +223,9 @@ def test_a_crash_between_move_and_expunge_is_cleaned_up_next_time(
 
 
 def test_a_uidvalidity_change_reimports_nothing_and_loses_nothing(
-    imap_server, settings, monkeypatch  # noqa: F811
+    imap_server,
+    settings,
+    monkeypatch,  # noqa: F811
 ):
     settings.CONSONANCE_IMAP_FOLDERS = {"inbox": "Klienter"}
     make_email_consultation(make_client(CLIENT))
@@ -244,13 +253,18 @@ def test_a_uidvalidity_change_reimports_nothing_and_loses_nothing(
 
     counts = ingest.ingest_once().as_dict()
     assert counts["duplicates"] == 2 and counts["filed"] == 1 and counts["deleted"] == 3
-    assert sorted(texts(Note.Kind.MESSAGE_IN)) == ["Nr 0\n\nText 0.", "Nr 1\n\nText 1.", "Nr 3\n\nNy text."]
+    assert sorted(texts(Note.Kind.MESSAGE_IN)) == [
+        "Nr 0\n\nText 0.",
+        "Nr 1\n\nText 1.",
+        "Nr 3\n\nNy text.",
+    ]
     assert imap_server.count("Klienter") == 0 and imap_server.count("Trash") == 0
     assert IngestedMessage.objects.filter(folder="Klienter").count() == 5
 
 
 def test_the_site_s_own_reply_notice_in_sent_is_recognised_by_message_id(
-    imap_server, staff_client  # noqa: F811
+    imap_server,
+    staff_client,  # noqa: F811
 ):
     consultation = make_email_consultation(make_client(CLIENT))
     imap_server.deliver(plain(CLIENT, "coach@example.se", "Hej", "Fråga."))

@@ -21,7 +21,9 @@ CLIENT = ("asa.lind@example.se", "Åsa", "Lind")
 
 
 def load(out) -> None:
-    service, _ = Service.objects.get_or_create(name_sv="E-postkonsultation, tre svar", defaults=EMAIL)
+    service, _ = Service.objects.get_or_create(
+        name_sv="E-postkonsultation, tre svar", defaults=EMAIL
+    )
     ConsultationTerms.objects.get_or_create(service=service, defaults={"exchanges": 3, "days": 28})
     person, _ = person_get_or_create(
         email=CLIENT[0], first_name=CLIENT[1], last_name=CLIENT[2], actor=SYSTEM

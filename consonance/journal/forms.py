@@ -10,7 +10,8 @@ from consonance.journal.services import MAX_BODY
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=_("Anteckning"), widget=forms.Textarea(attrs={"rows": 8}),
+        label=_("Anteckning"),
+        widget=forms.Textarea(attrs={"rows": 8}),
         max_length=MAX_BODY,
         error_messages={"required": _("Skriv något först.")},
     )
@@ -43,7 +44,8 @@ def _booking_label(booking: Booking) -> str:
 
 class BodyForm(forms.Form):
     body = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}),
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
         max_length=MAX_BODY,
         error_messages={"required": _("Skriv något först.")},
     )

@@ -89,9 +89,12 @@ def _file_incoming(mail: InboundMail) -> str | None:
     person = person_by_email(mail.from_address) if mail.from_address else None
     if person is None:
         return None
-    if mail.message_id and Note.objects.filter(
-        person=person, message_id=mail.message_id, kind=Note.Kind.MESSAGE_IN
-    ).exists():
+    if (
+        mail.message_id
+        and Note.objects.filter(
+            person=person, message_id=mail.message_id, kind=Note.Kind.MESSAGE_IN
+        ).exists()
+    ):
         return "duplicate"
     consultation = _consultation_for(mail, person)
     if consultation is None:

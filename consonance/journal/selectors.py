@@ -76,7 +76,11 @@ def consultation_messages_read(
         ).order_by("created_at", "pk")
     )
     access_record(
-        person=person, actor=actor, action="read", what=f"consultation:{consultation.pk}", origin=origin
+        person=person,
+        actor=actor,
+        action="read",
+        what=f"consultation:{consultation.pk}",
+        origin=origin,
     )
     for note in notes:
         note.person = person
@@ -121,9 +125,7 @@ def consultations_open() -> QuerySet[Consultation]:
 
 
 def replies_given(consultation: Consultation) -> int:
-    return consultation.notes.filter(
-        kind=Note.Kind.MESSAGE_OUT, superseded_at__isnull=True
-    ).count()
+    return consultation.notes.filter(kind=Note.Kind.MESSAGE_OUT, superseded_at__isnull=True).count()
 
 
 def consultation_for_person(person_id: int) -> Consultation | None:

@@ -33,7 +33,9 @@ def index(request: HttpRequest) -> HttpResponse:
     people = selectors.people_with_journal()
     if query:
         people = Person.objects.filter(
-            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+            Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
         ).order_by("last_name", "first_name", "pk")
     open_consultations = list(selectors.consultations_open())
     now = timezone.now()
@@ -109,9 +111,13 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
             body = form.cleaned_data["body"]
             try:
                 if note.signed_at is None:
-                    services.note_update(note_id=note.pk, body=body, actor=actor, origin=_origin(request))
+                    services.note_update(
+                        note_id=note.pk, body=body, actor=actor, origin=_origin(request)
+                    )
                 else:
-                    services.note_correct(note_id=note.pk, body=body, actor=actor, origin=_origin(request))
+                    services.note_correct(
+                        note_id=note.pk, body=body, actor=actor, origin=_origin(request)
+                    )
             except services.JournalError:
                 messages.error(request, _("Anteckningen har ändrats under tiden; försök igen."))
             else:
@@ -120,7 +126,12 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         text = selectors.note_text(note)
         services.access_record(
-            person=note.person, actor=actor, action="read", note=note, what="note", origin=_origin(request)
+            person=note.person,
+            actor=actor,
+            action="read",
+            note=note,
+            what="note",
+            origin=_origin(request),
         )
         form = BodyForm(initial={"body": text or ""})
     return render(request, "journal/staff/note.html", {"note": note, "form": form})
@@ -130,7 +141,9 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def note_sign(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(Note, pk=pk)
     try:
-        services.note_sign(note_id=note.pk, actor=actor_staff_request(request), origin=_origin(request))
+        services.note_sign(
+            note_id=note.pk, actor=actor_staff_request(request), origin=_origin(request)
+        )
     except services.JournalError:
         messages.error(request, _("Bara den senaste versionen kan signeras."))
     else:
@@ -151,9 +164,14 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("journal_staff:consultation", pk=found.pk)
         if form.is_valid():
             reply_send(
-                consultation=found, body=form.cleaned_data["body"], actor=actor, origin=_origin(request)
+                consultation=found,
+                body=form.cleaned_data["body"],
+                actor=actor,
+                origin=_origin(request),
             )
-            messages.success(request, _("Svaret är sparat; klienten får ett meddelande med en länk."))
+            messages.success(
+                request, _("Svaret är sparat; klienten får ett meddelande med en länk.")
+            )
             return redirect("journal_staff:consultation", pk=found.pk)
     thread = selectors.consultation_messages_read(found, actor=actor, origin=_origin(request))
     return render(
@@ -186,5 +204,7 @@ def terms(request: HttpRequest, service_id: int) -> HttpResponse:
         )
         messages.success(request, _("Villkoren är sparade."))
     else:
-        messages.error(request, _("Villkoren sparades inte: ange antal svar (1–50) och dagar (1–365)."))
+        messages.error(
+            request, _("Villkoren sparades inte: ange antal svar (1–50) och dagar (1–365).")
+        )
     return redirect("journal_staff:index")

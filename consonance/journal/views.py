@@ -27,12 +27,17 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
     form = MessageForm(request.POST or None)
     if request.method == "POST":
         if not writable:
-            messages.error(request, _("Konsultationen är avslutad; du kan inte skriva fler meddelanden här."))
+            messages.error(
+                request, _("Konsultationen är avslutad; du kan inte skriva fler meddelanden här.")
+            )
             return redirect(request.path)
         if form.is_valid():
             try:
                 message_receive(
-                    consultation=found, body=form.cleaned_data["body"], actor=actor, source="web",
+                    consultation=found,
+                    body=form.cleaned_data["body"],
+                    actor=actor,
+                    source="web",
                     origin="site",
                 )
             except JournalError:

@@ -176,9 +176,7 @@ def _fetch_and_file(
             stats.fetched += 1
             received = data.get(b"INTERNALDATE")
             received = (
-                received
-                if isinstance(received, datetime) and received.tzinfo
-                else timezone.now()
+                received if isinstance(received, datetime) and received.tzinfo else timezone.now()
             )
             try:
                 outcome = _file(

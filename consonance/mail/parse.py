@@ -71,9 +71,7 @@ def _date(message: EmailMessage, fallback: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_message(
-    raw: bytes, *, role: str, max_attachment: int, received: datetime
-) -> InboundMail:
+def parse_message(raw: bytes, *, role: str, max_attachment: int, received: datetime) -> InboundMail:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
     text_parts: list[str] = []

@@ -120,9 +120,7 @@ def overview(request: HttpRequest, person: Person) -> HttpResponse:
     newsletter = person_consents(person).get("newsletter")
     released = journal_notes_released(person.pk)
     notes = (
-        journal_notes_for(person, actor=actor_person(person.pk), purpose="view")
-        if released
-        else []
+        journal_notes_for(person, actor=actor_person(person.pk), purpose="view") if released else []
     )
     return render(
         request,
