@@ -140,7 +140,7 @@ class Dovecot:
             for path in (self.dir / "mail", self.dir / "home"):
                 os.chown(path, uid, gid)
             os.chmod(self.dir, 0o755)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -3,10 +3,12 @@ once, nothing lost across crashes and a UIDVALIDITY change, inbox, Trash and Sen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from email.message import EmailMessage
 from email.utils import make_msgid
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -19,7 +21,6 @@ from consonance.journal.selectors import note_text
 from consonance.mail import ingest
 from consonance.mail.models import IngestedMessage
 from tests.factories import make_client, make_email_consultation
-from tests.imap_server import imap_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -84,13 +85,9 @@ def plain(sender: str, to: str, subject: str, text: str, **headers: str) -> byte
 
 
 def run_json() -> dict:
-    from io import StringIO
-
     out = StringIO()
-    try:
+    with contextlib.suppress(CommandError):
         call_command("mail", "ingest", "--json", stdout=out)
-    except CommandError:
-        pass
     return json.loads(out.getvalue())
 
 
@@ -98,10 +95,7 @@ def texts(kind: str) -> list[str]:
     return [note_text(n) or "" for n in Note.objects.filter(kind=kind).order_by("pk")]
 
 
-def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(
-    imap_server,
-    settings,  # noqa: F811
-):
+def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(imap_server, settings):
     settings.CONSONANCE_IMAP_MAX_ATTACHMENT = 10_000
     consultation = make_email_consultation(make_client(CLIENT))
     first_id = make_msgid()
@@ -163,7 +157,7 @@ def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(
     assert Note.objects.count() == 5
 
 
-def test_the_trash_keeps_what_the_coach_herself_deleted(imap_server):  # noqa: F811
+def test_the_trash_keeps_what_the_coach_herself_deleted(imap_server):
     make_email_consultation(make_client(CLIENT))
     imap_server.deliver(plain("vän@example.org", "coach@example.se", "Middag", "Ses!"), "Trash")
     imap_server.deliver(plain(CLIENT, "coach@example.se", "Hej", "En fråga till."))
@@ -172,8 +166,7 @@ def test_the_trash_keeps_what_the_coach_herself_deleted(imap_server):  # noqa: F
 
 
 def test_a_crash_between_commit_and_expunge_loses_nothing_and_files_nothing_twice(
-    imap_server,
-    monkeypatch,  # noqa: F811
+    imap_server, monkeypatch
 ):
     make_email_consultation(make_client(CLIENT))
     for n in range(3):
@@ -195,10 +188,7 @@ def test_a_crash_between_commit_and_expunge_loses_nothing_and_files_nothing_twic
     assert imap_server.count("INBOX") == 0 and imap_server.count("Trash") == 0
 
 
-def test_a_crash_between_move_and_expunge_is_cleaned_up_next_time(
-    imap_server,
-    monkeypatch,  # noqa: F811
-):
+def test_a_crash_between_move_and_expunge_is_cleaned_up_next_time(imap_server, monkeypatch):
     make_email_consultation(make_client(CLIENT))
     imap_server.deliver(plain(CLIENT, "coach@example.se", "Hej", "Text."))
     calls = {"n": 0}
@@ -223,9 +213,7 @@ def test_a_crash_between_move_and_expunge_is_cleaned_up_next_time(
 
 
 def test_a_uidvalidity_change_reimports_nothing_and_loses_nothing(
-    imap_server,
-    settings,
-    monkeypatch,  # noqa: F811
+    imap_server, settings, monkeypatch
 ):
     settings.CONSONANCE_IMAP_FOLDERS = {"inbox": "Klienter"}
     make_email_consultation(make_client(CLIENT))
@@ -262,10 +250,7 @@ def test_a_uidvalidity_change_reimports_nothing_and_loses_nothing(
     assert IngestedMessage.objects.filter(folder="Klienter").count() == 5
 
 
-def test_the_site_s_own_reply_notice_in_sent_is_recognised_by_message_id(
-    imap_server,
-    staff_client,  # noqa: F811
-):
+def test_the_site_s_own_reply_notice_in_sent_is_recognised_by_message_id(imap_server, staff_client):
     consultation = make_email_consultation(make_client(CLIENT))
     imap_server.deliver(plain(CLIENT, "coach@example.se", "Hej", "Fråga."))
     ingest.ingest_once()
@@ -282,7 +267,7 @@ def test_the_site_s_own_reply_notice_in_sent_is_recognised_by_message_id(
     assert Note.objects.filter(kind=Note.Kind.MESSAGE_OUT).count() == 1
 
 
-def test_no_address_subject_or_text_reaches_the_logs(imap_server, caplog):  # noqa: F811
+def test_no_address_subject_or_text_reaches_the_logs(imap_server, caplog):
     make_email_consultation(make_client(CLIENT))
     imap_server.deliver(latin1_message(make_msgid()))
     imap_server.deliver(plain("okand@example.org", "coach@example.se", "Hemligt", "Hemlig text"))
@@ -293,7 +278,7 @@ def test_no_address_subject_or_text_reaches_the_logs(imap_server, caplog):  # no
         assert secret not in caplog.text
 
 
-def test_a_wrong_password_exits_non_zero_with_a_clear_message(imap_server, settings):  # noqa: F811
+def test_a_wrong_password_exits_non_zero_with_a_clear_message(imap_server, settings):
     settings.CONSONANCE_IMAP_PASSWORD = "wrong"
     with pytest.raises(CommandError) as error:
         call_command("mail", "ingest", "--json")

@@ -24,11 +24,13 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args, person=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        field = self.fields["booking"]
+        assert isinstance(field, forms.ModelChoiceField)
         if person is not None:
-            self.fields["booking"].queryset = Booking.objects.filter(
+            field.queryset = Booking.objects.filter(
                 person=person, state=Booking.State.CONFIRMED
             ).select_related("service")
-        self.fields["booking"].label_from_instance = _booking_label
+        field.label_from_instance = _booking_label  # type: ignore[method-assign,assignment]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].strip()

@@ -4,11 +4,10 @@ in the access log (P15): the client card, a consultation, her own page, her expo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from consonance.journal.models import AccessEvent, Consultation, ConsultationTerms, Note
 from consonance.journal.services import NOTE_CONTEXT, access_record

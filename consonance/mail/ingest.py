@@ -24,6 +24,7 @@ UIDs only, never an address, subject or text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import ssl
@@ -132,6 +133,7 @@ def _file(
         row = IngestedMessage.objects.create(
             folder=folder, uidvalidity=uidvalidity, uid=uid, content_hash=digest, outcome=""
         )
+        outcome: str | None
         if prior:
             outcome = KEPT if all(p == KEPT for p in prior) else DUPLICATE
         else:
@@ -270,9 +272,7 @@ def ingest_once() -> IngestStats:
     except IMAPClientError as error:
         raise IngestError(f"IMAP error: {type(error).__name__}") from error
     finally:
-        try:
+        with contextlib.suppress(OSError, IMAPClientError):
             client.logout()
-        except (OSError, IMAPClientError):
-            pass
     log.info("mail ingest: %s", stats.as_dict())
     return stats

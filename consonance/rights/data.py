@@ -300,6 +300,8 @@ def person_holdings(
 def person_export(person: Person, *, language: str = "sv") -> dict:
     """Her data, machine-readable (P29), with the policy facts for each category (P24)."""
     policy = get_policy()
+    # First, so that the journal's log line of this very export is part of the export.
+    notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
     categories, other = person_holdings(person, language=language)
     return {
         "format": EXPORT_FORMAT,
@@ -346,7 +348,7 @@ def person_export(person: Person, *, language: str = "sv") -> dict:
                 "superseded_at": note.superseded_at.isoformat() if note.superseded_at else None,
                 "text": note.text,
             }
-            for note in journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
+            for note in notes
         ],
         "automated_decisions": False,
     }
