@@ -11,6 +11,7 @@ import time_machine
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
 from consonance.contact.services import message_receive
+from consonance.journal.selectors import reply_due
 from consonance.lib.time import STOCKHOLM
 from consonance.privacy.holidays import (
     HolidayInvalid,
@@ -18,7 +19,6 @@ from consonance.privacy.holidays import (
     holiday_add,
     holiday_notice,
 )
-from consonance.journal.selectors import reply_due
 from consonance.privacy.models import HolidayPeriod
 from tests.factories import NOW, make_email_consultation, make_practice
 
