@@ -170,8 +170,19 @@ def test_after_erasure_the_message_cannot_be_read(staff_client, now):
 
 
 def test_the_staff_home_lists_open_messages_against_their_deadline(staff_client, now):
-    _receive(hours_ago=50)
+    message = _receive(hours_ago=50)
     html = staff_client.get("/staff/").content.decode()
     assert "Att svara på" in html
+    assert f'href="/staff/contact/{message.person_id}/"' in html
     assert "Disa Holm" in html
     assert "försenat" in html
+
+
+def test_the_staff_home_shows_the_50_most_urgent_and_links_to_the_rest(staff_client, now):
+    for n in range(51):
+        _receive(email=f"p{n}@example.se", name=f"Person {n}", hours_ago=n)
+    html = staff_client.get("/staff/").content.decode()
+    assert "De 50 mest brådskande av 51." in html
+    assert "Person 50" in html and "Person 0<" not in html  # the oldest first
+    # 50 rows, the link to the whole queue and the menu item.
+    assert html.count('href="/staff/contact/') == 52

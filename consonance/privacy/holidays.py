@@ -110,10 +110,6 @@ def deadline_due(
 
     Pass `windows` (from `holidays_ahead`, taken once) when computing many deadlines at a time.
     """
-    duration = get_policy().deadlines[deadline_id].duration
-    plain = duration.after(start)
-    if deadline_id not in EXTENDED_BY_HOLIDAY:
-        return plain
     if windows is None:
         windows = [
             Window.of(p)
@@ -121,7 +117,20 @@ def deadline_due(
                 last_day__gte=timezone.localdate(start, STOCKHOLM)
             )
         ]
-    return paused_due(start, plain - start, windows)
+    return deadlines_due(deadline_id, [start], windows=windows)[0]
+
+
+def deadlines_due(
+    deadline_id: str, starts: list[dt.datetime], *, windows: list[Window]
+) -> list[dt.datetime]:
+    """`deadline_due` for many starts at once (the policy is read once)."""
+    duration = get_policy().deadlines[deadline_id].duration
+    extended = deadline_id in EXTENDED_BY_HOLIDAY
+    dues = []
+    for start in starts:
+        plain = duration.after(start)
+        dues.append(paused_due(start, plain - start, windows) if extended else plain)
+    return dues
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ def waiting(*, now: dt.datetime | None = None) -> list[Waiting]:
     coach's reply (P16, one week), the nearest deadline first."""
     now = now or timezone.now()
     windows = holidays_ahead(now=now - dt.timedelta(days=92))
+    # One reverse() for all rows: a conversation's page is "<person id>/" below the queue.
+    queue = reverse("contact_staff:index")
     rows = [
         Waiting(
             kind=_("Meddelande"),
@@ -39,7 +41,7 @@ def waiting(*, now: dt.datetime | None = None) -> list[Waiting]:
             due_at=c.due_at,
             overdue=c.overdue,
             soon=c.soon,
-            url=reverse("contact_staff:conversation", args=[c.person.pk]),
+            url=f"{queue}{c.person.pk}/",
         )
         for c in contact_selectors.conversations_open(now=now, windows=windows)
     ]
@@ -61,3 +63,12 @@ def waiting(*, now: dt.datetime | None = None) -> list[Waiting]:
             )
         )
     return sorted(rows, key=lambda r: r.due_at)
+
+
+# The staff home shows the most urgent rows; the queues have them all.
+SHOWN = 50
+
+
+def waiting_context(*, now: dt.datetime | None = None) -> dict:
+    rows = waiting(now=now)
+    return {"waiting": rows[:SHOWN], "waiting_total": len(rows)}

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from consonance.audit.services import audit_verify
-from consonance.web.overview import waiting
+from consonance.web.overview import waiting_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,5 +16,5 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/staff_home.html",
-        {"audit_count": count, "audit_broken": broken, "waiting": waiting()},
+        {"audit_count": count, "audit_broken": broken, **waiting_context()},
     )
