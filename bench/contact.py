@@ -4,7 +4,7 @@ On SQLite and PostgreSQL, with 100 000 rate-limit rows from earlier visitors in 
 - a message accepted through the whole form (honeypot, fill time, proof-of-work check, both rate
   limits, encryption, audit row, the coach's notice in the outbox), p50/p95; target p95 < 100 ms;
 - the baseline in the same run: a scripted post without the proof of work, refused; what a flood
-  without work costs the server (target p95 < 20 ms);
+  without work costs the server (target p95 < 50 ms; no database write);
 - the staff overview of open conversations with 500 open messages and two holidays (deadlines
   extended), p50/p95; target p95 < 100 ms;
 - and, where Node.js is installed, what the proof of work costs a visitor: our pow.js solving
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, p95, print_table, run_per_database, write_results
 
 ACCEPT_TARGET_MS = 100
-REFUSE_TARGET_MS = 20
+REFUSE_TARGET_MS = 50
 OVERVIEW_TARGET_MS = 100
 OPEN_MESSAGES = 500
 OLD_ATTEMPTS = 100_000

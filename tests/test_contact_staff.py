@@ -14,6 +14,7 @@ from consonance.audit.services import SYSTEM
 from consonance.contact.models import Message
 from consonance.contact.services import message_receive
 from consonance.journal.models import Note
+from consonance.mail.outbox import mail_suppress
 from consonance.people.keys import person_decrypt, person_key_destroy
 from consonance.people.models import Person
 from tests.factories import NOW
@@ -186,3 +187,17 @@ def test_the_staff_home_shows_the_50_most_urgent_and_links_to_the_rest(staff_cli
     assert "Person 50" in html and "Person 0<" not in html  # the oldest first
     # 50 rows, the link to the whole queue and the menu item.
     assert html.count('href="/staff/contact/') == 52
+
+
+def test_a_reply_to_a_suppressed_address_is_not_sent_and_nothing_is_deleted(staff_client, now):
+    message = _receive()
+    mail_suppress(email="disa.holm@example.se", reason="manual")
+    mail.outbox.clear()
+    response = staff_client.post(
+        f"/staff/contact/{message.person_id}/svara/", {"text": "Hej!", "upto": message.pk}
+    )
+    assert response.status_code == 302
+    assert Message.objects.filter(pk=message.pk).exists()
+    assert not mail.outbox
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "Svaret skickades inte och samtalet finns kvar." in page

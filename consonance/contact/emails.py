@@ -18,14 +18,16 @@ from consonance.people.models import Person
 from consonance.privacy.holidays import deadline_due
 
 
-def reply(*, person: Person, text: str, language: str) -> None:
-    mail_queue(
+def reply(*, person: Person, text: str, language: str) -> bool:
+    """Queue the reply; False when the address is on the suppression list (nothing queued)."""
+    queued = mail_queue(
         to=person.email,
         template="contact_reply",
         context={"first_name": person.first_name, "text": text.strip()},
         language=language,
         person_id=person.pk,
     )
+    return queued is not None
 
 
 def staff_new_message(message: Message) -> None:

@@ -22,6 +22,13 @@ from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
 
 CONTEXT = "contact"
+
+
+class ReplyNotSent(Exception):
+    """The address gets no mail (suppressed, e.g. after an erasure): nothing sent, nothing
+    deleted, so that the coach can answer another way first."""
+
+
 MAX_BODY = 5000
 MAX_REPLY = 20000
 
@@ -90,7 +97,8 @@ def conversation_reply(*, person: Person, text: str, upto: int, actor: str) -> i
         if not covered:
             return 0
         language = covered[-1].language
-        emails.reply(person=person, text=text, language=language)
+        if not emails.reply(person=person, text=text, language=language):
+            raise ReplyNotSent(person.pk)
         now = timezone.now()
         Message.objects.filter(pk__in=[m.pk for m in covered]).update(replied_at=now)
         deleted, _ = Message.objects.filter(pk__in=[m.pk for m in covered]).delete()

@@ -75,12 +75,22 @@ def reply(request: HttpRequest, person_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Skriv ett svar innan du skickar."))
         return redirect("contact_staff:conversation", person_id=person.pk)
-    sent = services.conversation_reply(
-        person=person,
-        text=form.cleaned_data["text"],
-        upto=form.cleaned_data["upto"],
-        actor=actor_staff_request(request),
-    )
+    try:
+        sent = services.conversation_reply(
+            person=person,
+            text=form.cleaned_data["text"],
+            upto=form.cleaned_data["upto"],
+            actor=actor_staff_request(request),
+        )
+    except services.ReplyNotSent:
+        messages.error(
+            request,
+            _(
+                "Adressen får ingen e-post från webbplatsen (den är spärrad, till exempel efter "
+                "en radering). Svaret skickades inte och samtalet finns kvar."
+            ),
+        )
+        return redirect("contact_staff:conversation", person_id=person.pk)
     if sent:
         messages.success(request, _("Svaret är skickat och samtalet raderat."))
     else:
