@@ -36,6 +36,7 @@ def file_unclaimed(mail: InboundMail) -> str | None:
         person=person,
         received_at=min(mail.date, timezone.now()),
         body_ciphertext=person_encrypt(person, body, context="contact"),
+        source=Message.Source.EMAIL,
     )
     audit_append(
         actor=SYSTEM,

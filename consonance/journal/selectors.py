@@ -13,7 +13,7 @@ from consonance.journal.models import AccessEvent, Consultation, ConsultationTer
 from consonance.journal.services import NOTE_CONTEXT, access_record
 from consonance.people.keys import KeyDestroyed, person_decrypt, person_decrypt_many
 from consonance.people.models import Person
-from consonance.privacy.policy import get_policy
+from consonance.privacy.holidays import deadline_due
 
 
 def note_text(note: Note) -> str | None:
@@ -141,7 +141,7 @@ def reply_due(consultation: Consultation) -> datetime | None:
     since = consultation.awaiting_reply_since
     if since is None:
         return None
-    return get_policy().deadlines["email-consultation-reply"].duration.after(since)
+    return deadline_due("email-consultation-reply", since)  # extended by holidays
 
 
 def consultations_open() -> QuerySet[Consultation]:
