@@ -281,6 +281,37 @@ LOGGING = {
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
 
+# Contact form (issue 9): behind a reverse proxy (Caddy), the visitor's address for the contact
+# form's rate limits is the last one the proxy appended to X-Forwarded-For.
+CONSONANCE_BEHIND_PROXY = env_bool("CONSONANCE_BEHIND_PROXY", default=False)
+
+# Inbound mail (journal, issue 9): the coach's mailbox, read over IMAP by `consonance mail ingest`
+# and the worker (P16, P17). Unset host: no ingestion. CONSONANCE_IMAP_FOLDERS overrides the
+# SPECIAL-USE lookup, e.g. "inbox=INBOX,sent=Skickat,trash=Papperskorg".
+CONSONANCE_IMAP_HOST = env_str("CONSONANCE_IMAP_HOST") or ""
+CONSONANCE_IMAP_SECURITY = (env_str("CONSONANCE_IMAP_SECURITY") or "ssl").strip().lower()
+if CONSONANCE_IMAP_SECURITY not in {"ssl", "starttls", "none"}:
+    raise ImproperlyConfigured(
+        f"CONSONANCE_IMAP_SECURITY: expected ssl, starttls or none, got {CONSONANCE_IMAP_SECURITY!r}."
+    )
+CONSONANCE_IMAP_PORT = env_int(
+    "CONSONANCE_IMAP_PORT", 993 if CONSONANCE_IMAP_SECURITY == "ssl" else 143
+)
+CONSONANCE_IMAP_USER = env_str("CONSONANCE_IMAP_USER") or ""
+CONSONANCE_IMAP_PASSWORD = env_str("CONSONANCE_IMAP_PASSWORD") or ""
+CONSONANCE_IMAP_FOLDERS: dict[str, str] = {}
+for _pair in env_list("CONSONANCE_IMAP_FOLDERS", []):
+    _role, _sep, _folder = _pair.partition("=")
+    if not _sep or _role.strip() not in {"inbox", "sent", "trash"} or not _folder.strip():
+        raise ImproperlyConfigured(
+            f"CONSONANCE_IMAP_FOLDERS: expected role=folder with role inbox, sent or trash, got {_pair!r}."
+        )
+    CONSONANCE_IMAP_FOLDERS[_role.strip()] = _folder.strip()
+# Attachments larger than this are refused (the coach is told); smaller ones kept encrypted.
+CONSONANCE_IMAP_MAX_ATTACHMENT = env_int("CONSONANCE_IMAP_MAX_ATTACHMENT", 10 * 1024 * 1024)
+# imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
+LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]
+
 # Hardening (issue 12). The real client address is taken from X-Forwarded-For only when the
 # request comes from a proxy named here (comma-separated addresses or networks, e.g. Caddy on
 # "127.0.0.1"); otherwise the header is ignored, so nobody can pretend to be someone else.

@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
+from consonance.web import staff_views as web_staff_views
 from consonance.web import views as web_views
 
 # Public pages: Swedish at the root, English under /en/ with translated paths
@@ -23,6 +24,8 @@ urlpatterns = i18n_patterns(
     ),
     path(_("boka/"), include("consonance.booking.urls")),
     path(_("mina-uppgifter/"), include("consonance.rights.urls")),
+    path(_("kontakt/"), include("consonance.contact.urls")),
+    path(_("mejlkonsultation/"), include("consonance.journal.urls")),
     prefix_default_language=False,
 )
 
@@ -37,6 +40,14 @@ urlpatterns += [
     path("staff/payments/", include("consonance.payments.staff_urls")),
     path("staff/privacy/", include("consonance.rights.staff_urls")),
     path("staff/mail/", include("consonance.mail.staff_urls")),
+    path("staff/contact/", include("consonance.contact.staff_urls")),
+    path("staff/semester/", web_staff_views.holiday, name="staff-holiday"),
+    path(
+        "staff/semester/<int:pk>/ta-bort/",
+        web_staff_views.holiday_delete,
+        name="staff-holiday-remove",
+    ),
+    path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
     path("payments/", include("consonance.payments.urls")),

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
-from consonance.booking import emails, selectors, tasks
+from consonance.booking import emails, hooks, selectors, tasks
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
@@ -263,6 +263,7 @@ def booking_confirm_paid(order: Order) -> None:
         category="contact_details",
         detail={"booking": booking.pk, "order": order.pk},
     )
+    hooks.booking_confirmed.emit(booking)
     booking_id = booking.pk
 
     transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))
@@ -396,6 +397,7 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
         amount = selectors.refund_due(booking, now)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         _consultation_clock_refresh(booking.person_id)
+        hooks.booking_cancelled.emit(booking)
         order = booking.order
         if order is not None:
             if order.amount_paid > 0:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from consonance.privacy.holidays import holiday_notice
 from consonance.privacy.policy import get_policy
 
 
@@ -12,4 +13,6 @@ def site(request: HttpRequest) -> dict:
         "site_name": policy.controller.name,
         # set_language translates this path into the chosen language (i18n_patterns).
         "alternate_path": request.path,
+        # A callable: templates call it (once, under {% with %}) only where they show it.
+        "holiday_notice": holiday_notice,
     }

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from consonance.audit.selectors import audit_latest_verification
+from consonance.web.overview import waiting_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,4 +13,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def staff_home(request: HttpRequest) -> HttpResponse:
     # The worker verifies the chain daily; re-hashing it here would grow with every event.
-    return render(request, "web/staff_home.html", {"verification": audit_latest_verification()})
+    return render(
+        request,
+        "web/staff_home.html",
+        {"verification": audit_latest_verification(), **waiting_context()},
+    )
