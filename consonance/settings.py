@@ -281,9 +281,8 @@ LOGGING = {
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
 
-# Contact form (issue 9): behind a reverse proxy (Caddy), the visitor's address for the contact
-# form's rate limits is the last one the proxy appended to X-Forwarded-For.
-CONSONANCE_BEHIND_PROXY = env_bool("CONSONANCE_BEHIND_PROXY", default=False)
+# Contact form (issue 9): its rate limits see the visitor's address as every limit does
+# (CONSONANCE_TRUSTED_PROXIES, below).
 
 # Inbound mail (journal, issue 9): the coach's mailbox, read over IMAP by `consonance mail ingest`
 # and the worker (P16, P17). Unset host: no ingestion. CONSONANCE_IMAP_FOLDERS overrides the

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mail', '0002_alter_outboxmessage_recipient'),
+        ('mail', '0003_ingestedmessage'),
     ]
 
     operations = [
