@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "consonance.payments.bankgiro",
     "consonance.mail",
     "consonance.rights",
+    "consonance.consent",
+    "consonance.accounts",
 ]
 
 MIDDLEWARE = [
@@ -247,3 +249,11 @@ LOGGING = {
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
+
+# Newsletter and mail signing (issue 10): DKIM signs outgoing mail when a private key (PEM) and a
+# selector are set; the domain defaults to that of CONSONANCE_FROM_EMAIL.
+CONSONANCE_DKIM_PRIVATE_KEY = env_str("CONSONANCE_DKIM_PRIVATE_KEY") or ""
+CONSONANCE_DKIM_SELECTOR = env_str("CONSONANCE_DKIM_SELECTOR") or ""
+CONSONANCE_DKIM_DOMAIN = env_str("CONSONANCE_DKIM_DOMAIN") or ""
+if CONSONANCE_DKIM_PRIVATE_KEY and not CONSONANCE_DKIM_SELECTOR:
+    raise ImproperlyConfigured("CONSONANCE_DKIM_SELECTOR is required with a DKIM private key.")

@@ -148,3 +148,13 @@ def bookings_past(now: datetime | None = None) -> QuerySet[Booking]:
         .filter(starts_at__lt=now - timedelta(hours=2))
         .order_by("-starts_at", "-pk")
     )
+
+
+def person_bookings(person_id: int) -> QuerySet[Booking]:
+    """One person's bookings, newest first (her account page)."""
+    return (
+        Booking.objects.filter(person_id=person_id)
+        .exclude(state=Booking.State.EXPIRED)
+        .select_related("service", "order")
+        .order_by("-starts_at", "-created_at")
+    )

@@ -25,3 +25,8 @@ def refund_tasks() -> QuerySet[Refund]:
 
 def refunds_recent() -> QuerySet[Refund]:
     return Refund.objects.exclude(status=Refund.Status.MANUAL).select_related("order")
+
+
+def person_orders(person_id: int) -> QuerySet[Order]:
+    """One person's orders, newest first (her account page)."""
+    return Order.objects.filter(person_id=person_id).order_by("-created_at", "-pk")

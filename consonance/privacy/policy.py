@@ -8,6 +8,7 @@ policy/README.md documents every key.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -146,6 +147,10 @@ class Cookie:
     necessary: bool
     duration: Duration
     purpose: Text
+    # Non-necessary cookies only: the consent category they belong to (e.g. "media"), and the
+    # site's own script (a static path) that sets or needs them, loaded only after consent.
+    category: str = "necessary"
+    script: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,12 +495,21 @@ def _read(r: _Reader, doc: dict[str, Any]) -> Policy | None:
             r.problem(w, "each [[cookies]] must be a table")
             continue
         duration = r.duration(p, w)
+        necessary = r.value(p, "necessary", w, bool, default=True)
+        category = r.value(p, "category", w, str, required=not necessary, default="necessary")
+        if not necessary and not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", category or ""):
+            r.problem((*w, "category"), "category must be a short id such as \"media\"")
+        script = r.value(p, "script", w, str, required=False, default="")
+        if script and (not re.fullmatch(r"[A-Za-z0-9_./-]+\.js", script) or ".." in script):
+            r.problem((*w, "script"), "script must be a static path of this site, e.g. \"web/video.js\"")
         cookies.append(
             Cookie(
                 name=r.value(p, "name", w, str, default=""),
-                necessary=r.value(p, "necessary", w, bool, default=True),
+                necessary=necessary,
                 duration=duration or Duration(0, "days"),
                 purpose=r.text(p, "purpose", w),
+                category="necessary" if necessary else category,
+                script=script,
             )
         )
 

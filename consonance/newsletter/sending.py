@@ -1,0 +1,225 @@
+"""Sending a campaign: per-recipient send records, batches over one reused SMTP connection, and a
+lease so that one sender works on a campaign at a time and a restarted one resumes.
+
+Guarantee: each recipient's Delivery row goes from pending to sent in its own commit right after
+the SMTP server accepted her message (250 after DATA). A sender killed at any point leaves the
+recipients it had not finished as pending, and the next sender sends exactly those. The one
+window that remains is between the server's 250 and that commit (a few hundred microseconds):
+a kill exactly there means one recipient gets the issue twice, with the same subject; we prefer
+that to anyone missing it silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.lib.urls import absolute_reverse
+from consonance.mail.bulk import (
+    BulkRefused,
+    mail_bulk_connection,
+    mail_bulk_message,
+    mail_bulk_send,
+    mail_suppressed_among,
+)
+from consonance.newsletter.models import Campaign, Delivery
+from consonance.newsletter.render import Edition, edition
+from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.tokens import unsubscribe_token
+
+log = logging.getLogger("consonance.newsletter")
+
+BATCH_SIZE = 200
+LEASE = timedelta(seconds=60)
+D = Delivery.State
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    pending: int
+    skipped: int
+    failed: int
+
+
+def campaign_progress(campaign: Campaign) -> Progress:
+    counts = campaign.deliveries.aggregate(
+        total=Count("pk"),
+        sent=Count("pk", filter=Q(state=D.SENT)),
+        pending=Count("pk", filter=Q(state=D.PENDING)),
+        skipped=Count("pk", filter=Q(state=D.SKIPPED)),
+        failed=Count("pk", filter=Q(state=D.FAILED)),
+    )
+    return Progress(**counts)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_gone(owner: str) -> bool:
+    """The lease holder is a process on this machine that no longer runs."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _lease_take(campaign_id: int, owner: str, now: datetime) -> bool:
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        free = (
+            not campaign.lease_owner
+            or campaign.lease_owner == owner
+            or campaign.lease_until is None
+            or campaign.lease_until < now
+            or _owner_gone(campaign.lease_owner)
+        )
+        if not free:
+            return False
+        campaign.lease_owner = owner
+        campaign.lease_until = now + LEASE
+        campaign.save(update_fields=["lease_owner", "lease_until"])
+    return True
+
+
+def _lease_renew(campaign_id: int, owner: str) -> None:
+    Campaign.objects.filter(pk=campaign_id, lease_owner=owner).update(
+        lease_until=timezone.now() + LEASE
+    )
+
+
+def _lease_release(campaign_id: int, owner: str) -> None:
+    Campaign.objects.filter(pk=campaign_id, lease_owner=owner).update(
+        lease_owner="", lease_until=None
+    )
+
+
+def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Delivery):
+    if delivery.person is None:  # the coach's test copy
+        language, to, unsubscribe = "sv", settings.CONSONANCE_STAFF_EMAIL, None
+    else:
+        language, to = delivery.person.language, delivery.person.email
+        unsubscribe = absolute_reverse(
+            "newsletter:unsubscribe", unsubscribe_token(delivery.person.pk)
+        )
+    if language not in editions:
+        editions[language] = edition(campaign, language)
+    issue = editions[language]
+    url = unsubscribe or absolute_reverse("newsletter:signup")
+    text, html = issue.personal(url)
+    headers = {"List-Id": f"<newsletter.{settings.DEFAULT_FROM_EMAIL.rpartition('@')[2]}>"}
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    subject = f"[Test] {issue.subject}" if campaign.is_test else issue.subject
+    return mail_bulk_message(
+        to=to, subject=subject, text=text, html=html, headers=headers, language=issue.language
+    )
+
+
+def _mark(delivery_id: int, state: str) -> None:
+    Delivery.objects.filter(pk=delivery_id, state=D.PENDING).update(
+        state=state, sent_at=timezone.now() if state == D.SENT else None
+    )
+
+
+def _batch(campaign: Campaign, batch_size: int) -> list[Delivery]:
+    return list(
+        campaign.deliveries.filter(state=D.PENDING).select_related("person").order_by("pk")[
+            :batch_size
+        ]
+    )
+
+
+def _allowed(campaign: Campaign, batch: list[Delivery]) -> set[int | None]:
+    """Who in the batch may still get it: the coach's test copy, and subscribers who are still
+    recipients (not unsubscribed, restricted or objecting since the start) and not suppressed."""
+    people = [d.person for d in batch if d.person is not None]
+    allowed: set[int | None] = {None}
+    if people:
+        ids = {p.pk for p in people}
+        allowed |= set(newsletter_recipients().filter(pk__in=ids).values_list("pk", flat=True))
+        suppressed = mail_suppressed_among(p.email for p in people)
+        allowed -= {p.pk for p in people if p.email in suppressed}
+    return allowed
+
+
+def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
+    """Send what is pending of a campaign; returns "done", "busy" (another sender holds it),
+    "interrupted" (the SMTP server went away; the rest waits for the next run) or "nothing"."""
+    owner = _owner()
+    campaign = Campaign.objects.filter(pk=campaign_id, state=Campaign.State.SENDING).first()
+    if campaign is None:
+        return "nothing"
+    if not _lease_take(campaign_id, owner, timezone.now()):
+        return "busy"
+    editions: dict[str, Edition] = {}
+    try:
+        with mail_bulk_connection() as connection:
+            while batch := _batch(campaign, batch_size):
+                _lease_renew(campaign_id, owner)
+                allowed = _allowed(campaign, batch)
+                for delivery in batch:
+                    if delivery.person_id not in allowed:
+                        _mark(delivery.pk, D.SKIPPED)
+                        continue
+                    try:
+                        mail_bulk_send(connection, _message(campaign, editions, delivery))
+                    except BulkRefused:
+                        _mark(delivery.pk, D.FAILED)
+                        continue
+                    _mark(delivery.pk, D.SENT)
+    except (smtplib.SMTPException, OSError) as error:
+        log.warning("campaign %s interrupted: %s", campaign_id, type(error).__name__)
+        _lease_release(campaign_id, owner)
+        return "interrupted"
+    _finish(campaign)
+    _lease_release(campaign_id, owner)
+    return "done"
+
+
+def _finish(campaign: Campaign) -> None:
+    with transaction.atomic():
+        updated = Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.SENDING).update(
+            state=Campaign.State.SENT, finished_at=timezone.now()
+        )
+        if updated:
+            progress = campaign_progress(campaign)
+            audit_append(
+                actor=SYSTEM,
+                action="newsletter.campaign_sent",
+                category="newsletter",
+                detail={
+                    "campaign": campaign.pk,
+                    "sent": progress.sent,
+                    "skipped": progress.skipped,
+                    "failed": progress.failed,
+                },
+            )
+            log.info("campaign %s sent: %s", campaign.pk, progress)
+
+
+def campaigns_unfinished() -> list[int]:
+    return list(
+        Campaign.objects.filter(state=Campaign.State.SENDING).order_by("pk").values_list(
+            "pk", flat=True
+        )
+    )
