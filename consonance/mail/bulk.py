@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, make_msgid, mailers
+from django.core.mail import make_msgid, mailers
 
 from consonance.mail.dkim import SignedEmail
 from consonance.mail.models import Suppression
@@ -71,7 +71,7 @@ def mail_bulk_send(connection, message: SignedEmail) -> None:
         if codes and min(codes) >= 500:
             raise BulkRefused(str(min(codes))) from None
         raise
-    except (ValueError, BadHeaderError) as error:  # an address the backend cannot encode
+    except ValueError as error:  # an address the backend cannot encode
         raise BulkRefused(type(error).__name__) from None
 
 
