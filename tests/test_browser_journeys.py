@@ -64,9 +64,7 @@ def test_by_default_no_banner_appears_and_no_consent_script_loads(page, live_ser
     assert "bara nödvändiga cookies" in page.content()
 
 
-def test_the_banner_keeps_a_configured_script_off_until_she_accepts(
-    page, live_server, policy_copy
-):
+def test_the_banner_keeps_a_configured_script_off_until_she_accepts(page, live_server, policy_copy):
     optional_cookie_policy(policy_copy)
     page.goto(live_server.url + "/")
     banner = page.get_by_role("region", name="Får jag använda fler cookies?")
@@ -109,7 +107,14 @@ def test_global_privacy_control_in_javascript_hides_the_banner_and_blocks_script
     # Even a stored "yes" loads nothing while the browser says GPC.
     host = live_server.url.split("://", 1)[1].split(":")[0]
     context.add_cookies(
-        [{"name": "consonance_consent", "value": "0" * 32 + ".media=1", "domain": host, "path": "/"}]
+        [
+            {
+                "name": "consonance_consent",
+                "value": "0" * 32 + ".media=1",
+                "domain": host,
+                "path": "/",
+            }
+        ]
     )
     tab.reload()
     tab.wait_for_function("document.documentElement.dataset.gpc === '1'")

@@ -85,7 +85,9 @@ def test_the_code_from_the_mail_signs_in_in_the_same_browser_only(
     assert MemberProfile.objects.filter(person=person).exists()
 
 
-def test_unknown_and_known_addresses_get_the_same_answer(client, django_capture_on_commit_callbacks):
+def test_unknown_and_known_addresses_get_the_same_answer(
+    client, django_capture_on_commit_callbacks
+):
     person_get_or_create(email=EMAIL, first_name="Moa", last_name="Sten", actor=SYSTEM)
     _request(client, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -140,15 +142,15 @@ def test_the_vault_is_hers_alone(client, member):
 
 def test_no_staff_page_shows_private_fields_or_that_they_changed(client, member, staff_client):
     marker = base64.b64encode(b"private-field-marker-0123456789abcdef").decode()
-    client.post(
-        "/konto/privat/data/", json.dumps(_vault(marker)), content_type="application/json"
-    )
+    client.post("/konto/privat/data/", json.dumps(_vault(marker)), content_type="application/json")
     for url in ("/staff/", "/staff/privacy/", "/staff/newsletter/", "/staff/mail/",
                 "/staff/retention/", "/admin/"):  # fmt: skip
         response = staff_client.get(url, follow=True)
         assert response.status_code == 200, url
         page = response.content.decode()
-        assert marker not in page and "PrivateVault" not in page and "privat" not in page.lower(), url
+        assert marker not in page and "PrivateVault" not in page and "privat" not in page.lower(), (
+            url
+        )
     assert not Event.objects.filter(detail__contains="vault").exists()
 
 

@@ -32,7 +32,9 @@ from tests.factories import subscriber
 from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
 
 REPO = Path(__file__).resolve().parent.parent
-BODY = "Hej!\n\nEtt **kort** brev.\n\n<script>alert(1)</script>\n\n[Läs mer](https://example.se/x)\n"
+BODY = (
+    "Hej!\n\nEtt **kort** brev.\n\n<script>alert(1)</script>\n\n[Läs mer](https://example.se/x)\n"
+)
 
 
 @pytest.fixture
@@ -54,7 +56,9 @@ def test_a_campaign_goes_once_to_each_confirmed_subscriber_and_to_no_one_else(
     https_site,
     django_capture_on_commit_callbacks,
 ):
-    anna, bo, cilla, dan, eva = (subscriber(f"{n}@example.se") for n in "anna bo cilla dan eva".split())
+    _anna, bo, cilla, _dan, _eva = (
+        subscriber(f"{n}@example.se") for n in ["anna", "bo", "cilla", "dan", "eva"]
+    )
     unconfirmed, _ = person_get_or_create(
         email="unconfirmed@example.se", first_name="U", last_name="C", actor=SYSTEM
     )
@@ -82,7 +86,11 @@ def test_a_campaign_goes_once_to_each_confirmed_subscriber_and_to_no_one_else(
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.SENT
     states = dict(Delivery.objects.values_list("person__email", "state"))
-    assert states == {"anna@example.se": "sent", "dan@example.se": "skipped", "eva@example.se": "sent"}
+    assert states == {
+        "anna@example.se": "sent",
+        "dan@example.se": "skipped",
+        "eva@example.se": "sent",
+    }
     event = Event.objects.get(action="newsletter.campaign_sent")
     assert '"sent":2' in event.detail.replace(" ", "") and "@" not in event.detail
 
@@ -127,7 +135,9 @@ def test_a_signed_newsletter_verifies_with_dkim_over_both_list_unsubscribe_heade
         signed.lower().split(":")
     )
     # Changing a signed header breaks the signature: the test can fail.
-    tampered = raw.replace(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x")
+    tampered = raw.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x"
+    )
     assert not dkim.verify(tampered, dnsfunc=dns)
 
 

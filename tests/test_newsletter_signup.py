@@ -45,7 +45,7 @@ def test_signing_up_stores_nothing_until_the_emailed_link_is_confirmed_with_the_
     assert not Person.objects.filter(email=EMAIL).exists()  # unconfirmed: nothing kept
 
     response = client.get(link)  # what a mail scanner does
-    assert response.status_code == 200 and "<form method=\"post\"" in response.content.decode()
+    assert response.status_code == 200 and '<form method="post"' in response.content.decode()
     assert not Person.objects.filter(email=EMAIL).exists()
 
     response = client.post(link)

@@ -49,8 +49,10 @@ def vault_parse(data: object) -> VaultData:
     if not isinstance(data, dict):
         raise VaultInvalid("expected a JSON object")
     iterations = data.get("iterations")
-    if not isinstance(iterations, int) or isinstance(iterations, bool) or not (
-        MIN_ITERATIONS <= iterations <= 10_000_000
+    if (
+        not isinstance(iterations, int)
+        or isinstance(iterations, bool)
+        or not (MIN_ITERATIONS <= iterations <= 10_000_000)
     ):
         raise VaultInvalid(f"iterations: expected an integer of at least {MIN_ITERATIONS}")
     return VaultData(
@@ -70,7 +72,9 @@ def member_ensure(*, person: Person, actor: str) -> MemberProfile:
         profile, created = MemberProfile.objects.get_or_create(person=person)
         if created:
             audit_append(
-                actor=actor, action="account.created", subject_id=person.pk,
+                actor=actor,
+                action="account.created",
+                subject_id=person.pk,
                 category="member_account",
             )
         elif profile.deletion_requested_at is not None:

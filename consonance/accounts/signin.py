@@ -78,7 +78,10 @@ def session_member(request: HttpRequest) -> Person | None:
     data = request.session.get(SESSION_KEY)
     if not isinstance(data, dict) or data.get("until", 0) < time.time():
         return None
-    person = Person.objects.filter(pk=data.get("p"), member__isnull=False).first()
+    pk = data.get("p")
+    if not isinstance(pk, int):
+        return None
+    person = Person.objects.filter(pk=pk, member__isnull=False).first()
     if person is None or person_state(person) != data.get("s"):
         request.session.pop(SESSION_KEY, None)
         return None

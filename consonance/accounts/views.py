@@ -69,7 +69,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if known is not None or all(names):
             signin_email(
-                to=email, token=token, language=known.language if known else current_language(),
+                to=email,
+                token=token,
+                language=known.language if known else current_language(),
                 new=known is None or not hasattr(known, "member"),
                 person_id=known.pk if known else None,
             )

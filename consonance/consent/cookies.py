@@ -38,9 +38,7 @@ class CookieState:
     def show_banner(self) -> bool:
         """Ask only when something non-necessary exists, no choice is made and no GPC."""
         return (
-            self.configured
-            and not self.gpc
-            and any(c not in self.choices for c in self.categories)
+            self.configured and not self.gpc and any(c not in self.choices for c in self.categories)
         )
 
     def allowed(self, category: str) -> bool:
@@ -69,9 +67,7 @@ def cookie_state(request: HttpRequest) -> CookieState:
     gpc = gpc_header(request)
     state = CookieState(categories, visitor, choices, gpc)
     scripts = [
-        (c.category, c.script)
-        for c in optional_cookies()
-        if c.script and state.allowed(c.category)
+        (c.category, c.script) for c in optional_cookies() if c.script and state.allowed(c.category)
     ]
     return CookieState(categories, visitor, choices, gpc, scripts)
 
@@ -83,7 +79,11 @@ def new_visitor() -> str:
 def set_choice_cookie(response: HttpResponse, visitor: str, choices: dict[str, bool]) -> None:
     value = visitor + "".join(f".{c}={int(v)}" for c, v in sorted(choices.items()))
     response.set_cookie(
-        COOKIE_NAME, value, max_age=COOKIE_AGE, samesite="Lax", httponly=True,
+        COOKIE_NAME,
+        value,
+        max_age=COOKIE_AGE,
+        samesite="Lax",
+        httponly=True,
         secure=settings.SESSION_COOKIE_SECURE,
     )
 

@@ -40,7 +40,9 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and state.configured:
         choice = request.POST.get("choice", "save")
         wanted = {
-            c: (choice == "accept") if choice in {"accept", "refuse"} else (f"c_{c}" in request.POST)
+            c: (choice == "accept")
+            if choice in {"accept", "refuse"}
+            else (f"c_{c}" in request.POST)
             for c in state.categories
         }
         visitor = state.visitor or new_visitor()
@@ -52,12 +54,18 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
             method = "banner" if request.POST.get("from") == "banner" else "settings"
             if accepted:
                 services.consent_give(
-                    purpose=purpose(category), shown=shown, method=method, actor=SYSTEM,
+                    purpose=purpose(category),
+                    shown=shown,
+                    method=method,
+                    actor=SYSTEM,
                     visitor=visitor,
                 )
             else:
                 services.consent_withdraw(
-                    purpose=purpose(category), shown=shown, method=method, actor=SYSTEM,
+                    purpose=purpose(category),
+                    shown=shown,
+                    method=method,
+                    actor=SYSTEM,
                     visitor=visitor,
                 )
         response = redirect(_next_url(request) or request.path)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.mail import make_msgid, mailers
+from django.core.mail import mailers, make_msgid
 
 from consonance.mail.dkim import SignedEmail
 from consonance.mail.models import Suppression

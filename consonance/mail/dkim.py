@@ -48,7 +48,10 @@ def dkim_key() -> DKIMKey | None:
     selector = getattr(settings, "CONSONANCE_DKIM_SELECTOR", "") or ""
     if not pem or not selector:
         return None
-    domain = getattr(settings, "CONSONANCE_DKIM_DOMAIN", "") or settings.DEFAULT_FROM_EMAIL.rpartition("@")[2]
+    domain = (
+        getattr(settings, "CONSONANCE_DKIM_DOMAIN", "")
+        or settings.DEFAULT_FROM_EMAIL.rpartition("@")[2]
+    )
     return _key(selector, domain, pem)
 
 

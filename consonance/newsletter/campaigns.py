@@ -20,7 +20,7 @@ def campaign_create(
 ) -> Campaign:
     if not (body_sv.strip() or body_en.strip()):
         raise CampaignInvalid("a newsletter needs a text in Swedish or English")
-    if body_sv.strip() and not subject_sv.strip() or body_en.strip() and not subject_en.strip():
+    if (body_sv.strip() and not subject_sv.strip()) or (body_en.strip() and not subject_en.strip()):
         raise CampaignInvalid("each language with a text needs a subject")
     with transaction.atomic():
         campaign = Campaign.objects.create(

@@ -25,7 +25,7 @@ class CampaignForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("body_sv", "").strip() or data.get("body_en", "").strip()):
             raise forms.ValidationError(_("Skriv texten på svenska, engelska eller båda."))
         for lang in ("sv", "en"):

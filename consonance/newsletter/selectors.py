@@ -35,9 +35,13 @@ def newsletter_recipients() -> QuerySet[Person]:
 def subscribers_to_ask_again() -> QuerySet[Person]:
     """Confirmed subscribers whose consent was given to an older material version of the text."""
     outdated = consents_outdated(NEWSLETTER, VERSIONS[NEWSLETTER]).filter(person=OuterRef("pk"))
-    return Person.objects.filter(
-        subscription__confirmed_at__isnull=False, subscription__unsubscribed_at__isnull=True
-    ).filter(Exists(outdated)).order_by("pk")
+    return (
+        Person.objects.filter(
+            subscription__confirmed_at__isnull=False, subscription__unsubscribed_at__isnull=True
+        )
+        .filter(Exists(outdated))
+        .order_by("pk")
+    )
 
 
 def subscriber_counts() -> dict[str, int]:

@@ -143,9 +143,9 @@ def _mark(delivery_id: int, state: str) -> None:
 
 def _batch(campaign: Campaign, batch_size: int) -> list[Delivery]:
     return list(
-        campaign.deliveries.filter(state=D.PENDING).select_related("person").order_by("pk")[
-            :batch_size
-        ]
+        campaign.deliveries.filter(state=D.PENDING)
+        .select_related("person")
+        .order_by("pk")[:batch_size]
     )
 
 
@@ -219,7 +219,7 @@ def _finish(campaign: Campaign) -> None:
 
 def campaigns_unfinished() -> list[int]:
     return list(
-        Campaign.objects.filter(state=Campaign.State.SENDING).order_by("pk").values_list(
-            "pk", flat=True
-        )
+        Campaign.objects.filter(state=Campaign.State.SENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )

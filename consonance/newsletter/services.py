@@ -71,9 +71,7 @@ def subscription_create(
             detail={"subscription": subscription.pk, "objections_superseded": superseded},
         )
         if shown is not None:  # the ledger keeps the exact text she consented to (P9)
-            consent_give(
-                purpose=NEWSLETTER, shown=shown, method=method, actor=actor, person=person
-            )
+            consent_give(purpose=NEWSLETTER, shown=shown, method=method, actor=actor, person=person)
     return subscription
 
 
@@ -127,7 +125,9 @@ def newsletter_ask_again(*, actor: str) -> int:
         asked += 1
     if asked:
         audit_append(
-            actor=actor, action="newsletter.asked_again", category="newsletter",
+            actor=actor,
+            action="newsletter.asked_again",
+            category="newsletter",
             detail={"count": asked},
         )
     return asked

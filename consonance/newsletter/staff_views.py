@@ -42,7 +42,9 @@ def index(request: HttpRequest) -> HttpResponse:
             except CampaignInvalid as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Utkastet är sparat. Skicka ett test till dig själv först."))
+                messages.success(
+                    request, _("Utkastet är sparat. Skicka ett test till dig själv först.")
+                )
                 return redirect("newsletter_staff:detail", campaign.pk)
     campaigns = Campaign.objects.filter(is_test=False).order_by("-created_at")[:30]
     return render(

@@ -61,14 +61,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         # The same answer whether or not the address is known or suppressed.
         return render(request, "newsletter/sent.html")
-    return render(
-        request, "newsletter/signup.html", {"form": form, "consent_text": shown.text}
-    )
+    return render(request, "newsletter/signup.html", {"form": form, "consent_text": shown.text})
 
 
 def _invalid(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
     return render(
-        request, "newsletter/link_invalid.html", {"expired": expired}, status=410 if expired else 404
+        request,
+        "newsletter/link_invalid.html",
+        {"expired": expired},
+        status=410 if expired else 404,
     )
 
 
@@ -78,7 +79,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         signup_data = signup_from_token(token)
     except TokenExpired:
         return _invalid(request, expired=True)
-    text = ConsentText.objects.filter(text_hash=signup_data.text_hash).first() if signup_data else None
+    text = (
+        ConsentText.objects.filter(text_hash=signup_data.text_hash).first() if signup_data else None
+    )
     if signup_data is None or text is None:
         return _invalid(request)
     if request.method == "GET":

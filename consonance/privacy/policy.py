@@ -498,10 +498,12 @@ def _read(r: _Reader, doc: dict[str, Any]) -> Policy | None:
         necessary = r.value(p, "necessary", w, bool, default=True)
         category = r.value(p, "category", w, str, required=not necessary, default="necessary")
         if not necessary and not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", category or ""):
-            r.problem((*w, "category"), "category must be a short id such as \"media\"")
+            r.problem((*w, "category"), 'category must be a short id such as "media"')
         script = r.value(p, "script", w, str, required=False, default="")
         if script and (not re.fullmatch(r"[A-Za-z0-9_./-]+\.js", script) or ".." in script):
-            r.problem((*w, "script"), "script must be a static path of this site, e.g. \"web/video.js\"")
+            r.problem(
+                (*w, "script"), 'script must be a static path of this site, e.g. "web/video.js"'
+            )
         cookies.append(
             Cookie(
                 name=r.value(p, "name", w, str, default=""),
