@@ -6,13 +6,15 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
 from consonance.consent.texts import NEWSLETTER, consent_text
-from consonance.newsletter.campaigns import campaign_create
+from consonance.newsletter.campaigns import campaign_create, campaign_start
 from consonance.newsletter.models import Campaign, Subscription
 from consonance.newsletter.services import subscription_create, subscription_unsubscribe
 from consonance.people.selectors import person_by_email
 
 SUBSCRIBERS = ["astrid.lindqvist@example.se", "maria.santos@example.com", "sara.nyberg@example.se"]
 UNSUBSCRIBED = "johan.berg@example.se"
+SENT_SUBJECT = "Hösten: att landa"
+SENT_BODY = "Hej!\n\nEtt kort brev om att landa efter sommaren. *Ta det lugnt.*\n"
 DRAFT_SUBJECT = "Vinterns samtal"
 DRAFT_BODY = """Hej!
 
@@ -41,6 +43,9 @@ def load(out) -> None:
         )
         if email == UNSUBSCRIBED:
             subscription_unsubscribe(person=person, actor=SYSTEM, method="unsubscribe_link")
+    if not Campaign.objects.filter(subject_sv=SENT_SUBJECT).exists():
+        sent = campaign_create(subject_sv=SENT_SUBJECT, body_sv=SENT_BODY, actor=SYSTEM)
+        campaign_start(campaign=sent, actor=SYSTEM)  # the worker sends it
     if not Campaign.objects.filter(subject_sv=DRAFT_SUBJECT).exists():
         campaign_create(subject_sv=DRAFT_SUBJECT, body_sv=DRAFT_BODY, actor=SYSTEM)
     out.write(
