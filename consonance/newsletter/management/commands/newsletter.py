@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from consonance.audit.services import SYSTEM
 from consonance.lib.urls import absolute_reverse
+from consonance.newsletter.bounces import newsletter_feedback
 from consonance.newsletter.campaigns import CampaignInvalid, campaign_create, campaign_start
 from consonance.newsletter.sending import campaign_progress
 from consonance.newsletter.services import newsletter_ask_again
@@ -19,7 +20,8 @@ class Command(BaseCommand):
         "The newsletter: `send FILE.md --subject TEXT [--test]` queues a campaign to every "
         "confirmed subscriber (with --test, to the coach alone); `deliver` sends what is "
         "pending now, in the foreground; `ask-again` asks subscribers whose consent is for an "
-        "older version of the consent text to confirm again."
+        "older version of the consent text to confirm again; `bounce FILE.eml` reads a bounce or "
+        "complaint report."
     )
 
     def add_arguments(self, parser) -> None:
@@ -33,16 +35,35 @@ class Command(BaseCommand):
         )
         sub.add_parser("deliver", help="Send every pending newsletter now (foreground).")
         sub.add_parser("ask-again", help="Ask again for consent after a material text change.")
+        bounce = sub.add_parser(
+            "bounce", help="Read a bounce (DSN) or complaint (ARF) message; suppress and unsubscribe."
+        )
+        bounce.add_argument("file", metavar="FILE.eml")
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "send":
             self._send(options["file"], options["subject"], options["test"], options["language"])
+        elif action == "bounce":
+            self._bounce(options["file"])
         elif action == "deliver":
             for pk, outcome in newsletter_resume().items():
                 self.stdout.write(f"newsletter #{pk}: {outcome}")
         else:
             asked = newsletter_ask_again(actor=SYSTEM)
             self.stdout.write(f"{asked} subscriber(s) asked to confirm again.")
+
+    def _bounce(self, file: str) -> None:
+        try:
+            raw = Path(file).read_bytes()
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}", returncode=2) from None
+        result = newsletter_feedback(raw)
+        if not result.kind:
+            raise CommandError(f"{file}:1: not a bounce or complaint report", returncode=1)
+        self.stdout.write(
+            f"{result.kind}: {len(result.addresses)} address(es), {result.suppressed} newly "
+            f"suppressed, {result.unsubscribed} unsubscribed."
+        )
 
     def _send(self, file: str, subject: str, test: bool, language: str) -> None:
         path = Path(file)
