@@ -14,7 +14,7 @@ import json
 import smtplib
 import socket
 import sys
-import threading
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -27,14 +27,25 @@ TARGET_SHARE = 0.5
 
 
 class _Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.lock = threading.Lock()
+    """The SMTP server's handler: counts accepted messages (in a shared value)."""
+
+    def __init__(self, count) -> None:
+        self.count = count
 
     async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.count += 1
+        with self.count.get_lock():
+            self.count.value += 1
         return "250 OK"
+
+
+def _serve(port: int, count, stop) -> None:
+    """The local SMTP server, in its own process as a real MTA would be."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(_Counter(count), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
 
 
 def _people(n: int) -> None:
@@ -61,10 +72,22 @@ def _people(n: int) -> None:
 
 
 def measure(url: str) -> dict:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    count = multiprocessing.Value("i", 0)
+    stop = multiprocessing.Event()
+    server = multiprocessing.get_context("fork").Process(target=_serve, args=(port, count, stop))
+    server.start()
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
     from _common import setup_django
 
     setup_django(url)
-    from aiosmtpd.controller import Controller
     from django.conf import settings
 
     from consonance.audit.services import SYSTEM
@@ -73,12 +96,6 @@ def measure(url: str) -> dict:
     from consonance.newsletter.campaigns import campaign_create, campaign_start
     from consonance.newsletter.models import Campaign, Delivery
 
-    counter = _Counter()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(counter, hostname="127.0.0.1", port=port)
-    controller.start()
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -96,7 +113,7 @@ def measure(url: str) -> dict:
     outcome = sending.campaign_deliver(campaign.pk)
     ours = time.perf_counter() - start
     print(f"ours: {ours:.1f} s", file=sys.stderr)
-    assert outcome == "done" and counter.count == N, (outcome, counter.count)
+    assert outcome == "done" and count.value == N, (outcome, count.value)
     assert Delivery.objects.filter(campaign=campaign, state="sent").count() == N
 
     # The same messages, built beforehand, pushed by raw smtplib over one connection.
@@ -107,14 +124,15 @@ def measure(url: str) -> dict:
     for delivery in deliveries:
         message = sending._message(Campaign.objects.get(pk=campaign.pk), editions, delivery)
         prepared.append((sender, [message.to], mail_bulk_bytes(message)))
-    counter.count = 0
+    count.value = 0
     start = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for sender, to, raw in prepared:
             smtp.sendmail(sender, to, raw)
     raw_seconds = time.perf_counter() - start
-    assert counter.count == N
-    controller.stop()
+    assert count.value == N
+    stop.set()
+    server.join()
     return {
         "messages": N,
         "ours_seconds": round(ours, 2),

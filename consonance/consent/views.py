@@ -76,7 +76,15 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
         {
             "category": category,
             "accepted": state.allowed(category),
-            "cookies": [c for c in optional_cookies() if c.category == category],
+            "cookies": [
+                {
+                    "name": c.name,
+                    "purpose": c.purpose.get(language),
+                    "duration": c.duration.render(language),
+                }
+                for c in optional_cookies()
+                if c.category == category
+            ],
         }
         for category in state.categories
     ]

@@ -13,7 +13,10 @@ register = template.Library()
 def cookie_banner(context: template.Context) -> dict:
     request = context.get("request")
     state = cookie_state(request) if request is not None else None
+    match = getattr(request, "resolver_match", None)
+    on_settings_page = match is not None and match.view_name == "consent:cookies"
     return {
+        "hide_banner": on_settings_page,  # the page itself offers every choice
         "state": state,
         "request": request,
         "csrf_token": context.get("csrf_token"),
