@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import smtplib
 import socket
 import sys
-import multiprocessing
 import time
 from pathlib import Path
 

@@ -79,7 +79,9 @@ def test_a_complaint_suppresses_and_unsubscribes(tmp_path, capsys):
     report = tmp_path / "arf.eml"
     report.write_bytes(ARF)
     call_command("newsletter", "bounce", str(report))
-    assert "complaint: 1 address(es), 1 newly suppressed, 1 unsubscribed." in capsys.readouterr().out
+    assert (
+        "complaint: 1 address(es), 1 newly suppressed, 1 unsubscribed." in capsys.readouterr().out
+    )
     assert mail_is_suppressed("bo@example.se") and list(newsletter_recipients()) == []
 
 

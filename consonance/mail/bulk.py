@@ -25,7 +25,7 @@ from email.header import Header
 from email.utils import formatdate, parseaddr
 
 from django.conf import settings
-from django.core.mail import make_msgid, mailers
+from django.core.mail import mailers, make_msgid
 
 from consonance.mail.dkim import SignedEmail, dkim_key, dkim_sign
 from consonance.mail.models import Suppression
@@ -150,18 +150,49 @@ def _refused(error: smtplib.SMTPRecipientsRefused) -> None:
     raise error
 
 
-def mail_bulk_send(connection, message: BulkMessage) -> None:
+def _transaction(smtp: smtplib.SMTP, sender: str, to: str, raw: bytes, before_data) -> None:
+    """smtplib's sendmail() for one recipient, with a hook between RCPT and DATA."""
+    smtp.ehlo_or_helo_if_needed()
+    code, answer = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    code, answer = smtp.rcpt(to)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+    before_data()
+    code, answer = smtp.data(raw)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, answer)
+
+
+def _nothing() -> None:
+    return None
+
+
+def mail_bulk_send(connection, message: BulkMessage, *, before_data=_nothing) -> None:
     """Send one message over an open connection. Raises BulkRefused for a permanent refusal of
-    this message; any other error (connection lost, temporary refusal) propagates."""
+    this message; any other error (connection lost, temporary refusal) propagates.
+
+    `before_data` runs once the server has accepted the recipient, just before the message
+    itself is handed over (the newsletter waits there for the previous recipient's record)."""
     smtp = getattr(connection, "connection", None)
     raw = mail_bulk_bytes(message) if isinstance(smtp, smtplib.SMTP) else None
     try:
-        if raw is not None and smtp is not None:
-            smtp.sendmail(parseaddr(settings.DEFAULT_FROM_EMAIL)[1], [message.to], raw)
+        if raw is not None and isinstance(smtp, smtplib.SMTP):
+            sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+            _transaction(smtp, sender, message.to, raw, before_data)
         else:
+            before_data()
             connection.send_messages([_email(message)])
     except smtplib.SMTPRecipientsRefused as error:
         _refused(error)
+    except smtplib.SMTPDataError as error:
+        if error.smtp_code >= 500:  # this message is refused for good (content, size…)
+            raise BulkRefused(str(error.smtp_code)) from None
+        raise
     except ValueError as error:  # an address the backend cannot encode
         raise BulkRefused(type(error).__name__) from None
 

@@ -4,16 +4,15 @@ lease so that one sender works on a campaign at a time and a restarted one resum
 Guarantee: each recipient's Delivery row goes from pending to sent in its own commit right after
 the SMTP server accepted her message (250 after DATA). A sender killed at any point leaves the
 recipients it had not finished as pending, and the next sender sends exactly those. The one
-window that remains is between the server's 250 and that commit (a few hundred microseconds):
-a kill exactly there means one recipient gets the issue twice, with the same subject; we prefer
-that to anyone missing it silently.
+window that remains is between the server's 250 and that commit (made by a second thread while
+the next message's envelope goes out, and always before that message is handed over: see
+marks.py): a kill exactly there means one recipient gets the issue twice; we prefer that to anyone
+missing it silently.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 import os
 import smtplib
 import socket
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -34,6 +33,7 @@ from consonance.mail.bulk import (
     mail_bulk_send,
     mail_suppressed_among,
 )
+from consonance.newsletter.marks import Marks
 from consonance.newsletter.models import Campaign, Delivery
 from consonance.newsletter.render import Edition, edition
 from consonance.newsletter.selectors import newsletter_recipients
@@ -137,22 +137,6 @@ def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Deliver
     )
 
 
-_MARK_SQL = (
-    f"UPDATE {Delivery._meta.db_table} SET state = %s, sent_at = %s "  # noqa: S608 - our table
-    "WHERE id = %s AND state = %s"
-)
-
-
-def _mark(delivery_id: int, state: str) -> None:
-    """One commit per recipient, right after her message was accepted: plain SQL, because this
-    runs once per subscriber and the ORM's overhead would be a good part of the campaign's."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _MARK_SQL,
-            [state, timezone.now() if state == D.SENT else None, delivery_id, D.PENDING],
-        )
-
-
 def _batch(campaign: Campaign, batch_size: int) -> list[Delivery]:
     return list(
         campaign.deliveries.filter(state=D.PENDING)
@@ -174,22 +158,17 @@ def _allowed(campaign: Campaign, batch: list[Delivery]) -> set[int | None]:
     return allowed
 
 
-@contextmanager
-def _fast_commits() -> Iterator[None]:
-    """On PostgreSQL, each "sent" mark commits without waiting for the disk (synchronous_commit
-    off, for this connection only): the mark is visible and survives the sender being killed;
-    only a crash of the database server itself could lose the last fraction of a second of
-    marks, and those recipients would get the issue again rather than not at all."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
+def _send_one(
+    smtp, campaign: Campaign, editions: dict, delivery: Delivery, allowed: set, marks: Marks
+) -> str:
+    if delivery.person_id not in allowed:
+        return D.SKIPPED
     try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
+        # The previous recipient's record is committed before this message is handed over.
+        mail_bulk_send(smtp, _message(campaign, editions, delivery), before_data=marks.flush)
+    except BulkRefused:
+        return D.FAILED
+    return D.SENT
 
 
 def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
@@ -202,25 +181,25 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
     if not _lease_take(campaign_id, owner, timezone.now()):
         return "busy"
     editions: dict[str, Edition] = {}
+    marks = Marks()
     try:
-        with _fast_commits(), mail_bulk_connection() as smtp:
-            while batch := _batch(campaign, batch_size):
+        with mail_bulk_connection() as smtp:
+            while True:
+                marks.flush()  # every outcome recorded before the next batch is read
+                batch = _batch(campaign, batch_size)
+                if not batch:
+                    break
                 _lease_renew(campaign_id, owner)
                 allowed = _allowed(campaign, batch)
                 for delivery in batch:
-                    if delivery.person_id not in allowed:
-                        _mark(delivery.pk, D.SKIPPED)
-                        continue
-                    try:
-                        mail_bulk_send(smtp, _message(campaign, editions, delivery))
-                    except BulkRefused:
-                        _mark(delivery.pk, D.FAILED)
-                        continue
-                    _mark(delivery.pk, D.SENT)
+                    outcome = _send_one(smtp, campaign, editions, delivery, allowed, marks)
+                    marks.mark(delivery.pk, outcome)
     except (smtplib.SMTPException, OSError) as error:
+        marks.close()
         log.warning("campaign %s interrupted: %s", campaign_id, type(error).__name__)
         _lease_release(campaign_id, owner)
         return "interrupted"
+    marks.close()
     _finish(campaign)
     _lease_release(campaign_id, owner)
     return "done"

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         sub.add_parser("deliver", help="Send every pending newsletter now (foreground).")
         sub.add_parser("ask-again", help="Ask again for consent after a material text change.")
         bounce = sub.add_parser(
-            "bounce", help="Read a bounce (DSN) or complaint (ARF) message; suppress and unsubscribe."
+            "bounce",
+            help="Read a bounce (DSN) or complaint (ARF) message; suppress and unsubscribe.",
         )
         bounce.add_argument("file", metavar="FILE.eml")
 
