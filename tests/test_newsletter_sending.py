@@ -274,3 +274,23 @@ def test_a_sender_killed_mid_campaign_and_restarted_sends_everyone_exactly_one_c
     assert campaign.state == Campaign.State.SENT
     assert not Delivery.objects.exclude(state="sent").exists()
     time.sleep(0)  # nothing left running: both processes have ended
+
+
+@pytest.mark.django_db
+def test_an_english_subscriber_gets_the_english_issue_and_links(
+    smtp_server,  # noqa: F811
+    https_site,
+    django_capture_on_commit_callbacks,
+):
+    subscriber("maria@example.com", language="en")
+    campaign = campaign_create(
+        subject_sv="Hösten", body_sv="Hej!", subject_en="Autumn", body_en="Hello!", actor=SYSTEM
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, actor=SYSTEM)
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Autumn" and message["Content-Language"] == "en"
+    assert message["List-Unsubscribe"].startswith(
+        "<https://praktik.example.se/en/newsletter/unsubscribe/"
+    )
+    assert "Hello!" in message.get_body(("plain",)).get_content()

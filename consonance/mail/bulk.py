@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.mail import mailers, make_msgid
@@ -65,19 +66,30 @@ def mail_bulk_connection() -> Iterator:
         connection.close()
 
 
+@cache
+def _sender(from_email: str) -> tuple[str, str, str | None]:
+    """(envelope sender, From header, Message-ID domain) for the configured sender, worked out
+    once: parsing it for every copy would cost as much as building the copy."""
+    name, address = parseaddr(from_email)
+    header = (
+        f"{Header(name, 'utf-8').encode()} <{address}>"
+        if name and not name.isascii()
+        else from_email
+    )
+    return address, header, address.rpartition("@")[2] or None
+
+
 def _domain() -> str | None:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or None
+    return _sender(settings.DEFAULT_FROM_EMAIL)[2]
+
+
+@lru_cache(maxsize=64)
+def _subject(subject: str) -> str:
+    return Header(subject, "utf-8", maxlinelen=76).encode(linesep="\r\n")
 
 
 def _base64_lines(text: str) -> str:
     return base64.encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
-
-
-def _from_header() -> str:
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    if name and not name.isascii():
-        return f"{Header(name, 'utf-8').encode()} <{address}>"
-    return settings.DEFAULT_FROM_EMAIL
 
 
 def mail_bulk_bytes(message: BulkMessage) -> bytes | None:
@@ -88,13 +100,13 @@ def mail_bulk_bytes(message: BulkMessage) -> bytes | None:
     headers = _check_headers(message.headers or {})
     if not all(value.isascii() for value in headers.values()):
         return None
-    subject = Header(message.subject, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+    _envelope, from_header, domain = _sender(settings.DEFAULT_FROM_EMAIL)
     lines = [
-        f"From: {_from_header()}",
+        f"From: {from_header}",
         f"To: {message.to}",
-        f"Subject: {subject}",
+        f"Subject: {_subject(message.subject)}",
         f"Date: {formatdate(usegmt=True)}",
-        f"Message-ID: {make_msgid(domain=_domain())}",
+        f"Message-ID: {make_msgid(domain=domain)}",
         "MIME-Version: 1.0",
         f"Content-Language: {message.language}",
         *(f"{name}: {value}" for name, value in headers.items()),
@@ -182,7 +194,7 @@ def mail_bulk_send(connection, message: BulkMessage, *, before_data=_nothing) ->
     raw = mail_bulk_bytes(message) if isinstance(smtp, smtplib.SMTP) else None
     try:
         if raw is not None and isinstance(smtp, smtplib.SMTP):
-            sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+            sender = _sender(settings.DEFAULT_FROM_EMAIL)[0]
             _transaction(smtp, sender, message.to, raw, before_data)
         else:
             before_data()

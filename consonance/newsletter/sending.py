@@ -18,11 +18,13 @@ import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
@@ -114,23 +116,38 @@ def _lease_release(campaign_id: int, owner: str) -> None:
     )
 
 
-def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Delivery) -> BulkMessage:
-    if delivery.person is None:  # the coach's test copy
-        language, to, unsubscribe = "sv", settings.CONSONANCE_STAFF_EMAIL, None
-    else:
-        language, to = delivery.person.language, delivery.person.email
-        unsubscribe = absolute_reverse(
-            "newsletter:unsubscribe", unsubscribe_token(delivery.person.pk)
+_TOKEN = "TOKEN"
+
+
+@lru_cache(maxsize=16)
+def _links(language: str, site_url: str) -> tuple[str, str]:
+    """(unsubscribe URL with TOKEN in place of her token, sign-up URL) in `language`."""
+    with translation.override(language):
+        return (
+            absolute_reverse("newsletter:unsubscribe", _TOKEN),
+            absolute_reverse("newsletter:signup"),
         )
+
+
+def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Delivery) -> BulkMessage:
+    """Her copy, in her language. What is the same for everyone (the rendered issue per language
+    in `editions`, the links) is made once, so that each copy costs only her token and a replace."""
+    person = delivery.person
+    language = person.language if person is not None else "sv"
     if language not in editions:
         editions[language] = edition(campaign, language)
     issue = editions[language]
-    url = unsubscribe or absolute_reverse("newsletter:signup")
-    text, html = issue.personal(url)
-    headers = {"List-Id": f"<newsletter.{settings.DEFAULT_FROM_EMAIL.rpartition('@')[2]}>"}
-    if unsubscribe:
-        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+    unsubscribe_template, signup = _links(language, settings.SITE_URL)
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    headers = {"List-Id": f"<newsletter.{domain}>"}
+    if person is None:  # the coach's test copy: no one to unsubscribe
+        to, url = settings.CONSONANCE_STAFF_EMAIL, signup
+    else:
+        to = person.email
+        url = unsubscribe_template.replace(_TOKEN, unsubscribe_token(person.pk))
+        headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text, html = issue.personal(url)
     subject = f"[Test] {issue.subject}" if campaign.is_test else issue.subject
     return BulkMessage(
         to=to, subject=subject, text=text, html=html, headers=headers, language=issue.language
