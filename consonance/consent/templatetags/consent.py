@@ -1,23 +1,33 @@
-"""{% cookie_banner %} and {% consent_scripts %} for the base template (P21)."""
+"""{% cookie_banner %} for the base template (P21): the banner, the blocked scripts and the
+consent script, or nothing at all when the policy configures no non-necessary cookie."""
 
 from __future__ import annotations
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from consonance.consent.cookies import cookie_state
 
 register = template.Library()
 
 
-@register.inclusion_tag("consent/banner.html", takes_context=True)
-def cookie_banner(context: template.Context) -> dict:
+@register.simple_tag(takes_context=True)
+def cookie_banner(context: template.Context) -> SafeString:
     request = context.get("request")
-    state = cookie_state(request) if request is not None else None
+    if request is None:
+        return mark_safe("")  # noqa: S308 - empty
+    state = cookie_state(request)
+    if not state.configured:
+        return mark_safe("")  # noqa: S308 - empty: no banner, no script (P21)
     match = getattr(request, "resolver_match", None)
-    on_settings_page = match is not None and match.view_name == "consent:cookies"
-    return {
-        "hide_banner": on_settings_page,  # the page itself offers every choice
-        "state": state,
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-    }
+    return render_to_string(
+        "consent/banner.html",
+        {
+            "state": state,
+            "request": request,
+            "csrf_token": context.get("csrf_token"),
+            # The settings page itself offers every choice: no banner over it.
+            "hide_banner": match is not None and match.view_name == "consent:cookies",
+        },
+    )
