@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -294,3 +296,25 @@ def test_an_english_subscriber_gets_the_english_issue_and_links(
         "<https://praktik.example.se/en/newsletter/unsubscribe/"
     )
     assert "Hello!" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_a_second_sender_leaves_a_campaign_alone_while_the_first_holds_it(
+    smtp_server,  # noqa: F811
+    https_site,
+    django_capture_on_commit_callbacks,
+):
+    subscriber("anna@example.se")
+    campaign = campaign_create(subject_sv="Lås", body_sv="Hej", actor=SYSTEM)
+    campaign_start(campaign=campaign, actor=SYSTEM)  # not delivered: no commit callbacks run
+    # Another live process on this machine holds the lease (this test's parent, say).
+    Campaign.objects.filter(pk=campaign.pk).update(
+        lease_owner=f"{socket.gethostname()}:{os.getppid()}",
+        lease_until=timezone.now() + dt.timedelta(seconds=60),
+    )
+    assert newsletter_resume() == {campaign.pk: "busy"}
+    assert smtp_server.messages == []
+    # Once it lapses (the holder stopped renewing), the campaign is taken over and finished.
+    Campaign.objects.filter(pk=campaign.pk).update(lease_until=timezone.now())
+    assert newsletter_resume() == {campaign.pk: "done"}
+    assert [str(m["To"]) for m in smtp_server.messages] == ["anna@example.se"]

@@ -16,6 +16,7 @@ import logging
 import os
 import smtplib
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -45,6 +46,7 @@ log = logging.getLogger("consonance.newsletter")
 
 BATCH_SIZE = 500
 LEASE = timedelta(seconds=60)
+RENEW_EVERY = 10.0  # seconds
 D = Delivery.State
 
 
@@ -104,10 +106,26 @@ def _lease_take(campaign_id: int, owner: str, now: datetime) -> bool:
     return True
 
 
-def _lease_renew(campaign_id: int, owner: str) -> None:
-    Campaign.objects.filter(pk=campaign_id, lease_owner=owner).update(
-        lease_until=timezone.now() + LEASE
-    )
+class LeaseLost(Exception):
+    """Another sender took the campaign over (this one was too slow to renew its lease)."""
+
+
+class _Lease:
+    """Renewed at least every RENEW_EVERY, whatever the batch size or the SMTP server's speed,
+    so that it never lapses while this sender is alive and working."""
+
+    def __init__(self, campaign_id: int, owner: str) -> None:
+        self.campaign_id, self.owner, self.renewed = campaign_id, owner, time.monotonic()
+
+    def keep(self) -> None:
+        if time.monotonic() - self.renewed < RENEW_EVERY:
+            return
+        renewed = Campaign.objects.filter(pk=self.campaign_id, lease_owner=self.owner).update(
+            lease_until=timezone.now() + LEASE
+        )
+        if not renewed:
+            raise LeaseLost(self.campaign_id)
+        self.renewed = time.monotonic()
 
 
 def _lease_release(campaign_id: int, owner: str) -> None:
@@ -199,6 +217,7 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
         return "busy"
     editions: dict[str, Edition] = {}
     marks = Marks()
+    lease = _Lease(campaign_id, owner)
     try:
         with mail_bulk_connection() as smtp:
             while True:
@@ -206,11 +225,15 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
                 batch = _batch(campaign, batch_size)
                 if not batch:
                     break
-                _lease_renew(campaign_id, owner)
                 allowed = _allowed(campaign, batch)
                 for delivery in batch:
+                    lease.keep()
                     outcome = _send_one(smtp, campaign, editions, delivery, allowed, marks)
                     marks.mark(delivery.pk, outcome)
+    except LeaseLost:
+        marks.close()
+        log.warning("campaign %s: another sender took over", campaign_id)
+        return "busy"
     except (smtplib.SMTPException, OSError) as error:
         marks.close()
         log.warning("campaign %s interrupted: %s", campaign_id, type(error).__name__)
