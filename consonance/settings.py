@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "consonance.payments.bankgiro",
     "consonance.mail",
     "consonance.rights",
+    "consonance.consent",
+    "consonance.accounts",
 ]
 
 MIDDLEWARE = [
@@ -309,3 +311,10 @@ for _pair in env_list("CONSONANCE_IMAP_FOLDERS", []):
 CONSONANCE_IMAP_MAX_ATTACHMENT = env_int("CONSONANCE_IMAP_MAX_ATTACHMENT", 10 * 1024 * 1024)
 # imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
 LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]
+# Newsletter and mail signing (issue 10): DKIM signs outgoing mail when a private key (PEM) and a
+# selector are set; the domain defaults to that of CONSONANCE_FROM_EMAIL.
+CONSONANCE_DKIM_PRIVATE_KEY = env_str("CONSONANCE_DKIM_PRIVATE_KEY") or ""
+CONSONANCE_DKIM_SELECTOR = env_str("CONSONANCE_DKIM_SELECTOR") or ""
+CONSONANCE_DKIM_DOMAIN = env_str("CONSONANCE_DKIM_DOMAIN") or ""
+if CONSONANCE_DKIM_PRIVATE_KEY and not CONSONANCE_DKIM_SELECTOR:
+    raise ImproperlyConfigured("CONSONANCE_DKIM_SELECTOR is required with a DKIM private key.")
