@@ -23,6 +23,7 @@ urlpatterns = i18n_patterns(
     ),
     path(_("boka/"), include("consonance.booking.urls")),
     path(_("mina-uppgifter/"), include("consonance.rights.urls")),
+    path(_("dokument/"), include("consonance.bookkeeping.urls")),
     prefix_default_language=False,
 )
 
@@ -39,6 +40,7 @@ urlpatterns += [
     path("staff/mail/", include("consonance.mail.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
+    path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
     path("admin/", admin.site.urls),
 ]

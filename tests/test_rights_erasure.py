@@ -66,6 +66,7 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
     Voucher.objects.create(
         number=Voucher.objects.count() + 1,
         date=dt.date(2026, 3, 2),
+        fiscal_year_end=dt.date(2026, 12, 31),
         description="Konsultation",
         amount=Decimal("900.00"),
         payer_name=f"{first} {last}",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from consonance.booking.calendar import booking_ics
+from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking
 from consonance.mail.outbox import mail_queue
 
@@ -41,9 +42,10 @@ def _context(booking: Booking) -> dict:
 
     language = booking.language
     service = booking.service
+    order = booking.order
     with translation.override(language):
         name = service.name
-    order = booking.order
+        documents = documents_for(order)  # receipts and invoices (bookkeeping answers)
     return {
         "service_name": name,
         "is_video": service.has_slot,
@@ -59,6 +61,7 @@ def _context(booking: Booking) -> dict:
         "cancel_url": _link("booking-cancel", booking_token(booking, "cancel"), language),
         "status_url": _link("booking-status", booking_token(booking, "status"), language),
         "join_url": booking.join_url,
+        "documents": documents,
     }
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from consonance.booking import selectors, services
 from consonance.booking.forms import BookingForm
+from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking, Service
 from consonance.payments.models import Order
 from consonance.payments.providers import config
@@ -231,6 +232,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "order": order,
         "cancel_url": reverse("booking-cancel", args=[services.booking_token(booking, "cancel")]),
         "refund_deadline": services.refund_deadline(booking),
+        "documents": documents_for(order),
     }
     held = booking.state == Booking.State.HELD
     if order is not None and order.method == Order.Method.BANKGIRO and order.ocr_reference:

@@ -68,6 +68,7 @@ def load(out) -> None:
             series="D",
             number=number,
             date=timezone.localdate(),
+            fiscal_year_end=timezone.localdate().replace(month=12, day=31),
             description="Demo: videokonsultation",
             amount=Decimal("900.00"),
             payer_name=f"{ERASED[1]} {ERASED[2]}",

@@ -123,6 +123,7 @@ def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
             provider=PROVIDER,
             provider_event_id=f"invoice:{order.pk}",
         )
+        hooks.order_invoiced.emit(order)
     return order
 
 

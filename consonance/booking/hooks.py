@@ -1,0 +1,27 @@
+"""What the booking app asks of the apps above it (bookkeeping...), without importing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from consonance.lib.hooks import Hook
+from consonance.payments.models import Order
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    """A document about an order that the client may open: a receipt, an invoice."""
+
+    label: str  # shown as the link text, already translated
+    url: str  # absolute; carries a signed token, never personal data
+
+
+#: Which documents exist for an order (`collect`: each handler returns a list of OrderDocument).
+#: The client's booking page and e-mails link to them.
+order_documents: Hook[Order] = Hook("booking.order_documents")
+
+
+def documents_for(order: Order | None) -> list[OrderDocument]:
+    if order is None:
+        return []
+    return [document for found in order_documents.collect(order) for document in found or ()]

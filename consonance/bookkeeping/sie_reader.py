@@ -1,0 +1,383 @@
+"""Reading and verifying any SIE 4 file (type 4E or 4I), as accounting programs write them.
+
+Lenient where real files deviate harmlessly (warnings): UTF-8 under #FORMAT PC8 (even mixed
+line by line), an organisation number without its hyphen or left empty, voucher numbers out of
+order within a series, unknown labels. Strict on what matters (errors, as `line: message`): a
+missing mandatory record, a voucher that does not balance, a #KSUMMA that does not match, an
+amount or a date that cannot be read, a #TRANS outside a voucher.
+
+#KSUMMA (see ../shared/reference/protocols.md): a bare `#KSUMMA` after #FLAGGA opens it,
+`#KSUMMA n` closes it; n is zlib.crc32 chained over each record in between, a record counting
+as its label and the contents of its fields concatenated (no blanks between fields, no quotes,
+no braces, `\\"` as `"`), over the bytes as written; the `{` and `}` lines count for nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+Field = str | list[str]
+
+AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+ORGNR = re.compile(r"^\d{6}-\d{4}$")
+MANDATORY = ("#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#FNAMN")
+MANDATORY_4E = ("#RAR", "#KONTO", "#IB", "#UB", "#RES")
+
+
+@dataclass
+class Issue:
+    line: int
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass
+class Transaction:
+    line: int
+    account: str
+    amount: Decimal
+
+
+@dataclass
+class ReadVoucher:
+    line: int
+    series: str
+    number: str
+    date: dt.date | None
+    text: str
+    transactions: list[Transaction] = field(default_factory=list)
+
+
+@dataclass
+class SieFile:
+    type: str = ""
+    program: str = ""
+    organisation_number: str = ""
+    company: str = ""
+    years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)
+    balances: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)  # (label, year, acc)
+    vouchers: list[ReadVoucher] = field(default_factory=list)
+    ksumma: str = "absent"  # "ok" | "absent" | "mismatch"
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def transactions(self) -> int:
+        return sum(len(v.transactions) for v in self.vouchers)
+
+    def as_json(self) -> dict:
+        return {
+            "valid": self.valid,
+            "type": self.type,
+            "program": self.program,
+            "vouchers": len(self.vouchers),
+            "transactions": self.transactions,
+            "accounts": len(self.accounts),
+            "ksumma": self.ksumma,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+def tokenize(line: str) -> list[Field]:
+    """Split a record into fields: bare words, quoted strings (`\\"` is `"`), {object lists}."""
+    out: list[Field] = []
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c in " \t":
+            i += 1
+        elif c == '"':
+            i += 1
+            buf = []
+            while i < n:
+                if line[i] == "\\" and i + 1 < n and line[i + 1] == '"':
+                    buf.append('"')
+                    i += 2
+                    continue
+                if line[i] == '"':
+                    i += 1
+                    break
+                buf.append(line[i])
+                i += 1
+            out.append("".join(buf))
+        elif c == "{":
+            end = line.find("}", i)
+            end = n if end < 0 else end
+            out.append([t for t in tokenize(line[i + 1 : end]) if isinstance(t, str)])
+            i = end + 1
+        else:
+            j = i
+            while j < n and line[j] not in " \t":
+                j += 1
+            out.append(line[i:j])
+            i = j
+    return out
+
+
+def checksum_text(fields: list[Field]) -> str:
+    """What a record contributes to #KSUMMA: its fields' contents, concatenated."""
+    return "".join(f if isinstance(f, str) else "".join(f) for f in fields)
+
+
+def _decode(raw: bytes) -> tuple[str, bool]:
+    """A line as text: UTF-8 when it is valid UTF-8 with non-ASCII in it, else CP437."""
+    if raw.isascii():
+        return raw.decode("ascii"), False
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("cp437"), False
+
+
+def _date(text: str) -> dt.date | None:
+    if not re.fullmatch(r"\d{8}", text):
+        return None
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+class _Reader:
+    def __init__(self, data: bytes, filename: str) -> None:
+        self.data = data
+        self.filename = filename
+        self.sie = SieFile()
+        self.seen: set[str] = set()
+        self.voucher: ReadVoucher | None = None
+        self.in_block = False
+        self.utf8_lines = 0
+        self.crc: int | None = None  # running #KSUMMA while open
+        self.ksumma_expected: str | None = None
+        self.last_number: dict[str, int] = {}
+
+    def error(self, line: int, message: str) -> None:
+        self.sie.errors.append(Issue(line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.sie.warnings.append(Issue(line, message))
+
+    def amount(self, line: int, text: str, what: str) -> Decimal | None:
+        if not AMOUNT.match(text or ""):
+            self.error(line, f"{what}: unreadable amount {text!r}")
+            return None
+        if "." in text and len(text.split(".")[1]) > 2:
+            self.warn(line, f"{what}: amount {text} has more than two decimals")
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern rules it out
+            self.error(line, f"{what}: unreadable amount {text!r}")
+            return None
+
+    def date(self, line: int, text: str, what: str) -> dt.date | None:
+        value = _date(text)
+        if value is None:
+            self.error(line, f"{what}: unreadable date {text!r} (expected YYYYMMDD)")
+        return value
+
+    def run(self) -> SieFile:
+        first = True
+        for number, raw in enumerate(self.data.split(b"\n"), start=1):
+            raw = raw.rstrip(b"\r")
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            text, utf8 = _decode(stripped)
+            self.utf8_lines += utf8
+            if text in ("{", "}"):
+                self.brace(number, text)
+                continue
+            if not text.startswith("#"):
+                self.error(number, f"not a record: {text[:40]!r}")
+                continue
+            fields = tokenize(text)
+            label = str(fields[0]).upper()
+            if first and label != "#FLAGGA":
+                self.error(number, "the first record must be #FLAGGA")
+            first = False
+            self.checksum(number, label, stripped)
+            self.seen.add(label)
+            handler = getattr(self, "rec_" + label[1:].lower(), None)
+            if handler is not None:
+                handler(number, [f if isinstance(f, list) else f for f in fields[1:]])
+        self.finish()
+        return self.sie
+
+    def checksum(self, number: int, label: str, raw: bytes) -> None:
+        if label == "#KSUMMA":
+            fields = tokenize(raw.decode("latin-1"))
+            if len(fields) == 1:
+                self.crc = 0
+            else:
+                self.ksumma_expected = str(fields[1])
+                if self.crc is None:
+                    self.error(number, "#KSUMMA closes a checksum that was never opened")
+                elif str(self.crc) == self.ksumma_expected:
+                    self.sie.ksumma = "ok"
+                else:
+                    self.sie.ksumma = "mismatch"
+                    self.error(
+                        number,
+                        f"#KSUMMA {self.ksumma_expected} does not match the file's "
+                        f"contents ({self.crc}): the file was changed after it was written",
+                    )
+                self.crc = None
+            return
+        if self.crc is not None:
+            content = checksum_text(tokenize(raw.decode("latin-1")))
+            self.crc = zlib.crc32(content.encode("latin-1"), self.crc)
+
+    def brace(self, number: int, text: str) -> None:
+        if text == "{":
+            if self.voucher is None or self.in_block:
+                self.error(number, "'{' without a #VER before it")
+            self.in_block = True
+        else:
+            if not self.in_block:
+                self.error(number, "'}' without a '{' before it")
+            self.close_voucher()
+
+    def close_voucher(self) -> None:
+        voucher = self.voucher
+        if voucher is not None:
+            total = sum((t.amount for t in voucher.transactions), Decimal(0))
+            if total != 0:
+                self.error(
+                    voucher.line,
+                    f"voucher {voucher.series} {voucher.number} does not balance: "
+                    f"its #TRANS rows sum to {total}",
+                )
+        self.voucher = None
+        self.in_block = False
+
+    # -- records -------------------------------------------------------------------------------
+
+    def rec_program(self, line: int, f: list[Field]) -> None:
+        self.sie.program = " ".join(str(x) for x in f[:2] if isinstance(x, str)).strip()
+
+    def rec_format(self, line: int, f: list[Field]) -> None:
+        if not f or str(f[0]).upper() != "PC8":
+            self.warn(line, "#FORMAT should be PC8")
+
+    def rec_gen(self, line: int, f: list[Field]) -> None:
+        self.date(line, str(f[0]) if f else "", "#GEN")
+
+    def rec_sietyp(self, line: int, f: list[Field]) -> None:
+        if not f or str(f[0]) != "4":
+            self.error(line, f"#SIETYP {f[0] if f else ''}: this is not a type 4 file")
+
+    def rec_fnamn(self, line: int, f: list[Field]) -> None:
+        self.sie.company = str(f[0]) if f else ""
+
+    def rec_orgnr(self, line: int, f: list[Field]) -> None:
+        value = str(f[0]) if f else ""
+        self.sie.organisation_number = value
+        if not value:
+            self.warn(line, "#ORGNR is empty")
+        elif re.fullmatch(r"\d{10}", value):
+            self.warn(line, f"#ORGNR {value} lacks the hyphen (NNNNNN-NNNN)")
+        elif not ORGNR.match(value):
+            self.warn(line, f"#ORGNR {value} is not in the form NNNNNN-NNNN")
+
+    def rec_rar(self, line: int, f: list[Field]) -> None:
+        if len(f) < 3:
+            self.error(line, "#RAR needs a year number, a start and an end date")
+            return
+        start = self.date(line, str(f[1]), "#RAR")
+        end = self.date(line, str(f[2]), "#RAR")
+        try:
+            year = int(str(f[0]))
+        except ValueError:
+            self.error(line, f"#RAR: unreadable year number {f[0]!r}")
+            return
+        if start and end:
+            self.sie.years[year] = (start, end)
+
+    def rec_konto(self, line: int, f: list[Field]) -> None:
+        if not f or not str(f[0]).strip():
+            self.error(line, "#KONTO without an account number")
+            return
+        self.sie.accounts[str(f[0])] = str(f[1]) if len(f) > 1 else ""
+
+    def _balance(self, label: str, line: int, f: list[Field]) -> None:
+        if len(f) < 3:
+            self.error(line, f"{label} needs a year number, an account and an amount")
+            return
+        # #RES has no object list; #IB/#UB neither (#OIB/#OUB have one, ignored here).
+        amount = self.amount(line, str(f[2]), label)
+        if amount is not None:
+            self.sie.balances[(label, int(str(f[0])) if str(f[0]).lstrip("-").isdigit() else 0, str(f[1]))] = amount
+
+    def rec_ib(self, line: int, f: list[Field]) -> None:
+        self._balance("#IB", line, f)
+
+    def rec_ub(self, line: int, f: list[Field]) -> None:
+        self._balance("#UB", line, f)
+
+    def rec_res(self, line: int, f: list[Field]) -> None:
+        self._balance("#RES", line, f)
+
+    def rec_ver(self, line: int, f: list[Field]) -> None:
+        if self.voucher is not None:
+            self.error(self.voucher.line, "voucher not closed with '}' before the next #VER")
+            self.close_voucher()
+        if len(f) < 3:
+            self.error(line, "#VER needs a series, a number and a date")
+        series = str(f[0]) if len(f) > 0 else ""
+        number = str(f[1]) if len(f) > 1 else ""
+        date = self.date(line, str(f[2]), "#VER") if len(f) > 2 else None
+        text = str(f[3]) if len(f) > 3 and isinstance(f[3], str) else ""
+        self.voucher = ReadVoucher(line, series, number, date, text)
+        self.sie.vouchers.append(self.voucher)
+        if number.isdigit():
+            last = self.last_number.get(series)
+            if last is not None and int(number) <= last:
+                self.warn(line, f"voucher {series} {number} comes after {series} {last}")
+            self.last_number[series] = int(number)
+
+    def rec_trans(self, line: int, f: list[Field]) -> None:
+        if self.voucher is None or not self.in_block:
+            self.error(line, "#TRANS outside a voucher")
+            return
+        if len(f) < 3 or not isinstance(f[1], list):
+            self.error(line, "#TRANS needs an account, an object list {} and an amount")
+            return
+        amount = self.amount(line, str(f[2]), "#TRANS")
+        if len(f) > 3 and isinstance(f[3], str) and f[3]:
+            self.date(line, f[3], "#TRANS")
+        if amount is not None:
+            self.voucher.transactions.append(Transaction(line, str(f[0]), amount))
+
+    def finish(self) -> None:
+        if self.voucher is not None:
+            self.error(self.voucher.line, "the last voucher is not closed with '}'")
+        if self.utf8_lines:
+            self.warn(1, f"{self.utf8_lines} line(s) are UTF-8, not PC8 (CP437); read as UTF-8")
+        if self.crc is not None:
+            self.error(1, "#KSUMMA was opened but never closed")
+        extension = self.filename.lower().rsplit(".", 1)[-1] if "." in self.filename else ""
+        if extension == "si" or (extension != "se" and "#RES" not in self.seen):
+            self.sie.type = "4I"
+        else:
+            self.sie.type = "4E"
+        required = MANDATORY + (MANDATORY_4E if self.sie.type == "4E" else ())
+        for label in required:
+            if label not in self.seen:
+                self.error(1, f"mandatory record {label} is missing")
+
+
+def read_sie(data: bytes, filename: str = "") -> SieFile:
+    """Read and verify a SIE 4 file; problems are in `.errors` and `.warnings`."""
+    return _Reader(data, filename).run()
