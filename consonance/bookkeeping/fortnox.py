@@ -160,11 +160,14 @@ def access_token(now: datetime | None = None) -> str:
         try:
             body = _token_request({"grant_type": "refresh_token", "refresh_token": refresh})
         except FortnoxAuthLost:
-            FortnoxConnection.objects.filter(pk=connection.pk).update(broken="refresh_refused")
-            raise
-        _store(connection, body, now)
-        connection.save()
-        return _open(connection.access_token_ciphertext, "access")
+            body = None
+        if body is not None:
+            _store(connection, body, now)
+            connection.save()
+            return _open(connection.access_token_ciphertext, "access")
+        # Refused: the token was used or revoked. Say so (committed), then stop.
+        FortnoxConnection.objects.filter(pk=connection.pk).update(broken="refresh_refused")
+    raise FortnoxAuthLost("refresh_refused")
 
 
 class RateLimiter:
