@@ -208,7 +208,10 @@ def booking_hold(
 def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):
     from consonance.payments.bankgiro.services import bankgiro_invoice_create
 
-    order = bankgiro_invoice_create(order_id=order.pk, actor=actor)
+    latest_due = (
+        (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date() if starts_at else None
+    )
+    order = bankgiro_invoice_create(order_id=order.pk, actor=actor, due_by=latest_due)
     due = order.due_date
     if starts_at is not None:
         latest = (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date()

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consonance.payments.models import Order
+
 
 class Voucher(models.Model):
     """A bookkeeping voucher (verifikation), kept seven years (P14, Bokföringslagen 7 kap. 2 §).
@@ -172,6 +174,10 @@ class Document(models.Model):
     @property
     def label(self) -> str:
         return f"{self.series}{self.fiscal_year_start.year}-{self.number}"
+
+    @property
+    def method_label(self) -> str:
+        return str(dict(Order.Method.choices).get(self.method, self.method))
 
 
 class FortnoxConnection(models.Model):

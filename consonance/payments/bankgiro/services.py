@@ -94,7 +94,7 @@ def _ocr_for(order_id: int) -> str:
     return ocr_make(f"{order_id:0{OCR_BASE_WIDTH}d}", length_digit=True)
 
 
-def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
+def bankgiro_invoice_create(*, order_id: int, actor: str, due_by: date | None = None) -> Order:
     """Give a Bankgiro order its OCR reference and due date (today + CONSONANCE_BANKGIRO_DUE_DAYS).
 
     Idempotent: an order that already has an OCR reference is returned unchanged. Raises
@@ -113,6 +113,8 @@ def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
             raise ValueError(f"order {order.pk} is {order.status}, not pending")
         order.ocr_reference = _ocr_for(order.pk)
         order.due_date = timezone.localdate() + timedelta(days=due_days)
+        if due_by is not None and due_by < order.due_date:
+            order.due_date = due_by  # e.g. two days before the session (booking)
         order.save(update_fields=["ocr_reference", "due_date"])
         # The order event is the audited record of the invoice (P14): "order.invoiced".
         order_record_event(
