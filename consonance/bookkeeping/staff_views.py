@@ -81,8 +81,8 @@ def sie_download(request: HttpRequest, year: int) -> HttpResponse:
 
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
-    form = SieUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = SieUploadForm(request.POST, request.FILES) if request.method == "POST" else SieUploadForm()
+    if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         result = read_sie(upload.read(), upload.name or "")
     return render(
