@@ -161,3 +161,47 @@ def test_a_broken_fiscal_year_starting_in_july(settings):
         dt.date(2025, 7, 1),
         dt.date(2026, 6, 30),
     )
+
+
+def test_a_paypal_capture_with_its_fee_books_payment_and_fee():
+    from consonance.payments.models import Order
+    from consonance.payments.providers.paypal import _capture_event
+    from consonance.payments.services import payment_apply_event
+
+    order = Order.objects.create(
+        reference="PP1", method="paypal", description="Videokonsultation", provider_ref="ORDER-1",
+        amount=Decimal("900.00"), vat_rate=Decimal("25.00"), payer_name="Klara Ek",
+        payer_email="klara@example.se",
+    )
+    captured = {
+        "id": "ORDER-1",
+        "purchase_units": [{"custom_id": "PP1", "payments": {"captures": [{
+            "id": "CAP-1", "status": "COMPLETED", "create_time": "2026-03-16T09:30:00Z",
+            "amount": {"currency_code": "SEK", "value": "900.00"},
+            "seller_receivable_breakdown": {
+                "gross_amount": {"currency_code": "SEK", "value": "900.00"},
+                "paypal_fee": {"currency_code": "SEK", "value": "33.40"},
+                "net_amount": {"currency_code": "SEK", "value": "866.60"},
+            },
+        }]}}],
+    }
+    event = _capture_event(captured)
+    assert event.extra["fee"] == "33.40" and event.extra["fee_ref"] == "CAP-1"
+    assert payment_apply_event(provider="paypal", event=event) == "paid"
+    assert payment_apply_event(provider="paypal", event=event) == "replay"
+    fee = Voucher.objects.get(order=order, kind="fee")
+    assert rows(fee) == {"6040": Decimal("33.40"), "1580": Decimal("-33.40")}
+    assert Voucher.objects.filter(order=order).count() == 2
+
+
+def test_a_stripe_session_with_an_expanded_balance_transaction_reports_the_fee():
+    from consonance.payments.providers.stripe import _session_fields
+
+    fields = _session_fields({
+        "id": "cs_1", "currency": "sek", "amount_total": 90000, "client_reference_id": "R1",
+        "payment_intent": {"id": "pi_1", "latest_charge": {"id": "ch_1", "balance_transaction": {
+            "id": "txn_1", "fee": 1530, "currency": "sek"}}},
+    })
+    assert fields["extra"] == {
+        "reference": "R1", "fee": "15.30", "fee_currency": "SEK", "fee_ref": "txn_1",
+    }
