@@ -56,7 +56,7 @@ def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
     assert "Förenklad faktura" in html
     for expected in (
         "Consonance Communication", "556677-8899", "SE556677889901", "Godkänd för F-skatt",
-        "900,00\u00a0kr", "720,00\u00a0kr", "180,00\u00a0kr", "(25 %)", order.ocr_reference,
+        "900,00\u00a0kr", "720,00\u00a0kr", "180,00\u00a0kr", "Moms 25 %", order.ocr_reference,
         BANKGIRO, "16 mars 2026", invoice.label, "Fakturadatum", "Förfallodag",
     ):
         assert expected in html, expected

@@ -109,6 +109,7 @@ def test_a_provider_fee_is_booked_against_card_receivables():
     voucher = Voucher.objects.get(order=order, kind="fee")
     assert rows(voucher) == {"6040": Decimal("12.85"), "1580": Decimal("-12.85")}
     assert voucher.refers_to.kind == "payment"
+    assert (voucher.payer_name, voucher.person_id) == ("Stripe", None)  # the fee's counterparty
 
 
 def test_an_unbalanced_voucher_is_refused_and_takes_no_number():

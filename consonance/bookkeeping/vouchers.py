@@ -127,6 +127,8 @@ def voucher_for_fee(fee: ProviderFee) -> Voucher:
     common = _common(order, fee.provider)
     common["vat_rate"] = Decimal(0)  # payment services are exempt from VAT (ML 3 kap. 9 §)
     name = {"stripe": "Stripe", "paypal": "PayPal"}.get(fee.provider, fee.provider)
+    # The fee's counterparty is the provider, not the client: nothing about her on this voucher.
+    common["payer_name"], common["person_id"] = name, None
     return voucher_create(
         date=local_date(fee.at),
         description=f"Avgift {name}, order {order.reference}",
