@@ -59,10 +59,12 @@ def _create(
     issued_on: dt.date,
     amount: Decimal,
     actor: str,
+    fresh: bool = False,
+    audit: bool = True,
     **extra: object,
 ) -> Document:
-    with transaction.atomic():
-        existing = Document.objects.filter(source=source).first()
+    with transaction.atomic(savepoint=False):
+        existing = None if fresh else Document.objects.filter(source=source).first()
         if existing is not None:
             return existing
         year = fiscal_year_for(issued_on)
@@ -88,6 +90,8 @@ def _create(
             method=order.method,
             **extra,
         )
+        if not audit:  # the caller's audit row names the document (one row per payment)
+            return document
         audit_append(
             actor=actor,
             action=f"document.{kind}_issued",
@@ -98,8 +102,11 @@ def _create(
     return document
 
 
-def receipt_for_payment(entry: LedgerEntry) -> Document | None:
-    """A receipt for money received by card, PayPal or Swish (not Bankgiro: it has its invoice)."""
+def receipt_for_payment(entry: LedgerEntry, *, audit: bool = True) -> Document | None:
+    """A receipt for money received by card, PayPal or Swish (not Bankgiro: it has its invoice).
+
+    Written right after its ledger event, so its source is new (no look-up); with audit=False
+    the caller's audit row (the payment's voucher) names it."""
     order = entry.order
     if order.method not in RECEIPT_METHODS:
         return None
@@ -111,6 +118,8 @@ def receipt_for_payment(entry: LedgerEntry) -> Document | None:
         issued_on=paid_on,
         amount=entry.amount,
         actor=entry.actor,
+        fresh=True,
+        audit=audit,
         order_event_id=entry.event.pk,
         paid_on=paid_on,
     )

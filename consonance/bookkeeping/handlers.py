@@ -17,8 +17,10 @@ from consonance.payments.models import Order
 
 
 def on_payment(entry: payment_hooks.LedgerEntry) -> None:
-    vouchers.voucher_for_payment(entry)
-    documents.receipt_for_payment(entry)
+    receipt = documents.receipt_for_payment(entry, audit=False)
+    vouchers.voucher_for_payment(
+        entry, audit_detail={"receipt": receipt.pk} if receipt is not None else None
+    )
 
 
 def on_refund(entry: payment_hooks.LedgerEntry) -> None:

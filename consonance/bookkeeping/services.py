@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
@@ -27,28 +27,29 @@ class UnbalancedVoucher(ValueError):
 def number_next(*, series: str, fiscal_year_start: dt.date) -> int:
     """The next number in a series for a fiscal year, inside the caller's transaction.
 
-    The series row is locked until the transaction ends: concurrent writers wait, so numbers
-    are consecutive, and a rolled-back writer leaves no gap.
+    One UPDATE ... RETURNING takes the number and locks the series row until the transaction
+    ends: concurrent writers wait, so numbers are consecutive, and a rolled-back writer leaves
+    no gap. (Works on SQLite >= 3.35 and PostgreSQL.)
     """
     assert transaction.get_connection().in_atomic_block, "number_next needs a transaction"
+    table = NumberSeries._meta.db_table
     for _attempt in range(3):
-        row = (
-            NumberSeries.objects.select_for_update()
-            .filter(series=series, fiscal_year_start=fiscal_year_start)
-            .first()
-        )
-        if row is None:
-            try:
-                with transaction.atomic():
-                    row = NumberSeries.objects.create(
-                        series=series, fiscal_year_start=fiscal_year_start, last=0
-                    )
-            except IntegrityError:
-                continue  # another writer created it first: lock theirs
-            row = NumberSeries.objects.select_for_update().get(pk=row.pk)
-        row.last += 1
-        row.save(update_fields=["last"])
-        return row.last
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last + 1 "  # noqa: S608 -- the model's own table
+                "WHERE series = %s AND fiscal_year_start = %s RETURNING last",
+                [series, fiscal_year_start],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+        try:
+            with transaction.atomic():
+                NumberSeries.objects.create(
+                    series=series, fiscal_year_start=fiscal_year_start, last=0
+                )
+        except IntegrityError:
+            continue  # another writer created it first: take a number from theirs
     raise RuntimeError(f"number series {series} could not be locked")
 
 
@@ -82,14 +83,18 @@ def voucher_create(
     method: str = "",
     provider: str = "",
     fortnox: bool = True,
+    fresh: bool = False,
+    audit_detail: dict | None = None,
 ) -> Voucher:
     """Write a balanced voucher with the next number of its series. Raises UnbalancedVoucher.
 
     `source` makes it idempotent: a second call with the same source returns the first voucher.
+    `fresh` says the caller knows the source is new (a ledger event just written), which saves
+    the look-up; the unique constraint still holds.
     """
     checked = _rows_checked(rows)
-    with transaction.atomic():
-        if source:
+    with transaction.atomic(savepoint=False):
+        if source and not fresh:
             existing = Voucher.objects.filter(source=source).first()
             if existing is not None:
                 return existing
@@ -129,7 +134,12 @@ def voucher_create(
             action="voucher.created",
             subject_id=person_id,
             category="bookkeeping",
-            detail={"voucher": voucher.pk, "series": series, "number": voucher.number},
+            detail={
+                "voucher": voucher.pk,
+                "series": series,
+                "number": voucher.number,
+                **(audit_detail or {}),
+            },
         )
     return voucher
 

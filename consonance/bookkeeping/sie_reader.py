@@ -90,39 +90,36 @@ class SieFile:
         }
 
 
+_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|\{([^}]*)\}|([^\s"{]+)')
+
+
 def tokenize(line: str) -> list[Field]:
     """Split a record into fields: bare words, quoted strings (`\\"` is `"`), {object lists}."""
+    if '"' not in line:  # fast paths: most records, and a #TRANS with an empty object list
+        if "{" not in line:
+            return line.split()  # type: ignore[return-value]
+        if line.count("{") == 1 and line.count("}") == 1 and " {} " in line:
+            return [[] if t == "{}" else t for t in line.split()]
     out: list[Field] = []
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if c in " \t":
-            i += 1
-        elif c == '"':
-            i += 1
-            buf = []
-            while i < n:
-                if line[i] == "\\" and i + 1 < n and line[i + 1] == '"':
-                    buf.append('"')
-                    i += 2
-                    continue
-                if line[i] == '"':
-                    i += 1
-                    break
-                buf.append(line[i])
-                i += 1
-            out.append("".join(buf))
-        elif c == "{":
-            end = line.find("}", i)
-            end = n if end < 0 else end
-            out.append([t for t in tokenize(line[i + 1 : end]) if isinstance(t, str)])
-            i = end + 1
+    pos, n = 0, len(line)
+    while pos < n:
+        while pos < n and line[pos] in " \t":
+            pos += 1
+        if pos >= n:
+            break
+        match = _TOKEN.match(line, pos)
+        if match is None:  # an unterminated quote or brace: the rest of the line is the field
+            rest = line[pos + 1 :]
+            out.append(rest.replace('\\"', '"') if line[pos] == '"' else tokenize(rest))  # type: ignore[arg-type]
+            break
+        quoted, inner, bare = match.groups()
+        if quoted is not None:
+            out.append(quoted.replace('\\"', '"'))
+        elif inner is not None:
+            out.append([t for t in tokenize(inner) if isinstance(t, str)])
         else:
-            j = i
-            while j < n and line[j] not in " \t":
-                j += 1
-            out.append(line[i:j])
-            i = j
+            out.append(bare)
+        pos = match.end()
     return out
 
 
@@ -131,14 +128,14 @@ def checksum_text(fields: list[Field]) -> str:
     return "".join(f if isinstance(f, str) else "".join(f) for f in fields)
 
 
-def _decode(raw: bytes) -> tuple[str, bool]:
-    """A line as text: UTF-8 when it is valid UTF-8 with non-ASCII in it, else CP437."""
+def _decode(raw: bytes) -> tuple[str, str]:
+    """A line as text and its encoding: UTF-8 when valid UTF-8 with non-ASCII in it, else CP437."""
     if raw.isascii():
-        return raw.decode("ascii"), False
+        return raw.decode("ascii"), "ascii"
     try:
-        return raw.decode("utf-8"), True
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("cp437"), False
+        return raw.decode("cp437"), "cp437"
 
 
 def _date(text: str) -> dt.date | None:
@@ -159,7 +156,7 @@ class _Reader:
         self.voucher: ReadVoucher | None = None
         self.in_block = False
         self.utf8_lines = 0
-        self.crc: int | None = None  # running #KSUMMA while open
+        self.crc: list[bytes] | None = None  # what #KSUMMA covers, while open
         self.ksumma_expected: str | None = None
         self.last_number: dict[str, int] = {}
 
@@ -194,8 +191,8 @@ class _Reader:
             stripped = raw.strip()
             if not stripped:
                 continue
-            text, utf8 = _decode(stripped)
-            self.utf8_lines += utf8
+            text, encoding = _decode(stripped)
+            self.utf8_lines += encoding == "utf-8"
             if text in ("{", "}"):
                 self.brace(number, text)
                 continue
@@ -207,7 +204,11 @@ class _Reader:
             if first and label != "#FLAGGA":
                 self.error(number, "the first record must be #FLAGGA")
             first = False
-            self.checksum(number, label, stripped)
+            if label == "#KSUMMA":
+                self.ksumma(number, fields)
+            elif self.crc is not None:
+                # The bytes as written: the tokens re-encoded the way the line was decoded.
+                self.crc.append(checksum_text(fields).encode(encoding))
             self.seen.add(label)
             handler = getattr(self, "rec_" + label[1:].lower(), None)
             if handler is not None:
@@ -215,29 +216,25 @@ class _Reader:
         self.finish()
         return self.sie
 
-    def checksum(self, number: int, label: str, raw: bytes) -> None:
-        if label == "#KSUMMA":
-            fields = tokenize(raw.decode("latin-1"))
-            if len(fields) == 1:
-                self.crc = 0
-            else:
-                self.ksumma_expected = str(fields[1])
-                if self.crc is None:
-                    self.error(number, "#KSUMMA closes a checksum that was never opened")
-                elif str(self.crc) == self.ksumma_expected:
-                    self.sie.ksumma = "ok"
-                else:
-                    self.sie.ksumma = "mismatch"
-                    self.error(
-                        number,
-                        f"#KSUMMA {self.ksumma_expected} does not match the file's "
-                        f"contents ({self.crc}): the file was changed after it was written",
-                    )
-                self.crc = None
+    def ksumma(self, number: int, fields: list[Field]) -> None:
+        if len(fields) == 1:
+            self.crc = []
             return
-        if self.crc is not None:
-            content = checksum_text(tokenize(raw.decode("latin-1")))
-            self.crc = zlib.crc32(content.encode("latin-1"), self.crc)
+        self.ksumma_expected = str(fields[1])
+        if self.crc is None:
+            self.error(number, "#KSUMMA closes a checksum that was never opened")
+            return
+        crc = zlib.crc32(b"".join(self.crc))
+        if str(crc) == self.ksumma_expected:
+            self.sie.ksumma = "ok"
+        else:
+            self.sie.ksumma = "mismatch"
+            self.error(
+                number,
+                f"#KSUMMA {self.ksumma_expected} does not match the file's contents ({crc}): "
+                "the file was changed after it was written",
+            )
+        self.crc = None
 
     def brace(self, number: int, text: str) -> None:
         if text == "{":

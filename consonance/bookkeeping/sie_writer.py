@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_for
-from consonance.bookkeeping.models import VoucherRow
+from consonance.bookkeeping.models import Voucher, VoucherRow
 
 PROGRAM = ("Consonance", "1.0")
 
@@ -54,24 +54,31 @@ def _date(value: dt.date) -> str:
 
 
 class _Out:
-    """Lines with the running #KSUMMA over each record's concatenated field contents."""
+    """Lines, and what #KSUMMA covers: each record's label and field contents, concatenated.
+
+    crc32 chains, so the checksum of all records is the crc32 of all their contents joined:
+    it is computed once, at the end."""
 
     def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.crc = 0
+        self.lines: list[str] = []
+        self.contents: list[str] = []
 
-    def record(self, label: str, *fields: str, contents: Iterable[str] | None = None) -> None:
-        line = " ".join((label, *fields))
-        encoded = line.encode("cp437", errors="replace")
-        self.parts.append(encoded + b"\n")
-        content = label + "".join(contents if contents is not None else (_plain(f) for f in fields))
-        self.crc = zlib.crc32(content.encode("cp437", errors="replace"), self.crc)
+    def record(self, label: str, *fields: str) -> None:
+        self.lines.append(" ".join((label, *fields)))
+        self.contents.append(label + "".join(_plain(f) for f in fields))
 
     def raw(self, line: str) -> None:
-        self.parts.append(line.encode("cp437") + b"\n")
+        self.lines.append(line)
+
+    def extend(self, other: _Out) -> None:
+        self.lines += other.lines
+        self.contents += other.contents
+
+    def crc(self) -> int:
+        return zlib.crc32("".join(self.contents).encode("cp437", errors="replace"))
 
     def bytes(self) -> bytes:
-        return b"".join(self.parts)
+        return ("\n".join(self.lines) + "\n").encode("cp437", errors="replace")
 
 
 def _plain(field: str) -> str:
@@ -114,22 +121,25 @@ def _balances(out: _Out, index: int, year: FiscalYear) -> set[str]:
     return accounts
 
 
-def _voucher_rows(year: FiscalYear) -> Iterator[tuple]:
-    return (
-        VoucherRow.objects.filter(voucher__fiscal_year_start=year.start)
-        .order_by("voucher__series", "voucher__number", "position")
-        .values_list(
-            "voucher_id",
-            "voucher__series",
-            "voucher__number",
-            "voucher__date",
-            "voucher__description",
-            "voucher__created_at",
-            "account",
-            "amount",
-        )
-        .iterator(chunk_size=5000)
+def _vouchers(year: FiscalYear) -> Iterator[tuple]:
+    """(series, number, date, text, registered) per voucher and its rows, in one ordered pass."""
+    vouchers = (
+        Voucher.objects.filter(fiscal_year_start=year.start)
+        .order_by("series", "number")
+        .values_list("pk", "series", "number", "date", "description", "created_at")
+        .iterator(chunk_size=10000)
     )
+    rows = (
+        VoucherRow.objects.filter(voucher__fiscal_year_start=year.start)
+        .order_by("voucher_id", "position")
+        .values_list("voucher_id", "account", "amount")
+        .iterator(chunk_size=20000)
+    )
+    by_voucher: dict[int, list[tuple[str, Decimal]]] = {}
+    for voucher_id, account, amount in rows:
+        by_voucher.setdefault(voucher_id, []).append((account, amount))
+    for pk, series, number, date, text, created in vouchers:
+        yield series, number, date, text, created, by_voucher.pop(pk, [])
 
 
 def sie_export(year: FiscalYear) -> bytes:
@@ -137,8 +147,6 @@ def sie_export(year: FiscalYear) -> bytes:
     orgnr = _organisation_number()
     previous = fiscal_year_for(year.start - dt.timedelta(days=1))
     out = _Out()
-    out.raw("#FLAGGA 0")
-    out.raw("#KSUMMA")
     out.record("#PROGRAM", quote(PROGRAM[0]), PROGRAM[1])
     out.record("#FORMAT", "PC8")
     out.record("#GEN", _date(timezone.localdate()))
@@ -152,28 +160,20 @@ def sie_export(year: FiscalYear) -> bytes:
     used |= set(settings.BOOKKEEPING_ACCOUNTS.values())
     for account in sorted(used):
         out.record("#KONTO", account, quote(ACCOUNT_NAMES.get(account, f"Konto {account}")))
-    _splice(out, balances)
-    current = None
-    for voucher_id, series, number, date, text, created, account, amount in _voucher_rows(year):
-        if voucher_id != current:
-            if current is not None:
-                out.raw("}")
-            current = voucher_id
-            registered = _date(timezone.localtime(created).date())
-            out.record("#VER", series, str(number), _date(date), quote(text), registered)
-            out.raw("{")
-        out.record("#TRANS", account, "{}", _amount(amount))
-    if current is not None:
-        out.raw("}")
-    out.raw(f"#KSUMMA {out.crc}")
-    return out.bytes()
-
-
-def _splice(out: _Out, other: _Out) -> None:
-    """Append `other`'s records, continuing the running checksum over their contents."""
-    for line in other.parts:
-        out.parts.append(line)
-        text = line.decode("cp437").rstrip("\n")
-        label, _, rest = text.partition(" ")
-        out.crc = zlib.crc32((label + "".join(_plain(f) for f in rest.split(" "))).encode("cp437"), out.crc)
-
+    out.extend(balances)
+    lines, contents = out.lines, out.contents
+    local = timezone.get_current_timezone()
+    for series, number, date, text, created, rows in _vouchers(year):
+        day = _date(date)
+        registered = _date(created.astimezone(local).date())
+        quoted = quote(text)
+        lines.append(f"#VER {series} {number} {day} {quoted} {registered}")
+        contents.append(f"#VER{series}{number}{day}{_plain(quoted)}{registered}")
+        lines.append("{")
+        for account, amount in rows:
+            value = f"{amount:.2f}"
+            lines.append(f"#TRANS {account} {{}} {value}")
+            contents.append(f"#TRANS{account}{value}")
+        lines.append("}")
+    head = "#FLAGGA 0\n#KSUMMA\n".encode()
+    return head + out.bytes() + f"#KSUMMA {out.crc()}\n".encode()

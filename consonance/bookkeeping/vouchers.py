@@ -73,7 +73,7 @@ def _common(order: Order, entry_provider: str) -> dict:
     }
 
 
-def voucher_for_payment(entry: LedgerEntry) -> Voucher:
+def voucher_for_payment(entry: LedgerEntry, *, audit_detail: dict | None = None) -> Voucher:
     order = entry.order
     gross = money(entry.amount)
     if _invoiced(order):
@@ -92,6 +92,8 @@ def voucher_for_payment(entry: LedgerEntry) -> Voucher:
         actor=entry.actor,
         order_event_id=entry.event.pk,
         source=f"paid:{entry.event.pk}",
+        fresh=True,
+        audit_detail=audit_detail,
         vat_amount=vat,
         **_common(order, entry.provider),
     )
@@ -114,6 +116,7 @@ def voucher_for_refund(entry: LedgerEntry) -> Voucher:
         actor=entry.actor,
         order_event_id=entry.event.pk,
         source=f"refunded:{entry.event.pk}",
+        fresh=True,
         refers_to=first,
         vat_amount=-vat,
         **_common(order, entry.provider),
