@@ -114,16 +114,17 @@ def measure_overhead() -> dict:
                 for i in range(n)
             ]
         )
-        return list(
-            Order.objects.filter(reference__startswith=prefix).values_list("pk", flat=True)
-        )
+        return list(Order.objects.filter(reference__startswith=prefix).values_list("pk", flat=True))
 
     def pay(ids: list[int]) -> float:
         start = time.perf_counter()
         for pk in ids:
             order_record_payment(
-                order_id=pk, amount=Decimal("900.00"), provider="stripe",
-                provider_event_id=f"bench-{pk}", actor="system",
+                order_id=pk,
+                amount=Decimal("900.00"),
+                provider="stripe",
+                provider_event_id=f"bench-{pk}",
+                actor="system",
             )
         return time.perf_counter() - start
 
@@ -168,14 +169,26 @@ def main() -> None:
         r["overhead_met"] = r["overhead"] <= OVERHEAD_TARGET
     print_table(
         [
-            "database", "vouchers", "SIE export s", "verify s", f"target < {EXPORT_TARGET_S:g} s",
-            "payment ms", "payment + voucher ms", "overhead", "target <= 30 %",
+            "database",
+            "vouchers",
+            "SIE export s",
+            "verify s",
+            f"target < {EXPORT_TARGET_S:g} s",
+            "payment ms",
+            "payment + voucher ms",
+            "overhead",
+            "target <= 30 %",
         ],
         [
             [
-                r["database"], r["vouchers"], r["export_s"], r["verify_s"],
+                r["database"],
+                r["vouchers"],
+                r["export_s"],
+                r["verify_s"],
                 "met" if r["export_met"] else "MISSED",
-                r["without_voucher_ms"], r["with_voucher_ms"], f"{r['overhead']:.0%}",
+                r["without_voucher_ms"],
+                r["with_voucher_ms"],
+                f"{r['overhead']:.0%}",
                 "met" if r["overhead_met"] else "MISSED",
             ]
             for r in results
@@ -183,7 +196,11 @@ def main() -> None:
     )
     write_results(
         "bookkeeping",
-        {"export_target_s": EXPORT_TARGET_S, "overhead_target": OVERHEAD_TARGET, "results": results},
+        {
+            "export_target_s": EXPORT_TARGET_S,
+            "overhead_target": OVERHEAD_TARGET,
+            "results": results,
+        },
     )
 
 

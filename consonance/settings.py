@@ -298,6 +298,7 @@ for _role, _account in BOOKKEEPING_ACCOUNTS.items():
         )
 FORTNOX_CLIENT_ID = env_str("CONSONANCE_FORTNOX_CLIENT_ID") or ""
 FORTNOX_CLIENT_SECRET = env_str("CONSONANCE_FORTNOX_CLIENT_SECRET") or ""
-FORTNOX_AUTH_BASE = (env_str("CONSONANCE_FORTNOX_AUTH_BASE") or "https://apps.fortnox.se").rstrip("/")
-FORTNOX_API_BASE = (env_str("CONSONANCE_FORTNOX_API_BASE") or "https://api.fortnox.se").rstrip("/")
+FORTNOX_AUTH_BASE = env_str("CONSONANCE_FORTNOX_AUTH_BASE") or "https://apps.fortnox.se"
+FORTNOX_API_BASE = env_str("CONSONANCE_FORTNOX_API_BASE") or "https://api.fortnox.se"
+FORTNOX_AUTH_BASE, FORTNOX_API_BASE = FORTNOX_AUTH_BASE.rstrip("/"), FORTNOX_API_BASE.rstrip("/")
 FORTNOX_VOUCHER_SERIES = (env_str("CONSONANCE_FORTNOX_VOUCHER_SERIES") or "A").strip().upper()

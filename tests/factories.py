@@ -8,7 +8,10 @@ from decimal import Decimal
 
 from django.core import mail
 
+from consonance.audit.services import SYSTEM
 from consonance.booking.models import Booking, OpeningHours, PracticeSettings, Service
+from consonance.payments.ledger import order_record_payment
+from consonance.payments.models import Order
 
 # Monday 16 March 2026, 08:00 UTC (09:00 in Stockholm): the next weeks cross the March DST change.
 NOW = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
@@ -98,10 +101,6 @@ def paid_order(
     event_id: str | None = None,
 ):
     """An order with its full payment recorded through the ledger (hooks and all)."""
-    from consonance.audit.services import SYSTEM
-    from consonance.payments.ledger import order_record_payment
-    from consonance.payments.models import Order
-
     n = next(_order_numbers)
     order = Order.objects.create(
         reference=f"BK{n:06d}",

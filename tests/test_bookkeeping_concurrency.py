@@ -44,7 +44,7 @@ def test_twenty_concurrent_payments_are_numbered_without_gaps():
                 provider_event_id=f"evt-{order_id}",
                 actor=SYSTEM,
             )
-        except BaseException as error:  # noqa: BLE001 -- reported below
+        except BaseException as error:
             failures.append(error)
         finally:
             connection.close()

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from consonance.bookkeeping.models import Document, Voucher
 from consonance.booking.models import Booking
+from consonance.bookkeeping.models import Document, Voucher
 from consonance.payments.bankgiro.services import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from tests.factories import BANKGIRO, NOW, form, make_practice, paid_order, sent_to, slot_links
@@ -34,9 +34,7 @@ def practice(monkeypatch, settings):
         yield make_practice()
 
 
-def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
-    client, practice
-):
+def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(client, practice):
     video, _ = practice
     page = client.get(f"/boka/{video.pk}/?sida=1").content.decode()
     response = client.post(slot_links(page, video)[0], form("bankgiro", 1))
@@ -55,13 +53,26 @@ def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
     html = client.get(path).content.decode()
     assert "Förenklad faktura" in html
     for expected in (
-        "Consonance Communication", "556677-8899", "SE556677889901", "Godkänd för F-skatt",
-        "900,00\u00a0kr", "720,00\u00a0kr", "180,00\u00a0kr", "Moms 25 %", order.ocr_reference,
-        BANKGIRO, "16 mars 2026", invoice.label, "Fakturadatum", "Förfallodag",
+        "Consonance Communication",
+        "556677-8899",
+        "SE556677889901",
+        "Godkänd för F-skatt",
+        "900,00\u00a0kr",
+        "720,00\u00a0kr",
+        "180,00\u00a0kr",
+        "Moms 25 %",
+        order.ocr_reference,
+        BANKGIRO,
+        "16 mars 2026",
+        invoice.label,
+        "Fakturadatum",
+        "Förfallodag",
     ):
         assert expected in html, expected
     # Paying the invoice books the payment and issues no receipt (the invoice is the document).
-    data = write_bgmax([DepositInput(NOW.date(), serial=1, payments=[(order.ocr_reference, order.amount)])])
+    data = write_bgmax(
+        [DepositInput(NOW.date(), serial=1, payments=[(order.ocr_reference, order.amount)])]
+    )
     bankgiro_import(data=data, filename="bg.txt", dry_run=False, actor="system")
     assert Voucher.objects.filter(order=order, kind="payment").count() == 1
     assert not Document.objects.filter(order=order, kind="receipt").exists()
@@ -72,7 +83,8 @@ def test_a_card_payment_gets_a_receipt_with_its_own_number(client, practice):
     second = paid_order(method="swish", at=NOW)
     receipts = list(Document.objects.filter(kind="receipt").order_by("number"))
     assert [(r.order_id, r.number, r.series) for r in receipts] == [
-        (first.pk, 1, "K"), (second.pk, 2, "K"),
+        (first.pk, 1, "K"),
+        (second.pk, 2, "K"),
     ]
     from consonance.bookkeeping.documents import document_url
 

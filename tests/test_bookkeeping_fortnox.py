@@ -89,8 +89,9 @@ def test_the_refresh_token_rotates_and_a_reused_one_is_refused(staff_client, fak
     assert second != first and fake.state.refresh_current == second
     # An old copy of the token (a restored backup, a second server) is refused by Fortnox:
     # the connection is marked broken and the coach is asked to connect again.
-    FortnoxConnection.objects.update(refresh_token_ciphertext=fx._seal(first, "refresh"),
-                                     access_expires_at=None)
+    FortnoxConnection.objects.update(
+        refresh_token_ciphertext=fx._seal(first, "refresh"), access_expires_at=None
+    )
     with pytest.raises(fx.FortnoxAuthLost):
         fx.access_token()
     assert FortnoxConnection.objects.get().broken == "refresh_refused"
@@ -102,8 +103,11 @@ def test_the_rate_limit_is_kept_and_429_backs_off(staff_client, fake):
     connect_over_http(staff_client, fake)
     for n in range(30):
         voucher_create(
-            date=dt.date(2026, 5, 1 + n % 28), description=f"V{n}",
-            rows=[("1930", 100), ("3004", -100)], kind="other", actor="system",
+            date=dt.date(2026, 5, 1 + n % 28),
+            description=f"V{n}",
+            rows=[("1930", 100), ("3004", -100)],
+            kind="other",
+            actor="system",
         )
     naps: list[float] = []
     clock = [0.0]

@@ -59,7 +59,7 @@ def test_a_paid_order_erased_by_its_client_leaves_its_accounting_record(
 def test_an_erased_clients_vouchers_are_deleted_exactly_when_the_seven_years_end(
     django_capture_on_commit_callbacks,
 ):
-    person, order = client_who_paid()
+    person, _order = client_who_paid()
     later = paid_order(
         method="swish", at=dt.datetime(2027, 1, 2, 12, tzinfo=dt.UTC), payer_name="Olle Berg"
     )

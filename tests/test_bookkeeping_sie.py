@@ -49,8 +49,15 @@ def test_every_real_file_verifies_as_valid(path, capsys):
     assert result["vouchers"] > 0 and result["transactions"] >= result["vouchers"]
     assert result["type"] == ("4I" if path.suffix.lower() == ".si" else "4E")
     assert set(result) == {
-        "valid", "type", "program", "vouchers", "transactions", "accounts", "ksumma",
-        "errors", "warnings",
+        "valid",
+        "type",
+        "program",
+        "vouchers",
+        "transactions",
+        "accounts",
+        "ksumma",
+        "errors",
+        "warnings",
     }
 
 
@@ -82,7 +89,7 @@ def test_errors_are_reported_as_file_line_message(tmp_path, capsys):
     path.write_bytes(
         b'#FLAGGA 0\n#PROGRAM "X" 1\n#FORMAT PC8\n#GEN 20261301\n#SIETYP 4\n#FNAMN "F"\n'
         b'#RAR 0 20260101 20261231\n#KONTO 1930 "Bank"\n#IB 0 1930 0.00\n#UB 0 1930 1,00\n'
-        b"#VER A 1 20260105 \"x\"\n{\n#TRANS 1930 {} 100.00\n#TRANS 3001 {} -99.00\n}\n"
+        b'#VER A 1 20260105 "x"\n{\n#TRANS 1930 {} 100.00\n#TRANS 3001 {} -99.00\n}\n'
     )
     with pytest.raises(SystemExit) as exit_:
         call_command("ledger", "verify", str(path))
@@ -111,8 +118,12 @@ def test_the_export_round_trips_and_verifies_with_a_matching_checksum(seller, tm
     first = paid_order(method="card", at=AT)
     paid_order(method="swish", amount="1500.00", vat_rate="0", at=AT)
     order_record_refund(
-        order_id=first.pk, amount=Decimal("900.00"), provider="stripe",
-        provider_event_id="refund:re_9", actor=SYSTEM, at=AT + dt.timedelta(days=1),
+        order_id=first.pk,
+        amount=Decimal("900.00"),
+        provider="stripe",
+        provider_event_id="refund:re_9",
+        actor=SYSTEM,
+        at=AT + dt.timedelta(days=1),
     )
     out = tmp_path / "bok.se"
     call_command("ledger", "sie", "--year", "2026", "--out", str(out))
@@ -133,10 +144,14 @@ def test_the_export_round_trips_and_verifies_with_a_matching_checksum(seller, tm
     assert parsed.balances[("#UB", -1, "1580")] == Decimal("900.00")
     first_voucher = parsed.vouchers[0]
     assert (first_voucher.series, first_voucher.number, first_voucher.date) == (
-        "A", "1", dt.date(2026, 5, 4),
+        "A",
+        "1",
+        dt.date(2026, 5, 4),
     )
     assert [(t.account, t.amount) for t in first_voucher.transactions] == [
-        ("1580", Decimal("900.00")), ("3001", Decimal("-720.00")), ("2611", Decimal("-180.00")),
+        ("1580", Decimal("900.00")),
+        ("3001", Decimal("-720.00")),
+        ("2611", Decimal("-180.00")),
     ]
     tampered = data.replace(b"#TRANS 1580 {} 900.00", b"#TRANS 1580 {} 900.01", 1)
     assert read_sie(tampered, "bok.se").ksumma == "mismatch"
@@ -156,7 +171,9 @@ def test_the_command_line_exits_one_on_an_invalid_file(tmp_path):
     bad.write_bytes(b"#FLAGGA 0\n")
     run = subprocess.run(
         [sys.executable, "-m", "consonance", "ledger", "verify", str(bad)],
-        capture_output=True, text=True, env={"CONSONANCE_DEBUG": "1", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        env={"CONSONANCE_DEBUG": "1", "PATH": "/usr/bin"},
         check=False,
     )
     assert run.returncode == 1, run.stderr

@@ -26,11 +26,20 @@ def year_of_payments(settings):
     settings.SELLER_ORGANISATION_NUMBER = "556677-8899"
     card = paid_order(method="card", at=dt.datetime(2026, 1, 20, 10, tzinfo=dt.UTC))
     paid_order(method="swish", at=dt.datetime(2026, 2, 3, 10, tzinfo=dt.UTC))
-    paid_order(method="bankgiro", amount="1500.00", vat_rate="0",
-               at=dt.datetime(2026, 5, 5, 10, tzinfo=dt.UTC))
-    order_record_refund(order_id=card.pk, amount=Decimal("900.00"), provider="stripe",
-                        provider_event_id="refund:re_x", actor=SYSTEM,
-                        at=dt.datetime(2026, 2, 10, 10, tzinfo=dt.UTC))
+    paid_order(
+        method="bankgiro",
+        amount="1500.00",
+        vat_rate="0",
+        at=dt.datetime(2026, 5, 5, 10, tzinfo=dt.UTC),
+    )
+    order_record_refund(
+        order_id=card.pk,
+        amount=Decimal("900.00"),
+        provider="stripe",
+        provider_event_id="refund:re_x",
+        actor=SYSTEM,
+        at=dt.datetime(2026, 2, 10, 10, tzinfo=dt.UTC),
+    )
     paid_order(method="card", at=dt.datetime(2025, 12, 30, 10, tzinfo=dt.UTC))
     return card
 

@@ -101,8 +101,12 @@ def test_a_replayed_payment_event_books_nothing_twice():
 def test_a_provider_fee_is_booked_against_card_receivables():
     order = paid_order(method="card", at=AT)
     fee = hooks.ProviderFee(
-        order=order, amount=Decimal("12.85"), currency="SEK", provider="stripe",
-        fee_ref="txn_1", at=AT,
+        order=order,
+        amount=Decimal("12.85"),
+        currency="SEK",
+        provider="stripe",
+        fee_ref="txn_1",
+        at=AT,
     )
     hooks.fee_recorded.emit(fee)
     hooks.fee_recorded.emit(fee)  # reported twice: booked once
@@ -170,21 +174,37 @@ def test_a_paypal_capture_with_its_fee_books_payment_and_fee():
     from consonance.payments.services import payment_apply_event
 
     order = Order.objects.create(
-        reference="PP1", method="paypal", description="Videokonsultation", provider_ref="ORDER-1",
-        amount=Decimal("900.00"), vat_rate=Decimal("25.00"), payer_name="Klara Ek",
+        reference="PP1",
+        method="paypal",
+        description="Videokonsultation",
+        provider_ref="ORDER-1",
+        amount=Decimal("900.00"),
+        vat_rate=Decimal("25.00"),
+        payer_name="Klara Ek",
         payer_email="klara@example.se",
     )
     captured = {
         "id": "ORDER-1",
-        "purchase_units": [{"custom_id": "PP1", "payments": {"captures": [{
-            "id": "CAP-1", "status": "COMPLETED", "create_time": "2026-03-16T09:30:00Z",
-            "amount": {"currency_code": "SEK", "value": "900.00"},
-            "seller_receivable_breakdown": {
-                "gross_amount": {"currency_code": "SEK", "value": "900.00"},
-                "paypal_fee": {"currency_code": "SEK", "value": "33.40"},
-                "net_amount": {"currency_code": "SEK", "value": "866.60"},
-            },
-        }]}}],
+        "purchase_units": [
+            {
+                "custom_id": "PP1",
+                "payments": {
+                    "captures": [
+                        {
+                            "id": "CAP-1",
+                            "status": "COMPLETED",
+                            "create_time": "2026-03-16T09:30:00Z",
+                            "amount": {"currency_code": "SEK", "value": "900.00"},
+                            "seller_receivable_breakdown": {
+                                "gross_amount": {"currency_code": "SEK", "value": "900.00"},
+                                "paypal_fee": {"currency_code": "SEK", "value": "33.40"},
+                                "net_amount": {"currency_code": "SEK", "value": "866.60"},
+                            },
+                        }
+                    ]
+                },
+            }
+        ],
     }
     event = _capture_event(captured)
     assert event.extra["fee"] == "33.40" and event.extra["fee_ref"] == "CAP-1"
@@ -198,11 +218,50 @@ def test_a_paypal_capture_with_its_fee_books_payment_and_fee():
 def test_a_stripe_session_with_an_expanded_balance_transaction_reports_the_fee():
     from consonance.payments.providers.stripe import _session_fields
 
-    fields = _session_fields({
-        "id": "cs_1", "currency": "sek", "amount_total": 90000, "client_reference_id": "R1",
-        "payment_intent": {"id": "pi_1", "latest_charge": {"id": "ch_1", "balance_transaction": {
-            "id": "txn_1", "fee": 1530, "currency": "sek"}}},
-    })
+    fields = _session_fields(
+        {
+            "id": "cs_1",
+            "currency": "sek",
+            "amount_total": 90000,
+            "client_reference_id": "R1",
+            "payment_intent": {
+                "id": "pi_1",
+                "latest_charge": {
+                    "id": "ch_1",
+                    "balance_transaction": {"id": "txn_1", "fee": 1530, "currency": "sek"},
+                },
+            },
+        }
+    )
     assert fields["extra"] == {
-        "reference": "R1", "fee": "15.30", "fee_currency": "SEK", "fee_ref": "txn_1",
+        "reference": "R1",
+        "fee": "15.30",
+        "fee_currency": "SEK",
+        "fee_ref": "txn_1",
     }
+
+
+def test_the_invoice_method_books_the_invoice_then_clears_the_receivable(settings):
+    from consonance.payments.bankgiro.services import bankgiro_invoice_create
+    from consonance.payments.ledger import order_record_payment
+    from consonance.payments.models import Order
+
+    settings.BOOKKEEPING_METHOD = "invoice"
+    order = Order.objects.create(
+        reference="BG1", method="bankgiro", description="Videokonsultation",
+        amount=Decimal("900.00"), vat_rate=Decimal("25.00"), payer_name="Klara Ek",
+        payer_email="klara@example.se",
+    )
+    with time_machine.travel(AT):
+        bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM)
+    invoice = Voucher.objects.get(order=order, kind="invoice")
+    assert rows(invoice) == {
+        "1510": Decimal("900.00"), "3001": Decimal("-720.00"), "2611": Decimal("-180.00"),
+    }
+    order_record_payment(
+        order_id=order.pk, amount=Decimal("900.00"), provider="bankgiro",
+        provider_event_id="bg-1", actor=SYSTEM, at=AT + dt.timedelta(days=5),
+    )
+    payment = Voucher.objects.get(order=order, kind="payment")
+    assert rows(payment) == {"1930": Decimal("900.00"), "1510": Decimal("-900.00")}
+    assert payment.vat_amount == 0

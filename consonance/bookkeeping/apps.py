@@ -9,6 +9,7 @@ class BookkeepingConfig(AppConfig):
     verbose_name = "Bookkeeping"
 
     def ready(self) -> None:
-        from consonance.bookkeeping import handlers  # noqa: PLC0415 -- apps load before models
+        # Here, not at the top: the handlers import models, which load after the app configs.
+        from consonance.bookkeeping import handlers
 
         handlers.register()

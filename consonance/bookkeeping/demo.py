@@ -59,8 +59,12 @@ def _payment(n: int, day: dt.date) -> None:
         fee = (amount * Decimal("0.029") + Decimal("1.80")).quantize(Decimal("0.01"))
         hooks.fee_recorded.emit(
             hooks.ProviderFee(
-                order=order, amount=fee, currency="SEK", provider=PROVIDER[method],
-                fee_ref=f"demo-fee-{n}", at=at,
+                order=order,
+                amount=fee,
+                currency="SEK",
+                provider=PROVIDER[method],
+                fee_ref=f"demo-fee-{n}",
+                at=at,
             )
         )
     if n % 11 == 0:

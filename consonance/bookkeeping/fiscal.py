@@ -61,7 +61,7 @@ def kronor(value: Decimal | None, currency: str = "SEK") -> str:
     amount = money(value)
     sign = "−" if amount < 0 else ""
     whole, _, frac = f"{abs(amount):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -64,7 +64,7 @@ def _seal(token: str, kind: str) -> bytes:
     return encrypt(_key(), token.encode(), f"fortnox:{kind}".encode())
 
 
-def _open(blob: bytes, kind: str) -> str:
+def _open(blob: bytes | memoryview, kind: str) -> str:
     return decrypt(_key(), bytes(blob), f"fortnox:{kind}".encode()).decode()
 
 
@@ -138,7 +138,7 @@ def fortnox_disconnect(*, actor: str) -> None:
 
 
 def connection_state() -> str:
-    """"none", "ok" or "broken" (needs connecting again)."""
+    """ "none", "ok" or "broken" (needs connecting again)."""
     connection = FortnoxConnection.objects.first()
     if connection is None:
         return "none"

@@ -22,7 +22,7 @@ def fiscal_years() -> list[FiscalYear]:
         .values_list("fiscal_year_start", flat=True)
         .distinct()
     )
-    years = {fiscal_year_for(start) for start in starts}
+    years = {fiscal_year_for(start) for start in starts if start is not None}
     years.add(fiscal_year_for(timezone.localdate()))
     return sorted(years, key=lambda y: y.start, reverse=True)
 
@@ -61,14 +61,16 @@ def vat_summary(year: FiscalYear) -> tuple[list[VatLine], list[VatLine], VatLine
         .order_by()
     )
     for row in rows:
-        totals.setdefault((row["y"], row["m"]), {})[row["account"]] = -(row["total"] or 0)
+        totals.setdefault((row["y"], row["m"]), {})[row["account"]] = -(row["total"] or Decimal(0))
 
     def line(label: str, keys: list[tuple[int, int]]) -> VatLine:
         def total(acc: str) -> Decimal:
             return sum((totals.get(k, {}).get(acc, Decimal(0)) for k in keys), Decimal(0))
 
         return VatLine(
-            label, total(accounts["sales_vat"]), total(accounts["sales_exempt"]),
+            label,
+            total(accounts["sales_vat"]),
+            total(accounts["sales_exempt"]),
             total(accounts["output_vat"]),
         )
 
@@ -81,7 +83,9 @@ def vat_summary(year: FiscalYear) -> tuple[list[VatLine], list[VatLine], VatLine
     quarterly = []
     for q in range(0, len(months), 3):
         chunk = months[q : q + 3]
-        quarterly.append(line(f"Q{q // 3 + 1} ({chunk[0][0]}-{chunk[0][1]:02d}–{chunk[-1][1]:02d})", chunk))
+        quarterly.append(
+            line(f"Q{q // 3 + 1} ({chunk[0][0]}-{chunk[0][1]:02d}–{chunk[-1][1]:02d})", chunk)
+        )
     return monthly, quarterly, line("total", months)
 
 

@@ -144,7 +144,9 @@ def voucher_create(
     return voucher
 
 
-def voucher_correct(*, voucher_id: int, actor: str, reason: str, on: dt.date | None = None) -> Voucher:
+def voucher_correct(
+    *, voucher_id: int, actor: str, reason: str, on: dt.date | None = None
+) -> Voucher:
     """Reverse a voucher with a new one that refers to it (5 kap. 5 §); the first stays as it is.
 
     Returns the correcting voucher; correcting twice returns the first correction.

@@ -62,7 +62,9 @@ class SieFile:
     company: str = ""
     years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)
-    balances: dict[tuple[str, int, str], Decimal] = field(default_factory=dict)  # (label, year, acc)
+    balances: dict[tuple[str, int, str], Decimal] = field(
+        default_factory=dict
+    )  # (label, year, acc)
     vouchers: list[ReadVoucher] = field(default_factory=list)
     ksumma: str = "absent"  # "ok" | "absent" | "mismatch"
     errors: list[Issue] = field(default_factory=list)
@@ -212,7 +214,7 @@ class _Reader:
             self.seen.add(label)
             handler = getattr(self, "rec_" + label[1:].lower(), None)
             if handler is not None:
-                handler(number, [f if isinstance(f, list) else f for f in fields[1:]])
+                handler(number, fields[1:])
         self.finish()
         return self.sie
 
@@ -315,7 +317,9 @@ class _Reader:
         # #RES has no object list; #IB/#UB neither (#OIB/#OUB have one, ignored here).
         amount = self.amount(line, str(f[2]), label)
         if amount is not None:
-            self.sie.balances[(label, int(str(f[0])) if str(f[0]).lstrip("-").isdigit() else 0, str(f[1]))] = amount
+            self.sie.balances[
+                (label, int(str(f[0])) if str(f[0]).lstrip("-").isdigit() else 0, str(f[1]))
+            ] = amount
 
     def rec_ib(self, line: int, f: list[Field]) -> None:
         self._balance("#IB", line, f)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.conf import settings
@@ -175,5 +175,5 @@ def sie_export(year: FiscalYear) -> bytes:
             lines.append(f"#TRANS {account} {{}} {value}")
             contents.append(f"#TRANS{account}{value}")
         lines.append("}")
-    head = "#FLAGGA 0\n#KSUMMA\n".encode()
+    head = b"#FLAGGA 0\n#KSUMMA\n"
     return head + out.bytes() + f"#KSUMMA {out.crc()}\n".encode()

@@ -81,13 +81,13 @@ def sie_download(request: HttpRequest, year: int) -> HttpResponse:
 
 def verify(request: HttpRequest) -> HttpResponse:
     result = None
-    form = SieUploadForm(request.POST, request.FILES) if request.method == "POST" else SieUploadForm()
+    form = (
+        SieUploadForm(request.POST, request.FILES) if request.method == "POST" else SieUploadForm()
+    )
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         result = read_sie(upload.read(), upload.name or "")
-    return render(
-        request, "bookkeeping/staff/verify.html", {"form": form, "result": result}
-    )
+    return render(request, "bookkeeping/staff/verify.html", {"form": form, "result": result})
 
 
 def vat(request: HttpRequest) -> HttpResponse:

@@ -55,9 +55,7 @@ def _invoiced(order: Order) -> bool:
 
 def _first_payment_voucher(order: Order) -> Voucher | None:
     return (
-        Voucher.objects.filter(order_id=order.pk, kind=Voucher.Kind.PAYMENT)
-        .order_by("pk")
-        .first()
+        Voucher.objects.filter(order_id=order.pk, kind=Voucher.Kind.PAYMENT).order_by("pk").first()
     )
 
 

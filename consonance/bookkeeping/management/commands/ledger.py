@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sie = sub.add_parser("sie", help="Write a fiscal year as a SIE 4E file.")
-        sie.add_argument("--year", required=True, type=int, help="The year the fiscal year ends in.")
+        sie.add_argument(
+            "--year", required=True, type=int, help="The year the fiscal year ends in."
+        )
         sie.add_argument("--out", required=True, help="The file to write (FILE.se).")
         verify = sub.add_parser("verify", help="Verify a SIE 4 file (4E or 4I).")
         verify.add_argument("file")
