@@ -40,8 +40,10 @@ def test_a_card_payment_books_receivable_sales_and_vat():
     assert voucher.order_event_id == order.events.get(kind="paid").pk
     assert (voucher.series, voucher.number) == ("A", 1)
     assert voucher.fiscal_year_end == dt.date(2026, 12, 31)
-    audit = Event.objects.filter(action="voucher.created").get()
-    assert json.loads(audit.detail)["voucher"] == voucher.pk and "Klara" not in audit.detail
+    # One audit row per payment: the ledger's, in the same transaction as the voucher it keys.
+    audit = Event.objects.filter(action="order.payment_recorded").get()
+    assert json.loads(audit.detail)["order"] == order.pk and "Klara" not in audit.detail
+    assert not Event.objects.filter(action="voucher.created").exists()
 
 
 def test_swish_and_bankgiro_go_to_the_bank_and_exempt_services_to_3004():

@@ -33,6 +33,15 @@ _SALT = "bookkeeping.document"
 RECEIPT_METHODS = {Order.Method.CARD, Order.Method.PAYPAL, Order.Method.SWISH}
 
 
+def number_series(series: str) -> str:
+    """Invoices and receipts count in their own number series, apart from the vouchers'."""
+    return f"#{series}"
+
+
+def wants_receipt(order: Order) -> bool:
+    return order.method in RECEIPT_METHODS
+
+
 def document_token(document: Document) -> str:
     return signing.dumps(document.pk, salt=_SALT, compress=True)
 
@@ -61,6 +70,7 @@ def _create(
     actor: str,
     fresh: bool = False,
     audit: bool = True,
+    number: int | None = None,
     **extra: object,
 ) -> Document:
     with transaction.atomic(savepoint=False):
@@ -73,7 +83,8 @@ def _create(
         document = Document.objects.create(
             kind=kind,
             series=series,
-            number=number_next(series=series, fiscal_year_start=year.start),
+            number=number
+            or number_next(series=number_series(series), fiscal_year_start=year.start),
             issued_on=issued_on,
             fiscal_year_start=year.start,
             fiscal_year_end=year.end,
@@ -102,13 +113,15 @@ def _create(
     return document
 
 
-def receipt_for_payment(entry: LedgerEntry, *, audit: bool = True) -> Document | None:
+def receipt_for_payment(
+    entry: LedgerEntry, *, audit: bool = True, number: int | None = None
+) -> Document | None:
     """A receipt for money received by card, PayPal or Swish (not Bankgiro: it has its invoice).
 
     Written right after its ledger event, so its source is new (no look-up); with audit=False
     the caller's audit row (the payment's voucher) names it."""
     order = entry.order
-    if order.method not in RECEIPT_METHODS:
+    if not wants_receipt(order):
         return None
     paid_on = local_date(entry.at)
     return _create(
@@ -120,6 +133,7 @@ def receipt_for_payment(entry: LedgerEntry, *, audit: bool = True) -> Document |
         actor=entry.actor,
         fresh=True,
         audit=audit,
+        number=number,
         order_event_id=entry.event.pk,
         paid_on=paid_on,
     )

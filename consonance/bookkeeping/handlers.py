@@ -6,21 +6,30 @@ payment back, so a payment never exists without its voucher.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from consonance.booking import hooks as booking_hooks
 from consonance.bookkeeping import documents, vouchers
+from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
+from consonance.bookkeeping.services import numbers_reserve
+from consonance.lib.time import local_date
 from consonance.payments import hooks as payment_hooks
 from consonance.payments.bankgiro.services import bankgiro_number
 from consonance.payments.models import Order
 
 
 def on_payment(entry: payment_hooks.LedgerEntry) -> None:
-    receipt = documents.receipt_for_payment(entry, audit=False)
-    vouchers.voucher_for_payment(
-        entry, audit_detail={"receipt": receipt.pk} if receipt is not None else None
-    )
+    """The payment's voucher and (card, PayPal, Swish) its receipt, numbered in one statement."""
+    year = fiscal_year_for(local_date(entry.at))
+    receipt_series = documents.number_series(documents.SERIES[Document.Kind.RECEIPT])
+    wanted = [settings.BOOKKEEPING_SERIES]
+    if documents.wants_receipt(entry.order):
+        wanted.append(receipt_series)
+    numbers = numbers_reserve(series=wanted, fiscal_year_start=year.start)
+    documents.receipt_for_payment(entry, audit=False, number=numbers.get(receipt_series))
+    vouchers.voucher_for_payment(entry, number=numbers[settings.BOOKKEEPING_SERIES])
 
 
 def on_refund(entry: payment_hooks.LedgerEntry) -> None:

@@ -53,6 +53,24 @@ def number_next(*, series: str, fiscal_year_start: dt.date) -> int:
     raise RuntimeError(f"number series {series} could not be locked")
 
 
+def numbers_reserve(*, series: list[str], fiscal_year_start: dt.date) -> dict[str, int]:
+    """The next number of several series at once (a voucher and its receipt): one UPDATE."""
+    assert transaction.get_connection().in_atomic_block, "numbers_reserve needs a transaction"
+    table = NumberSeries._meta.db_table
+    marks = ", ".join(["%s"] * len(series))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 "  # noqa: S608 -- the model's own table
+            f"WHERE fiscal_year_start = %s AND series IN ({marks}) RETURNING series, last",
+            [fiscal_year_start, *series],
+        )
+        found = {str(name): int(last) for name, last in cursor.fetchall()}
+    for name in series:
+        if name not in found:  # the series' first number this year
+            found[name] = number_next(series=name, fiscal_year_start=fiscal_year_start)
+    return found
+
+
 def _rows_checked(rows: Sequence[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
     checked = [(account, money(amount)) for account, amount in rows if money(amount) != 0]
     if len(checked) < 2:
@@ -84,13 +102,17 @@ def voucher_create(
     provider: str = "",
     fortnox: bool = True,
     fresh: bool = False,
-    audit_detail: dict | None = None,
+    number: int | None = None,
+    audit: bool = True,
 ) -> Voucher:
     """Write a balanced voucher with the next number of its series. Raises UnbalancedVoucher.
 
     `source` makes it idempotent: a second call with the same source returns the first voucher.
     `fresh` says the caller knows the source is new (a ledger event just written), which saves
-    the look-up; the unique constraint still holds.
+    the look-up; the unique constraint still holds. `number` is one the caller reserved with
+    `numbers_reserve`. `audit=False` only for vouchers written inside a ledger transaction whose
+    own audit row records the event the voucher is keyed by (`order_event_id`, `source`): one
+    audit row per payment, as the BgMax import writes one per file.
     """
     checked = _rows_checked(rows)
     with transaction.atomic(savepoint=False):
@@ -103,7 +125,7 @@ def voucher_create(
         gross = sum((a for _acc, a in checked if a > 0), Decimal(0))
         voucher = Voucher.objects.create(
             series=series,
-            number=number_next(series=series, fiscal_year_start=year.start),
+            number=number or number_next(series=series, fiscal_year_start=year.start),
             date=date,
             description=description[:200],
             amount=gross,
@@ -129,6 +151,8 @@ def voucher_create(
         )
         if fortnox and settings.FORTNOX_CLIENT_ID:
             FortnoxPosting.objects.create(voucher=voucher)
+        if not audit:
+            return voucher
         audit_append(
             actor=actor,
             action="voucher.created",
@@ -138,7 +162,6 @@ def voucher_create(
                 "voucher": voucher.pk,
                 "series": series,
                 "number": voucher.number,
-                **(audit_detail or {}),
             },
         )
     return voucher

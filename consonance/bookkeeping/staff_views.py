@@ -33,7 +33,8 @@ def _year(request: HttpRequest) -> tuple[FiscalYear, list[FiscalYear]]:
 
 def vouchers(request: HttpRequest) -> HttpResponse:
     year, years = _year(request)
-    series = request.GET.get("serie", "")[:2]
+    series = request.GET.get("serie", "")
+    series = series if series.isascii() and series.isalnum() and len(series) <= 2 else ""
     listed = selectors.vouchers_in(year, series).prefetch_related("rows")
     return render(
         request,

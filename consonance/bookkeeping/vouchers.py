@@ -71,7 +71,7 @@ def _common(order: Order, entry_provider: str) -> dict:
     }
 
 
-def voucher_for_payment(entry: LedgerEntry, *, audit_detail: dict | None = None) -> Voucher:
+def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Voucher:
     order = entry.order
     gross = money(entry.amount)
     if _invoiced(order):
@@ -91,7 +91,8 @@ def voucher_for_payment(entry: LedgerEntry, *, audit_detail: dict | None = None)
         order_event_id=entry.event.pk,
         source=f"paid:{entry.event.pk}",
         fresh=True,
-        audit_detail=audit_detail,
+        number=number,
+        audit=False,  # the ledger's "order.payment_recorded" row records this payment
         vat_amount=vat,
         **_common(order, entry.provider),
     )
@@ -115,6 +116,7 @@ def voucher_for_refund(entry: LedgerEntry) -> Voucher:
         order_event_id=entry.event.pk,
         source=f"refunded:{entry.event.pk}",
         fresh=True,
+        audit=False,  # the ledger's "order.refund_recorded" row records this refund
         refers_to=first,
         vat_amount=-vat,
         **_common(order, entry.provider),
