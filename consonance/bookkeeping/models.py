@@ -35,6 +35,7 @@ class Voucher(models.Model):
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="vouchers"
     )
     created_at = models.DateTimeField(default=timezone.now)  # when it was booked
+    registered_on = models.DateField(default=timezone.localdate)  # the same, Stockholm date
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
     # The fiscal year the voucher belongs to; its end starts the seven-year clock.
     fiscal_year_start = models.DateField(null=True, blank=True)

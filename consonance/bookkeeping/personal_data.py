@@ -27,6 +27,7 @@ PERSONAL_DATA = [
             "order_reference",
             "person",
             "created_at",
+            "registered_on",
             "kind",
             "fiscal_year_start",
             "fiscal_year_end",
