@@ -250,20 +250,66 @@ def test_the_invoice_method_books_the_invoice_then_clears_the_receivable(setting
 
     settings.BOOKKEEPING_METHOD = "invoice"
     order = Order.objects.create(
-        reference="BG1", method="bankgiro", description="Videokonsultation",
-        amount=Decimal("900.00"), vat_rate=Decimal("25.00"), payer_name="Klara Ek",
+        reference="BG1",
+        method="bankgiro",
+        description="Videokonsultation",
+        amount=Decimal("900.00"),
+        vat_rate=Decimal("25.00"),
+        payer_name="Klara Ek",
         payer_email="klara@example.se",
     )
     with time_machine.travel(AT):
         bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM)
     invoice = Voucher.objects.get(order=order, kind="invoice")
     assert rows(invoice) == {
-        "1510": Decimal("900.00"), "3001": Decimal("-720.00"), "2611": Decimal("-180.00"),
+        "1510": Decimal("900.00"),
+        "3001": Decimal("-720.00"),
+        "2611": Decimal("-180.00"),
     }
     order_record_payment(
-        order_id=order.pk, amount=Decimal("900.00"), provider="bankgiro",
-        provider_event_id="bg-1", actor=SYSTEM, at=AT + dt.timedelta(days=5),
+        order_id=order.pk,
+        amount=Decimal("900.00"),
+        provider="bankgiro",
+        provider_event_id="bg-1",
+        actor=SYSTEM,
+        at=AT + dt.timedelta(days=5),
     )
     payment = Voucher.objects.get(order=order, kind="payment")
     assert rows(payment) == {"1930": Decimal("900.00"), "1510": Decimal("-900.00")}
     assert payment.vat_amount == 0
+
+
+def test_a_bgmax_file_books_its_payments_in_bulk_with_consecutive_numbers(monkeypatch):
+    from consonance.payments.bankgiro.services import bankgiro_import, bankgiro_invoice_create
+    from consonance.payments.bgmax_writer import DepositInput, write_bgmax
+    from consonance.payments.models import Order
+
+    paid_order(method="swish", at=AT)  # voucher A 1, before the file
+    orders = []
+    for n in range(3):
+        order = Order.objects.create(
+            reference=f"BGM{n}",
+            method="bankgiro",
+            description="Videokonsultation",
+            amount=Decimal("900.00"),
+            vat_rate=Decimal("25.00"),
+            payer_name=f"Betalare {n}",
+            payer_email=f"b{n}@example.se",
+        )
+        orders.append(bankgiro_invoice_create(order_id=order.pk, actor=SYSTEM))
+    data = write_bgmax(
+        [DepositInput(AT.date(), serial=1, payments=[(o.ocr_reference, o.amount) for o in orders])]
+    )
+    bankgiro_import(data=data, filename="bg.txt", dry_run=False, actor=SYSTEM)
+    booked = Voucher.objects.filter(order__in=orders).order_by("number")
+    assert [v.number for v in booked] == [2, 3, 4]
+    assert [v.payer_name for v in booked] == ["Betalare 0", "Betalare 1", "Betalare 2"]
+    for voucher in booked:
+        assert rows(voucher) == {
+            "1930": Decimal("900.00"),
+            "3001": Decimal("-720.00"),
+            "2611": Decimal("-180.00"),
+        }
+    assert Voucher.objects.count() == 4  # nothing twice from the per-payment hook
+    paid_order(method="swish", at=AT)
+    assert Voucher.objects.order_by("-number").first().number == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -81,7 +82,7 @@ def _rows_checked(rows: Sequence[tuple[str, Decimal]]) -> list[tuple[str, Decima
     return checked
 
 
-def voucher_create(
+def _unsaved(
     *,
     date: dt.date,
     description: str,
@@ -100,71 +101,131 @@ def voucher_create(
     vat_rate: Decimal = Decimal(0),
     method: str = "",
     provider: str = "",
+) -> tuple[Voucher, list[tuple[str, Decimal]]]:
+    """A voucher (without its number) and its checked rows. Raises UnbalancedVoucher."""
+    checked = _rows_checked(rows)
+    year = fiscal_year_for(date)
+    voucher = Voucher(
+        series=series or settings.BOOKKEEPING_SERIES,
+        date=date,
+        description=description[:200],
+        amount=sum((a for _acc, a in checked if a > 0), Decimal(0)),
+        payer_name=payer_name[:200],
+        order_reference=order_reference,
+        person_id=person_id,
+        kind=kind,
+        fiscal_year_start=year.start,
+        fiscal_year_end=year.end,
+        vat_amount=money(vat_amount),
+        vat_rate=vat_rate,
+        method=method,
+        provider=provider,
+        order_id=order_id,
+        order_event_id=order_event_id,
+        source=source,
+        refers_to=refers_to,
+        created_by=actor[:40],
+    )
+    return voucher, checked
+
+
+def _rows_of(voucher: Voucher, checked: list[tuple[str, Decimal]]) -> list[VoucherRow]:
+    return [
+        VoucherRow(voucher=voucher, position=i, account=account, amount=amount)
+        for i, (account, amount) in enumerate(checked, start=1)
+    ]
+
+
+def voucher_create(
+    *,
     fortnox: bool = True,
     fresh: bool = False,
     number: int | None = None,
     audit: bool = True,
+    **fields: Any,
 ) -> Voucher:
     """Write a balanced voucher with the next number of its series. Raises UnbalancedVoucher.
 
-    `source` makes it idempotent: a second call with the same source returns the first voucher.
-    `fresh` says the caller knows the source is new (a ledger event just written), which saves
-    the look-up; the unique constraint still holds. `number` is one the caller reserved with
+    `fields` are those of `_unsaved` (date, description, rows, kind, actor, ...). `source` makes
+    it idempotent: a second call with the same source returns the first voucher. `fresh` says
+    the caller knows the source is new (a ledger event just written), which saves the look-up;
+    the unique constraint still holds. `number` is one the caller reserved with
     `numbers_reserve`. `audit=False` only for vouchers written inside a ledger transaction whose
     own audit row records the event the voucher is keyed by (`order_event_id`, `source`): one
     audit row per payment, as the BgMax import writes one per file.
     """
-    checked = _rows_checked(rows)
+    voucher, checked = _unsaved(**fields)
     with transaction.atomic(savepoint=False):
-        if source and not fresh:
-            existing = Voucher.objects.filter(source=source).first()
+        if voucher.source and not fresh:
+            existing = Voucher.objects.filter(source=voucher.source).first()
             if existing is not None:
                 return existing
-        year = fiscal_year_for(date)
-        series = series or settings.BOOKKEEPING_SERIES
-        gross = sum((a for _acc, a in checked if a > 0), Decimal(0))
-        voucher = Voucher.objects.create(
-            series=series,
-            number=number or number_next(series=series, fiscal_year_start=year.start),
-            date=date,
-            description=description[:200],
-            amount=gross,
-            payer_name=payer_name[:200],
-            order_reference=order_reference,
-            person_id=person_id,
-            kind=kind,
-            fiscal_year_start=year.start,
-            fiscal_year_end=year.end,
-            vat_amount=money(vat_amount),
-            vat_rate=vat_rate,
-            method=method,
-            provider=provider,
-            order_id=order_id,
-            order_event_id=order_event_id,
-            source=source,
-            refers_to=refers_to,
-            created_by=actor[:40],
+        assert voucher.fiscal_year_start is not None
+        voucher.number = number or number_next(
+            series=voucher.series, fiscal_year_start=voucher.fiscal_year_start
         )
-        VoucherRow.objects.bulk_create(
-            VoucherRow(voucher=voucher, position=i, account=account, amount=amount)
-            for i, (account, amount) in enumerate(checked, start=1)
-        )
+        voucher.save(force_insert=True)
+        VoucherRow.objects.bulk_create(_rows_of(voucher, checked))
         if fortnox and settings.FORTNOX_CLIENT_ID:
             FortnoxPosting.objects.create(voucher=voucher)
         if not audit:
             return voucher
         audit_append(
-            actor=actor,
+            actor=fields["actor"],
             action="voucher.created",
-            subject_id=person_id,
+            subject_id=voucher.person_id,
             category="bookkeeping",
-            detail={
-                "voucher": voucher.pk,
-                "series": series,
-                "number": voucher.number,
-            },
+            detail={"voucher": voucher.pk, "series": voucher.series, "number": voucher.number},
         )
     return voucher
+
+
+def vouchers_create_many(*, specs: list[dict[str, Any]]) -> list[Voucher]:
+    """Write many new vouchers at once (a BgMax file's payments): each series' numbers are
+    reserved in one statement, vouchers and rows inserted in bulk. Specs are `_unsaved`'s
+    fields, with new sources (ledger events just written); recorded as `voucher_create` with
+    `fresh=True, audit=False` would."""
+    built = [_unsaved(**spec) for spec in specs]
+    with transaction.atomic(savepoint=False):
+        wanted: dict[tuple[str, dt.date], int] = {}
+        for voucher, _rows in built:
+            assert voucher.fiscal_year_start is not None
+            key = (voucher.series, voucher.fiscal_year_start)
+            wanted[key] = wanted.get(key, 0) + 1
+        next_number = {
+            key: numbers_block(series=key[0], fiscal_year_start=key[1], count=count)
+            for key, count in wanted.items()
+        }
+        for voucher, _rows in built:
+            key = (voucher.series, voucher.fiscal_year_start)  # type: ignore[assignment]
+            voucher.number = next_number[key]  # type: ignore[index]
+            next_number[key] += 1  # type: ignore[index]
+        vouchers = Voucher.objects.bulk_create([v for v, _rows in built], batch_size=1000)
+        VoucherRow.objects.bulk_create(
+            [
+                row
+                for voucher, (_v, checked) in zip(vouchers, built, strict=True)
+                for row in _rows_of(voucher, checked)
+            ],
+            batch_size=2000,
+        )
+        if settings.FORTNOX_CLIENT_ID:
+            FortnoxPosting.objects.bulk_create(FortnoxPosting(voucher=v) for v in vouchers)
+    return vouchers
+
+
+def numbers_block(*, series: str, fiscal_year_start: dt.date, count: int) -> int:
+    """Reserve `count` consecutive numbers of a series; returns the first."""
+    first = number_next(series=series, fiscal_year_start=fiscal_year_start)
+    if count > 1:
+        table = NumberSeries._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last + %s "  # noqa: S608 -- the model's own table
+                "WHERE series = %s AND fiscal_year_start = %s",
+                [count - 1, series, fiscal_year_start],
+            )
+    return first
 
 
 def voucher_correct(

@@ -71,7 +71,8 @@ def _common(order: Order, entry_provider: str) -> dict:
     }
 
 
-def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Voucher:
+def payment_spec(entry: LedgerEntry) -> dict:
+    """What a payment's voucher says (the fields of `services.voucher_create`)."""
     order = entry.order
     gross = money(entry.amount)
     if _invoiced(order):
@@ -82,20 +83,22 @@ def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Vou
         credit, vat = sale_rows(gross, order.vat_rate)
         rows = [(_money_account(order, entry.provider), gross), *credit]
         text = f"{order.description} ({order.get_method_display()}), order {order.reference}"
-    return voucher_create(
-        date=local_date(entry.at),
-        description=str(text),
-        rows=rows,
-        kind=Voucher.Kind.PAYMENT,
-        actor=entry.actor,
-        order_event_id=entry.event.pk,
-        source=f"paid:{entry.event.pk}",
-        fresh=True,
-        number=number,
-        audit=False,  # the ledger's "order.payment_recorded" row records this payment
-        vat_amount=vat,
+    return {
+        "date": local_date(entry.at),
+        "description": str(text),
+        "rows": rows,
+        "kind": Voucher.Kind.PAYMENT,
+        "actor": entry.actor,
+        "order_event_id": entry.event.pk,
+        "source": f"paid:{entry.event.pk}",
+        "vat_amount": vat,
         **_common(order, entry.provider),
-    )
+    }
+
+
+def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Voucher:
+    # audit=False: the ledger's "order.payment_recorded" row records this payment.
+    return voucher_create(fresh=True, number=number, audit=False, **payment_spec(entry))
 
 
 def voucher_for_refund(entry: LedgerEntry) -> Voucher:

@@ -31,6 +31,10 @@ order_paid: Hook[Order] = Hook("payments.order_paid")
 #: A payment was recorded on an order, full or partial (bookkeeping writes a voucher).
 payment_recorded: Hook[LedgerEntry] = Hook("payments.payment_recorded")
 
+#: Many payments were recorded at once (the BgMax import), before `payment_recorded` is emitted
+#: for each of the same entries: a handler may do its work for all of them in bulk.
+payments_recorded: Hook[list[LedgerEntry]] = Hook("payments.payments_recorded")
+
 #: A refund was recorded on an order (bookkeeping writes a voucher).
 refund_recorded: Hook[LedgerEntry] = Hook("payments.refund_recorded")
 

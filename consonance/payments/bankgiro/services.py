@@ -589,9 +589,10 @@ def _record_in_bulk(
         },
     )
     # The ledger's hooks, as it emits them (booking confirms bookings, bookkeeping writes vouchers).
+    entries = []
     for event in events:
         assert event.amount is not None
-        hooks.payment_recorded.emit(
+        entries.append(
             hooks.LedgerEntry(
                 order=orders[event.order_id],
                 event=event,
@@ -601,6 +602,9 @@ def _record_in_bulk(
                 actor=actor,
             )
         )
+    hooks.payments_recorded.emit(entries)  # bookkeeping writes all the vouchers at once
+    for entry in entries:
+        hooks.payment_recorded.emit(entry)
     for order in became_paid:
         hooks.order_paid.emit(order)
 
