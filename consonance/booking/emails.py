@@ -17,6 +17,7 @@ from django.utils import formats, translation
 from consonance.booking.calendar import booking_ics
 from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking
+from consonance.lib.money import amount_sv
 from consonance.mail.outbox import mail_queue
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -52,7 +53,7 @@ def _context(booking: Booking) -> dict:
         "starts": _when(booking.starts_at, language),
         "ends": booking.ends_at.astimezone(STOCKHOLM).strftime("%H:%M") if booking.ends_at else "",
         "duration": service.duration_minutes,
-        "amount": f"{order.amount:.2f}" if order else "",
+        "amount": amount_sv(order.amount) if order else "",
         "currency": order.currency if order else "SEK",
         "order_reference": order.reference if order else "",
         "refund_full_hours": service.refund_full_hours,
@@ -96,7 +97,7 @@ def invoice(booking: Booking) -> None:
     context.update(
         bankgiro=instructions["bankgiro"],
         ocr=instructions["ocr_reference"],
-        to_pay=f"{instructions['amount']:.2f}",
+        to_pay=amount_sv(instructions["amount"]),
         due_date=instructions["due_date"].isoformat() if instructions["due_date"] else "",
     )
     _send(booking, "booking_invoice", context)
@@ -105,7 +106,7 @@ def invoice(booking: Booking) -> None:
 def cancelled(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
     context.update(
-        refund=f"{refund:.2f}" if refund > 0 else "",
+        refund=amount_sv(refund) if refund > 0 else "",
         manual_refund=bool(booking.order and booking.order.method == "bankgiro"),
     )
     _send(booking, "booking_cancelled", context)
@@ -113,5 +114,5 @@ def cancelled(booking: Booking, refund: Decimal) -> None:
 
 def slot_taken(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
-    context.update(refund=f"{refund:.2f}" if refund > 0 else "")
+    context.update(refund=amount_sv(refund) if refund > 0 else "")
     _send(booking, "booking_slot_taken", context)

@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from consonance.lib.money import amount_sv
+
 ORE = Decimal("0.01")
 
 
@@ -55,16 +57,9 @@ def vat_part(gross: Decimal, rate: Decimal) -> Decimal:
 
 
 def kronor(value: Decimal | None, currency: str = "SEK") -> str:
-    """Swedish format: `900,00 kr`, `12 345,50 kr`, `-50,00 kr` (no-break space for thousands)."""
+    """Swedish format: `900,00 kr`, `12 345,50 kr`, `-50,00 kr` (no-break spaces)."""
     if value is None:
         return ""
-    amount = money(value)
-    sign = "−" if amount < 0 else ""
-    whole, _, frac = f"{abs(amount):.2f}".partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
+    text = amount_sv(value)
     unit = "kr" if currency == "SEK" else currency
-    return f"{sign}{'\u00a0'.join(groups)},{frac}\u00a0{unit}"
+    return f"{text}\u00a0{unit}"
