@@ -76,6 +76,8 @@ def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
     bankgiro_import(data=data, filename="bg.txt", dry_run=False, actor="system")
     assert Voucher.objects.filter(order=order, kind="payment").count() == 1
     assert not Document.objects.filter(order=order, kind="receipt").exists()
+    confirmation = sent_to("astrid1@example.se")[-1]
+    assert "bekräftad" in confirmation.body and path in confirmation.body
 
 
 def test_a_card_payment_gets_a_receipt_with_its_own_number(client, practice):

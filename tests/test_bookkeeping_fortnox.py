@@ -74,10 +74,23 @@ def test_a_crash_after_sending_does_not_send_twice(staff_client, fake):
     voucher = Voucher.objects.get(order=order)
     fx.fortnox_sync()
     # Simulate a crash between Fortnox's answer and our commit: the posting says "sending".
-    FortnoxPosting.objects.filter(voucher=voucher).update(state="sending", remote_number=None)
+    FortnoxPosting.objects.filter(voucher=voucher).update(
+        state="sending", remote_number=None, next_attempt_at=dt.datetime.now(dt.UTC)
+    )
     assert fx.fortnox_sync()["found"] == 1
     assert len(fake.vouchers) == 1
     assert FortnoxPosting.objects.get(voucher=voucher).state == "sent"
+
+
+def test_a_voucher_being_sent_by_another_worker_is_left_alone(staff_client, fake):
+    connect_over_http(staff_client, fake)
+    order = paid_order(method="swish", at=AT)
+    posting = FortnoxPosting.objects.get(voucher__order=order)
+    FortnoxPosting.objects.filter(pk=posting.pk).update(
+        state="sending", next_attempt_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    )
+    assert fx.fortnox_sync() == {"sent": 0, "found": 0, "failed": 0, "retry": 0}
+    assert fake.vouchers == []
 
 
 def test_the_refresh_token_rotates_and_a_reused_one_is_refused(staff_client, fake):

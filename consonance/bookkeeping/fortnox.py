@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 RATE = 25  # requests
 WINDOW = 5.0  # seconds
 SCOPE = "bookkeeping"
+SENDING_LEASE = timedelta(minutes=10)
 RETRY_AFTER = (60, 300, 900, 3600, 6 * 3600)  # seconds after each failed attempt
 
 
@@ -320,7 +321,9 @@ def _send_one(client: FortnoxClient, pk: int) -> str:
         uncertain = posting.state == FortnoxPosting.State.SENDING
         posting.state = FortnoxPosting.State.SENDING
         posting.attempts += 1
-        posting.save(update_fields=["state", "attempts"])
+        # A lease: no other worker takes it up until then; after a crash, it is looked up first.
+        posting.next_attempt_at = timezone.now() + SENDING_LEASE
+        posting.save(update_fields=["state", "attempts", "next_attempt_at"])
     voucher = posting.voucher
     try:
         year_id = client.financial_year(voucher.date.isoformat(), str(voucher.fiscal_year_start))
