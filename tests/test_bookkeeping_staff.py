@@ -79,7 +79,7 @@ def test_an_uploaded_sie_file_is_verified_on_the_page(staff_client):
     changed = FIXTURE.read_bytes().replace(b"2941 {}      17240", b"2941 {}      17241", 1)
     bad = SimpleUploadedFile("b.se", changed)
     page = staff_client.post("/staff/bookkeeping/verifiera/", {"file": bad}).content.decode()
-    assert "Filen har fel" in page and "does not balance" in page
+    assert "Filen har fel" in page and "balanserar inte" in page
     empty = staff_client.post("/staff/bookkeeping/verifiera/", {}).content.decode()
     assert "errorlist" in empty
 

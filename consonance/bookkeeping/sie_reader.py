@@ -20,6 +20,8 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 Field = str | list[str]
 
 AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
@@ -170,20 +172,28 @@ class _Reader:
 
     def amount(self, line: int, text: str, what: str) -> Decimal | None:
         if not AMOUNT.match(text or ""):
-            self.error(line, f"{what}: unreadable amount {text!r}")
+            self.error(line, _("%(what)s: oläsligt belopp %(text)r") % {"what": what, "text": text})
             return None
         if "." in text and len(text.split(".")[1]) > 2:
-            self.warn(line, f"{what}: amount {text} has more than two decimals")
+            self.warn(
+                line,
+                _("%(what)s: beloppet %(text)s har fler än två decimaler")
+                % {"what": what, "text": text},
+            )
         try:
             return Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern rules it out
-            self.error(line, f"{what}: unreadable amount {text!r}")
+            self.error(line, _("%(what)s: oläsligt belopp %(text)r") % {"what": what, "text": text})
             return None
 
     def date(self, line: int, text: str, what: str) -> dt.date | None:
         value = _date(text)
         if value is None:
-            self.error(line, f"{what}: unreadable date {text!r} (expected YYYYMMDD)")
+            self.error(
+                line,
+                _("%(what)s: oläsligt datum %(text)r (ÅÅÅÅMMDD väntades)")
+                % {"what": what, "text": text},
+            )
         return value
 
     def run(self) -> SieFile:
@@ -199,12 +209,12 @@ class _Reader:
                 self.brace(number, text)
                 continue
             if not text.startswith("#"):
-                self.error(number, f"not a record: {text[:40]!r}")
+                self.error(number, _("ingen post: %(text)r") % {"text": text[:40]})
                 continue
             fields = tokenize(text)
             label = str(fields[0]).upper()
             if first and label != "#FLAGGA":
-                self.error(number, "the first record must be #FLAGGA")
+                self.error(number, _("den första posten måste vara #FLAGGA"))
             first = False
             if label == "#KSUMMA":
                 self.ksumma(number, fields)
@@ -224,7 +234,7 @@ class _Reader:
             return
         self.ksumma_expected = str(fields[1])
         if self.crc is None:
-            self.error(number, "#KSUMMA closes a checksum that was never opened")
+            self.error(number, _("#KSUMMA avslutar en kontrollsumma som aldrig påbörjades"))
             return
         crc = zlib.crc32(b"".join(self.crc))
         if str(crc) == self.ksumma_expected:
@@ -233,19 +243,22 @@ class _Reader:
             self.sie.ksumma = "mismatch"
             self.error(
                 number,
-                f"#KSUMMA {self.ksumma_expected} does not match the file's contents ({crc}): "
-                "the file was changed after it was written",
+                _(
+                    "#KSUMMA %(expected)s stämmer inte med filens innehåll (%(actual)s): "
+                    "filen har ändrats efter att den skrevs"
+                )
+                % {"expected": self.ksumma_expected, "actual": crc},
             )
         self.crc = None
 
     def brace(self, number: int, text: str) -> None:
         if text == "{":
             if self.voucher is None or self.in_block:
-                self.error(number, "'{' without a #VER before it")
+                self.error(number, _("'{' utan #VER före"))
             self.in_block = True
         else:
             if not self.in_block:
-                self.error(number, "'}' without a '{' before it")
+                self.error(number, _("'}' utan '{' före"))
             self.close_voucher()
 
     def close_voucher(self) -> None:
@@ -255,8 +268,11 @@ class _Reader:
             if total != 0:
                 self.error(
                     voucher.line,
-                    f"voucher {voucher.series} {voucher.number} does not balance: "
-                    f"its #TRANS rows sum to {total}",
+                    _(
+                        "verifikation %(series)s %(number)s balanserar inte: "
+                        "dess #TRANS-rader summerar till %(total)s"
+                    )
+                    % {"series": voucher.series, "number": voucher.number, "total": total},
                 )
         self.voucher = None
         self.in_block = False
@@ -268,14 +284,18 @@ class _Reader:
 
     def rec_format(self, line: int, f: list[Field]) -> None:
         if not f or str(f[0]).upper() != "PC8":
-            self.warn(line, "#FORMAT should be PC8")
+            self.warn(line, _("#FORMAT bör vara PC8"))
 
     def rec_gen(self, line: int, f: list[Field]) -> None:
         self.date(line, str(f[0]) if f else "", "#GEN")
 
     def rec_sietyp(self, line: int, f: list[Field]) -> None:
         if not f or str(f[0]) != "4":
-            self.error(line, f"#SIETYP {f[0] if f else ''}: this is not a type 4 file")
+            self.error(
+                line,
+                _("#SIETYP %(type)s: det här är inte en fil av typ 4")
+                % {"type": f[0] if f else ""},
+            )
 
     def rec_fnamn(self, line: int, f: list[Field]) -> None:
         self.sie.company = str(f[0]) if f else ""
@@ -284,35 +304,40 @@ class _Reader:
         value = str(f[0]) if f else ""
         self.sie.organisation_number = value
         if not value:
-            self.warn(line, "#ORGNR is empty")
+            self.warn(line, _("#ORGNR är tomt"))
         elif re.fullmatch(r"\d{10}", value):
-            self.warn(line, f"#ORGNR {value} lacks the hyphen (NNNNNN-NNNN)")
+            self.warn(
+                line, _("#ORGNR %(value)s saknar bindestreck (NNNNNN-NNNN)") % {"value": value}
+            )
         elif not ORGNR.match(value):
-            self.warn(line, f"#ORGNR {value} is not in the form NNNNNN-NNNN")
+            self.warn(line, _("#ORGNR %(value)s har inte formen NNNNNN-NNNN") % {"value": value})
 
     def rec_rar(self, line: int, f: list[Field]) -> None:
         if len(f) < 3:
-            self.error(line, "#RAR needs a year number, a start and an end date")
+            self.error(line, _("#RAR behöver ett årsnummer, ett start- och ett slutdatum"))
             return
         start = self.date(line, str(f[1]), "#RAR")
         end = self.date(line, str(f[2]), "#RAR")
         try:
             year = int(str(f[0]))
         except ValueError:
-            self.error(line, f"#RAR: unreadable year number {f[0]!r}")
+            self.error(line, _("#RAR: oläsligt årsnummer %(year)r") % {"year": f[0]})
             return
         if start and end:
             self.sie.years[year] = (start, end)
 
     def rec_konto(self, line: int, f: list[Field]) -> None:
         if not f or not str(f[0]).strip():
-            self.error(line, "#KONTO without an account number")
+            self.error(line, _("#KONTO utan kontonummer"))
             return
         self.sie.accounts[str(f[0])] = str(f[1]) if len(f) > 1 else ""
 
     def _balance(self, label: str, line: int, f: list[Field]) -> None:
         if len(f) < 3:
-            self.error(line, f"{label} needs a year number, an account and an amount")
+            self.error(
+                line,
+                _("%(label)s behöver ett årsnummer, ett konto och ett belopp") % {"label": label},
+            )
             return
         # #RES has no object list; #IB/#UB neither (#OIB/#OUB have one, ignored here).
         amount = self.amount(line, str(f[2]), label)
@@ -332,10 +357,10 @@ class _Reader:
 
     def rec_ver(self, line: int, f: list[Field]) -> None:
         if self.voucher is not None:
-            self.error(self.voucher.line, "voucher not closed with '}' before the next #VER")
+            self.error(self.voucher.line, _("verifikationen avslutas inte med '}' före nästa #VER"))
             self.close_voucher()
         if len(f) < 3:
-            self.error(line, "#VER needs a series, a number and a date")
+            self.error(line, _("#VER behöver en serie, ett nummer och ett datum"))
         series = str(f[0]) if len(f) > 0 else ""
         number = str(f[1]) if len(f) > 1 else ""
         date = self.date(line, str(f[2]), "#VER") if len(f) > 2 else None
@@ -345,15 +370,19 @@ class _Reader:
         if number.isdigit():
             last = self.last_number.get(series)
             if last is not None and int(number) <= last:
-                self.warn(line, f"voucher {series} {number} comes after {series} {last}")
+                self.warn(
+                    line,
+                    _("verifikation %(series)s %(number)s kommer efter %(series)s %(last)s")
+                    % {"series": series, "number": number, "last": last},
+                )
             self.last_number[series] = int(number)
 
     def rec_trans(self, line: int, f: list[Field]) -> None:
         if self.voucher is None or not self.in_block:
-            self.error(line, "#TRANS outside a voucher")
+            self.error(line, _("#TRANS utanför en verifikation"))
             return
         if len(f) < 3 or not isinstance(f[1], list):
-            self.error(line, "#TRANS needs an account, an object list {} and an amount")
+            self.error(line, _("#TRANS behöver ett konto, en objektlista {} och ett belopp"))
             return
         amount = self.amount(line, str(f[2]), "#TRANS")
         if len(f) > 3 and isinstance(f[3], str) and f[3]:
@@ -363,11 +392,15 @@ class _Reader:
 
     def finish(self) -> None:
         if self.voucher is not None:
-            self.error(self.voucher.line, "the last voucher is not closed with '}'")
+            self.error(self.voucher.line, _("den sista verifikationen avslutas inte med '}'"))
         if self.utf8_lines:
-            self.warn(1, f"{self.utf8_lines} line(s) are UTF-8, not PC8 (CP437); read as UTF-8")
+            self.warn(
+                1,
+                _("%(count)s rad(er) är UTF-8, inte PC8 (CP437); lästa som UTF-8")
+                % {"count": self.utf8_lines},
+            )
         if self.crc is not None:
-            self.error(1, "#KSUMMA was opened but never closed")
+            self.error(1, _("#KSUMMA påbörjades men avslutades aldrig"))
         extension = self.filename.lower().rsplit(".", 1)[-1] if "." in self.filename else ""
         if extension == "si" or (extension != "se" and "#RES" not in self.seen):
             self.sie.type = "4I"
@@ -376,7 +409,7 @@ class _Reader:
         required = MANDATORY + (MANDATORY_4E if self.sie.type == "4E" else ())
         for label in required:
             if label not in self.seen:
-                self.error(1, f"mandatory record {label} is missing")
+                self.error(1, _("obligatorisk post %(label)s saknas") % {"label": label})
 
 
 def read_sie(data: bytes, filename: str = "") -> SieFile:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from consonance.bookkeeping.fiscal import fiscal_year_ending_in
 from consonance.bookkeeping.fortnox import fortnox_sync
@@ -60,7 +61,8 @@ class Command(BaseCommand):
             data = Path(name).read_bytes()
         except OSError as error:
             raise CommandError(f"{name}: cannot read: {error.strerror}") from error
-        result = read_sie(data, Path(name).name)
+        with translation.override("en"):  # the command line speaks English, as the others do
+            result = read_sie(data, Path(name).name)
         if as_json:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         else:
