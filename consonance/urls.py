@@ -30,6 +30,7 @@ urlpatterns = i18n_patterns(
     path("", include("consonance.consent.urls")),
     path(_("nyhetsbrev/"), include("consonance.newsletter.urls")),
     path(_("konto/"), include("consonance.accounts.urls")),
+    path(_("dokument/"), include("consonance.bookkeeping.urls")),
     prefix_default_language=False,
 )
 
@@ -56,6 +57,7 @@ urlpatterns += [
     path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
+    path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
     path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),
