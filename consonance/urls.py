@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from consonance.consent import views as consent_views
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
 from consonance.web import staff_views as web_staff_views
@@ -26,11 +27,17 @@ urlpatterns = i18n_patterns(
     path(_("mina-uppgifter/"), include("consonance.rights.urls")),
     path(_("kontakt/"), include("consonance.contact.urls")),
     path(_("mejlkonsultation/"), include("consonance.journal.urls")),
+    path("", include("consonance.consent.urls")),
+    path(_("nyhetsbrev/"), include("consonance.newsletter.urls")),
+    path(_("konto/"), include("consonance.accounts.urls")),
+    path(_("dokument/"), include("consonance.bookkeeping.urls")),
     prefix_default_language=False,
 )
 
 urlpatterns += [
     path("i18n/setlang/", set_language, name="set_language"),
+    path(".well-known/gpc.json", consent_views.gpc_json, name="gpc-json"),
+    path("staff/newsletter/", include("consonance.newsletter.staff_urls")),
     path("staff/", web_views.staff_home, name="staff-home"),
     path("staff/login/", staff_views.login_view, name="staff-login"),
     path("staff/verify/", staff_views.verify_view, name="staff-verify"),
@@ -50,6 +57,7 @@ urlpatterns += [
     path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
+    path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
     path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),

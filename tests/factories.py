@@ -21,16 +21,19 @@ from consonance.audit.services import SYSTEM
 from consonance.booking import hooks as booking_hooks
 from consonance.booking.models import Booking, OpeningHours, PracticeSettings, Service
 from consonance.bookkeeping.models import Voucher
+from consonance.consent.texts import NEWSLETTER, consent_text
 from consonance.contact.models import Message
 from consonance.journal.models import Consultation, ConsultationMessage, ConsultationTerms, Note
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
+from consonance.payments.ledger import order_record_payment
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
+from consonance.privacy.policy import _cached
 from consonance.privacy.registry import declaration_for
 
 # Monday 16 March 2026, 08:00 UTC (09:00 in Stockholm): the next weeks cross the March DST change.
@@ -152,6 +155,7 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
     Voucher.objects.create(
         number=Voucher.objects.count() + 1,
         date=dt.date(2026, 3, 2),
+        fiscal_year_end=dt.date(2026, 12, 31),
         description="Konsultation",
         amount=Decimal("900.00"),
         payer_name=f"{first} {last}",
@@ -295,3 +299,87 @@ def make_email_consultation(person=None, *, exchanges: int = 3, days: int = 28):
     )
     booking_hooks.booking_confirmed.emit(booking)
     return Consultation.objects.get(booking=booking)
+
+
+# --------------------------------------------------------------------------------------------
+# Newsletter, consent and member accounts (issue 10)
+# --------------------------------------------------------------------------------------------
+
+
+def subscriber(email: str, *, first: str = "Astrid", last: str = "Lind", language: str = "sv"):
+    """A person with a confirmed newsletter subscription and its consent in the ledger."""
+    person, _ = person_get_or_create(
+        email=email, first_name=first, last_name=last, language=language, actor=SYSTEM
+    )
+    subscription_create(
+        person=person,
+        consent_given_at=timezone.now(),
+        actor=SYSTEM,
+        confirmed=True,
+        shown=consent_text(NEWSLETTER, language),
+        method="double_opt_in",
+    )
+    return person
+
+
+def link_in(body: str, marker: str) -> str:
+    """The path of the first link in a mail body whose path contains `marker`."""
+    match = re.search(r"https?://[^/\s]+(\S*" + re.escape(marker) + r"\S*)", body)
+    assert match, f"no link with {marker!r} in the mail"
+    return match.group(1)
+
+
+def optional_cookie_policy(policy_path, *, script: str = "consent/example-embed.js") -> None:
+    """Configure one non-necessary cookie (category "media") in a policy copy."""
+    with open(policy_path, "a", encoding="utf-8") as policy:
+        policy.write(
+            "\n[[cookies]]\n"
+            'name = "example_embed"\n'
+            "necessary = false\n"
+            'category = "media"\n'
+            f'script = "{script}"\n'
+            'duration = "30 days"\n'
+            'purpose.sv = "Visar inbäddade videor."\n'
+            'purpose.en = "Shows embedded videos."\n'
+        )
+    _cached.cache_clear()
+
+
+# -- bookkeeping (issue 8) -----------------------------------------------------------------------
+
+_order_numbers = iter(range(1, 10**9))
+
+
+def paid_order(
+    *,
+    method: str = "card",
+    amount: str = "900.00",
+    vat_rate: str = "25.00",
+    at: datetime | None = None,
+    person=None,
+    payer_name: str = "Klara Ek",
+    provider: str | None = None,
+    event_id: str | None = None,
+):
+    """An order with its full payment recorded through the ledger (hooks and all)."""
+    n = next(_order_numbers)
+    order = Order.objects.create(
+        reference=f"BK{n:06d}",
+        person=person,
+        method=method,
+        description="Videokonsultation 50 min",
+        amount=Decimal(amount),
+        vat_rate=Decimal(vat_rate),
+        payer_name=payer_name,
+        payer_email=person.email if person else f"payer{n}@example.se",
+    )
+    default_provider = {"card": "stripe", "paypal": "paypal", "swish": "swish"}.get(method, method)
+    order, _changed = order_record_payment(
+        order_id=order.pk,
+        amount=Decimal(amount),
+        provider=provider or default_provider,
+        provider_event_id=event_id or f"evt-{n}",
+        actor=SYSTEM,
+        at=at,
+    )
+    return order

@@ -177,7 +177,7 @@ def test_cancelling_in_time_refunds_in_full_through_stripe_and_deletes_the_meeti
         booking.order.events.values_list("kind", flat=True)
     )
     [message] = sent_to("astrid1@example.se")
-    assert "900.00" in message.body
+    assert "900,00" in message.body
     # The slot is free again.
     links = slot_links(client.get(f"/boka/{video.pk}/").content.decode(), video)
     assert booking.starts_at.strftime("%Y%m%dT%H%MZ") in links[0]

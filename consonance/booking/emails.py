@@ -13,9 +13,11 @@ from decimal import Decimal
 from django.utils import formats, translation
 
 from consonance.booking.calendar import booking_ics
+from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking
 from consonance.booking.selectors import refund_deadline
 from consonance.booking.tokens import booking_token
+from consonance.lib.money import amount_sv
 from consonance.lib.time import STOCKHOLM
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
@@ -38,16 +40,17 @@ def _link(name: str, token: str, language: str) -> str:
 def _context(booking: Booking) -> dict:
     language = booking.language
     service = booking.service
+    order = booking.order
     with translation.override(language):
         name = service.name
-    order = booking.order
+        documents = documents_for(order)  # receipts and invoices (bookkeeping answers)
     return {
         "service_name": name,
         "is_video": service.has_slot,
         "starts": _when(booking.starts_at, language),
         "ends": booking.ends_at.astimezone(STOCKHOLM).strftime("%H:%M") if booking.ends_at else "",
         "duration": service.duration_minutes,
-        "amount": f"{order.amount:.2f}" if order else "",
+        "amount": amount_sv(order.amount) if order else "",
         "currency": order.currency if order else "SEK",
         "order_reference": order.reference if order else "",
         "refund_full_hours": service.refund_full_hours,
@@ -56,6 +59,7 @@ def _context(booking: Booking) -> dict:
         "cancel_url": _link("booking-cancel", booking_token(booking, "cancel"), language),
         "status_url": _link("booking-status", booking_token(booking, "status"), language),
         "join_url": booking.join_url,
+        "documents": documents,
     }
 
 
@@ -88,7 +92,7 @@ def invoice(booking: Booking) -> None:
     context.update(
         bankgiro=instructions["bankgiro"],
         ocr=instructions["ocr_reference"],
-        to_pay=f"{instructions['amount']:.2f}",
+        to_pay=amount_sv(instructions["amount"]),
         due_date=instructions["due_date"].isoformat() if instructions["due_date"] else "",
     )
     _send(booking, "booking_invoice", context)
@@ -97,7 +101,7 @@ def invoice(booking: Booking) -> None:
 def cancelled(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
     context.update(
-        refund=f"{refund:.2f}" if refund > 0 else "",
+        refund=amount_sv(refund) if refund > 0 else "",
         manual_refund=bool(booking.order and booking.order.method == "bankgiro"),
     )
     _send(booking, "booking_cancelled", context)
@@ -105,5 +109,5 @@ def cancelled(booking: Booking, refund: Decimal) -> None:
 
 def slot_taken(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
-    context.update(refund=f"{refund:.2f}" if refund > 0 else "")
+    context.update(refund=amount_sv(refund) if refund > 0 else "")
     _send(booking, "booking_slot_taken", context)

@@ -209,3 +209,13 @@ def offered_slots(service: Service, *, now: datetime) -> list[availability.Slot]
     if config.configured_methods() == [Order.Method.BANKGIRO]:
         slots = [s for s in slots if bankgiro_possible(service, s.start, now)]
     return slots
+
+
+def person_bookings(person_id: int) -> QuerySet[Booking]:
+    """One person's bookings, newest first (her account page)."""
+    return (
+        Booking.objects.filter(person_id=person_id)
+        .exclude(state=Booking.State.EXPIRED)
+        .select_related("service", "order")
+        .order_by("-starts_at", "-created_at")
+    )
