@@ -7,7 +7,6 @@ key; development (CONSONANCE_DEBUG=1, as `make run` sets) uses fixed, clearly ma
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from pathlib import Path
 

@@ -85,6 +85,19 @@ def test_2_staff_sign_in_and_booking_are_rate_limited_per_client(client, setting
     assert Booking.objects.count() == 2
 
 
+def test_2_newsletter_sign_up_and_member_sign_in_are_rate_limited_per_address(client):
+    statuses = [
+        client.post(
+            "/nyhetsbrev/",
+            {"first_name": "A", "last_name": "B", "email": "a@example.se", "consent": "on"},
+        ).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [200] * 5 and statuses[5] == 429
+    statuses = [client.post("/konto/", {"email": "b@example.se"}).status_code for _ in range(6)]
+    assert statuses[:5] == [302] * 5 and statuses[5] == 429
+
+
 # 3 -------------------------------------------------------------------------------------------
 
 
