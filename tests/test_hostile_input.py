@@ -41,6 +41,7 @@ nasty_text = st.one_of(
 EXAMPLES = hsettings(
     max_examples=25,
     deadline=None,
+    database=None,  # no .hypothesis/ folder in the working tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -110,6 +111,7 @@ def test_staff_sign_in(username, password, code, after, staff_user, open_limits)
 @hsettings(
     max_examples=15,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(first=nasty_text, last=nasty_text, email=nasty_text, reason=nasty_text)
