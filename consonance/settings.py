@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from consonance.lib.env import env_bool, env_int, env_list, env_str
+from consonance.lib.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSONANCE_VAR_DIR") or BASE_DIR / "var")
@@ -382,14 +382,12 @@ FORTNOX_VOUCHER_SERIES = (env_str("CONSONANCE_FORTNOX_VOUCHER_SERIES") or "A").s
 # Hardening (issue 12). The real client address is taken from X-Forwarded-For only when the
 # request comes from a proxy named here (comma-separated addresses or networks, e.g. Caddy on
 # "127.0.0.1"); otherwise the header is ignored, so nobody can pretend to be someone else.
-CONSONANCE_TRUSTED_PROXIES = env_list("CONSONANCE_TRUSTED_PROXIES", [])
+CONSONANCE_TRUSTED_PROXIES = env_networks("CONSONANCE_TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "consonance.lib.ratelimit.client_ip"
-# Rate limits: (requests, seconds) per client address and per e-mail address, on every form
-# that sends mail or writes (privacy-center link, booking, staff sign-in, contact).
+# Rate limits: (requests, seconds) per client address and per e-mail address (lib/ratelimit.py).
 RATE_LIMIT_PER_IP = (env_int("CONSONANCE_RATE_LIMIT_PER_IP", 30), 3600)
 RATE_LIMIT_PER_ADDRESS = (env_int("CONSONANCE_RATE_LIMIT_PER_ADDRESS", 5), 3600)
-# The counters live in Django's cache, a table in the site's own database (works on SQLite and
-# PostgreSQL and across gunicorn workers; created by the worker app's migration 0002).
+# Their counters: Django's cache in a table of the site's database (worker migration 0002).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -106,6 +106,12 @@ def test_secrets_can_come_from_files(tmp_path, deployed):
     assert result.returncode == 0, result.stderr
 
 
+def test_a_trusted_proxy_that_is_no_address_is_refused_at_start_up():
+    result = run_consonance("check", env={**KEYS, "CONSONANCE_TRUSTED_PROXIES": "caddy"})
+    assert result.returncode != 0
+    assert "CONSONANCE_TRUSTED_PROXIES: 'caddy' is not an IP address" in result.stderr
+
+
 def test_a_bad_boolean_setting_is_refused_with_its_name():
     result = run_consonance("check", env={**KEYS, "CONSONANCE_DEBUG": "maybe"})
     assert result.returncode != 0 and "CONSONANCE_DEBUG: expected true or false" in result.stderr
