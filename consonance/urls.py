@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from consonance.booking import staff_calendar
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
 from consonance.web import views as web_views
@@ -39,7 +40,12 @@ urlpatterns += [
     path("staff/mail/", include("consonance.mail.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
+    # The coach's calendar feed: outside /staff/ (a phone's calendar cannot sign in); the secret
+    # address is the key (booking.feed).
+    path("kalender/<str:token>.ics", staff_calendar.feed_ics, name="calendar-feed"),
     path("payments/", include("consonance.payments.urls")),
     path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "consonance.web.views.server_error"

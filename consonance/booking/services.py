@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
+from consonance.lib.bankdays import add_bank_days
 from consonance.booking import emails, selectors, tasks
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
@@ -28,6 +29,7 @@ from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.hooks import PaymentFailed
 from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
+from consonance.payments.selectors import order_refundable
 from consonance.payments.services import BillingIn, order_create
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 STOCKHOLM = selectors.STOCKHOLM
 BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
 BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
+# A payment made on the due date reaches the bank file up to this many bank days later: the hold
+# lasts that much longer (never past the session's start).
+BANKGIRO_BANK_DAYS = 2
 
 
 class BookingError(Exception):
@@ -131,6 +136,7 @@ def booking_hold(
             )
             if method == Order.Method.BANKGIRO:
                 emails.invoice(booking)
+                emails.coach_notify(booking, "invoiced")
     except IntegrityError as error:
         # The unique constraint caught a concurrent insert the lock did not (e.g. two first
         # bookings racing to create the settings row): the slot is taken all the same.
@@ -202,7 +208,8 @@ def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, a
         due = (now + timedelta(days=BANKGIRO_HOLD_DAYS_WITHOUT_SLOT)).astimezone(STOCKHOLM).date()
     if due != order.due_date:
         Order.objects.filter(pk=order.pk).update(due_date=due)
-    return _end_of_day(due)
+    hold_until = _end_of_day(add_bank_days(due, BANKGIRO_BANK_DAYS))
+    return min(hold_until, starts_at) if starts_at is not None else hold_until
 
 
 # -- confirming on payment ---------------------------------------------------------------------
@@ -256,6 +263,7 @@ def booking_confirm_paid(order: Order) -> None:
         _refund_unusable(booking, order, reason="slot_taken")
         return
     _consultation_clock_refresh(booking.person_id)
+    emails.coach_notify(booking, "paid")
     audit_append(
         actor=SYSTEM,
         action="booking.confirmed",
@@ -282,7 +290,7 @@ def _no_other_overlap(booking: Booking, now: datetime, settings: PracticeSetting
 
 
 def _refund_unusable(booking: Booking, order: Order, *, reason: str) -> None:
-    amount = order.amount_paid - order.amount_refunded
+    amount = order_refundable(order)
     if amount > 0:
         refund_request(order=order, amount=amount, reason=reason, actor=SYSTEM)
     if reason == "slot_taken":
@@ -355,14 +363,16 @@ def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
         order = booking.order
         if order is not None and order.amount_paid > 0:
             # Part of a Bankgiro invoice was paid but not all in time: pay it back.
-            refund_request(
-                order=order,
-                amount=order.amount_paid - order.amount_refunded,
-                reason="expired_partly_paid",
-                actor=SYSTEM,
-            )
+            if order_refundable(order) > 0:
+                refund_request(
+                    order=order,
+                    amount=order_refundable(order),
+                    reason="expired_partly_paid",
+                    actor=SYSTEM,
+                )
         else:
             _close_unpaid_order(order, kind="expired", actor=SYSTEM)
+            emails.hold_lapsed(booking)
     return len(ids)
 
 
@@ -376,10 +386,14 @@ def booking_expire_holds(*, now: datetime | None = None) -> int:
 # -- cancelling --------------------------------------------------------------------------------
 
 
-def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) -> Decimal:
+def booking_cancel(
+    *, booking_id: int, actor: str, now: datetime | None = None, full_refund: bool = False
+) -> Decimal:
     """Cancel a booking (from the client's e-mailed link or by the coach). Returns the refund.
 
-    The slot is free at once; the Zoom meeting is deleted and the refund sent after commit.
+    The refund follows the service's rule, or is everything paid when `full_refund` (the coach's
+    choice). The slot is free at once; the Zoom meeting is deleted and the refund sent after
+    commit; the client and the coach are told.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -394,6 +408,8 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
         if booking.starts_at is not None and booking.starts_at <= now:
             raise BookingError("already started")
         amount = selectors.refund_due(booking, now)
+        if full_refund and booking.order is not None:
+            amount = order_refundable(booking.order)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         _consultation_clock_refresh(booking.person_id)
         order = booking.order
@@ -405,6 +421,7 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
             else:
                 _close_unpaid_order(order, kind="cancelled", actor=actor)
         emails.cancelled(booking, amount)
+        emails.coach_notify(booking, "cancelled")
         booking_id = booking.pk
 
         transaction.on_commit(lambda: tasks.booking_cancelled_task.enqueue(booking_id))

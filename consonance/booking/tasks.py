@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.tasks import task
 
-from consonance.booking import meetings, services
+from consonance.booking import changes, meetings, services
 from consonance.worker.schedule import Periodic
 
 
@@ -29,7 +29,18 @@ def booking_cancelled_task(booking_id: int) -> str:
     return meetings.booking_meeting_delete(booking_id=booking_id)
 
 
+@task
+def booking_remind_task() -> int:
+    """Every ten minutes: remind the clients whose session is near (CONSONANCE_REMINDER_HOURS)."""
+    return changes.booking_send_reminders()
+
+
 PERIODIC = [
+    Periodic(
+        "booking-remind",
+        timedelta(minutes=10),
+        "consonance.booking.tasks.booking_remind_task",
+    ),
     Periodic(
         "booking-expire-holds",
         timedelta(minutes=1),
