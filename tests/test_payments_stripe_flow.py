@@ -176,8 +176,10 @@ def test_cancelling_in_time_refunds_in_full_through_stripe_and_deletes_the_meeti
     assert {"refunded", "refund_requested"} <= set(
         booking.order.events.values_list("kind", flat=True)
     )
-    [message] = sent_to("astrid1@example.se")
-    assert "900.00" in message.body
+    cancelled, refunded = sent_to("astrid1@example.se")
+    assert "900,00 kr" in cancelled.body and "avbokad" in cancelled.body
+    # P20: the refund is confirmed once the provider has sent the money back.
+    assert "Jag har betalat tillbaka 900,00 kr" in refunded.body
     # The slot is free again.
     links = slot_links(client.get(f"/boka/{video.pk}/").content.decode(), video)
     assert booking.starts_at.strftime("%Y%m%dT%H%MZ") in links[0]

@@ -19,9 +19,6 @@ from consonance.booking import emails, selectors, services, tasks
 from consonance.booking.models import Booking, Service
 from consonance.payments.models import Order
 
-BookingError = services.BookingError
-SlotTaken = services.SlotTaken
-
 
 def _audit(booking: Booking, actor: str, action: str, **detail: object) -> None:
     audit_append(
@@ -41,11 +38,7 @@ def move_deadline(booking: Booking) -> datetime | None:
 
 def client_may_move(booking: Booking, now: datetime) -> bool:
     deadline = move_deadline(booking)
-    return (
-        booking.state == Booking.State.CONFIRMED
-        and deadline is not None
-        and now <= deadline
-    )
+    return booking.state == Booking.State.CONFIRMED and deadline is not None and now <= deadline
 
 
 def booking_move(
@@ -71,15 +64,19 @@ def booking_move(
                 .get(pk=booking_id)
             )
             if not booking.is_active or booking.starts_at is None:
-                raise BookingError("cannot move")
+                raise services.BookingError("cannot move")
             if booking.starts_at <= now or starts_at <= now:
-                raise BookingError("already started")
+                raise services.BookingError("already started")
             if by_client and not client_may_move(booking, now):
-                raise BookingError("too late to move")
+                raise services.BookingError("too late to move")
             duration = timedelta(minutes=booking.service.duration_minutes)
             if by_client:
                 free = selectors.slot_bookable(
-                    booking.service, starts_at, now=now, settings=settings_row, exclude_pk=booking.pk
+                    booking.service,
+                    starts_at,
+                    now=now,
+                    settings=settings_row,
+                    exclude_pk=booking.pk,
                 )
             else:
                 margin = timedelta(minutes=settings_row.buffer_minutes)
@@ -90,7 +87,7 @@ def booking_move(
                     exclude_pk=booking.pk,
                 )
             if not free:
-                raise SlotTaken("slot taken")
+                raise services.SlotTaken("slot taken")
             previous = booking.starts_at
             booking.starts_at = starts_at
             booking.ends_at = starts_at + duration
@@ -102,7 +99,7 @@ def booking_move(
             emails.moved(booking)
             emails.coach_notify(booking, "moved")
     except IntegrityError as error:
-        raise SlotTaken("slot taken") from error
+        raise services.SlotTaken("slot taken") from error
     return booking
 
 
@@ -130,7 +127,7 @@ def booking_set_video_link(*, booking_id: int, join_url: str, actor: str) -> Boo
             .get(pk=booking_id)
         )
         if not booking.is_active or not booking.service.has_slot:
-            raise BookingError("no video session")
+            raise services.BookingError("no video session")
         booking.join_url = join_url
         booking.save(update_fields=["join_url"])
         _audit(booking, actor, "booking.video_link_set")
@@ -154,7 +151,7 @@ def booking_create_by_coach(
     """
     now = now or timezone.now()
     if service.has_slot and starts_at is None:
-        raise BookingError("a video consultation needs a start time")
+        raise services.BookingError("a video consultation needs a start time")
     if not service.has_slot:
         starts_at = None
     try:
@@ -167,7 +164,7 @@ def booking_create_by_coach(
                 if starts_at <= now or selectors.busy_intervals(
                     start=starts_at - margin, end=ends_at + margin, now=now
                 ):
-                    raise SlotTaken("slot taken")
+                    raise services.SlotTaken("slot taken")
             person = services._client_person(client)
             order = None
             hold_until = None
@@ -195,7 +192,7 @@ def booking_create_by_coach(
                 booking_id = booking.pk
                 transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))
     except IntegrityError as error:
-        raise SlotTaken("slot taken") from error
+        raise services.SlotTaken("slot taken") from error
     return booking
 
 

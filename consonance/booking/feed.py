@@ -53,9 +53,10 @@ def feed_revoke(*, actor: str) -> bool:
 
 
 def feed_valid(token: str) -> bool:
-    return bool(token) and CalendarFeed.objects.filter(
-        token_hash=_hash(token), revoked_at__isnull=True
-    ).exists()
+    return (
+        bool(token)
+        and CalendarFeed.objects.filter(token_hash=_hash(token), revoked_at__isnull=True).exists()
+    )
 
 
 def feed_ics(*, now: datetime | None = None) -> bytes:

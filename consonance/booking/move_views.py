@@ -27,7 +27,10 @@ def _slots(booking: Booking, now) -> list:
     slots = selectors.free_slots(booking.service, now=now)
     last = now + timedelta(days=DAYS_SHOWN)
     days = selectors.slots_by_day([s for s in slots if s.start < last], STOCKHOLM)
-    return [(day, [(format_start(slot.start), sthlm) for slot, sthlm, _l in entries]) for day, entries in days]
+    return [
+        (day, [(format_start(slot.start), sthlm) for slot, sthlm, _l in entries])
+        for day, entries in days
+    ]
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,6 @@ that arrives for a slot someone else has meanwhile taken is refunded, never doub
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -21,9 +20,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
-from consonance.lib.bankdays import add_bank_days
 from consonance.booking import emails, selectors, tasks
 from consonance.booking.models import Booking, PracticeSettings, Service
+from consonance.lib.bankdays import add_bank_days
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.hooks import PaymentFailed
@@ -36,13 +35,10 @@ from consonance.people.selectors import person_by_email
 from consonance.people.services import person_get_or_create
 from consonance.rights.selectors import person_is_restricted
 
-log = logging.getLogger(__name__)
-
 STOCKHOLM = selectors.STOCKHOLM
 BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
 BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
-# A payment made on the due date reaches the bank file up to this many bank days later: the hold
-# lasts that much longer (never past the session's start).
+# A payment made on the due date reaches us up to this many bank days later: the hold waits.
 BANKGIRO_BANK_DAYS = 2
 
 
@@ -363,13 +359,9 @@ def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
         order = booking.order
         if order is not None and order.amount_paid > 0:
             # Part of a Bankgiro invoice was paid but not all in time: pay it back.
-            if order_refundable(order) > 0:
-                refund_request(
-                    order=order,
-                    amount=order_refundable(order),
-                    reason="expired_partly_paid",
-                    actor=SYSTEM,
-                )
+            left = order_refundable(order)
+            if left > 0:
+                refund_request(order=order, amount=left, reason="expired_partly_paid", actor=SYSTEM)
         else:
             _close_unpaid_order(order, kind="expired", actor=SYSTEM)
             emails.hold_lapsed(booking)
@@ -391,9 +383,8 @@ def booking_cancel(
 ) -> Decimal:
     """Cancel a booking (from the client's e-mailed link or by the coach). Returns the refund.
 
-    The refund follows the service's rule, or is everything paid when `full_refund` (the coach's
-    choice). The slot is free at once; the Zoom meeting is deleted and the refund sent after
-    commit; the client and the coach are told.
+    The refund follows the service's rule, or is all that was paid with `full_refund` (the coach's
+    choice). The slot is free at once; the meeting is deleted and the refund sent after commit.
     """
     now = now or timezone.now()
     with transaction.atomic():

@@ -20,9 +20,7 @@ from consonance.payments.models import Order
 
 
 def _booking(pk: int) -> Booking:
-    return get_object_or_404(
-        Booking.objects.select_related("service", "order", "person"), pk=pk
-    )
+    return get_object_or_404(Booking.objects.select_related("service", "order", "person"), pk=pk)
 
 
 def detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
@@ -42,9 +40,7 @@ def detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
         "link_form": forms.get("link_form")
         or LinkForm(initial={"join_url": booking.join_url or settings.VIDEO_LINK}),
     }
-    return render(
-        request, "booking/staff/booking.html", context, status=400 if forms else 200
-    )
+    return render(request, "booking/staff/booking.html", context, status=400 if forms else 200)
 
 
 @require_POST
@@ -59,12 +55,15 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             full_refund=form.cleaned_data["refund"] == "full",
         )
     except services.BookingError:
-        messages.error(request, _("Bokningen kan inte avbokas: den är redan avbokad eller har börjat."))
+        messages.error(
+            request, _("Bokningen kan inte avbokas: den är redan avbokad eller har börjat.")
+        )
         return redirect("staff-booking-detail", pk=pk)
     if refund > 0:
         messages.success(
             request,
-            _("Bokningen är avbokad. %(amount)s betalas tillbaka.") % {"amount": format_amount(refund)},
+            _("Bokningen är avbokad. %(amount)s betalas tillbaka.")
+            % {"amount": format_amount(refund)},
         )
     else:
         messages.success(request, _("Bokningen är avbokad."))
@@ -88,7 +87,10 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, _("Tiden krockar med en annan bokning."))
         return detail(request, pk, move_form=form)
     except services.BookingError:
-        form.add_error(None, _("Bokningen kan inte flyttas (den har börjat, är avbokad eller tiden har passerat)."))
+        form.add_error(
+            None,
+            _("Bokningen kan inte flyttas (den har börjat, är avbokad eller tiden har passerat)."),
+        )
         return detail(request, pk, move_form=form)
     messages.success(request, _("Bokningen är flyttad. Klienten har fått den nya tiden."))
     return redirect("staff-booking-detail", pk=pk)
@@ -99,7 +101,9 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     if changes.booking_mark_no_show(booking_id=_booking(pk).pk, actor=actor_staff_request(request)):
         messages.success(request, _("Markerad som utebliven."))
     else:
-        messages.error(request, _("Bara en bekräftad session som har börjat kan markeras som utebliven."))
+        messages.error(
+            request, _("Bara en bekräftad session som har börjat kan markeras som utebliven.")
+        )
     return redirect("staff-booking-detail", pk=pk)
 
 
@@ -142,11 +146,18 @@ def create(request: HttpRequest) -> HttpResponse:
         except services.SlotTaken:
             form.add_error(None, _("Tiden är passerad eller krockar med en annan bokning."))
         except services.ProcessingRestricted:
-            form.add_error(None, _("Klienten har begränsat behandlingen av sina uppgifter: ingen ny bokning kan göras."))
+            form.add_error(
+                None,
+                _(
+                    "Klienten har begränsat behandlingen av sina uppgifter: ingen ny bokning kan göras."
+                ),
+            )
         except services.BookingError:
             form.add_error(None, _("Bokningen kunde inte göras."))
         else:
-            messages.success(request, _("Bokningen är gjord. Klienten har fått ett e-postmeddelande."))
+            messages.success(
+                request, _("Bokningen är gjord. Klienten har fått ett e-postmeddelande.")
+            )
             return redirect("staff-booking-detail", pk=booking.pk)
     if request.method == "POST":
         messages.error(request, _("Rätta uppgifterna som är markerade."))

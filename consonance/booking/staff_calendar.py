@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,8 +21,11 @@ def _week_of(request: HttpRequest) -> date:
     """The Monday of ?vecka=2026-W12 (ISO week), or of this week."""
     text = request.GET.get("vecka", "")
     if text:
+        found = re.fullmatch(r"(\d{4})-W(\d{1,2})", text)
         try:
-            return datetime.strptime(text + "-1", "%G-W%V-%u").date()
+            if found is None:
+                raise ValueError(text)
+            return date.fromisocalendar(int(found[1]), int(found[2]), 1)
         except ValueError:
             raise Http404("not a week") from None
     return selectors.week_start(timezone.localdate(timezone=STOCKHOLM))
@@ -86,5 +90,3 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
-
-

@@ -45,5 +45,5 @@ PERIODIC = [
         "booking-expire-holds",
         timedelta(minutes=1),
         "consonance.booking.tasks.booking_expire_holds_task",
-    )
+    ),
 ]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from consonance.lib.i18n import current_language
 
+
 def format_amount(amount: Decimal | int | str | None, language: str | None = None) -> str:
     """`amount` in kronor, for `language` (default: the active one); "" for None."""
     if amount is None or amount == "":

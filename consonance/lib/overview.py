@@ -35,7 +35,7 @@ class OverviewQuery:
 
 
 #: The overview asks what waits; each handler returns a list of Waiting.
-waiting: Hook[OverviewQuery] = Hook("overview.waiting")
+waiting: Hook[OverviewQuery] = Hook("lib.overview_waiting")
 
 
 def waiting_items(query: OverviewQuery) -> list[Waiting]:

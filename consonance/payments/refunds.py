@@ -14,9 +14,9 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.payments import emails, ledger, tasks
 from consonance.payments.models import Order, Refund
-from consonance.payments.selectors import order_refundable
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
+from consonance.payments.selectors import order_refundable
 
 log = logging.getLogger(__name__)
 

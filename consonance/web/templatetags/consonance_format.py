@@ -1,6 +1,6 @@
 """Template filters for Swedish-first formatting, built into every template (settings.TEMPLATES).
 
-    {{ order.amount|kr }}          900,00 kr  (SEK 900.00 in English)
+{{ order.amount|kr }}          900,00 kr  (SEK 900.00 in English)
 """
 
 from __future__ import annotations
