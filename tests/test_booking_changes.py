@@ -135,7 +135,7 @@ def test_the_coach_sets_a_video_link_and_the_client_gets_it(staff_client, coach,
 def test_the_coach_books_a_client_by_phone_with_or_without_an_invoice(
     staff_client, coach, run_after_commit
 ):
-    video, email_service = coach
+    video, _ = coach
     data = {
         "service": video.pk,
         "day": "2026-03-18",
@@ -204,7 +204,7 @@ def test_a_reminder_goes_once_with_the_video_link_and_a_way_to_move(
     coach, settings, run_after_commit
 ):
     video, _ = coach
-    booking = confirmed_booking(video, TODAY_14, join_url="https://video.example/rum")
+    confirmed_booking(video, TODAY_14, join_url="https://video.example/rum")
     far = confirmed_booking(video, THURSDAY_10, email="b@example.se")
     assert run_after_commit(lambda: booking_send_reminders()) == 1
     [reminder] = sent_to("astrid@example.se")
