@@ -18,15 +18,28 @@ from consonance.payments.models import Order, Refund
 from consonance.payments.refunds import RefundRefused, refund_mark_done, refund_request
 
 
+class KronorField(forms.DecimalField):
+    """An amount as people type it: "250,50", "1 800" or "250.50"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\u00a0", "").replace(" ", "").replace("kr", "").replace(",", ".")
+        return super().to_python(value)
+
+
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Belopp (kr)"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    amount = KronorField(
+        label=_("Belopp (kr)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
 
     def __init__(self, *args, most: Decimal, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.most = most
-        self.fields["amount"].initial = most
+        self.fields["amount"].initial = f"{most:.2f}".replace(".", ",")
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
