@@ -15,6 +15,7 @@ from consonance.web import views as web_views
 # (/integritet/ and /en/privacy/).
 urlpatterns = i18n_patterns(
     path("", web_views.home, name="home"),
+    path(_("om-mig/"), web_views.about, name="about"),
     path(_("integritet/"), privacy_views.policy_page, name="privacy-policy"),
     path(_("integritet/register/"), privacy_views.register_page, name="privacy-register"),
     path(
@@ -30,6 +31,8 @@ urlpatterns = i18n_patterns(
 urlpatterns += [
     path("i18n/setlang/", set_language, name="set_language"),
     path("staff/", web_views.staff_home, name="staff-home"),
+    path("staff/sidor/", web_views.staff_pages, name="staff-pages-home"),
+    path("staff/sidor/<str:slug>/", web_views.staff_pages, name="staff-pages"),
     path("staff/login/", staff_views.login_view, name="staff-login"),
     path("staff/verify/", staff_views.verify_view, name="staff-verify"),
     path("staff/enrol/", staff_views.enrol_view, name="staff-enrol"),

@@ -202,12 +202,16 @@ def bankgiro_only_too_soon(methods: list[str]) -> bool:
     return not methods and Order.Method.BANKGIRO in config.configured_methods()
 
 
+def bankgiro_only_configured() -> bool:
+    return config.configured_methods() == [Order.Method.BANKGIRO]
+
+
 def offered_slots(service: Service, *, now: datetime) -> list[availability.Slot]:
     """The free slots a visitor is offered. A slot offered is a slot that can be booked: when
     Bankgiro is the only way to pay, the slots too near for an invoice to be paid in time are
     not offered at all."""
     slots = free_slots(service, now=now)
-    if config.configured_methods() == [Order.Method.BANKGIRO]:
+    if bankgiro_only_configured():
         slots = [s for s in slots if bankgiro_possible(service, s.start, now)]
     return slots
 

@@ -118,6 +118,8 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
             "first_day": first_day,
             "last_day": last_day - timedelta(days=1),
             "any_slots": bool(slots),
+            "bankgiro_only": selectors.bankgiro_only_configured(),
+            "bankgiro_days": selectors.BANKGIRO_MIN_LEAD.days,
         },
     )
 
@@ -162,7 +164,7 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
             messages.error(
                 request,
                 _(
-                    "Bokningen kunde inte tas emot just nu. Skriv gärna till oss, så hjälper vi dig."
+                    "Bokningen kunde inte tas emot just nu. Skriv gärna till mig, så hjälper jag dig."
                 ),
             )
             return redirect(back)
@@ -247,5 +249,8 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
             "refund": selectors.refund_due(booking, now) if booking.is_active else None,
             "started": started,
             "deadline": selectors.refund_deadline(booking),
+            "move_url": reverse("booking-move", args=[booking_token(booking, "move")])
+            if booking.starts_at is not None and booking.state == Booking.State.CONFIRMED
+            else "",
         },
     )

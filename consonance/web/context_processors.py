@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from consonance.privacy.policy import get_policy
+from consonance.web.models import SitePage
 
 
 def site(request: HttpRequest) -> dict:
@@ -12,4 +13,6 @@ def site(request: HttpRequest) -> dict:
         "site_name": policy.controller.name,
         # set_language translates this path into the chosen language (i18n_patterns).
         "alternate_path": request.path,
+        # Called (one small query) only by templates that show the link.
+        "has_about_page": SitePage.objects.filter(slug=SitePage.Slug.ABOUT).exists,
     }
