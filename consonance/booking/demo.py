@@ -97,10 +97,15 @@ def load(out) -> None:
         ("DEMO-3", _bankgiro_invoice),
         ("DEMO-4", _bankgiro_cancelled),
         ("DEMO-5", _past_paypal),
+        ("DEMO-6", _today_without_link),
+        ("DEMO-7", _no_show_partly_refunded),
     ):
         if not Order.objects.filter(reference=reference).exists():
             scene(reference, people, video, email)
-    out.write("Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-5).\n")
+    out.write(
+        "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-7); the coach's day "
+        "at /staff/, her week at /staff/booking/kalender/.\n"
+    )
 
 
 def _practice() -> tuple[Service, Service]:
@@ -233,5 +238,61 @@ def _paid(order: Order, provider: str) -> None:
         amount=order.amount,
         provider=provider,
         provider_event_id=f"demo:{order.reference}",
+        actor=SYSTEM,
+    )
+
+
+def _today_without_link(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A paid session later today with no video link yet: the overview shows it under "I dag"
+    and asks for the link under "Väntar på dig"."""
+    now = timezone.now()
+    today = now.astimezone(STOCKHOLM).date()
+    starts = max(
+        datetime.combine(today, time(16), tzinfo=STOCKHOLM), now + timedelta(hours=1)
+    ).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    order = _order(reference, people["sara"], video, Order.Method.CARD, payment_ref="pi_demo_6")
+    _booking(
+        people["sara"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        starts,
+        confirmed_at=now - timedelta(days=2),
+        confirmation_sent_at=now - timedelta(days=2),
+    )
+    _paid(order, "stripe")
+
+
+def _no_show_partly_refunded(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A session two days ago the client missed: marked as a no-show, half paid back by the coach
+    as a goodwill gesture (a partial refund, at most what was paid)."""
+    starts = _weekday_at(-2, 11)
+    order = _order(reference, people["maria"], video, Order.Method.CARD, payment_ref="pi_demo_7")
+    _booking(
+        people["maria"],
+        video,
+        order,
+        Booking.State.NO_SHOW,
+        starts,
+        confirmed_at=starts - timedelta(days=4),
+        confirmation_sent_at=starts - timedelta(days=4),
+        reminder_sent_at=starts - timedelta(hours=24),
+        join_url=LINK,
+    )
+    _paid(order, "stripe")
+    Refund.objects.create(
+        order=order,
+        amount=Decimal("450.00"),
+        reason="coach",
+        status=Refund.Status.DONE,
+        provider_refund_ref="re_demo_7",
+        completed_at=timezone.now(),
+        completed_by=SYSTEM,
+    )
+    ledger.order_record_refund(
+        order_id=order.pk,
+        amount=Decimal("450.00"),
+        provider="stripe",
+        provider_event_id="refund:re_demo_7",
         actor=SYSTEM,
     )
