@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "consonance.payments.bankgiro",
     "consonance.mail",
     "consonance.rights",
+    "consonance.consent",
+    "consonance.accounts",
 ]
 
 MIDDLEWARE = [
@@ -283,3 +285,41 @@ LOGGING = {
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
+
+# Contact form (issue 9): behind a reverse proxy (Caddy), the visitor's address for the contact
+# form's rate limits is the last one the proxy appended to X-Forwarded-For.
+CONSONANCE_BEHIND_PROXY = env_bool("CONSONANCE_BEHIND_PROXY", default=False)
+
+# Inbound mail (journal, issue 9): the coach's mailbox, read over IMAP by `consonance mail ingest`
+# and the worker (P16, P17). Unset host: no ingestion. CONSONANCE_IMAP_FOLDERS overrides the
+# SPECIAL-USE lookup, e.g. "inbox=INBOX,sent=Skickat,trash=Papperskorg".
+CONSONANCE_IMAP_HOST = env_str("CONSONANCE_IMAP_HOST") or ""
+CONSONANCE_IMAP_SECURITY = (env_str("CONSONANCE_IMAP_SECURITY") or "ssl").strip().lower()
+if CONSONANCE_IMAP_SECURITY not in {"ssl", "starttls", "none"}:
+    raise ImproperlyConfigured(
+        f"CONSONANCE_IMAP_SECURITY: expected ssl, starttls or none, got {CONSONANCE_IMAP_SECURITY!r}."
+    )
+CONSONANCE_IMAP_PORT = env_int(
+    "CONSONANCE_IMAP_PORT", 993 if CONSONANCE_IMAP_SECURITY == "ssl" else 143
+)
+CONSONANCE_IMAP_USER = env_str("CONSONANCE_IMAP_USER") or ""
+CONSONANCE_IMAP_PASSWORD = env_str("CONSONANCE_IMAP_PASSWORD") or ""
+CONSONANCE_IMAP_FOLDERS: dict[str, str] = {}
+for _pair in env_list("CONSONANCE_IMAP_FOLDERS", []):
+    _role, _sep, _folder = _pair.partition("=")
+    if not _sep or _role.strip() not in {"inbox", "sent", "trash"} or not _folder.strip():
+        raise ImproperlyConfigured(
+            f"CONSONANCE_IMAP_FOLDERS: expected role=folder with role inbox, sent or trash, got {_pair!r}."
+        )
+    CONSONANCE_IMAP_FOLDERS[_role.strip()] = _folder.strip()
+# Attachments larger than this are refused (the coach is told); smaller ones kept encrypted.
+CONSONANCE_IMAP_MAX_ATTACHMENT = env_int("CONSONANCE_IMAP_MAX_ATTACHMENT", 10 * 1024 * 1024)
+# imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
+LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]
+# Newsletter and mail signing (issue 10): DKIM signs outgoing mail when a private key (PEM) and a
+# selector are set; the domain defaults to that of CONSONANCE_FROM_EMAIL.
+CONSONANCE_DKIM_PRIVATE_KEY = env_str("CONSONANCE_DKIM_PRIVATE_KEY") or ""
+CONSONANCE_DKIM_SELECTOR = env_str("CONSONANCE_DKIM_SELECTOR") or ""
+CONSONANCE_DKIM_DOMAIN = env_str("CONSONANCE_DKIM_DOMAIN") or ""
+if CONSONANCE_DKIM_PRIVATE_KEY and not CONSONANCE_DKIM_SELECTOR:
+    raise ImproperlyConfigured("CONSONANCE_DKIM_SELECTOR is required with a DKIM private key.")

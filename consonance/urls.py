@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from consonance.booking import staff_calendar
+from consonance.consent import views as consent_views
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
+from consonance.web import staff_views as web_staff_views
 from consonance.web import views as web_views
 
 # Public pages: Swedish at the root, English under /en/ with translated paths
@@ -25,11 +27,18 @@ urlpatterns = i18n_patterns(
     ),
     path(_("boka/"), include("consonance.booking.urls")),
     path(_("mina-uppgifter/"), include("consonance.rights.urls")),
+    path(_("kontakt/"), include("consonance.contact.urls")),
+    path(_("mejlkonsultation/"), include("consonance.journal.urls")),
+    path("", include("consonance.consent.urls")),
+    path(_("nyhetsbrev/"), include("consonance.newsletter.urls")),
+    path(_("konto/"), include("consonance.accounts.urls")),
     prefix_default_language=False,
 )
 
 urlpatterns += [
     path("i18n/setlang/", set_language, name="set_language"),
+    path(".well-known/gpc.json", consent_views.gpc_json, name="gpc-json"),
+    path("staff/newsletter/", include("consonance.newsletter.staff_urls")),
     path("staff/", web_views.staff_home, name="staff-home"),
     path("staff/sidor/", web_views.staff_pages, name="staff-pages-home"),
     path("staff/sidor/<str:slug>/", web_views.staff_pages, name="staff-pages"),
@@ -41,6 +50,14 @@ urlpatterns += [
     path("staff/payments/", include("consonance.payments.staff_urls")),
     path("staff/privacy/", include("consonance.rights.staff_urls")),
     path("staff/mail/", include("consonance.mail.staff_urls")),
+    path("staff/contact/", include("consonance.contact.staff_urls")),
+    path("staff/semester/", web_staff_views.holiday, name="staff-holiday"),
+    path(
+        "staff/semester/<int:pk>/ta-bort/",
+        web_staff_views.holiday_delete,
+        name="staff-holiday-remove",
+    ),
+    path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
     # The coach's calendar feed: outside /staff/ (a phone's calendar cannot sign in); the secret

@@ -9,6 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.privacy.policy import _cached
+from tests.imap_server import imap_server  # noqa: F401 - the Dovecot fixture, for every test
 
 # Shared fixtures (personas, practices) live in tests/factories.py; test files never import each other.
 pytest_plugins = ["tests.factories"]

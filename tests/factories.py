@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import html as html_lib
+import json
 import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
+import altcha
 import pytest
 import time_machine
 from django.core import mail
 from django.db.models import Model
+from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
+from consonance.booking import hooks as booking_hooks
 from consonance.booking.models import Booking, OpeningHours, PracticeSettings, Service
 from consonance.bookkeeping.models import Voucher
+from consonance.consent.texts import NEWSLETTER, consent_text
 from consonance.contact.models import Message
-from consonance.journal.models import ConsultationMessage, Note
+from consonance.journal.models import Consultation, ConsultationMessage, ConsultationTerms, Note
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
 from consonance.payments.bankgiro.imports import bankgiro_import
@@ -25,6 +32,7 @@ from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
+from consonance.privacy.policy import _cached
 from consonance.privacy.registry import declaration_for
 
 # Monday 16 March 2026, 08:00 UTC (09:00 in Stockholm): the next weeks cross the March DST change.
@@ -171,6 +179,52 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
     return person
 
 
+# --------------------------------------------------------------------------------------------
+# Contact form (issue 9): a form post as a person's browser makes it, proof of work included.
+# --------------------------------------------------------------------------------------------
+
+
+def contact_page_fields(html: str) -> dict[str, str]:
+    """The hidden token and the solved proof of work from a rendered contact page."""
+    token = re.search(r'name="token" value="([^"]+)"', html)
+    challenge = re.search(r'data-challenge="([^"]+)"', html)
+    assert token and challenge, "the contact page must carry a form token and a challenge"
+    data = json.loads(html_lib.unescape(challenge.group(1)))
+    solution = altcha.solve_challenge_v1(
+        data["challenge"], data["salt"], data["algorithm"], data["maxNumber"]
+    )
+    assert solution is not None
+    payload = {
+        "algorithm": data["algorithm"],
+        "challenge": data["challenge"],
+        "number": solution.number,
+        "salt": data["salt"],
+        "signature": data["signature"],
+    }
+    encoded = base64.b64encode(json.dumps(payload).encode()).decode()
+    return {"token": html_lib.unescape(token.group(1)), "altcha": encoded}
+
+
+def contact_form(n: int = 1, **extra: str) -> dict[str, str]:
+    return {
+        "name": "Karin Sjöberg",
+        "email": f"karin{n}@example.se",
+        "message": "Hej! Har du lediga tider i januari? Hälsningar Karin",
+        "website": "",
+        **extra,
+    }
+
+
+# -- journal and e-mail consultations (issue 9) ------------------------------------------------
+
+
+def make_client(email: str = "asa@example.se", first: str = "Åsa", last: str = "Öberg"):
+    person, _ = Person.objects.get_or_create(
+        email=email, defaults={"first_name": first, "last_name": last}
+    )
+    return person
+
+
 # -- booking paid by Bankgiro, through HTTP (a fixture: register with pytest_plugins) -----------
 
 
@@ -220,6 +274,67 @@ def sign_in(client, email: str = EMAIL) -> None:
     url = link_from_mail()
     response = client.get(url.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
     assert response.status_code == 302 and response["Location"].endswith("/oversikt/")
+
+
+def make_email_consultation(person=None, *, exchanges: int = 3, days: int = 28):
+    """A paid e-mail consultation, opened through the booking hook as payment would open it."""
+    person = person or make_client()
+    _video, email_service = make_practice()
+    ConsultationTerms.objects.update_or_create(
+        service=email_service, defaults={"exchanges": exchanges, "days": days}
+    )
+    booking = Booking.objects.create(
+        service=email_service,
+        person=person,
+        state=Booking.State.CONFIRMED,
+        confirmed_at=timezone.now(),
+    )
+    booking_hooks.booking_confirmed.emit(booking)
+    return Consultation.objects.get(booking=booking)
+
+
+# --------------------------------------------------------------------------------------------
+# Newsletter, consent and member accounts (issue 10)
+# --------------------------------------------------------------------------------------------
+
+
+def subscriber(email: str, *, first: str = "Astrid", last: str = "Lind", language: str = "sv"):
+    """A person with a confirmed newsletter subscription and its consent in the ledger."""
+    person, _ = person_get_or_create(
+        email=email, first_name=first, last_name=last, language=language, actor=SYSTEM
+    )
+    subscription_create(
+        person=person,
+        consent_given_at=timezone.now(),
+        actor=SYSTEM,
+        confirmed=True,
+        shown=consent_text(NEWSLETTER, language),
+        method="double_opt_in",
+    )
+    return person
+
+
+def link_in(body: str, marker: str) -> str:
+    """The path of the first link in a mail body whose path contains `marker`."""
+    match = re.search(r"https?://[^/\s]+(\S*" + re.escape(marker) + r"\S*)", body)
+    assert match, f"no link with {marker!r} in the mail"
+    return match.group(1)
+
+
+def optional_cookie_policy(policy_path, *, script: str = "consent/example-embed.js") -> None:
+    """Configure one non-necessary cookie (category "media") in a policy copy."""
+    with open(policy_path, "a", encoding="utf-8") as policy:
+        policy.write(
+            "\n[[cookies]]\n"
+            'name = "example_embed"\n'
+            "necessary = false\n"
+            'category = "media"\n'
+            f'script = "{script}"\n'
+            'duration = "30 days"\n'
+            'purpose.sv = "Visar inbäddade videor."\n'
+            'purpose.en = "Shows embedded videos."\n'
+        )
+    _cached.cache_clear()
 
 
 # -- the coach's working day (issue 11) -----------------------------------------------------------

@@ -42,7 +42,13 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
+        if self.server.before_accept is not None:
+            # A test's hook, e.g. to kill the sender before this message is accepted.
+            answer = self.server.before_accept(len(self.server.messages))
+            if answer:
+                return answer
         with self.server.lock:
+            self.server.raw.append(envelope.original_content)
             self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.server.messages.append(
                 message_from_bytes(envelope.original_content, policy=policy.default)
@@ -57,6 +63,8 @@ class LocalSMTP:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_recipients = 0
         self.delay = 0.0
+        self.raw: list[bytes] = []  # each accepted message exactly as received
+        self.before_accept = None  # Callable[[int], str | None]: a non-empty answer refuses DATA
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 

@@ -86,7 +86,7 @@ def test_the_register_downloads_as_json_and_csv(client):
     assert {"journal", "bookkeeping", "orders", "billing_details"} <= categories
     journal = next(e for e in data["entries"] if e["category"] == "journal")
     assert "GDPR art. 9.2.a" in journal["legal_bases"]
-    assert journal["stored_in"] == ["journal.Note"]
+    assert journal["stored_in"] == ["journal.Note", "journal.NoteAttachment"]
     rows = list(
         csv.DictReader(io.StringIO(client.get("/integritet/register.csv").content.decode()))
     )

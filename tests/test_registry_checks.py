@@ -23,7 +23,7 @@ def patched_registry(monkeypatch):
     """Replace one declaration of the registry for the duration of a test."""
 
     def patch(label: str, **changes):
-        original = registry_module.registry()
+        original = privacy_checks.registry()  # so that patches of several models compose
         replaced = tuple(
             dataclasses.replace(d, **changes) if d.model == label else d for d in original
         )
@@ -70,6 +70,11 @@ def test_a_declared_category_the_policy_lacks_fails(patched_registry):
     )
     holding = dataclasses.replace(declaration.holdings[0], category="chat_logs")
     patched_registry("newsletter.Subscription", holdings=(holding,))
+    deliveries = next(d for d in registry_module.registry() if d.model == "newsletter.Delivery")
+    patched_registry(
+        "newsletter.Delivery",
+        holdings=(dataclasses.replace(deliveries.holdings[0], category="chat_logs"),),
+    )
     messages = [e.msg for e in errors({"consonance.E004", "consonance.E006"})]
     assert any("holds category 'chat_logs', which the policy" in m for m in messages)
     # ... and the policy's "newsletter" category is now held by no model.

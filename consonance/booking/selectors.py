@@ -216,6 +216,16 @@ def offered_slots(service: Service, *, now: datetime) -> list[availability.Slot]
     return slots
 
 
+def person_bookings(person_id: int) -> QuerySet[Booking]:
+    """One person's bookings, newest first (her account page)."""
+    return (
+        Booking.objects.filter(person_id=person_id)
+        .exclude(state=Booking.State.EXPIRED)
+        .select_related("service", "order")
+        .order_by("-starts_at", "-created_at")
+    )
+
+
 # -- the coach's day and week ----------------------------------------------------------------
 
 SHOWN_STATES = (Booking.State.CONFIRMED, Booking.State.HELD, Booking.State.NO_SHOW)

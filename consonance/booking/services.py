@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
-from consonance.booking import emails, selectors, tasks
+from consonance.booking import emails, hooks, selectors, tasks
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.lib.bankdays import add_bank_days
 from consonance.payments import ledger
@@ -267,6 +267,7 @@ def booking_confirm_paid(order: Order) -> None:
         category="contact_details",
         detail={"booking": booking.pk, "order": order.pk},
     )
+    hooks.booking_confirmed.emit(booking)
     booking_id = booking.pk
 
     transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))
@@ -403,6 +404,7 @@ def booking_cancel(
             amount = order_refundable(booking.order)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         _consultation_clock_refresh(booking.person_id)
+        hooks.booking_cancelled.emit(booking)
         order = booking.order
         if order is not None:
             if order.amount_paid > 0:

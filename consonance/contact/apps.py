@@ -7,3 +7,8 @@ class ContactConfig(AppConfig):
     name = "consonance.contact"
     label = "contact"
     verbose_name = "Contact"
+
+    def ready(self) -> None:
+        from consonance.contact import inbound
+
+        inbound.register()

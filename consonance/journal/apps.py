@@ -7,3 +7,8 @@ class JournalConfig(AppConfig):
     name = "consonance.journal"
     label = "journal"
     verbose_name = "Journal"
+
+    def ready(self) -> None:
+        from consonance.journal import handlers
+
+        handlers.register()

@@ -65,3 +65,30 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"Suppression #{self.pk} ({self.reason})"
+
+
+class IngestedMessage(models.Model):
+    """The ingestion ledger: one row per message read from the coach's mailbox, keyed on the
+    IMAP identity (folder, UIDVALIDITY, UID) and carrying a hash of the raw content, so that a
+    message is filed exactly once even when its UID changes (a recreated folder) or it turns up
+    twice. No sender, no subject, no text: those went, encrypted, to the app that filed it."""
+
+    folder = models.CharField(max_length=200)
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    # What became of it: the label of the app that filed it ("consultation", "reply",
+    # "contact", "duplicate"), or "kept" (left where it was: the coach's other sent mail).
+    outcome = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["folder", "uidvalidity", "uid"], name="mail_ingested_imap_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"IngestedMessage #{self.pk} ({self.outcome})"

@@ -48,4 +48,8 @@ NOT_PERSONAL = {
         "a keyed one-way hash (HMAC-SHA256) of an address that must get no more mail, with a "
         "reason code: it cannot be turned back into the address, only matched against one given"
     ),
+    "mail.IngestedMessage": (
+        "the ingestion ledger: folder, IMAP UIDs, a SHA-256 of the raw message and what became of "
+        "it; no sender, subject or text"
+    ),
 }

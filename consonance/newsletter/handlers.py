@@ -14,7 +14,7 @@ CONSENT = "newsletter"
 def unsubscribe_on_objection(objection: rights_hooks.ObjectionMade) -> None:
     """An objection to direct marketing ends the subscription at once (P28)."""
     if objection.kind == Objection.Kind.DIRECT_MARKETING:
-        subscription_unsubscribe(person=objection.person, actor=objection.actor)
+        subscription_unsubscribe(person=objection.person, actor=objection.actor, method="objection")
 
 
 def unsubscribe_on_withdrawal(change: rights_hooks.ConsentChange) -> bool | None:

@@ -15,4 +15,20 @@ PERSONAL_DATA = [
         ),
         not_personal=("person",),
     ),
+    PersonalModel(
+        "newsletter.Delivery",
+        subject="person",
+        holdings=(
+            Holding(
+                "newsletter",
+                fields=("state", "sent_at"),
+                clocks={"unsubscribed": "person__subscription__unsubscribed_at"},
+            ),
+        ),
+        not_personal=("person", "campaign"),
+    ),
 ]
+
+NOT_PERSONAL = {
+    "newsletter.Campaign": "the newsletter's text and sending state; no one's data",
+}

@@ -56,3 +56,8 @@ def swish_prompt(*, token: str, return_url: str) -> SwishPrompt:
         qr_svg=segno.make("D" + token, error="m").svg_inline(scale=4, title="Swish"),
         app_link=app_switch_url(token, return_url),
     )
+
+
+def person_orders(person_id: int) -> QuerySet[Order]:
+    """One person's orders, newest first (her account page)."""
+    return Order.objects.filter(person_id=person_id).order_by("-created_at", "-pk")

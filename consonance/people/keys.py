@@ -56,3 +56,11 @@ def person_key_destroy(*, person: Person, actor: str) -> bool:
             detail={"keys": deleted},
         )
     return bool(deleted)
+
+
+def person_decrypt_many(person: Person, blobs: list[bytes], *, context: str) -> list[str]:
+    """Decrypt many of one person's ciphertexts with one unwrap of her key (a client card with
+    hundreds of notes). Raises KeyDestroyed like `person_decrypt`."""
+    key = _data_key(person, create=False)
+    aad = f"{context}:{person.pk}".encode()
+    return [crypto.decrypt(key, bytes(blob), aad).decode() for blob in blobs]

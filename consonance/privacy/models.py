@@ -68,3 +68,23 @@ class RetentionRun(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["started_at"], name="privacy_run_started")]
+
+
+class HolidayPeriod(models.Model):
+    """The practice is on holiday from `first_day` to `last_day` (inclusive, Stockholm dates).
+
+    The reply deadlines (P16, P17) pause while it lasts and the site tells visitors (P17). It lives
+    in the privacy core beside the policy's deadlines it extends, so that every app above can read
+    it (see privacy/holidays.py). Holds nothing about people.
+    """
+
+    first_day = models.DateField(_("första dagen"))
+    last_day = models.DateField(_("sista dagen"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("first_day", "pk")
+        indexes = [models.Index(fields=["last_day"], name="privacy_holiday_last_day")]

@@ -40,4 +40,5 @@ PERSONAL_DATA = [
 
 NOT_PERSONAL = {
     "privacy.RetentionRun": "counts per rule and run of the retention engine; no values, no ids",
+    "privacy.HolidayPeriod": "the practice's holiday dates and which staff account set them",
 }

@@ -366,13 +366,24 @@ def _cookies(r: Reader, doc: dict[str, Any]) -> list[Cookie]:
         if not isinstance(p, dict):
             r.problem(w, "each [[cookies]] must be a table")
             continue
-        duration = r.duration(p, w)
-        cookies.append(
-            Cookie(
-                name=r.value(p, "name", w, str, default=""),
-                necessary=r.value(p, "necessary", w, bool, default=True),
-                duration=duration or Duration(0, "days"),
-                purpose=r.text(p, "purpose", w),
-            )
-        )
+        cookies.append(_cookie(r, p, w))
     return cookies
+
+
+def _cookie(r: Reader, p: dict[str, Any], w: tuple[str | int, ...]) -> Cookie:
+    duration = r.duration(p, w)
+    necessary = r.value(p, "necessary", w, bool, default=True)
+    category = r.value(p, "category", w, str, required=not necessary, default="necessary")
+    if not necessary and not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", category or ""):
+        r.problem((*w, "category"), 'category must be a short id such as "media"')
+    script = r.value(p, "script", w, str, required=False, default="")
+    if script and (not re.fullmatch(r"[A-Za-z0-9_./-]+\.js", script) or ".." in script):
+        r.problem((*w, "script"), 'script must be a static path of this site, e.g. "web/video.js"')
+    return Cookie(
+        name=r.value(p, "name", w, str, default=""),
+        necessary=necessary,
+        duration=duration or Duration(0, "days"),
+        purpose=r.text(p, "purpose", w),
+        category="necessary" if necessary else category,
+        script=script,
+    )

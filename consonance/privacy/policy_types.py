@@ -137,6 +137,10 @@ class Cookie:
     necessary: bool
     duration: Duration
     purpose: Text
+    # Non-necessary cookies only: the consent category they belong to (e.g. "media"), and the
+    # site's own script (a static path) that sets or needs them, loaded only after consent.
+    category: str = "necessary"
+    script: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.lib.i18n import current_language
 from consonance.lib.text import normalise_email
 from consonance.privacy import selectors
 from consonance.privacy.models import RetentionAgreement
@@ -75,12 +76,8 @@ class AgreementForm(forms.Form):
         return until
 
 
-def _language(request: HttpRequest) -> str:
-    return "en" if getattr(request, "LANGUAGE_CODE", "sv") == "en" else "sv"
-
-
 def dashboard(request: HttpRequest, form: AgreementForm | None = None) -> HttpResponse:
-    language = _language(request)
+    language = current_language()
     policy = get_policy()
     now = timezone.now()
     today = timezone.localdate(now)
@@ -137,7 +134,7 @@ def dashboard(request: HttpRequest, form: AgreementForm | None = None) -> HttpRe
 
 @require_POST
 def agreement_create_view(request: HttpRequest) -> HttpResponse:
-    form = AgreementForm(request.POST, language=_language(request))
+    form = AgreementForm(request.POST, language=current_language())
     if not form.is_valid():
         messages.error(request, _("Överenskommelsen sparades inte. Rätta det som är markerat."))
         return dashboard(request, form=form)

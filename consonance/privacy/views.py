@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -18,6 +19,19 @@ from consonance.privacy.register import (
     retention_sentence,
 )
 from consonance.privacy.registry import models_holding
+
+
+def mailbox_provider() -> str:
+    """Whose servers hold the coach's mailbox, when ingestion is configured (P16): what
+    "deleted from the trash" means there differs ("gmail", "microsoft", "other" or "")."""
+    host = settings.CONSONANCE_IMAP_HOST.strip().lower()
+    if not host:
+        return ""
+    if host.endswith(("gmail.com", "googlemail.com")):
+        return "gmail"
+    if host.endswith(("office365.com", "outlook.com")):
+        return "microsoft"
+    return "other"
 
 
 def policy_page(request: HttpRequest) -> HttpResponse:
@@ -64,6 +78,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
             for c in policy.cookies
         ],
         "optional_cookies": [c for c in policy.cookies if not c.necessary],
+        "mailbox": mailbox_provider(),
         "outside_eea": [r for r in policy.recipients.values() if r.transfer_outside_eea],
     }
     return render(request, f"privacy/policy_{language}.html", context)

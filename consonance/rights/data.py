@@ -21,12 +21,14 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from consonance.audit.services import actor_person
 from consonance.lib.crypto import DecryptionError
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.register import retention_sentence
 from consonance.privacy.registry import PersonalModel, as_datetime, clock_value, registry
+from consonance.rights.selectors import journal_notes_for
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +252,8 @@ def person_holdings(
 def person_export(person: Person, *, language: str = "sv") -> dict:
     """Her data, machine-readable (P29), with the policy facts for each category (P24)."""
     policy = get_policy()
+    # First, so that the journal's log line of this very export is part of the export.
+    notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
     categories, other = person_holdings(person, language=language)
     return {
         "format": EXPORT_FORMAT,
@@ -285,6 +289,19 @@ def person_export(person: Person, *, language: str = "sv") -> dict:
             for c in categories
         ],
         "other_records": other,
+        # Her journal notes, readable, every version (P15), as the journal answers through
+        # the rights hook; the journal logs the export in its access log.
+        "journal_notes": [
+            {
+                "at": note.at.isoformat(),
+                "kind": note.kind,
+                "version": note.version,
+                "signed_at": note.signed_at.isoformat() if note.signed_at else None,
+                "superseded_at": note.superseded_at.isoformat() if note.superseded_at else None,
+                "text": note.text,
+            }
+            for note in notes
+        ],
         "automated_decisions": False,
     }
 

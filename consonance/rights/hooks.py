@@ -39,3 +39,30 @@ class HeldConsent:
 
 #: Which consents does a person hold now? Each handler returns a list of HeldConsent.
 consents_held: Hook[Person] = Hook("rights.consents_held")
+
+
+@dataclass(frozen=True)
+class NotesAsk:
+    """The privacy center asks for the journal notes to show or export to `person` (P15)."""
+
+    person: Person
+    actor: str  # who reads: "person:<id>" for her own view or export
+    purpose: str  # "view" (the privacy center) or "export" (her ZIP)
+
+
+@dataclass(frozen=True)
+class ShownNote:
+    at: datetime
+    kind: str  # "note", "message_in", "message_out"
+    text: str | None  # None: no longer readable (her key is destroyed)
+    version: int
+    signed_at: datetime | None
+    superseded_at: datetime | None  # an earlier version, kept and shown struck through
+
+
+#: Which journal notes to show this person? Each handler returns a list of ShownNote and logs
+#: the access in the journal's own access log. The rights app never reads the journal itself.
+journal_notes_shown: Hook[NotesAsk] = Hook("rights.journal_notes_shown")
+
+#: The person's journal notes were deleted on her request (P15): the journal logs the deletion.
+journal_notes_erased: Hook[NotesAsk] = Hook("rights.journal_notes_erased")

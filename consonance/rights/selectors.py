@@ -68,3 +68,18 @@ def direct_marketing_objections() -> QuerySet[Objection]:
     return Objection.objects.filter(
         kind=Objection.Kind.DIRECT_MARKETING, superseded_at__isnull=True
     )
+
+
+def journal_notes_released(person_id: int) -> bool:
+    """Has the coach handled her request to see her journal notes (P15)? Then the privacy center
+    shows them."""
+    return Request.objects.filter(
+        person_id=person_id, kind=Request.Kind.JOURNAL_ACCESS, state=Request.State.DONE
+    ).exists()
+
+
+def journal_notes_for(person: Person, *, actor: str, purpose: str) -> list[hooks.ShownNote]:
+    """Her journal notes, as the journal answers (and logs) the question."""
+    ask = hooks.NotesAsk(person=person, actor=actor, purpose=purpose)
+    notes = [note for answer in hooks.journal_notes_shown.collect(ask) for note in answer]
+    return sorted(notes, key=lambda n: n.at)

@@ -112,6 +112,10 @@ def journal_notes_erase(*, request_id: int, actor: str) -> int:
             if n:
                 declaration.rows_for(request.person_id).delete()
                 deleted += n
+        if request.person is not None:
+            hooks.journal_notes_erased.emit(
+                hooks.NotesAsk(person=request.person, actor=actor, purpose="erase")
+            )
         audit_append(
             actor=actor,
             action="journal.notes_erased",

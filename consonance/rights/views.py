@@ -31,6 +31,8 @@ from consonance.rights.forms import (
 )
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.selectors import (
+    journal_notes_for,
+    journal_notes_released,
     person_active_restriction,
     person_consents,
     person_has_objected,
@@ -112,10 +114,16 @@ def overview(request: HttpRequest, person: Person) -> HttpResponse:
     language = current_language()
     categories, _other = person_holdings(person, language=language, with_records=False)
     newsletter = person_consents(person).get("newsletter")
+    released = journal_notes_released(person.pk)
+    notes = (
+        journal_notes_for(person, actor=actor_person(person.pk), purpose="view") if released else []
+    )
     return render(
         request,
         "rights/overview.html",
         {
+            "journal_released": released,
+            "journal_notes": notes,
             "person": person,
             "categories": categories,
             "newsletter": newsletter,

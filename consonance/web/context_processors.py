@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from consonance.privacy.holidays import holiday_notice
 from consonance.privacy.policy import get_policy
 from consonance.web.models import SitePage
 
@@ -15,4 +16,6 @@ def site(request: HttpRequest) -> dict:
         "alternate_path": request.path,
         # Called (one small query) only by templates that show the link.
         "has_about_page": SitePage.objects.filter(slug=SitePage.Slug.ABOUT).exists,
+        # A callable: templates call it (once, under {% with %}) only where they show it.
+        "holiday_notice": holiday_notice,
     }

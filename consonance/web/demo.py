@@ -1,6 +1,7 @@
 """Demo scenes that span several apps (the web app sits above them all, so it may touch each):
-a journal kept longer by agreement, a journal-access request near its deadline, and the receipt
-of a fictional person erased by the demo itself. Idempotent."""
+a journal kept longer by agreement, a journal-access request near its deadline, the receipt of a
+fictional person erased by the demo itself, and a holiday starting tomorrow, so that the site shows
+the notice and the overview shows deadlines extended by it. Idempotent."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.bookkeeping.models import Voucher
 from consonance.journal.models import Note
+from consonance.lib.time import STOCKHOLM
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
+from consonance.privacy.holidays import holiday_add, holiday_periods_ahead
 from consonance.privacy.services import agreement_create
 from consonance.rights.erasure import person_erase
 from consonance.rights.models import ErasureReceipt, Request
@@ -32,6 +35,15 @@ def load(out) -> None:
     _journal_kept_by_agreement(out)
     _journal_request(out)
     _erased_person(out)
+    _holiday(out)
+
+
+def _holiday(out) -> None:
+    if holiday_periods_ahead().exists():
+        return
+    tomorrow = timezone.localdate(timezone.now(), STOCKHOLM) + dt.timedelta(days=1)
+    holiday_add(first_day=tomorrow, last_day=tomorrow + dt.timedelta(days=6), actor=SYSTEM)
+    out.write("Holiday mode: a holiday week from tomorrow (the notice on every public page).\n")
 
 
 HOME_SV = """Jag erbjuder coachande samtal för dig som vill må bättre i dig själv, i ditt liv och i dina

@@ -19,6 +19,7 @@ from consonance.lib.markup import render_markdown
 from consonance.lib.time import STOCKHOLM
 from consonance.privacy.policy import get_policy
 from consonance.web.models import SitePage
+from consonance.web.overview import waiting_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -105,7 +106,10 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "now": now,
             "today_sessions": list(booking_selectors.bookings_between(midnight, tomorrow)),
             "week_sessions": list(booking_selectors.bookings_between(tomorrow, week_end)),
-            "waiting": overview.waiting_items(overview.OverviewQuery(now=now)),
+            # Messages and e-mail consultations to answer (web.overview), then everything else
+            # that waits for her, from every app (lib.overview).
+            **waiting_context(now=now),
+            "tasks": overview.waiting_items(overview.OverviewQuery(now=now)),
             # The worker verifies the chain daily; re-hashing it here would grow with every event.
             "verification": audit_latest_verification(),
         },

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from consonance.privacy.registry import Holding, PersonalModel
+
+PERSONAL_DATA = [
+    PersonalModel(
+        "accounts.PrivateVault",
+        subject="person",
+        holdings=(
+            Holding(
+                "member_account",
+                # Ciphertext the server cannot decrypt: her export carries it as it is, to be
+                # opened with her passphrase or recovery key.
+                fields=("salt", "iterations", "wrapped_key", "recovery_wrapped_key", "ciphertext"),
+                clocks={"account_deletion": "person__member__deletion_requested_at"},
+            ),
+        ),
+        not_personal=("person",),
+    ),
+]

@@ -1,0 +1,111 @@
+"""Writes for member accounts (P4, P11).
+
+`vault_store` is the one write of personal data that is NOT audited, on purpose: P4 promises
+that the coach cannot see whether the private fields changed, and an audit row would say so.
+It stores only ciphertext the server cannot read; everything else here is audited as usual.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from consonance.accounts.models import PrivateVault
+from consonance.audit.services import audit_append
+from consonance.people.models import MemberProfile, Person
+
+MAX_CIPHERTEXT = 64 * 1024  # base64 characters: private notes, not files
+MIN_ITERATIONS = 100_000
+
+
+class VaultInvalid(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class VaultData:
+    salt: str
+    iterations: int
+    wrapped_key: str
+    recovery_wrapped_key: str
+    ciphertext: str
+
+
+def _b64(value: object, name: str, *, minimum: int, maximum: int) -> str:
+    if not isinstance(value, str) or not (minimum <= len(value) <= maximum):
+        raise VaultInvalid(f"{name}: expected base64 of {minimum}-{maximum} characters")
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise VaultInvalid(f"{name}: not base64") from None
+    return value
+
+
+def vault_parse(data: object) -> VaultData:
+    """Check what the browser sent: shapes and sizes only (the server cannot read the rest)."""
+    if not isinstance(data, dict):
+        raise VaultInvalid("expected a JSON object")
+    iterations = data.get("iterations")
+    if (
+        not isinstance(iterations, int)
+        or isinstance(iterations, bool)
+        or not (MIN_ITERATIONS <= iterations <= 10_000_000)
+    ):
+        raise VaultInvalid(f"iterations: expected an integer of at least {MIN_ITERATIONS}")
+    return VaultData(
+        salt=_b64(data.get("salt"), "salt", minimum=16, maximum=64),
+        iterations=iterations,
+        wrapped_key=_b64(data.get("wrapped_key"), "wrapped_key", minimum=40, maximum=200),
+        recovery_wrapped_key=_b64(
+            data.get("recovery_wrapped_key"), "recovery_wrapped_key", minimum=40, maximum=200
+        ),
+        ciphertext=_b64(data.get("ciphertext"), "ciphertext", minimum=0, maximum=MAX_CIPHERTEXT),
+    )
+
+
+def member_ensure(*, person: Person, actor: str) -> MemberProfile:
+    """Her member account, created on her first sign-in."""
+    with transaction.atomic():
+        profile, created = MemberProfile.objects.get_or_create(person=person)
+        if created:
+            audit_append(
+                actor=actor,
+                action="account.created",
+                subject_id=person.pk,
+                category="member_account",
+            )
+        elif profile.deletion_requested_at is not None:
+            MemberProfile.objects.filter(pk=profile.pk).update(deletion_requested_at=None)
+    return profile
+
+
+def vault_store(*, person: Person, data: VaultData) -> None:
+    """Store her encrypted fields. Not audited and not logged: see the module's docstring."""
+    PrivateVault.objects.update_or_create(
+        person=person,
+        defaults={
+            "salt": data.salt,
+            "iterations": data.iterations,
+            "wrapped_key": data.wrapped_key,
+            "recovery_wrapped_key": data.recovery_wrapped_key,
+            "ciphertext": data.ciphertext,
+        },
+    )
+
+
+def account_delete(*, person: Person, actor: str) -> None:
+    """She deletes her account herself (P11): the private fields and the account go at once.
+    Her bookings and orders stay under their own rules (P10, P14)."""
+    with transaction.atomic():
+        PrivateVault.objects.filter(person=person).delete()
+        deleted = MemberProfile.objects.filter(person=person).delete()[0]
+        audit_append(
+            actor=actor,
+            action="account.deleted",
+            subject_id=person.pk,
+            category="member_account",
+            detail={"accounts": deleted},
+        )

@@ -1,0 +1,96 @@
+"""Reads of the contact app: the open conversations against their deadline (P17)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from consonance.contact.models import Message
+from consonance.people.keys import KeyDestroyed, person_decrypt
+from consonance.people.models import Person
+from consonance.privacy.holidays import Window, deadlines_due, holidays_ahead
+
+CONTEXT = "contact"
+DEADLINE = "message-handling"
+# "Due soon": the overview marks a conversation whose deadline is this close.
+SOON = dt.timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    person: Person
+    count: int
+    first_received: dt.datetime
+    last_message_id: int
+    due_at: dt.datetime
+    overdue: bool
+    soon: bool
+
+
+def _open():
+    return Message.objects.filter(replied_at__isnull=True)
+
+
+def open_count() -> int:
+    return _open().count()
+
+
+def conversations_open(
+    *, now: dt.datetime | None = None, windows: list[Window] | None = None
+) -> list[Conversation]:
+    """One row per person with open messages, the deadline running from her oldest one,
+    extended by holidays; the most urgent first. Two queries, whatever the number."""
+    now = now or timezone.now()
+    if windows is None:
+        windows = holidays_ahead(now=now - dt.timedelta(days=92))
+    groups = list(
+        _open()
+        .values("person_id")
+        .annotate(count=Count("pk"), first=Min("received_at"), last=Max("pk"))
+        .order_by()
+    )
+    people = Person.objects.only("first_name", "last_name", "email").in_bulk(
+        [g["person_id"] for g in groups]
+    )
+    dues = deadlines_due(DEADLINE, [g["first"] for g in groups], windows=windows)
+    conversations = [
+        Conversation(
+            person=people[g["person_id"]],
+            count=g["count"],
+            first_received=g["first"],
+            last_message_id=g["last"],
+            due_at=due,
+            overdue=due <= now,
+            soon=now < due <= now + SOON,
+        )
+        for g, due in zip(groups, dues, strict=True)
+    ]
+    return sorted(conversations, key=lambda c: (c.due_at, c.person.pk))
+
+
+@dataclass(frozen=True, slots=True)
+class ReadableMessage:
+    message: Message
+    name: str
+    body: str
+    readable: bool
+
+
+def conversation_messages(person: Person) -> list[ReadableMessage]:
+    """A person's open messages, decrypted for the coach (oldest first)."""
+    result = []
+    for message in _open().filter(person=person).order_by("received_at", "pk"):
+        try:
+            body = person_decrypt(person, bytes(message.body_ciphertext), context=CONTEXT)
+            name = (
+                person_decrypt(person, bytes(message.name_ciphertext), context=CONTEXT)
+                if message.name_ciphertext
+                else ""
+            )
+            result.append(ReadableMessage(message, name, body, True))
+        except KeyDestroyed:
+            result.append(ReadableMessage(message, "", "", False))
+    return result

@@ -1,0 +1,42 @@
+"""Sealed tokens: a small JSON payload encrypted and authenticated (AES-GCM under a key derived
+from the master key for one purpose), URL-safe, with its issue time. Unlike a signed token, its
+content cannot be read from the URL, so it may carry what must not appear in links (an address).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from django.conf import settings
+
+from consonance.lib import crypto
+
+
+class SealExpired(Exception):
+    """The token is genuine but older than allowed."""
+
+
+def _key(purpose: str) -> bytes:
+    return crypto.derive_key(crypto.parse_master_key(settings.CONSONANCE_MASTER_KEY), purpose)
+
+
+def seal(purpose: str, payload: list[Any], *, now: float | None = None) -> str:
+    data = json.dumps([int(now or time.time()), *payload], separators=(",", ":")).encode()
+    blob = crypto.encrypt(_key(purpose), data, purpose.encode())
+    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
+
+
+def unseal(purpose: str, token: str, *, max_age: int, now: float | None = None) -> list[Any] | None:
+    """The payload; None for a token that is not ours (or tampered with); SealExpired when it
+    is older than `max_age` seconds."""
+    try:
+        blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        issued, *payload = json.loads(crypto.decrypt(_key(purpose), blob, purpose.encode()))
+    except (ValueError, TypeError, crypto.DecryptionError):
+        return None
+    if not isinstance(issued, int) or (now or time.time()) - issued > max_age:
+        raise SealExpired
+    return payload

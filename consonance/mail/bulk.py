@@ -1,0 +1,218 @@
+"""Sending many messages over one reused SMTP connection (newsletters).
+
+The transactional outbox (outbox.py) sends one message per task; a newsletter to thousands of
+subscribers instead opens one connection and sends each message over it, with the same
+conventions: Message-IDs from our domain, the suppression list, DKIM signing when configured.
+The caller keeps its own per-recipient send record (see newsletter.sending) so that a restart
+resumes where it stopped.
+
+Speed: building each copy through Django's EmailMessage (the email package's header registry and
+folding) costs far more than sending it. Over SMTP, `mail_bulk_send` therefore writes the MIME
+message directly (UTF-8 parts in base64, headers checked as the outbox checks them), which is
+what the standard library would produce, at a fraction of the cost; any other mail backend
+(the console in development, memory in tests) gets an ordinary EmailMessage.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import smtplib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formatdate, parseaddr
+from functools import cache, lru_cache
+
+from django.conf import settings
+from django.core.mail import mailers, make_msgid
+
+from consonance.mail.dkim import SignedEmail, dkim_key, dkim_sign
+from consonance.mail.models import Suppression
+from consonance.mail.outbox import _check_headers, address_hash
+
+__all__ = [
+    "BulkMessage",
+    "BulkRefused",
+    "mail_bulk_bytes",
+    "mail_bulk_connection",
+    "mail_bulk_send",
+    "mail_suppressed_among",
+]
+
+
+class BulkRefused(Exception):
+    """The SMTP server refused this one message for good (e.g. 550 for the recipient)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulkMessage:
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    headers: dict[str, str] | None = None
+    language: str = "sv"
+
+
+@contextmanager
+def mail_bulk_connection() -> Iterator:
+    connection = mailers.default
+    connection.open()
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@cache
+def _sender(from_email: str) -> tuple[str, str, str | None]:
+    """(envelope sender, From header, Message-ID domain) for the configured sender, worked out
+    once: parsing it for every copy would cost as much as building the copy."""
+    name, address = parseaddr(from_email)
+    header = (
+        f"{Header(name, 'utf-8').encode()} <{address}>"
+        if name and not name.isascii()
+        else from_email
+    )
+    return address, header, address.rpartition("@")[2] or None
+
+
+def _domain() -> str | None:
+    return _sender(settings.DEFAULT_FROM_EMAIL)[2]
+
+
+@lru_cache(maxsize=64)
+def _subject(subject: str) -> str:
+    return Header(subject, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+
+
+def _base64_lines(text: str) -> str:
+    return base64.encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+
+
+def mail_bulk_bytes(message: BulkMessage) -> bytes | None:
+    """The message as it goes on the wire (CRLF, DKIM-signed when configured), or None when the
+    recipient address needs encoding that only the full email package does (non-ASCII)."""
+    if not message.to.isascii() or "\n" in message.to or "\r" in message.to:
+        return None
+    headers = _check_headers(message.headers or {})
+    if not all(value.isascii() for value in headers.values()):
+        return None
+    _envelope, from_header, domain = _sender(settings.DEFAULT_FROM_EMAIL)
+    lines = [
+        f"From: {from_header}",
+        f"To: {message.to}",
+        f"Subject: {_subject(message.subject)}",
+        f"Date: {formatdate(usegmt=True)}",
+        f"Message-ID: {make_msgid(domain=domain)}",
+        "MIME-Version: 1.0",
+        f"Content-Language: {message.language}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    text_part = [
+        'Content-Type: text/plain; charset="utf-8"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        _base64_lines(message.text),
+    ]
+    if message.html:
+        boundary = f"==consonance-{secrets.token_hex(12)}"
+        lines += [
+            f'Content-Type: multipart/alternative; boundary="{boundary}"',
+            "",
+            f"--{boundary}",
+            *text_part,
+            f"--{boundary}",
+            'Content-Type: text/html; charset="utf-8"',
+            "Content-Transfer-Encoding: base64",
+            "",
+            _base64_lines(message.html),
+            f"--{boundary}--",
+            "",
+        ]
+    else:
+        lines += text_part
+    raw = "\r\n".join(lines).encode("ascii")
+    key = dkim_key()
+    return dkim_sign(raw, key) + raw if key is not None else raw
+
+
+def _email(message: BulkMessage) -> SignedEmail:
+    email = SignedEmail(
+        subject=message.subject,
+        body=message.text,
+        to=[message.to],
+        headers={
+            **_check_headers(message.headers or {}),
+            "Message-ID": make_msgid(domain=_domain()),
+            "Content-Language": message.language,
+        },
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def _refused(error: smtplib.SMTPRecipientsRefused) -> None:
+    codes = [code for code, _ in error.recipients.values()]
+    if codes and min(codes) >= 500:
+        raise BulkRefused(str(min(codes))) from None
+    raise error
+
+
+def _transaction(smtp: smtplib.SMTP, sender: str, to: str, raw: bytes, before_data) -> None:
+    """smtplib's sendmail() for one recipient, with a hook between RCPT and DATA."""
+    smtp.ehlo_or_helo_if_needed()
+    code, answer = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    code, answer = smtp.rcpt(to)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, answer)})
+    before_data()
+    code, answer = smtp.data(raw)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, answer)
+
+
+def _nothing() -> None:
+    return None
+
+
+def mail_bulk_send(connection, message: BulkMessage, *, before_data=_nothing) -> None:
+    """Send one message over an open connection. Raises BulkRefused for a permanent refusal of
+    this message; any other error (connection lost, temporary refusal) propagates.
+
+    `before_data` runs once the server has accepted the recipient, just before the message
+    itself is handed over (the newsletter waits there for the previous recipient's record)."""
+    smtp = getattr(connection, "connection", None)
+    raw = mail_bulk_bytes(message) if isinstance(smtp, smtplib.SMTP) else None
+    try:
+        if raw is not None and isinstance(smtp, smtplib.SMTP):
+            sender = _sender(settings.DEFAULT_FROM_EMAIL)[0]
+            _transaction(smtp, sender, message.to, raw, before_data)
+        else:
+            before_data()
+            connection.send_messages([_email(message)])
+    except smtplib.SMTPRecipientsRefused as error:
+        _refused(error)
+    except smtplib.SMTPDataError as error:
+        if error.smtp_code >= 500:  # this message is refused for good (content, size…)
+            raise BulkRefused(str(error.smtp_code)) from None
+        raise
+    except ValueError as error:  # an address the backend cannot encode
+        raise BulkRefused(type(error).__name__) from None
+
+
+def mail_suppressed_among(addresses: Iterable[str]) -> set[str]:
+    """Which of these addresses are on the suppression list (one query)."""
+    by_hash = {address_hash(a): a for a in addresses}
+    found = Suppression.objects.filter(address_hash__in=list(by_hash)).values_list(
+        "address_hash", flat=True
+    )
+    return {by_hash[h] for h in found}

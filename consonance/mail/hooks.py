@@ -1,0 +1,42 @@
+"""What the mail app tells the apps above it: an ingested message to file (P16, P17)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from consonance.lib.hooks import Hook
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One message read from the coach's mailbox, parsed and decoded (never logged)."""
+
+    role: str  # "inbox" (to the coach) or "sent" (the coach's own)
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    from_address: str
+    from_name: str
+    to_addresses: tuple[str, ...]
+    subject: str
+    text: str  # the plain text (from the HTML part, sanitised, when there is no text part)
+    html: str  # the HTML part sanitised with nh3, or ""
+    date: datetime
+    attachments: tuple[Attachment, ...] = ()
+    refused: tuple[tuple[str, int], ...] = field(default=())  # (filename, size) over the limit
+
+
+#: A message to file. Handlers run in order inside the ingestion's transaction; the first to
+#: return a label ("consultation", "reply", "duplicate"...) has filed it, the rest are not asked.
+inbound_message: Hook[InboundMail] = Hook("mail.inbound_message")
+
+#: A message from the inbox no handler of `inbound_message` filed: the contact queue (P17).
+inbound_unclaimed: Hook[InboundMail] = Hook("mail.inbound_unclaimed")

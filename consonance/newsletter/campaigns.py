@@ -1,0 +1,85 @@
+"""Writes to campaigns: create, start (to every recipient, or a test copy to the coach)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from consonance.audit.services import audit_append
+from consonance.newsletter.models import Campaign, Delivery
+from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.tasks import campaign_send_task
+
+
+class CampaignInvalid(ValueError):
+    pass
+
+
+def campaign_create(
+    *, subject_sv: str = "", subject_en: str = "", body_sv: str = "", body_en: str = "", actor: str
+) -> Campaign:
+    if not (body_sv.strip() or body_en.strip()):
+        raise CampaignInvalid("a newsletter needs a text in Swedish or English")
+    if (body_sv.strip() and not subject_sv.strip()) or (body_en.strip() and not subject_en.strip()):
+        raise CampaignInvalid("each language with a text needs a subject")
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            subject_sv=subject_sv.strip(),
+            subject_en=subject_en.strip(),
+            body_sv=body_sv,
+            body_en=body_en,
+        )
+        audit_append(
+            actor=actor,
+            action="newsletter.campaign_created",
+            category="newsletter",
+            detail={"campaign": campaign.pk},
+        )
+    return campaign
+
+
+def _enqueue(campaign_id: int) -> None:
+    campaign_send_task.enqueue(campaign_id)
+
+
+def campaign_start(*, campaign: Campaign, actor: str, test: bool = False) -> Campaign:
+    """Queue `campaign`: to every confirmed subscriber now, or (test) a copy to the coach alone.
+
+    A test sends a separate copy of the campaign, so that the campaign itself stays a draft."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if campaign.state != Campaign.State.DRAFT:
+            raise CampaignInvalid("this newsletter has already been sent")
+        if test:
+            campaign = Campaign.objects.create(
+                subject_sv=campaign.subject_sv,
+                subject_en=campaign.subject_en,
+                body_sv=campaign.body_sv,
+                body_en=campaign.body_en,
+                is_test=True,
+            )
+            Delivery.objects.create(campaign=campaign, person=None)
+        else:
+            Delivery.objects.bulk_create(
+                (
+                    Delivery(campaign=campaign, person_id=pk)
+                    for pk in newsletter_recipients().values_list("pk", flat=True).iterator()
+                ),
+                batch_size=1000,
+            )
+        campaign.state = Campaign.State.SENDING
+        campaign.started_at = timezone.now()
+        campaign.save(update_fields=["state", "started_at"])
+        audit_append(
+            actor=actor,
+            action="newsletter.campaign_started",
+            category="newsletter",
+            detail={
+                "campaign": campaign.pk,
+                "test": test,
+                "recipients": campaign.deliveries.count(),
+            },
+        )
+        pk = campaign.pk
+        transaction.on_commit(lambda: _enqueue(pk), robust=True)
+    return campaign

@@ -1,0 +1,21 @@
+"""The newsletter's transactional e-mails (through the outbox), one function per message."""
+
+from __future__ import annotations
+
+from consonance.lib.urls import absolute_reverse
+from consonance.mail.outbox import mail_queue
+from consonance.newsletter.tokens import Signup, signup_token
+
+
+def signup_confirm_email(signup: Signup, *, person_id: int | None = None) -> None:
+    """The double opt-in link (P9); it expires after two days."""
+    mail_queue(
+        to=signup.email,
+        template="newsletter_confirm",
+        context={
+            "first_name": signup.first_name,
+            "url": absolute_reverse("newsletter:confirm", signup_token(signup)),
+        },
+        language=signup.language,
+        person_id=person_id,
+    )

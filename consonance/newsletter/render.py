@@ -1,0 +1,66 @@
+"""A newsletter's Markdown as e-mail: sanitised HTML (markdown + nh3) and the text itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from consonance.newsletter.models import Campaign
+
+ALLOWED_TAGS = {
+    "p", "br", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote",
+    "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
+
+
+def markdown_html(text: str) -> str:
+    """Markdown to HTML with nothing that can run or track: no scripts, styles, images or
+    event attributes; links only to http(s) and mailto, marked noopener."""
+    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"https", "http", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language's version of a campaign, rendered once; each recipient's copy only puts her
+    own unsubscribe link in place of UNSUBSCRIBE."""
+
+    language: str
+    subject: str
+    text: str
+    html: str
+
+    def personal(self, unsubscribe_url: str) -> tuple[str, str]:
+        return (
+            self.text.replace(UNSUBSCRIBE, unsubscribe_url),
+            self.html.replace(UNSUBSCRIBE, unsubscribe_url),
+        )
+
+
+def edition(campaign: Campaign, language: str) -> Edition:
+    """The campaign in `language`, or in its other language when it has only that one."""
+    if language == "en" and not campaign.body_en.strip():
+        language = "sv"
+    if language == "sv" and not campaign.body_sv.strip():
+        language = "en"
+    body = campaign.body_en if language == "en" else campaign.body_sv
+    subject = (campaign.subject_en if language == "en" else campaign.subject_sv) or (
+        campaign.subject_sv or campaign.subject_en
+    )
+    context = {"body": body.strip(), "html": markdown_html(body), "unsubscribe_url": UNSUBSCRIBE,
+               "subject": subject, "language": language}  # fmt: skip
+    with translation.override(language):
+        text = render_to_string("newsletter/email.txt", context)
+        html = render_to_string("newsletter/email.html", context)
+    return Edition(language, " ".join(subject.split()), text.strip() + "\n", html.strip())

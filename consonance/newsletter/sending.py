@@ -1,0 +1,274 @@
+"""Sending a campaign: per-recipient send records, batches over one reused SMTP connection, and a
+lease so that one sender works on a campaign at a time and a restarted one resumes.
+
+Guarantee: each recipient's Delivery row goes from pending to sent in its own commit right after
+the SMTP server accepted her message (250 after DATA). A sender killed at any point leaves the
+recipients it had not finished as pending, and the next sender sends exactly those. The one
+window that remains is between the server's 250 and that commit (made by a second thread while
+the next message's envelope goes out, and always before that message is handed over: see
+marks.py): a kill exactly there means one recipient gets the issue twice; we prefer that to anyone
+missing it silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.lib.urls import absolute_reverse
+from consonance.mail.bulk import (
+    BulkMessage,
+    BulkRefused,
+    mail_bulk_connection,
+    mail_bulk_send,
+    mail_suppressed_among,
+)
+from consonance.newsletter.marks import Marks
+from consonance.newsletter.models import Campaign, Delivery
+from consonance.newsletter.render import Edition, edition
+from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.tokens import unsubscribe_token
+
+log = logging.getLogger("consonance.newsletter")
+
+BATCH_SIZE = 500
+LEASE = timedelta(seconds=60)
+RENEW_EVERY = 10.0  # seconds
+D = Delivery.State
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    pending: int
+    skipped: int
+    failed: int
+
+
+def campaign_progress(campaign: Campaign) -> Progress:
+    counts = campaign.deliveries.aggregate(
+        total=Count("pk"),
+        sent=Count("pk", filter=Q(state=D.SENT)),
+        pending=Count("pk", filter=Q(state=D.PENDING)),
+        skipped=Count("pk", filter=Q(state=D.SKIPPED)),
+        failed=Count("pk", filter=Q(state=D.FAILED)),
+    )
+    return Progress(**counts)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_gone(owner: str) -> bool:
+    """The lease holder is a process on this machine that no longer runs."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _lease_take(campaign_id: int, owner: str, now: datetime) -> bool:
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        free = (
+            not campaign.lease_owner
+            or campaign.lease_owner == owner
+            or campaign.lease_until is None
+            or campaign.lease_until < now
+            or _owner_gone(campaign.lease_owner)
+        )
+        if not free:
+            return False
+        campaign.lease_owner = owner
+        campaign.lease_until = now + LEASE
+        campaign.save(update_fields=["lease_owner", "lease_until"])
+    return True
+
+
+class LeaseLost(Exception):
+    """Another sender took the campaign over (this one was too slow to renew its lease)."""
+
+
+class _Lease:
+    """Renewed at least every RENEW_EVERY, whatever the batch size or the SMTP server's speed,
+    so that it never lapses while this sender is alive and working."""
+
+    def __init__(self, campaign_id: int, owner: str) -> None:
+        self.campaign_id, self.owner, self.renewed = campaign_id, owner, time.monotonic()
+
+    def keep(self) -> None:
+        if time.monotonic() - self.renewed < RENEW_EVERY:
+            return
+        renewed = Campaign.objects.filter(pk=self.campaign_id, lease_owner=self.owner).update(
+            lease_until=timezone.now() + LEASE
+        )
+        if not renewed:
+            raise LeaseLost(self.campaign_id)
+        self.renewed = time.monotonic()
+
+
+def _lease_release(campaign_id: int, owner: str) -> None:
+    Campaign.objects.filter(pk=campaign_id, lease_owner=owner).update(
+        lease_owner="", lease_until=None
+    )
+
+
+_TOKEN = "TOKEN"
+
+
+@lru_cache(maxsize=16)
+def _links(language: str, site_url: str) -> tuple[str, str]:
+    """(unsubscribe URL with TOKEN in place of her token, sign-up URL) in `language`."""
+    with translation.override(language):
+        return (
+            absolute_reverse("newsletter:unsubscribe", _TOKEN),
+            absolute_reverse("newsletter:signup"),
+        )
+
+
+def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Delivery) -> BulkMessage:
+    """Her copy, in her language. What is the same for everyone (the rendered issue per language
+    in `editions`, the links) is made once, so that each copy costs only her token and a replace."""
+    person = delivery.person
+    language = person.language if person is not None else "sv"
+    if language not in editions:
+        editions[language] = edition(campaign, language)
+    issue = editions[language]
+    unsubscribe_template, signup = _links(language, settings.SITE_URL)
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    headers = {"List-Id": f"<newsletter.{domain}>"}
+    if person is None:  # the coach's test copy: no one to unsubscribe
+        to, url = settings.CONSONANCE_STAFF_EMAIL, signup
+    else:
+        to = person.email
+        url = unsubscribe_template.replace(_TOKEN, unsubscribe_token(person.pk))
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text, html = issue.personal(url)
+    subject = f"[Test] {issue.subject}" if campaign.is_test else issue.subject
+    return BulkMessage(
+        to=to, subject=subject, text=text, html=html, headers=headers, language=issue.language
+    )
+
+
+def _batch(campaign: Campaign, batch_size: int) -> list[Delivery]:
+    return list(
+        campaign.deliveries.filter(state=D.PENDING)
+        .select_related("person")
+        .order_by("pk")[:batch_size]
+    )
+
+
+def _allowed(campaign: Campaign, batch: list[Delivery]) -> set[int | None]:
+    """Who in the batch may still get it: the coach's test copy, and subscribers who are still
+    recipients (not unsubscribed, restricted or objecting since the start) and not suppressed."""
+    people = [d.person for d in batch if d.person is not None]
+    allowed: set[int | None] = {None}
+    if people:
+        ids = {p.pk for p in people}
+        allowed |= set(newsletter_recipients().filter(pk__in=ids).values_list("pk", flat=True))
+        suppressed = mail_suppressed_among(p.email for p in people)
+        allowed -= {p.pk for p in people if p.email in suppressed}
+    return allowed
+
+
+def _send_one(
+    smtp, campaign: Campaign, editions: dict, delivery: Delivery, allowed: set, marks: Marks
+) -> str:
+    if delivery.person_id not in allowed:
+        return D.SKIPPED
+    try:
+        # The previous recipient's record is committed before this message is handed over.
+        mail_bulk_send(smtp, _message(campaign, editions, delivery), before_data=marks.flush)
+    except BulkRefused:
+        return D.FAILED
+    return D.SENT
+
+
+def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
+    """Send what is pending of a campaign; returns "done", "busy" (another sender holds it),
+    "interrupted" (the SMTP server went away; the rest waits for the next run) or "nothing"."""
+    owner = _owner()
+    campaign = Campaign.objects.filter(pk=campaign_id, state=Campaign.State.SENDING).first()
+    if campaign is None:
+        return "nothing"
+    if not _lease_take(campaign_id, owner, timezone.now()):
+        return "busy"
+    editions: dict[str, Edition] = {}
+    marks = Marks()
+    lease = _Lease(campaign_id, owner)
+    try:
+        with mail_bulk_connection() as smtp:
+            while True:
+                marks.flush()  # every outcome recorded before the next batch is read
+                batch = _batch(campaign, batch_size)
+                if not batch:
+                    break
+                allowed = _allowed(campaign, batch)
+                for delivery in batch:
+                    lease.keep()
+                    outcome = _send_one(smtp, campaign, editions, delivery, allowed, marks)
+                    marks.mark(delivery.pk, outcome)
+    except LeaseLost:
+        marks.close()
+        log.warning("campaign %s: another sender took over", campaign_id)
+        return "busy"
+    except (smtplib.SMTPException, OSError) as error:
+        marks.close()
+        log.warning("campaign %s interrupted: %s", campaign_id, type(error).__name__)
+        _lease_release(campaign_id, owner)
+        return "interrupted"
+    marks.close()
+    _finish(campaign)
+    _lease_release(campaign_id, owner)
+    return "done"
+
+
+def _finish(campaign: Campaign) -> None:
+    with transaction.atomic():
+        updated = Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.SENDING).update(
+            state=Campaign.State.SENT, finished_at=timezone.now()
+        )
+        if updated:
+            progress = campaign_progress(campaign)
+            audit_append(
+                actor=SYSTEM,
+                action="newsletter.campaign_sent",
+                category="newsletter",
+                detail={
+                    "campaign": campaign.pk,
+                    "sent": progress.sent,
+                    "skipped": progress.skipped,
+                    "failed": progress.failed,
+                },
+            )
+            log.info("campaign %s sent: %s", campaign.pk, progress)
+
+
+def campaigns_unfinished() -> list[int]:
+    return list(
+        Campaign.objects.filter(state=Campaign.State.SENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,95 @@
+"""The coach's newsletter pages: write (Markdown, preview), test to herself, send, follow.
+
+She sees counts only: never who subscribes or who got what (P1: no more personal data than
+needed)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from consonance.audit.services import actor_staff_request
+from consonance.newsletter.campaigns import CampaignInvalid, campaign_create, campaign_start
+from consonance.newsletter.forms import CampaignForm
+from consonance.newsletter.models import Campaign
+from consonance.newsletter.render import markdown_html
+from consonance.newsletter.selectors import subscriber_counts
+from consonance.newsletter.sending import campaign_progress
+
+
+def _previews(data: dict) -> list[dict]:
+    return [
+        {"language": lang, "subject": data.get(f"subject_{lang}", ""),
+         "html": markdown_html(data.get(f"body_{lang}", ""))}
+        for lang in ("sv", "en")
+        if data.get(f"body_{lang}", "").strip()
+    ]  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    previews: list[dict] = []
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "preview":
+            previews = _previews(form.cleaned_data)
+        else:
+            try:
+                campaign = campaign_create(**form.cleaned_data, actor=actor_staff_request(request))
+            except CampaignInvalid as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, _("Utkastet är sparat. Skicka ett test till dig själv först.")
+                )
+                return redirect("newsletter_staff:detail", campaign.pk)
+    campaigns = Campaign.objects.filter(is_test=False).order_by("-created_at")[:30]
+    return render(
+        request,
+        "newsletter/staff/index.html",
+        {
+            "form": form,
+            "previews": previews,
+            "counts": subscriber_counts(),
+            "campaigns": [(c, campaign_progress(c)) for c in campaigns],
+        },
+    )
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    progress = campaign_progress(campaign)
+    data = {f: getattr(campaign, f) for f in ("subject_sv", "subject_en", "body_sv", "body_en")}
+    return render(
+        request,
+        "newsletter/staff/detail.html",
+        {
+            "campaign": campaign,
+            "progress": progress,
+            "percent": round(100 * (progress.total - progress.pending) / progress.total)
+            if progress.total
+            else 0,
+            "previews": _previews(data),
+            "counts": subscriber_counts(),
+            "refresh": campaign.state == Campaign.State.SENDING,
+        },
+    )
+
+
+@require_POST
+def start(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, pk=pk, is_test=False)
+    test = request.POST.get("test") == "1"
+    try:
+        started = campaign_start(campaign=campaign, actor=actor_staff_request(request), test=test)
+    except CampaignInvalid:
+        messages.error(request, _("Det här nyhetsbrevet är redan skickat."))
+        return redirect("newsletter_staff:detail", pk)
+    if test:
+        messages.success(request, _("Ett test är på väg till din e-postadress."))
+        return redirect("newsletter_staff:detail", pk)
+    messages.success(request, _("Nyhetsbrevet skickas nu."))
+    return redirect("newsletter_staff:detail", started.pk)

@@ -1,0 +1,66 @@
+"""Staff pages of the practice as a whole: holiday mode (read by every app through the privacy
+core's holidays module)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_staff_request
+from consonance.privacy.holidays import (
+    HolidayInvalid,
+    holiday_add,
+    holiday_periods_ahead,
+    holiday_remove,
+)
+from consonance.privacy.models import HolidayPeriod
+
+_ERRORS = {
+    "last_before_first": gettext_lazy("Sista dagen kan inte komma före den första."),
+    "too_long": gettext_lazy("En semester kan vara högst tre månader."),
+    "overlaps": gettext_lazy("Perioden överlappar en semester som redan är inlagd."),
+}
+
+
+class HolidayForm(forms.Form):
+    first_day = forms.DateField(
+        label=gettext_lazy("Första dagen"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_day = forms.DateField(
+        label=gettext_lazy("Sista dagen"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def holiday(request: HttpRequest) -> HttpResponse:
+    form = HolidayForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                holiday_add(
+                    first_day=form.cleaned_data["first_day"],
+                    last_day=form.cleaned_data["last_day"],
+                    actor=actor_staff_request(request),
+                    user_id=request.user.pk,
+                )
+            except HolidayInvalid as error:
+                form.add_error(None, _ERRORS[str(error)])
+            else:
+                messages.success(request, _("Semestern är inlagd."))
+                return redirect("staff-holiday")
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+    return render(
+        request, "web/staff_holiday.html", {"form": form, "periods": holiday_periods_ahead()}
+    )
+
+
+@require_POST
+def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(HolidayPeriod, pk=pk)
+    holiday_remove(period=period, actor=actor_staff_request(request))
+    messages.success(request, _("Semestern är borttagen."))
+    return redirect("staff-holiday")

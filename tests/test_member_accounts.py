@@ -1,0 +1,175 @@
+"""Member accounts over HTTP: sign-in without a password, her pages, and private fields the
+server stores only as ciphertext, which no staff page, audit row or log line mentions (P4)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import os
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+
+from consonance.accounts.models import PrivateVault
+from consonance.audit.models import Event
+from consonance.audit.services import SYSTEM
+from consonance.people.models import MemberProfile, Person
+from consonance.people.services import person_get_or_create
+from tests.factories import link_in
+
+pytestmark = pytest.mark.django_db
+EMAIL = "moa.sten@example.se"
+
+
+def _request(client, capture, **extra) -> None:
+    with capture(execute=True):
+        response = client.post("/konto/", {"email": EMAIL, **extra})
+    assert response.status_code == 302 and response["Location"] == "/konto/kod/"
+
+
+def _b64(n: int) -> str:
+    return base64.b64encode(os.urandom(n)).decode()
+
+
+def _vault(ciphertext: str | None = None) -> dict:
+    return {
+        "salt": _b64(16),
+        "iterations": 600000,
+        "wrapped_key": _b64(60),
+        "recovery_wrapped_key": _b64(60),
+        "ciphertext": ciphertext if ciphertext is not None else _b64(80),
+    }
+
+
+@pytest.fixture
+def member(client, django_capture_on_commit_callbacks):
+    _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
+    client.post(link_in(mail.outbox[-1].body, "/konto/logga-in/"))
+    return Person.objects.get(email=EMAIL)
+
+
+def test_a_new_member_creates_her_account_by_the_emailed_link_and_its_button(
+    client, django_capture_on_commit_callbacks
+):
+    _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
+    message = mail.outbox[-1]
+    assert message.to == [EMAIL] and message.subject == "Skapa ditt konto"
+    link = link_in(message.body, "/konto/logga-in/")
+    assert EMAIL not in link
+    assert client.get(link).status_code == 200  # a scanner's GET creates nothing
+    assert not Person.objects.filter(email=EMAIL).exists()
+    response = client.post(link)
+    assert response.status_code == 302
+    person = Person.objects.get(email=EMAIL)
+    assert MemberProfile.objects.filter(person=person).exists()
+    page = client.get("/konto/").content.decode()
+    assert "Välkommen, Moa!" in page and "Kvitton och fakturor" in page
+    assert Event.objects.filter(action="account.created", subject_id=person.pk).exists()
+
+
+def test_the_code_from_the_mail_signs_in_in_the_same_browser_only(
+    client, django_capture_on_commit_callbacks
+):
+    person, _ = person_get_or_create(email=EMAIL, first_name="Moa", last_name="Sten", actor=SYSTEM)
+    _request(client, django_capture_on_commit_callbacks)
+    code = re.search(r"koden (\d{6})", mail.outbox[-1].body).group(1)
+    wrong = client.post("/konto/kod/", {"code": "000000" if code != "000000" else "111111"})
+    assert "Koden stämmer inte" in wrong.content.decode()
+    response = client.post("/konto/kod/", {"code": code})
+    assert response.status_code == 302
+    assert "Välkommen, Moa!" in client.get("/konto/").content.decode()
+    assert MemberProfile.objects.filter(person=person).exists()
+
+
+def test_unknown_and_known_addresses_get_the_same_answer(
+    client, django_capture_on_commit_callbacks
+):
+    person_get_or_create(email=EMAIL, first_name="Moa", last_name="Sten", actor=SYSTEM)
+    _request(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post("/konto/", {"email": "nobody@example.se"})
+    assert unknown.status_code == 302 and unknown["Location"] == "/konto/kod/"
+    assert [m.to for m in mail.outbox] == [[EMAIL]]  # no mail to an unknown address without names
+
+
+def test_the_vault_stores_only_what_the_browser_sent_and_nothing_says_it_changed(
+    client, member, caplog
+):
+    events_before = Event.objects.count()
+    caplog.set_level(logging.DEBUG)
+    vault = _vault()
+    response = client.post(
+        "/konto/privat/data/", json.dumps(vault), content_type="application/json"
+    )
+    assert response.status_code == 200
+    stored = PrivateVault.objects.get(person=member)
+    assert stored.ciphertext == vault["ciphertext"] and stored.iterations == 600000
+    assert client.get("/konto/privat/data/").json() == {"vault": vault}
+    client.post("/konto/privat/data/", json.dumps(_vault()), content_type="application/json")
+    assert Event.objects.count() == events_before  # no audit row for the private fields
+    assert not [r for r in caplog.records if "vault" in r.getMessage().lower()]
+    assert not [f.name for f in PrivateVault._meta.fields if "at" in f.name.split("_")]
+
+
+def test_the_vault_refuses_what_is_not_ciphertext_and_keeps_what_it_had(client, member):
+    good = _vault()
+    client.post("/konto/privat/data/", json.dumps(good), content_type="application/json")
+    for bad in (
+        {**good, "ciphertext": "inte base64 alls!"},
+        {**good, "iterations": 10},
+        {**good, "salt": ""},
+        ["not", "an", "object"],
+    ):
+        response = client.post(
+            "/konto/privat/data/", json.dumps(bad), content_type="application/json"
+        )
+        assert response.status_code == 400 and "error" in response.json()
+    response = client.post("/konto/privat/data/", "{", content_type="application/json")
+    assert response.status_code == 400
+    assert PrivateVault.objects.get(person=member).ciphertext == good["ciphertext"]
+
+
+def test_the_vault_is_hers_alone(client, member):
+    client.post("/konto/logga-ut/")
+    response = client.get("/konto/privat/data/", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert client.get("/konto/privat/").status_code == 302
+
+
+def test_no_staff_page_shows_private_fields_or_that_they_changed(client, member, staff_client):
+    marker = base64.b64encode(b"private-field-marker-0123456789abcdef").decode()
+    client.post("/konto/privat/data/", json.dumps(_vault(marker)), content_type="application/json")
+    for url in ("/staff/", "/staff/privacy/", "/staff/newsletter/", "/staff/mail/",
+                "/staff/retention/", "/admin/"):  # fmt: skip
+        response = staff_client.get(url, follow=True)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert marker not in page and "PrivateVault" not in page and "privat" not in page.lower(), (
+            url
+        )
+    assert not Event.objects.filter(detail__contains="vault").exists()
+
+
+def test_she_deletes_her_account_herself_and_the_private_fields_go_with_it(client, member):
+    client.post("/konto/privat/data/", json.dumps(_vault()), content_type="application/json")
+    assert client.get("/konto/radera/").status_code == 200
+    response = client.post("/konto/radera/")
+    assert response.status_code == 302
+    assert not MemberProfile.objects.filter(person=member).exists()
+    assert not PrivateVault.objects.filter(person=member).exists()
+    assert Event.objects.filter(action="account.deleted", subject_id=member.pk).exists()
+    assert client.get("/konto/").status_code == 200  # signed out: the sign-in page
+    assert "Välkommen" not in client.get("/konto/").content.decode()
+
+
+def test_an_expired_or_forged_sign_in_link_is_refused(client, django_capture_on_commit_callbacks):
+    _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
+    link = link_in(mail.outbox[-1].body, "/konto/logga-in/")
+    assert client.post(link[:-5] + "AAAA/").status_code == 410
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=21)):
+        assert client.post(link).status_code == 410
+    assert not Person.objects.filter(email=EMAIL).exists()

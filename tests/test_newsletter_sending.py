@@ -1,0 +1,320 @@
+"""Sending a newsletter: to whom, with which headers, signed, in batches, and resumed after a kill."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import dkim
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from consonance.audit.models import Event
+from consonance.audit.services import SYSTEM
+from consonance.mail.outbox import mail_suppress
+from consonance.newsletter.campaigns import campaign_create, campaign_start
+from consonance.newsletter.models import Campaign, Delivery
+from consonance.newsletter.services import subscription_create
+from consonance.newsletter.tasks import newsletter_resume
+from consonance.people.services import person_get_or_create
+from consonance.rights.services import objection_record, restriction_start
+from tests.factories import subscriber
+from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
+
+REPO = Path(__file__).resolve().parent.parent
+BODY = (
+    "Hej!\n\nEtt **kort** brev.\n\n<script>alert(1)</script>\n\n[Läs mer](https://example.se/x)\n"
+)
+
+
+@pytest.fixture
+def https_site(settings):
+    settings.SITE_URL = "https://praktik.example.se"
+    settings.CONSONANCE_STAFF_EMAIL = "coach@example.se"
+
+
+def _received(server) -> dict[str, list]:
+    by_to: dict[str, list] = {}
+    for message in server.messages:
+        by_to.setdefault(str(message["To"]), []).append(message)
+    return by_to
+
+
+@pytest.mark.django_db
+def test_a_campaign_goes_once_to_each_confirmed_subscriber_and_to_no_one_else(
+    smtp_server,  # noqa: F811
+    https_site,
+    django_capture_on_commit_callbacks,
+):
+    _anna, bo, cilla, _dan, _eva = (
+        subscriber(f"{n}@example.se") for n in ["anna", "bo", "cilla", "dan", "eva"]
+    )
+    unconfirmed, _ = person_get_or_create(
+        email="unconfirmed@example.se", first_name="U", last_name="C", actor=SYSTEM
+    )
+    subscription_create(person=unconfirmed, consent_given_at=timezone.now(), actor=SYSTEM)
+    restriction_start(person=bo, reason="accuracy", actor=SYSTEM)
+    objection_record(person=cilla, actor=SYSTEM)
+    mail_suppress(email="dan@example.se", reason="bounce")
+    campaign = campaign_create(subject_sv="Vinterbrev", body_sv=BODY, actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, actor=SYSTEM)
+
+    received = _received(smtp_server)
+    assert sorted(received) == ["anna@example.se", "eva@example.se"]
+    assert all(len(copies) == 1 for copies in received.values())
+    message = received["anna@example.se"][0]
+    unsubscribe = message["List-Unsubscribe"]
+    assert unsubscribe.startswith("<https://praktik.example.se/nyhetsbrev/avregistrera/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Subject"] == "Vinterbrev"
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert "<strong>kort</strong>" in html and "<script" not in html
+    assert 'href="https://example.se/x"' in html
+    assert unsubscribe.strip("<>") in html and unsubscribe.strip("<>") in text
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.SENT
+    states = dict(Delivery.objects.values_list("person__email", "state"))
+    assert states == {
+        "anna@example.se": "sent",
+        "dan@example.se": "skipped",
+        "eva@example.se": "sent",
+    }
+    event = Event.objects.get(action="newsletter.campaign_sent")
+    assert '"sent":2' in event.detail.replace(" ", "") and "@" not in event.detail
+
+
+@pytest.mark.django_db
+def test_a_signed_newsletter_verifies_with_dkim_over_both_list_unsubscribe_headers(
+    smtp_server,  # noqa: F811
+    https_site,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    settings.CONSONANCE_DKIM_PRIVATE_KEY = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    settings.CONSONANCE_DKIM_SELECTOR = "nl2026"
+    settings.CONSONANCE_DKIM_DOMAIN = "praktik.example.se"
+    public = base64.b64encode(
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    subscriber("anna@example.se")
+    campaign = campaign_create(subject_sv="Signerat", body_sv="Hej **du**", actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, actor=SYSTEM)
+
+    [raw] = smtp_server.raw
+    asked: list[bytes] = []
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        asked.append(name)
+        return b"v=DKIM1; k=rsa; p=" + public
+
+    assert dkim.verify(raw, dnsfunc=dns)
+    assert asked == [b"nl2026._domainkey.praktik.example.se."]
+    signature = message_from_bytes(raw, policy=policy.default)["DKIM-Signature"]
+    signed = signature.split("h=", 1)[1].split(";", 1)[0].replace(" ", "").replace("\r\n", "")
+    assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(
+        signed.lower().split(":")
+    )
+    # Changing a signed header breaks the signature: the test can fail.
+    tampered = raw.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x"
+    )
+    assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+@pytest.mark.django_db
+def test_the_command_queues_a_campaign_and_with_test_sends_only_to_the_coach(
+    smtp_server,  # noqa: F811
+    https_site,
+    tmp_path,
+    capsys,
+    django_capture_on_commit_callbacks,
+):
+    subscriber("anna@example.se")
+    subscriber("bo@example.se")
+    issue = tmp_path / "brev.md"
+    issue.write_text("# Vår\n\nNu kommer våren.\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("newsletter", "send", str(issue), "--subject", "Vårbrev", "--test")
+    assert [str(m["To"]) for m in smtp_server.messages] == ["coach@example.se"]
+    assert smtp_server.messages[0]["Subject"] == "[Test] Vårbrev"
+    assert "List-Unsubscribe" not in smtp_server.messages[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("newsletter", "send", str(issue), "--subject", "Vårbrev")
+    assert sorted(str(m["To"]) for m in smtp_server.messages[1:]) == [
+        "anna@example.se",
+        "bo@example.se",
+    ]
+    assert "queued to 2 subscriber(s)" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_missing_or_empty_file_with_its_name(tmp_path):
+    with pytest.raises(CommandError, match=r"nowhere\.md: no such file"):
+        call_command("newsletter", "send", str(tmp_path / "nowhere.md"), "--subject", "X")
+    empty = tmp_path / "empty.md"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"empty\.md:1: the newsletter is empty"):
+        call_command("newsletter", "send", str(empty), "--subject", "X")
+    assert not Campaign.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_smtp_outage_mid_campaign_is_resumed_without_repeats(
+    smtp_server,  # noqa: F811
+    https_site,
+    django_capture_on_commit_callbacks,
+):
+    for n in range(6):
+        subscriber(f"s{n}@example.se")
+    smtp_server.before_accept = lambda count: "421 4.3.2 going down" if count == 3 else None
+    campaign = campaign_create(subject_sv="Avbrott", body_sv="Hej", actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, actor=SYSTEM)
+    assert len(smtp_server.messages) == 3
+    smtp_server.before_accept = None
+    assert newsletter_resume() == {campaign.pk: "done"}
+    received = _received(smtp_server)
+    assert sorted(received) == [f"s{n}@example.se" for n in range(6)]
+    assert all(len(copies) == 1 for copies in received.values())
+
+
+def _subprocess_settings(tmp_path: Path, port: int) -> dict[str, str]:
+    db = connection.settings_dict
+    module = tmp_path / "kill_settings.py"
+    module.write_text(
+        "from consonance.test_settings import *  # noqa\n"
+        f"DATABASES = {{'default': {{'ENGINE': {db['ENGINE']!r}, 'NAME': {str(db['NAME'])!r}, "
+        f"'USER': {db.get('USER') or ''!r}, 'PASSWORD': {db.get('PASSWORD') or ''!r}, "
+        f"'HOST': {db.get('HOST') or ''!r}, 'PORT': {str(db.get('PORT') or '')!r}, "
+        f"'OPTIONS': {db.get('OPTIONS') or {}!r}}}}}\n"
+        "MAILERS = {'default': {'BACKEND': 'django.core.mail.backends.smtp.EmailBackend',"
+        f" 'OPTIONS': {{'host': '127.0.0.1', 'port': {port}, 'timeout': 20}}}}}}\n"
+        "SITE_URL = 'https://praktik.example.se'\n",
+        encoding="utf-8",
+    )
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kill_settings",
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_killed_mid_campaign_and_restarted_sends_everyone_exactly_one_copy(
+    smtp_server,  # noqa: F811
+    tmp_path,
+):
+    total = 40
+    for n in range(total):
+        subscriber(f"k{n:02d}@example.se")
+    issue = tmp_path / "brev.md"
+    issue.write_text("Hej!\n", encoding="utf-8")
+    env = _subprocess_settings(tmp_path, smtp_server.port)
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "consonance", "newsletter", "send", str(issue), "--subject", "K"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    killed_at: list[int] = []
+
+    def kill_at_17(count: int) -> str | None:
+        if count == 17 and not killed_at:
+            # The sender is waiting for the answer to this message's DATA: kill it there.
+            os.kill(sender.pid, signal.SIGKILL)
+            killed_at.append(count)
+            return "451 4.3.0 the sender is gone"
+        return None
+
+    smtp_server.before_accept = kill_at_17
+    sender.wait(timeout=120)
+    assert sender.returncode == -signal.SIGKILL
+    assert killed_at == [17] and len(smtp_server.messages) == 17
+    campaign = Campaign.objects.get()
+    assert campaign.state == Campaign.State.SENDING
+    assert Delivery.objects.filter(state="sent").count() == 17
+    assert Delivery.objects.filter(state="pending").count() == total - 17
+
+    smtp_server.before_accept = None
+    restart = subprocess.run(
+        [sys.executable, "-m", "consonance", "newsletter", "deliver"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert restart.returncode == 0, restart.stderr
+    assert f"newsletter #{campaign.pk}: done" in restart.stdout
+    received = _received(smtp_server)
+    assert sorted(received) == [f"k{n:02d}@example.se" for n in range(total)]
+    assert all(len(copies) == 1 for copies in received.values())
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.SENT
+    assert not Delivery.objects.exclude(state="sent").exists()
+    time.sleep(0)  # nothing left running: both processes have ended
+
+
+@pytest.mark.django_db
+def test_an_english_subscriber_gets_the_english_issue_and_links(
+    smtp_server,  # noqa: F811
+    https_site,
+    django_capture_on_commit_callbacks,
+):
+    subscriber("maria@example.com", language="en")
+    campaign = campaign_create(
+        subject_sv="Hösten", body_sv="Hej!", subject_en="Autumn", body_en="Hello!", actor=SYSTEM
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_start(campaign=campaign, actor=SYSTEM)
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Autumn" and message["Content-Language"] == "en"
+    assert message["List-Unsubscribe"].startswith(
+        "<https://praktik.example.se/en/newsletter/unsubscribe/"
+    )
+    assert "Hello!" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_a_second_sender_leaves_a_campaign_alone_while_the_first_holds_it(
+    smtp_server,  # noqa: F811
+    https_site,
+    django_capture_on_commit_callbacks,
+):
+    subscriber("anna@example.se")
+    campaign = campaign_create(subject_sv="Lås", body_sv="Hej", actor=SYSTEM)
+    campaign_start(campaign=campaign, actor=SYSTEM)  # not delivered: no commit callbacks run
+    # Another live process on this machine holds the lease (this test's parent, say).
+    Campaign.objects.filter(pk=campaign.pk).update(
+        lease_owner=f"{socket.gethostname()}:{os.getppid()}",
+        lease_until=timezone.now() + dt.timedelta(seconds=60),
+    )
+    assert newsletter_resume() == {campaign.pk: "busy"}
+    assert smtp_server.messages == []
+    # Once it lapses (the holder stopped renewing), the campaign is taken over and finished.
+    Campaign.objects.filter(pk=campaign.pk).update(lease_until=timezone.now())
+    assert newsletter_resume() == {campaign.pk: "done"}
+    assert [str(m["To"]) for m in smtp_server.messages] == ["anna@example.se"]
