@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
-from consonance.booking import emails, selectors, services, tasks
+from consonance.booking import emails, hooks, selectors, services, tasks
 from consonance.booking.models import Booking, Service
 from consonance.payments.models import Order
 
@@ -189,6 +189,7 @@ def booking_create_by_coach(
                 emails.invoice(booking)
             else:
                 services._consultation_clock_refresh(person.pk)
+                hooks.booking_confirmed.emit(booking)  # e.g. the journal opens a consultation
                 booking_id = booking.pk
                 transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))
     except IntegrityError as error:

@@ -382,11 +382,8 @@ def booking_expire_holds(*, now: datetime | None = None) -> int:
 def booking_cancel(
     *, booking_id: int, actor: str, now: datetime | None = None, full_refund: bool = False
 ) -> Decimal:
-    """Cancel a booking (from the client's e-mailed link or by the coach). Returns the refund.
-
-    The refund follows the service's rule, or is all that was paid with `full_refund` (the coach's
-    choice). The slot is free at once; the meeting is deleted and the refund sent after commit.
-    """
+    """Cancel a booking (from the client's link or by the coach); returns the refund: by the
+    service's rule, or all that was paid with `full_refund`. The slot is free at once."""
     now = now or timezone.now()
     with transaction.atomic():
         _lock_bookings()
