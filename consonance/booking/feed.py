@@ -77,6 +77,7 @@ def feed_ics(*, now: datetime | None = None) -> bytes:
         .order_by("starts_at")
     )
     for booking in rows.iterator(chunk_size=500):
+        assert booking.starts_at is not None and booking.ends_at is not None  # filtered above
         event = Event()
         event.add("uid", f"coach-booking-{booking.pk}@{host}")
         event.add("dtstamp", now.astimezone(UTC))

@@ -37,6 +37,7 @@ def week_days(monday: date) -> list[tuple[date, list]]:
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=STOCKHOLM)
     days: dict[date, list] = {monday + timedelta(days=i): [] for i in range(7)}
     for booking in selectors.bookings_between(start, end):
+        assert booking.starts_at is not None  # filtered on its start
         days[booking.starts_at.astimezone(STOCKHOLM).date()].append(booking)
     return list(days.items())
 
