@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 
 from consonance.audit.models import Event as AuditEvent
-from consonance.booking.changes import booking_send_reminders
+from consonance.booking.changes import booking_send_payment_reminders, booking_send_reminders
 from consonance.booking.models import Booking
 from consonance.booking.services import booking_expire_holds
 from consonance.booking.tokens import booking_token
@@ -241,3 +241,20 @@ def test_a_bankgiro_hold_waits_for_bank_days_then_lapses_with_an_e_mail(
     assert (
         "reservationen har gått ut" in lapsed.body and "Fakturan gäller inte längre" in lapsed.body
     )
+
+
+def test_an_unpaid_bankgiro_invoice_gets_one_reminder_before_its_due_date(
+    client, coach, run_after_commit
+):
+    video, _ = coach
+    _, booking = run_after_commit(lambda: book_by_bankgiro(client, video))
+    due = booking.order.due_date
+    mail.outbox.clear()
+    early = datetime.combine(due - timedelta(days=5), datetime.min.time(), tzinfo=UTC)
+    assert booking_send_payment_reminders(now=early) == 0
+    near = datetime.combine(due - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    assert run_after_commit(lambda: booking_send_payment_reminders(now=near)) == 1
+    [reminder] = sent_to("astrid1@example.se")
+    assert "betala senast" in reminder.subject and booking.order.ocr_reference in reminder.body
+    assert "900,00 kr" in reminder.body
+    assert booking_send_payment_reminders(now=near) == 0

@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.booking import emails, hooks, selectors, services, tasks
 from consonance.booking.models import Booking, Service
+from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order
 
 
@@ -220,5 +222,38 @@ def booking_send_reminders(*, now: datetime | None = None) -> int:
             emails.reminder(booking)
             booking.reminder_sent_at = now
             booking.save(update_fields=["reminder_sent_at"])
+            sent += 1
+    return sent
+
+
+# A Bankgiro invoice still unpaid this many days before its due date gets one reminder.
+PAYMENT_REMINDER_DAYS = 2
+
+
+def booking_send_payment_reminders(*, now: datetime | None = None) -> int:
+    """Remind every held Bankgiro booking whose invoice is due within two days and unpaid."""
+    now = now or timezone.now()
+    today = now.astimezone(STOCKHOLM).date()
+    due = Booking.objects.filter(
+        state=Booking.State.HELD,
+        payment_reminder_sent_at__isnull=True,
+        order__method=Order.Method.BANKGIRO,
+        order__due_date__gte=today,
+        order__due_date__lte=today + timedelta(days=PAYMENT_REMINDER_DAYS),
+        order__amount_paid__lt=F("order__amount"),
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(due):
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("service", "order", "person")
+                .get(pk=pk)
+            )
+            if booking.payment_reminder_sent_at is not None or booking.state != Booking.State.HELD:
+                continue
+            emails.payment_reminder(booking)
+            booking.payment_reminder_sent_at = now
+            booking.save(update_fields=["payment_reminder_sent_at"])
             sent += 1
     return sent

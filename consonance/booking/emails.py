@@ -82,8 +82,12 @@ def confirmed(booking: Booking) -> None:
     _send(booking, "booking_confirmed", context, attachments)
 
 
-def invoice(booking: Booking) -> None:
-    """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
+def payment_reminder(booking: Booking) -> None:
+    """A Bankgiro invoice is due soon and not yet paid: what is left and how to pay it."""
+    _send(booking, "booking_payment_reminder", _invoice_context(booking))
+
+
+def _invoice_context(booking: Booking) -> dict:
     order = booking.order
     assert order is not None  # a Bankgiro booking is held together with its order
     order.refresh_from_db()
@@ -95,7 +99,12 @@ def invoice(booking: Booking) -> None:
         to_pay=format_amount(instructions["amount"], booking.language),
         due_date=_day(instructions["due_date"], booking.language),
     )
-    _send(booking, "booking_invoice", context)
+    return context
+
+
+def invoice(booking: Booking) -> None:
+    """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
+    _send(booking, "booking_invoice", _invoice_context(booking))
 
 
 def cancelled(booking: Booking, refund: Decimal) -> None:

@@ -217,6 +217,8 @@ class Booking(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     # The reminder before the session (booking.reminders); a move clears it.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The reminder to pay a Bankgiro invoice before its due date (booking.changes).
+    payment_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -29,6 +29,7 @@ PERSONAL_DATA = [
             "join_url",
             "confirmation_sent_at",
             "reminder_sent_at",
+            "payment_reminder_sent_at",
         ),
     ),
 ]

@@ -31,8 +31,9 @@ def booking_cancelled_task(booking_id: int) -> str:
 
 @task
 def booking_remind_task() -> int:
-    """Every ten minutes: remind the clients whose session is near (CONSONANCE_REMINDER_HOURS)."""
-    return changes.booking_send_reminders()
+    """Every ten minutes: remind the clients whose session is near (CONSONANCE_REMINDER_HOURS)
+    and those whose Bankgiro invoice is due soon and unpaid."""
+    return changes.booking_send_reminders() + changes.booking_send_payment_reminders()
 
 
 PERIODIC = [
