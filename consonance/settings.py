@@ -6,6 +6,7 @@ key; development (CONSONANCE_DEBUG=1, as `make run` sets) uses fixed, clearly ma
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -323,3 +324,56 @@ CONSONANCE_DKIM_SELECTOR = env_str("CONSONANCE_DKIM_SELECTOR") or ""
 CONSONANCE_DKIM_DOMAIN = env_str("CONSONANCE_DKIM_DOMAIN") or ""
 if CONSONANCE_DKIM_PRIVATE_KEY and not CONSONANCE_DKIM_SELECTOR:
     raise ImproperlyConfigured("CONSONANCE_DKIM_SELECTOR is required with a DKIM private key.")
+# Bookkeeping (issue 8): accounting method, fiscal year, the seller on invoices and receipts,
+# the account plan (BAS defaults), Fortnox.
+BOOKKEEPING_METHOD = (env_str("CONSONANCE_BOOKKEEPING_METHOD") or "cash").strip().lower()
+if BOOKKEEPING_METHOD not in ("cash", "invoice"):
+    raise ImproperlyConfigured(
+        f"CONSONANCE_BOOKKEEPING_METHOD: expected 'cash' or 'invoice', got {BOOKKEEPING_METHOD!r}."
+    )
+BOOKKEEPING_FISCAL_YEAR_START = (env_str("CONSONANCE_FISCAL_YEAR_START") or "01-01").strip()
+if not re.fullmatch(r"(0[1-9]|1[0-2])-01", BOOKKEEPING_FISCAL_YEAR_START):
+    raise ImproperlyConfigured(
+        "CONSONANCE_FISCAL_YEAR_START: expected the first day of a month as MM-01, "
+        f"got {BOOKKEEPING_FISCAL_YEAR_START!r}."
+    )
+BOOKKEEPING_SERIES = (env_str("CONSONANCE_VOUCHER_SERIES") or "A").strip().upper()
+if not re.fullmatch(r"[A-Z]{1,2}", BOOKKEEPING_SERIES):
+    raise ImproperlyConfigured(
+        f"CONSONANCE_VOUCHER_SERIES: expected one or two letters, got {BOOKKEEPING_SERIES!r}."
+    )
+SELLER_NAME = env_str("CONSONANCE_SELLER_NAME") or "Consonance Communication"
+SELLER_ADDRESS = env_str("CONSONANCE_SELLER_ADDRESS") or ""
+SELLER_ORGANISATION_NUMBER = (env_str("CONSONANCE_ORGANISATION_NUMBER") or "").strip()
+if SELLER_ORGANISATION_NUMBER and not re.fullmatch(r"\d{6}-?\d{4}", SELLER_ORGANISATION_NUMBER):
+    raise ImproperlyConfigured(
+        "CONSONANCE_ORGANISATION_NUMBER: expected ten digits like 556677-8899, "
+        f"got {SELLER_ORGANISATION_NUMBER!r}."
+    )
+SELLER_VAT_NUMBER = (env_str("CONSONANCE_VAT_NUMBER") or "").strip().upper()
+SELLER_F_SKATT = env_bool("CONSONANCE_F_SKATT", default=True)
+# Account plan: BAS defaults, each overridable as CONSONANCE_ACCOUNT_<ROLE>=NNNN.
+BOOKKEEPING_ACCOUNTS = {
+    role: env_str(f"CONSONANCE_ACCOUNT_{role.upper()}") or default
+    for role, default in {
+        "bank": "1930",
+        "card": "1580",
+        "receivables": "1510",
+        "sales_vat": "3001",
+        "sales_exempt": "3004",
+        "output_vat": "2611",
+        "card_fees": "6040",
+        "rounding": "3740",
+    }.items()
+}
+for _role, _account in BOOKKEEPING_ACCOUNTS.items():
+    if not re.fullmatch(r"[1-8]\d{3}", _account):
+        raise ImproperlyConfigured(
+            f"CONSONANCE_ACCOUNT_{_role.upper()}: expected a four-digit BAS account, got {_account!r}."
+        )
+FORTNOX_CLIENT_ID = env_str("CONSONANCE_FORTNOX_CLIENT_ID") or ""
+FORTNOX_CLIENT_SECRET = env_str("CONSONANCE_FORTNOX_CLIENT_SECRET") or ""
+FORTNOX_AUTH_BASE = env_str("CONSONANCE_FORTNOX_AUTH_BASE") or "https://apps.fortnox.se"
+FORTNOX_API_BASE = env_str("CONSONANCE_FORTNOX_API_BASE") or "https://api.fortnox.se"
+FORTNOX_AUTH_BASE, FORTNOX_API_BASE = FORTNOX_AUTH_BASE.rstrip("/"), FORTNOX_API_BASE.rstrip("/")
+FORTNOX_VOUCHER_SERIES = (env_str("CONSONANCE_FORTNOX_VOUCHER_SERIES") or "A").strip().upper()

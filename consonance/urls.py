@@ -32,6 +32,7 @@ urlpatterns = i18n_patterns(
     path("", include("consonance.consent.urls")),
     path(_("nyhetsbrev/"), include("consonance.newsletter.urls")),
     path(_("konto/"), include("consonance.accounts.urls")),
+    path(_("dokument/"), include("consonance.bookkeeping.urls")),
     prefix_default_language=False,
 )
 
@@ -63,6 +64,7 @@ urlpatterns += [
     # The coach's calendar feed: outside /staff/ (a phone's calendar cannot sign in); the secret
     # address is the key (booking.feed).
     path("kalender/<str:token>.ics", staff_calendar.feed_ics, name="calendar-feed"),
+    path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
     path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),

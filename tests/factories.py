@@ -28,6 +28,7 @@ from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
+from consonance.payments.ledger import order_record_payment
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
@@ -154,6 +155,7 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
     Voucher.objects.create(
         number=Voucher.objects.count() + 1,
         date=dt.date(2026, 3, 2),
+        fiscal_year_end=dt.date(2026, 12, 31),
         description="Konsultation",
         amount=Decimal("900.00"),
         payer_name=f"{first} {last}",
@@ -335,6 +337,46 @@ def optional_cookie_policy(policy_path, *, script: str = "consent/example-embed.
             'purpose.en = "Shows embedded videos."\n'
         )
     _cached.cache_clear()
+
+
+# -- bookkeeping (issue 8) -----------------------------------------------------------------------
+
+_order_numbers = iter(range(1, 10**9))
+
+
+def paid_order(
+    *,
+    method: str = "card",
+    amount: str = "900.00",
+    vat_rate: str = "25.00",
+    at: datetime | None = None,
+    person=None,
+    payer_name: str = "Klara Ek",
+    provider: str | None = None,
+    event_id: str | None = None,
+):
+    """An order with its full payment recorded through the ledger (hooks and all)."""
+    n = next(_order_numbers)
+    order = Order.objects.create(
+        reference=f"BK{n:06d}",
+        person=person,
+        method=method,
+        description="Videokonsultation 50 min",
+        amount=Decimal(amount),
+        vat_rate=Decimal(vat_rate),
+        payer_name=payer_name,
+        payer_email=person.email if person else f"payer{n}@example.se",
+    )
+    default_provider = {"card": "stripe", "paypal": "paypal", "swish": "swish"}.get(method, method)
+    order, _changed = order_record_payment(
+        order_id=order.pk,
+        amount=Decimal(amount),
+        provider=provider or default_provider,
+        provider_event_id=event_id or f"evt-{n}",
+        actor=SYSTEM,
+        at=at,
+    )
+    return order
 
 
 # -- the coach's working day (issue 11) -----------------------------------------------------------

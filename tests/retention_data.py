@@ -69,6 +69,8 @@ def voucher(who: Person | None, *, on: dt.date) -> Voucher:
         amount=Decimal("900.00"),
         payer_name="Payer Name",
         person=who,
+        fiscal_year_start=dt.date(on.year, 1, 1),
+        fiscal_year_end=dt.date(on.year, 12, 31),
     )
 
 

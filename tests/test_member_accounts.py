@@ -19,7 +19,7 @@ from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
-from tests.factories import link_in
+from tests.factories import link_in, paid_order
 
 pytestmark = pytest.mark.django_db
 EMAIL = "moa.sten@example.se"
@@ -173,3 +173,15 @@ def test_an_expired_or_forged_sign_in_link_is_refused(client, django_capture_on_
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=21)):
         assert client.post(link).status_code == 410
     assert not Person.objects.filter(email=EMAIL).exists()
+
+
+def test_her_receipts_are_listed_and_open_from_her_account(client, member):
+    order = paid_order(method="card", person=member, payer_name="Moa Sten")
+    other = paid_order(method="card", payer_name="Someone Else")  # not hers: never listed
+    page = client.get("/konto/").content.decode()
+    links = re.findall(r'href="https?://[^/"]+(/dokument/[^/"]+/)"', page)
+    assert len(links) == 1, page
+    receipt = client.get(links[0])
+    assert receipt.status_code == 200
+    text = receipt.content.decode()
+    assert "Kvitto" in text and order.reference in text and other.reference not in text

@@ -36,6 +36,7 @@ def test_a_client_who_booked_and_paid_is_erased_and_only_bookkeeping_is_kept(
     voucher = Voucher.objects.create(
         number=1,
         date=dt.date(2026, 3, 16),
+        fiscal_year_end=dt.date(2026, 12, 31),
         description=f"Order {booking.order.reference}",
         amount=booking.order.amount,
         payer_name="Astrid Lindqvist",

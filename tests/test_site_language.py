@@ -48,7 +48,7 @@ def leaks(html: str) -> list[str]:
 
 def test_amounts_read_as_in_sweden_and_in_english():
     assert format_amount(Decimal("900")) == "900,00 kr"
-    assert format_amount(Decimal("1800.5")) == "1 800,50 kr"
+    assert format_amount(Decimal("1800.5")) == "1\u00a0800,50 kr"  # thousands never split
     assert format_amount(Decimal("1800.5"), "en") == "SEK 1,800.50"
     assert format_amount(None) == ""
 
@@ -70,7 +70,7 @@ def test_the_home_page_shows_her_text_services_and_prices_in_both_languages(
     client, staff_client, practice
 ):
     page = client.get("/").content.decode()
-    assert "Videokonsultation 50 min" in page and "900,00 kr" in page and "1 500,00 kr" in page
+    assert "Videokonsultation 50 min" in page and "900,00 kr" in page and "1\u00a0500,00 kr" in page
     assert "contact@consonancecommunication.com" in page
     assert client.get("/om-mig/").status_code == 404
     response = staff_client.post(

@@ -1,14 +1,12 @@
-"""Receipts and invoices on the member's account page: THE place where bookkeeping joins.
-
-The bookkeeping app (issue 8) produces receipts and invoices; when it lands, `person_documents`
-returns them from its selectors (e.g. `bookkeeping.selectors.person_receipts(person_id)`), and
-the account page lists them under "Kvitton och fakturor" with no other change.
-"""
+"""Receipts and invoices on the member's account page, from the bookkeeping app."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from consonance.bookkeeping import selectors
+from consonance.bookkeeping.documents import document_url
 
 
 @dataclass(frozen=True)
@@ -16,9 +14,17 @@ class Document:
     kind: str  # "receipt" | "invoice"
     number: str
     issued: date
-    url: str  # a download link on this site, for her only
+    url: str  # a link on this site with a signed token, for her only
 
 
 def person_documents(person_id: int) -> list[Document]:
-    """Her receipts and invoices, newest first. Empty until bookkeeping is wired in."""
-    return []
+    """Her receipts and invoices, newest first."""
+    return [
+        Document(
+            kind=document.kind,
+            number=document.label,
+            issued=document.issued_on,
+            url=document_url(document),
+        )
+        for document in selectors.person_documents(person_id)
+    ]

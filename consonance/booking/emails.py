@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from consonance.booking.calendar import booking_ics
+from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking
 from consonance.booking.selectors import refund_deadline
 from consonance.booking.tokens import booking_token
@@ -41,9 +42,10 @@ def _link(name: str, token: str, language: str) -> str:
 def _context(booking: Booking) -> dict:
     language = booking.language
     service = booking.service
+    order = booking.order
     with translation.override(language):
         name = service.name
-    order = booking.order
+        documents = documents_for(order)  # receipts and invoices (bookkeeping answers)
     return {
         "service_name": name,
         "is_video": service.has_slot,
@@ -60,6 +62,7 @@ def _context(booking: Booking) -> dict:
         "move_url": _link("booking-move", booking_token(booking, "move"), language),
         "status_url": _link("booking-status", booking_token(booking, "status"), language),
         "join_url": booking.join_url,
+        "documents": documents,
     }
 
 

@@ -1,12 +1,35 @@
-"""What the booking app tells the apps above it (journal...)."""
+"""What the booking app tells (and asks) the apps above it (journal, bookkeeping...), without
+importing them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from consonance.booking.models import Booking
 from consonance.lib.hooks import Hook
+from consonance.payments.models import Order
 
 #: A booking was confirmed (paid). The journal opens an e-mail consultation for an e-mail service.
 booking_confirmed: Hook[Booking] = Hook("booking.booking_confirmed")
 
 #: A booking was cancelled (by the client or the coach); the journal closes its e-mail consultation.
 booking_cancelled: Hook[Booking] = Hook("booking.booking_cancelled")
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    """A document about an order that the client may open: a receipt, an invoice."""
+
+    label: str  # shown as the link text, already translated
+    url: str  # absolute; carries a signed token, never personal data
+
+
+#: Which documents exist for an order (`collect`: each handler returns a list of OrderDocument).
+#: The client's booking page and e-mails link to them.
+order_documents: Hook[Order] = Hook("booking.order_documents")
+
+
+def documents_for(order: Order | None) -> list[OrderDocument]:
+    if order is None:
+        return []
+    return [document for found in order_documents.collect(order) for document in found or ()]

@@ -194,7 +194,10 @@ def _order_for(service: Service, client: Client, person: Person, method: str, ac
 
 
 def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):
-    order = bankgiro_invoice_create(order_id=order.pk, actor=actor)
+    latest_due = (
+        (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date() if starts_at else None
+    )
+    order = bankgiro_invoice_create(order_id=order.pk, actor=actor, due_by=latest_due)
     due = order.due_date
     if starts_at is not None:
         latest = (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from consonance.booking import checkout, selectors, services
 from consonance.booking.forms import BookingForm
+from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking, Service
 from consonance.booking.tokens import booking_from_token, booking_token
 from consonance.lib.i18n import current_language
@@ -218,6 +219,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "refresh": payment.refresh,
         "swish_qr": payment.swish_qr,
         "swish_link": payment.swish_link,
+        "documents": documents_for(booking.order),
     }
     response = render(request, "booking/status.html", context)
     if payment.refresh:

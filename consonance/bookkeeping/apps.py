@@ -7,3 +7,9 @@ class BookkeepingConfig(AppConfig):
     name = "consonance.bookkeeping"
     label = "bookkeeping"
     verbose_name = "Bookkeeping"
+
+    def ready(self) -> None:
+        # Here, not at the top: the handlers import models, which load after the app configs.
+        from consonance.bookkeeping import handlers
+
+        handlers.register()

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from consonance.privacy.registry import Holding, PersonalModel
 
+# Bokföringslagen 5 kap. 7 § asks a voucher to name the counterparty: the payer's name is all a
+# voucher or an invoice keeps about a person (no e-mail, no address below the simplified-invoice
+# limit). Both are under the legal hold of rule "bookkeeping-7y": an erasure unlinks them from
+# the person and keeps them until the end of the seventh year after the fiscal year's end.
 PERSONAL_DATA = [
     PersonalModel(
         "bookkeeping.Voucher",
         subject="person",
         holdings=(
-            Holding("bookkeeping", fields=("payer_name",), clocks={"fiscal_year_end": "date"}),
+            Holding(
+                "bookkeeping",
+                fields=("payer_name",),
+                clocks={"fiscal_year_end": "fiscal_year_end"},
+            ),
         ),
         identifiers=("payer_name",),
         not_personal=(
@@ -19,6 +27,62 @@ PERSONAL_DATA = [
             "order_reference",
             "person",
             "created_at",
+            "registered_on",
+            "kind",
+            "fiscal_year_start",
+            "fiscal_year_end",
+            "vat_amount",
+            "vat_rate",
+            "method",
+            "provider",
+            "order",
+            "order_event_id",
+            "source",
+            "refers_to",
+            "created_by",
+        ),
+    ),
+    PersonalModel(
+        "bookkeeping.Document",
+        subject="person",
+        holdings=(
+            Holding(
+                "bookkeeping",
+                fields=("buyer_name",),
+                clocks={"fiscal_year_end": "fiscal_year_end"},
+            ),
+        ),
+        identifiers=("buyer_name",),
+        not_personal=(
+            "kind",
+            "series",
+            "number",
+            "issued_on",
+            "due_on",
+            "fiscal_year_start",
+            "fiscal_year_end",
+            "order",
+            "order_reference",
+            "order_event_id",
+            "source",
+            "person",
+            "description",
+            "amount",
+            "vat_rate",
+            "vat_amount",
+            "currency",
+            "method",
+            "ocr_reference",
+            "bankgiro",
+            "paid_on",
+            "created_at",
         ),
     ),
 ]
+
+NOT_PERSONAL = {
+    "bookkeeping.VoucherRow": "accounts and amounts of a voucher; who paid is on the voucher",
+    "bookkeeping.NumberSeries": "the last number of each voucher, invoice and receipt series",
+    "bookkeeping.FortnoxConnection": "the business's own Fortnox tokens, encrypted",
+    "bookkeeping.FortnoxPosting": "which vouchers were sent to Fortnox, with error codes",
+}

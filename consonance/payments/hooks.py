@@ -31,6 +31,10 @@ order_paid: Hook[Order] = Hook("payments.order_paid")
 #: A payment was recorded on an order, full or partial (bookkeeping writes a voucher).
 payment_recorded: Hook[LedgerEntry] = Hook("payments.payment_recorded")
 
+#: Many payments were recorded at once (the BgMax import), before `payment_recorded` is emitted
+#: for each of the same entries: a handler may do its work for all of them in bulk.
+payments_recorded: Hook[list[LedgerEntry]] = Hook("payments.payments_recorded")
+
 #: A refund was recorded on an order (bookkeeping writes a voucher).
 refund_recorded: Hook[LedgerEntry] = Hook("payments.refund_recorded")
 
@@ -44,3 +48,23 @@ class PaymentFailed:
 #: A payment failed or expired before any money came in (booking frees the slot). Handlers return
 #: True when they took care of the order; otherwise the payments app cancels the order itself.
 payment_failed: Hook[PaymentFailed] = Hook("payments.payment_failed")
+
+
+@dataclass(frozen=True)
+class ProviderFee:
+    """A fee a payment provider (Stripe, PayPal) reported taking from a payment."""
+
+    order: Order
+    amount: Decimal
+    currency: str
+    provider: str
+    fee_ref: str  # the provider's id for the fee's transaction: a fee is booked once
+    at: datetime
+
+
+#: A provider reported its fee on a payment (bookkeeping writes a fee voucher).
+fee_recorded: Hook[ProviderFee] = Hook("payments.fee_recorded")
+
+#: A Bankgiro order was invoiced: it has its OCR reference and due date (bookkeeping writes the
+#: invoice, and under the invoice method its voucher).
+order_invoiced: Hook[Order] = Hook("payments.order_invoiced")

@@ -173,8 +173,10 @@ def orders_record_payments(
     touched = sorted({event.order_id for event in events})
     _update_orders([orders[pk] for pk in touched])
     _audit_batch(actor, audit_detail, events, touched, outcome)
-    for event in events:
-        hooks.payment_recorded.emit(_entry(orders[event.order_id], event, actor))
+    entries = [_entry(orders[event.order_id], event, actor) for event in events]
+    hooks.payments_recorded.emit(entries)  # a handler may do its work for all at once
+    for entry in entries:
+        hooks.payment_recorded.emit(entry)
     for pk in touched:
         if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount:
             hooks.order_paid.emit(orders[pk])

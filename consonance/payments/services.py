@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
 from consonance.lib.urls import absolute_reverse
@@ -205,7 +206,29 @@ def _apply_paid(order: Order, provider: str, event: ProviderEvent) -> str:
             actor=SYSTEM,
             at=event.occurred_at,
         )
+        if changed and event.extra.get("fee"):
+            _fee_report(order, provider, event)
     return "paid" if changed else "replay"
+
+
+def _fee_report(order: Order, provider: str, event: ProviderEvent) -> None:
+    """Tell the apps above about the provider's fee on this payment (bookkeeping books it)."""
+    try:
+        fee = Decimal(event.extra["fee"])
+    except ArithmeticError:
+        return
+    if fee <= 0:
+        return
+    hooks.fee_recorded.emit(
+        hooks.ProviderFee(
+            order=order,
+            amount=fee,
+            currency=event.extra.get("fee_currency") or order.currency,
+            provider=provider,
+            fee_ref=event.extra.get("fee_ref") or event.payment_ref or event.event_id,
+            at=event.occurred_at or timezone.now(),
+        )
+    )
 
 
 def _apply_failed(order: Order, provider: str, event: ProviderEvent) -> str:

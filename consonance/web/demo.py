@@ -168,6 +168,7 @@ def _erased_person(out) -> None:
             series="D",
             number=number,
             date=timezone.localdate(),
+            fiscal_year_end=timezone.localdate().replace(month=12, day=31),
             description="Demo: videokonsultation",
             amount=Decimal("900.00"),
             payer_name=f"{ERASED[1]} {ERASED[2]}",

@@ -7,7 +7,7 @@ The import of BgMax payment files is in `imports.py`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.lib.ocr import ocr_make
+from consonance.payments import hooks
 from consonance.payments.bankgiro.models import BankPayment
 from consonance.payments.ledger import order_record_event
 from consonance.payments.models import Order
@@ -37,7 +38,7 @@ def _ocr_for(order_id: int) -> str:
     return ocr_make(f"{order_id:0{OCR_BASE_WIDTH}d}", length_digit=True)
 
 
-def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
+def bankgiro_invoice_create(*, order_id: int, actor: str, due_by: date | None = None) -> Order:
     """Give a Bankgiro order its OCR reference and due date (today + CONSONANCE_BANKGIRO_DUE_DAYS).
 
     Idempotent: an order that already has an OCR reference is returned unchanged. Raises
@@ -54,6 +55,8 @@ def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
             raise ValueError(f"order {order.pk} is {order.status}, not pending")
         order.ocr_reference = _ocr_for(order.pk)
         order.due_date = timezone.localdate() + timedelta(days=due_days)
+        if due_by is not None and due_by < order.due_date:
+            order.due_date = due_by  # e.g. two days before the session (booking)
         order.save(update_fields=["ocr_reference", "due_date"])
         # The order event is the audited record of the invoice (P14): "order.invoiced".
         order_record_event(
@@ -64,6 +67,7 @@ def bankgiro_invoice_create(*, order_id: int, actor: str) -> Order:
             provider=PROVIDER,
             provider_event_id=f"invoice:{order.pk}",
         )
+        hooks.order_invoiced.emit(order)
     return order
 
 

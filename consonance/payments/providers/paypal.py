@@ -455,6 +455,15 @@ def _money(amount: object) -> tuple[Decimal | None, str | None]:
     return value, currency.upper() if isinstance(currency, str) else None
 
 
+def _fee_extra(capture: Mapping[str, Any]) -> dict[str, str]:
+    """PayPal's fee on a capture (seller_receivable_breakdown.paypal_fee), when reported."""
+    breakdown = capture.get("seller_receivable_breakdown") or {}
+    fee, currency = _money(breakdown.get("paypal_fee") if isinstance(breakdown, dict) else None)
+    if fee is None or currency is None:
+        return {}
+    return {"fee": str(fee), "fee_currency": currency, "fee_ref": str(capture.get("id") or "")}
+
+
 def _payer(order: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """Name and e-mail only; PayPal's payer id, address and phone are left behind."""
     payer = order.get("payer") or ((order.get("payment_source") or {}).get("paypal") or {})
@@ -477,7 +486,7 @@ def _capture_event(order: dict[str, Any]) -> ProviderEvent:
     status = str(capture.get("status") or "")
     amount, currency = _money(capture.get("amount"))
     payer_name, payer_email = _payer(order)
-    extra = {"status": status}
+    extra = {"status": status, **_fee_extra(capture)}
     reference = capture.get("custom_id") or units[0].get("custom_id")
     if reference:
         extra["reference"] = str(reference)
@@ -526,7 +535,7 @@ def _event_from_paypal(event: dict[str, Any]) -> ProviderEvent:
 def _capture_fields(capture: dict[str, Any]) -> dict[str, Any]:
     amount, currency = _money(capture.get("amount"))
     related = (capture.get("supplementary_data") or {}).get("related_ids") or {}
-    extra = {"status": str(capture.get("status") or "")}
+    extra = {"status": str(capture.get("status") or ""), **_fee_extra(capture)}
     if capture.get("custom_id"):
         extra["reference"] = str(capture["custom_id"])
     return {

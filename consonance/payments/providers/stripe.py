@@ -415,7 +415,30 @@ def _session_fields(session: dict[str, Any]) -> dict[str, Any]:
         "payer_email": details.get("email") or None,
         "card_last4": last4,
         "card_expiry": expiry,
-        "extra": {"reference": reference} if reference else {},
+        "extra": {
+            **({"reference": reference} if reference else {}),
+            **_fee_extra(session.get("payment_intent")),
+        },
+    }
+
+
+def _fee_extra(payment_intent: object) -> dict[str, str]:
+    """Stripe's fee, when the event carries the charge's balance transaction expanded
+    (payment_intent.latest_charge.balance_transaction.fee, in minor units)."""
+    if not isinstance(payment_intent, dict) or not isinstance(
+        payment_intent.get("latest_charge"), dict
+    ):
+        return {}
+    balance = payment_intent["latest_charge"].get("balance_transaction")
+    if not isinstance(balance, dict) or not isinstance(balance.get("fee"), int):
+        return {}
+    currency = str(balance.get("currency") or "").upper()
+    if not currency:
+        return {}
+    return {
+        "fee": str(from_minor_units(balance["fee"], currency)),
+        "fee_currency": currency,
+        "fee_ref": str(balance.get("id") or ""),
     }
 
 

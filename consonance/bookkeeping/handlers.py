@@ -1,0 +1,80 @@
+"""Bookkeeping's reactions to the hooks of the apps below it, registered in BookkeepingConfig.ready().
+
+Every handler runs inside the ledger's transaction: a voucher that cannot be written rolls the
+payment back, so a payment never exists without its voucher.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from consonance.booking import hooks as booking_hooks
+from consonance.bookkeeping import documents, services, vouchers
+from consonance.bookkeeping.fiscal import fiscal_year_for
+from consonance.bookkeeping.models import Document
+from consonance.lib.time import local_date
+from consonance.payments import hooks as payment_hooks
+from consonance.payments.bankgiro.services import bankgiro_number
+from consonance.payments.models import Order
+
+#: Entries whose vouchers `on_payments` wrote in bulk; `on_payment` then has nothing to do.
+_DONE_IN_BULK: weakref.WeakSet[payment_hooks.LedgerEntry] = weakref.WeakSet()
+
+
+def on_payments(entries: list[payment_hooks.LedgerEntry]) -> None:
+    """Many payments at once (BgMax): their vouchers in bulk. Receipts are not for Bankgiro."""
+    bulk = [e for e in entries if not documents.wants_receipt(e.order)]
+    services.vouchers_create_many(specs=[vouchers.payment_spec(e) for e in bulk])
+    _DONE_IN_BULK.update(bulk)
+
+
+def on_payment(entry: payment_hooks.LedgerEntry) -> None:
+    """The payment's voucher and (card, PayPal, Swish) its receipt, numbered in one statement."""
+    if entry in _DONE_IN_BULK:
+        _DONE_IN_BULK.discard(entry)
+        return
+    year = fiscal_year_for(local_date(entry.at))
+    receipt_series = documents.number_series(documents.SERIES[Document.Kind.RECEIPT])
+    wanted = [settings.BOOKKEEPING_SERIES]
+    if documents.wants_receipt(entry.order):
+        wanted.append(receipt_series)
+    numbers = services.numbers_reserve(series=wanted, fiscal_year_start=year.start)
+    documents.receipt_for_payment(entry, audit=False, number=numbers.get(receipt_series))
+    vouchers.voucher_for_payment(entry, number=numbers[settings.BOOKKEEPING_SERIES])
+
+
+def on_refund(entry: payment_hooks.LedgerEntry) -> None:
+    vouchers.voucher_for_refund(entry)
+
+
+def on_fee(fee: payment_hooks.ProviderFee) -> None:
+    vouchers.voucher_for_fee(fee)
+
+
+def on_invoiced(order: Order) -> None:
+    documents.invoice_for_order(order, bankgiro=bankgiro_number() or "")
+    vouchers.voucher_for_invoice(order)
+
+
+def order_documents(order: Order) -> list[booking_hooks.OrderDocument]:
+    found = []
+    for document in Document.objects.filter(order_id=order.pk).order_by("issued_on", "pk"):
+        label = _("Faktura %(number)s") if document.kind == "invoice" else _("Kvitto %(number)s")
+        found.append(
+            booking_hooks.OrderDocument(
+                label=label % {"number": document.label}, url=documents.document_url(document)
+            )
+        )
+    return found
+
+
+def register() -> None:
+    payment_hooks.payments_recorded.register(on_payments)
+    payment_hooks.payment_recorded.register(on_payment)
+    payment_hooks.refund_recorded.register(on_refund)
+    payment_hooks.fee_recorded.register(on_fee)
+    payment_hooks.order_invoiced.register(on_invoiced)
+    booking_hooks.order_documents.register(order_documents)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from consonance.bookkeeping import staff_views
+
+urlpatterns = [
+    path("", staff_views.vouchers, name="bookkeeping-staff"),
+    path("<int:pk>/", staff_views.voucher_detail, name="bookkeeping-staff-voucher"),
+    path("sie/<int:year>.se", staff_views.sie_download, name="bookkeeping-staff-sie"),
+    path("verifiera/", staff_views.verify, name="bookkeeping-staff-verify"),
+    path("moms/", staff_views.vat, name="bookkeeping-staff-vat"),
+    path("fortnox/", staff_views.fortnox, name="bookkeeping-staff-fortnox"),
+    path("fortnox/anslut/", staff_views.fortnox_connect, name="bookkeeping-staff-fortnox-connect"),
+    path(
+        "fortnox/callback/", staff_views.fortnox_callback, name="bookkeeping-staff-fortnox-callback"
+    ),
+    path(
+        "fortnox/koppla-fran/",
+        staff_views.fortnox_disconnect,
+        name="bookkeeping-staff-fortnox-disconnect",
+    ),
+    path(
+        "fortnox/<int:pk>/igen/", staff_views.fortnox_retry, name="bookkeeping-staff-fortnox-retry"
+    ),
+]

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from consonance.bookkeeping import views
+
+urlpatterns = [
+    path("<str:token>/", views.document, name="bookkeeping-document"),
+]

@@ -1,0 +1,165 @@
+"""Vouchers from the ledger: what each payment, refund, provider fee and invoice books where.
+
+Cash method (kontantmetoden, the default): a sale is booked when the money comes in.
+    card / PayPal   D 1580 (money held by Stripe/PayPal)   C 3001 net  C 2611 VAT
+    Swish / Bankgiro D 1930 (the bank account)              C 3001 net  C 2611 VAT
+    VAT-exempt service: C 3004 instead of 3001 + 2611.
+Invoice method (fakturametoden): a Bankgiro invoice is booked when issued (D 1510, C sales and
+VAT) and its payment clears the receivable (D 1930, C 1510); card, PayPal and Swish sales are
+paid at once, so they book as under the cash method.
+Refunds reverse the sale (D sales and VAT, C where the money went back from) and refer to the
+payment's voucher. Fees: D 6040, C 1580. Accounts come from settings.BOOKKEEPING_ACCOUNTS.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from consonance.bookkeeping.fiscal import money, vat_part
+from consonance.bookkeeping.models import Voucher
+from consonance.bookkeeping.services import voucher_create
+from consonance.lib.time import local_date
+from consonance.payments.hooks import LedgerEntry, ProviderFee
+from consonance.payments.models import Order
+
+PROVIDER_HELD = {"card", "paypal"}  # money reaches the bank later, net of fees
+
+
+def account(role: str) -> str:
+    return settings.BOOKKEEPING_ACCOUNTS[role]
+
+
+def _money_account(order: Order, provider: str) -> str:
+    if provider == "manual":
+        return account("bank")  # the coach paid it back from the bank herself
+    return account("card") if order.method in PROVIDER_HELD else account("bank")
+
+
+def sale_rows(gross: Decimal, vat_rate: Decimal) -> tuple[list[tuple[str, Decimal]], Decimal]:
+    """The credit rows of a sale of `gross` (VAT included): sales account and output VAT."""
+    vat = vat_part(gross, vat_rate)
+    if vat_rate:
+        return [(account("sales_vat"), -(gross - vat)), (account("output_vat"), -vat)], vat
+    return [(account("sales_exempt"), -gross)], vat
+
+
+def _invoiced(order: Order) -> bool:
+    return (
+        settings.BOOKKEEPING_METHOD == "invoice"
+        and Voucher.objects.filter(source=f"invoice:{order.pk}").exists()
+    )
+
+
+def _first_payment_voucher(order: Order) -> Voucher | None:
+    return (
+        Voucher.objects.filter(order_id=order.pk, kind=Voucher.Kind.PAYMENT).order_by("pk").first()
+    )
+
+
+def _common(order: Order, entry_provider: str) -> dict:
+    return {
+        "payer_name": order.payer_name,
+        "person_id": order.person_id,
+        "order_id": order.pk,
+        "order_reference": order.reference,
+        "vat_rate": order.vat_rate,
+        "method": order.method,
+        "provider": entry_provider,
+    }
+
+
+def payment_spec(entry: LedgerEntry) -> dict:
+    """What a payment's voucher says (the fields of `services.voucher_create`)."""
+    order = entry.order
+    gross = money(entry.amount)
+    if _invoiced(order):
+        rows = [(account("bank"), gross), (account("receivables"), -gross)]
+        vat = Decimal(0)
+        text = f"Inbetalning faktura {order.reference}"
+    else:
+        credit, vat = sale_rows(gross, order.vat_rate)
+        rows = [(_money_account(order, entry.provider), gross), *credit]
+        text = f"{order.description} ({order.get_method_display()}), order {order.reference}"
+    return {
+        "date": local_date(entry.at),
+        "description": str(text),
+        "rows": rows,
+        "kind": Voucher.Kind.PAYMENT,
+        "actor": entry.actor,
+        "order_event_id": entry.event.pk,
+        "source": f"paid:{entry.event.pk}",
+        "vat_amount": vat,
+        **_common(order, entry.provider),
+    }
+
+
+def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Voucher:
+    # audit=False: the ledger's "order.payment_recorded" row records this payment.
+    return voucher_create(fresh=True, number=number, audit=False, **payment_spec(entry))
+
+
+def voucher_for_refund(entry: LedgerEntry) -> Voucher:
+    order = entry.order
+    gross = money(entry.amount)
+    credit, vat = sale_rows(gross, order.vat_rate)
+    rows = [(acc, -amount) for acc, amount in credit] + [
+        (_money_account(order, entry.provider), -gross)
+    ]
+    first = _first_payment_voucher(order)
+    refers = f", avser {first.label}" if first else ""
+    return voucher_create(
+        date=local_date(entry.at),
+        description=f"Återbetalning order {order.reference}{refers}",
+        rows=rows,
+        kind=Voucher.Kind.REFUND,
+        actor=entry.actor,
+        order_event_id=entry.event.pk,
+        source=f"refunded:{entry.event.pk}",
+        fresh=True,
+        audit=False,  # the ledger's "order.refund_recorded" row records this refund
+        refers_to=first,
+        vat_amount=-vat,
+        **_common(order, entry.provider),
+    )
+
+
+def voucher_for_fee(fee: ProviderFee) -> Voucher:
+    amount = money(fee.amount)
+    order = fee.order
+    first = _first_payment_voucher(order)
+    common = _common(order, fee.provider)
+    common["vat_rate"] = Decimal(0)  # payment services are exempt from VAT (ML 3 kap. 9 §)
+    name = {"stripe": "Stripe", "paypal": "PayPal"}.get(fee.provider, fee.provider)
+    # The fee's counterparty is the provider, not the client: nothing about her on this voucher.
+    common["payer_name"], common["person_id"] = name, None
+    return voucher_create(
+        date=local_date(fee.at),
+        description=f"Avgift {name}, order {order.reference}",
+        rows=[(account("card_fees"), amount), (account("card"), -amount)],
+        kind=Voucher.Kind.FEE,
+        actor="system",
+        source=f"fee:{fee.provider}:{fee.fee_ref}"[:120],
+        refers_to=first,
+        **common,
+    )
+
+
+def voucher_for_invoice(order: Order, *, actor: str = "system") -> Voucher | None:
+    """Under the invoice method, book the Bankgiro invoice as a receivable when it is issued."""
+    if settings.BOOKKEEPING_METHOD != "invoice":
+        return None
+    gross = money(order.amount)
+    credit, vat = sale_rows(gross, order.vat_rate)
+    return voucher_create(
+        date=timezone.localdate(),
+        description=f"Faktura order {order.reference}",
+        rows=[(account("receivables"), gross), *credit],
+        kind=Voucher.Kind.INVOICE,
+        actor=actor,
+        source=f"invoice:{order.pk}",
+        vat_amount=vat,
+        **_common(order, "bankgiro"),
+    )
