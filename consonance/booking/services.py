@@ -199,10 +199,8 @@ def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, a
     )
     order = bankgiro_invoice_create(order_id=order.pk, actor=actor, due_by=latest_due)
     due = order.due_date
-    if starts_at is not None:
-        latest = (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date()
-        if due is None or due > latest:
-            due = latest
+    if latest_due is not None and (due is None or due > latest_due):
+        due = latest_due
     if due is None:
         due = (now + timedelta(days=BANKGIRO_HOLD_DAYS_WITHOUT_SLOT)).astimezone(STOCKHOLM).date()
     if due != order.due_date:
