@@ -37,6 +37,7 @@ from tests.factories import (
     sent_to,
     staff_mail,
 )
+from tests.fakes.stripe_server import StripeFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -249,3 +250,53 @@ def test_a_visitor_books_the_coach_moves_and_refunds_part_and_the_client_is_told
     browser.open("/mina-uppgifter/")
     browser.screenshot("privacy-center", shots)
     assert "Mina uppgifter" in browser.text()
+
+
+def test_a_visitor_pays_by_card_through_the_stripe_fake_and_the_coach_refunds_part(
+    browser, live_server, settings, staff_user
+):
+    with StripeFake() as stripe:
+        settings.STRIPE_SECRET_KEY = stripe.secret_key
+        settings.STRIPE_WEBHOOK_SECRET = stripe.webhook_secret
+        settings.STRIPE_API_BASE = stripe.url
+        video, _ = make_practice()
+        browser.open(f"/boka/{video.pk}/?sida=1")
+        browser.click("ul.slots a")
+        browser.wait_for("Förnamn")
+        browser.type("input[name=first_name]", "Astrid")
+        browser.type("input[name=last_name]", "Lindqvist")
+        browser.type("input[name=email]", "astrid@example.se")
+        browser.click("input[name=method][value=card]")
+        browser.click("main form button[type=submit]")
+        booking = Booking.objects.get()
+        session_id = booking.order.provider_ref
+        for _ in range(100):  # the browser is on its way to the fake's checkout page
+            if browser.path.startswith("/c/pay/"):
+                break
+            time.sleep(0.05)
+        assert browser.path == f"/c/pay/{session_id}"
+        # The payer pays; Stripe tells the site (the webhook) and sends her back.
+        body, headers = stripe.complete_session(session_id)
+        answer = httpx.post(
+            live_server.url + "/payments/webhooks/stripe/",
+            content=body,
+            headers={
+                "Stripe-Signature": headers["Stripe-Signature"],
+                "Content-Type": "application/json",
+            },
+        )
+        assert answer.status_code == 200
+        browser.http.post(f"{browser.session}/url", json={"url": stripe.success_url(session_id)})
+        browser.wait_for("Bekräftad")
+
+        sign_in_coach(browser, staff_user)
+        browser.open(f"/staff/payments/{booking.order_id}/")
+        browser.script("document.querySelector('input[name=amount]').value = '';")
+        browser.type("input[name=amount]", "450")
+        browser.click("form[action$='/aterbetala/'] button")
+        browser.wait_for("Återbetalningen är på väg")
+        refund = Refund.objects.get()
+        assert refund.status == Refund.Status.DONE and refund.amount == Decimal("450.00")
+        assert stripe.requests_to("/v1/refunds")
+        [refunded] = [m for m in sent_to("astrid@example.se") if "Återbetalning" in m.subject]
+        assert "450,00 kr" in refunded.body

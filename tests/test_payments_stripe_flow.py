@@ -242,3 +242,14 @@ def test_giving_up_at_checkout_releases_the_slot(client, fake, video):
     booking.refresh_from_db()
     assert booking.state == Booking.State.EXPIRED
     assert active_bookings() == 0
+
+
+def test_the_booking_form_lets_the_browser_follow_the_redirect_to_checkout(client, fake, video):
+    # Browsers hold the redirect after a form post to the form page's CSP form-action: without
+    # the checkout origin there, a real browser stays on the form (tests/test_browser_walk.py).
+    links = slot_links(client.get(f"/boka/{video.pk}/").content.decode(), video)
+    policy = client.get(links[0])["Content-Security-Policy"]
+    form_action = next(p for p in policy.split(";") if p.strip().startswith("form-action"))
+    assert "'self'" in form_action and "https://checkout.stripe.com" in form_action
+    assert fake.url.rstrip("/") in form_action  # the local fake's checkout page
+    assert "checkout.stripe.com" not in client.get("/")["Content-Security-Policy"]

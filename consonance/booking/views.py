@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +23,7 @@ from consonance.booking.models import Booking, Service
 from consonance.booking.tokens import booking_from_token, booking_token
 from consonance.lib.i18n import current_language
 from consonance.lib.time import STOCKHOLM
+from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
@@ -184,7 +186,13 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         "bankgiro_too_soon": selectors.bankgiro_only_too_soon(methods),
         "back": back,
     }
-    return render(request, "booking/book.html", context)
+    response = render(request, "booking/book.html", context)
+    # The form's answer redirects to the provider's checkout: the browser must let it (CSP).
+    response._csp_config = {  # type: ignore[attr-defined]  # read by Django's CSP middleware
+        **settings.SECURE_CSP,
+        "form-action": [*settings.SECURE_CSP["form-action"], *config.checkout_origins()],
+    }
+    return response
 
 
 def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:
