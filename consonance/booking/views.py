@@ -188,7 +188,8 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
     }
     response = render(request, "booking/book.html", context)
     # The form's answer redirects to the provider's checkout: the browser must let it (CSP).
-    form_action: list[str] = list(settings.SECURE_CSP["form-action"])
+    configured = settings.SECURE_CSP["form-action"]
+    form_action = [configured] if isinstance(configured, str) else list(configured)
     response._csp_config = {  # type: ignore[attr-defined]  # read by Django's CSP middleware
         **settings.SECURE_CSP,
         "form-action": [*form_action, *config.checkout_origins()],
