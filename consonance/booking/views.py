@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import cast
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -188,8 +189,7 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
     }
     response = render(request, "booking/book.html", context)
     # The form's answer redirects to the provider's checkout: the browser must let it (CSP).
-    configured = settings.SECURE_CSP["form-action"]
-    form_action = [configured] if isinstance(configured, str) else list(configured)
+    form_action = cast("list[str]", settings.SECURE_CSP["form-action"])
     response._csp_config = {  # type: ignore[attr-defined]  # read by Django's CSP middleware
         **settings.SECURE_CSP,
         "form-action": [*form_action, *config.checkout_origins()],
