@@ -217,6 +217,7 @@ def test_a_visitor_books_the_coach_moves_and_refunds_part_and_the_client_is_told
     assert f"{local:%H:%M}" in browser.text() and "Astrid" in browser.text()
     browser.screenshot("week", shots)
     browser.open(f"/staff/booking/{booking.pk}/")
+    browser.screenshot("booking-detail", shots, width=390)
     later = local + timedelta(hours=1)
     browser.script(
         "document.querySelector('input[name=day]').value = arguments[0];"
