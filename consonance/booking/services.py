@@ -235,7 +235,7 @@ def booking_confirm_paid(order: Order) -> None:
         if booking.is_active:
             _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         return
-    if booking.state == Booking.State.CONFIRMED:
+    if booking.state in (Booking.State.CONFIRMED, Booking.State.NO_SHOW):
         return
     if booking.state == Booking.State.CANCELLED:
         _refund_unusable(booking, order, reason="booking_cancelled")
