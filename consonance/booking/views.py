@@ -187,8 +187,12 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         "bankgiro_too_soon": selectors.bankgiro_only_too_soon(methods),
         "back": back,
     }
-    response = render(request, "booking/book.html", context)
-    # The form's answer redirects to the provider's checkout: the browser must let it (CSP).
+    return _allow_checkout(render(request, "booking/book.html", context))
+
+
+def _allow_checkout(response: HttpResponse) -> HttpResponse:
+    """The form's answer redirects to the provider's checkout, and browsers hold that redirect
+    to the form page's CSP form-action: allow the configured providers' checkout origins."""
     form_action = cast("list[str]", settings.SECURE_CSP["form-action"])
     response._csp_config = {  # type: ignore[attr-defined]  # read by Django's CSP middleware
         **settings.SECURE_CSP,
