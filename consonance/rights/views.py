@@ -249,7 +249,7 @@ def journal(request: HttpRequest, person: Person) -> HttpResponse:
         messages.success(
             request,
             _("Din begäran är mottagen och hanteras senast %(date)s.")
-            % {"date": timezone.localtime(req.due_at).strftime("%Y-%m-%d")},
+            % {"date": formats.date_format(timezone.localtime(req.due_at), "j F Y")},
         )
         return redirect("rights:overview")
     return render(request, "rights/journal.html", {"form": form})
