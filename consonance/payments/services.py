@@ -1,4 +1,5 @@
-"""Writes for payments: start a payment with a provider, apply provider events, refund.
+"""Writes for payments: create an order, start its payment with a provider, apply provider events
+(refunds are in `refunds.py`).
 
 Provider calls (HTTP) never run inside a database transaction; what they return is recorded
 through `consonance.payments.ledger`, which is idempotent per provider event id, so replayed and
