@@ -199,31 +199,38 @@ def booking_create_by_coach(
     return booking
 
 
-def booking_send_reminders(*, now: datetime | None = None) -> int:
-    """Remind every confirmed session starting within CONSONANCE_REMINDER_HOURS (once each)."""
-    now = now or timezone.now()
-    within = timedelta(hours=settings.REMINDER_HOURS)
+def _remind_once(due, *, state: str, mark: str, send, now: datetime) -> int:
+    """Send `send(booking)` to each booking of `due` still in `state` and not yet marked, then
+    mark it (`mark`: the booking's timestamp field): each reminder goes once, under a row lock."""
     sent = 0
-    due = Booking.objects.filter(
-        state=Booking.State.CONFIRMED,
-        reminder_sent_at__isnull=True,
-        starts_at__gt=now,
-        starts_at__lte=now + within,
-    ).values_list("pk", flat=True)
-    for pk in list(due):
+    for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             booking = (
                 Booking.objects.select_for_update(of=("self",))
                 .select_related("service", "order", "person")
                 .get(pk=pk)
             )
-            if booking.reminder_sent_at is not None or booking.state != Booking.State.CONFIRMED:
+            if getattr(booking, mark) is not None or booking.state != state:
                 continue
-            emails.reminder(booking)
-            booking.reminder_sent_at = now
-            booking.save(update_fields=["reminder_sent_at"])
+            send(booking)
+            setattr(booking, mark, now)
+            booking.save(update_fields=[mark])
             sent += 1
     return sent
+
+
+def booking_send_reminders(*, now: datetime | None = None) -> int:
+    """Remind every confirmed session starting within CONSONANCE_REMINDER_HOURS (once each)."""
+    now = now or timezone.now()
+    due = Booking.objects.filter(
+        state=Booking.State.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(hours=settings.REMINDER_HOURS),
+    )
+    return _remind_once(
+        due, state=Booking.State.CONFIRMED, mark="reminder_sent_at", send=emails.reminder, now=now
+    )
 
 
 # A Bankgiro invoice still unpaid this many days before its due date gets one reminder.
@@ -241,19 +248,11 @@ def booking_send_payment_reminders(*, now: datetime | None = None) -> int:
         order__due_date__gte=today,
         order__due_date__lte=today + timedelta(days=PAYMENT_REMINDER_DAYS),
         order__amount_paid__lt=F("order__amount"),
-    ).values_list("pk", flat=True)
-    sent = 0
-    for pk in list(due):
-        with transaction.atomic():
-            booking = (
-                Booking.objects.select_for_update(of=("self",))
-                .select_related("service", "order", "person")
-                .get(pk=pk)
-            )
-            if booking.payment_reminder_sent_at is not None or booking.state != Booking.State.HELD:
-                continue
-            emails.payment_reminder(booking)
-            booking.payment_reminder_sent_at = now
-            booking.save(update_fields=["payment_reminder_sent_at"])
-            sent += 1
-    return sent
+    )
+    return _remind_once(
+        due,
+        state=Booking.State.HELD,
+        mark="payment_reminder_sent_at",
+        send=emails.payment_reminder,
+        now=now,
+    )
