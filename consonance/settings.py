@@ -344,7 +344,11 @@ if not re.fullmatch(r"[A-Z]{1,2}", BOOKKEEPING_SERIES):
     )
 SELLER_NAME = env_str("CONSONANCE_SELLER_NAME") or "Consonance Communication"
 SELLER_ADDRESS = env_str("CONSONANCE_SELLER_ADDRESS") or ""
-SELLER_ORGANISATION_NUMBER = (env_str("CONSONANCE_ORGANISATION_NUMBER") or "").strip()
+# With DEBUG a fictional number stands in (like the demo bankgiro number), so that the demo's SIE
+# export works; production has none until the coach sets hers.
+SELLER_ORGANISATION_NUMBER = (
+    env_str("CONSONANCE_ORGANISATION_NUMBER") or ("559999-0008" if DEBUG else "")
+).strip()
 if SELLER_ORGANISATION_NUMBER and not re.fullmatch(r"\d{6}-?\d{4}", SELLER_ORGANISATION_NUMBER):
     raise ImproperlyConfigured(
         "CONSONANCE_ORGANISATION_NUMBER: expected ten digits like 556677-8899, "
