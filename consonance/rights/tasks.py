@@ -13,6 +13,7 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
+from consonance.rights import sessions
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.worker.schedule import Periodic
@@ -27,7 +28,12 @@ REMIND_EVERY = timedelta(hours=20)
 PERIODIC = [
     Periodic(
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
-    )
+    ),
+    Periodic(
+        "rights-deferred-erasures",
+        every=timedelta(hours=1),
+        task="consonance.rights.tasks.rights_deferred_erasures_task",
+    ),
 ]
 
 
@@ -77,3 +83,9 @@ def rights_remind_task() -> int:
         )
     log.info("rights reminder sent for %s request(s)", len(due))
     return len(due)
+
+
+@task
+def rights_deferred_erasures_task() -> int:
+    """Hourly: erase those who kept their booked sessions once the last one is over."""
+    return sessions.deferred_erasures_run()
