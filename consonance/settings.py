@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "consonance.web.context_processors.site",
             ],
+            "builtins": ["consonance.web.templatetags.consonance_format"],
         },
     },
 ]
@@ -234,6 +235,10 @@ ZOOM_CLIENT_SECRET = env_str("CONSONANCE_ZOOM_CLIENT_SECRET") or ""
 ZOOM_OAUTH_BASE = env_str("CONSONANCE_ZOOM_OAUTH_BASE") or "https://zoom.us"
 ZOOM_API_BASE = env_str("CONSONANCE_ZOOM_API_BASE") or "https://api.zoom.us/v2"
 VIDEO_LINK = env_str("CONSONANCE_VIDEO_LINK") or ""
+# The coach's working day (issue 11): how long before a session the client is reminded (0: never).
+REMINDER_HOURS = env_int("CONSONANCE_REMINDER_HOURS", 24)
+if REMINDER_HOURS < 0:
+    raise ImproperlyConfigured(f"CONSONANCE_REMINDER_HOURS: must be >= 0, got {REMINDER_HOURS}.")
 
 # Security headers. The CSP allows nothing but this site: no CDN, no inline script or style.
 SECURE_CSP = {

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from consonance.booking import staff_calendar
 from consonance.consent import views as consent_views
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
@@ -16,6 +17,7 @@ from consonance.web import views as web_views
 # (/integritet/ and /en/privacy/).
 urlpatterns = i18n_patterns(
     path("", web_views.home, name="home"),
+    path(_("om-mig/"), web_views.about, name="about"),
     path(_("integritet/"), privacy_views.policy_page, name="privacy-policy"),
     path(_("integritet/register/"), privacy_views.register_page, name="privacy-register"),
     path(
@@ -39,6 +41,8 @@ urlpatterns += [
     path(".well-known/gpc.json", consent_views.gpc_json, name="gpc-json"),
     path("staff/newsletter/", include("consonance.newsletter.staff_urls")),
     path("staff/", web_views.staff_home, name="staff-home"),
+    path("staff/sidor/", web_views.staff_pages, name="staff-pages-home"),
+    path("staff/sidor/<str:slug>/", web_views.staff_pages, name="staff-pages"),
     path("staff/login/", staff_views.login_view, name="staff-login"),
     path("staff/verify/", staff_views.verify_view, name="staff-verify"),
     path("staff/enrol/", staff_views.enrol_view, name="staff-enrol"),
@@ -57,8 +61,13 @@ urlpatterns += [
     path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
+    # The coach's calendar feed: outside /staff/ (a phone's calendar cannot sign in); the secret
+    # address is the key (booking.feed).
+    path("kalender/<str:token>.ics", staff_calendar.feed_ics, name="calendar-feed"),
     path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
     path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "consonance.web.views.server_error"

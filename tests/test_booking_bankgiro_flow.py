@@ -86,7 +86,7 @@ def test_cancelling_a_paid_bankgiro_booking_makes_a_refund_task_for_the_coach(cl
     refund = Refund.objects.get(order=booking.order)
     assert refund.status == Refund.Status.MANUAL and refund.amount == Decimal("900.00")
     [message] = sent_to("astrid1@example.se")
-    assert "900,00" in message.body
+    assert "900,00 kr" in message.body and "hör av mig om vilket konto" in message.body
 
 
 def test_a_person_who_restricted_processing_cannot_book(client, practice):

@@ -112,7 +112,7 @@ def test_the_coach_sees_bookings_orders_and_marks_a_refund_task_done(
     assert "Astrid" in page and "Reserverad" in page
     assert order.reference in staff_client.get("/staff/payments/").content.decode()
     detail = staff_client.get(f"/staff/payments/{order.pk}/").content.decode()
-    assert "invoiced" in detail and order.ocr_reference in detail
+    assert "Faktura skickad" in detail and order.ocr_reference in detail
 
     refund = Refund.objects.create(
         order=order, amount=Decimal("900.00"), reason="cancelled", status=Refund.Status.MANUAL

@@ -176,8 +176,10 @@ def test_cancelling_in_time_refunds_in_full_through_stripe_and_deletes_the_meeti
     assert {"refunded", "refund_requested"} <= set(
         booking.order.events.values_list("kind", flat=True)
     )
-    [message] = sent_to("astrid1@example.se")
-    assert "900,00" in message.body
+    refunded, cancelled = sorted(sent_to("astrid1@example.se"), key=lambda m: "avbokad" in m.body)
+    assert "900,00 kr" in cancelled.body and "avbokad" in cancelled.body
+    # P20: the refund is confirmed once the provider has sent the money back.
+    assert "Jag har betalat tillbaka 900,00 kr" in refunded.body
     # The slot is free again.
     links = slot_links(client.get(f"/boka/{video.pk}/").content.decode(), video)
     assert booking.starts_at.strftime("%Y%m%dT%H%MZ") in links[0]
@@ -240,3 +242,14 @@ def test_giving_up_at_checkout_releases_the_slot(client, fake, video):
     booking.refresh_from_db()
     assert booking.state == Booking.State.EXPIRED
     assert active_bookings() == 0
+
+
+def test_the_booking_form_lets_the_browser_follow_the_redirect_to_checkout(client, fake, video):
+    # Browsers hold the redirect after a form post to the form page's CSP form-action: without
+    # the checkout origin there, a real browser stays on the form (tests/test_browser_walk.py).
+    links = slot_links(client.get(f"/boka/{video.pk}/").content.decode(), video)
+    policy = client.get(links[0])["Content-Security-Policy"]
+    form_action = next(p for p in policy.split(";") if p.strip().startswith("form-action"))
+    assert "'self'" in form_action and "https://checkout.stripe.com" in form_action
+    assert fake.url.rstrip("/") in form_action  # the local fake's checkout page
+    assert "checkout.stripe.com" not in client.get("/")["Content-Security-Policy"]

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 
@@ -44,9 +45,12 @@ def test_a_client_who_booked_and_paid_is_erased_and_only_bookkeeping_is_kept(
     )
 
     client.logout()
-    sign_in(client, EMAIL)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/mina-uppgifter/radera/", {"confirm": "on"})
+    # After the session has taken place (before it, the privacy center asks what becomes of it:
+    # tests/test_rights_sessions.py).
+    with time_machine.travel(booking.ends_at + dt.timedelta(hours=1), tick=True):
+        sign_in(client, EMAIL)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/mina-uppgifter/radera/", {"confirm": "on"})
     assert response.status_code == 302 and "/kvitto/" in response["Location"]
 
     assert not Person.objects.filter(email=EMAIL).exists()

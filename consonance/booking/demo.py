@@ -19,6 +19,7 @@ from consonance.booking.selectors import STOCKHOLM
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.models import BillingDetails, Order, Refund
+from consonance.payments.refunds import refund_request
 from consonance.people.models import Person
 
 VIDEO = {
@@ -97,10 +98,16 @@ def load(out) -> None:
         ("DEMO-3", _bankgiro_invoice),
         ("DEMO-4", _bankgiro_cancelled),
         ("DEMO-5", _past_paypal),
+        ("DEMO-6", _today_without_link),
+        ("DEMO-7", _no_show_partly_refunded),
     ):
         if not Order.objects.filter(reference=reference).exists():
             scene(reference, people, video, email)
-    out.write("Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-5).\n")
+    _booked_by_phone(people, video)
+    out.write(
+        "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-7); the coach's day "
+        "at /staff/, her week at /staff/booking/kalender/.\n"
+    )
 
 
 def _practice() -> tuple[Service, Service]:
@@ -180,27 +187,24 @@ def _bankgiro_invoice(reference: str, people: dict, video: Service, email: Servi
 
 
 def _bankgiro_cancelled(reference: str, people: dict, video: Service, email: Service) -> None:
-    """A paid Bankgiro booking, cancelled in time: the refund is a task for the coach."""
+    """A paid Bankgiro booking, cancelled in time: the refund is a task for the coach. (Paid
+    while confirmed, then cancelled: one refund, requested through the ledger's guard.)"""
     now = timezone.now()
     order = _order(reference, people["sara"], video, Order.Method.BANKGIRO)
-    _booking(
+    booking = _booking(
         people["sara"],
         video,
         order,
-        Booking.State.CANCELLED,
+        Booking.State.CONFIRMED,
         _weekday_at(8, 15),
         confirmed_at=now - timedelta(days=3),
-        cancelled_at=now,
         confirmation_sent_at=now,
     )
     _paid(order, "bankgiro")
+    Booking.objects.filter(pk=booking.pk).update(state=Booking.State.CANCELLED, cancelled_at=now)
     ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=SYSTEM)
-    Refund.objects.create(
-        order=order, amount=order.amount, reason="cancelled", status=Refund.Status.MANUAL
-    )
-    ledger.order_record_event(
-        order_id=order.pk, kind="refund_requested", actor=SYSTEM, amount=order.amount
-    )
+    order.refresh_from_db()
+    refund_request(order=order, amount=order.amount, reason="cancelled", actor=SYSTEM)
 
 
 def _past_paypal(reference: str, people: dict, video: Service, email: Service) -> None:
@@ -234,4 +238,83 @@ def _paid(order: Order, provider: str) -> None:
         provider=provider,
         provider_event_id=f"demo:{order.reference}",
         actor=SYSTEM,
+    )
+
+
+def _today_without_link(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A paid session later today with no video link yet: the overview shows it under "I dag"
+    and asks for the link under "Väntar på dig"."""
+    now = timezone.now()
+    today = now.astimezone(STOCKHOLM).date()
+    starts = max(
+        datetime.combine(today, time(16), tzinfo=STOCKHOLM), now + timedelta(hours=1)
+    ).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    order = _order(reference, people["sara"], video, Order.Method.CARD, payment_ref="pi_demo_6")
+    _booking(
+        people["sara"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        starts,
+        confirmed_at=now - timedelta(days=2),
+        confirmation_sent_at=now - timedelta(days=2),
+    )
+    _paid(order, "stripe")
+
+
+def _no_show_partly_refunded(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A session two days ago the client missed: marked as a no-show, half paid back by the coach
+    as a goodwill gesture (a partial refund, at most what was paid)."""
+    day = timezone.localdate(timezone=STOCKHOLM) - timedelta(days=2)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    starts = datetime.combine(day, time(11), tzinfo=STOCKHOLM)
+    order = _order(reference, people["maria"], video, Order.Method.CARD, payment_ref="pi_demo_7")
+    _booking(
+        people["maria"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        starts,
+        confirmed_at=starts - timedelta(days=4),
+        confirmation_sent_at=starts - timedelta(days=4),
+        reminder_sent_at=starts - timedelta(hours=24),
+        join_url=LINK,
+    )
+    _paid(order, "stripe")
+    Booking.objects.filter(order=order).update(state=Booking.State.NO_SHOW)
+    Refund.objects.create(
+        order=order,
+        amount=Decimal("450.00"),
+        reason="coach",
+        status=Refund.Status.DONE,
+        provider_refund_ref="re_demo_7",
+        completed_at=timezone.now(),
+        completed_by=SYSTEM,
+    )
+    ledger.order_record_refund(
+        order_id=order.pk,
+        amount=Decimal("450.00"),
+        provider="stripe",
+        provider_event_id="refund:re_demo_7",
+        actor=SYSTEM,
+    )
+
+
+def _booked_by_phone(people: dict, video: Service) -> None:
+    """A session the coach put in herself, agreed by phone, with no payment through the site
+    (staff: "Ny bokning"). Idempotent: Johan's booking without an order."""
+    johan = people["johan"]
+    if Booking.objects.filter(person=johan, order__isnull=True).exists():
+        return
+    starts = _weekday_at(3, 17)  # after the opening hours: the coach may
+    _booking(
+        johan,
+        video,
+        None,
+        Booking.State.CONFIRMED,
+        starts,
+        confirmed_at=timezone.now(),
+        confirmation_sent_at=timezone.now(),
+        join_url=LINK,
     )

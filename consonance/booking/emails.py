@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import formats, translation
 
 from consonance.booking.calendar import booking_ics
@@ -17,9 +19,9 @@ from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking
 from consonance.booking.selectors import refund_deadline
 from consonance.booking.tokens import booking_token
-from consonance.lib.money import amount_sv
+from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
-from consonance.lib.urls import absolute_reverse
+from consonance.lib.urls import absolute_reverse, absolute_url
 from consonance.mail.outbox import mail_queue
 from consonance.payments.bankgiro.services import bankgiro_payment_instructions
 
@@ -50,13 +52,14 @@ def _context(booking: Booking) -> dict:
         "starts": _when(booking.starts_at, language),
         "ends": booking.ends_at.astimezone(STOCKHOLM).strftime("%H:%M") if booking.ends_at else "",
         "duration": service.duration_minutes,
-        "amount": amount_sv(order.amount) if order else "",
+        "amount": format_amount(order.amount, language) if order else "",
         "currency": order.currency if order else "SEK",
         "order_reference": order.reference if order else "",
         "refund_full_hours": service.refund_full_hours,
         "late_refund_percent": service.late_refund_percent,
         "refund_deadline": _when(refund_deadline(booking), language),
         "cancel_url": _link("booking-cancel", booking_token(booking, "cancel"), language),
+        "move_url": _link("booking-move", booking_token(booking, "move"), language),
         "status_url": _link("booking-status", booking_token(booking, "status"), language),
         "join_url": booking.join_url,
         "documents": documents,
@@ -82,8 +85,12 @@ def confirmed(booking: Booking) -> None:
     _send(booking, "booking_confirmed", context, attachments)
 
 
-def invoice(booking: Booking) -> None:
-    """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
+def payment_reminder(booking: Booking) -> None:
+    """A Bankgiro invoice is due soon and not yet paid: what is left and how to pay it."""
+    _send(booking, "booking_payment_reminder", _invoice_context(booking))
+
+
+def _invoice_context(booking: Booking) -> dict:
     order = booking.order
     assert order is not None  # a Bankgiro booking is held together with its order
     order.refresh_from_db()
@@ -92,22 +99,86 @@ def invoice(booking: Booking) -> None:
     context.update(
         bankgiro=instructions["bankgiro"],
         ocr=instructions["ocr_reference"],
-        to_pay=amount_sv(instructions["amount"]),
-        due_date=instructions["due_date"].isoformat() if instructions["due_date"] else "",
+        to_pay=format_amount(instructions["amount"], booking.language),
+        due_date=_day(instructions["due_date"], booking.language),
     )
-    _send(booking, "booking_invoice", context)
+    return context
+
+
+def invoice(booking: Booking) -> None:
+    """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
+    _send(booking, "booking_invoice", _invoice_context(booking))
 
 
 def cancelled(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
     context.update(
-        refund=amount_sv(refund) if refund > 0 else "",
+        refund=format_amount(refund, booking.language) if refund > 0 else "",
         manual_refund=bool(booking.order and booking.order.method == "bankgiro"),
+        unpaid_invoice=bool(
+            booking.order and booking.order.method == "bankgiro" and not booking.order.amount_paid
+        ),
     )
     _send(booking, "booking_cancelled", context)
 
 
 def slot_taken(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
-    context.update(refund=amount_sv(refund) if refund > 0 else "")
+    context.update(refund=format_amount(refund, booking.language) if refund > 0 else "")
     _send(booking, "booking_slot_taken", context)
+
+
+def _day(day, language: str) -> str:
+    if day is None:
+        return ""
+    with translation.override(language):
+        return formats.date_format(day, "j F Y")
+
+
+def moved(booking: Booking) -> None:
+    """The session has a new time (moved by the client or the coach): the new calendar file."""
+    attachments = []
+    if booking.starts_at is not None:
+        attachments.append(("konsultation.ics", booking_ics(booking), "text/calendar"))
+    _send(booking, "booking_moved", _context(booking), attachments)
+
+
+def reminder(booking: Booking) -> None:
+    """Before the session: when, and the link for video."""
+    _send(booking, "booking_reminder", _context(booking))
+
+
+def video_link(booking: Booking) -> None:
+    """The coach has set (or changed) the link to the video session."""
+    _send(booking, "booking_video_link", _context(booking))
+
+
+def hold_lapsed(booking: Booking) -> None:
+    """A Bankgiro reservation ended unpaid: the time is free again, the invoice void."""
+    if booking.order is None or booking.order.method != "bankgiro":
+        return
+    context = _context(booking)
+    context["book_url"] = absolute_url(reverse("booking-services"))
+    _send(booking, "booking_hold_lapsed", context)
+
+
+# -- to the coach --------------------------------------------------------------------------------
+
+COACH_EVENTS = ("invoiced", "paid", "cancelled", "moved", "created", "no_show")
+
+
+def coach_notify(booking: Booking, event: str) -> None:
+    """A short note to the coach: what happened, when, a first name and a link (no more)."""
+    assert event in COACH_EVENTS
+    mail_queue(
+        to=settings.CONSONANCE_STAFF_EMAIL,
+        template="coach_booking",
+        context={
+            "event": event,
+            "first_name": booking.person.first_name,
+            "service_name": booking.service.name_sv,
+            "starts": _when(booking.starts_at, "sv"),
+            "url": absolute_url(reverse("staff-booking-detail", args=[booking.pk])),
+        },
+        language="sv",
+    )

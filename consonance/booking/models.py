@@ -189,6 +189,7 @@ class Booking(models.Model):
         CONFIRMED = "confirmed", _("Bekräftad")
         CANCELLED = "cancelled", _("Avbokad")
         EXPIRED = "expired", _("Reservationen gick ut")
+        NO_SHOW = "no_show", _("Uteblev")
 
     ACTIVE = (State.HELD, State.CONFIRMED)
 
@@ -214,6 +215,10 @@ class Booking(models.Model):
     zoom_meeting_id = models.CharField(max_length=32, blank=True)
     join_url = models.URLField(max_length=500, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The reminder before the session (booking.reminders); a move clears it.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The reminder to pay a Bankgiro invoice before its due date (booking.changes).
+    payment_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -234,3 +239,18 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE
+
+
+class CalendarFeed(models.Model):
+    """The coach's private calendar feed: a secret address her phone's calendar subscribes to.
+
+    Only a hash of the secret is stored; revoking it (or making a new one) voids the address.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("kalenderflöde")

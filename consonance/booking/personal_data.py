@@ -28,6 +28,8 @@ PERSONAL_DATA = [
             "zoom_meeting_id",
             "join_url",
             "confirmation_sent_at",
+            "reminder_sent_at",
+            "payment_reminder_sent_at",
         ),
     ),
 ]
@@ -37,4 +39,5 @@ NOT_PERSONAL = {
     "booking.PracticeSettings": "the practice's booking window",
     "booking.OpeningHours": "the practice's weekly opening hours",
     "booking.DayOff": "the practice's days off and changed hours",
+    "booking.CalendarFeed": "the hash of the coach's private calendar address",
 }

@@ -14,6 +14,7 @@ from consonance.booking import availability
 from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
 from consonance.payments.models import Order
 from consonance.payments.providers import config
+from consonance.payments.selectors import order_refundable
 
 STOCKHOLM = availability.STOCKHOLM
 # A Bankgiro payment takes a banking day or two: the invoice is due two days before the
@@ -162,7 +163,7 @@ def refund_due(booking: Booking, now: datetime) -> Decimal:
     order = booking.order
     if order is None:
         return Decimal("0.00")
-    paid = order.amount_paid - order.amount_refunded
+    paid = order_refundable(order)
     if paid <= 0:
         return Decimal("0.00")
     service = booking.service
@@ -201,12 +202,16 @@ def bankgiro_only_too_soon(methods: list[str]) -> bool:
     return not methods and Order.Method.BANKGIRO in config.configured_methods()
 
 
+def bankgiro_only_configured() -> bool:
+    return config.configured_methods() == [Order.Method.BANKGIRO]
+
+
 def offered_slots(service: Service, *, now: datetime) -> list[availability.Slot]:
     """The free slots a visitor is offered. A slot offered is a slot that can be booked: when
     Bankgiro is the only way to pay, the slots too near for an invoice to be paid in time are
     not offered at all."""
     slots = free_slots(service, now=now)
-    if config.configured_methods() == [Order.Method.BANKGIRO]:
+    if bankgiro_only_configured():
         slots = [s for s in slots if bankgiro_possible(service, s.start, now)]
     return slots
 
@@ -219,3 +224,43 @@ def person_bookings(person_id: int) -> QuerySet[Booking]:
         .select_related("service", "order")
         .order_by("-starts_at", "-created_at")
     )
+
+
+# -- the coach's day and week ----------------------------------------------------------------
+
+SHOWN_STATES = (Booking.State.CONFIRMED, Booking.State.HELD, Booking.State.NO_SHOW)
+
+
+def bookings_between(start: datetime, end: datetime) -> QuerySet[Booking]:
+    """Sessions (confirmed, held, no-shows) starting in [start, end), for the day and week views."""
+    return (
+        Booking.objects.filter(state__in=SHOWN_STATES, starts_at__gte=start, starts_at__lt=end)
+        .select_related("service", "person")
+        .only(
+            "pk",
+            "starts_at",
+            "ends_at",
+            "state",
+            "join_url",
+            "service__name_sv",
+            "service__kind",
+            "person__first_name",
+            "person__last_name",
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def sessions_without_link(now: datetime, within: timedelta) -> QuerySet[Booking]:
+    """Confirmed video sessions soon that have no video link yet."""
+    return Booking.objects.filter(
+        state=Booking.State.CONFIRMED,
+        join_url="",
+        starts_at__gt=now,
+        starts_at__lte=now + within,
+        service__kind=Service.Kind.VIDEO,
+    ).select_related("person")

@@ -9,7 +9,6 @@ that arrives for a slot someone else has meanwhile taken is refunded, never doub
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -23,22 +22,24 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, actor_person, audit_append
 from consonance.booking import emails, hooks, selectors, tasks
 from consonance.booking.models import Booking, PracticeSettings, Service
+from consonance.lib.bankdays import add_bank_days
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.hooks import PaymentFailed
 from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
+from consonance.payments.selectors import order_refundable
 from consonance.payments.services import BillingIn, order_create
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
 from consonance.people.services import person_get_or_create
 from consonance.rights.selectors import person_is_restricted
 
-log = logging.getLogger(__name__)
-
 STOCKHOLM = selectors.STOCKHOLM
 BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
 BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
+# A payment made on the due date reaches us up to this many bank days later: the hold waits.
+BANKGIRO_BANK_DAYS = 2
 
 
 class BookingError(Exception):
@@ -131,6 +132,7 @@ def booking_hold(
             )
             if method == Order.Method.BANKGIRO:
                 emails.invoice(booking)
+                emails.coach_notify(booking, "invoiced")
     except IntegrityError as error:
         # The unique constraint caught a concurrent insert the lock did not (e.g. two first
         # bookings racing to create the settings row): the slot is taken all the same.
@@ -197,15 +199,14 @@ def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, a
     )
     order = bankgiro_invoice_create(order_id=order.pk, actor=actor, due_by=latest_due)
     due = order.due_date
-    if starts_at is not None:
-        latest = (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date()
-        if due is None or due > latest:
-            due = latest
+    if latest_due is not None and (due is None or due > latest_due):
+        due = latest_due
     if due is None:
         due = (now + timedelta(days=BANKGIRO_HOLD_DAYS_WITHOUT_SLOT)).astimezone(STOCKHOLM).date()
     if due != order.due_date:
         Order.objects.filter(pk=order.pk).update(due_date=due)
-    return _end_of_day(due)
+    hold_until = _end_of_day(add_bank_days(due, BANKGIRO_BANK_DAYS))
+    return min(hold_until, starts_at) if starts_at is not None else hold_until
 
 
 # -- confirming on payment ---------------------------------------------------------------------
@@ -234,7 +235,7 @@ def booking_confirm_paid(order: Order) -> None:
         if booking.is_active:
             _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         return
-    if booking.state == Booking.State.CONFIRMED:
+    if booking.state in (Booking.State.CONFIRMED, Booking.State.NO_SHOW):
         return
     if booking.state == Booking.State.CANCELLED:
         _refund_unusable(booking, order, reason="booking_cancelled")
@@ -259,6 +260,7 @@ def booking_confirm_paid(order: Order) -> None:
         _refund_unusable(booking, order, reason="slot_taken")
         return
     _consultation_clock_refresh(booking.person_id)
+    emails.coach_notify(booking, "paid")
     audit_append(
         actor=SYSTEM,
         action="booking.confirmed",
@@ -286,7 +288,7 @@ def _no_other_overlap(booking: Booking, now: datetime, settings: PracticeSetting
 
 
 def _refund_unusable(booking: Booking, order: Order, *, reason: str) -> None:
-    amount = order.amount_paid - order.amount_refunded
+    amount = order_refundable(order)
     if amount > 0:
         refund_request(order=order, amount=amount, reason=reason, actor=SYSTEM)
     if reason == "slot_taken":
@@ -359,14 +361,12 @@ def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
         order = booking.order
         if order is not None and order.amount_paid > 0:
             # Part of a Bankgiro invoice was paid but not all in time: pay it back.
-            refund_request(
-                order=order,
-                amount=order.amount_paid - order.amount_refunded,
-                reason="expired_partly_paid",
-                actor=SYSTEM,
-            )
+            left = order_refundable(order)
+            if left > 0:
+                refund_request(order=order, amount=left, reason="expired_partly_paid", actor=SYSTEM)
         else:
             _close_unpaid_order(order, kind="expired", actor=SYSTEM)
+            emails.hold_lapsed(booking)
     return len(ids)
 
 
@@ -380,11 +380,11 @@ def booking_expire_holds(*, now: datetime | None = None) -> int:
 # -- cancelling --------------------------------------------------------------------------------
 
 
-def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) -> Decimal:
-    """Cancel a booking (from the client's e-mailed link or by the coach). Returns the refund.
-
-    The slot is free at once; the Zoom meeting is deleted and the refund sent after commit.
-    """
+def booking_cancel(
+    *, booking_id: int, actor: str, now: datetime | None = None, full_refund: bool = False
+) -> Decimal:
+    """Cancel a booking (from the client's link or by the coach); returns the refund: by the
+    service's rule, or all that was paid with `full_refund`. The slot is free at once."""
     now = now or timezone.now()
     with transaction.atomic():
         _lock_bookings()
@@ -398,6 +398,8 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
         if booking.starts_at is not None and booking.starts_at <= now:
             raise BookingError("already started")
         amount = selectors.refund_due(booking, now)
+        if full_refund and booking.order is not None:
+            amount = order_refundable(booking.order)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         _consultation_clock_refresh(booking.person_id)
         hooks.booking_cancelled.emit(booking)
@@ -410,6 +412,7 @@ def booking_cancel(*, booking_id: int, actor: str, now: datetime | None = None) 
             else:
                 _close_unpaid_order(order, kind="cancelled", actor=actor)
         emails.cancelled(booking, amount)
+        emails.coach_notify(booking, "cancelled")
         booking_id = booking.pk
 
         transaction.on_commit(lambda: tasks.booking_cancelled_task.enqueue(booking_id))

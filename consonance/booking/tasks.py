@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.tasks import task
 
-from consonance.booking import meetings, services
+from consonance.booking import changes, meetings, services
 from consonance.worker.schedule import Periodic
 
 
@@ -29,10 +29,22 @@ def booking_cancelled_task(booking_id: int) -> str:
     return meetings.booking_meeting_delete(booking_id=booking_id)
 
 
+@task
+def booking_remind_task() -> int:
+    """Every ten minutes: remind the clients whose session is near (CONSONANCE_REMINDER_HOURS)
+    and those whose Bankgiro invoice is due soon and unpaid."""
+    return changes.booking_send_reminders() + changes.booking_send_payment_reminders()
+
+
 PERIODIC = [
+    Periodic(
+        "booking-remind",
+        timedelta(minutes=10),
+        "consonance.booking.tasks.booking_remind_task",
+    ),
     Periodic(
         "booking-expire-holds",
         timedelta(minutes=1),
         "consonance.booking.tasks.booking_expire_holds_task",
-    )
+    ),
 ]

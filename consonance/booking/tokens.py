@@ -8,7 +8,11 @@ from django.core import signing
 
 from consonance.booking.models import Booking
 
-TOKEN_AGES = {"status": 60 * 60 * 24 * 30, "cancel": 60 * 60 * 24 * 400}
+TOKEN_AGES = {
+    "status": 60 * 60 * 24 * 30,
+    "cancel": 60 * 60 * 24 * 400,
+    "move": 60 * 60 * 24 * 400,
+}
 
 
 def booking_token(booking: Booking, purpose: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import cast
 from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +25,7 @@ from consonance.booking.tokens import booking_from_token, booking_token
 from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.time import STOCKHOLM
+from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
@@ -126,6 +129,8 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
             "first_day": first_day,
             "last_day": last_day - timedelta(days=1),
             "any_slots": bool(slots),
+            "bankgiro_only": selectors.bankgiro_only_configured(),
+            "bankgiro_days": selectors.BANKGIRO_MIN_LEAD.days,
         },
     )
 
@@ -165,7 +170,18 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
         "bankgiro_too_soon": selectors.bankgiro_only_too_soon(methods),
         "back": back,
     }
-    return render(request, "booking/book.html", context)
+    return _allow_checkout(render(request, "booking/book.html", context))
+
+
+def _allow_checkout(response: HttpResponse) -> HttpResponse:
+    """The form's answer redirects to the provider's checkout, and browsers hold that redirect
+    to the form page's CSP form-action: allow the configured providers' checkout origins."""
+    form_action = cast("list[str]", settings.SECURE_CSP["form-action"])
+    response._csp_config = {  # type: ignore[attr-defined]  # read by Django's CSP middleware
+        **settings.SECURE_CSP,
+        "form-action": [*form_action, *config.checkout_origins()],
+    }
+    return response
 
 
 def _hold_and_pay(
@@ -188,7 +204,7 @@ def _hold_and_pay(
     except services.ProcessingRestricted:
         messages.error(
             request,
-            _("Bokningen kunde inte tas emot just nu. Skriv gärna till oss, så hjälper vi dig."),
+            _("Bokningen kunde inte tas emot just nu. Skriv gärna till mig, så hjälper jag dig."),
         )
         return redirect(back)
     except services.BookingError:
@@ -261,5 +277,8 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
             "refund": selectors.refund_due(booking, now) if booking.is_active else None,
             "started": started,
             "deadline": selectors.refund_deadline(booking),
+            "move_url": reverse("booking-move", args=[booking_token(booking, "move")])
+            if booking.starts_at is not None and booking.state == Booking.State.CONFIRMED
+            else "",
         },
     )

@@ -1,8 +1,15 @@
-"""Amounts as Swedish readers write them: a decimal comma and grouped thousands ("1 500,00")."""
+"""Amounts as people read them.
+
+`amount_sv`: the number as Swedish readers write it, a decimal comma and grouped thousands
+("1 500,00", a no-break space between the groups). `format_amount`: with the currency, in the
+reader's language: `900,00 kr` and `1 800,00 kr` in Swedish, `SEK 1,800.00` in English.
+"""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+
+from consonance.lib.i18n import current_language
 
 NBSP = "\u00a0"
 
@@ -17,3 +24,14 @@ def amount_sv(value: Decimal | int | str) -> str:
         whole = whole[:-3]
     groups.insert(0, whole)
     return f"{'-' if amount < 0 else ''}{NBSP.join(groups)},{fraction}"
+
+
+def format_amount(amount: Decimal | int | str | None, language: str | None = None) -> str:
+    """`amount` in kronor with its currency, for `language` (default: the active one); "" for
+    None."""
+    if amount is None or amount == "":
+        return ""
+    if (language or current_language()).startswith("en"):
+        value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"{'-' if value < 0 else ''}SEK {abs(value):,.2f}"
+    return f"{amount_sv(amount)} kr"

@@ -7,3 +7,8 @@ class PaymentsConfig(AppConfig):
     name = "consonance.payments"
     label = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from consonance.payments import handlers
+
+        handlers.register()

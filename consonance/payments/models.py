@@ -95,6 +95,27 @@ class BillingDetails(models.Model):
         ]
 
 
+EVENT_LABELS = {
+    "created": _("Order skapad"),
+    "invoiced": _("Faktura skickad"),
+    "payment_started": _("Betalning påbörjad"),
+    "pending": _("Väntar på besked från betalsättet"),
+    "paid": _("Betalning mottagen"),
+    "paid_wrong_currency": _("Betalning i fel valuta"),
+    "refund_requested": _("Återbetalning begärd"),
+    "refund_to_coach": _("Återbetalning att göra manuellt"),
+    "refunded": _("Återbetalt"),
+    "refund_notified": _("Återbetalning bekräftad"),
+    "refund_failed": _("Återbetalningen misslyckades"),
+    "booking_cancelled": _("Bokningen avbokad"),
+    "cancelled": _("Avbruten"),
+    "expired": _("Reservationen gick ut"),
+    "payment_failed": _("Betalningen misslyckades"),
+    "payment_expired": _("Betalningen avbröts"),
+    "payment_start_failed": _("Betalningen kunde inte startas"),
+}
+
+
 class OrderEvent(models.Model):
     """Every payment, refund and state change of an order (P14), kept as long as the order.
 
@@ -118,6 +139,10 @@ class OrderEvent(models.Model):
                 name="order_event_once_per_provider_event",
             )
         ]
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, _("Händelse")))
 
 
 class Refund(models.Model):
@@ -148,3 +173,16 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def reason_label(self) -> str:
+        return str(REFUND_REASONS.get(self.reason, _("annat skäl")))
+
+
+REFUND_REASONS = {
+    "cancelled": _("avbokning"),
+    "slot_taken": _("tiden hann bokas av någon annan"),
+    "booking_cancelled": _("bokningen var avbokad"),
+    "expired_partly_paid": _("delbetalning efter sista dag"),
+    "coach": _("återbetalning du gjorde"),
+}

@@ -12,19 +12,29 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
-from consonance.payments import ledger, tasks
+from consonance.payments import emails, ledger, tasks
 from consonance.payments.models import Order, Refund
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
+from consonance.payments.selectors import order_refundable
 
 log = logging.getLogger(__name__)
+
+
+class RefundRefused(ValueError):
+    """More than was paid (less what is refunded or on its way back), or nothing at all."""
 
 
 def refund_request(*, order: Order, amount: Decimal, reason: str, actor: str) -> Refund:
     """Create a refund (inside the caller's transaction); it is sent after commit.
 
-    Bankgiro refunds need the coach's hand: they become tasks on her staff page.
+    Never more than was paid: `amount` must be at most `order_refundable(order)` (what was paid,
+    less what is refunded or already on its way back), else RefundRefused. Bankgiro refunds need
+    the coach's hand: they become tasks on her staff page.
     """
+    order = Order.objects.select_for_update().get(pk=order.pk)  # one refund decision at a time
+    if amount <= 0 or amount > order_refundable(order):
+        raise RefundRefused(f"order {order.pk}: refund of {amount} refused")
     manual = order.method == Order.Method.BANKGIRO or not order.payment_ref
     refund = Refund.objects.create(
         order=order,
@@ -105,10 +115,12 @@ def _refund_to_coach(refund: Refund, code: str) -> str:
 
 
 def refund_done(refund: Refund, *, actor: str) -> None:
+    """The money is back with the payer: mark the refund done and tell her (P20)."""
     refund.status = Refund.Status.DONE
     refund.completed_at = timezone.now()
     refund.completed_by = actor[:40]
     refund.save(update_fields=["status", "completed_at", "completed_by"])
+    emails.refund_confirmed(refund)
 
 
 def refund_mark_done(*, refund_id: int, actor: str) -> bool:
@@ -119,6 +131,9 @@ def refund_mark_done(*, refund_id: int, actor: str) -> bool:
         )
         if refund.status != Refund.Status.MANUAL:
             return False
+        order = Order.objects.select_for_update().get(pk=refund.order_id)
+        if order.amount_refunded + refund.amount > order.amount_paid:
+            return False  # never more back than was paid (a duplicate task)
         ledger.order_record_refund(
             order_id=refund.order_id,
             amount=refund.amount,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import segno
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from consonance.payments.models import Order, Refund
 from consonance.payments.providers.swish import app_switch_url
@@ -16,6 +17,17 @@ def orders_list(*, status: str = "") -> QuerySet[Order]:
     if status in Order.Status.values:
         rows = rows.filter(status=status)
     return rows
+
+
+OPEN_REFUNDS = (Refund.Status.REQUESTED, Refund.Status.PENDING, Refund.Status.MANUAL)
+
+
+def order_refundable(order: Order) -> Decimal:
+    """What may still be refunded: paid, less refunded, less refunds on their way."""
+    on_the_way = Refund.objects.filter(order_id=order.pk, status__in=OPEN_REFUNDS).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal(0)
+    return max(Decimal(0), order.amount_paid - order.amount_refunded - on_the_way)
 
 
 def refund_tasks() -> QuerySet[Refund]:

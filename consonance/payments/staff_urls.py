@@ -7,6 +7,7 @@ from consonance.payments import staff_views
 urlpatterns = [
     path("", staff_views.orders, name="staff-payments"),
     path("<int:pk>/", staff_views.order_detail, name="staff-payments-order"),
+    path("<int:pk>/aterbetala/", staff_views.refund_start, name="staff-payments-refund-start"),
     path("aterbetalningar/", staff_views.refunds, name="staff-payments-refunds"),
     path(
         "aterbetalningar/<int:pk>/klar/",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +15,37 @@ from django.views.decorators.http import require_POST
 from consonance.audit.services import actor_staff_request
 from consonance.payments import selectors
 from consonance.payments.models import Order, Refund
-from consonance.payments.refunds import refund_mark_done
+from consonance.payments.refunds import RefundRefused, refund_mark_done, refund_request
+
+
+class KronorField(forms.DecimalField):
+    """An amount as people type it: "250,50", "1 800" or "250.50"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\u00a0", "").replace(" ", "").replace("kr", "").replace(",", ".")
+        return super().to_python(value)
+
+
+class RefundForm(forms.Form):
+    amount = KronorField(
+        label=_("Belopp (kr)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args, most: Decimal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.most = most
+        self.fields["amount"].initial = f"{most:.2f}".replace(".", ",")
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount > self.most:
+            raise forms.ValidationError(_("Det är mer än som går att betala tillbaka."))
+        return amount
 
 
 def orders(request: HttpRequest) -> HttpResponse:
@@ -28,8 +62,11 @@ def orders(request: HttpRequest) -> HttpResponse:
     )
 
 
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(
+    request: HttpRequest, pk: int, refund_form: RefundForm | None = None
+) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("person"), pk=pk)
+    refundable = selectors.order_refundable(order)
     return render(
         request,
         "payments/staff/order.html",
@@ -38,8 +75,34 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": order.events.all(),
             "refunds": order.refunds.all(),
             "booking": getattr(order, "booking", None),
+            "refundable": refundable,
+            "refund_form": refund_form or RefundForm(most=refundable),
         },
+        status=400 if refund_form is not None else 200,
     )
+
+
+@require_POST
+def refund_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coach pays back all or part of what was paid, through the provider that took it."""
+    order = get_object_or_404(Order, pk=pk)
+    form = RefundForm(request.POST, most=selectors.order_refundable(order))
+    if not form.is_valid():
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+        return order_detail(request, pk, refund_form=form)
+    try:
+        with transaction.atomic():
+            refund_request(
+                order=order,
+                amount=form.cleaned_data["amount"],
+                reason="coach",
+                actor=actor_staff_request(request),
+            )
+    except RefundRefused:
+        messages.error(request, _("Det är mer än som går att betala tillbaka."))
+        return redirect("staff-payments-order", pk=order.pk)
+    messages.success(request, _("Återbetalningen är på väg."))
+    return redirect("staff-payments-order", pk=order.pk)
 
 
 def refunds(request: HttpRequest) -> HttpResponse:

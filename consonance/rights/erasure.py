@@ -103,9 +103,12 @@ class _Tally:
         entry["until"] = max(dates) if dates else None
 
 
-def person_erase(*, person: Person, actor: str, via: str = "self-service") -> ErasureReceipt:
+def person_erase(
+    *, person: Person, actor: str, via: str = "self-service", sessions: list[str] | None = None
+) -> ErasureReceipt:
     """Erase everything about `person` that the law lets go, keep the rest minimised, verify,
     and issue the receipt (mailed once to her address, which is then suppressed for good).
+    `sessions`: what became of her upcoming sessions, a line each, for the receipt.
 
     Raises ErasureFailed (and commits nothing) when the verifier finds residue.
     """
@@ -132,6 +135,7 @@ def person_erase(*, person: Person, actor: str, via: str = "self-service") -> Er
             kept=[tally.kept[c] for c in policy.categories if c in tally.kept],
             key_destroyed=key_destroyed,
             verified=True,
+            sessions=list(sessions or []),
         )
         audit_append(
             actor=actor,

@@ -24,7 +24,26 @@ class RectifyForm(forms.Form):
     email = forms.EmailField(label=_("E-postadress"), max_length=254)
 
 
-class RestrictForm(forms.Form):
+SESSION_CHOICES = [
+    ("cancel", _("Avboka dem enligt avbokningsvillkoren")),
+    ("keep", _("Behåll dem tills de har ägt rum")),
+]
+
+
+class SessionsChoice(forms.Form):
+    """Adds the question about her upcoming sessions when she has any."""
+
+    def __init__(self, *args, sessions: list | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if sessions:
+            self.fields["sessions"] = forms.ChoiceField(
+                label=_("Du har bokade samtal framför dig. Vad vill du göra med dem?"),
+                choices=SESSION_CHOICES,
+                widget=forms.RadioSelect,
+            )
+
+
+class RestrictForm(SessionsChoice):
     reason = forms.ChoiceField(
         label=_("Varför vill du begränsa behandlingen?"),
         choices=Restriction.Reason.choices,
@@ -43,7 +62,7 @@ class JournalRequestForm(forms.Form):
     )
 
 
-class EraseForm(forms.Form):
+class EraseForm(SessionsChoice):
     confirm = forms.BooleanField(
         label=_("Jag förstår att raderingen inte kan ångras."), required=True
     )

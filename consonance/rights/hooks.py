@@ -66,3 +66,32 @@ journal_notes_shown: Hook[NotesAsk] = Hook("rights.journal_notes_shown")
 
 #: The person's journal notes were deleted on her request (P15): the journal logs the deletion.
 journal_notes_erased: Hook[NotesAsk] = Hook("rights.journal_notes_erased")
+
+
+@dataclass(frozen=True)
+class HeldSession:
+    """An upcoming session she has booked (and paid): erasure and restriction ask her first."""
+
+    label: str  # the service and its time, in her language
+    ends_at: datetime
+    refund: str  # what cancelling it now gives back, formatted ("900,00 kr"); "" for nothing
+
+
+#: Which upcoming booked sessions has this person? Each handler returns a list of HeldSession.
+sessions_held: Hook[Person] = Hook("rights.sessions_held")
+
+
+@dataclass(frozen=True)
+class SessionsCancel:
+    person: Person
+    actor: str
+
+
+#: She chose to cancel her upcoming sessions (before an erasure or a restriction): the handler
+#: cancels them under the service's rules and returns, per session, a line saying what happened.
+sessions_cancel: Hook[SessionsCancel] = Hook("rights.sessions_cancel")
+
+
+#: Does money still wait to go back to this person? Each handler returns how many refunds are
+#: open: an erasure waits for them (erasing her orders would drop the refunds with them).
+refunds_open: Hook[Person] = Hook("rights.refunds_open")

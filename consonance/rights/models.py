@@ -135,6 +135,8 @@ class ErasureReceipt(models.Model):
     kept = models.JSONField(default=list)
     key_destroyed = models.BooleanField(default=False)
     verified = models.BooleanField(default=False)
+    # What became of her upcoming sessions: one line each (the service, the time, the refund).
+    sessions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
+from consonance.rights import sessions
 from consonance.rights.backup import backup_write
 from consonance.rights.backup_files import backup_rotate
 from consonance.rights.models import Request
@@ -31,6 +32,11 @@ PERIODIC = [
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
     ),
     Periodic("backup", every=timedelta(days=1), task="consonance.rights.tasks.backup_task"),
+    Periodic(
+        "rights-deferred-erasures",
+        every=timedelta(hours=1),
+        task="consonance.rights.tasks.rights_deferred_erasures_task",
+    ),
 ]
 
 
@@ -89,3 +95,9 @@ def backup_task() -> str:
     deleted = backup_rotate()
     log.info("backup written (%s bytes); %s old backup(s) deleted", path.stat().st_size, deleted)
     return path.name
+
+
+@task
+def rights_deferred_erasures_task() -> int:
+    """Hourly: erase those who kept their booked sessions once the last one is over."""
+    return sessions.deferred_erasures_run()

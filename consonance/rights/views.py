@@ -9,10 +9,11 @@ import time
 from functools import wraps
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,10 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from consonance.audit.services import actor_person
 from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
+from consonance.lib.time import STOCKHOLM
 from consonance.people.models import Person
-from consonance.rights import services
+from consonance.rights import services, sessions
 from consonance.rights.data import export_zip, person_holdings
-from consonance.rights.erasure import ErasureFailed, person_erase, receipt_context
+from consonance.rights.erasure import ErasureFailed, receipt_context
 from consonance.rights.forms import (
     EmailForm,
     EraseForm,
@@ -216,17 +218,25 @@ def consent_withdraw(request: HttpRequest, person: Person) -> HttpResponse:
 
 @person_required
 def restrict(request: HttpRequest, person: Person) -> HttpResponse:
-    form = RestrictForm(request.POST or None)
+    held = sessions.sessions_of(person)
+    form = RestrictForm(request.POST or None, sessions=held)
     if request.method == "POST" and form.is_valid():
-        services.restriction_start(
-            person=person, reason=form.cleaned_data["reason"], actor=actor_person(person.pk)
-        )
+        actor = actor_person(person.pk)
+        with transaction.atomic():
+            cancelled = sessions.restrict_with_sessions(
+                person=person, choice=form.cleaned_data.get("sessions", ""), actor=actor
+            )
+            services.restriction_start(
+                person=person, reason=form.cleaned_data["reason"], actor=actor
+            )
         messages.success(request, _("Behandlingen av dina uppgifter är begränsad."))
+        for line in cancelled:
+            messages.info(request, line)
         return redirect("rights:overview")
     return render(
         request,
         "rights/restrict.html",
-        {"form": form, "restriction": person_active_restriction(person.pk)},
+        {"form": form, "restriction": person_active_restriction(person.pk), "sessions": held},
     )
 
 
@@ -264,25 +274,48 @@ def journal(request: HttpRequest, person: Person) -> HttpResponse:
         messages.success(
             request,
             _("Din begäran är mottagen och hanteras senast %(date)s.")
-            % {"date": timezone.localtime(req.due_at).strftime("%Y-%m-%d")},
+            % {"date": formats.date_format(timezone.localtime(req.due_at), "j F Y")},
         )
         return redirect("rights:overview")
     return render(request, "rights/journal.html", {"form": form})
 
 
+def _deferred_message(held: list, choice: str | None) -> str:
+    if held and choice == "keep":
+        last = max(s.ends_at for s in held).astimezone(STOCKHOLM)
+        return _(
+            "Dina samtal står kvar. Jag raderar dina uppgifter när det sista har ägt rum "
+            "(%(date)s), och du får ett kvitto via e-post."
+        ) % {"date": formats.date_format(last, "j F Y")}
+    return _(
+        "Jag raderar dina uppgifter så snart återbetalningen till dig är gjord, och du får ett "
+        "kvitto via e-post."
+    )
+
+
 @person_required
 def erase(request: HttpRequest, person: Person) -> HttpResponse:
-    form = EraseForm(request.POST or None)
+    held = sessions.sessions_of(person)
+    form = EraseForm(request.POST or None, sessions=held)
     if request.method == "POST" and form.is_valid():
         try:
-            receipt = person_erase(person=person, actor=actor_person(person.pk))
+            done = sessions.erase_with_sessions(
+                person=person,
+                choice=form.cleaned_data.get("sessions", ""),
+                actor=actor_person(person.pk),
+            )
         except ErasureFailed as failed:
             log.error("erasure of person %s rolled back: %s", person.pk, failed)
             return render(request, "rights/erase_failed.html", status=500)
+        if isinstance(done, Request):  # deferred: sessions kept, or money on its way back
+            messages.success(request, _deferred_message(held, form.cleaned_data.get("sessions")))
+            return redirect("rights:overview")
         request.session.flush()
-        return redirect("rights:receipt", token=receipt.token)
+        return redirect("rights:receipt", token=done.token)
     categories, _other = person_holdings(person, language=current_language(), with_records=False)
-    return render(request, "rights/erase.html", {"form": form, "categories": categories})
+    return render(
+        request, "rights/erase.html", {"form": form, "categories": categories, "sessions": held}
+    )
 
 
 def receipt(request: HttpRequest, token: str) -> HttpResponse:

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from consonance.privacy.holidays import holiday_notice
 from consonance.privacy.policy import get_policy
+from consonance.web.models import SitePage
 
 
 def site(request: HttpRequest) -> dict:
@@ -13,6 +14,8 @@ def site(request: HttpRequest) -> dict:
         "site_name": policy.controller.name,
         # set_language translates this path into the chosen language (i18n_patterns).
         "alternate_path": request.path,
+        # Called (one small query) only by templates that show the link.
+        "has_about_page": SitePage.objects.filter(slug=SitePage.Slug.ABOUT).exists,
         # A callable: templates call it (once, under {% with %}) only where they show it.
         "holiday_notice": holiday_notice,
     }

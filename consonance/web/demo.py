@@ -22,6 +22,7 @@ from consonance.privacy.services import agreement_create
 from consonance.rights.erasure import person_erase
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.services import request_record
+from consonance.web.models import SitePage
 
 AGREED = "lena.ek@example.se"
 REQUESTER = ("ingrid.dahl@example.se", "Ingrid", "Dahl")
@@ -30,6 +31,7 @@ ERASED_NOTE = "demo: fiktiv person raderad av demon"
 
 
 def load(out) -> None:
+    _pages(out)
     _journal_kept_by_agreement(out)
     _journal_request(out)
     _erased_person(out)
@@ -42,6 +44,56 @@ def _holiday(out) -> None:
     tomorrow = timezone.localdate(timezone.now(), STOCKHOLM) + dt.timedelta(days=1)
     holiday_add(first_day=tomorrow, last_day=tomorrow + dt.timedelta(days=6), actor=SYSTEM)
     out.write("Holiday mode: a holiday week from tomorrow (the notice on every public page).\n")
+
+
+HOME_SV = """Jag erbjuder coachande samtal för dig som vill må bättre i dig själv, i ditt liv och i dina
+relationer. Vi ses över video, där du är, eller skriver till varandra när det passar dig.
+
+- Ett första samtal för att se om vi passar ihop
+- Samtal i lugn takt, utan att något behöver vara färdigt
+- Allt du berättar stannar mellan oss"""
+
+HOME_EN = """I offer coaching conversations for you who want to feel better in yourself, in your life and
+in your relationships. We meet by video, wherever you are, or write to each other when it suits you.
+
+- A first session to see whether we are a good fit
+- Conversations at a calm pace
+- Everything you tell me stays between us"""
+
+ABOUT_SV = """Jag har arbetat med samtal i många år och tror på att ta en sak i taget.
+
+# Hur jag arbetar
+Jag lyssnar mer än jag pratar. Tillsammans hittar vi det som är viktigt för dig just nu.
+
+Frågor? Skriv till mig på [contact@consonancecommunication.com](mailto:contact@consonancecommunication.com)."""
+
+ABOUT_EN = """I have worked with conversations for many years and believe in taking one thing at a time.
+
+# How I work
+I listen more than I talk. Together we find what matters to you right now."""
+
+
+def _pages(out) -> None:
+    """The coach's own home and "Om mig" texts (editable at /staff/sidor/)."""
+    SitePage.objects.get_or_create(
+        slug=SitePage.Slug.HOME,
+        defaults={
+            "title_sv": "Samtal som hjälper dig att må bättre",
+            "title_en": "Conversations that help you feel better",
+            "body_sv": HOME_SV,
+            "body_en": HOME_EN,
+        },
+    )
+    SitePage.objects.get_or_create(
+        slug=SitePage.Slug.ABOUT,
+        defaults={
+            "title_sv": "Om mig",
+            "title_en": "About me",
+            "body_sv": ABOUT_SV,
+            "body_en": ABOUT_EN,
+        },
+    )
+    out.write("Pages: the home and about texts are editable at /staff/sidor/.\n")
 
 
 def _journal_kept_by_agreement(out) -> None:

@@ -1,20 +1,126 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consonance.audit.selectors import audit_latest_verification
+from consonance.audit.services import actor_staff_request, audit_append
+from consonance.booking import selectors as booking_selectors
+from consonance.lib import overview
+from consonance.lib.markup import render_markdown
+from consonance.lib.time import STOCKHOLM
+from consonance.privacy.policy import get_policy
+from consonance.web.models import SitePage
 from consonance.web.overview import waiting_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """The public home page: the coach's own text, her services with prices, how to reach her."""
+    page = SitePage.objects.filter(slug=SitePage.Slug.HOME).first()
+    about = SitePage.objects.filter(slug=SitePage.Slug.ABOUT).exists()
+    return render(
+        request,
+        "web/home.html",
+        {
+            "page": page,
+            "body": render_markdown(page.body) if page else "",
+            "services": booking_selectors.services_bookable(),
+            "has_about": about,
+        },
+    )
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    page = SitePage.objects.filter(slug=SitePage.Slug.ABOUT).first()
+    if page is None:
+        raise Http404("no about page yet")
+    return render(request, "web/page.html", {"page": page, "body": render_markdown(page.body)})
+
+
+class SitePageForm(forms.ModelForm):
+    class Meta:
+        model = SitePage
+        fields = ["title_sv", "body_sv", "title_en", "body_en"]
+        widgets = {
+            "body_sv": forms.Textarea(attrs={"rows": 14}),
+            "body_en": forms.Textarea(attrs={"rows": 14}),
+        }
+
+
+def staff_pages(request: HttpRequest, slug: str = SitePage.Slug.HOME) -> HttpResponse:
+    """The coach edits her home and "Om mig" pages (Markdown, both languages)."""
+    if slug not in SitePage.Slug.values:
+        raise Http404("no such page")
+    page = SitePage.objects.filter(slug=slug).first() or SitePage(slug=slug)
+    form = SitePageForm(request.POST or None, instance=page)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                saved.updated_at = timezone.now()
+                saved.save()
+                audit_append(
+                    actor=actor_staff_request(request),
+                    action="site_page.saved",
+                    detail={"page": saved.pk},
+                )
+            messages.success(request, _("Sidan är sparad."))
+            return redirect("staff-pages", slug=slug)
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+    return render(
+        request,
+        "web/staff_pages.html",
+        {
+            "form": form,
+            "slug": slug,
+            "slugs": SitePage.Slug.choices,
+            "preview": render_markdown(page.body_sv) if page.pk else "",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def staff_home(request: HttpRequest) -> HttpResponse:
-    # The worker verifies the chain daily; re-hashing it here would grow with every event.
+    """The coach's day: today's and this week's sessions, and what waits for her (every app adds
+    its items through lib.overview.waiting)."""
+    now = timezone.now()
+    today = now.astimezone(STOCKHOLM).date()
+    midnight = datetime.combine(today, time(0), tzinfo=STOCKHOLM)
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
+    week_end = datetime.combine(
+        booking_selectors.week_start(today) + timedelta(days=7), time(0), tzinfo=STOCKHOLM
+    )
     return render(
         request,
         "web/staff_home.html",
-        {"verification": audit_latest_verification(), **waiting_context()},
+        {
+            "today": today,
+            "now": now,
+            "today_sessions": list(booking_selectors.bookings_between(midnight, tomorrow)),
+            "week_sessions": list(booking_selectors.bookings_between(tomorrow, week_end)),
+            # Messages and e-mail consultations to answer (web.overview), then everything else
+            # that waits for her, from every app (lib.overview).
+            **waiting_context(now=now),
+            "tasks": overview.waiting_items(overview.OverviewQuery(now=now)),
+            # The worker verifies the chain daily; re-hashing it here would grow with every event.
+            "verification": audit_latest_verification(),
+        },
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: in both languages, without the context processors (anything may be down)."""
+    try:
+        controller = get_policy().controller
+        context = {"site_name": controller.name, "email": controller.email}
+    except Exception:  # the error page must render whatever failed
+        context = {}
+    return HttpResponseServerError(loader.get_template("500.html").render(context))

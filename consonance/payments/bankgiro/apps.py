@@ -7,3 +7,8 @@ class BankgiroConfig(AppConfig):
     name = "consonance.payments.bankgiro"
     label = "bankgiro"
     verbose_name = "Bankgiro"
+
+    def ready(self) -> None:
+        from consonance.payments.bankgiro import handlers
+
+        handlers.register()

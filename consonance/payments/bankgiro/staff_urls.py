@@ -12,4 +12,5 @@ urlpatterns = [
     path("apply/", staff_views.apply, name="apply"),
     path("imports/<int:pk>/", staff_views.import_detail, name="import-detail"),
     path("payments/<int:pk>/resolve/", staff_views.payment_resolve, name="payment-resolve"),
+    path("payments/<int:pk>/match/", staff_views.payment_match, name="payment-match"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.payments.bankgiro.imports import ImportReport, PaymentLine
+from consonance.payments.bankgiro.matching import MatchRefused, bankgiro_payment_match
 from consonance.payments.bankgiro.models import BankPayment, ImportedFile
 from consonance.payments.bankgiro.selectors import (
     imports_recent,
@@ -186,4 +187,27 @@ def payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(BankPayment, pk=pk, state=BankPayment.State.UNMATCHED)
     bankgiro_payment_resolve(payment_id=payment.pk, actor=actor_staff_request(request))
     messages.success(request, _("Betalningen är markerad som hanterad."))
+    return redirect("bankgiro:index")
+
+
+@require_POST
+def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coach names the order an unmatched payment pays (its reference or OCR number)."""
+    payment = get_object_or_404(BankPayment, pk=pk)
+    reference = request.POST.get("reference", "")[:40]
+    try:
+        order = bankgiro_payment_match(
+            payment_id=payment.pk, order_reference=reference, actor=actor_staff_request(request)
+        )
+    except MatchRefused:
+        messages.error(
+            request,
+            _("Ingen order med referensen %(reference)s tar emot betalningen.")
+            % {"reference": reference or "–"},
+        )
+        return redirect("bankgiro:index")
+    messages.success(
+        request,
+        _("Betalningen är kopplad till order %(reference)s.") % {"reference": order.reference},
+    )
     return redirect("bankgiro:index")

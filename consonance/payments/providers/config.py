@@ -144,3 +144,33 @@ def configured_methods() -> list[str]:
     if bankgiro_number():
         methods.append(Order.Method.BANKGIRO)
     return methods
+
+
+# Where a payer is sent to pay: a form on our booking page posts, and the answer redirects
+# there. Browsers hold such redirects to the page's CSP form-action, so the booking page allows
+# these origins (and only while the provider is configured).
+CHECKOUT_ORIGINS = {
+    "stripe": ("https://api.stripe.com", ["https://checkout.stripe.com"]),
+    "paypal": (
+        "https://api-m.paypal.com",
+        ["https://www.paypal.com", "https://www.sandbox.paypal.com"],
+    ),
+}
+
+
+def checkout_origins() -> list[str]:
+    """The origins of the checkout pages of the configured card and PayPal providers (a local
+    fake's own origin when the API base points elsewhere, as in the tests)."""
+    origins: list[str] = []
+    for name, base in (
+        ("stripe", settings.STRIPE_API_BASE if stripe_provider() else None),
+        ("paypal", settings.PAYPAL_API_BASE if paypal_provider() else None),
+    ):
+        if base is None:
+            continue
+        default_base, hosted = CHECKOUT_ORIGINS[name]
+        origins.extend(hosted)
+        if base.rstrip("/") != default_base and "sandbox" not in base:
+            scheme, _, rest = base.partition("://")
+            origins.append(f"{scheme}://{rest.split('/', 1)[0]}")
+    return origins

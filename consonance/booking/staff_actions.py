@@ -1,0 +1,169 @@
+"""The coach's actions on one booking: see it, cancel, move, mark a no-show, set the video link;
+and a booking she makes herself. Each action is a POST that redirects back with a message."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consonance.audit.services import actor_staff_request
+from consonance.booking import changes, selectors, services
+from consonance.booking.models import Booking
+from consonance.booking.staff_forms import CancelForm, CoachBookingForm, LinkForm, MoveForm
+from consonance.lib.money import format_amount
+from consonance.payments.models import Order
+
+
+def _booking(pk: int) -> Booking:
+    return get_object_or_404(Booking.objects.select_related("service", "order", "person"), pk=pk)
+
+
+def detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
+    booking = _booking(pk)
+    now = timezone.now()
+    started = booking.starts_at is not None and booking.starts_at <= now
+    context = {
+        "booking": booking,
+        "order": booking.order,
+        "started": started,
+        "can_cancel": booking.is_active and not started,
+        "can_move": booking.is_active and booking.starts_at is not None and not started,
+        "can_no_show": booking.state == Booking.State.CONFIRMED and started,
+        "rule_refund": selectors.refund_due(booking, now) if booking.is_active else None,
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "move_form": forms.get("move_form") or MoveForm(),
+        "link_form": forms.get("link_form")
+        or LinkForm(initial={"join_url": booking.join_url or settings.VIDEO_LINK}),
+    }
+    return render(request, "booking/staff/booking.html", context, status=400 if forms else 200)
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return detail(request, pk, cancel_form=form)
+    try:
+        refund = services.booking_cancel(
+            booking_id=pk,
+            actor=actor_staff_request(request),
+            full_refund=form.cleaned_data["refund"] == "full",
+        )
+    except services.BookingError:
+        messages.error(
+            request, _("Bokningen kan inte avbokas: den är redan avbokad eller har börjat.")
+        )
+        return redirect("staff-booking-detail", pk=pk)
+    if refund > 0:
+        messages.success(
+            request,
+            _("Bokningen är avbokad. %(amount)s betalas tillbaka.")
+            % {"amount": format_amount(refund)},
+        )
+    else:
+        messages.success(request, _("Bokningen är avbokad."))
+    return redirect("staff-booking-detail", pk=pk)
+
+
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+        return detail(request, pk, move_form=form)
+    try:
+        changes.booking_move(
+            booking_id=pk,
+            starts_at=form.starts_at(),
+            actor=actor_staff_request(request),
+            by_client=False,
+        )
+    except services.SlotTaken:
+        form.add_error(None, _("Tiden krockar med en annan bokning."))
+        return detail(request, pk, move_form=form)
+    except services.BookingError:
+        form.add_error(
+            None,
+            _("Bokningen kan inte flyttas (den har börjat, är avbokad eller tiden har passerat)."),
+        )
+        return detail(request, pk, move_form=form)
+    messages.success(request, _("Bokningen är flyttad. Klienten har fått den nya tiden."))
+    return redirect("staff-booking-detail", pk=pk)
+
+
+@require_POST
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    if changes.booking_mark_no_show(booking_id=_booking(pk).pk, actor=actor_staff_request(request)):
+        messages.success(request, _("Markerad som utebliven."))
+    else:
+        messages.error(
+            request, _("Bara en bekräftad session som har börjat kan markeras som utebliven.")
+        )
+    return redirect("staff-booking-detail", pk=pk)
+
+
+@require_POST
+def video_link(request: HttpRequest, pk: int) -> HttpResponse:
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return detail(request, pk, link_form=form)
+    try:
+        changes.booking_set_video_link(
+            booking_id=_booking(pk).pk,
+            join_url=form.cleaned_data["join_url"],
+            actor=actor_staff_request(request),
+        )
+    except services.BookingError:
+        messages.error(request, _("Bokningen har ingen kommande videosession."))
+        return redirect("staff-booking-detail", pk=pk)
+    messages.success(request, _("Länken är sparad och skickad till klienten."))
+    return redirect("staff-booking-detail", pk=pk)
+
+
+def create(request: HttpRequest) -> HttpResponse:
+    form = CoachBookingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        client = services.Client(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            language=data["language"],
+        )
+        try:
+            booking = changes.booking_create_by_coach(
+                service=data["service"],
+                starts_at=form.starts_at(),
+                client=client,
+                invoice=data["payment"] == "invoice",
+                actor=actor_staff_request(request),
+            )
+        except services.SlotTaken:
+            form.add_error(None, _("Tiden är passerad eller krockar med en annan bokning."))
+        except services.ProcessingRestricted:
+            form.add_error(
+                None,
+                _(
+                    "Klienten har begränsat behandlingen av sina uppgifter: ingen ny bokning kan göras."
+                ),
+            )
+        except services.BookingError:
+            form.add_error(None, _("Bokningen kunde inte göras."))
+        else:
+            messages.success(
+                request, _("Bokningen är gjord. Klienten har fått ett e-postmeddelande.")
+            )
+            return redirect("staff-booking-detail", pk=booking.pk)
+    if request.method == "POST":
+        messages.error(request, _("Rätta uppgifterna som är markerade."))
+    return render(
+        request,
+        "booking/staff/create.html",
+        {"form": form, "bankgiro": bool(settings.BANKGIRO_NUMBER), "methods": Order.Method},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,119 @@
+"""Privacy actions that respect bookings (P13, P26, P27): before an erasure or a restriction, a
+person with upcoming booked sessions chooses to keep them until they have taken place, or to
+cancel them under the service's rules. The coach is told either way; nothing is dropped silently.
+
+Keeping them defers the erasure: an open erasure request waits, and the periodic job
+`rights-deferred-erasures` erases her once no session is left ahead and no refund is open (or the
+coach does it before the request's deadline). A refund still on its way defers it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from consonance.audit.services import SYSTEM
+from consonance.lib.urls import absolute_reverse
+from consonance.mail.outbox import mail_queue
+from consonance.people.models import Person
+from consonance.rights import hooks
+from consonance.rights.erasure import ErasureFailed, person_erase
+from consonance.rights.models import ErasureReceipt, Request
+from consonance.rights.services import request_record
+
+log = logging.getLogger(__name__)
+
+DEFERRED = "radering efter bokade samtal"  # the note of a deferred erasure request
+
+
+def sessions_of(person: Person) -> list[hooks.HeldSession]:
+    return [s for found in hooks.sessions_held.collect(person) for s in (found or [])]
+
+
+def refunds_waiting(person: Person) -> bool:
+    return any(hooks.refunds_open.collect(person))
+
+
+def sessions_cancel(person: Person, actor: str) -> list[str]:
+    """Cancel her upcoming sessions under the service's rules; a line per session."""
+    asked = hooks.SessionsCancel(person=person, actor=actor)
+    return [line for found in hooks.sessions_cancel.collect(asked) for line in (found or [])]
+
+
+def coach_tell(*, action: str, kept: list[hooks.HeldSession], cancelled: list[str]) -> None:
+    """A short note to the coach, without the client's name (she may be erased by now)."""
+    mail_queue(
+        to=settings.CONSONANCE_STAFF_EMAIL or settings.DEFAULT_FROM_EMAIL,
+        template="rights_sessions_coach",
+        context={
+            "action": action,
+            "kept": [s.label for s in kept],
+            "cancelled": cancelled,
+            "url": absolute_reverse("rights_staff:index"),
+        },
+        language="sv",
+    )
+
+
+def erase_with_sessions(*, person: Person, choice: str, actor: str) -> ErasureReceipt | Request:
+    """Erase her now, or defer the erasure: until her kept sessions are over, or until the money
+    of cancelled ones is back with her (erasing her orders now would drop their refunds).
+
+    Returns the receipt of the erasure, or the open request when it is deferred. Raises
+    ErasureFailed (nothing committed, her sessions not cancelled) when the verifier finds residue.
+    """
+    with transaction.atomic():
+        held = sessions_of(person)
+        if held and choice == "keep":
+            coach_tell(action="erase_later", kept=held, cancelled=[])
+            return _defer(person, actor)
+        cancelled = sessions_cancel(person, actor) if held else []
+        if refunds_waiting(person):
+            coach_tell(action="erase_after_refund", kept=[], cancelled=cancelled)
+            return _defer(person, actor)
+        receipt = person_erase(person=person, actor=actor, sessions=cancelled)
+        if cancelled:
+            coach_tell(action="erased", kept=[], cancelled=cancelled)
+    return receipt
+
+
+def _defer(person: Person, actor: str) -> Request:
+    return request_record(
+        person=person, kind=Request.Kind.ERASURE, actor=actor, done=False, note=DEFERRED
+    )
+
+
+def restrict_with_sessions(*, person: Person, choice: str, actor: str) -> list[str]:
+    """Before a restriction: cancel her sessions, or keep them and tell the coach."""
+    held = sessions_of(person)
+    if not held:
+        return []
+    if choice == "keep":
+        coach_tell(action="restricted_kept", kept=held, cancelled=[])
+        return []
+    cancelled = sessions_cancel(person, actor)
+    coach_tell(action="restricted_cancelled", kept=[], cancelled=cancelled)
+    return cancelled
+
+
+def deferred_erasures_run(*, now=None) -> int:
+    """Erase everyone whose deferred erasure waits for sessions that are now all over."""
+    now = now or timezone.now()
+    erased = 0
+    waiting = Request.objects.filter(
+        kind=Request.Kind.ERASURE, state=Request.State.OPEN, note=DEFERRED, person__isnull=False
+    ).select_related("person")
+    for request in list(waiting):
+        person = request.person
+        if person is None or sessions_of(person) or refunds_waiting(person):
+            continue
+        try:
+            person_erase(person=person, actor=SYSTEM, via="after-sessions")
+        except ErasureFailed:
+            log.error("deferred erasure of person %s rolled back", person.pk)
+            continue
+        erased += 1
+    return erased
