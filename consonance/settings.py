@@ -7,6 +7,7 @@ key; development (CONSONANCE_DEBUG=1, as `make run` sets) uses fixed, clearly ma
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -14,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from consonance.lib.env import env_bool, env_int, env_list, env_str
+from consonance.lib.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSONANCE_VAR_DIR") or BASE_DIR / "var")
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "consonance.lib.headers.HardeningHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -287,9 +289,8 @@ LOGGING = {
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 AXES_VERBOSE = False
 
-# Contact form (issue 9): behind a reverse proxy (Caddy), the visitor's address for the contact
-# form's rate limits is the last one the proxy appended to X-Forwarded-For.
-CONSONANCE_BEHIND_PROXY = env_bool("CONSONANCE_BEHIND_PROXY", default=False)
+# Contact form (issue 9): its rate limits see the visitor's address as every limit does
+# (CONSONANCE_TRUSTED_PROXIES, below).
 
 # Inbound mail (journal, issue 9): the coach's mailbox, read over IMAP by `consonance mail ingest`
 # and the worker (P16, P17). Unset host: no ingestion. CONSONANCE_IMAP_FOLDERS overrides the
@@ -381,3 +382,37 @@ FORTNOX_AUTH_BASE = env_str("CONSONANCE_FORTNOX_AUTH_BASE") or "https://apps.for
 FORTNOX_API_BASE = env_str("CONSONANCE_FORTNOX_API_BASE") or "https://api.fortnox.se"
 FORTNOX_AUTH_BASE, FORTNOX_API_BASE = FORTNOX_AUTH_BASE.rstrip("/"), FORTNOX_API_BASE.rstrip("/")
 FORTNOX_VOUCHER_SERIES = (env_str("CONSONANCE_FORTNOX_VOUCHER_SERIES") or "A").strip().upper()
+
+
+# Hardening (issue 12). The real client address is taken from X-Forwarded-For only when the
+# request comes from a proxy named here (comma-separated addresses or networks, e.g. Caddy on
+# "127.0.0.1"); otherwise the header is ignored, so nobody can pretend to be someone else.
+CONSONANCE_TRUSTED_PROXIES = env_networks("CONSONANCE_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "consonance.lib.ratelimit.client_ip"
+# Rate limits: (requests, seconds) per client address and per e-mail address (lib/ratelimit.py).
+RATE_LIMIT_PER_IP = (env_int("CONSONANCE_RATE_LIMIT_PER_IP", 30), 3600)
+RATE_LIMIT_PER_ADDRESS = (env_int("CONSONANCE_RATE_LIMIT_PER_ADDRESS", 5), 3600)
+# Their counters: Django's cache in a table of the site's database (worker migration 0002).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "consonance_cache",
+    }
+}
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), microphone=(), payment=(), usb=()"
+)
+# Backups (`consonance backup`): where they go, and the key they are encrypted with (base64 of 32
+# bytes; by default derived from the master key, so keep the master key apart from the backups).
+BACKUP_DIR = Path(env_str("CONSONANCE_BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEY = env_str("CONSONANCE_BACKUP_KEY") or ""
+# The erasure ledger: keyed hashes of erased addresses, kept beside the database (and in it) so
+# that a restore re-applies every erasure made after the backup was taken.
+ERASURE_LEDGER = Path(env_str("CONSONANCE_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.txt")
+# The admin never shows a TOTP key or its QR code (and so never answers 500 for an unknown
+# device: django-otp's views look the device up without a 404).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A task RUNNING longer than this was abandoned by a dead worker and is queued again
+# (consonance/worker/recovery.py). Longer than any task runs (the backup takes seconds).
+TASK_TIMEOUT = timedelta(seconds=env_int("CONSONANCE_TASK_TIMEOUT", 15 * 60))

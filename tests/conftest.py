@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,6 +18,27 @@ pytest_plugins = ["tests.factories"]
 REPO = Path(__file__).resolve().parent.parent
 POLICY = REPO / "policy" / "consonance.toml"
 TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request, django_db_blocker):
+    """Rate-limit counters (a cache table, not a model) survive a transactional test's flush:
+    every database test starts with none."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_backups(settings, tmp_path):
+    """Each test its own backup folder and erasure ledger file."""
+    settings.BACKUP_DIR = tmp_path / "backups"
+    settings.ERASURE_LEDGER = tmp_path / "erasure-ledger.txt"
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ def test_the_policy_page_links_to_the_working_form(client):
 
 
 def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, settings):
-    settings.CONSONANCE_BEHIND_PROXY = True
+    settings.CONSONANCE_TRUSTED_PROXIES = ["192.0.2.10"]  # the proxy: _send's REMOTE_ADDR
     codes = [
         _send(client, n, meta={"HTTP_X_FORWARDED_FOR": f"198.51.100.{n}, 203.0.113.9"}).status_code
         for n in range(1, 8)

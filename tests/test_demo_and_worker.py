@@ -19,7 +19,8 @@ def counts() -> tuple[int, ...]:
     return (Person.objects.count(), MemberProfile.objects.count(), get_user_model().objects.count())
 
 
-def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys):
+def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys, settings):
+    settings.DEBUG = True  # the demo refuses to load in production (tests/test_hardening.py)
     call_command("demo")
     first = counts()
     assert first[0] >= 5 and first[2] == 1

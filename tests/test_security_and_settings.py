@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO
+from tests.smtp_server import LocalSMTP
 
 pytestmark = pytest.mark.django_db
 KEYS = {
@@ -32,6 +34,26 @@ def run_consonance(*args: str, env: dict[str, str]) -> subprocess.CompletedProce
         cwd=REPO,
         timeout=120,
     )
+
+
+@pytest.fixture
+def deployed(tmp_path):
+    """What a real deployment has (issue 12's check --deploy): an SMTP server to reach, a fresh
+    backup, and the proxy named."""
+    smtp = LocalSMTP()
+    smtp.start()
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    (backups / f"consonance-{stamp}.backup").write_bytes(b"")
+    yield {
+        "CONSONANCE_SMTP_HOST": "127.0.0.1",
+        "CONSONANCE_SMTP_PORT": str(smtp.port),
+        "CONSONANCE_SMTP_STARTTLS": "0",
+        "CONSONANCE_BACKUP_DIR": str(backups),
+        "CONSONANCE_TRUSTED_PROXIES": "127.0.0.1",
+    }
+    smtp.stop()
 
 
 def test_pages_send_a_strict_content_security_policy_and_related_headers(client):
@@ -67,7 +89,7 @@ def test_production_refuses_to_start_without_a_master_key():
     assert "CONSONANCE_MASTER_KEY" in result.stderr
 
 
-def test_secrets_can_come_from_files(tmp_path):
+def test_secrets_can_come_from_files(tmp_path, deployed):
     secret = tmp_path / "secret"
     secret.write_text(KEYS["CONSONANCE_SECRET_KEY"] + "\n")
     master = tmp_path / "master"
@@ -78,9 +100,16 @@ def test_secrets_can_come_from_files(tmp_path):
         "CONSONANCE_ALLOWED_HOSTS": "practice.example.se",
         "CONSONANCE_SITE_URL": KEYS["CONSONANCE_SITE_URL"],
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **deployed,
     }
     result = run_consonance("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_at_start_up():
+    result = run_consonance("check", env={**KEYS, "CONSONANCE_TRUSTED_PROXIES": "caddy"})
+    assert result.returncode != 0
+    assert "CONSONANCE_TRUSTED_PROXIES: 'caddy' is not an IP address" in result.stderr
 
 
 def test_a_bad_boolean_setting_is_refused_with_its_name():
@@ -88,8 +117,8 @@ def test_a_bad_boolean_setting_is_refused_with_its_name():
     assert result.returncode != 0 and "CONSONANCE_DEBUG: expected true or false" in result.stderr
 
 
-def test_check_deploy_is_clean_under_production_settings(tmp_path):
-    env = {**KEYS, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+def test_check_deploy_is_clean_under_production_settings(tmp_path, deployed):
+    env = {**KEYS, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **deployed}
     result = run_consonance("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

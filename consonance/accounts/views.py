@@ -32,6 +32,7 @@ from consonance.booking.selectors import person_bookings
 from consonance.consent.selectors import consent_current
 from consonance.consent.texts import NEWSLETTER
 from consonance.lib.i18n import current_language
+from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.sealed import SealExpired
 from consonance.lib.text import normalise_email
 from consonance.payments.selectors import person_orders
@@ -61,6 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return dashboard(request, person)
     form = SigninForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if rate_limited(request, "member-signin", address=form.cleaned_data["email"]):
+            return rate_limit_response(request)
         data = form.cleaned_data
         email = normalise_email(data["email"])
         known = person_by_email(email)
@@ -121,6 +124,8 @@ def _signin(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
+    if request.method == "POST" and rate_limited(request, "member-code"):
+        return rate_limit_response(request)
     if request.method == "POST" and form.is_valid():
         token = pending_check(request, form.cleaned_data["code"])
         if token is not None:

@@ -23,6 +23,7 @@ from consonance.booking.hooks import documents_for
 from consonance.booking.models import Booking, Service
 from consonance.booking.tokens import booking_from_token, booking_token
 from consonance.lib.i18n import current_language
+from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 DAYS_PER_PAGE = 7
+MAX_PAGE = 520  # ten years of weeks: beyond any booking horizon, far from date overflow
 COMMON_ZONES = [
     "Europe/Stockholm",
     "Europe/Helsinki",
@@ -76,10 +78,15 @@ def format_start(moment: datetime) -> str:
 
 
 def parse_start(text: str) -> datetime:
+    """A slot's start from the URL; 404 for anything that is not a plausible one (years far off
+    overflow the date arithmetic of the zones and the slot's end)."""
     try:
-        return datetime.strptime(text, START_FORMAT).replace(tzinfo=UTC)
+        moment = datetime.strptime(text, START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise Http404("not a start time") from None
+    if not 2000 <= moment.year <= 2999:
+        raise Http404("not a start time")
+    return moment
 
 
 def services_list(request: HttpRequest) -> HttpResponse:
@@ -94,7 +101,7 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     now = timezone.now()
     slots = selectors.offered_slots(service, now=now)
     try:
-        page = max(0, int(request.GET.get("sida", "0")))
+        page = min(max(0, int(request.GET.get("sida", "0"))), MAX_PAGE)
     except ValueError:
         page = 0
     first_day = now.astimezone(zone).date() + timedelta(days=page * DAYS_PER_PAGE)
@@ -149,33 +156,9 @@ def book(request: HttpRequest, service_id: int, start: str | None) -> HttpRespon
     methods = selectors.payment_methods(service, starts_at, now)
     form = BookingForm(request.POST or None, methods=methods)
     if request.method == "POST" and methods and form.is_valid():
-        data = form.cleaned_data
-        client = services.Client(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            language=current_language(),
-            phone=data.get("phone", ""),
-        )
-        try:
-            booking = services.booking_hold(
-                service=service, starts_at=starts_at, client=client, method=data["method"]
-            )
-        except services.SlotTaken:
-            messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
-            return redirect(back)
-        except services.ProcessingRestricted:
-            messages.error(
-                request,
-                _(
-                    "Bokningen kunde inte tas emot just nu. Skriv gärna till mig, så hjälper jag dig."
-                ),
-            )
-            return redirect(back)
-        except services.BookingError:
-            messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
-            return redirect(back)
-        return _start_payment(request, booking)
+        if rate_limited(request, "booking", address=form.cleaned_data["email"]):
+            return rate_limit_response(request)
+        return _hold_and_pay(request, service, starts_at, form.cleaned_data, back)
     context = {
         "service": service,
         "form": form,
@@ -199,6 +182,35 @@ def _allow_checkout(response: HttpResponse) -> HttpResponse:
         "form-action": [*form_action, *config.checkout_origins()],
     }
     return response
+
+
+def _hold_and_pay(
+    request: HttpRequest, service: Service, starts_at: datetime | None, data: dict, back: str
+) -> HttpResponse:
+    client = services.Client(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        language=current_language(),
+        phone=data.get("phone", ""),
+    )
+    try:
+        booking = services.booking_hold(
+            service=service, starts_at=starts_at, client=client, method=data["method"]
+        )
+    except services.SlotTaken:
+        messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
+        return redirect(back)
+    except services.ProcessingRestricted:
+        messages.error(
+            request,
+            _("Bokningen kunde inte tas emot just nu. Skriv gärna till mig, så hjälper jag dig."),
+        )
+        return redirect(back)
+    except services.BookingError:
+        messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
+        return redirect(back)
+    return _start_payment(request, booking)
 
 
 def _start_payment(request: HttpRequest, booking: Booking) -> HttpResponse:

@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from consonance.contact.models import Attempt, SpentChallenge
+from consonance.lib import ratelimit
 from consonance.lib.crypto import derive_key, parse_master_key
 from consonance.lib.text import normalise_email
 
@@ -61,12 +62,9 @@ def _hash(kind: str, value: str) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The visitor's address: REMOTE_ADDR, or behind a proxy the address it appended last."""
-    if settings.CONSONANCE_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The visitor's address, as every rate limit of the site sees it: X-Forwarded-For is
+    believed only from a proxy named in CONSONANCE_TRUSTED_PROXIES (consonance.lib.ratelimit)."""
+    return ratelimit.client_ip(request)
 
 
 # --------------------------------------------------------------------------------------------

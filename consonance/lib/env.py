@@ -7,6 +7,7 @@ ImproperlyConfigured naming the variable, never silently falls back to a default
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -58,3 +59,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks ("127.0.0.1, 10.0.0.0/8")."""
+    items = env_list(name, [])
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network."
+            ) from error
+    return items

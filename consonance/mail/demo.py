@@ -1,6 +1,7 @@
 """Demo part of mail: the outbox page with something to show.
 
 - a message the recipient's server refused for good (failed, with the "send again" button), and
+- a message whose worker died while sending it ("perhaps sent": resent only on confirmation), and
 - a message that met a closed SMTP port twice and waits for its next attempt: a couple of minutes
   after `make run` starts, the worker's "mail-flush" sends it (to the console in development) and
   the purge removes it, as the policy says.
@@ -24,6 +25,8 @@ DEMO = [
     # address, state, attempts, error, minutes until the next attempt
     ("johan.berg@example.se", Q.FAILED, 1, "SMTPRecipientsRefused 550", 0),
     ("maria.santos@example.com", Q.QUEUED, 2, "ConnectionRefusedError", 2),
+    # The worker died while sending it: perhaps delivered; sent again only if the coach confirms.
+    ("erik.holm@example.se", Q.UNKNOWN, 1, "interrupted while sending", 0),
 ]
 
 
@@ -54,4 +57,6 @@ def load(out) -> None:
                 last_error=error,
                 next_attempt_at=now + timedelta(minutes=minutes),
             )
-    out.write("Outbox: http://127.0.0.1:8000/staff/mail/ (a failed and a waiting message).\n")
+    out.write(
+        "Outbox: http://127.0.0.1:8000/staff/mail/ (a failed, a perhaps-sent and a waiting message).\n"
+    )

@@ -13,6 +13,9 @@ class OutboxMessage(models.Model):
         SENDING = "sending", "sending"
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
+        # The worker died between claiming and recording the outcome: it may have been
+        # delivered. Never sent again without the coach's explicit confirmation.
+        UNKNOWN = "unknown", "unknown"
 
     # Who and what: personal data, kept only until the message is sent (policy rule
     # "messages-after-reply", clock `sent_at`; see personal_data.py).

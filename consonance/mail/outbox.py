@@ -241,17 +241,21 @@ def mail_queue(
     return message
 
 
-def mail_retry(*, message_id: int, actor: str) -> bool:
+def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) -> bool:
     """Send a failed message again (the coach's "retry"); True when it was put back in the queue.
 
-    A message that failed because the worker was interrupted while sending it may already have
-    been delivered; retrying it is the coach's deliberate choice (it keeps its Message-ID, so
-    most mail programs show a duplicate as one message).
+    A message whose delivery is unknown (the worker was interrupted while sending it) may
+    already have been delivered: it is sent again only with `confirm_unknown=True`, the coach's
+    explicit confirmation (it keeps its Message-ID, so most mail programs show a duplicate as
+    one message).
     """
+    states = [OutboxMessage.State.FAILED]
+    if confirm_unknown:
+        states.append(OutboxMessage.State.UNKNOWN)
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update()
-            .filter(pk=message_id, state=OutboxMessage.State.FAILED)
+            .filter(pk=message_id, state__in=states)
             .first()
         )
         if message is None:

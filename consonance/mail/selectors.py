@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from consonance.mail.models import OutboxMessage
 
@@ -26,3 +26,25 @@ def outbox_waiting(limit: int = 200) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(state=OutboxMessage.State.QUEUED, attempts__gt=0).order_by(
         "next_attempt_at"
     )[:limit]
+
+
+def outbox_unknown(limit: int = 200) -> QuerySet[OutboxMessage]:
+    """Messages whose worker died while sending them: perhaps delivered, perhaps not."""
+    return OutboxMessage.objects.filter(state=OutboxMessage.State.UNKNOWN).order_by("-created_at")[
+        :limit
+    ]
+
+
+def outbox_waiting_to(emails: set[str], template: str) -> list[int]:
+    """Ids of unsent messages of `template` to any of `emails` (for the erasure verifier)."""
+    if not emails:
+        return []
+    query = Q()
+    for email in emails:
+        query |= Q(recipient__iexact=email)
+    return list(
+        OutboxMessage.objects.filter(query, template=template)
+        .exclude(state=OutboxMessage.State.SENT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

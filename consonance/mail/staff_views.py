@@ -10,7 +10,12 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.mail.outbox import mail_retry
-from consonance.mail.selectors import outbox_counts, outbox_failed, outbox_waiting
+from consonance.mail.selectors import (
+    outbox_counts,
+    outbox_failed,
+    outbox_unknown,
+    outbox_waiting,
+)
 from consonance.mail.tasks import MAX_ATTEMPTS
 
 
@@ -21,6 +26,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         {
             "counts": outbox_counts(),
             "failed": outbox_failed(),
+            "unknown": outbox_unknown(),
             "waiting": outbox_waiting(),
             "max_attempts": MAX_ATTEMPTS,
         },
@@ -29,8 +35,17 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    if mail_retry(message_id=pk, actor=actor_staff_request(request)):
+    # A message whose delivery is unknown goes again only when the coach ticked that it may
+    # arrive twice (the form's "confirm" box).
+    confirm = request.POST.get("confirm") == "yes"
+    if mail_retry(message_id=pk, actor=actor_staff_request(request), confirm_unknown=confirm):
         messages.success(request, _("Meddelandet skickas igen."))
     else:
-        messages.error(request, _("Meddelandet kunde inte skickas igen: det har inte misslyckats."))
+        messages.error(
+            request,
+            _(
+                "Meddelandet skickades inte igen. Kan det redan ha kommit fram måste du bekräfta "
+                "att det får komma två gånger."
+            ),
+        )
     return redirect("mail-staff-outbox")

@@ -12,8 +12,11 @@ Delivery guarantees
   enqueue failed) is sent when it can be.
 - A message left in "sending" for STUCK_AFTER (the worker died between claiming and recording the
   outcome) may or may not have reached the SMTP server. We choose AT-MOST-ONCE: it is marked
-  failed ("interrupted"), never re-sent automatically, and the coach decides on /staff/mail/
-  whether to send it again (same Message-ID, so a duplicate is recognisable). A client getting a
+  "unknown" (not "failed": it may well have been delivered), never re-sent automatically, and
+  the coach decides on /staff/mail/, confirming explicitly that it may arrive twice, whether to
+  send it again (same Message-ID, so a duplicate is recognisable).
+- A message that bypasses the suppression list (the erasure receipt, to an address that is
+  otherwise never written to again) is deleted the moment it is sent, not at the next purge. A client getting a
   booking confirmation twice is harmless but a refund notice twice is confusing; a failed message
   on the staff page is visible and can be acted on, a duplicate cannot be taken back.
 """
@@ -125,9 +128,13 @@ def mail_send(message_id: int) -> str:
         _email(message).send(using="default")
     except Exception as error:  # any failure is recorded by class and code, never verbatim
         return _record_failure(message, error)
-    OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).update(
-        state=Q.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
-    )
+    if message.bypass_suppression:
+        # The erasure receipt: the last trace of an erased address goes as soon as it is sent.
+        OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).delete()
+    else:
+        OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).update(
+            state=Q.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+        )
     log.info("mail %s sent (%s, attempt %s)", message_id, message.template, message.attempts)
     return "sent"
 
@@ -162,7 +169,7 @@ def mail_send_task(message_id: int) -> str:
 
 
 def mail_flush(now=None) -> dict[str, int]:
-    """Mark messages stuck in "sending" as failed and enqueue every due queued message."""
+    """Mark messages stuck in "sending" as unknown and enqueue every due queued message."""
     now = now or timezone.now()
     stuck = list(
         OutboxMessage.objects.filter(state=Q.SENDING, claimed_at__lt=now - STUCK_AFTER).values_list(
@@ -171,9 +178,9 @@ def mail_flush(now=None) -> dict[str, int]:
     )
     if stuck:
         OutboxMessage.objects.filter(pk__in=stuck, state=Q.SENDING).update(
-            state=Q.FAILED, last_error="interrupted while sending", claimed_at=None
+            state=Q.UNKNOWN, last_error="interrupted while sending", claimed_at=None
         )
-        log.warning("mail %s interrupted while sending: marked failed, not resent", stuck)
+        log.warning("mail %s interrupted while sending: delivery unknown, not resent", stuck)
     due = list(
         OutboxMessage.objects.filter(state=Q.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk")
@@ -201,7 +208,7 @@ def mail_purge(now=None) -> dict[str, int]:
                     state=Q.SENT, sent_at__lte=rule.cutoff(now)
                 ).delete()[0]
         failed = OutboxMessage.objects.filter(
-            state=Q.FAILED, created_at__lt=now - FAILED_KEEP
+            state__in=(Q.FAILED, Q.UNKNOWN), created_at__lt=now - FAILED_KEEP
         ).delete()[0]
         if sent or failed:
             audit_append(

@@ -22,6 +22,7 @@ from consonance.consent.models import ConsentText
 from consonance.consent.services import consent_text_store
 from consonance.consent.texts import NEWSLETTER, ShownText, consent_text
 from consonance.lib.i18n import current_language
+from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.text import normalise_email
 from consonance.newsletter.emails import signup_confirm_email
 from consonance.newsletter.forms import SignupForm
@@ -48,6 +49,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     shown = consent_text(NEWSLETTER, language)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if rate_limited(request, "newsletter-signup", address=form.cleaned_data["email"]):
+            return rate_limit_response(request)
         consent_text_store(shown)  # the exact wording she saw, for the ledger at confirmation
         data = form.cleaned_data
         signup_confirm_email(

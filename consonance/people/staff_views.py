@@ -19,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.audit.services import actor_staff, audit_append
+from consonance.lib.ratelimit import rate_limit_response, rate_limited
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ def _next_url(request: HttpRequest) -> str:
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
     form = PasswordForm(request.POST or None)
+    if request.method == "POST" and rate_limited(request, "staff-login"):
+        return rate_limit_response(request)
     if request.method == "POST" and form.is_valid():
         user = auth.authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
@@ -108,6 +111,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("För många felaktiga försök. Vänta en stund och försök igen."))
         elif device.verify_token(form.cleaned_data["otp_token"].strip()):
             otp_login(request, device)
+            request.session.cycle_key()  # a new session key once both factors are proven
             audit_append(actor=actor_staff(user.pk), action="staff.signed_in")
             return redirect(_next_url(request))
         else:
@@ -133,6 +137,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            request.session.cycle_key()
             audit_append(actor=actor_staff(user.pk), action="staff.second_factor_enrolled")
             return redirect(_next_url(request))
         form.add_error(None, _("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt."))

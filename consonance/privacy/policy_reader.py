@@ -156,6 +156,8 @@ def read_policy(r: Reader, doc: dict[str, Any]) -> Policy | None:
     rules = _rules(r, doc, categories, events)
     deadlines = _deadlines(r, doc)
     cookies = _cookies(r, doc)
+    backups = r.table(doc, "backups", ()) if "backups" in doc else {}
+    backup_retention = r.duration(backups, ("backups",)) if backups else None
     if r.problems:
         return None
     return Policy(
@@ -171,6 +173,7 @@ def read_policy(r: Reader, doc: dict[str, Any]) -> Policy | None:
         recipients=recipients,
         cookies=tuple(cookies),
         lines=r.lines,
+        **({"backup_retention": backup_retention} if backup_retention else {}),
     )
 
 

@@ -157,6 +157,8 @@ class Policy:
     recipients: dict[str, Recipient]
     cookies: tuple[Cookie, ...]
     lines: dict[tuple[str | int, ...], int] = field(repr=False, compare=False)
+    # [backups] retention: how long a backup is kept before it is deleted (issue 12).
+    backup_retention: Duration = field(default_factory=lambda: Duration(30, "days"))
 
     def rules_for(self, category: str) -> list[RetentionRule]:
         return [rule for rule in self.retention if rule.category == category]

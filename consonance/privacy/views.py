@@ -60,6 +60,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
         "categories": categories,
         "purposes": policy.purposes.values(),
         "recipients": policy.recipients.values(),
+        "backup_retention": policy.backup_retention.render(language),
         "deadlines": [
             {
                 "name": d.name.get(language),

@@ -30,6 +30,8 @@ from consonance.privacy.registry import (
     registry,
     subject_declaration,
 )
+from consonance.rights.backup_files import last_backup_expiry
+from consonance.rights.ledger import ledger_record
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.residue import (
     RECEIPT_TEMPLATE,
@@ -147,6 +149,7 @@ def person_erase(
             },
         )
         _send_receipt(receipt, email, language)
+        ledger_record(email=email, erased_at=now)  # a restore re-applies it (backup.py)
     return receipt
 
 
@@ -238,6 +241,9 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         path = reverse("rights:receipt", args=[receipt.token])
     return {
         "receipt": receipt,
+        # When the last backup taken before the erasure is deleted (None: no backup holds her).
+        "backups_until": last_backup_expiry(receipt.issued_at),
+        "backup_retention": policy.backup_retention.render(language),
         "erased": [{**e, "name": name(e["category"])} for e in receipt.erased],
         "kept": [{**k, "name": name(k["category"])} for k in receipt.kept],
         "url": absolute_url(path),

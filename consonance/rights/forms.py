@@ -10,6 +10,14 @@ class EmailForm(forms.Form):
     email = forms.EmailField(label=_("Din e-postadress"), max_length=254)
 
 
+class SigninForm(forms.Form):
+    token = forms.CharField(
+        label=_("Koden från länken (allt efter tecknet #)"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class RectifyForm(forms.Form):
     first_name = forms.CharField(label=_("Förnamn"), max_length=100)
     last_name = forms.CharField(label=_("Efternamn"), max_length=100)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast
 
 from consonance.lib.text import normalise_email
+from consonance.mail.selectors import outbox_waiting_to
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import Holding, PersonalModel, registry
@@ -27,7 +28,7 @@ def allowed_residue() -> dict[str, Q]:
     """Rows that may name an erased person on purpose, with why.
 
     - mail.OutboxMessage, the erasure receipt: the one message an erased address still gets;
-      the mail app deletes it once sent (rule "messages-after-reply", job "mail-purge").
+      the outbox deletes it the moment it is sent; until then the verifier reports it as pending.
     """
     return {"mail.OutboxMessage": Q(template=RECEIPT_TEMPLATE)}
 
@@ -74,6 +75,9 @@ class Finding:
 class ScanResult:
     residue: list[Finding]
     held: list[Finding]
+    # The erasure receipt still waiting in the outbox (the only row allowed to name an erased
+    # address): reported, never hidden; the outbox deletes it as soon as it is sent.
+    pending: list[Finding] = field(default_factory=list)
     tables: int = 0
     rows: int = 0
     seconds: float = 0.0
@@ -271,5 +275,11 @@ def find_residue(ids: Identifiers, *, deep: bool = False) -> ScanResult:
     result = _registry_scan(ids, policy)
     if deep:
         _deep_scan(ids, policy, result)
+    result.pending = [
+        Finding(
+            "mail.OutboxMessage", pk, ("recipient",), reason="erasure receipt waiting to be sent"
+        )
+        for pk in outbox_waiting_to(ids.emails, RECEIPT_TEMPLATE)
+    ]
     result.seconds = time.perf_counter() - started
     return result

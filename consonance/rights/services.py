@@ -25,8 +25,15 @@ from consonance.privacy.registry import models_holding
 from consonance.rights import hooks
 from consonance.rights.models import Objection, Request, Restriction
 from consonance.rights.selectors import person_is_restricted
-from consonance.rights.tokens import LINK_MAX_AGE, link_token
+from consonance.rights.tokens import (
+    LINK_MAX_AGE,
+    address_from_token,
+    address_token,
+    link_from_token,
+    link_token,
+)
 
+SIGNIN_NOTE = "självservice"
 JOURNAL_KINDS = {Request.Kind.JOURNAL_ACCESS, Request.Kind.JOURNAL_DELETION}
 
 
@@ -141,7 +148,8 @@ def rights_link_send(*, email: str, language: str = "sv") -> bool:
     if person is None:
         return False
     with transaction.atomic(), translation.override(language):
-        url = absolute_reverse("rights:signin", link_token(person))
+        # The token goes in the fragment: never sent to the server, so never in a log.
+        url = absolute_reverse("rights:signin") + "#" + link_token(person)
         message = mail_queue(
             to=person.email,
             template="rights_link",
@@ -160,35 +168,85 @@ def rights_link_send(*, email: str, language: str = "sv") -> bool:
     return message is not None
 
 
-def person_rectify(
-    *, person: Person, actor: str, first_name: str, last_name: str, email: str
-) -> Person:
-    """Rectification (P25) of names and address, audited by person_update (fields, not values).
+def rights_link_use(token: str) -> Person | None:
+    """Follow a sign-in link once: the person it was made for, or None when it is expired,
+    tampered with, stale, or already spent (a self-service sign-in happened after it was made,
+    which also spends any older link). Records the access request that spends it."""
+    link = link_from_token(token)
+    if link is None:
+        return None
+    issued = dt.datetime.fromtimestamp(link.issued_at, tz=dt.UTC)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().filter(pk=link.person.pk).first()
+        if person is None:
+            return None
+        spent = Request.objects.filter(
+            person=person, kind=Request.Kind.ACCESS, note=SIGNIN_NOTE, received_at__gte=issued
+        ).exists()
+        if spent:
+            return None
+        request_record(
+            person=person, kind=Request.Kind.ACCESS, actor=f"person:{person.pk}", note=SIGNIN_NOTE
+        )
+    return person
 
-    A restricted person's suppression moves with her address.
-    """
+
+def person_rectify(
+    *, person: Person, actor: str, first_name: str, last_name: str, email: str, language: str = "sv"
+) -> bool:
+    """Rectification (P25): names at once; a new address only once its owner follows the link
+    mailed to it (so the page answers the same whether or not the address is someone else's:
+    that address instead gets a note that it is already in use). True when an address change
+    waits for confirmation. Audited by person_update (fields, not values)."""
 
     new_email = normalise_email(email)
+    with transaction.atomic():
+        if (first_name.strip(), last_name.strip()) != (person.first_name, person.last_name):
+            person_update(
+                person=person,
+                actor=actor,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+            )
+        request_record(person=person, kind=Request.Kind.RECTIFICATION, actor=actor)
+        if new_email == person.email:
+            return False
+        with translation.override(language):
+            if Person.objects.filter(email=new_email).exists():
+                mail_queue(
+                    to=new_email, template="rights_address_taken", context={}, language=language
+                )
+            else:
+                url = absolute_reverse("rights:address", address_token(person, new_email))
+                mail_queue(
+                    to=new_email,
+                    template="rights_address_confirm",
+                    context={"url": url, "minutes": LINK_MAX_AGE // 60},
+                    language=language,
+                )
+        audit_append(actor=actor, action="rights.address_change_offered", subject_id=person.pk)
+    return True
+
+
+def person_address_confirm(*, token: str) -> Person:
+    """Carry out an address change whose link was followed. Raises RightsError when the link is
+    expired, stale (the address changed since) or the address was taken in the meantime.
+    A restricted person's suppression moves with her address."""
+    found = address_from_token(token)
+    if found is None:
+        raise RightsError("link-invalid")
+    person, new_email = found
     old_email = person.email
     with transaction.atomic():
-        if new_email != old_email and Person.objects.filter(email=new_email).exists():
-            raise RightsError("address-taken")
         try:
             with transaction.atomic():
-                person_update(
-                    person=person,
-                    actor=actor,
-                    first_name=first_name.strip(),
-                    last_name=last_name.strip(),
-                    email=new_email,
-                )
+                person_update(person=person, actor=f"person:{person.pk}", email=new_email)
         except IntegrityError:
             raise RightsError("address-taken") from None
         restriction = Restriction.objects.filter(person=person, lifted_at__isnull=True).first()
-        if restriction and restriction.suppressed_mail and new_email != old_email:
+        if restriction and restriction.suppressed_mail:
             mail_unsuppress(email=old_email)
             mail_suppress(email=new_email, reason="restriction")
-        request_record(person=person, kind=Request.Kind.RECTIFICATION, actor=actor)
     return person
 
 

@@ -14,6 +14,8 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights import sessions
+from consonance.rights.backup import backup_write
+from consonance.rights.backup_files import backup_rotate
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.worker.schedule import Periodic
@@ -29,6 +31,7 @@ PERIODIC = [
     Periodic(
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
     ),
+    Periodic("backup", every=timedelta(days=1), task="consonance.rights.tasks.backup_task"),
     Periodic(
         "rights-deferred-erasures",
         every=timedelta(hours=1),
@@ -83,6 +86,15 @@ def rights_remind_task() -> int:
         )
     log.info("rights reminder sent for %s request(s)", len(due))
     return len(due)
+
+
+@task()
+def backup_task() -> str:
+    """The daily backup (issue 12), then the rotation of the old ones."""
+    path = backup_write()
+    deleted = backup_rotate()
+    log.info("backup written (%s bytes); %s old backup(s) deleted", path.stat().st_size, deleted)
+    return path.name
 
 
 @task

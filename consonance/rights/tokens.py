@@ -1,11 +1,17 @@
 """The identity check of the privacy center: a signed, expiring link bound to the person's state.
 
-The token carries the person's id and a keyed hash of her address and creation time, signed with
-a timestamp (django.core.signing): it expires after LINK_MAX_AGE, and stops working at once when
-the address changes or the person is erased. The address itself is never in the link.
+The token carries the person's id, a keyed hash of her address and creation time, and when it was
+made, signed with a timestamp (django.core.signing): it expires after LINK_MAX_AGE, stops working
+at once when the address changes or the person is erased, and works once (services.rights_link_use:
+a sign-in after it was made spends it). The address itself is never in the link, and the token
+rides in the URL's fragment (`/mina-uppgifter/in/#token`), which browsers never send to a server:
+the page posts it, so it stands in no access log.
 """
 
 from __future__ import annotations
+
+import time
+from dataclasses import dataclass
 
 from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -24,20 +30,60 @@ def person_state(person: Person) -> str:
 
 def link_token(person: Person) -> str:
     return signing.TimestampSigner(salt=SALT).sign_object(
-        {"p": person.pk, "s": person_state(person)}
+        {"p": person.pk, "s": person_state(person), "t": time.time()}
     )
 
 
-def person_from_token(token: str, *, max_age: int = LINK_MAX_AGE) -> Person | None:
-    """The person the link was made for, or None if it is expired, tampered with or stale."""
+@dataclass(frozen=True)
+class Link:
+    person: Person
+    issued_at: float  # Unix time the link was made
+
+
+def link_from_token(token: str, *, max_age: int = LINK_MAX_AGE) -> Link | None:
+    """The person the link was made for and when, or None if it is expired, tampered with or
+    stale. Whether it was already used is services.rights_link_use's question."""
+    if not isinstance(token, str) or len(token) > 500:
+        return None
     try:
         payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=max_age)
-    except (signing.BadSignature, ValueError, TypeError):
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
         return None
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or not isinstance(payload.get("t"), float):
         return None
     pk = payload.get("p")
-    person = Person.objects.filter(pk=pk).first() if pk is not None else None
+    if not isinstance(pk, int):
+        return None
+    person = Person.objects.filter(pk=pk).first()
     if person is None or not constant_time_compare(person_state(person), str(payload.get("s"))):
         return None
-    return person
+    return Link(person, payload["t"])
+
+
+ADDRESS_SALT = "consonance.rights.address"
+
+
+def address_token(person: Person, new_email: str) -> str:
+    """The link that confirms a change of address, mailed to the new address. It stops working
+    once the address changed (her state moves with it)."""
+    return signing.TimestampSigner(salt=ADDRESS_SALT).sign_object(
+        {"p": person.pk, "s": person_state(person), "e": new_email}
+    )
+
+
+def address_from_token(token: str) -> tuple[Person, str] | None:
+    if not isinstance(token, str) or len(token) > 1000:
+        return None
+    try:
+        payload = signing.TimestampSigner(salt=ADDRESS_SALT).unsign_object(
+            token, max_age=LINK_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
+        return None
+    pk = payload.get("p")
+    person = Person.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    if person is None or not constant_time_compare(person_state(person), str(payload.get("s"))):
+        return None
+    return person, payload["e"]

@@ -9,10 +9,11 @@ app_name = "rights"
 
 urlpatterns = [
     path("", views.start, name="start"),
-    path(_("in/<str:token>/"), views.signin, name="signin"),
+    path(_("in/"), views.signin, name="signin"),
     path(_("oversikt/"), views.overview, name="overview"),
     path(_("ladda-ner/"), views.download, name="download"),
     path(_("ratta/"), views.rectify, name="rectify"),
+    path(_("ratta/adress/<str:token>/"), views.address_confirm, name="address"),
     path(_("samtycke/nyhetsbrev/"), views.consent_withdraw, name="consent"),
     path(_("begransa/"), views.restrict, name="restrict"),
     path(_("begransa/hav/"), views.restrict_lift, name="restrict-lift"),

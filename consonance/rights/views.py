@@ -15,10 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
 
 from consonance.audit.services import actor_person
 from consonance.lib.i18n import current_language
+from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.time import STOCKHOLM
 from consonance.people.models import Person
 from consonance.rights import services, sessions
@@ -30,6 +32,7 @@ from consonance.rights.forms import (
     JournalRequestForm,
     RectifyForm,
     RestrictForm,
+    SigninForm,
 )
 from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.selectors import (
@@ -40,7 +43,7 @@ from consonance.rights.selectors import (
     person_has_objected,
     person_requests,
 )
-from consonance.rights.tokens import SESSION_MAX_AGE, person_from_token, person_state
+from consonance.rights.tokens import SESSION_MAX_AGE, person_state
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "rights_subject"
@@ -87,21 +90,25 @@ def start(request: HttpRequest) -> HttpResponse:
     """Ask for the address; answer the same whether or not it is known (and mail only if it is)."""
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if rate_limited(request, "rights-link", address=form.cleaned_data["email"]):
+            return rate_limit_response(request)
         services.rights_link_send(email=form.cleaned_data["email"], language=current_language())
         return render(request, "rights/sent.html", {"minutes": 30})
     return render(request, "rights/start.html", {"form": form})
 
 
-def signin(request: HttpRequest, token: str) -> HttpResponse:
-    person = person_from_token(token)
+@csrf_protect
+def signin(request: HttpRequest) -> HttpResponse:
+    """The e-mailed link is /mina-uppgifter/in/#token: the fragment never reaches the server (nor
+    its logs). This page's script posts it here; without script the visitor pastes it."""
+    if request.method != "POST":
+        return render(request, "rights/signin.html", {"form": SigninForm()})
+    form = SigninForm(request.POST)
+    person = services.rights_link_use(form.data.get("token", "")) if form.is_valid() else None
     if person is None:
         return render(request, "rights/link_invalid.html", status=400)
     request.session.cycle_key()
     _remember(request, person)
-    services.request_record(
-        person=person, kind=Request.Kind.ACCESS, actor=actor_person(person.pk), note="självservice"
-    )
-    # Away from the URL with the token in it, so it is not left in history or sent on.
     return redirect("rights:overview")
 
 
@@ -164,21 +171,39 @@ def rectify(request: HttpRequest, person: Person) -> HttpResponse:
     form = RectifyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         until = request.session.get(SESSION_KEY, {}).get("until")
-        try:
-            services.person_rectify(
-                person=person, actor=actor_person(person.pk), **form.cleaned_data
+        pending = services.person_rectify(
+            person=person,
+            actor=actor_person(person.pk),
+            language=current_language(),
+            **form.cleaned_data,
+        )
+        person.refresh_from_db()
+        _remember(request, person, until)
+        # The same answer whether or not the new address is someone else's (finding 3): what
+        # differs goes by e-mail to that address.
+        messages.success(request, _("Dina uppgifter är rättade."))
+        if pending:
+            messages.info(
+                request,
+                _(
+                    "Jag har skickat en länk till den nya adressen. Adressen byts när du följer den."
+                ),
             )
-        except services.RightsError:
-            form.add_error(
-                "email",
-                _("Adressen kan inte användas. Skriv till oss om du behöver byta till den."),
-            )
-        else:
-            person.refresh_from_db()
-            _remember(request, person, until)
-            messages.success(request, _("Dina uppgifter är rättade."))
-            return redirect("rights:overview")
+        return redirect("rights:overview")
     return render(request, "rights/rectify.html", {"form": form, "person": person})
+
+
+@require_http_methods(["GET", "POST"])
+def address_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a new address: a button (never a change on GET), then the change."""
+    if request.method == "POST":
+        try:
+            services.person_address_confirm(token=token)
+        except services.RightsError:
+            return render(request, "rights/link_invalid.html", status=400)
+        request.session.pop(SESSION_KEY, None)
+        return render(request, "rights/address_confirm.html", {"done": True})
+    return render(request, "rights/address_confirm.html", {"done": False})
 
 
 @require_POST

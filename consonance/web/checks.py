@@ -4,11 +4,21 @@ consonance.E020  production (DEBUG off) with a CONSONANCE_SITE_URL that is not h
                  points at this machine: every e-mailed link would lead nowhere
 consonance.E021  CONSONANCE_BANKGIRO_NUMBER is malformed (length or check digit)
 consonance.E022  CONSONANCE_VIDEO_LINK is not an http(s) address
+
+Only under `consonance check --deploy` (what breaks real use; issue 12):
+consonance.E030  the SMTP server cannot be reached: no e-mail would leave
+consonance.E031  no backup in the last 48 hours
+consonance.E032  the master key is missing or is the published development key
+consonance.E033  CONSONANCE_SITE_URL is not https
+consonance.W034  HTTPS comes through a proxy but CONSONANCE_TRUSTED_PROXIES is empty: every visitor
+                 would have the proxy's address (rate limits and sign-in lockouts shared by all)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,6 +27,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from consonance.booking.zoom import fixed_video_link
 from consonance.payments.providers.config import bankgiro_number
+from consonance.rights.backup_files import backup_times
+
+BACKUP_MAX_AGE = dt.timedelta(hours=48)
+DEV_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS0zMi1ieXRlcyEhISE="
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}  # IPs: below
 
@@ -65,3 +79,71 @@ def check_payment_and_video_settings(app_configs=None, **kwargs) -> list[checks.
         except ImproperlyConfigured as error:
             errors.append(checks.Error(str(error), id=check_id))
     return errors
+
+
+def _smtp_problem() -> str | None:
+    mailer = settings.MAILERS.get("default", {})
+    if not str(mailer.get("BACKEND", "")).endswith("smtp.EmailBackend"):
+        return f"mail goes to {mailer.get('BACKEND')}, not to an SMTP server"
+    options: dict = dict(mailer.get("OPTIONS") or {})  # type: ignore[call-overload]
+    host, port = str(options.get("host", "localhost")), int(options.get("port", 25))
+    try:
+        with socket.create_connection((host, port), timeout=5) as conn:
+            greeting = conn.recv(3)
+    except OSError as error:
+        return f"{host}:{port} cannot be reached ({error.strerror or error})"
+    if greeting != b"220":
+        return f"{host}:{port} does not greet as an SMTP server"
+    return None
+
+
+@checks.register("consonance", deploy=True)
+def check_real_use(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    problems: list[checks.CheckMessage] = []
+    smtp = _smtp_problem()
+    if smtp:
+        problems.append(
+            checks.Error(
+                f"No e-mail would leave the site: {smtp}.",
+                hint="Set CONSONANCE_SMTP_HOST, _PORT, _USER, _PASSWORD (README, Configuration).",
+                id="consonance.E030",
+            )
+        )
+    times = backup_times()
+    if not times or times[-1] < dt.datetime.now(dt.UTC) - BACKUP_MAX_AGE:
+        last = times[-1].isoformat(timespec="minutes") if times else "never"
+        problems.append(
+            checks.Error(
+                f"No backup in the last 48 hours in {settings.BACKUP_DIR} (last: {last}).",
+                hint="Run the worker (it backs up daily) or `consonance backup`.",
+                id="consonance.E031",
+            )
+        )
+    if not settings.CONSONANCE_MASTER_KEY or settings.CONSONANCE_MASTER_KEY == DEV_MASTER_KEY:
+        problems.append(
+            checks.Error(
+                "CONSONANCE_MASTER_KEY is missing or is the published development key.",
+                hint="Create one (README, Configuration) and keep a copy apart from the backups.",
+                id="consonance.E032",
+            )
+        )
+    if urlsplit(settings.SITE_URL).scheme != "https":
+        problems.append(
+            checks.Error(
+                f"CONSONANCE_SITE_URL is {settings.SITE_URL!r}, not an https address.",
+                id="consonance.E033",
+            )
+        )
+    if (
+        getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        and not settings.CONSONANCE_TRUSTED_PROXIES
+    ):
+        problems.append(
+            checks.Warning(
+                "CONSONANCE_TRUSTED_PROXIES is empty: behind a proxy every visitor has the "
+                "proxy's address, so rate limits and sign-in lockouts would be shared by all.",
+                hint="Set it to the proxy's address, e.g. 127.0.0.1 for Caddy on this machine.",
+                id="consonance.W034",
+            )
+        )
+    return problems

@@ -47,6 +47,7 @@ DEFAULT_API_BASE = "https://api-m.paypal.com"
 SANDBOX_API_BASE = "https://api-m.sandbox.paypal.com"
 MAX_REQUEST_ID = 108  # PayPal-Request-Id limit
 TOKEN_MARGIN = 60  # renew the access token this many seconds before PayPal expires it
+WEBHOOK_TOLERANCE = 300  # seconds between PayPal's signed transmission time and now
 ZERO_DECIMAL_CURRENCIES = frozenset({"HUF", "JPY", "TWD"})
 
 TRANSMISSION_HEADERS = {
@@ -247,12 +248,16 @@ class PayPalProvider:
     ) -> ProviderEvent:
         """Verify a webhook with PayPal and turn it into a ProviderEvent.
 
-        `now` is not needed: PayPal signs the transmission time, and replays are caught by the
-        caller's deduplication on event_id.
+        PayPal signs the transmission time: a transmission more than WEBHOOK_TOLERANCE seconds
+        from `now` is refused even when genuinely signed (a replay), as Stripe's are; replays
+        within the window are caught by the caller's deduplication on event_id.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         transmission = _transmission_fields(headers)
+        sent = _timestamp(transmission["transmission_time"])
+        if sent is None or abs((now - sent).total_seconds()) > WEBHOOK_TOLERANCE:
+            raise WebhookRejected("transmission time missing or outside tolerance")
         event = _load_event(body)
         self._verify(body, transmission)
         return _event_from_paypal(event)

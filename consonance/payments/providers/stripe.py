@@ -331,11 +331,12 @@ def _parse_signature_header(header: str) -> tuple[int, list[str]]:
         if not sep:
             continue
         if key == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                raise WebhookRejected("malformed signature timestamp") from None
-        elif key == "v1":
+            # At most 12 digits: a longer number is no Unix time (and would overflow a float).
+            if not (value.isascii() and value.isdigit() and len(value) <= 12):
+                raise WebhookRejected("malformed signature timestamp")
+            timestamp = int(value)
+        elif key == "v1" and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+            # A v1 signature is 64 hex digits; anything else (non-ASCII included) cannot match.
             signatures.append(value)
     if timestamp is None:
         raise WebhookRejected("signature header without timestamp")

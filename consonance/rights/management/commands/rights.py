@@ -125,6 +125,7 @@ class Command(BaseCommand):
                         "person_exists": person is not None,
                         "residue": [f.as_dict() for f in result.residue],
                         "held": [f.as_dict() for f in result.held],
+                        "pending": [f.as_dict() for f in result.pending],
                         "tables": result.tables,
                         "deep": deep,
                     },
@@ -132,15 +133,7 @@ class Command(BaseCommand):
                 )
             )
         else:
-            for finding in result.residue:
-                self.stdout.write(
-                    f"residue: {finding.model} #{finding.pk} ({', '.join(finding.fields)})"
-                )
-            for finding in result.held:
-                self.stdout.write(
-                    f"held:    {finding.model} #{finding.pk} ({', '.join(finding.fields)}): "
-                    f"{finding.reason}"
-                )
+            self._print_findings(result)
         if person is not None:
             raise CommandError(
                 f"person #{person.pk} still exists: nothing has been erased", returncode=1
@@ -155,5 +148,27 @@ class Command(BaseCommand):
         self.stdout.write(
             f"No residue in {result.tables} tables"
             + (" (deep scan)" if deep else "")
-            + f"; {len(result.held)} row(s) kept under a legal hold."
+            + f"; {len(result.held)} row(s) kept under a legal hold"
+            + (
+                f"; the erasure receipt still waits in the outbox ({len(result.pending)} "
+                "message): the address is held there until it is sent."
+                if result.pending
+                else "."
+            )
         )
+
+    def _print_findings(self, result) -> None:
+        for finding in result.residue:
+            self.stdout.write(
+                f"residue: {finding.model} #{finding.pk} ({', '.join(finding.fields)})"
+            )
+        for finding in result.held:
+            self.stdout.write(
+                f"held:    {finding.model} #{finding.pk} ({', '.join(finding.fields)}): "
+                f"{finding.reason}"
+            )
+        for finding in result.pending:
+            self.stdout.write(
+                f"pending: {finding.model} #{finding.pk} ({finding.reason}; "
+                "deleted as soon as it is sent)"
+            )

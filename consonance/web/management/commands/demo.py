@@ -3,7 +3,8 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
@@ -14,6 +15,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        # The demo's staff account has a published password and TOTP key: never in production.
+        if not settings.DEBUG:
+            raise CommandError(
+                "refusing to load demo data without CONSONANCE_DEBUG=1: it creates the staff "
+                "account 'coach' with a published password and TOTP key"
+            )
         with transaction.atomic():
             for app in apps.get_app_configs():
                 if not app.name.startswith("consonance."):

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from consonance.worker.recovery import requeue_abandoned
 from consonance.worker.schedule import enqueue_due
 
 log = logging.getLogger("consonance.worker")
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         log.info("worker %s started", worker_id)
         while not stopping:
             close_old_connections()
+            requeue_abandoned()
             due = enqueue_due()
             if due:
                 log.info("enqueued periodic tasks: %s", ", ".join(due))
