@@ -125,10 +125,7 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
     person, _ = person_get_or_create(
         email=email, first_name=first, last_name=last, language="sv", actor=SYSTEM
     )
-    MemberProfile.objects.create(
-        person=person,
-        profile_ciphertext=encrypted(person, MemberProfile, '{"pronomen": "hon"}'),
-    )
+    MemberProfile.objects.create(person=person)
     order = Order.objects.create(
         reference=f"C-{person.pk}-1",
         person=person,

@@ -9,10 +9,12 @@ import json
 import logging
 import os
 import re
+import zipfile
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 
 from consonance.accounts.models import PrivateVault
 from consonance.audit.models import Event
@@ -185,3 +187,17 @@ def test_her_receipts_are_listed_and_open_from_her_account(client, member):
     assert receipt.status_code == 200
     text = receipt.content.decode()
     assert "Kvitto" in text and order.reference in text and other.reference not in text
+
+
+def test_a_staff_export_shows_that_private_fields_exist_never_their_bytes(client, member, tmp_path):
+    vault = _vault()
+    response = client.post(
+        "/konto/privat/data/", json.dumps(vault), content_type="application/json"
+    )
+    assert response.status_code in (200, 204)
+    out = tmp_path / "staff.zip"
+    call_command("rights", "export", "--email", EMAIL, "--out", str(out))
+    with zipfile.ZipFile(out) as archive:
+        staff_copy = archive.read("data.json").decode()
+    assert vault["ciphertext"] not in staff_copy and vault["wrapped_key"] not in staff_copy
+    assert "encrypted in her browser" in staff_copy

@@ -9,12 +9,13 @@ PERSONAL_DATA = [
         holdings=(
             Holding(
                 "member_account",
-                # Ciphertext the server cannot decrypt: her export carries it as it is, to be
-                # opened with her passphrase or recovery key.
+                # Ciphertext the server cannot decrypt: her own export carries it as it is, to
+                # be opened with her passphrase or recovery key; a staff copy does not (sealed).
                 fields=("salt", "iterations", "wrapped_key", "recovery_wrapped_key", "ciphertext"),
                 clocks={"account_deletion": "person__member__deletion_requested_at"},
             ),
         ),
         not_personal=("person",),
+        sealed=("salt", "iterations", "wrapped_key", "recovery_wrapped_key", "ciphertext"),
     ),
 ]

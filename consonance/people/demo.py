@@ -10,7 +10,6 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.audit.services import SYSTEM
-from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
 
@@ -52,10 +51,7 @@ def load(out) -> None:
             )
     sara = Person.objects.get(email="sara.nyberg@example.se")
     if not hasattr(sara, "member"):
-        MemberProfile.objects.create(
-            person=sara,
-            profile_ciphertext=person_encrypt(sara, '{"pronouns": "hon"}', context="member"),
-        )
+        MemberProfile.objects.create(person=sara)
     secret = base64.b32encode(bytes.fromhex(STAFF_TOTP_KEY)).decode()
     out.write(
         f"Staff sign-in: http://127.0.0.1:8000/staff/  user {STAFF_USERNAME!r}, password "

@@ -41,9 +41,9 @@ class PersonKey(models.Model):
 
 
 class MemberProfile(models.Model):
-    """A member account (P4, P11): what the member stores is encrypted with the member's key."""
+    """A member account (P11). What she keeps private is in accounts.PrivateVault, encrypted in
+    her browser with a key only her passphrase opens (P4)."""
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="member")
     created_at = models.DateTimeField(default=timezone.now)
     deletion_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    profile_ciphertext = models.BinaryField(null=True, blank=True)

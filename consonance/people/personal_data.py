@@ -22,12 +22,13 @@ PERSONAL_DATA = [
         holdings=(
             Holding(
                 "member_account",
-                fields=("profile_ciphertext",),
+                # That she has an account; her private fields are in accounts.PrivateVault,
+                # encrypted in her browser (P4).
+                fields=("created_at",),
                 clocks={"account_deletion": "deletion_requested_at"},
             ),
         ),
-        not_personal=("person", "created_at", "deletion_requested_at"),
-        encrypted={"profile_ciphertext": "member"},
+        not_personal=("person", "deletion_requested_at"),
     ),
 ]
 

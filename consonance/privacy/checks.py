@@ -108,6 +108,7 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
             *declaration.personal_fields,
             *declaration.not_personal,
             *declaration.identifiers,
+            *declaration.sealed,
         ):
             if name not in fields:
                 errors.append(

@@ -49,6 +49,9 @@ class PersonalModel:
     identifiers: tuple[str, ...] = ()
     not_personal: tuple[str, ...] = ()
     encrypted: dict[str, str] = field(default_factory=dict)  # field -> encryption context
+    # Fields encrypted in the person's own browser: the server cannot read them, and a copy made
+    # for anyone but her shows only that they exist, so no staff export tells whether they changed.
+    sealed: tuple[str, ...] = ()
 
     @property
     def model_class(self) -> type[models.Model]:

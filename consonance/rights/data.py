@@ -77,10 +77,20 @@ def _fields(declaration: PersonalModel) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields]
 
 
-def serialise_row(person: Person, declaration: PersonalModel, row: models.Model) -> dict:
+SEALED = "(krypterat i hennes webbläsare / encrypted in her browser)"
+
+
+def serialise_row(
+    person: Person, declaration: PersonalModel, row: models.Model, *, staff_copy: bool = False
+) -> dict:
+    """One row for her export. A `staff_copy` (the staff command) shows sealed fields only as
+    existing (P4), never their bytes."""
     out: dict[str, Any] = {}
     for f in _fields(declaration):
         value = getattr(row, f.attname)
+        if staff_copy and f.name in declaration.sealed:
+            out[f.name] = SEALED
+            continue
         if f.name in declaration.encrypted:
             text = decrypt_field(person, declaration, f.name, value)
             out[f.name.removesuffix("_ciphertext")] = text
@@ -186,7 +196,7 @@ def _since(row: models.Model) -> dt.datetime | None:
 
 
 def person_holdings(
-    person: Person, *, language: str = "sv", with_records: bool = True
+    person: Person, *, language: str = "sv", with_records: bool = True, staff_copy: bool = False
 ) -> tuple[list[CategoryHeld], dict[str, list[dict]]]:
     """Every category held about the person with the policy facts, and her rows per model.
 
@@ -202,7 +212,9 @@ def person_holdings(
         if not rows:
             continue
         if not declaration.holdings:
-            other[declaration.model] = [serialise_row(person, declaration, r) for r in rows]
+            other[declaration.model] = [
+                serialise_row(person, declaration, r, staff_copy=staff_copy) for r in rows
+            ]
             continue
         for holding in declaration.holdings:
             cid = holding.category
@@ -231,7 +243,7 @@ def person_holdings(
                         if known is not None and (until is None or until > known):
                             ends_of[rule.id] = (rule, until)
                 if with_records:
-                    record = serialise_row(person, declaration, row)
+                    record = serialise_row(person, declaration, row, staff_copy=staff_copy)
                     record["_retention"] = [
                         {"rule": rule.id, "until": until.isoformat() if until else None}
                         for rule, until in ends
@@ -249,12 +261,12 @@ def person_holdings(
     return categories, other
 
 
-def person_export(person: Person, *, language: str = "sv") -> dict:
+def person_export(person: Person, *, language: str = "sv", staff_copy: bool = False) -> dict:
     """Her data, machine-readable (P29), with the policy facts for each category (P24)."""
     policy = get_policy()
     # First, so that the journal's log line of this very export is part of the export.
     notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
-    categories, other = person_holdings(person, language=language)
+    categories, other = person_holdings(person, language=language, staff_copy=staff_copy)
     return {
         "format": EXPORT_FORMAT,
         "generated_at": timezone.now().isoformat(),
@@ -306,10 +318,11 @@ def person_export(person: Person, *, language: str = "sv") -> dict:
     }
 
 
-def export_zip(person: Person, *, language: str = "sv") -> bytes:
-    """A ZIP with data.json (machine-readable) and index.html (readable), in `language`."""
+def export_zip(person: Person, *, language: str = "sv", staff_copy: bool = False) -> bytes:
+    """A ZIP with data.json (machine-readable) and index.html (readable), in `language`.
+    `staff_copy`: made by the coach (the command), so sealed fields show only that they exist."""
     with translation.override(language):
-        data = person_export(person, language=language)
+        data = person_export(person, language=language, staff_copy=staff_copy)
         html = render_to_string("rights/export.html", {"data": data, "language": language})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         if not target.parent.is_dir():
             raise CommandError(f"{out}:0: cannot write: no such directory")
         request_record(person=person, kind=Request.Kind.PORTABILITY, actor=SYSTEM, note="kommando")
-        data = export_zip(person, language=language or person.language)
+        data = export_zip(person, language=language or person.language, staff_copy=True)
         try:
             target.write_bytes(data)
         except OSError as error:
