@@ -105,7 +105,7 @@ def booking_hold(
             ends_at = _claim_slot(service, starts_at, now, settings)
             if ends_at is None:
                 starts_at = None
-            person = _client_person(client)
+            person, restricted = _booking_person(client)
             actor = actor_person(person.pk)
             order = _order_for(service, client, person, method, actor)
             hold_until = now + timedelta(minutes=settings.hold_minutes)
@@ -132,6 +132,8 @@ def booking_hold(
             )
             if method == Order.Method.BANKGIRO:
                 emails.invoice(booking)
+            if restricted:
+                emails.restricted_booking(booking)
                 emails.coach_notify(booking, "invoiced")
     except IntegrityError as error:
         # The unique constraint caught a concurrent insert the lock did not (e.g. two first
@@ -154,8 +156,21 @@ def _claim_slot(
     return starts_at + timedelta(minutes=service.duration_minutes)
 
 
+def _booking_person(client: Client) -> tuple[Person, bool]:
+    """The person booking for herself, and whether she has restricted processing (P27).
+
+    Her own booking is her request to have her data used for it (GDPR Art. 18(2): processing with
+    her consent), so it goes ahead and the page answers as for anyone; what differs goes by e-mail
+    to the address (emails.restricted_booking), so the page never tells a stranger that an
+    address is known or restricted."""
+    known = person_by_email(client.email)
+    if known is not None and person_is_restricted(known.pk):
+        return known, True
+    return _client_person(client), False
+
+
 def _client_person(client: Client) -> Person:
-    # Restricted processing (P27): her data is only stored, so no new booking either.
+    # Restricted processing (P27): the coach books nobody who restricted it (staff path).
     known = person_by_email(client.email)
     if known is not None and person_is_restricted(known.pk):
         raise ProcessingRestricted("processing restricted")
