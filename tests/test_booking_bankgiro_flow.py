@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -89,8 +90,13 @@ def test_cancelling_a_paid_bankgiro_booking_makes_a_refund_task_for_the_coach(cl
     assert "900,00 kr" in message.body and "hör av mig om vilket konto" in message.body
 
 
-def test_a_person_who_restricted_processing_cannot_book(client, practice):
+def test_booking_with_a_restricted_address_answers_as_for_a_new_one_and_tells_her_by_mail(
+    client, practice
+):
+    """Finding 3 of issue 12: the page never tells whether an address is known or restricted;
+    what differs goes by e-mail to the address (P27, GDPR Art. 18(2): her own booking)."""
     from consonance.people.services import person_get_or_create
+    from consonance.rights.selectors import person_is_restricted
     from consonance.rights.services import restriction_start
 
     video, _ = practice
@@ -99,10 +105,21 @@ def test_a_person_who_restricted_processing_cannot_book(client, practice):
     )
     restriction_start(person=person, reason="accuracy", actor="system")
     links = slot_links(client.get(f"/boka/{video.pk}/?sida=1").content.decode(), video)
-    response = client.post(links[0], form("bankgiro", 1), follow=True)
-    assert "kunde inte tas emot just nu" in response.content.decode()
-    assert not Booking.objects.filter(person=person).exists()
-    assert not Order.objects.filter(person=person).exists()
+    restricted = client.post(links[0], form("bankgiro", 1))
+    new = client.post(links[4], form("bankgiro", 2))  # a slot clear of the first one
+
+    def shape(response):
+        return response.status_code, re.sub(r"/[^/]+/$", "/<token>/", response["Location"])
+
+    assert shape(restricted) == shape(new)
+    assert [t.name for t in client.get(restricted["Location"]).templates][:1] == [
+        t.name for t in client.get(new["Location"]).templates
+    ][:1]
+    [told] = [m for m in sent_to("astrid1@example.se") if "begränsning" in m.subject]
+    assert "till inget annat" in told.body and "/boka/avboka/" in told.body
+    assert not [m for m in sent_to("astrid2@example.se") if "begränsning" in m.subject]
+    assert person_is_restricted(person.pk)  # still in force for everything else
+    assert Booking.objects.filter(person=person, state=Booking.State.HELD).count() == 1
 
 
 def test_a_confirmed_consultation_starts_the_journal_clock_and_a_cancellation_resets_it(

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
-from consonance.booking import emails, hooks, selectors, services, tasks
+from consonance.booking import clients, emails, hooks, selectors, services, tasks
 from consonance.booking.models import Booking, Service
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order
@@ -167,11 +167,11 @@ def booking_create_by_coach(
                     start=starts_at - margin, end=ends_at + margin, now=now
                 ):
                     raise services.SlotTaken("slot taken")
-            person = services._client_person(client)
+            person = clients.client_person(client)
             order = None
             hold_until = None
             if invoice:
-                order = services._order_for(service, client, person, Order.Method.BANKGIRO, actor)
+                order = clients.order_for(service, client, person, Order.Method.BANKGIRO, actor)
                 hold_until = services._bankgiro_invoice(order, starts_at, now, actor)
             with transaction.atomic():
                 booking = Booking.objects.create(

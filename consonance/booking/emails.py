@@ -24,6 +24,7 @@ from consonance.lib.time import STOCKHOLM
 from consonance.lib.urls import absolute_reverse, absolute_url
 from consonance.mail.outbox import mail_queue
 from consonance.payments.bankgiro.services import bankgiro_payment_instructions
+from consonance.rights.selectors import person_is_restricted
 
 
 def _when(moment: datetime | None, language: str) -> str:
@@ -74,6 +75,8 @@ def _send(booking: Booking, template: str, context: dict, attachments=()) -> Non
         language=booking.language,
         person_id=booking.person_id,
         attachments=attachments,
+        # A restricted address is suppressed; a booking she made herself still reaches her.
+        bypass_suppression=person_is_restricted(booking.person_id),
     )
 
 
@@ -120,6 +123,12 @@ def cancelled(booking: Booking, refund: Decimal) -> None:
         ),
     )
     _send(booking, "booking_cancelled", context)
+
+
+def restricted_booking(booking: Booking) -> None:
+    """She has restricted processing and booked anyway: her booking is used for this session only,
+    and her restriction stays in force otherwise (P27)."""
+    _send(booking, "booking_restricted", _context(booking))
 
 
 def slot_taken(booking: Booking, refund: Decimal) -> None:

@@ -9,8 +9,6 @@ that arrives for a slot someone else has meanwhile taken is refunded, never doub
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -20,7 +18,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person, audit_append
-from consonance.booking import emails, hooks, selectors, tasks
+from consonance.booking import clients, emails, hooks, selectors, tasks
+from consonance.booking.clients import Client
+from consonance.booking.errors import BookingError, SlotTaken
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.lib.bankdays import add_bank_days
 from consonance.payments import ledger
@@ -29,29 +29,13 @@ from consonance.payments.hooks import PaymentFailed
 from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
 from consonance.payments.selectors import order_refundable
-from consonance.payments.services import BillingIn, order_create
 from consonance.people.models import Person
-from consonance.people.selectors import person_by_email
-from consonance.people.services import person_get_or_create
-from consonance.rights.selectors import person_is_restricted
 
 STOCKHOLM = selectors.STOCKHOLM
 BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
 BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
 # A payment made on the due date reaches us up to this many bank days later: the hold waits.
 BANKGIRO_BANK_DAYS = 2
-
-
-class BookingError(Exception):
-    """A booking cannot be made or changed; the message is safe to show."""
-
-
-class ProcessingRestricted(BookingError):
-    """The person has restricted the processing of her data: nothing new is booked."""
-
-
-class SlotTaken(BookingError):
-    pass
 
 
 def _lock_bookings() -> PracticeSettings:
@@ -62,24 +46,11 @@ def _lock_bookings() -> PracticeSettings:
     return PracticeSettings.objects.get(pk=1)
 
 
-def _new_reference() -> str:
-    return "CC-" + secrets.token_hex(5).upper()
-
-
 def _end_of_day(day) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=STOCKHOLM)
 
 
 # -- holding a slot ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Client:
-    first_name: str
-    last_name: str
-    email: str
-    language: str = "sv"
-    phone: str = ""  # Swish e-commerce only
 
 
 def booking_hold(
@@ -105,9 +76,9 @@ def booking_hold(
             ends_at = _claim_slot(service, starts_at, now, settings)
             if ends_at is None:
                 starts_at = None
-            person = _client_person(client)
+            person, restricted = clients.booking_person(client)
             actor = actor_person(person.pk)
-            order = _order_for(service, client, person, method, actor)
+            order = clients.order_for(service, client, person, method, actor)
             hold_until = now + timedelta(minutes=settings.hold_minutes)
             if method == Order.Method.BANKGIRO:
                 hold_until = _bankgiro_invoice(order, starts_at, now, actor)
@@ -133,6 +104,8 @@ def booking_hold(
             if method == Order.Method.BANKGIRO:
                 emails.invoice(booking)
                 emails.coach_notify(booking, "invoiced")
+            if restricted:
+                emails.restricted_booking(booking)
     except IntegrityError as error:
         # The unique constraint caught a concurrent insert the lock did not (e.g. two first
         # bookings racing to create the settings row): the slot is taken all the same.
@@ -152,45 +125,6 @@ def _claim_slot(
     if not selectors.slot_bookable(service, starts_at, now=now, settings=settings):
         raise SlotTaken("slot taken")
     return starts_at + timedelta(minutes=service.duration_minutes)
-
-
-def _client_person(client: Client) -> Person:
-    # Restricted processing (P27): her data is only stored, so no new booking either.
-    known = person_by_email(client.email)
-    if known is not None and person_is_restricted(known.pk):
-        raise ProcessingRestricted("processing restricted")
-    person, _created = person_get_or_create(
-        email=client.email,
-        first_name=client.first_name,
-        last_name=client.last_name,
-        language=client.language,
-        actor=SYSTEM,
-    )
-    return person
-
-
-def _order_for(service: Service, client: Client, person: Person, method: str, actor: str) -> Order:
-    # P8: only what the method needs. An e-mailed Bankgiro invoice needs no postal address;
-    # Swish needs the phone number only when the payer wants the request sent to her phone
-    # rather than scanning a QR code.
-    billing = None
-    if method in (Order.Method.SWISH, Order.Method.BANKGIRO):
-        billing = BillingIn(
-            first_name=client.first_name,
-            last_name=client.last_name,
-            phone=client.phone if method == Order.Method.SWISH else "",
-        )
-    return order_create(
-        person=person,
-        reference=_new_reference(),
-        method=method,
-        description=service.name_sv,
-        amount=service.price,
-        vat_rate=service.vat_rate,
-        payer_name=f"{client.first_name} {client.last_name}",
-        billing=billing,
-        actor=actor,
-    )
 
 
 def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.booking import changes, selectors, services
+from consonance.booking.errors import ProcessingRestricted
 from consonance.booking.models import Booking
 from consonance.booking.staff_forms import CancelForm, CoachBookingForm, LinkForm, MoveForm
 from consonance.lib.money import format_amount
@@ -145,7 +146,7 @@ def create(request: HttpRequest) -> HttpResponse:
             )
         except services.SlotTaken:
             form.add_error(None, _("Tiden är passerad eller krockar med en annan bokning."))
-        except services.ProcessingRestricted:
+        except ProcessingRestricted:
             form.add_error(
                 None,
                 _(

@@ -201,12 +201,6 @@ def _hold_and_pay(
     except services.SlotTaken:
         messages.error(request, _("Tiden hann bokas av någon annan. Välj en annan tid."))
         return redirect(back)
-    except services.ProcessingRestricted:
-        messages.error(
-            request,
-            _("Bokningen kunde inte tas emot just nu. Skriv gärna till mig, så hjälper jag dig."),
-        )
-        return redirect(back)
     except services.BookingError:
         messages.error(request, _("Bokningen kunde inte göras. Försök igen."))
         return redirect(back)

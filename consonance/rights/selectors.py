@@ -16,7 +16,8 @@ from consonance.rights.models import ErasureReceipt, Objection, Request, Restric
 
 def person_is_restricted(person_id: int | None) -> bool:
     """True while the person has restricted processing (P27): store her data, use it for nothing
-    else (no booking, no newsletter, no mail except about her request), until she lifts it."""
+    else (no newsletter, no mail except about her request or a booking she makes herself, which
+    is her consent to that use, Art. 18(2)), until she lifts it."""
     if person_id is None:
         return False
     return Restriction.objects.filter(person_id=person_id, lifted_at__isnull=True).exists()
