@@ -13,11 +13,13 @@ import zipfile
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
 from consonance.accounts.models import PrivateVault
+from consonance.accounts.tasks import accounts_unused_sign_ins_task
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
 from consonance.people.models import MemberProfile, Person
@@ -246,3 +248,17 @@ def test_the_english_sign_in_speaks_english_and_mails_the_code_in_english(
     assert message.subject == "Create your account" and "Your code to create" in message.body
     client.post("/en/account/code/", {"code": member_code(message.body)}, follow=True)
     assert MemberProfile.objects.filter(person__email=EMAIL, person__language="en").exists()
+
+
+def test_sign_in_users_never_confirmed_are_removed_after_a_day(
+    client, django_capture_on_commit_callbacks
+):
+    _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
+    stranded = get_user_model().objects.get(username__startswith="member-")
+    assert not stranded.has_usable_password() and not stranded.is_staff
+    assert accounts_unused_sign_ins_task.call() == 0  # still within its day
+    staff = get_user_model().objects.create_user("coach-2", password="x-long-password-1")
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
+        assert accounts_unused_sign_ins_task.call() == 1
+    assert not get_user_model().objects.filter(pk=stranded.pk).exists()
+    assert get_user_model().objects.filter(pk=staff.pk).exists()

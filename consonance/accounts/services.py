@@ -11,6 +11,7 @@ import base64
 import binascii
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,6 +23,7 @@ from consonance.people.models import MemberProfile, Person
 
 MAX_CIPHERTEXT = 64 * 1024  # base64 characters: private notes, not files
 MIN_ITERATIONS = 100_000
+USER_PREFIX = "member-"  # the opaque sign-in users (member_login_user)
 
 
 class VaultInvalid(ValueError):
@@ -76,10 +78,26 @@ def member_login_user(*, person: Person | None) -> AbstractBaseUser:
     profile = MemberProfile.objects.filter(person=person).first() if person else None
     if profile is not None and profile.user is not None:
         return profile.user
-    user = get_user_model()(username=f"member-{secrets.token_hex(12)}")
+    user = get_user_model()(username=f"{USER_PREFIX}{secrets.token_hex(12)}")
     user.set_unusable_password()
     user.save()
     return user
+
+
+def member_login_users_unused_delete(*, before: datetime) -> int:
+    """The opaque users made for sign-ins whose code was never confirmed (no member account),
+    made before `before`. They hold no personal data; this only keeps the table tidy."""
+    return (
+        get_user_model()
+        .objects.filter(
+            username__startswith=USER_PREFIX,
+            member_profile__isnull=True,
+            is_staff=False,
+            is_superuser=False,
+            date_joined__lt=before,
+        )
+        .delete()[0]
+    )
 
 
 def member_ensure(
