@@ -1,5 +1,6 @@
-"""The member's account at /konto/ (/en/account/): sign-in without a password, her bookings,
-orders, receipts, and private fields encrypted in her browser (P4, P11)."""
+"""The member's account at /konto/ (/en/account/): sign-in without a password (django-allauth's
+login by code, fitted in adapter.py), her bookings, orders, receipts, and private fields
+encrypted in her browser (P4, P11)."""
 
 from __future__ import annotations
 
