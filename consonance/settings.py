@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "consonance.rights",
     "consonance.consent",
     "consonance.accounts",
+    "allauth",  # after the project apps, so that their templates come first
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "consonance.urls"
@@ -416,3 +419,16 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # A task RUNNING longer than this was abandoned by a dead worker and is queued again
 # (consonance/worker/recovery.py). Longer than any task runs (the backup takes seconds).
 TASK_TIMEOUT = timedelta(seconds=env_int("CONSONANCE_TASK_TIMEOUT", 15 * 60))
+# Member sign-in (issue 10): django-allauth's login by code. She types her address on /konto/ and
+# the six-digit code I e-mail her in the same browser; no passwords, no sign-up form of allauth's
+# own (consonance/accounts/adapter.py). Staff sign in apart, at /staff/ (django-otp + axes).
+ACCOUNT_ADAPTER = "consonance.accounts.adapter.MemberAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 20 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6}
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # an unknown address gets no mail, and the same page
+ACCOUNT_PREVENT_ENUMERATION = True

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from allauth.account.views import confirm_login_code
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from consonance.accounts import views as accounts_views
 from consonance.booking import staff_calendar
 from consonance.consent import views as consent_views
 from consonance.people import staff_views
@@ -32,6 +34,10 @@ urlpatterns = i18n_patterns(
     path("", include("consonance.consent.urls")),
     path(_("nyhetsbrev/"), include("consonance.newsletter.urls")),
     path(_("konto/"), include("consonance.accounts.urls")),
+    # Member sign-in by code (django-allauth; the names its views reverse).
+    path(_("konto/kod/"), confirm_login_code, name="account_confirm_login_code"),
+    path(_("konto/"), accounts_views.home, name="account_request_login_code"),
+    path(_("konto/"), accounts_views.home, name="account_login"),
     path(_("dokument/"), include("consonance.bookkeeping.urls")),
     prefix_default_language=False,
 )

@@ -4,8 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,6 +34,15 @@ def _fresh_rate_limits(request, django_db_blocker):
         request.getfixturevalue("django_db_setup")
         with django_db_blocker.unblock():
             cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _swedish_first():
+    """Each test starts in Swedish: a request to /en/ leaves English active in its thread
+    (LocaleMiddleware activates, nothing deactivates), which would leak into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -326,6 +326,13 @@ def link_in(body: str, marker: str) -> str:
     return match.group(1)
 
 
+def member_code(body: str) -> str:
+    """The six-digit sign-in code in a member account's e-mail (django-allauth's login by code)."""
+    match = re.search(r"\b(\d{3}-?\d{3})\b", body)
+    assert match, "no sign-in code in the mail"
+    return match.group(1)
+
+
 def optional_cookie_policy(policy_path, *, script: str = "consent/example-embed.js") -> None:
     """Configure one non-necessary cookie (category "media") in a policy copy."""
     with open(policy_path, "a", encoding="utf-8") as policy:

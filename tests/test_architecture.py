@@ -138,6 +138,7 @@ LONG_MODULES = {
     "consonance/payments/providers/paypal.py": "one provider's protocol: API, webhook verification",
     "consonance/payments/providers/swish.py": "one provider's protocol over mutual TLS",
     "consonance/payments/bankgiro/imports.py": "the import's plan and apply share their report",
+    "consonance/settings.py": "every setting is read once, here, in one block per app",
 }
 LONG_FUNCTIONS = {
     "consonance/privacy/retention.py:apply_rule": "one rule's transaction, step by step",

@@ -13,15 +13,18 @@ import zipfile
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 
 from consonance.accounts.models import PrivateVault
+from consonance.accounts.tasks import accounts_unused_sign_ins_task
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
-from tests.factories import link_in, paid_order
+from tests.factories import link_in, member_code, paid_order
 
 pytestmark = pytest.mark.django_db
 EMAIL = "moa.sten@example.se"
@@ -50,27 +53,33 @@ def _vault(ciphertext: str | None = None) -> dict:
 @pytest.fixture
 def member(client, django_capture_on_commit_callbacks):
     _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
-    client.post(link_in(mail.outbox[-1].body, "/konto/logga-in/"))
+    client.post("/konto/kod/", {"code": member_code(mail.outbox[-1].body)}, follow=True)
     return Person.objects.get(email=EMAIL)
 
 
-def test_a_new_member_creates_her_account_by_the_emailed_link_and_its_button(
+def test_a_new_member_creates_her_account_with_the_emailed_code_and_the_button(
     client, django_capture_on_commit_callbacks
 ):
     _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
     message = mail.outbox[-1]
     assert message.to == [EMAIL] and message.subject == "Skapa ditt konto"
-    link = link_in(message.body, "/konto/logga-in/")
-    assert EMAIL not in link
+    assert "jag" in message.body.lower() or "Vänliga hälsningar" in message.body
+    link = link_in(message.body, "/konto/kod/")
+    assert EMAIL not in link and "?" not in link
     assert client.get(link).status_code == 200  # a scanner's GET creates nothing
     assert not Person.objects.filter(email=EMAIL).exists()
-    response = client.post(link)
-    assert response.status_code == 302
-    person = Person.objects.get(email=EMAIL)
-    assert MemberProfile.objects.filter(person=person).exists()
+    session_before = client.cookies["sessionid"].value
+    response = client.post(link, {"code": member_code(message.body)})
+    assert response.status_code == 302 and response["Location"] == "/konto/"
+    assert client.cookies["sessionid"].value != session_before  # a new session key at sign-in
     page = client.get("/konto/").content.decode()
+    person = Person.objects.get(email=EMAIL)
+    profile = MemberProfile.objects.get(person=person)
     assert "Välkommen, Moa!" in page and "Kvitton och fakturor" in page
     assert Event.objects.filter(action="account.created", subject_id=person.pk).exists()
+    user = profile.user
+    assert user is not None and not user.has_usable_password()
+    assert not (user.is_staff or user.is_superuser) and EMAIL not in (user.email + user.username)
 
 
 def test_the_code_from_the_mail_signs_in_in_the_same_browser_only(
@@ -78,13 +87,29 @@ def test_the_code_from_the_mail_signs_in_in_the_same_browser_only(
 ):
     person, _ = person_get_or_create(email=EMAIL, first_name="Moa", last_name="Sten", actor=SYSTEM)
     _request(client, django_capture_on_commit_callbacks)
-    code = re.search(r"koden (\d{6})", mail.outbox[-1].body).group(1)
-    wrong = client.post("/konto/kod/", {"code": "000000" if code != "000000" else "111111"})
+    code = member_code(mail.outbox[-1].body)
+    other = Client()
+    assert other.post("/konto/kod/", {"code": code}).status_code == 302
+    assert "Välkommen" not in other.get("/konto/").content.decode()
+    wrong = client.post("/konto/kod/", {"code": "000-000" if code != "000-000" else "111-111"})
     assert "Koden stämmer inte" in wrong.content.decode()
     response = client.post("/konto/kod/", {"code": code})
     assert response.status_code == 302
     assert "Välkommen, Moa!" in client.get("/konto/").content.decode()
     assert MemberProfile.objects.filter(person=person).exists()
+
+
+def test_a_members_user_never_reaches_the_staff_pages_or_the_admin(client, member):
+    assert "Välkommen, Moa!" in client.get("/konto/").content.decode()
+    for url in ("/staff/", "/staff/privacy/", "/staff/mail/", "/admin/"):
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        assert "/konto/" not in response.get("Location", "/staff/login/"), url
+        assert "login" in response.get("Location", "login"), url
+    assert client.post(
+        "/staff/login/", {"username": member.member.user.username, "password": ""}
+    ).status_code in (200, 403)
+    assert "Välkommen, Moa!" in client.get("/konto/").content.decode()
 
 
 def test_unknown_and_known_addresses_get_the_same_answer(
@@ -168,12 +193,18 @@ def test_she_deletes_her_account_herself_and_the_private_fields_go_with_it(clien
     assert "Välkommen" not in client.get("/konto/").content.decode()
 
 
-def test_an_expired_or_forged_sign_in_link_is_refused(client, django_capture_on_commit_callbacks):
+def test_an_expired_or_guessed_code_is_refused(client, django_capture_on_commit_callbacks):
     _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
-    link = link_in(mail.outbox[-1].body, "/konto/logga-in/")
-    assert client.post(link[:-5] + "AAAA/").status_code == 410
+    code = member_code(mail.outbox[-1].body)
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=21)):
-        assert client.post(link).status_code == 410
+        assert client.post("/konto/kod/", {"code": code})["Location"] == "/konto/"
+    _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
+    code = member_code(mail.outbox[-1].body)
+    wrong = "000-000" if code != "000-000" else "111-111"
+    for _attempt in range(5):  # five guesses, and the code is spent
+        client.post("/konto/kod/", {"code": wrong})
+    assert client.post("/konto/kod/", {"code": code})["Location"] == "/konto/"
+    assert "Välkommen" not in client.get("/konto/").content.decode()
     assert not Person.objects.filter(email=EMAIL).exists()
 
 
@@ -201,3 +232,33 @@ def test_a_staff_export_shows_that_private_fields_exist_never_their_bytes(client
         staff_copy = archive.read("data.json").decode()
     assert vault["ciphertext"] not in staff_copy and vault["wrapped_key"] not in staff_copy
     assert "encrypted in her browser" in staff_copy
+
+
+def test_the_english_sign_in_speaks_english_and_mails_the_code_in_english(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/en/account/", {"email": EMAIL, "first_name": "Moa", "last_name": "Sten"}
+        )
+    assert response.status_code == 302 and response["Location"] == "/en/account/code/"
+    page = client.get("/en/account/code/").content.decode()
+    assert "Check your inbox" in page and "The code from the e-mail" in page
+    message = mail.outbox[-1]
+    assert message.subject == "Create your account" and "Your code to create" in message.body
+    client.post("/en/account/code/", {"code": member_code(message.body)}, follow=True)
+    assert MemberProfile.objects.filter(person__email=EMAIL, person__language="en").exists()
+
+
+def test_sign_in_users_never_confirmed_are_removed_after_a_day(
+    client, django_capture_on_commit_callbacks
+):
+    _request(client, django_capture_on_commit_callbacks, first_name="Moa", last_name="Sten")
+    stranded = get_user_model().objects.get(username__startswith="member-")
+    assert not stranded.has_usable_password() and not stranded.is_staff
+    assert accounts_unused_sign_ins_task.call() == 0  # still within its day
+    staff = get_user_model().objects.create_user("coach-2", password="x-long-password-1")
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
+        assert accounts_unused_sign_ins_task.call() == 1
+    assert not get_user_model().objects.filter(pk=stranded.pk).exists()
+    assert get_user_model().objects.filter(pk=staff.pk).exists()

@@ -8,11 +8,3 @@ class SigninForm(forms.Form):
     email = forms.EmailField(label=_("E-post"), max_length=254)
     first_name = forms.CharField(label=_("Förnamn"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Efternamn"), max_length=100, required=False)
-
-
-class CodeForm(forms.Form):
-    code = forms.RegexField(
-        label=_("Koden från mejlet"),
-        regex=r"^\s*\d{3}\s?\d{3}\s*$",
-        error_messages={"invalid": _("Koden är sex siffror.")},
-    )

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from consonance.accounts.models import PrivateVault
@@ -19,6 +23,7 @@ from consonance.people.models import MemberProfile, Person
 
 MAX_CIPHERTEXT = 64 * 1024  # base64 characters: private notes, not files
 MIN_ITERATIONS = 100_000
+USER_PREFIX = "member-"  # the opaque sign-in users (member_login_user)
 
 
 class VaultInvalid(ValueError):
@@ -66,8 +71,41 @@ def vault_parse(data: object) -> VaultData:
     )
 
 
-def member_ensure(*, person: Person, actor: str) -> MemberProfile:
-    """Her member account, created on her first sign-in."""
+def member_login_user(*, person: Person | None) -> AbstractBaseUser:
+    """The Django user she signs in as (allauth needs one): hers when she has an account, else a
+    new opaque one (a random name, an unusable password, no address, no rights) that becomes hers
+    only when she confirms the e-mailed code (`member_ensure`). Holds no personal data."""
+    profile = MemberProfile.objects.filter(person=person).first() if person else None
+    if profile is not None and profile.user is not None:
+        return profile.user
+    user = get_user_model()(username=f"{USER_PREFIX}{secrets.token_hex(12)}")
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def member_login_users_unused_delete(*, before: datetime) -> int:
+    """The opaque users made for sign-ins whose code was never confirmed (no member account),
+    made before `before`. They hold no personal data; this only keeps the table tidy."""
+    return (
+        get_user_model()
+        .objects.filter(
+            username__startswith=USER_PREFIX,
+            member_profile__isnull=True,
+            is_staff=False,
+            is_superuser=False,
+            date_joined__lt=before,
+        )
+        .delete()[0]
+    )
+
+
+def member_ensure(
+    *, person: Person, actor: str, user: AbstractBaseUser | None = None
+) -> MemberProfile:
+    """Her member account, created on her first sign-in, and linked to the user she signed in as."""
+    if user is not None and (user.is_staff or user.is_superuser):  # type: ignore[attr-defined]
+        raise ValueError("a member account never belongs to a staff user")
     with transaction.atomic():
         profile, created = MemberProfile.objects.get_or_create(person=person)
         if created:
@@ -77,8 +115,14 @@ def member_ensure(*, person: Person, actor: str) -> MemberProfile:
                 subject_id=person.pk,
                 category="member_account",
             )
-        elif profile.deletion_requested_at is not None:
-            MemberProfile.objects.filter(pk=profile.pk).update(deletion_requested_at=None)
+        updates: dict[str, object] = {}
+        if profile.deletion_requested_at is not None:
+            updates["deletion_requested_at"] = None
+        if user is not None and profile.user_id != user.pk:
+            updates["user"] = user
+        if updates:
+            MemberProfile.objects.filter(pk=profile.pk).update(**updates)
+            profile.refresh_from_db()
     return profile
 
 
@@ -101,7 +145,13 @@ def account_delete(*, person: Person, actor: str) -> None:
     Her bookings and orders stay under their own rules (P10, P14)."""
     with transaction.atomic():
         PrivateVault.objects.filter(person=person).delete()
+        users = list(
+            MemberProfile.objects.filter(person=person, user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
         deleted = MemberProfile.objects.filter(person=person).delete()[0]
+        get_user_model().objects.filter(pk__in=users, is_staff=False, is_superuser=False).delete()
         audit_append(
             actor=actor,
             action="account.deleted",

@@ -9,8 +9,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(_("kod/"), views.code, name="code"),
-    path(_("logga-in/<str:token>/"), views.link, name="link"),
     path(_("logga-ut/"), views.signout, name="signout"),
     path(_("privat/"), views.private, name="private"),
     path(_("privat/data/"), views.private_data, name="private-data"),

@@ -1,12 +1,15 @@
-"""The member's account at /konto/ (/en/account/): sign-in without a password, her bookings,
-orders, receipts, and private fields encrypted in her browser (P4, P11)."""
+"""The member's account at /konto/ (/en/account/): sign-in without a password (django-allauth's
+login by code, fitted in adapter.py), her bookings, orders, receipts, and private fields
+encrypted in her browser (P4, P11)."""
 
 from __future__ import annotations
 
 import json
 from functools import wraps
 
+from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,26 +17,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consonance.accounts import services
-from consonance.accounts.emails import signin_email
-from consonance.accounts.forms import CodeForm, SigninForm
+from consonance.accounts.forms import SigninForm
+from consonance.accounts.members import Pending, pending_pop, pending_set, session_member
 from consonance.accounts.models import PrivateVault
 from consonance.accounts.receipts import person_documents
-from consonance.accounts.signin import (
-    pending_check,
-    pending_set,
-    session_member,
-    session_signin,
-    session_signout,
-    signin_from_token,
-    signin_token,
-)
 from consonance.audit.services import actor_person
 from consonance.booking.selectors import person_bookings
 from consonance.consent.selectors import consent_current
 from consonance.consent.texts import NEWSLETTER
 from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
-from consonance.lib.sealed import SealExpired
 from consonance.lib.text import normalise_email
 from consonance.payments.selectors import person_orders
 from consonance.people.models import Person
@@ -57,32 +50,61 @@ def member_required(view):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
-    person = session_member(request)
+    person = session_member(request) or _signin_finish(request)
     if person is not None:
         return dashboard(request, person)
     form = SigninForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "member-signin", address=form.cleaned_data["email"]):
             return rate_limit_response(request)
-        data = form.cleaned_data
-        email = normalise_email(data["email"])
-        known = person_by_email(email)
-        names = data["first_name"].strip(), data["last_name"].strip()
-        token = signin_token(
-            email=email, first_name=names[0], last_name=names[1], language=current_language()
-        )
-        if known is not None or all(names):
-            signin_email(
-                to=email,
-                token=token,
-                language=known.language if known else current_language(),
-                new=known is None or not hasattr(known, "member"),
-                person_id=known.pk if known else None,
-            )
-        # The same page whether or not we know the address (and whether a mail went out).
-        pending_set(request, token)
-        return redirect("accounts:code")
+        return _signin_start(request, form.cleaned_data)
     return render(request, "accounts/signin.html", {"form": form})
+
+
+def _signin_start(request: HttpRequest, data: dict) -> HttpResponse:
+    """Mail a code (allauth's login by code) when the address is known, or new with a name.
+    The same page follows in every case, so nobody learns whether an address is known."""
+    if request.user.is_authenticated:
+        logout(request)  # a staff session in this browser ends before a member signs in
+    email = normalise_email(data["email"])
+    known = person_by_email(email)
+    names = data["first_name"].strip(), data["last_name"].strip()
+    user = services.member_login_user(person=known) if known or all(names) else None
+    if user is not None:
+        pending_set(
+            request,
+            Pending(
+                user_id=user.pk,
+                email=email,
+                first_name=names[0],
+                last_name=names[1],
+                language=known.language if known else current_language(),
+                person_id=known.pk if known else None,
+                new=known is None or not hasattr(known, "member"),
+            ),
+        )
+    LoginCodeVerificationProcess.initiate(request=request, user=user, email=email)
+    return redirect("account_confirm_login_code")
+
+
+def _signin_finish(request: HttpRequest) -> Person | None:
+    """After allauth signed her in by the code: her account, created on the first sign-in."""
+    if not request.user.is_authenticated or request.user.is_staff:
+        return None
+    pending = pending_pop(request)
+    if pending is None or pending.user_id != request.user.pk:
+        return None
+    person = person_by_email(pending.email)
+    if person is None:
+        person, _created = person_get_or_create(
+            email=pending.email,
+            first_name=pending.first_name,
+            last_name=pending.last_name,
+            language=pending.language,
+            actor="system",
+        )
+    services.member_ensure(person=person, user=request.user, actor=actor_person(person.pk))
+    return person
 
 
 def dashboard(request: HttpRequest, person: Person) -> HttpResponse:
@@ -100,51 +122,10 @@ def dashboard(request: HttpRequest, person: Person) -> HttpResponse:
     )
 
 
-def _signin(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        payload = signin_from_token(token)
-    except SealExpired:
-        payload = None
-    if payload is None:
-        return render(request, "accounts/link_invalid.html", status=410)
-    email, first, last, language = payload
-    person = person_by_email(email)
-    if person is None:
-        if not (first and last):
-            return render(request, "accounts/link_invalid.html", status=410)
-        person, _created = person_get_or_create(
-            email=email, first_name=first, last_name=last, language=language, actor="system"
-        )
-    services.member_ensure(person=person, actor=actor_person(person.pk))
-    session_signin(request, person)
-    return redirect("accounts:home")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def code(request: HttpRequest) -> HttpResponse:
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and rate_limited(request, "member-code"):
-        return rate_limit_response(request)
-    if request.method == "POST" and form.is_valid():
-        token = pending_check(request, form.cleaned_data["code"])
-        if token is not None:
-            return _signin(request, token)
-        form.add_error("code", _("Koden stämmer inte, eller har gått ut. Be om en ny."))
-    return render(request, "accounts/code.html", {"form": form})
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def link(request: HttpRequest, token: str) -> HttpResponse:
-    if request.method == "GET":  # mail scanners open links: act only on the button
-        return render(request, "accounts/link.html")
-    return _signin(request, token)
-
-
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
-    session_signout(request)
+    if session_member(request) is not None:
+        logout(request)
     return redirect("home")
 
 
@@ -185,7 +166,7 @@ def private_data(request: HttpRequest, person: Person) -> HttpResponse:
 def delete(request: HttpRequest, person: Person) -> HttpResponse:
     if request.method == "POST":
         services.account_delete(person=person, actor=actor_person(person.pk))
-        session_signout(request)
+        logout(request)
         messages.success(request, _("Ditt konto är raderat."))
         return redirect("home")
     return render(request, "accounts/delete.html")

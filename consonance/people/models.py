@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,5 +46,14 @@ class MemberProfile(models.Model):
     her browser with a key only her passphrase opens (P4)."""
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="member")
+    # Her sign-in (django-allauth needs a Django user): an opaque user with an unusable password,
+    # no name, no address and no staff rights, created at her first sign-in.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member_profile",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     deletion_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -28,7 +28,7 @@ PERSONAL_DATA = [
                 clocks={"account_deletion": "deletion_requested_at"},
             ),
         ),
-        not_personal=("person", "deletion_requested_at"),
+        not_personal=("person", "user", "deletion_requested_at"),
     ),
 ]
 
