@@ -14,8 +14,8 @@ def load(out) -> None:
     if person is not None:
         member_ensure(person=person, actor=SYSTEM)
     out.write(
-        f"Member account: http://127.0.0.1:8000/konto/ as {MEMBER} (the sign-in link and code "
-        "are printed by the console mailer); private fields at /konto/privat/. Cookie banner: "
+        f"Member account: http://127.0.0.1:8000/konto/ as {MEMBER} (the sign-in code is "
+        "printed by the console mailer); private fields at /konto/privat/. Cookie banner: "
         "add a [[cookies]] entry with necessary = false to the policy (policy/README.md), "
         'e.g. category = "media", script = "consent/example-embed.js".\n'
     )
