@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.conf import settings
 from icalendar import Calendar, Event
 
 from consonance.booking.models import Booking
+from consonance.lib.urls import site_host
 from consonance.privacy.policy import get_policy
 
 
@@ -33,8 +33,7 @@ def booking_ics(booking: Booking) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = Event()
-    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "consonance"
-    event.add("uid", f"booking-{booking.pk}-{booking.nonce}@{host}")
+    event.add("uid", f"booking-{booking.pk}-{booking.nonce}@{site_host()}")
     event.add("dtstamp", datetime.now(UTC))
     event.add("dtstart", starts_at.astimezone(UTC))
     event.add("dtend", ends_at.astimezone(UTC))

@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from icalendar import Calendar, Event
 
 from consonance.audit.services import audit_append
 from consonance.booking.models import Booking, CalendarFeed
-from consonance.lib.urls import absolute_url
+from consonance.lib.urls import absolute_url, site_host
 
 PAST = timedelta(days=30)
 
@@ -66,7 +65,7 @@ def feed_ics(*, now: datetime | None = None) -> bytes:
     calendar.add("prodid", "-//Consonance//coach//SV")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Consonance")
-    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "consonance"
+    host = site_host()
     rows = (
         Booking.objects.filter(
             state__in=(Booking.State.CONFIRMED, Booking.State.HELD, Booking.State.NO_SHOW),

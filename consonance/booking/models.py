@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from consonance.lib.i18n import current_language
 
 
 def _nonce() -> str:
@@ -80,11 +81,11 @@ class Service(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+        return self.name_en if current_language() == "en" else self.name_sv
 
     @property
     def description(self) -> str:
-        if (get_language() or "sv").startswith("en"):
+        if current_language() == "en":
             return self.description_en or self.description_sv
         return self.description_sv
 

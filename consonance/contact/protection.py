@@ -26,11 +26,9 @@ import altcha
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from consonance.contact.models import Attempt, SpentChallenge
-from consonance.lib import ratelimit
 from consonance.lib.crypto import derive_key, parse_master_key
 from consonance.lib.text import normalise_email
 
@@ -59,12 +57,6 @@ def _hmac_key() -> bytes:
 def _hash(kind: str, value: str) -> str:
     key = _key(settings.CONSONANCE_MASTER_KEY, "contact-rate")
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The visitor's address, as every rate limit of the site sees it: X-Forwarded-For is
-    believed only from a proxy named in CONSONANCE_TRUSTED_PROXIES (consonance.lib.ratelimit)."""
-    return ratelimit.client_ip(request)
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from consonance.audit.services import SYSTEM
 from consonance.contact import protection, services
 from consonance.contact.forms import ContactForm
+from consonance.lib import ratelimit
 from consonance.lib.i18n import current_language
 from consonance.privacy.holidays import deadline_due
 
@@ -73,7 +74,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                 "”Klar att skicka” och skicka igen."
             ),
         )
-    ip = protection.client_ip(request)
+    ip = ratelimit.client_ip(request)
     email = form.cleaned_data["email"]
     if protection.rate_limited(ip=ip, email=email):
         log.info("contact form: rate limit reached")

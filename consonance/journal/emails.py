@@ -7,18 +7,18 @@ her consultation page, the coach a link to the staff page.
 from __future__ import annotations
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import formats, translation
 
 from consonance.journal.models import Consultation
 from consonance.lib.time import STOCKHOLM
+from consonance.lib.urls import absolute_reverse
 from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_queue
 
 
 def _page(token: str, language: str) -> str:
     with translation.override(language):
-        return settings.SITE_URL + reverse("journal:consultation", args=[token])
+        return absolute_reverse("journal:consultation", token)
 
 
 def _date(consultation: Consultation, language: str) -> str:
@@ -66,8 +66,7 @@ def coach_notified(consultation: Consultation) -> None:
         to=settings.CONSONANCE_STAFF_EMAIL,
         template="journal_new_message",
         context={
-            "url": settings.SITE_URL
-            + reverse("journal_staff:consultation", args=[consultation.pk]),
+            "url": absolute_reverse("journal_staff:consultation", consultation.pk),
             "consultation": consultation.pk,
         },
         language="sv",

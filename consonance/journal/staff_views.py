@@ -21,11 +21,12 @@ from consonance.journal import selectors, services
 from consonance.journal.consultations import reply_send
 from consonance.journal.forms import BodyForm, NoteForm, TermsForm
 from consonance.journal.models import Consultation, ConsultationTerms, Note
+from consonance.lib.ratelimit import client_ip
 from consonance.people.models import Person
 
 
 def _origin(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")[:64]
+    return client_ip(request)[:64]
 
 
 def index(request: HttpRequest) -> HttpResponse:

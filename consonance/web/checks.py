@@ -9,7 +9,6 @@ Only under `consonance check --deploy` (what breaks real use; issue 12):
 consonance.E030  the SMTP server cannot be reached: no e-mail would leave
 consonance.E031  no backup in the last 48 hours
 consonance.E032  the master key is missing or is the published development key
-consonance.E033  CONSONANCE_SITE_URL is not https
 consonance.W034  HTTPS comes through a proxy but CONSONANCE_TRUSTED_PROXIES is empty: every visitor
                  would have the proxy's address (rate limits and sign-in lockouts shared by all)
 """
@@ -127,13 +126,7 @@ def check_real_use(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="consonance.E032",
             )
         )
-    if urlsplit(settings.SITE_URL).scheme != "https":
-        problems.append(
-            checks.Error(
-                f"CONSONANCE_SITE_URL is {settings.SITE_URL!r}, not an https address.",
-                id="consonance.E033",
-            )
-        )
+    # A site address that is not https: consonance.E020, which every start-up in production runs.
     if (
         getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
         and not settings.CONSONANCE_TRUSTED_PROXIES
