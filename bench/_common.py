@@ -38,7 +38,8 @@ def databases(name: str) -> list[tuple[str, str]]:
     """(label, DATABASE_URL) pairs to run on: SQLite always, PostgreSQL when it answers."""
     found = [("sqlite", f"sqlite:///{ROOT / 'var' / f'bench_{name}.sqlite3'}")]
     if postgres_available():
-        found.append(("postgresql", PG_URL.rsplit("/", 1)[0] + f"/consonance_bench_{name}"))
+        # BENCH_PG_URL's database name is the prefix: consonance_bench_<name> by default.
+        found.append(("postgresql", f"{PG_URL}_{name}"))
     return found
 
 

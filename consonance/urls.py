@@ -64,6 +64,8 @@ urlpatterns += [
         web_staff_views.holiday_delete,
         name="staff-holiday-remove",
     ),
+    path("staff/klienter/", web_staff_views.clients, name="staff-clients"),
+    path("staff/klienter/<int:pk>/", web_staff_views.client, name="staff-client"),
     path("staff/journal/", include("consonance.journal.staff_urls")),
     path("staff/retention/", include("consonance.privacy.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),

@@ -173,18 +173,24 @@ def test_after_erasure_the_message_cannot_be_read(staff_client, now):
 def test_the_staff_home_lists_open_messages_against_their_deadline(staff_client, now):
     message = _receive(hours_ago=50)
     html = staff_client.get("/staff/").content.decode()
-    assert "Att svara på" in html
-    assert f'href="/staff/contact/{message.person_id}/"' in html
-    assert "Disa Holm" in html
-    assert "försenat" in html
+    waiting = html.split('id="vantar"')[1].split("</section>")[0]
+    assert "Meddelande att besvara" in waiting
+    assert f'href="/staff/contact/{message.person_id}/"' in waiting
+    # A first name only (the overview may be on a shared screen), leading to her client card.
+    assert f'href="/staff/klienter/{message.person_id}/">Disa<' in waiting
+    assert "Holm" not in waiting
+    assert "försenad" in waiting
 
 
 def test_the_staff_home_shows_the_50_most_urgent_and_links_to_the_rest(staff_client, now):
-    for n in range(51):
-        _receive(email=f"p{n}@example.se", name=f"Person {n}", hours_ago=n)
+    people = [
+        _receive(email=f"p{n}@example.se", name=f"Person {n}", hours_ago=n).person_id
+        for n in range(51)
+    ]
     html = staff_client.get("/staff/").content.decode()
-    assert "De 50 mest brådskande av 51." in html
-    assert "Person 50" in html and "Person 0<" not in html  # the oldest first
+    assert "De 50 mest brådskande visas." in html
+    # The oldest first: the newest message is the one left out.
+    assert f"/staff/contact/{people[50]}/" in html and f"/staff/contact/{people[0]}/" not in html
     # 50 rows, the link to the whole queue and the menu item.
     assert html.count('href="/staff/contact/') == 52
 

@@ -104,6 +104,7 @@ def load(out) -> None:
         if not Order.objects.filter(reference=reference).exists():
             scene(reference, people, video, email)
     _booked_by_phone(people, video)
+    _regular_client(people, video)
     out.write(
         "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-7); the coach's day "
         "at /staff/, her week at /staff/booking/kalender/.\n"
@@ -231,13 +232,14 @@ def _past_paypal(reference: str, people: dict, video: Service, email: Service) -
     _paid(order, "paypal")
 
 
-def _paid(order: Order, provider: str) -> None:
+def _paid(order: Order, provider: str, at: datetime | None = None) -> None:
     ledger.order_record_payment(
         order_id=order.pk,
         amount=order.amount,
         provider=provider,
         provider_event_id=f"demo:{order.reference}",
         actor=SYSTEM,
+        at=at,
     )
 
 
@@ -299,6 +301,39 @@ def _no_show_partly_refunded(reference: str, people: dict, video: Service, email
         provider_event_id="refund:re_demo_7",
         actor=SYSTEM,
     )
+
+
+def _regular_client(people: dict, video: Service) -> None:
+    """A client who has come every other week since the autumn: five past sessions, paid by
+    card, each with its receipt (the client list counts six sessions, the card lists them)."""
+    astrid = people["astrid"]
+    for n in range(1, 6):
+        reference = f"DEMO-8-{n}"
+        if Order.objects.filter(reference=reference).exists():
+            continue
+        starts = _weekday_at(-14 * n, 10)
+        booked = starts - timedelta(days=6)
+        order = _order(
+            reference,
+            astrid,
+            video,
+            Order.Method.CARD,
+            payment_ref=f"pi_demo_8{n}",
+            created_at=booked,
+        )
+        _booking(
+            astrid,
+            video,
+            order,
+            Booking.State.CONFIRMED,
+            starts,
+            confirmed_at=booked,
+            confirmation_sent_at=booked,
+            reminder_sent_at=starts - timedelta(hours=24),
+            join_url=LINK,
+            created_at=booked,
+        )
+        _paid(order, "stripe", at=booked)
 
 
 def _booked_by_phone(people: dict, video: Service) -> None:

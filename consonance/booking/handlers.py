@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from consonance.booking import selectors, services
-from consonance.booking.models import Booking
+from consonance.booking.models import Booking, Service
 from consonance.lib import overview
 from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
 from consonance.payments import hooks as payment_hooks
+from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
 
 # The overview warns about a video session without a link this long before it.
 LINK_WARNING = timedelta(hours=48)
+# The client card offers "no-show" for sessions this recent.
+NO_SHOW_OFFERED = timedelta(days=7)
 
 
 def waiting_links(query: overview.OverviewQuery) -> list[overview.Waiting]:
@@ -29,6 +34,7 @@ def waiting_links(query: overview.OverviewQuery) -> list[overview.Waiting]:
             text=booking.person.first_name,
             url=reverse("staff-booking-detail", args=[booking.pk]),
             due_at=booking.starts_at,
+            person_id=booking.person_id,
         )
         for booking in selectors.sessions_without_link(query.now, LINK_WARNING)[: query.limit]
     ]
@@ -82,9 +88,82 @@ def sessions_cancel(asked: rights_hooks.SessionsCancel) -> list[str]:
     return lines
 
 
+# -- the coach's client list and card (people.hooks) -------------------------------------------
+
+
+def client_ids(_ask: None) -> Q:
+    return Q(pk__in=Booking.objects.values("person_id"))
+
+
+def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
+    """Per person: reservations waiting for payment, and video sessions soon without a link."""
+    found: dict[int, list[people_hooks.OpenItem]] = {}
+    rows = Booking.objects.filter(person_id__in=ask.person_ids).filter(
+        Q(state=Booking.State.HELD, hold_expires_at__gt=ask.now)
+        | Q(
+            state=Booking.State.CONFIRMED,
+            join_url="",
+            service__kind=Service.Kind.VIDEO,
+            starts_at__gt=ask.now,
+            starts_at__lte=ask.now + LINK_WARNING,
+        )
+    )
+    for person_id, state, hold_expires_at, starts_at in rows.values_list(
+        "person_id", "state", "hold_expires_at", "starts_at"
+    ):
+        if state == Booking.State.HELD:
+            item = people_hooks.OpenItem(_("Väntar på betalning"), hold_expires_at)
+        else:
+            item = people_hooks.OpenItem(_("Videolänk saknas"), starts_at)
+        found.setdefault(person_id, []).append(item)
+    return found
+
+
+def _card_rows(
+    bookings: list[Booking], now: datetime
+) -> list[tuple[Booking, selectors.StaffActions]]:
+    """Each booking with what the coach may do now. A no-show is marked soon after the session:
+    the card offers it for recent sessions only (an older one's own page still does)."""
+    rows = []
+    for booking in bookings:
+        allowed = selectors.staff_actions(booking, now)
+        recent = booking.starts_at is not None and booking.starts_at > now - NO_SHOW_OFFERED
+        rows.append((booking, replace(allowed, can_no_show=allowed.can_no_show and recent)))
+    return rows
+
+
+def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
+    """Her bookings, upcoming and past, each with what the coach may do with it now."""
+    upcoming, past = selectors.person_sessions(ask.person.pk, ask.now)
+    if not upcoming and not past:
+        return None
+    deadlines = tuple(
+        people_hooks.OpenItem(_("Reservationen går ut"), booking.hold_expires_at)
+        for booking in upcoming
+        if booking.state == Booking.State.HELD and booking.hold_expires_at
+    )
+    return people_hooks.CardSection(
+        position=10,
+        anchor="bokningar",
+        title=_("Bokningar"),
+        template="booking/staff/_client_section.html",
+        context={
+            "groups": [
+                (title, _card_rows(rows, ask.now))
+                for title, rows in ((_("Kommande"), upcoming), (_("Tidigare"), past))
+                if rows
+            ]
+        },
+        deadlines=deadlines,
+    )
+
+
 def register() -> None:
     payment_hooks.order_paid.register(services.booking_confirm_paid)
     payment_hooks.payment_failed.register(services.booking_release_failed_payment)
     overview.waiting.register(waiting_links)
     rights_hooks.sessions_held.register(sessions_held)
     rights_hooks.sessions_cancel.register(sessions_cancel)
+    people_hooks.clients_known.register(client_ids)
+    people_hooks.clients_open.register(clients_open)
+    people_hooks.client_card.register(client_card)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from consonance.booking import availability
@@ -264,3 +265,77 @@ def sessions_without_link(now: datetime, within: timedelta) -> QuerySet[Booking]
         starts_at__lte=now + within,
         service__kind=Service.Kind.VIDEO,
     ).select_related("person")
+
+
+# -- the coach's clients ----------------------------------------------------------------------
+
+SESSION_STATES = (Booking.State.CONFIRMED, Booking.State.NO_SHOW)
+
+
+def clients_by_session(people: QuerySet, now: datetime) -> QuerySet:
+    """People with their next session (held or confirmed, from now on), their last one and how
+    many sessions they had, ordered for the client list: the next session first, then the most
+    recent last session. One grouped join over the bookings, however many people."""
+    upcoming = Q(bookings__state__in=Booking.ACTIVE, bookings__starts_at__gte=now)
+    held = Q(bookings__state__in=SESSION_STATES)
+    return people.annotate(
+        next_at=Min("bookings__starts_at", filter=upcoming),
+        last_at=Max("bookings__starts_at", filter=held & Q(bookings__starts_at__lt=now)),
+        sessions=Count("bookings", filter=held),
+    ).order_by(
+        F("next_at").asc(nulls_last=True),
+        F("last_at").desc(nulls_last=True),
+        "last_name",
+        "first_name",
+        "pk",
+    )
+
+
+def next_sessions(person_ids: list[int], now: datetime) -> dict[int, Booking]:
+    """Each person's next session (held or confirmed, with a time), for one page of clients."""
+    found: dict[int, Booking] = {}
+    rows = (
+        Booking.objects.filter(
+            person_id__in=person_ids, state__in=Booking.ACTIVE, starts_at__gte=now
+        )
+        .select_related("service")
+        .only("pk", "person_id", "starts_at", "state", "service__name_sv", "service__name_en")
+        .order_by("starts_at", "pk")
+    )
+    for booking in rows:
+        found.setdefault(booking.person_id, booking)
+    return found
+
+
+@dataclass(frozen=True)
+class StaffActions:
+    """What the coach may do with a booking now (its page and the client card link to them)."""
+
+    started: bool
+    can_cancel: bool
+    can_move: bool
+    can_no_show: bool
+
+
+def staff_actions(booking: Booking, now: datetime) -> StaffActions:
+    started = booking.starts_at is not None and booking.starts_at <= now
+    return StaffActions(
+        started=started,
+        can_cancel=booking.is_active and not started,
+        can_move=booking.is_active and booking.starts_at is not None and not started,
+        can_no_show=booking.state == Booking.State.CONFIRMED and started,
+    )
+
+
+def person_sessions(person_id: int, now: datetime) -> tuple[list[Booking], list[Booking]]:
+    """One person's bookings for her card: (upcoming, soonest first; past, newest first).
+    An e-mail consultation without a time is upcoming while it is active."""
+    upcoming: list[Booking] = []
+    past: list[Booking] = []
+    for booking in person_bookings(person_id):
+        ahead = booking.starts_at >= now if booking.starts_at else booking.is_active
+        (upcoming if ahead else past).append(booking)
+    far = datetime.max.replace(tzinfo=UTC)
+    upcoming.sort(key=lambda b: (b.starts_at or far, b.pk))
+    past.sort(key=lambda b: (b.starts_at or b.created_at, b.pk), reverse=True)
+    return upcoming, past

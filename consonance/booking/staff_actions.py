@@ -27,14 +27,14 @@ def _booking(pk: int) -> Booking:
 def detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
     booking = _booking(pk)
     now = timezone.now()
-    started = booking.starts_at is not None and booking.starts_at <= now
+    allowed = selectors.staff_actions(booking, now)
     context = {
         "booking": booking,
         "order": booking.order,
-        "started": started,
-        "can_cancel": booking.is_active and not started,
-        "can_move": booking.is_active and booking.starts_at is not None and not started,
-        "can_no_show": booking.state == Booking.State.CONFIRMED and started,
+        "started": allowed.started,
+        "can_cancel": allowed.can_cancel,
+        "can_move": allowed.can_move,
+        "can_no_show": allowed.can_no_show,
         "rule_refund": selectors.refund_due(booking, now) if booking.is_active else None,
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "move_form": forms.get("move_form") or MoveForm(),

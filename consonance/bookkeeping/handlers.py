@@ -9,16 +9,19 @@ from __future__ import annotations
 import weakref
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consonance.booking import hooks as booking_hooks
 from consonance.bookkeeping import documents, services, vouchers
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
+from consonance.bookkeeping.selectors import person_documents
 from consonance.lib.time import local_date
 from consonance.payments import hooks as payment_hooks
 from consonance.payments.bankgiro.services import bankgiro_number
 from consonance.payments.models import Order
+from consonance.people import hooks as people_hooks
 
 #: Entries whose vouchers `on_payments` wrote in bulk; `on_payment` then has nothing to do.
 _DONE_IN_BULK: weakref.WeakSet[payment_hooks.LedgerEntry] = weakref.WeakSet()
@@ -71,6 +74,24 @@ def order_documents(order: Order) -> list[booking_hooks.OrderDocument]:
     return found
 
 
+def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
+    """Her receipts and invoices (kept with the books, seven years)."""
+    found = list(person_documents(ask.person.pk))
+    if not found:
+        return None
+    for document in found:
+        document.link = reverse(  # type: ignore[attr-defined]
+            "bookkeeping-document", args=[documents.document_token(document)]
+        )
+    return people_hooks.CardSection(
+        position=25,
+        anchor="kvitton",
+        title=_("Kvitton och fakturor"),
+        template="bookkeeping/staff/_client_section.html",
+        context={"documents": found},
+    )
+
+
 def register() -> None:
     payment_hooks.payments_recorded.register(on_payments)
     payment_hooks.payment_recorded.register(on_payment)
@@ -78,3 +99,4 @@ def register() -> None:
     payment_hooks.fee_recorded.register(on_fee)
     payment_hooks.order_invoiced.register(on_invoiced)
     booking_hooks.order_documents.register(order_documents)
+    people_hooks.client_card.register(client_card)

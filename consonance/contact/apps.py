@@ -9,6 +9,6 @@ class ContactConfig(AppConfig):
     verbose_name = "Contact"
 
     def ready(self) -> None:
-        from consonance.contact import inbound
+        from consonance.contact import handlers
 
-        inbound.register()
+        handlers.register()

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.contact.models import Message
-from consonance.mail import hooks as mail_hooks
 from consonance.mail.hooks import InboundMail
 from consonance.people.keys import person_encrypt
 from consonance.people.services import person_get_or_create
@@ -46,7 +45,3 @@ def file_unclaimed(mail: InboundMail) -> str | None:
         detail={"message": message.pk, "source": "email"},
     )
     return "contact"
-
-
-def register() -> None:
-    mail_hooks.inbound_unclaimed.register(file_unclaimed)

@@ -9,14 +9,13 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from consonance.contact.models import Message
+from consonance.lib.overview import SOON
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.holidays import Window, deadlines_due, holidays_ahead
 
 CONTEXT = "contact"
 DEADLINE = "message-handling"
-# "Due soon": the overview marks a conversation whose deadline is this close.
-SOON = dt.timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +38,20 @@ def open_count() -> int:
 
 
 def conversations_open(
-    *, now: dt.datetime | None = None, windows: list[Window] | None = None
+    *,
+    now: dt.datetime | None = None,
+    windows: list[Window] | None = None,
+    person_ids: tuple[int, ...] | None = None,
 ) -> list[Conversation]:
-    """One row per person with open messages, the deadline running from her oldest one,
-    extended by holidays; the most urgent first. Two queries, whatever the number."""
+    """One row per person with open messages (of these people, if given), the deadline running
+    from her oldest one, extended by holidays; the most urgent first. Two queries, whatever the
+    number."""
     now = now or timezone.now()
     if windows is None:
         windows = holidays_ahead(now=now - dt.timedelta(days=92))
+    rows = _open() if person_ids is None else _open().filter(person_id__in=person_ids)
     groups = list(
-        _open()
-        .values("person_id")
+        rows.values("person_id")
         .annotate(count=Count("pk"), first=Min("received_at"), last=Max("pk"))
         .order_by()
     )

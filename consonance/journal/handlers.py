@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from consonance.booking import hooks as booking_hooks
 from consonance.journal import consultations, inbound
-from consonance.journal.models import Note
-from consonance.journal.selectors import notes_texts
+from consonance.journal.models import Consultation, Note
+from consonance.journal.selectors import notes_texts, replies_awaited
 from consonance.journal.services import access_record, journal_export_record
+from consonance.lib import overview
 from consonance.mail import hooks as mail_hooks
+from consonance.people import hooks as people_hooks
 from consonance.rights import hooks as rights_hooks
 
 
@@ -37,9 +45,71 @@ def notes_erased(ask: rights_hooks.NotesAsk) -> None:
     access_record(person=ask.person, actor=ask.actor, action="delete", what="request")
 
 
+# -- the coach's overview, client list and card ------------------------------------------------
+
+
+def waiting_replies(query: overview.OverviewQuery) -> list[overview.Waiting]:
+    """E-mail consultations whose client waits for a reply (P16), against the extended week."""
+    return [
+        overview.Waiting(
+            group=_("Mejlkonsultation att besvara"),
+            text=consultation.person.first_name,
+            url=reverse("journal_staff:consultation", args=[consultation.pk]),
+            due_at=due,
+            overdue=due <= query.now,
+            person_id=consultation.person_id,
+        )
+        for consultation, due in replies_awaited(query.now)[: query.limit]
+    ]
+
+
+def client_ids(_ask: None) -> Q:
+    return Q(pk__in=Note.objects.values("person_id")) | Q(
+        pk__in=Consultation.objects.values("person_id")
+    )
+
+
+def _reply_item(due: datetime, now: datetime) -> people_hooks.OpenItem:
+    return people_hooks.OpenItem(_("Mejlkonsultation att besvara"), due, overdue=due <= now)
+
+
+def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
+    found: dict[int, list[people_hooks.OpenItem]] = {}
+    for consultation, due in replies_awaited(ask.now, person_ids=ask.person_ids):
+        found.setdefault(consultation.person_id, []).append(_reply_item(due, ask.now))
+    return found
+
+
+def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
+    """How much her journal holds and her e-mail consultations; the notes themselves are read on
+    the journal's own card, which logs every read (P15). Counting them reads no text."""
+    person = ask.person
+    notes = Note.objects.filter(person=person, superseded_at__isnull=True).count()
+    consultations = list(
+        Consultation.objects.filter(person=person)
+        .select_related("booking__service")
+        .order_by("-opened_at", "-pk")
+    )
+    dues = dict(replies_awaited(ask.now, person_ids=(person.pk,)))
+    for consultation in consultations:
+        consultation.reply_due = dues.get(consultation)  # type: ignore[attr-defined]
+    return people_hooks.CardSection(
+        position=30,
+        anchor="journal",
+        title=_("Journal"),
+        template="journal/staff/_client_section.html",
+        context={"person": person, "notes": notes, "consultations": consultations},
+        deadlines=tuple(_reply_item(due, ask.now) for due in dues.values()),
+    )
+
+
 def register() -> None:
     booking_hooks.booking_confirmed.register(consultations.on_booking_confirmed)
     booking_hooks.booking_cancelled.register(consultations.on_booking_cancelled)
     rights_hooks.journal_notes_shown.register(notes_shown)
     rights_hooks.journal_notes_erased.register(notes_erased)
     mail_hooks.inbound_message.register(inbound.file_inbound)
+    overview.waiting.register(waiting_replies)
+    people_hooks.clients_known.register(client_ids)
+    people_hooks.clients_open.register(clients_open)
+    people_hooks.client_card.register(client_card)

@@ -4,7 +4,7 @@ in the access log (P15): the client card, a consultation, her own page, her expo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
@@ -13,7 +13,7 @@ from consonance.journal.models import AccessEvent, Consultation, ConsultationTer
 from consonance.journal.services import NOTE_CONTEXT, access_record
 from consonance.people.keys import KeyDestroyed, person_decrypt, person_decrypt_many
 from consonance.people.models import Person
-from consonance.privacy.holidays import deadline_due
+from consonance.privacy.holidays import deadline_due, deadlines_due, holidays_ahead
 
 
 def note_text(note: Note) -> str | None:
@@ -151,6 +151,21 @@ def consultations_open() -> QuerySet[Consultation]:
         .select_related("person", "booking__service")
         .order_by("awaiting_reply_since", "ends_at", "pk")
     )
+
+
+def replies_awaited(
+    now: datetime, *, person_ids: tuple[int, ...] | None = None
+) -> list[tuple[Consultation, datetime]]:
+    """Open e-mail consultations whose client waits for the coach's reply, each with the date
+    the reply is due (P16: a week, extended by holidays), the longest waiting first."""
+    rows = consultations_open().filter(awaiting_reply_since__isnull=False)
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=person_ids)
+    found = list(rows)
+    windows = holidays_ahead(now=now - timedelta(days=92))
+    starts = [c.awaiting_reply_since for c in found if c.awaiting_reply_since]
+    dues = deadlines_due("email-consultation-reply", starts, windows=windows)
+    return list(zip(found, dues, strict=True))
 
 
 def replies_given(consultation: Consultation) -> int:

@@ -7,12 +7,13 @@ deadline, a message to answer...). New apps join the overview by registering, no
     overview.waiting.register(my_waiting_items)
 
 Items carry no client details beyond a first name: the overview may be open on a shared screen.
+An item about a client names her `person_id`, so that her name leads to her client card.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from consonance.lib.hooks import Hook
 
@@ -26,6 +27,12 @@ class Waiting:
     url: str  # where she deals with it
     due_at: datetime | None = None  # its deadline, if any
     overdue: bool = False
+    person_id: int | None = None  # the client it is about, if any
+    soon: bool = False  # set by `waiting_items`: due within SOON
+
+
+# "Due soon": the overview marks an item whose deadline is this close.
+SOON = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,12 @@ waiting: Hook[OverviewQuery] = Hook("lib.overview_waiting")
 
 def waiting_items(query: OverviewQuery) -> list[Waiting]:
     """Everything that waits, the earliest deadline first, undated ones last."""
-    items = [item for found in waiting.collect(query) for item in (found or [])]
+    items = [
+        replace(item, soon=query.now < item.due_at <= query.now + SOON)
+        if item.due_at and not item.overdue
+        else item
+        for found in waiting.collect(query)
+        for item in (found or [])
+    ]
     far = datetime.max.replace(tzinfo=query.now.tzinfo)
     return sorted(items, key=lambda item: (item.due_at or far, item.group))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consonance.lib import overview
 from consonance.lib.money import format_amount
-from consonance.payments.models import Refund
-from consonance.payments.selectors import OPEN_REFUNDS, refund_tasks
+from consonance.lib.time import STOCKHOLM
+from consonance.payments.models import Order, OrderEvent, Refund
+from consonance.payments.selectors import OPEN_REFUNDS, person_orders, refund_tasks
+from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
 
@@ -30,6 +33,7 @@ def waiting_refunds(query: overview.OverviewQuery) -> list[overview.Waiting]:
                 url=url,
                 due_at=due,
                 overdue=due < query.now,
+                person_id=refund.order.person_id,
             )
         )
     return items
@@ -40,6 +44,67 @@ def refunds_open(person: Person) -> int:
     return Refund.objects.filter(order__person_id=person.pk, status__in=OPEN_REFUNDS).count()
 
 
+# -- the coach's client list and card (people.hooks) -------------------------------------------
+
+
+def client_ids(_ask: None) -> Q:
+    return Q(pk__in=Order.objects.filter(person__isnull=False).values("person_id"))
+
+
+def _refund_item(refund: Refund, now: datetime) -> people_hooks.OpenItem:
+    due = refund.created_at + REFUND_WITHIN
+    if refund.status == Refund.Status.MANUAL:
+        return people_hooks.OpenItem(_("Återbetalning att göra"), due, overdue=due < now)
+    return people_hooks.OpenItem(_("Återbetalning på väg"), due)
+
+
+def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
+    """Per person: refunds the coach must make by hand."""
+    found: dict[int, list[people_hooks.OpenItem]] = {}
+    for refund in Refund.objects.filter(
+        order__person_id__in=ask.person_ids, status=Refund.Status.MANUAL
+    ).select_related("order"):
+        person_id = refund.order.person_id
+        assert person_id is not None  # filtered on it
+        found.setdefault(person_id, []).append(_refund_item(refund, ask.now))
+    return found
+
+
+def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
+    """Her orders with what was paid and paid back, and refunds on their way."""
+    orders = list(person_orders(ask.person.pk).prefetch_related("refunds"))
+    if not orders:
+        return None
+    moves = OrderEvent.objects.filter(
+        order__in=orders, kind__in=("paid", "refunded"), amount__isnull=False
+    ).select_related("order")
+    deadlines = [
+        _refund_item(refund, ask.now)
+        for order in orders
+        for refund in order.refunds.all()
+        if refund.status in OPEN_REFUNDS
+    ]
+    deadlines += [
+        people_hooks.OpenItem(
+            _("Fakturan förfaller"),
+            datetime.combine(order.due_date, time(23, 59), tzinfo=STOCKHOLM),
+        )
+        for order in orders
+        if order.due_date and order.status == Order.Status.PENDING
+    ]
+    return people_hooks.CardSection(
+        position=20,
+        anchor="betalningar",
+        title=_("Ordrar och betalningar"),
+        template="payments/staff/_client_section.html",
+        context={"orders": orders, "moves": sorted(moves, key=lambda e: (e.at, e.pk))},
+        deadlines=tuple(deadlines),
+    )
+
+
 def register() -> None:
     overview.waiting.register(waiting_refunds)
     rights_hooks.refunds_open.register(refunds_open)
+    people_hooks.clients_known.register(client_ids)
+    people_hooks.clients_open.register(clients_open)
+    people_hooks.client_card.register(client_card)

@@ -1,5 +1,5 @@
 """Staff pages of the practice as a whole: holiday mode (read by every app through the privacy
-core's holidays module)."""
+core's holidays module), and the coach's clients: the client list and a client's card."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff_request
+from consonance.audit.services import actor_staff_request, audit_append
+from consonance.people.models import Person
 from consonance.privacy.holidays import (
     HolidayInvalid,
     holiday_add,
@@ -19,6 +21,7 @@ from consonance.privacy.holidays import (
     holiday_remove,
 )
 from consonance.privacy.models import HolidayPeriod
+from consonance.web.clients import client_card, clients_page
 
 _ERRORS = {
     "last_before_first": gettext_lazy("Sista dagen kan inte komma före den första."),
@@ -64,3 +67,36 @@ def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
     holiday_remove(period=period, actor=actor_staff_request(request))
     messages.success(request, _("Semestern är borttagen."))
     return redirect("staff-holiday")
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return int(text or "1")
+    except ValueError:
+        return 1
+
+
+def clients(request: HttpRequest) -> HttpResponse:
+    """Her clients, the next session first. A search is sent by POST, so that no name or address
+    ends up in an address bar, a server log or the browser's history; its pages are POSTs too."""
+    if request.method == "POST":
+        query = request.POST.get("q", "").strip()[:100]
+        page = _page_number(request.POST.get("sida"))
+    else:
+        query, page = "", _page_number(request.GET.get("sida"))
+    found = clients_page(now=timezone.now(), query=query, page=page)
+    return render(request, "web/staff_clients.html", {"found": found})
+
+
+def client(request: HttpRequest, pk: int) -> HttpResponse:
+    """Her card: contact details, then each app's section; every view is in the audit log."""
+    person = get_object_or_404(Person, pk=pk)
+    now = timezone.now()
+    card = client_card(person, now)
+    audit_append(
+        actor=actor_staff_request(request),
+        action="client.card_read",
+        subject_id=person.pk,
+        detail={"sections": [section.anchor for section in card.sections]},
+    )
+    return render(request, "web/staff_client.html", {"card": card, "now": now})

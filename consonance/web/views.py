@@ -19,7 +19,6 @@ from consonance.lib.markup import render_markdown
 from consonance.lib.time import STOCKHOLM
 from consonance.privacy.policy import get_policy
 from consonance.web.models import SitePage
-from consonance.web.overview import waiting_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -88,9 +87,13 @@ def staff_pages(request: HttpRequest, slug: str = SitePage.Slug.HOME) -> HttpRes
     )
 
 
+# The overview shows the most urgent of what waits; each app's own queue has it all.
+SHOWN = 50
+
+
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """The coach's day: today's and this week's sessions, and what waits for her (every app adds
-    its items through lib.overview.waiting)."""
+    """The coach's day: today's and this week's sessions, and one list of what waits for her,
+    the nearest deadline first (every app adds its items through lib.overview.waiting)."""
     now = timezone.now()
     today = now.astimezone(STOCKHOLM).date()
     midnight = datetime.combine(today, time(0), tzinfo=STOCKHOLM)
@@ -98,6 +101,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     week_end = datetime.combine(
         booking_selectors.week_start(today) + timedelta(days=7), time(0), tzinfo=STOCKHOLM
     )
+    # One more than shown from each app: then "more" is known without counting.
+    waiting = overview.waiting_items(overview.OverviewQuery(now=now, limit=SHOWN + 1))
     return render(
         request,
         "web/staff_home.html",
@@ -106,10 +111,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "now": now,
             "today_sessions": list(booking_selectors.bookings_between(midnight, tomorrow)),
             "week_sessions": list(booking_selectors.bookings_between(tomorrow, week_end)),
-            # Messages and e-mail consultations to answer (web.overview), then everything else
-            # that waits for her, from every app (lib.overview).
-            **waiting_context(now=now),
-            "tasks": overview.waiting_items(overview.OverviewQuery(now=now)),
+            "waiting": waiting[:SHOWN],
+            "waiting_more": len(waiting) > SHOWN,
             # The worker verifies the chain daily; re-hashing it here would grow with every event.
             "verification": audit_latest_verification(),
         },
