@@ -1,7 +1,8 @@
 """The coach's overview and week calendar at scale: 5 000 bookings, 2 000 clients.
 
 Generates 2 000 clients with 5 000 bookings, one an hour from 100 days ago on (168 a week, 24
-today: far denser than a real practice), plus open rights requests and refund tasks for "Väntar på dig", then measures
+today: far denser than a real practice), plus open rights requests, refund tasks, unanswered
+messages and e-mail consultations waiting for a reply for the one list "Väntar på dig", then measures
 on SQLite and PostgreSQL the overview (/staff/) and the week calendar (/staff/booking/kalender/),
 rendered through the real views and templates, p50/p95 over repeated requests. Target p95 < 100 ms.
 
@@ -35,6 +36,8 @@ def generate(clients: int, bookings: int) -> None:
     from django.utils import timezone
 
     from consonance.booking.models import Booking, Service
+    from consonance.contact.models import Message
+    from consonance.journal.models import Consultation
     from consonance.payments.models import Order, Refund
     from consonance.people.models import Person
     from consonance.rights.models import Request
@@ -89,6 +92,22 @@ def generate(clients: int, bookings: int) -> None:
             Request(person=people[i], kind="access", due_at=now + dt.timedelta(days=i % 30))
             for i in range(50)
         )
+        Message.objects.bulk_create(
+            Message(
+                person=people[i * 13 % clients],
+                body_ciphertext=b"x",
+                received_at=now - dt.timedelta(hours=i),
+            )
+            for i in range(60)
+        )
+        Consultation.objects.bulk_create(
+            Consultation(
+                person=people[i * 11 % clients],
+                ends_at=now + dt.timedelta(days=20),
+                awaiting_reply_since=now - dt.timedelta(days=i % 8),
+            )
+            for i in range(30)
+        )
         get_user_model().objects.create_user("coach", is_staff=True, is_superuser=True)
 
 
@@ -136,7 +155,7 @@ def naive_pages():
                 "week_sessions": sessions(
                     midnight + dt.timedelta(days=1), midnight + dt.timedelta(days=7)
                 ),
-                "waiting": overview.waiting_items(overview.OverviewQuery(now=now)),
+                "waiting": overview.waiting_items(overview.OverviewQuery(now=now))[:50],
             },
         )
 
