@@ -265,4 +265,6 @@ def test_a_client_with_a_paid_session_ahead_erases_herself_and_chooses_to_cancel
     assert deferred_erasures_run() == 1
     assert not Person.objects.filter(email="astrid@example.se").exists()
     [receipt] = [m for m in sent_to("astrid@example.se") if "raderade" in m.body]
-    assert f"{local:%H:%M}" in receipt.body and "avbokat, 900,00 kr betalas tillbaka" in receipt.body
+    assert (
+        f"{local:%H:%M}" in receipt.body and "avbokat, 900,00 kr betalas tillbaka" in receipt.body
+    )

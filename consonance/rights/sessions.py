@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from consonance.audit.services import SYSTEM
@@ -31,7 +32,13 @@ DEFERRED = "radering efter bokade samtal"  # the note of a deferred erasure requ
 
 
 def sessions_of(person: Person) -> list[hooks.HeldSession]:
+    """Her upcoming sessions, labelled in the active language."""
     return [s for found in hooks.sessions_held.collect(person) for s in (found or [])]
+
+
+def _for_coach(person: Person) -> list[hooks.HeldSession]:
+    with translation.override("sv"):
+        return sessions_of(person)
 
 
 def refunds_waiting(person: Person) -> bool:
@@ -69,7 +76,7 @@ def erase_with_sessions(*, person: Person, choice: str, actor: str) -> ErasureRe
     with transaction.atomic():
         held = sessions_of(person)
         if held and choice == "keep":
-            coach_tell(action="erase_later", kept=held, cancelled=[])
+            coach_tell(action="erase_later", kept=_for_coach(person), cancelled=[])
             kept = [
                 _("%(session)s: stod kvar tills samtalet hade ägt rum") % {"session": s.label}
                 for s in held
@@ -103,7 +110,7 @@ def restrict_with_sessions(*, person: Person, choice: str, actor: str) -> list[s
     if not held:
         return []
     if choice == "keep":
-        coach_tell(action="restricted_kept", kept=held, cancelled=[])
+        coach_tell(action="restricted_kept", kept=_for_coach(person), cancelled=[])
         return []
     cancelled = sessions_cancel(person, actor)
     coach_tell(action="restricted_cancelled", kept=[], cancelled=cancelled)
