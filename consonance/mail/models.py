@@ -80,7 +80,11 @@ class OutboxMessage(models.Model):
     @property
     def error_detail(self) -> str:
         """The error's technical code, for support; none for the states the site sets itself."""
-        return "" if self.last_error in ("interrupted while sending", "suppressed") else self.last_error
+        return (
+            ""
+            if self.last_error in ("interrupted while sending", "suppressed")
+            else self.last_error
+        )
 
 
 class Suppression(models.Model):

@@ -13,8 +13,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consonance.audit.services import SYSTEM
