@@ -47,14 +47,16 @@ def conversations_open(
     from her oldest one, extended by holidays; the most urgent first. Two queries, whatever the
     number."""
     now = now or timezone.now()
-    if windows is None:
-        windows = holidays_ahead(now=now - dt.timedelta(days=92))
     rows = _open() if person_ids is None else _open().filter(person_id__in=person_ids)
     groups = list(
         rows.values("person_id")
         .annotate(count=Count("pk"), first=Min("received_at"), last=Max("pk"))
         .order_by()
     )
+    if not groups:
+        return []
+    if windows is None:
+        windows = holidays_ahead(now=now - dt.timedelta(days=92))
     people = Person.objects.only("first_name", "last_name", "email").in_bulk(
         [g["person_id"] for g in groups]
     )

@@ -162,6 +162,8 @@ def replies_awaited(
     if person_ids is not None:
         rows = rows.filter(person_id__in=person_ids)
     found = list(rows)
+    if not found:
+        return []
     windows = holidays_ahead(now=now - timedelta(days=92))
     starts = [c.awaiting_reply_since for c in found if c.awaiting_reply_since]
     dues = deadlines_due("email-consultation-reply", starts, windows=windows)
