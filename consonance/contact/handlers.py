@@ -14,9 +14,10 @@ from consonance.people import hooks as people_hooks
 def waiting_messages(query: overview.OverviewQuery) -> list[overview.Waiting]:
     """Open conversations against their 48 hours (P17), extended by holidays."""
     queue = reverse("contact_staff:index")  # a conversation's page is "<person id>/" below it
+    group = _("Meddelande att besvara")
     return [
         overview.Waiting(
-            group=_("Meddelande att besvara"),
+            group=group,
             text=conversation.person.first_name,
             url=f"{queue}{conversation.person.pk}/",
             due_at=conversation.due_at,

@@ -50,9 +50,10 @@ def notes_erased(ask: rights_hooks.NotesAsk) -> None:
 
 def waiting_replies(query: overview.OverviewQuery) -> list[overview.Waiting]:
     """E-mail consultations whose client waits for a reply (P16), against the extended week."""
+    group = _("Mejlkonsultation att besvara")
     return [
         overview.Waiting(
-            group=_("Mejlkonsultation att besvara"),
+            group=group,
             text=consultation.person.first_name,
             url=reverse("journal_staff:consultation", args=[consultation.pk]),
             due_at=due,

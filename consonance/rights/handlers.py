@@ -21,13 +21,19 @@ from consonance.rights.selectors import (
 )
 
 
+def _kinds() -> dict[str, str]:
+    """The kinds' labels, translated once (get_kind_display translates every choice each call)."""
+    return {kind: str(label) for kind, label in Request.Kind.choices}
+
+
 def waiting_requests(query: overview.OverviewQuery) -> list[overview.Waiting]:
     """Open rights requests, with their legal deadline (a first name at most)."""
     url = reverse("rights_staff:index")
+    group, kinds = _("Begäran att hantera"), _kinds()
     return [
         overview.Waiting(
-            group=_("Begäran att hantera"),
-            text=f"{request.get_kind_display()}: {request.person.first_name if request.person else ''}",
+            group=group,
+            text=f"{kinds[request.kind]}: {request.person.first_name if request.person else ''}",
             url=url,
             due_at=request.due_at,
             overdue=request.due_at < query.now,
@@ -44,9 +50,9 @@ def client_ids(_ask: None) -> Q:
     return Q(pk__in=Request.objects.filter(person__isnull=False).values("person_id"))
 
 
-def _request_item(request: Request, now: datetime) -> people_hooks.OpenItem:
+def _request_item(request: Request, now: datetime, kinds: dict[str, str]) -> people_hooks.OpenItem:
     return people_hooks.OpenItem(
-        _("Begäran: %(kind)s") % {"kind": request.get_kind_display()},
+        _("Begäran: %(kind)s") % {"kind": kinds[request.kind]},
         request.due_at,
         overdue=request.due_at < now,
     )
@@ -55,11 +61,12 @@ def _request_item(request: Request, now: datetime) -> people_hooks.OpenItem:
 def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
     """Per person: her open requests, with their legal deadline."""
     found: dict[int, list[people_hooks.OpenItem]] = {}
+    kinds = _kinds()
     for request in Request.objects.filter(
         person_id__in=ask.person_ids, state=Request.State.OPEN
     ).only("person_id", "kind", "due_at"):
         assert request.person_id is not None  # filtered on it
-        found.setdefault(request.person_id, []).append(_request_item(request, ask.now))
+        found.setdefault(request.person_id, []).append(_request_item(request, ask.now, kinds))
     return found
 
 
@@ -77,7 +84,10 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection:
     person = ask.person
     requests = list(person_requests(person.pk))
     categories, _other = person_holdings(person, language=current_language(), with_records=False)
-    deadlines = [_request_item(r, ask.now) for r in requests if r.state == Request.State.OPEN]
+    kinds = _kinds()
+    deadlines = [
+        _request_item(r, ask.now, kinds) for r in requests if r.state == Request.State.OPEN
+    ]
     deadlines += [
         people_hooks.OpenItem(_deleted(c.name, end.rule.action), end.until)
         for c in categories
