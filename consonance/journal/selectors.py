@@ -159,8 +159,12 @@ def replies_awaited(
     """Open e-mail consultations whose client waits for the coach's reply, each with the date
     the reply is due (P16: a week, extended by holidays), the longest waiting first."""
     rows = consultations_open().filter(awaiting_reply_since__isnull=False)
-    if person_ids is not None:
-        rows = rows.filter(person_id__in=person_ids)
+    if person_ids is not None:  # their dates only (the client list and card)
+        rows = (
+            rows.filter(person_id__in=person_ids)
+            .select_related(None)
+            .only("pk", "person_id", "awaiting_reply_since")
+        )
     found = list(rows)
     if not found:
         return []

@@ -208,7 +208,9 @@ def person_holdings(
     other: dict[str, list[dict]] = {}
     ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
     for declaration in registry():
-        rows = list(declaration.rows_for(person.pk).order_by("pk"))
+        found = declaration.rows_for(person.pk).order_by("pk")
+        # Dates only (the client card): the ciphertext is not read, so not fetched.
+        rows = list(found if with_records else found.defer(*declaration.encrypted))
         if not rows:
             continue
         if not declaration.holdings:
