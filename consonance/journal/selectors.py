@@ -158,13 +158,16 @@ def replies_awaited(
 ) -> list[tuple[Consultation, datetime]]:
     """Open e-mail consultations whose client waits for the coach's reply, each with the date
     the reply is due (P16: a week, extended by holidays), the longest waiting first."""
-    rows = consultations_open().filter(awaiting_reply_since__isnull=False)
-    if person_ids is not None:  # their dates only (the client list and card)
-        rows = (
-            rows.filter(person_id__in=person_ids)
-            .select_related(None)
-            .only("pk", "person_id", "awaiting_reply_since")
-        )
+    # The dates and a first name only (the overview, the client list and card).
+    rows = (
+        consultations_open()
+        .filter(awaiting_reply_since__isnull=False)
+        .select_related(None)
+        .select_related("person")
+        .only("pk", "awaiting_reply_since", "person__first_name")
+    )
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=person_ids)
     found = list(rows)
     if not found:
         return []
