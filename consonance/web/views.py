@@ -103,14 +103,16 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     )
     # One more than shown from each app: then "more" is known without counting.
     waiting = overview.waiting_items(overview.OverviewQuery(now=now, limit=SHOWN + 1))
+    # Today's and the rest of the week's sessions in one query (on a Sunday, today's only).
+    sessions = list(booking_selectors.bookings_between(midnight, max(week_end, tomorrow)))
     return render(
         request,
         "web/staff_home.html",
         {
             "today": today,
             "now": now,
-            "today_sessions": list(booking_selectors.bookings_between(midnight, tomorrow)),
-            "week_sessions": list(booking_selectors.bookings_between(tomorrow, week_end)),
+            "today_sessions": [b for b in sessions if b.starts_at and b.starts_at < tomorrow],
+            "week_sessions": [b for b in sessions if b.starts_at and b.starts_at >= tomorrow],
             "waiting": waiting[:SHOWN],
             "waiting_more": len(waiting) > SHOWN,
             # The worker verifies the chain daily; re-hashing it here would grow with every event.
