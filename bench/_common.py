@@ -87,6 +87,17 @@ def run_per_database(script: str, name: str) -> list[dict]:
     return results
 
 
+def staff_request(path: str, data: dict | None = None):
+    """A request to a staff page as the coach (signed in; a POST when `data` is given)."""
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    factory = RequestFactory()
+    request = factory.post(path, data) if data is not None else factory.get(path)
+    request.user = get_user_model().objects.get(username="coach")
+    return request
+
+
 def timed(fn, repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):

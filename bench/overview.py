@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import p95, print_table, run_per_database, timed, write_results
+from _common import p95, print_table, run_per_database, staff_request, timed, write_results
 
 TARGET_MS = 100
 SAMPLES = 60
@@ -111,15 +111,6 @@ def generate(clients: int, bookings: int) -> None:
         get_user_model().objects.create_user("coach", is_staff=True, is_superuser=True)
 
 
-def _request(path: str):
-    from django.contrib.auth import get_user_model
-    from django.test import RequestFactory
-
-    request = RequestFactory().get(path)
-    request.user = get_user_model().objects.get(username="coach")
-    return request
-
-
 def naive_pages():
     """The baseline: the same two pages with every booking's relations fetched one by one."""
     import datetime as dt
@@ -147,7 +138,7 @@ def naive_pages():
         today = now.astimezone(STOCKHOLM).date()
         midnight = dt.datetime.combine(today, dt.time(0), tzinfo=STOCKHOLM)
         return render(
-            _request("/staff/"),
+            staff_request("/staff/"),
             "web/staff_home.html",
             {
                 "today": today,
@@ -170,7 +161,7 @@ def naive_pages():
             for day in (monday + dt.timedelta(days=i) for i in range(7))
         ]
         return render(
-            _request("/staff/booking/kalender/"), "booking/staff/week.html", {"days": days}
+            staff_request("/staff/booking/kalender/"), "booking/staff/week.html", {"days": days}
         )
 
     return overview_page, week_page
@@ -181,8 +172,8 @@ def measure() -> dict:
     from consonance.web.views import staff_home
 
     ours = {
-        "overview": lambda: staff_home(_request("/staff/")),
-        "week": lambda: week(_request("/staff/booking/kalender/")),
+        "overview": lambda: staff_home(staff_request("/staff/")),
+        "week": lambda: week(staff_request("/staff/booking/kalender/")),
     }
     naive_overview, naive_week = naive_pages()
     baseline = {"overview": naive_overview, "week": naive_week}
