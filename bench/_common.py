@@ -7,6 +7,7 @@ run themselves once per database in a subprocess (Django is configured once per 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -96,6 +97,17 @@ def staff_request(path: str, data: dict | None = None):
     request = factory.post(path, data) if data is not None else factory.get(path)
     request.user = get_user_model().objects.get(username="coach")
     return request
+
+
+def scale_arguments(doc: str | None) -> argparse.Namespace:
+    """--clients and --bookings (2 000 and 5 000), and the child run's --database-url and
+    --json-out (run_per_database)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--bookings", type=int, default=5000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--json-out")
+    return parser.parse_args()
 
 
 def timed(fn, repeat: int) -> list[float]:

@@ -14,14 +14,21 @@ client and service loaded one by one, every column), to show what the selectors'
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import p95, print_table, run_per_database, staff_request, timed, write_results
+from _common import (
+    p95,
+    print_table,
+    run_per_database,
+    scale_arguments,
+    staff_request,
+    timed,
+    write_results,
+)
 
 TARGET_MS = 100
 SAMPLES = 60
@@ -201,12 +208,7 @@ def child(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=2000)
-    parser.add_argument("--bookings", type=int, default=5000)
-    parser.add_argument("--database-url")
-    parser.add_argument("--json-out")
-    args = parser.parse_args()
+    args = scale_arguments(__doc__)
     if args.database_url:
         child(args)
         return
