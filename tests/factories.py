@@ -14,6 +14,8 @@ from decimal import Decimal
 import altcha
 import pytest
 import time_machine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.db.models import Model
 from django.utils import timezone
@@ -435,6 +437,42 @@ def confirmed_booking(
 
 def staff_mail() -> list:
     return [m for m in mail.outbox if STAFF_EMAIL in m.to]
+
+
+@pytest.fixture
+def run_after_commit(django_capture_on_commit_callbacks):
+    """Run `action()` and then what it left for after the commit (e-mails, tasks)."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.fixture
+def dkim_signing(settings):
+    """A fresh RSA key configured for DKIM; returns `dns(domain, selector)`, a DNS lookup for
+    dkimpy's verify(dnsfunc=...) that answers with its public key and records what was asked."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    settings.CONSONANCE_DKIM_PRIVATE_KEY = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = base64.b64encode(
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    asked: list[bytes] = []
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        asked.append(name)
+        return b"v=DKIM1; k=rsa; p=" + public
+
+    dns.asked = asked  # type: ignore[attr-defined]
+    return dns
 
 
 # -- the browser ----------------------------------------------------------------------------------

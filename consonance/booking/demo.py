@@ -14,7 +14,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
-from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
+from consonance.booking.models import (
+    Booking,
+    DayOff,
+    OpeningHours,
+    PracticeSettings,
+    Service,
+    ZoomSync,
+)
 from consonance.booking.selectors import STOCKHOLM
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
@@ -100,12 +107,13 @@ def load(out) -> None:
         ("DEMO-5", _past_paypal),
         ("DEMO-6", _today_without_link),
         ("DEMO-7", _no_show_partly_refunded),
+        ("DEMO-8", _zoom_kept_the_old_time),
     ):
         if not Order.objects.filter(reference=reference).exists():
             scene(reference, people, video, email)
     _booked_by_phone(people, video)
     out.write(
-        "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-7); the coach's day "
+        "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-8); the coach's day "
         "at /staff/, her week at /staff/booking/kalender/.\n"
     )
 
@@ -299,6 +307,27 @@ def _no_show_partly_refunded(reference: str, people: dict, video: Service, email
         provider_event_id="refund:re_demo_7",
         actor=SYSTEM,
     )
+
+
+def _zoom_kept_the_old_time(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A paid session moved to a new time whose Zoom meeting could not follow (Zoom refused):
+    "Zoom-mötet har fel tid" waits on her overview, and the booking offers "Försök igen"."""
+    now = timezone.now()
+    order = _order(reference, people["maria"], video, Order.Method.CARD, payment_ref="pi_demo_8")
+    _booking(
+        people["maria"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        _weekday_at(9, 14),
+        confirmed_at=now - timedelta(days=5),
+        confirmation_sent_at=now - timedelta(days=5),
+        zoom_meeting_id="85000000008",
+        join_url="https://zoom.example/j/85000000008",
+        zoom_sync=ZoomSync.FAILED,
+        zoom_sync_attempts=1,
+    )
+    _paid(order, "stripe")
 
 
 def _booked_by_phone(people: dict, video: Service) -> None:

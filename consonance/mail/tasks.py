@@ -29,7 +29,6 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.tasks import task
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.mail import outbox
+from consonance.mail.dkim import SignedEmail
 from consonance.mail.ingest import IngestError, ingest_once
 from consonance.mail.models import OutboxMessage
 from consonance.privacy.policy import get_policy
@@ -87,13 +87,15 @@ def _error_code(error: BaseException) -> tuple[str, bool]:
     return name, False
 
 
-def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+def _email(message: OutboxMessage) -> SignedEmail:
+    """Text plus its HTML alternative (multipart/alternative, inside multipart/mixed with any
+    attachment), DKIM-signed when a key is configured."""
     headers = {
         **message.headers,
         "Message-ID": message.message_id,
         "Content-Language": message.language,
     }
-    email = EmailMultiAlternatives(
+    email = SignedEmail(
         subject=message.subject, body=message.body_text, to=[message.recipient], headers=headers
     )
     if message.body_html:
