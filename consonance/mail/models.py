@@ -6,6 +6,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+# The policy category of the outbox's rows: e-mail from the coach to a person (personal_data.py).
+CATEGORY = "sent_email"
+
 
 class OutboxMessage(models.Model):
     class State(models.TextChoices):
@@ -18,7 +21,7 @@ class OutboxMessage(models.Model):
         UNKNOWN = "unknown", "unknown"
 
     # Who and what: personal data, kept only until the message is sent (policy rule
-    # "messages-after-reply", clock `sent_at`; see personal_data.py).
+    # "sent-email-after-sending", clock `sent_at`; see personal_data.py).
     recipient = models.EmailField(max_length=254, db_index=True)  # erasure verifier lookups
     subject = models.CharField(max_length=998)
     body_text = models.TextField()
