@@ -203,9 +203,15 @@ def test_the_receipt_and_its_email_say_the_same_about_the_key_and_backups(
     ):
         assert sentence in page and sentence in body
     assert "inte heller" not in page + body
-    # What went is counted as she would count it, alike on both.
-    for things in ("1 beställning, 1 betalning", "1 meddelande"):
+    # What went is counted as she would count it, and what stays is dated, alike on both.
+    for things in (
+        "1 beställning, 1 betalning",
+        "1 meddelande",
+        "1 verifikation",
+        "1 januari 2034",
+    ):
         assert things in page and things in body
+    assert "2034-01-01" not in page + body
 
 
 def test_without_a_key_or_a_backup_both_say_so(client, django_capture_on_commit_callbacks):

@@ -263,7 +263,12 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
             for e in receipt.erased
         ]
         kept = [
-            {**k, "name": name(k["category"]), "things": things_text(k.get("things", {}))}
+            {
+                **k,
+                "name": name(k["category"]),
+                "things": things_text(k.get("things", {})),
+                "until": _day_text(k["until"]),
+            }
             for k in receipt.kept
         ]
         # One wording for the page and the e-mail, so that they cannot disagree.
@@ -278,6 +283,11 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         "kept": kept,
         "url": absolute_url(path),
     }
+
+
+def _day_text(day: str | None) -> str:
+    """A stored ISO date ("2034-01-01") as people read it ("1 januari 2034")."""
+    return formats.date_format(dt.date.fromisoformat(day), "j F Y") if day else ""
 
 
 def key_and_backup_texts(key_destroyed: bool, backups_until: dt.datetime | None) -> tuple[str, str]:
