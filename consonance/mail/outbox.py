@@ -39,7 +39,7 @@ from consonance.lib.crypto import derive_key, parse_master_key
 from consonance.lib.text import normalise_email
 from consonance.mail import tasks
 from consonance.mail.htmlpart import derived_html
-from consonance.mail.models import OutboxMessage, Suppression
+from consonance.mail.models import CATEGORY, OutboxMessage, Suppression
 from consonance.privacy.policy import get_policy
 
 log = logging.getLogger("consonance.mail")
@@ -233,7 +233,7 @@ def mail_queue(
             actor=SYSTEM,
             action="mail.queued",
             subject_id=person_id,
-            category="messages",
+            category=CATEGORY,
             detail={"message": message.pk, "template": template},
         )
         pk = message.pk
@@ -271,7 +271,7 @@ def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) ->
             actor=actor,
             action="mail.retried",
             subject_id=message.person_id,
-            category="messages",
+            category=CATEGORY,
             detail={"message": message.pk},
         )
         transaction.on_commit(lambda: _enqueue(message_id), robust=True)
@@ -288,6 +288,6 @@ def mail_forget(*, email: str, actor: str = SYSTEM) -> int:
         deleted, _ = OutboxMessage.objects.filter(recipient__iexact=email.strip()).delete()
         if deleted:
             audit_append(
-                actor=actor, action="mail.forgotten", category="messages", detail={"count": deleted}
+                actor=actor, action="mail.forgotten", category=CATEGORY, detail={"count": deleted}
             )
     return deleted
