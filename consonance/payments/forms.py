@@ -43,12 +43,14 @@ class RefundAccountForm(forms.Form):
         label=_("Clearingnummer"),
         max_length=20,
         help_text=_("Fyra siffror, till exempel 5365. Hos Swedbank ibland fem: 8327-9."),
+        error_messages={"required": MESSAGES["clearing_missing"][1]},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     number = forms.CharField(
         label=_("Kontonummer"),
         max_length=30,
         help_text=_("Utan clearingnumret."),
+        error_messages={"required": MESSAGES["number_missing"][1]},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     holder = forms.CharField(
