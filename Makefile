@@ -15,10 +15,10 @@ PYTHON ?= $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/pyth
 
 # System packages the tests need: Chromium for the browser tests, Dovecot for the IMAP tests.
 # Installed with apt-get when missing (as root, or through sudo).
-SYSTEM_PACKAGES := chromium chromium-driver dovecot-imapd
+SYSTEM_PACKAGES := chromium dovecot-imapd
 system-packages:
 	@missing=""; \
-	 command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	 command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	 [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	 if [ -n "$$missing" ]; then \
 	   echo "Installing system packages:$$missing"; \

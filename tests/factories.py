@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import html as html_lib
 import json
+import os
 import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -16,6 +17,7 @@ import time_machine
 from django.core import mail
 from django.db.models import Model
 from django.utils import timezone
+from playwright.sync_api import sync_playwright
 
 from consonance.audit.services import SYSTEM
 from consonance.booking import hooks as booking_hooks
@@ -454,3 +456,35 @@ def confirmed_booking(
 
 def staff_mail() -> list:
     return [m for m in mail.outbox if STAFF_EMAIL in m.to]
+
+
+# -- the browser ----------------------------------------------------------------------------------
+
+# Debian's Chromium, driven by Playwright (never `playwright install`); `make test` installs it.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    assert os.path.exists(CHROMIUM), (
+        "Debian's chromium is missing: `make system-packages` installs it"
+    )
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def tab(chromium):
+    """A fresh browser tab (its own cookies), Swedish, 1200 by 900 pixels."""
+    context = chromium.new_context(locale="sv-SE", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()

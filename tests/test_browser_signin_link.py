@@ -4,36 +4,14 @@ out of the address bar; the same link a second time is refused."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from django.test import Client
-from playwright.sync_api import sync_playwright
 
 from tests.factories import EMAIL, link_from_mail, populated_person
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def tab():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_context(locale="sv-SE").new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_link_signs_in_once_and_its_token_never_leaves_the_browser(tab, live_server):

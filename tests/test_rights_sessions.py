@@ -62,6 +62,8 @@ def test_erasure_asks_first_and_cancelling_waits_for_the_refund(client, booked):
     assert ErasureReceipt.objects.count() == 1
     [receipt_mail] = sent_to(EMAIL)
     assert "raderade" in receipt_mail.body
+    # The receipt still says what became of the session, though it was cancelled days before.
+    assert "19 mars 2026 10:00" in receipt_mail.body and "avbokat, 900,00" in receipt_mail.body
 
 
 def test_keeping_the_session_defers_the_erasure_until_it_has_taken_place(client, booked):
@@ -79,6 +81,8 @@ def test_keeping_the_session_defers_the_erasure_until_it_has_taken_place(client,
     with time_machine.travel(THURSDAY_10 + timedelta(hours=2), tick=False):
         assert deferred_erasures_run() == 1
     assert not Person.objects.filter(email=EMAIL).exists()
+    [line] = ErasureReceipt.objects.get().sessions
+    assert "19 mars 2026 10:00" in line and "stod kvar tills samtalet hade ägt rum" in line
 
 
 def test_an_erasure_that_cancels_a_free_session_is_done_at_once_with_its_line_on_the_receipt(

@@ -109,6 +109,12 @@ class OpeningHoursForm(forms.ModelForm):
             "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A saved row always has a weekday: no blank "choose" entry; the empty row gets a dash.
+        blank = [] if self.instance.pk else [("", "–")]
+        self.fields["weekday"].choices = blank + list(OpeningHours.Weekday.choices)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data  # the dict super().clean() returns (the stubs add None)

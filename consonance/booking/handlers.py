@@ -51,13 +51,15 @@ def _label(booking: Booking, language: str) -> str:
 
 
 def sessions_held(person: Person) -> list[rights_hooks.HeldSession]:
-    """Rights asks (before an erasure or a restriction) which sessions she has ahead."""
+    """Rights asks (before an erasure or a restriction) which sessions she has ahead; labelled in
+    the language she is reading in (the coach's note asks for Swedish)."""
     now = timezone.now()
+    language = translation.get_language() or person.language
     return [
         rights_hooks.HeldSession(
-            label=_label(booking, person.language),
+            label=_label(booking, language),
             ends_at=booking.ends_at or booking.starts_at or now,
-            refund=format_amount(amount, person.language)
+            refund=format_amount(amount, language)
             if (amount := selectors.refund_due(booking, now))
             else "",
         )
@@ -68,7 +70,7 @@ def sessions_held(person: Person) -> list[rights_hooks.HeldSession]:
 def sessions_cancel(asked: rights_hooks.SessionsCancel) -> list[str]:
     """She chose to cancel them: each under the service's rule; a line each for her receipt."""
     lines = []
-    language = asked.person.language
+    language = translation.get_language() or asked.person.language
     for booking in _upcoming(asked.person.pk):
         refund = services.booking_cancel(booking_id=booking.pk, actor=asked.actor)
         with translation.override(language):

@@ -5,6 +5,18 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# What a failed delivery means, in words the coach can act on (the code stays for support).
+ERROR_LABELS = {
+    "interrupted while sending": _("Avbröts medan det skickades: kan redan ha kommit fram."),
+    "suppressed": _("Adressen är spärrad."),
+    "SMTPRecipientsRefused": _("Mottagarens e-postserver tog inte emot adressen."),
+    "SMTPSenderRefused": _("E-postservern tog inte emot avsändaradressen."),
+    "SMTPAuthenticationError": _("Inloggningen till e-postservern misslyckades."),
+    "SMTPDataError": _("E-postservern vägrade ta emot meddelandet."),
+}
+UNREACHABLE = _("E-postservern gick inte att nå.")
 
 
 class OutboxMessage(models.Model):
@@ -56,6 +68,23 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:  # never the address: this shows up in admin and logs
         return f"OutboxMessage #{self.pk} ({self.state})"
+
+    @property
+    def error_label(self) -> str:
+        """The last error in words; connection failures of every kind read as one."""
+        if not self.last_error:
+            return ""
+        code = self.last_error.split(" ", 1)[0]
+        return str(ERROR_LABELS.get(self.last_error) or ERROR_LABELS.get(code) or UNREACHABLE)
+
+    @property
+    def error_detail(self) -> str:
+        """The error's technical code, for support; none for the states the site sets itself."""
+        return (
+            ""
+            if self.last_error in ("interrupted while sending", "suppressed")
+            else self.last_error
+        )
 
 
 class Suppression(models.Model):

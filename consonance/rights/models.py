@@ -56,6 +56,9 @@ class Request(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True)
     # A short note without personal data ("självservice", "ersatt av radering").
     note = models.CharField(max_length=200, blank=True)
+    # What became of her upcoming sessions when an erasure waits (a line each: service, time,
+    # outcome), carried to the receipt once the erasure is done.
+    sessions = models.JSONField(default=list, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,7 +1,8 @@
 """What the rights app holds about people.
 
 Requests, restrictions and objections link to a Person and hold no personal value themselves
-(kinds, states and dates), so they declare no holdings: access exports them (she sees her own
+(kinds, states, dates, and for a waiting erasure what became of her booked sessions: service,
+time and outcome, as on the erasure receipt), so they declare no holdings: access exports them (she sees her own
 requests), erasure deletes restriction and objection rows with her and cuts the link of her
 requests, which then stay as an anonymous record that the request was handled in time.
 """
@@ -24,6 +25,7 @@ PERSONAL_DATA = [
             "state",
             "handled_at",
             "note",
+            "sessions",
             "last_reminded_at",
         ),
     ),

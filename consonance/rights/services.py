@@ -51,7 +51,13 @@ def deadline_for(kind: str) -> str:
 
 
 def request_record(
-    *, person: Person | None, kind: str, actor: str, done: bool = True, note: str = ""
+    *,
+    person: Person | None,
+    kind: str,
+    actor: str,
+    done: bool = True,
+    note: str = "",
+    sessions: list[str] | None = None,
 ) -> Request:
     """Record a request. Self-service ones are done at once (for the audit trail); the ones the
     coach must carry out stay open with the deadline of the policy."""
@@ -67,6 +73,7 @@ def request_record(
             state=Request.State.DONE if done else Request.State.OPEN,
             handled_at=now if done else None,
             note=note[:200],
+            sessions=list(sessions or []),
         )
         audit_append(
             actor=actor,

@@ -13,7 +13,8 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from consonance.audit.services import SYSTEM
 from consonance.lib.urls import absolute_reverse
@@ -30,7 +31,13 @@ DEFERRED = "radering efter bokade samtal"  # the note of a deferred erasure requ
 
 
 def sessions_of(person: Person) -> list[hooks.HeldSession]:
+    """Her upcoming sessions, labelled in the active language."""
     return [s for found in hooks.sessions_held.collect(person) for s in (found or [])]
+
+
+def _for_coach(person: Person) -> list[hooks.HeldSession]:
+    with translation.override("sv"):
+        return sessions_of(person)
 
 
 def refunds_waiting(person: Person) -> bool:
@@ -68,21 +75,31 @@ def erase_with_sessions(*, person: Person, choice: str, actor: str) -> ErasureRe
     with transaction.atomic():
         held = sessions_of(person)
         if held and choice == "keep":
-            coach_tell(action="erase_later", kept=held, cancelled=[])
-            return _defer(person, actor)
+            coach_tell(action="erase_later", kept=_for_coach(person), cancelled=[])
+            kept = [
+                _("%(session)s: stod kvar tills samtalet hade ägt rum") % {"session": s.label}
+                for s in held
+            ]
+            return _defer(person, actor, kept)
         cancelled = sessions_cancel(person, actor) if held else []
         if refunds_waiting(person):
             coach_tell(action="erase_after_refund", kept=[], cancelled=cancelled)
-            return _defer(person, actor)
+            return _defer(person, actor, cancelled)
         receipt = person_erase(person=person, actor=actor, sessions=cancelled)
         if cancelled:
             coach_tell(action="erased", kept=[], cancelled=cancelled)
     return receipt
 
 
-def _defer(person: Person, actor: str) -> Request:
+def _defer(person: Person, actor: str, sessions: list[str]) -> Request:
+    """An open erasure request that remembers, for the receipt, what became of her sessions."""
     return request_record(
-        person=person, kind=Request.Kind.ERASURE, actor=actor, done=False, note=DEFERRED
+        person=person,
+        kind=Request.Kind.ERASURE,
+        actor=actor,
+        done=False,
+        note=DEFERRED,
+        sessions=sessions,
     )
 
 
@@ -92,7 +109,7 @@ def restrict_with_sessions(*, person: Person, choice: str, actor: str) -> list[s
     if not held:
         return []
     if choice == "keep":
-        coach_tell(action="restricted_kept", kept=held, cancelled=[])
+        coach_tell(action="restricted_kept", kept=_for_coach(person), cancelled=[])
         return []
     cancelled = sessions_cancel(person, actor)
     coach_tell(action="restricted_cancelled", kept=[], cancelled=cancelled)
@@ -111,7 +128,9 @@ def deferred_erasures_run(*, now=None) -> int:
         if person is None or sessions_of(person) or refunds_waiting(person):
             continue
         try:
-            person_erase(person=person, actor=SYSTEM, via="after-sessions")
+            person_erase(
+                person=person, actor=SYSTEM, via="after-sessions", sessions=request.sessions
+            )
         except ErasureFailed:
             log.error("deferred erasure of person %s rolled back", person.pk)
             continue
