@@ -38,21 +38,25 @@ MESSAGES: dict[str, tuple[str, Any]] = {
 }
 
 
+def _digits_field(label: Any, max_length: int, help_text: Any, missing: str) -> forms.CharField:
+    """A number as people type it (spaces, dashes): a phone's number pad, no autofill."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        help_text=help_text,
+        error_messages={"required": MESSAGES[missing][1]},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
 class RefundAccountForm(forms.Form):
-    clearing = forms.CharField(
-        label=_("Clearingnummer"),
-        max_length=20,
-        help_text=_("Fyra siffror, till exempel 5365. Hos Swedbank ibland fem: 8327-9."),
-        error_messages={"required": MESSAGES["clearing_missing"][1]},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    clearing = _digits_field(
+        _("Clearingnummer"),
+        20,
+        _("Fyra siffror, till exempel 5365. Hos Swedbank ibland fem: 8327-9."),
+        "clearing_missing",
     )
-    number = forms.CharField(
-        label=_("Kontonummer"),
-        max_length=30,
-        help_text=_("Utan clearingnumret."),
-        error_messages={"required": MESSAGES["number_missing"][1]},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    number = _digits_field(_("Kontonummer"), 30, _("Utan clearingnumret."), "number_missing")
     holder = forms.CharField(
         label=_("Kontoinnehavare (valfritt)"),
         max_length=100,

@@ -28,6 +28,17 @@ CATEGORY = "refund_account"
 _CIPHERTEXTS = ("clearing_number_ciphertext", "account_number_ciphertext", "holder_name_ciphertext")
 
 
+def _audit(what: str, actor: str, person_id: int, **detail: object) -> None:
+    """One audit row under "refund_account": ids and flags only, never what she entered."""
+    audit_append(
+        actor=actor,
+        action=f"refund_account.{what}",
+        subject_id=person_id,
+        category=CATEGORY,
+        detail=detail,
+    )
+
+
 def refund_needs_account(refund: Refund) -> bool:
     """Money that came by Bankgiro can only go back by a transfer to an account she names."""
     return refund.status == Refund.Status.MANUAL and refund.order.method == Order.Method.BANKGIRO
@@ -42,7 +53,9 @@ def refund_account_request(*, refund_id: int, actor: str) -> RefundAccount | Non
     """
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update().select_related("order__person").get(pk=refund_id)
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("order__person")
+            .get(pk=refund_id)
         )
         person = refund.order.person
         if person is None or not refund.order.payer_email or refund.status != Refund.Status.MANUAL:
@@ -58,13 +71,7 @@ def refund_account_request(*, refund_id: int, actor: str) -> RefundAccount | Non
             for name in _CIPHERTEXTS:
                 setattr(account, name, None)
             account.save()
-        audit_append(
-            actor=actor,
-            action="refund_account.requested",
-            subject_id=person.pk,
-            category=CATEGORY,
-            detail={"refund": refund.pk, "order": refund.order_id, "again": not created},
-        )
+        _audit("requested", actor, person.pk, refund=refund.pk, again=not created)
         emails.refund_account_request(account)
     return account
 
@@ -91,13 +98,7 @@ def refund_account_submit(
         row.checked = account.checked
         row.received_at = timezone.now()
         row.save()
-        audit_append(
-            actor=actor,
-            action="refund_account.received",
-            subject_id=person.pk,
-            category=CATEGORY,
-            detail={"refund": row.refund_id, "checked": account.checked},
-        )
+        _audit("received", actor, person.pk, refund=row.refund_id, checked=account.checked)
         emails.refund_account_received(row)
         emails.coach_refund_account_received(row)
     return True
@@ -129,13 +130,7 @@ def refund_account_reveal(*, refund_id: int, actor: str) -> RevealedAccount | No
     blobs = [bytes(getattr(row, name) or b"") for name in _CIPHERTEXTS]
     present = [blob for blob in blobs if blob]
     with transaction.atomic():
-        audit_append(
-            actor=actor,
-            action="refund_account.revealed",
-            subject_id=row.person_id,
-            category=CATEGORY,
-            detail={"refund": refund_id},
-        )
+        _audit("revealed", actor, row.person_id, refund=refund_id)
     texts = person_decrypt_many(row.person, present, context=CONTEXT)
     clearing, number, holder = (*texts, "")[:3]
     series = series_of(clearing)
