@@ -33,7 +33,7 @@ from consonance.newsletter.services import subscription_create
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.ledger import order_record_payment
-from consonance.payments.models import BillingDetails, Order, OrderEvent
+from consonance.payments.models import BillingDetails, Order, OrderEvent, Refund, RefundAccount
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
@@ -122,6 +122,7 @@ def encrypted(person: Person, model: type[Model], text: str, field: str = "") ->
 # -- a person with a row in every model (rights tests) ----------------------------------------
 
 EMAIL = "klara.ek@example.se"
+REFUND_ACCOUNT = "0123452"  # a valid SEB account number with clearing number 5365
 
 
 def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek") -> Person:
@@ -153,6 +154,26 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
         phone=f"070123456{person.pk}",
     )
     OrderEvent.objects.create(order=order, kind="paid", amount=Decimal("900.00"))
+    # A refund made by hand, its account still kept for the days after it was done.
+    refund = Refund.objects.create(
+        order=order,
+        amount=Decimal("100.00"),
+        reason="coach",
+        status=Refund.Status.DONE,
+        completed_at=timezone.now(),
+    )
+    RefundAccount.objects.create(
+        refund=refund,
+        person=person,
+        nonce="populated",
+        received_at=timezone.now(),
+        clearing_number_ciphertext=encrypted(
+            person, RefundAccount, "5365", "clearing_number_ciphertext"
+        ),
+        account_number_ciphertext=encrypted(
+            person, RefundAccount, REFUND_ACCOUNT, "account_number_ciphertext"
+        ),
+    )
     Voucher.objects.create(
         number=Voucher.objects.count() + 1,
         date=dt.date(2026, 3, 2),

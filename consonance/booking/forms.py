@@ -113,7 +113,9 @@ class OpeningHoursForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A saved row always has a weekday: no blank "choose" entry; the empty row gets a dash.
         blank = [] if self.instance.pk else [("", "–")]
-        self.fields["weekday"].choices = blank + list(OpeningHours.Weekday.choices)
+        weekday = self.fields["weekday"]
+        assert isinstance(weekday, forms.ChoiceField)  # a model field with choices
+        weekday.choices = blank + list(OpeningHours.Weekday.choices)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

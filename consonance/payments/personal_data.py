@@ -157,3 +157,30 @@ PERSONAL_DATA = [
         ),
     ),
 ]
+
+# Where a refund paid by hand goes (a Bankgiro payment has no way back but a transfer). Held
+# encrypted with her key, for as long as the refund needs it: the policy deletes it soon after the
+# refund is done, and with the order at the latest.
+_ACCOUNT_FIELDS = (
+    "clearing_number_ciphertext",
+    "account_number_ciphertext",
+    "holder_name_ciphertext",
+)
+PERSONAL_DATA.append(
+    PersonalModel(
+        "payments.RefundAccount",
+        subject="person",
+        holdings=(
+            Holding(
+                "refund_account",
+                fields=_ACCOUNT_FIELDS,
+                clocks={
+                    "refund_done": "refund__completed_at",
+                    "order_placed": "refund__order__created_at",
+                },
+            ),
+        ),
+        not_personal=("refund", "person", "requested_at", "nonce", "received_at", "checked"),
+        encrypted=dict.fromkeys(_ACCOUNT_FIELDS, "refund_account"),
+    )
+)
