@@ -182,5 +182,23 @@ PERSONAL_DATA.append(
         ),
         not_personal=("refund", "person", "requested_at", "nonce", "received_at", "checked"),
         encrypted=dict.fromkeys(_ACCOUNT_FIELDS, "refund_account"),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d konto för återbetalning",
+                    "%(count)d konton för återbetalning",
+                    "count",
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Konto för återbetalning"),
+            labels={
+                "received_at": _("Lämnat"),
+                "clearing_number_ciphertext": _("Clearingnummer"),
+                "account_number_ciphertext": _("Kontonummer"),
+                "holder_name_ciphertext": _("Kontohavare"),
+            },
+        ),
     )
 )
