@@ -3,7 +3,8 @@ foreign format.
 
 The demo practice (`consonance demo`, the data `make run` shows) is loaded; a visitor crawls the
 public site from / and from /en/, a client signed in to the privacy center and her booking's
-signed pages are added, and the coach crawls her staff side from /staff/. Each kind of page (a URL
+signed pages are added, and the coach crawls her staff side from /staff/ (in Swedish, and in
+English as the language switch's cookie chooses). Each kind of page (a URL
 pattern, per language) is read once or twice, in headless Chromium, as rendered text plus the
 attributes people read (titles, labels, placeholders, button values).
 """

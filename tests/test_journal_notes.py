@@ -101,7 +101,7 @@ def test_a_signed_note_is_locked_and_a_correction_is_a_new_version_with_the_old_
     assert note.superseded_at is not None and note_text(note) == "Första versionen."
     assert new.version == 2 and new.signed_at is None and note_text(new) == "Rättad version."
     page = card(staff_client, person)
-    assert '<del>Första versionen.</del>' in page and "Rättad version." in page
+    assert "<del>Första versionen.</del>" in page and "Rättad version." in page
     assert [e.action for e in AccessEvent.objects.filter(person=person).order_by("pk")][:4] == [
         "write",
         "sign",
