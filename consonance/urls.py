@@ -39,6 +39,7 @@ urlpatterns = i18n_patterns(
     path(_("konto/"), accounts_views.home, name="account_request_login_code"),
     path(_("konto/"), accounts_views.home, name="account_login"),
     path(_("dokument/"), include("consonance.bookkeeping.urls")),
+    path(_("aterbetalning/"), include("consonance.payments.account_urls")),
     prefix_default_language=False,
 )
 

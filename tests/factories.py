@@ -14,6 +14,8 @@ from decimal import Decimal
 import altcha
 import pytest
 import time_machine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.db.models import Model
 from django.utils import timezone
@@ -31,7 +33,7 @@ from consonance.newsletter.services import subscription_create
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.ledger import order_record_payment
-from consonance.payments.models import BillingDetails, Order, OrderEvent
+from consonance.payments.models import BillingDetails, Order, OrderEvent, Refund, RefundAccount
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
@@ -120,6 +122,7 @@ def encrypted(person: Person, model: type[Model], text: str, field: str = "") ->
 # -- a person with a row in every model (rights tests) ----------------------------------------
 
 EMAIL = "klara.ek@example.se"
+REFUND_ACCOUNT = "0123452"  # a valid SEB account number with clearing number 5365
 
 
 def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek") -> Person:
@@ -151,6 +154,26 @@ def populated_person(email: str = EMAIL, first: str = "Klara", last: str = "Ek")
         phone=f"070123456{person.pk}",
     )
     OrderEvent.objects.create(order=order, kind="paid", amount=Decimal("900.00"))
+    # A refund made by hand, its account still kept for the days after it was done.
+    refund = Refund.objects.create(
+        order=order,
+        amount=Decimal("100.00"),
+        reason="coach",
+        status=Refund.Status.DONE,
+        completed_at=timezone.now(),
+    )
+    RefundAccount.objects.create(
+        refund=refund,
+        person=person,
+        nonce="populated",
+        received_at=timezone.now(),
+        clearing_number_ciphertext=encrypted(
+            person, RefundAccount, "5365", "clearing_number_ciphertext"
+        ),
+        account_number_ciphertext=encrypted(
+            person, RefundAccount, REFUND_ACCOUNT, "account_number_ciphertext"
+        ),
+    )
     Voucher.objects.create(
         number=Voucher.objects.count() + 1,
         date=dt.date(2026, 3, 2),
@@ -435,6 +458,42 @@ def confirmed_booking(
 
 def staff_mail() -> list:
     return [m for m in mail.outbox if STAFF_EMAIL in m.to]
+
+
+@pytest.fixture
+def run_after_commit(django_capture_on_commit_callbacks):
+    """Run `action()` and then what it left for after the commit (e-mails, tasks)."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+@pytest.fixture
+def dkim_signing(settings):
+    """A fresh RSA key configured for DKIM; returns `dns(domain, selector)`, a DNS lookup for
+    dkimpy's verify(dnsfunc=...) that answers with its public key and records what was asked."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    settings.CONSONANCE_DKIM_PRIVATE_KEY = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = base64.b64encode(
+        key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    asked: list[bytes] = []
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        asked.append(name)
+        return b"v=DKIM1; k=rsa; p=" + public
+
+    dns.asked = asked  # type: ignore[attr-defined]
+    return dns
 
 
 # -- the browser ----------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def test_the_receipt_says_when_the_last_backup_holding_the_person_is_deleted(cli
     assert "inte heller säkerhetskopior kan läsas" not in body
     assert "Den sista av dem raderas senast 20 december 2026" in body
     page = client.get(f"/mina-uppgifter/kvitto/{receipt.token}/").content.decode()
-    assert "till senast 20 december 2026" in page
+    assert "Den sista av dem raderas senast 20 december 2026" in page
     assert ErasureReceipt.objects.count() == 1
 
 

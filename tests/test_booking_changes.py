@@ -38,15 +38,6 @@ def coach(settings, practice):
     return practice
 
 
-@pytest.fixture
-def run_after_commit(django_capture_on_commit_callbacks):
-    def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action()
-
-    return run
-
-
 def test_the_coach_moves_a_booking_and_the_client_gets_the_new_time(
     staff_client, coach, run_after_commit
 ):

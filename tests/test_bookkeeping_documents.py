@@ -71,7 +71,8 @@ def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
     assert Voucher.objects.filter(order=order, kind="payment").count() == 1
     assert not Document.objects.filter(order=order, kind="receipt").exists()
     confirmation = sent_to("astrid1@example.se")[-1]
-    assert "bekräftad" in confirmation.body and path in confirmation.body
+    # The same document; its link is signed anew, so only the part before the time may match.
+    assert "bekräftad" in confirmation.body and path.split(":")[0] + ":" in confirmation.body
 
 
 def test_a_card_payment_gets_a_receipt_with_its_own_number(client, practice):

@@ -3,7 +3,8 @@ foreign format.
 
 The demo practice (`consonance demo`, the data `make run` shows) is loaded; a visitor crawls the
 public site from / and from /en/, a client signed in to the privacy center and her booking's
-signed pages are added, and the coach crawls her staff side from /staff/. Each kind of page (a URL
+signed pages are added, and the coach crawls her staff side from /staff/ (in Swedish, and in
+English as the language switch's cookie chooses). Each kind of page (a URL
 pattern, per language) is read once or twice, in headless Chromium, as rendered text plus the
 attributes people read (titles, labels, placeholders, button values).
 """
@@ -30,6 +31,8 @@ from consonance.bookkeeping.models import Document
 from consonance.journal.consultations import consultation_token
 from consonance.journal.models import Consultation
 from consonance.newsletter.tokens import unsubscribe_token
+from consonance.payments.models import RefundAccount
+from consonance.payments.tokens import account_token
 from consonance.people.models import MemberProfile, Person
 from tests.factories import member_code
 
@@ -62,6 +65,8 @@ PUBLIC = {
     "rights:journal",
     "accounts:home",
     "accounts:private",
+    "payments-refund-account",
+    "payments-refund-account-thanks",
 }
 STAFF = {
     "staff-home",
@@ -83,6 +88,7 @@ STAFF = {
     "staff-payments",
     "staff-payments-order",
     "staff-payments-refunds",
+    "staff-payments-refund",
     "bankgiro:index",
     "bankgiro:import-detail",
     "bookkeeping-staff",
@@ -230,6 +236,7 @@ def signed_pages() -> list[str]:
     """The pages a client reaches from her e-mails, in both languages."""
     booking = Booking.objects.filter(state=Booking.State.CONFIRMED, order__isnull=False).first()
     consultation = Consultation.objects.first()
+    refund_account = RefundAccount.objects.filter(received_at__isnull=True).first()
     pages = []
     for language in ("sv", "en"):
         with translation.override(language):
@@ -240,6 +247,8 @@ def signed_pages() -> list[str]:
                 reverse("journal:consultation", args=[consultation_token(consultation)]),
                 reverse("newsletter:unsubscribe", args=[unsubscribe_token(booking.person_id)]),
                 reverse("contact-thanks"),
+                reverse("payments-refund-account", args=[account_token(refund_account)]),
+                reverse("payments-refund-account-thanks"),
                 *(
                     reverse("bookkeeping-document", args=[document_token(document)])
                     for document in {d.kind: d for d in Document.objects.all()}.values()

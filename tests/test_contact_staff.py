@@ -92,7 +92,7 @@ def test_the_reply_goes_by_email_in_the_coachs_voice_and_the_conversation_is_del
     event = Event.objects.get(action="contact.replied")
     assert event.subject_id == person.pk
     assert "Tisdag" not in event.detail
-    # The reply itself leaves the outbox once sent (mail-purge, rule messages-after-reply).
+    # The reply itself leaves the outbox once sent (mail-purge, rule sent-email-after-sending).
     page = staff_client.get("/staff/contact/").content.decode()
     assert "Inga obesvarade meddelanden." in page
 

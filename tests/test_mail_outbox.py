@@ -395,7 +395,7 @@ def test_a_queued_message_is_linked_to_its_person_and_audited_without_the_addres
     message = queue(person_id=person.pk)
     assert OutboxMessage.objects.get().person_id == person.pk
     event = Event.objects.get(action="mail.queued")
-    assert (event.subject_id, event.category) == (person.pk, "messages")
+    assert (event.subject_id, event.category) == (person.pk, "sent_email")
     assert str(message.pk) in event.detail and "anna" not in event.detail.lower()
     # Deleting the person keeps nothing pointing at her (the row itself goes with erasure).
     assert OutboxMessage._meta.get_field("person").remote_field.on_delete is models.SET_NULL

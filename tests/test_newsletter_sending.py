@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
 import signal
@@ -15,8 +14,6 @@ from pathlib import Path
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -102,36 +99,29 @@ def test_a_signed_newsletter_verifies_with_dkim_over_both_list_unsubscribe_heade
     smtp_server,  # noqa: F811
     https_site,
     settings,
+    dkim_signing,
     django_capture_on_commit_callbacks,
 ):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    settings.CONSONANCE_DKIM_PRIVATE_KEY = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
     settings.CONSONANCE_DKIM_SELECTOR = "nl2026"
     settings.CONSONANCE_DKIM_DOMAIN = "praktik.example.se"
-    public = base64.b64encode(
-        key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
     subscriber("anna@example.se")
     campaign = campaign_create(subject_sv="Signerat", body_sv="Hej **du**", actor=SYSTEM)
     with django_capture_on_commit_callbacks(execute=True):
         campaign_start(campaign=campaign, actor=SYSTEM)
 
     [raw] = smtp_server.raw
-    asked: list[bytes] = []
-
-    def dns(name: bytes, timeout: int = 5) -> bytes:
-        asked.append(name)
-        return b"v=DKIM1; k=rsa; p=" + public
-
+    dns = dkim_signing
     assert dkim.verify(raw, dnsfunc=dns)
-    assert asked == [b"nl2026._domainkey.praktik.example.se."]
-    signature = message_from_bytes(raw, policy=policy.default)["DKIM-Signature"]
+    assert dns.asked == [b"nl2026._domainkey.praktik.example.se."]
+    parsed = message_from_bytes(raw, policy=policy.default)
+    # Signed over both parts: the text and its HTML alternative.
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
+    assert "<strong>du</strong>" in parsed.get_body(("html",)).get_content()
+    signature = parsed["DKIM-Signature"]
     signed = signature.split("h=", 1)[1].split(";", 1)[0].replace(" ", "").replace("\r\n", "")
     assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(
         signed.lower().split(":")

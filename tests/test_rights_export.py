@@ -68,7 +68,7 @@ def test_export_in_english(tmp_path):
     out = tmp_path / "en.zip"
     call_command("rights", "export", "--email", EMAIL, "--out", str(out), "--language", "en")
     data = json.loads(zipfile.ZipFile(out).read("data.json"))
-    assert data["categories"][0]["name"] == "Contact details"
+    assert data["categories"][0]["name"] == "Contact details and bookings"
 
 
 def test_export_to_an_unwritable_place_fails_cleanly(tmp_path):

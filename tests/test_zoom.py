@@ -218,6 +218,58 @@ def test_wrong_account_id_raises_zoom_error(fake: FakeZoomServer) -> None:
     assert info.value.status == 400
 
 
+# -- moving -----------------------------------------------------------------------------------
+
+
+def test_update_meeting_patches_only_the_new_time_in_utc(
+    zoom: ZoomClient, fake: FakeZoomServer
+) -> None:
+    meeting = create(zoom)
+    winter = datetime(2026, 3, 27, 10, 0, tzinfo=STOCKHOLM)  # 09:00 UTC, before summer time
+
+    zoom.update_meeting(meeting.id, start=winter, duration_minutes=80)
+
+    assert fake.requests[-1][:2] == ("PATCH", f"/v2/meetings/{meeting.id}")
+    assert fake.updates == [
+        (
+            int(meeting.id),
+            {"start_time": "2026-03-27T09:00:00Z", "duration": 80, "timezone": "Europe/Stockholm"},
+        )
+    ]
+    stored = fake.meetings[int(meeting.id)].body
+    # Topic, passcode and settings stay as they were: nothing about the client is sent.
+    assert (stored["topic"], stored["password"]) == ("Session", meeting.password)
+
+
+def test_update_meeting_zoom_does_not_know_raises_with_status_and_code_only(
+    zoom: ZoomClient, fake: FakeZoomServer
+) -> None:
+    meeting = create(zoom)
+    zoom.delete_meeting(meeting.id)
+
+    with pytest.raises(ZoomError) as info:
+        zoom.update_meeting(meeting.id, start=START, duration_minutes=50)
+
+    assert (info.value.status, info.value.code) == (404, 3001)
+    assert str(info.value) == "Zoom did not update the meeting (HTTP 404, Zoom code 3001)"
+    assert fake.updates == []
+
+
+def test_update_meeting_refuses_bad_ids_and_naive_starts_before_calling_zoom(
+    zoom: ZoomClient, fake: FakeZoomServer
+) -> None:
+    with pytest.raises(ValueError):
+        zoom.update_meeting("../users/me", start=START, duration_minutes=50)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        zoom.update_meeting("123", start=datetime(2026, 6, 1, 14, 30), duration_minutes=50)
+    assert fake.requests == []
+
+
+def test_the_fixed_link_has_nothing_to_move() -> None:
+    video = FixedLinkVideo("https://meet.example/room")
+    assert video.update_meeting("", start=START, duration_minutes=50) is None
+
+
 # -- deleting ---------------------------------------------------------------------------------
 
 
@@ -341,7 +393,10 @@ def test_fixed_link_must_be_a_web_url() -> None:
 def test_both_providers_satisfy_the_video_meetings_protocol(zoom: ZoomClient) -> None:
     providers: list[VideoMeetings] = [zoom, FixedLinkVideo("https://meet.example/r")]
 
-    assert all(callable(p.create_meeting) and callable(p.delete_meeting) for p in providers)
+    assert all(
+        callable(p.create_meeting) and callable(p.update_meeting) and callable(p.delete_meeting)
+        for p in providers
+    )
 
 
 def test_generated_password_mixes_letters_and_digits() -> None:

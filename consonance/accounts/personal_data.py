@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -17,5 +19,10 @@ PERSONAL_DATA = [
         ),
         not_personal=("person",),
         sealed=("salt", "iterations", "wrapped_key", "recovery_wrapped_key", "ciphertext"),
+        # Her readable copy says only that it is there: it opens in her browser, not here.
+        readable=Readable(
+            heading=_("Det du sparat privat i ditt konto"),
+            labels={"ciphertext": _("Innehåll")},
+        ),
     ),
 ]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.booking import clients, emails, hooks, selectors, services, tasks
-from consonance.booking.models import Booking, Service
+from consonance.booking.models import Booking, Service, ZoomSync
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order
 
@@ -91,18 +91,54 @@ def booking_move(
             if not free:
                 raise services.SlotTaken("slot taken")
             previous = booking.starts_at
-            booking.starts_at = starts_at
-            booking.ends_at = starts_at + duration
-            booking.reminder_sent_at = None
             with transaction.atomic():
-                booking.save(update_fields=["starts_at", "ends_at", "reminder_sent_at"])
+                booking.save(update_fields=_reschedule(booking, starts_at, duration, now))
             services._consultation_clock_refresh(booking.person_id)
             _audit(booking, actor, "booking.moved", by_client=by_client, was=previous.isoformat())
-            emails.moved(booking)
+            emails.moved(booking)  # with the same video link: the Zoom meeting keeps it
             emails.coach_notify(booking, "moved")
     except IntegrityError as error:
         raise services.SlotTaken("slot taken") from error
     return booking
+
+
+def _reschedule(
+    booking: Booking, starts_at: datetime, duration: timedelta, now: datetime
+) -> list[str]:
+    """Give `booking` its new time (its reminder goes again; its Zoom meeting follows); the
+    fields to save."""
+    booking.starts_at = starts_at
+    booking.ends_at = starts_at + duration
+    booking.reminder_sent_at = None
+    return ["starts_at", "ends_at", "reminder_sent_at", *_zoom_follows(booking, now)]
+
+
+def _zoom_follows(booking: Booking, now: datetime) -> list[str]:
+    """A moved booking with a Zoom meeting: the meeting must get the new time (meetings.py),
+    once this transaction commits. A run in progress (its lease ahead) sends it when it ends."""
+    if not booking.zoom_meeting_id:
+        return []
+    booking.zoom_sync = ZoomSync.PENDING
+    booking.zoom_sync_attempts = 0
+    if booking.zoom_sync_next_at is None or booking.zoom_sync_next_at <= now:
+        booking.zoom_sync_next_at = now
+    booking_id = booking.pk
+    transaction.on_commit(lambda: tasks.booking_moved_task.enqueue(booking_id), robust=True)
+    return ["zoom_sync", "zoom_sync_attempts", "zoom_sync_next_at"]
+
+
+def booking_zoom_retry(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
+    """The coach asks to try moving the Zoom meeting again; False when it had not failed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
+        if booking.zoom_sync != ZoomSync.FAILED or not booking.is_active:
+            return False
+        booking.zoom_sync_next_at = None
+        _zoom_follows(booking, now)
+        booking.save(update_fields=["zoom_sync", "zoom_sync_attempts", "zoom_sync_next_at"])
+        _audit(booking, actor, "booking.zoom_retried")
+    return True
 
 
 def booking_mark_no_show(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
@@ -131,7 +167,9 @@ def booking_set_video_link(*, booking_id: int, join_url: str, actor: str) -> Boo
         if not booking.is_active or not booking.service.has_slot:
             raise services.BookingError("no video session")
         booking.join_url = join_url
-        booking.save(update_fields=["join_url"])
+        if booking.zoom_sync == ZoomSync.FAILED:
+            booking.zoom_sync = ZoomSync.IN_STEP  # she has seen to the link herself
+        booking.save(update_fields=["join_url", "zoom_sync"])
         _audit(booking, actor, "booking.video_link_set")
         if booking.state == Booking.State.CONFIRMED:
             emails.video_link(booking)

@@ -13,13 +13,24 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from consonance.audit.services import SYSTEM
-from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
+from consonance.audit.services import SYSTEM, actor_person
+from consonance.booking.models import (
+    Booking,
+    DayOff,
+    OpeningHours,
+    PracticeSettings,
+    Service,
+    ZoomSync,
+)
 from consonance.booking.selectors import STOCKHOLM
+from consonance.lib.bankaccount import bank_account_check
+from consonance.lib.urls import absolute_reverse
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
-from consonance.payments.models import BillingDetails, Order, Refund
+from consonance.payments.models import BillingDetails, Order, Refund, RefundAccount
+from consonance.payments.refund_accounts import refund_account_submit
 from consonance.payments.refunds import refund_request
+from consonance.payments.tokens import account_token
 from consonance.people.models import Person
 
 VIDEO = {
@@ -100,15 +111,24 @@ def load(out) -> None:
         ("DEMO-5", _past_paypal),
         ("DEMO-6", _today_without_link),
         ("DEMO-7", _no_show_partly_refunded),
+        ("DEMO-8", _zoom_kept_the_old_time),
+        ("DEMO-9", _bankgiro_account_received),
     ):
         if not Order.objects.filter(reference=reference).exists():
             scene(reference, people, video, email)
     _booked_by_phone(people, video)
     _regular_client(people, video)
     out.write(
-        "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-7); the coach's day "
-        "at /staff/, her week at /staff/booking/kalender/.\n"
+        "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-9); the coach's day "
+        "at /staff/, her week at /staff/booking/kalender/; Bankgiro refunds waiting for the "
+        "client's account (DEMO-4) and with it received (DEMO-9) at /staff/payments/aterbetalningar/.\n"
     )
+    waiting = RefundAccount.objects.filter(
+        refund__order__reference="DEMO-4", received_at__isnull=True
+    ).first()
+    if waiting is not None:
+        url = absolute_reverse("payments-refund-account", account_token(waiting))
+        out.write(f"DEMO-4's client gives her account for the refund at {url}\n")
 
 
 def _practice() -> tuple[Service, Service]:
@@ -187,17 +207,25 @@ def _bankgiro_invoice(reference: str, people: dict, video: Service, email: Servi
     )
 
 
-def _bankgiro_cancelled(reference: str, people: dict, video: Service, email: Service) -> None:
-    """A paid Bankgiro booking, cancelled in time: the refund is a task for the coach. (Paid
-    while confirmed, then cancelled: one refund, requested through the ledger's guard.)"""
+def _bankgiro_cancelled(
+    reference: str,
+    people: dict,
+    video: Service,
+    email: Service,
+    who: str = "sara",
+    days_ahead: int = 8,
+) -> Refund:
+    """A paid Bankgiro booking, cancelled in time: the refund is a task for the coach, and the
+    client has a link to give her account. (Paid while confirmed, then cancelled: one refund,
+    requested through the ledger's guard.)"""
     now = timezone.now()
-    order = _order(reference, people["sara"], video, Order.Method.BANKGIRO)
+    order = _order(reference, people[who], video, Order.Method.BANKGIRO)
     booking = _booking(
-        people["sara"],
+        people[who],
         video,
         order,
         Booking.State.CONFIRMED,
-        _weekday_at(8, 15),
+        _weekday_at(days_ahead, 15),
         confirmed_at=now - timedelta(days=3),
         confirmation_sent_at=now,
     )
@@ -205,7 +233,22 @@ def _bankgiro_cancelled(reference: str, people: dict, video: Service, email: Ser
     Booking.objects.filter(pk=booking.pk).update(state=Booking.State.CANCELLED, cancelled_at=now)
     ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=SYSTEM)
     order.refresh_from_db()
-    refund_request(order=order, amount=order.amount, reason="cancelled", actor=SYSTEM)
+    return refund_request(order=order, amount=order.amount, reason="cancelled", actor=SYSTEM)
+
+
+def _bankgiro_account_received(
+    reference: str, people: dict, video: Service, email: Service
+) -> None:
+    """The same, and the client has given her account on the page: the coach can open it (an
+    audited read), pay it from her bank and mark the refund done."""
+    refund = _bankgiro_cancelled(reference, people, video, email, who="johan", days_ahead=9)
+    johan = people["johan"]
+    refund_account_submit(
+        account_id=RefundAccount.objects.get(refund=refund).pk,
+        account=bank_account_check("5365", "0123452"),
+        holder="",
+        actor=actor_person(johan.pk),
+    )
 
 
 def _past_paypal(reference: str, people: dict, video: Service, email: Service) -> None:
@@ -308,7 +351,7 @@ def _regular_client(people: dict, video: Service) -> None:
     card, each with its receipt (the client list counts six sessions, the card lists them)."""
     astrid = people["astrid"]
     for n in range(1, 6):
-        reference = f"DEMO-8-{n}"
+        reference = f"DEMO-REG-{n}"
         if Order.objects.filter(reference=reference).exists():
             continue
         starts = _weekday_at(-14 * n, 10)
@@ -318,7 +361,7 @@ def _regular_client(people: dict, video: Service) -> None:
             astrid,
             video,
             Order.Method.CARD,
-            payment_ref=f"pi_demo_8{n}",
+            payment_ref=f"pi_demo_reg{n}",
             created_at=booked,
         )
         _booking(
@@ -334,6 +377,27 @@ def _regular_client(people: dict, video: Service) -> None:
             created_at=booked,
         )
         _paid(order, "stripe", at=booked)
+
+
+def _zoom_kept_the_old_time(reference: str, people: dict, video: Service, email: Service) -> None:
+    """A paid session moved to a new time whose Zoom meeting could not follow (Zoom refused):
+    "Zoom-mötet har fel tid" waits on her overview, and the booking offers "Försök igen"."""
+    now = timezone.now()
+    order = _order(reference, people["maria"], video, Order.Method.CARD, payment_ref="pi_demo_8")
+    _booking(
+        people["maria"],
+        video,
+        order,
+        Booking.State.CONFIRMED,
+        _weekday_at(9, 14),
+        confirmed_at=now - timedelta(days=5),
+        confirmation_sent_at=now - timedelta(days=5),
+        zoom_meeting_id="85000000008",
+        join_url="https://zoom.example/j/85000000008",
+        zoom_sync=ZoomSync.FAILED,
+        zoom_sync_attempts=1,
+    )
+    _paid(order, "stripe")
 
 
 def _booked_by_phone(people: dict, video: Service) -> None:

@@ -173,7 +173,7 @@ def hold_lapsed(booking: Booking) -> None:
 
 # -- to the coach --------------------------------------------------------------------------------
 
-COACH_EVENTS = ("invoiced", "paid", "cancelled", "moved", "created", "no_show")
+COACH_EVENTS = ("invoiced", "paid", "cancelled", "moved", "created", "no_show", "video_failed")
 
 
 def coach_notify(booking: Booking, event: str) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -113,7 +113,8 @@ class OpeningHoursForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A saved row always has a weekday: no blank "choose" entry; the empty row gets a dash.
         blank = [] if self.instance.pk else [("", "–")]
-        weekday = cast(forms.ChoiceField, self.fields["weekday"])
+        weekday = self.fields["weekday"]
+        assert isinstance(weekday, forms.ChoiceField)  # a model field with choices
         weekday.choices = blank + list(OpeningHours.Weekday.choices)
 
     def clean(self) -> dict[str, Any]:

@@ -26,18 +26,31 @@ LINK_WARNING = timedelta(hours=48)
 NO_SHOW_OFFERED = timedelta(days=7)
 
 
-def waiting_links(query: overview.OverviewQuery) -> list[overview.Waiting]:
-    """Video sessions soon without a link: the client must get one in time."""
+def _sessions_waiting(group: str, bookings) -> list[overview.Waiting]:
+    """A waiting item per session: its first name, its page, its start as the deadline."""
     return [
         overview.Waiting(
-            group=_("Videolänk saknas"),
+            group=group,
             text=booking.person.first_name,
             url=reverse("staff-booking-detail", args=[booking.pk]),
             due_at=booking.starts_at,
             person_id=booking.person_id,
         )
-        for booking in selectors.sessions_without_link(query.now, LINK_WARNING)[: query.limit]
+        for booking in bookings
     ]
+
+
+def waiting_links(query: overview.OverviewQuery) -> list[overview.Waiting]:
+    """Video sessions soon without a link: the client must get one in time."""
+    sessions = selectors.sessions_without_link(query.now, LINK_WARNING)[: query.limit]
+    return _sessions_waiting(_("Videolänk saknas"), sessions)
+
+
+def waiting_zoom(query: overview.OverviewQuery) -> list[overview.Waiting]:
+    """Moved sessions whose Zoom meeting kept the old time: she moves it in Zoom, tries again or
+    sets another link."""
+    sessions = selectors.sessions_zoom_failed(query.now)[: query.limit]
+    return _sessions_waiting(_("Zoom-mötet har fel tid"), sessions)
 
 
 def _upcoming(person_id: int) -> list[Booking]:
@@ -164,6 +177,7 @@ def register() -> None:
     payment_hooks.order_paid.register(services.booking_confirm_paid)
     payment_hooks.payment_failed.register(services.booking_release_failed_payment)
     overview.waiting.register(waiting_links)
+    overview.waiting.register(waiting_zoom)
     rights_hooks.sessions_held.register(sessions_held)
     rights_hooks.sessions_cancel.register(sessions_cancel)
     people_hooks.clients_known.register(client_ids)

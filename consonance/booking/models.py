@@ -182,6 +182,14 @@ class DayOff(models.Model):
         return self.start is None or self.end is None
 
 
+class ZoomSync:
+    """Booking.zoom_sync: whether Zoom has the booking's time (see booking.meetings)."""
+
+    IN_STEP = ""
+    PENDING = "pending"
+    FAILED = "failed"
+
+
 class Booking(models.Model):
     """A client's booking of a service; for video a time slot (UTC), for e-mail none."""
 
@@ -215,6 +223,11 @@ class Booking(models.Model):
     nonce = models.CharField(max_length=24, default=_nonce)
     zoom_meeting_id = models.CharField(max_length=32, blank=True)
     join_url = models.URLField(max_length=500, blank=True)
+    # A moved booking's Zoom meeting must follow it (booking.meetings): "pending" until Zoom has
+    # the new time, retried with backoff from zoom_sync_next_at; "failed" shows on her overview.
+    zoom_sync = models.CharField(max_length=8, blank=True, default=ZoomSync.IN_STEP)
+    zoom_sync_attempts = models.PositiveSmallIntegerField(default=0)
+    zoom_sync_next_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     # The reminder before the session (booking.reminders); a move clears it.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
@@ -231,6 +244,14 @@ class Booking(models.Model):
                 fields=["starts_at"],
                 condition=models.Q(state__in=["held", "confirmed"]),
                 name="booking_one_active_per_start",
+            )
+        ]
+        indexes = [
+            # The few bookings whose Zoom meeting is not in step (the sync job, her overview).
+            models.Index(
+                fields=["zoom_sync", "zoom_sync_next_at"],
+                condition=~models.Q(zoom_sync=""),
+                name="booking_zoom_sync_open",
             )
         ]
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -27,9 +30,25 @@ PERSONAL_DATA = [
             "nonce",
             "zoom_meeting_id",
             "join_url",
+            "zoom_sync",
+            "zoom_sync_attempts",
+            "zoom_sync_next_at",
             "confirmation_sent_at",
             "reminder_sent_at",
             "payment_reminder_sent_at",
+        ),
+        things=(Thing(ngettext_lazy("%(count)d bokning", "%(count)d bokningar", "count")),),
+        readable=Readable(
+            heading=_("Bokningar"),
+            labels={
+                "service": _("Tjänst"),
+                "starts_at": _("Tid"),
+                "ends_at": _("Slutar"),
+                "state": _("Läge"),
+                "created_at": _("Bokad"),
+                "confirmed_at": _("Bekräftad"),
+                "cancelled_at": _("Avbokad"),
+            },
         ),
     ),
 ]

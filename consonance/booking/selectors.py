@@ -12,7 +12,14 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from consonance.booking import availability
-from consonance.booking.models import Booking, DayOff, OpeningHours, PracticeSettings, Service
+from consonance.booking.models import (
+    Booking,
+    DayOff,
+    OpeningHours,
+    PracticeSettings,
+    Service,
+    ZoomSync,
+)
 from consonance.payments.models import Order
 from consonance.payments.providers import config
 from consonance.payments.selectors import order_refundable
@@ -339,3 +346,19 @@ def person_sessions(person_id: int, now: datetime) -> tuple[list[Booking], list[
     upcoming.sort(key=lambda b: (b.starts_at or far, b.pk))
     past.sort(key=lambda b: (b.starts_at or b.created_at, b.pk), reverse=True)
     return upcoming, past
+
+
+def zoom_sync_due(now: datetime, limit: int = 200) -> list[int]:
+    """Moved bookings whose Zoom meeting is due another try to get the new time (meetings.py)."""
+    return list(
+        Booking.objects.filter(zoom_sync=ZoomSync.PENDING, zoom_sync_next_at__lte=now)
+        .order_by("zoom_sync_next_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def sessions_zoom_failed(now: datetime) -> QuerySet[Booking]:
+    """Sessions ahead whose Zoom meeting could not be moved to their new time."""
+    return Booking.objects.filter(
+        state__in=Booking.ACTIVE, zoom_sync=ZoomSync.FAILED, starts_at__gt=now
+    ).select_related("person")

@@ -1,5 +1,6 @@
-"""The coach's actions on one booking: see it, cancel, move, mark a no-show, set the video link;
-and a booking she makes herself. Each action is a POST that redirects back with a message."""
+"""The coach's actions on one booking: see it, cancel, move, mark a no-show, set the video link,
+try moving its Zoom meeting again; and a booking she makes herself. Each action is a POST that
+redirects back with a message."""
 
 from __future__ import annotations
 
@@ -123,6 +124,15 @@ def video_link(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Bokningen har ingen kommande videosession."))
         return redirect("staff-booking-detail", pk=pk)
     messages.success(request, _("Länken är sparad och skickad till klienten."))
+    return redirect("staff-booking-detail", pk=pk)
+
+
+@require_POST
+def zoom_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    if changes.booking_zoom_retry(booking_id=_booking(pk).pk, actor=actor_staff_request(request)):
+        messages.success(request, _("Zoom-mötet flyttas nu till bokningens tid."))
+    else:
+        messages.error(request, _("Zoom-mötet har redan rätt tid."))
     return redirect("staff-booking-detail", pk=pk)
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/flytta/", staff_actions.move, name="staff-booking-move"),
     path("<int:pk>/uteblev/", staff_actions.no_show, name="staff-booking-no-show"),
     path("<int:pk>/videolank/", staff_actions.video_link, name="staff-booking-video-link"),
+    path("<int:pk>/zoom/", staff_actions.zoom_retry, name="staff-booking-zoom-retry"),
     path("kalender/", staff_calendar.week, name="staff-booking-week"),
     path("kalenderflode/", staff_calendar.feed_page, name="staff-booking-feed"),
     path("tjanster/", staff_views.services, name="staff-booking-services"),

@@ -1,13 +1,14 @@
 """Booking's background work (thin wrappers around its services): expire holds, set up the
-video meeting and confirm, clean up after a cancellation."""
+video meeting and confirm, move it after a move, clean up after a cancellation."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.tasks import task
+from django.utils import timezone
 
-from consonance.booking import changes, meetings, services
+from consonance.booking import changes, meetings, selectors, services
 from consonance.worker.schedule import Periodic
 
 
@@ -30,6 +31,22 @@ def booking_cancelled_task(booking_id: int) -> str:
 
 
 @task
+def booking_moved_task(booking_id: int) -> str:
+    """After a move: give the Zoom meeting the new time (retried by booking-zoom-sync)."""
+    return meetings.booking_meeting_move(booking_id=booking_id)
+
+
+@task
+def booking_zoom_sync_task() -> int:
+    """Every minute: the moved bookings whose Zoom meeting is due another try (a retry after a
+    failure, or a task that was lost), one task each."""
+    due = selectors.zoom_sync_due(timezone.now())
+    for booking_id in due:
+        booking_moved_task.enqueue(booking_id)
+    return len(due)
+
+
+@task
 def booking_remind_task() -> int:
     """Every ten minutes: remind the clients whose session is near (CONSONANCE_REMINDER_HOURS)
     and those whose Bankgiro invoice is due soon and unpaid."""
@@ -41,6 +58,11 @@ PERIODIC = [
         "booking-remind",
         timedelta(minutes=10),
         "consonance.booking.tasks.booking_remind_task",
+    ),
+    Periodic(
+        "booking-zoom-sync",
+        timedelta(minutes=1),
+        "consonance.booking.tasks.booking_zoom_sync_task",
     ),
     Periodic(
         "booking-expire-holds",

@@ -1,9 +1,10 @@
 """Video meetings for bookings: Zoom (Server-to-Server OAuth) and a fixed-link fallback.
 
 Protocol only: no database. `ZoomClient` talks to the Zoom REST API v2 with an account-level
-Server-to-Server OAuth app (scopes: meeting:write, meeting:delete or their granular
-equivalents). `FixedLinkVideo` serves practices without Zoom credentials: every booking gets
-the same configured link (a personal meeting room, a Jitsi room, ...).
+Server-to-Server OAuth app (scopes: meeting:write, meeting:update, meeting:delete or their
+granular equivalents): it creates, moves and deletes meetings. `FixedLinkVideo` serves practices
+without Zoom credentials: every booking gets the same configured link (a personal meeting room, a
+Jitsi room, ...).
 
 Personal data: callers pass a topic with no personal data (e.g. "Session" or "Samtal"), never
 a client's name; nothing else about the client is sent to Zoom. Errors carry the HTTP status
@@ -65,6 +66,15 @@ class VideoMeetings(Protocol):
         timezone: str = "Europe/Stockholm",
     ) -> Meeting: ...
 
+    def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        start: datetime,
+        duration_minutes: int,
+        timezone: str = "Europe/Stockholm",
+    ) -> None: ...
+
     def delete_meeting(self, meeting_id: str) -> None: ...
 
 
@@ -121,17 +131,11 @@ class ZoomClient:
         `topic` must contain no personal data: it is stored by Zoom and shown to participants.
         `start` must be timezone-aware; it is sent in UTC, `timezone` only sets Zoom's display.
         """
-        if start.tzinfo is None or start.utcoffset() is None:
-            raise ValueError("start must be a timezone-aware datetime")
-        if duration_minutes <= 0:
-            raise ValueError("duration_minutes must be positive")
         password = generate_password()
         body = {
             "topic": topic[:200],  # Zoom's limit
             "type": 2,  # scheduled meeting
-            "start_time": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "duration": duration_minutes,
-            "timezone": timezone,
+            **_schedule(start, duration_minutes, timezone),
             "password": password,
             "settings": {"waiting_room": True, "join_before_host": False},
         }
@@ -140,12 +144,25 @@ class ZoomClient:
             raise _api_error("create the meeting", response)
         return _meeting_from(response, password)
 
+    def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        start: datetime,
+        duration_minutes: int,
+        timezone: str = "Europe/Stockholm",
+    ) -> None:
+        """Give a meeting a new start and length (a moved booking). Only the time is sent: the
+        topic, passcode and join link stay as they are. Zoom answers 204; a meeting it no longer
+        knows (404) cannot be moved and raises ZoomError like any other refusal."""
+        body = _schedule(start, duration_minutes, timezone)
+        response = self._api("PATCH", f"/meetings/{_meeting_id(meeting_id)}", json=body)
+        if response.status_code != 204:
+            raise _api_error("update the meeting", response)
+
     def delete_meeting(self, meeting_id: str) -> None:
         """Delete a meeting; one Zoom no longer knows counts as already deleted."""
-        meeting_id = str(meeting_id)
-        if not _MEETING_ID_RE.fullmatch(meeting_id):
-            raise ValueError("not a Zoom meeting id")
-        response = self._api("DELETE", f"/meetings/{meeting_id}")
+        response = self._api("DELETE", f"/meetings/{_meeting_id(meeting_id)}")
         if response.status_code in (200, 204, 404):
             return
         raise _api_error("delete the meeting", response)
@@ -226,8 +243,38 @@ class FixedLinkVideo:
             raise ValueError("start must be a timezone-aware datetime")
         return Meeting(id="", join_url=self.url, start_url=self.url, password=None)
 
+    def update_meeting(
+        self,
+        meeting_id: str,
+        *,
+        start: datetime,
+        duration_minutes: int,
+        timezone: str = "Europe/Stockholm",
+    ) -> None:
+        return None  # the same link at any time
+
     def delete_meeting(self, meeting_id: str) -> None:
         return None
+
+
+def _schedule(start: datetime, duration_minutes: int, timezone: str) -> dict[str, Any]:
+    """A meeting's time as Zoom takes it: the start in UTC ("…Z"), `timezone` for its display."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("start must be a timezone-aware datetime")
+    if duration_minutes <= 0:
+        raise ValueError("duration_minutes must be positive")
+    return {
+        "start_time": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration": duration_minutes,
+        "timezone": timezone,
+    }
+
+
+def _meeting_id(meeting_id: str) -> str:
+    meeting_id = str(meeting_id)
+    if not _MEETING_ID_RE.fullmatch(meeting_id):
+        raise ValueError("not a Zoom meeting id")
+    return meeting_id
 
 
 def generate_password() -> str:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 # Bokföringslagen 5 kap. 7 § asks a voucher to name the counterparty: the payer's name is all a
 # voucher or an invoice keeps about a person (no e-mail, no address below the simplified-invoice
@@ -41,6 +44,21 @@ PERSONAL_DATA = [
             "refers_to",
             "created_by",
         ),
+        things=(
+            Thing(ngettext_lazy("%(count)d verifikation", "%(count)d verifikationer", "count")),
+        ),
+        readable=Readable(
+            heading=_("Verifikationer"),
+            labels={
+                "label": _("Nummer"),
+                "date": _("Datum"),
+                "kind": _("Slag"),
+                "description": _("Vad"),
+                "amount": _("Belopp"),
+                "vat_amount": _("Varav moms"),
+                "payer_name": _("Betalare"),
+            },
+        ),
     ),
     PersonalModel(
         "bookkeeping.Document",
@@ -76,6 +94,32 @@ PERSONAL_DATA = [
             "bankgiro",
             "paid_on",
             "created_at",
+        ),
+        things=(
+            Thing(
+                ngettext_lazy("%(count)d faktura", "%(count)d fakturor", "count"),
+                where={"kind": "invoice"},
+            ),
+            Thing(
+                ngettext_lazy("%(count)d kvitto", "%(count)d kvitton", "count"),
+                where={"kind": "receipt"},
+            ),
+        ),
+        readable=Readable(
+            heading=_("Fakturor och kvitton"),
+            labels={
+                "kind": _("Slag"),
+                "label": _("Nummer"),
+                "issued_on": _("Utfärdad"),
+                "description": _("Vad"),
+                "amount": _("Belopp"),
+                "vat_amount": _("Varav moms"),
+                "method_label": _("Betalsätt"),
+                "ocr_reference": _("OCR-nummer"),
+                "due_on": _("Sista betalningsdag"),
+                "paid_on": _("Betald"),
+                "buyer_name": _("Köpare"),
+            },
         ),
     ),
 ]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -22,6 +25,19 @@ PERSONAL_DATA = [
             "moved_to_journal_at",
         ),
         encrypted={"body_ciphertext": "contact", "name_ciphertext": "contact"},
+        things=(Thing(ngettext_lazy("%(count)d meddelande", "%(count)d meddelanden", "count")),),
+        readable=Readable(
+            heading=_("Det du har skrivit till mig"),
+            labels={
+                "received_at": _("Mottaget"),
+                "source": _("Via"),
+                "name_ciphertext": _("Namn"),
+                "body_ciphertext": _("Text"),
+                "replied_at": _("Besvarat"),
+                "moved_to_journal_at": _("Fört till journalen"),
+            },
+            values={"source": {"form": _("kontaktformuläret"), "email": _("e-post")}},
+        ),
     ),
 ]
 

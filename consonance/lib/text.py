@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+# An address in a text or in HTML: up to whitespace, a quote or an angle bracket.
+_LINK = re.compile(r"""https?://[^\s<>"']+""", re.IGNORECASE)
+
 
 def normalise_email(address: str) -> str:
     """Lower-case and trimmed: addresses are compared exactly, never with iexact scans."""
     return address.strip().lower()
+
+
+def strip_links(value: Any, placeholder: str) -> Any:
+    """`value` (a text, or lists and mappings of texts) with every web address replaced by
+    `placeholder`: for copies of e-mails, whose links (signed cancel, reschedule, sign-in and
+    unsubscribe links) act on the recipient's behalf."""
+    if isinstance(value, str):
+        return _LINK.sub(placeholder, value)
+    if isinstance(value, list | tuple):
+        return [strip_links(item, placeholder) for item in value]
+    if isinstance(value, dict):
+        return {key: strip_links(item, placeholder) for key, item in value.items()}
+    return value

@@ -1,4 +1,5 @@
-"""DKIM signing (RFC 6376) of outgoing mail when a key is configured (CONSONANCE_DKIM_*).
+"""DKIM signing (RFC 6376) of all outgoing mail (the outbox and newsletters) when a key is
+configured (CONSONANCE_DKIM_*).
 
 `SignedEmail` is an EmailMultiAlternatives whose MIME message, when serialised for sending,
 starts with a DKIM-Signature header computed (dkimpy, relaxed/relaxed, rsa-sha256) over the exact

@@ -18,6 +18,9 @@ ERROR_LABELS = {
 }
 UNREACHABLE = _("E-postservern gick inte att nå.")
 
+# The policy category of the outbox's rows: e-mail from the coach to a person (personal_data.py).
+CATEGORY = "sent_email"
+
 
 class OutboxMessage(models.Model):
     class State(models.TextChoices):
@@ -30,7 +33,7 @@ class OutboxMessage(models.Model):
         UNKNOWN = "unknown", "unknown"
 
     # Who and what: personal data, kept only until the message is sent (policy rule
-    # "messages-after-reply", clock `sent_at`; see personal_data.py).
+    # "sent-email-after-sending", clock `sent_at`; see personal_data.py).
     recipient = models.EmailField(max_length=254, db_index=True)  # erasure verifier lookups
     subject = models.CharField(max_length=998)
     body_text = models.TextField()

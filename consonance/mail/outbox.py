@@ -3,11 +3,12 @@
     mail_queue(to=..., template="booking_confirmed", context={...}, language="sv", person_id=...)
 
 renders `mail/<template>_subject.txt`, `mail/<template>.txt` and (optional) `mail/<template>.html`
-in the recipient's language, stores the message in the caller's transaction and, once that
-transaction commits, hands its id to the worker (tasks.mail_send_task), which sends it with
-retries and never twice. A rolled-back transaction sends nothing. The periodic job "mail-flush"
-picks up anything the worker could not send yet, so a message is not lost when the SMTP server is
-down or the worker restarts.
+in the recipient's language (without an HTML template the HTML part is made from the text, see
+htmlpart.py: every message goes as text plus simple HTML), stores the message in the caller's
+transaction and, once that transaction commits, hands its id to the worker (tasks.mail_send_task),
+which sends it with retries and never twice. A rolled-back transaction sends nothing. The periodic
+job "mail-flush" picks up anything the worker could not send yet, so a message is not lost when
+the SMTP server is down or the worker restarts.
 
 Addresses on the suppression list (an erased person's, a hard bounce) get nothing: mail_queue
 returns None. The list holds keyed hashes only (see models.Suppression).
@@ -37,7 +38,8 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.crypto import derive_key, parse_master_key
 from consonance.lib.text import normalise_email
 from consonance.mail import tasks
-from consonance.mail.models import OutboxMessage, Suppression
+from consonance.mail.htmlpart import derived_html
+from consonance.mail.models import CATEGORY, OutboxMessage, Suppression
 from consonance.privacy.policy import get_policy
 
 log = logging.getLogger("consonance.mail")
@@ -59,7 +61,7 @@ _TEMPLATE_NAME = re.compile(r"^[a-z0-9_/]+$")
 class RenderedMail:
     subject: str
     text: str
-    html: str  # "" when the message has no HTML template
+    html: str  # mail/<template>.html, or else made from the text (htmlpart.derived_html)
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,13 +95,13 @@ def mail_render(*, template: str, context: Mapping, language: str = "sv") -> Ren
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         subject = _render(f"mail/{template}_subject.txt", full, plain=True)
         text = _render(f"mail/{template}.txt", full, plain=True)
+        # A subject is one line: templates may wrap it for readability.
+        subject = " ".join(subject.split())
+        text = text.strip() + "\n"
         try:
             html = _render(f"mail/{template}.html", full, plain=False)
         except TemplateDoesNotExist:
-            html = ""
-    # A subject is one line: templates may wrap it for readability.
-    subject = " ".join(subject.split())
-    text = text.strip() + "\n"
+            html = derived_html(text=text, subject=subject, context=full)
     return RenderedMail(subject, text, html.strip())
 
 
@@ -231,7 +233,7 @@ def mail_queue(
             actor=SYSTEM,
             action="mail.queued",
             subject_id=person_id,
-            category="messages",
+            category=CATEGORY,
             detail={"message": message.pk, "template": template},
         )
         pk = message.pk
@@ -269,7 +271,7 @@ def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) ->
             actor=actor,
             action="mail.retried",
             subject_id=message.person_id,
-            category="messages",
+            category=CATEGORY,
             detail={"message": message.pk},
         )
         transaction.on_commit(lambda: _enqueue(message_id), robust=True)
@@ -286,6 +288,6 @@ def mail_forget(*, email: str, actor: str = SYSTEM) -> int:
         deleted, _ = OutboxMessage.objects.filter(recipient__iexact=email.strip()).delete()
         if deleted:
             audit_append(
-                actor=actor, action="mail.forgotten", category="messages", detail={"count": deleted}
+                actor=actor, action="mail.forgotten", category=CATEGORY, detail={"count": deleted}
             )
     return deleted

@@ -29,7 +29,6 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.tasks import task
@@ -37,8 +36,9 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.mail import outbox
+from consonance.mail.dkim import SignedEmail
 from consonance.mail.ingest import IngestError, ingest_once
-from consonance.mail.models import OutboxMessage
+from consonance.mail.models import CATEGORY, OutboxMessage
 from consonance.privacy.policy import get_policy
 from consonance.worker.schedule import Periodic
 
@@ -87,13 +87,15 @@ def _error_code(error: BaseException) -> tuple[str, bool]:
     return name, False
 
 
-def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+def _email(message: OutboxMessage) -> SignedEmail:
+    """Text plus its HTML alternative (multipart/alternative, inside multipart/mixed with any
+    attachment), DKIM-signed when a key is configured."""
     headers = {
         **message.headers,
         "Message-ID": message.message_id,
         "Content-Language": message.language,
     }
-    email = EmailMultiAlternatives(
+    email = SignedEmail(
         subject=message.subject, body=message.body_text, to=[message.recipient], headers=headers
     )
     if message.body_html:
@@ -197,13 +199,13 @@ def mail_flush_task() -> dict[str, int]:
 
 
 def mail_purge(now=None) -> dict[str, int]:
-    """Delete sent messages as the policy's "replied" rule for messages says (0 hours after
+    """Delete sent messages as the policy's "sent" rule for sent e-mail says (0 hours after
     sending in the default policy), and failed ones after FAILED_KEEP."""
     now = now or timezone.now()
     sent = 0
     with transaction.atomic():
-        for rule in get_policy().rules_for("messages"):
-            if rule.after == "replied" and rule.action == "delete":
+        for rule in get_policy().rules_for(CATEGORY):
+            if rule.after == "sent" and rule.action == "delete":
                 sent += OutboxMessage.objects.filter(
                     state=Q.SENT, sent_at__lte=rule.cutoff(now)
                 ).delete()[0]
@@ -214,7 +216,7 @@ def mail_purge(now=None) -> dict[str, int]:
             audit_append(
                 actor=SYSTEM,
                 action="mail.purged",
-                category="messages",
+                category=CATEGORY,
                 detail={"sent": sent, "failed": failed},
             )
     return {"sent": sent, "failed": failed}

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from consonance.lib.i18n import current_language
+
 
 class Subscription(models.Model):
     """A newsletter subscription (P1, P12), confirmed by double opt-in."""
@@ -37,6 +39,11 @@ class Campaign(models.Model):
     # another may take over when it lapses or when that process is gone.
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:  # its subject, in the reader's language (as in her export)
+        if current_language() == "en" and self.subject_en:
+            return self.subject_en
+        return self.subject_sv or self.subject_en
 
 
 class Delivery(models.Model):

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -14,6 +17,17 @@ PERSONAL_DATA = [
             ),
         ),
         not_personal=("person",),
+        things=(
+            Thing(ngettext_lazy("%(count)d prenumeration", "%(count)d prenumerationer", "count")),
+        ),
+        readable=Readable(
+            heading=_("Prenumeration"),
+            labels={
+                "subscribed_at": _("Anmäld"),
+                "confirmed_at": _("Bekräftad"),
+                "unsubscribed_at": _("Avregistrerad"),
+            },
+        ),
     ),
     PersonalModel(
         "newsletter.Delivery",
@@ -26,6 +40,28 @@ PERSONAL_DATA = [
             ),
         ),
         not_personal=("person", "campaign"),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d nyhetsbrev skickat till dig",
+                    "%(count)d nyhetsbrev skickade till dig",
+                    "count",
+                ),
+                where={"state": "sent"},
+            ),
+        ),
+        readable=Readable(
+            heading=_("Nyhetsbrev till dig"),
+            labels={"campaign": _("Nyhetsbrev"), "state": _("Läge"), "sent_at": _("Skickat")},
+            values={
+                "state": {
+                    "pending": _("väntar på att skickas"),
+                    "sent": _("skickat"),
+                    "skipped": _("inte skickat"),
+                    "failed": _("kunde inte skickas"),
+                }
+            },
+        ),
     ),
 ]
 

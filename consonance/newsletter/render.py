@@ -1,4 +1,5 @@
-"""A newsletter's Markdown as e-mail: sanitised HTML (markdown + nh3) and the text itself."""
+"""A newsletter's Markdown as e-mail: the text itself, and sanitised HTML (markdown + nh3) in the
+layout of every other e-mail (mail/base.html, mail/htmlpart.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from consonance.mail.htmlpart import linkify_html, styled
 from consonance.newsletter.models import Campaign
+from consonance.privacy.policy import get_policy
 
 ALLOWED_TAGS = {
     "p", "br", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote",
@@ -20,10 +24,13 @@ UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"
 
 def markdown_html(text: str) -> str:
     """Markdown to HTML with nothing that can run or track: no scripts, styles, images or
-    event attributes; links only to http(s) and mailto, marked noopener."""
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    event attributes; links only to http(s) and mailto, marked noopener; bare web and e-mail
+    addresses made links and a line break kept, as a mail program shows the text part."""
+    html = markdown.markdown(
+        text, extensions=["extra", "sane_lists", "nl2br"], output_format="html"
+    )
     return nh3.clean(
-        html,
+        linkify_html(html),
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"https", "http", "mailto"},
@@ -58,8 +65,10 @@ def edition(campaign: Campaign, language: str) -> Edition:
     subject = (campaign.subject_en if language == "en" else campaign.subject_sv) or (
         campaign.subject_sv or campaign.subject_en
     )
-    context = {"body": body.strip(), "html": markdown_html(body), "unsubscribe_url": UNSUBSCRIBE,
-               "subject": subject, "language": language}  # fmt: skip
+    controller = get_policy().controller
+    context = {"body": body.strip(), "html": styled(markdown_html(body)), "subject": subject,
+               "unsubscribe_url": UNSUBSCRIBE, "language": language, "site_name": controller.name,
+               "controller": controller, "site_url": settings.SITE_URL}  # fmt: skip
     with translation.override(language):
         text = render_to_string("newsletter/email.txt", context)
         html = render_to_string("newsletter/email.html", context)

@@ -1,19 +1,35 @@
 """The payments app's e-mails to payers, one function per message, through the mail outbox.
 
-P20: a refund is confirmed to the payer when the money is on its way back. Amounts and the order
-reference only; no details of what the consultation was about.
+P20: a refund is confirmed to the payer when the money is on its way back; a refund paid by hand
+asks where the money should go, by a link to a page (never the account number by e-mail). Amounts
+and the order reference only; no details of what the consultation was about.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
 from consonance.lib.money import format_amount
+from consonance.lib.urls import absolute_reverse, absolute_url
 from consonance.mail.outbox import mail_queue
-from consonance.payments.models import Order, Refund
+from consonance.payments.models import Order, Refund, RefundAccount
+from consonance.payments.tokens import LINK_DAYS, account_token
 
 
 def _language(order: Order) -> str:
     person = order.person
     return "en" if person is not None and (person.language or "").startswith("en") else "sv"
+
+
+def _refund_context(refund: Refund, language: str) -> dict:
+    order = refund.order
+    return {
+        "amount": format_amount(refund.amount, language),
+        "order_reference": order.reference,
+        "description": order.description,
+    }
 
 
 def refund_confirmed(refund: Refund) -> None:
@@ -24,12 +40,49 @@ def refund_confirmed(refund: Refund) -> None:
     mail_queue(
         to=order.payer_email,
         template="refund_confirmed",
-        context={
-            "amount": format_amount(refund.amount, language),
-            "order_reference": order.reference,
-            "description": order.description,
-            "manual": not refund.provider_refund_ref,
-        },
+        context={**_refund_context(refund, language), "manual": not refund.provider_refund_ref},
         language=language,
         person_id=order.person_id,
+    )
+
+
+def refund_account_request(account: RefundAccount) -> None:
+    """The link to the page where she gives the account the refund goes to."""
+    refund = account.refund
+    language = _language(refund.order)
+    with translation.override(language):
+        url = absolute_reverse("payments-refund-account", account_token(account))
+    mail_queue(
+        to=refund.order.payer_email,
+        template="refund_account_request",
+        context={**_refund_context(refund, language), "url": url, "days": LINK_DAYS},
+        language=language,
+        person_id=account.person_id,
+    )
+
+
+def refund_account_received(account: RefundAccount) -> None:
+    """Her receipt: the details arrived (not what they are), and whom to tell if it was not her."""
+    refund = account.refund
+    language = _language(refund.order)
+    mail_queue(
+        to=refund.order.payer_email,
+        template="refund_account_received",
+        context=_refund_context(refund, language),
+        language=language,
+        person_id=account.person_id,
+    )
+
+
+def coach_refund_account_received(account: RefundAccount) -> None:
+    """A short note to the coach: an account arrived, the order and a link (nothing more)."""
+    mail_queue(
+        to=settings.CONSONANCE_STAFF_EMAIL,
+        template="coach_refund_account",
+        context={
+            "amount": format_amount(account.refund.amount, "sv"),
+            "order_reference": account.refund.order.reference,
+            "url": absolute_url(reverse("staff-payments-refund", args=[account.refund_id])),
+        },
+        language="sv",
     )

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from consonance.lib import overview
 from consonance.lib.money import format_amount
@@ -17,20 +18,28 @@ from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
 
+# Where the payer's account for a refund paid by hand stands (Refund.account_state).
+ACCOUNT_STATES = {
+    "waiting": gettext_lazy("väntar på kundens kontouppgifter"),
+    "received": gettext_lazy("kontouppgifterna har kommit"),
+}
+
 # A refund is due within 14 days of the cancellation (the Distance Contracts Act's period).
 REFUND_WITHIN = timedelta(days=14)
 
 
 def waiting_refunds(query: overview.OverviewQuery) -> list[overview.Waiting]:
-    url = reverse("staff-payments-refunds")
     items = []
     for refund in refund_tasks()[: query.limit]:
         due = refund.created_at + REFUND_WITHIN
+        text = f"{format_amount(refund.amount)} · {refund.order.reference}"
+        if refund.account_state:
+            text += " · " + str(ACCOUNT_STATES[refund.account_state])
         items.append(
             overview.Waiting(
                 group=_("Återbetalning att göra"),
-                text=f"{format_amount(refund.amount)} · {refund.order.reference}",
-                url=url,
+                text=text,
+                url=reverse("staff-payments-refund", args=[refund.pk]),
                 due_at=due,
                 overdue=due < query.now,
                 person_id=refund.order.person_id,

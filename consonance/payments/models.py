@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -178,6 +179,16 @@ class Refund(models.Model):
     def reason_label(self) -> str:
         return str(REFUND_REASONS.get(self.reason, _("annat skäl")))
 
+    @property
+    def account_state(self) -> str:
+        """Where the payer's account for a refund paid by hand stands: "" (never asked for),
+        "waiting" (the link is out) or "received"."""
+        try:
+            account = self.account  # type: ignore[attr-defined]  # RefundAccount's reverse link
+        except ObjectDoesNotExist:
+            return ""
+        return "received" if account.received_at is not None else "waiting"
+
 
 REFUND_REASONS = {
     "cancelled": _("avbokning"),
@@ -186,3 +197,24 @@ REFUND_REASONS = {
     "expired_partly_paid": _("delbetalning efter sista dag"),
     "coach": _("återbetalning du gjorde"),
 }
+
+
+class RefundAccount(models.Model):
+    """Where a refund paid by hand goes: the bank account the payer enters on the page her e-mail
+    links to (never by e-mail). Encrypted with her own key; deleted soon after the refund is done
+    (the policy's rule for "refund_account"), and with her on erasure.
+    """
+
+    refund = models.OneToOneField(Refund, on_delete=models.CASCADE, related_name="account")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="refund_accounts"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Bound into the link; a new link (the coach asks again) changes it, so older links die.
+    nonce = models.CharField(max_length=32)
+    received_at = models.DateTimeField(null=True, blank=True)
+    clearing_number_ciphertext = models.BinaryField(null=True, blank=True)
+    account_number_ciphertext = models.BinaryField(null=True, blank=True)
+    holder_name_ciphertext = models.BinaryField(null=True, blank=True)
+    # False when the check digits could not confirm the number and she confirmed it herself.
+    checked = models.BooleanField(default=True)

@@ -1,6 +1,17 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
+
+_PROVIDERS = {
+    "stripe": "Stripe",
+    "paypal": "PayPal",
+    "swish": "Swish",
+    "bankgiro": "Bankgiro",
+    "manual": _("för hand"),
+}
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -31,6 +42,26 @@ PERSONAL_DATA = [
             "currency",
             "vat_rate",
         ),
+        things=(Thing(ngettext_lazy("%(count)d beställning", "%(count)d beställningar", "count")),),
+        readable=Readable(
+            heading=_("Beställningar"),
+            labels={
+                "created_at": _("Beställd"),
+                "reference": _("Ordernummer"),
+                "description": _("Vad"),
+                "amount": _("Belopp"),
+                "method": _("Betalsätt"),
+                "status": _("Läge"),
+                "amount_paid": _("Betalt"),
+                "amount_refunded": _("Återbetalt"),
+                "ocr_reference": _("OCR-nummer"),
+                "due_date": _("Sista betalningsdag"),
+                "payer_name": _("Betalare"),
+                "payer_email": _("E-postadress"),
+                "card_last4": _("Kortets fyra sista siffror"),
+                "card_expiry": _("Kortets utgångsdatum"),
+            },
+        ),
     ),
     PersonalModel(
         "payments.BillingDetails",
@@ -52,6 +83,28 @@ PERSONAL_DATA = [
         ),
         identifiers=("first_name", "last_name", "email", "phone", "street_address"),
         not_personal=("order", "person", "collected_at"),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "uppgifter till %(count)d beställning",
+                    "uppgifter till %(count)d beställningar",
+                    "count",
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Faktureringsuppgifter"),
+            labels={
+                "collected_at": _("Lämnade"),
+                "first_name": _("Förnamn"),
+                "last_name": _("Efternamn"),
+                "email": _("E-postadress"),
+                "street_address": _("Gatuadress"),
+                "postal_code": _("Postnummer"),
+                "city": _("Ort"),
+                "phone": _("Telefon"),
+            },
+        ),
     ),
     PersonalModel(
         "payments.OrderEvent",
@@ -60,6 +113,17 @@ PERSONAL_DATA = [
         # and go with the order (P14).
         holdings=(Holding("orders", fields=(), clocks={"order_placed": "order__created_at"}),),
         not_personal=("order", "at", "kind", "amount", "provider", "provider_event_id"),
+        things=(
+            Thing(
+                ngettext_lazy("%(count)d betalning", "%(count)d betalningar", "count"),
+                where={"kind": "paid"},
+            ),
+        ),
+        readable=Readable(
+            heading=_("Betalningar och andra händelser"),
+            labels={"at": _("När"), "label": _("Vad"), "amount": _("Belopp"), "provider": _("Via")},
+            values={"provider": _PROVIDERS},
+        ),
     ),
     PersonalModel(
         "payments.Refund",
@@ -78,5 +142,63 @@ PERSONAL_DATA = [
             "completed_at",
             "completed_by",
         ),
+        things=(
+            Thing(ngettext_lazy("%(count)d återbetalning", "%(count)d återbetalningar", "count")),
+        ),
+        readable=Readable(
+            heading=_("Återbetalningar"),
+            labels={
+                "created_at": _("Begärd"),
+                "amount": _("Belopp"),
+                "reason_label": _("Skäl"),
+                "status": _("Läge"),
+                "completed_at": _("Klar"),
+            },
+        ),
     ),
 ]
+
+# Where a refund paid by hand goes (a Bankgiro payment has no way back but a transfer). Held
+# encrypted with her key, for as long as the refund needs it: the policy deletes it soon after the
+# refund is done, and with the order at the latest.
+_ACCOUNT_FIELDS = (
+    "clearing_number_ciphertext",
+    "account_number_ciphertext",
+    "holder_name_ciphertext",
+)
+PERSONAL_DATA.append(
+    PersonalModel(
+        "payments.RefundAccount",
+        subject="person",
+        holdings=(
+            Holding(
+                "refund_account",
+                fields=_ACCOUNT_FIELDS,
+                clocks={
+                    "refund_done": "refund__completed_at",
+                    "order_placed": "refund__order__created_at",
+                },
+            ),
+        ),
+        not_personal=("refund", "person", "requested_at", "nonce", "received_at", "checked"),
+        encrypted=dict.fromkeys(_ACCOUNT_FIELDS, "refund_account"),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d konto för återbetalning",
+                    "%(count)d konton för återbetalning",
+                    "count",
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Konto för återbetalning"),
+            labels={
+                "received_at": _("Lämnat"),
+                "clearing_number_ciphertext": _("Clearingnummer"),
+                "account_number_ciphertext": _("Kontonummer"),
+                "holder_name_ciphertext": _("Kontohavare"),
+            },
+        ),
+    )
+)

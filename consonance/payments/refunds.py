@@ -16,6 +16,7 @@ from consonance.payments import emails, ledger, tasks
 from consonance.payments.models import Order, Refund
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
+from consonance.payments.refund_accounts import refund_account_request, refund_needs_account
 from consonance.payments.selectors import order_refundable
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ def refund_request(*, order: Order, amount: Decimal, reason: str, actor: str) ->
 
     Never more than was paid: `amount` must be at most `order_refundable(order)` (what was paid,
     less what is refunded or already on its way back), else RefundRefused. Bankgiro refunds need
-    the coach's hand: they become tasks on her staff page.
+    the coach's hand: they become tasks on her staff page, and the payer is e-mailed a link to
+    give the account the money goes to.
     """
     order = Order.objects.select_for_update().get(pk=order.pk)  # one refund decision at a time
     if amount <= 0 or amount > order_refundable(order):
@@ -53,6 +55,8 @@ def refund_request(*, order: Order, amount: Decimal, reason: str, actor: str) ->
     if not manual:
         refund_id = refund.pk
         transaction.on_commit(lambda: tasks.refund_execute_task.enqueue(refund_id))
+    elif refund_needs_account(refund):
+        refund_account_request(refund_id=refund.pk, actor=actor)
     return refund
 
 

@@ -34,7 +34,7 @@ def refund_tasks() -> QuerySet[Refund]:
     """Refunds that need the coach's hand (Bankgiro, or a provider refund that failed)."""
     return (
         Refund.objects.filter(status=Refund.Status.MANUAL)
-        .select_related("order")
+        .select_related("order", "account")
         .order_by("created_at", "pk")
     )
 

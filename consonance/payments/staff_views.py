@@ -14,8 +14,15 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.payments import selectors
-from consonance.payments.models import Order, Refund
+from consonance.payments.models import Order, Refund, RefundAccount
+from consonance.payments.refund_accounts import (
+    RevealedAccount,
+    refund_account_deleted_by,
+    refund_account_request,
+    refund_account_reveal,
+)
 from consonance.payments.refunds import RefundRefused, refund_mark_done, refund_request
+from consonance.payments.tokens import LINK_AGE
 
 
 class KronorField(forms.DecimalField):
@@ -120,4 +127,51 @@ def refund_done(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Återbetalningen är markerad som gjord."))
     else:
         messages.error(request, _("Återbetalningen var redan hanterad."))
+    if request.POST.get("next") == "refund":
+        return redirect("staff-payments-refund", pk=refund.pk)
     return redirect("staff-payments-refunds")
+
+
+def refund_detail(
+    request: HttpRequest, pk: int, revealed: RevealedAccount | None = None
+) -> HttpResponse:
+    """One refund: to whom, how much, and for one paid by hand the payer's account (shown only
+    on request, each time audited), then "done"."""
+    refund = get_object_or_404(Refund.objects.select_related("order"), pk=pk)
+    account = RefundAccount.objects.filter(refund=refund).first()
+    return render(
+        request,
+        "payments/staff/refund.html",
+        {
+            "refund": refund,
+            "order": refund.order,
+            "account": account,
+            "link_expires": account.requested_at + LINK_AGE if account else None,
+            "deleted_by": refund_account_deleted_by(account) if account else None,
+            "revealed": revealed,
+        },
+    )
+
+
+@require_POST
+def refund_account_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """The account, to pay the refund from her bank: an audited read, never in a URL or a log."""
+    refund = get_object_or_404(Refund, pk=pk)
+    revealed = refund_account_reveal(refund_id=refund.pk, actor=actor_staff_request(request))
+    if revealed is None:
+        messages.error(request, _("Det finns inga kontouppgifter att visa."))
+        return redirect("staff-payments-refund", pk=refund.pk)
+    return refund_detail(request, refund.pk, revealed=revealed)
+
+
+@require_POST
+def refund_account_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    """E-mail the payer a (new) link for the account; what she gave before is forgotten."""
+    refund = get_object_or_404(Refund, pk=pk)
+    if refund_account_request(refund_id=refund.pk, actor=actor_staff_request(request)):
+        messages.success(request, _("Kunden har fått en ny länk via e-post."))
+    else:
+        messages.error(
+            request, _("Det går inte att be om kontouppgifter för den här återbetalningen.")
+        )
+    return redirect("staff-payments-refund", pk=refund.pk)

@@ -6,7 +6,8 @@ something the code cannot do.
 
   consonance.E001  the policy file is invalid
   consonance.E002  a model of a Consonance app has a field that is not declared
-  consonance.E003  a declaration names a field the model does not have
+  consonance.E003  a declaration names a field the model does not have (or, in its readable
+                   labels, an attribute; in its things, a lookup)
   consonance.E004  a declaration names a category the policy does not have
   consonance.E005  a category has no retention rule
   consonance.E006  the policy names a category that no model holds
@@ -21,6 +22,7 @@ something the code cannot do.
 from __future__ import annotations
 
 from django.core import checks
+from django.core.exceptions import FieldError
 from django.db import models
 
 from consonance.privacy.policy import Policy, PolicyInvalid, get_policy
@@ -114,6 +116,7 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
                 errors.append(
                     checks.Error(f"{declaration.model} has no field {name!r}", id="consonance.E003")
                 )
+        errors.extend(_check_readable(declaration, model, fields))
         errors.extend(_check_subject(declaration, model))
         errors.extend(_check_encryption_contexts(declaration, model))
         for holding in declaration.holdings:
@@ -134,6 +137,30 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
                             id="consonance.E003",
                         )
                     )
+    return errors
+
+
+def _check_readable(
+    declaration: PersonalModel, model: type[models.Model], fields: set[str]
+) -> list[checks.CheckMessage]:
+    """What her copy shows and counts names real fields (or, for labels, model attributes)."""
+    errors: list[checks.CheckMessage] = []
+    labels = declaration.readable.labels if declaration.readable else {}
+    for name in (*labels, *declaration.scrub):
+        if name not in fields and (name in declaration.scrub or not hasattr(model, name)):
+            errors.append(
+                checks.Error(f"{declaration.model} has no field {name!r}", id="consonance.E003")
+            )
+    for thing in declaration.things:
+        try:
+            model._default_manager.filter(**thing.where)
+        except (FieldError, ValueError, TypeError) as error:
+            errors.append(
+                checks.Error(
+                    f"{declaration.model}: things filter {thing.where!r}: {error}",
+                    id="consonance.E003",
+                )
+            )
     return errors
 
 

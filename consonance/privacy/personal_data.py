@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -16,6 +19,24 @@ PERSONAL_DATA = [
             ),
         ),
         not_personal=("person", "rule_id", "until", "created_by", "created_at", "ended_at"),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d överenskommelse om längre lagring",
+                    "%(count)d överenskommelser om längre lagring",
+                    "count",
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Överenskommelser om längre lagring"),
+            labels={
+                "created_at": _("Gjord"),
+                "reason": _("Skäl"),
+                "until": _("Gäller till"),
+                "ended_at": _("Upphörde"),
+            },
+        ),
     ),
     PersonalModel(
         "privacy.LegalHold",
@@ -34,6 +55,22 @@ PERSONAL_DATA = [
             "created_by",
             "created_at",
             "lifted_at",
+        ),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d spärr mot radering", "%(count)d spärrar mot radering", "count"
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Spärrar mot radering"),
+            labels={
+                "created_at": _("Gjord"),
+                "reason": _("Skäl"),
+                "until": _("Gäller till"),
+                "lifted_at": _("Hävd"),
+            },
         ),
     ),
 ]

@@ -10,7 +10,14 @@ A declaration says, for one model:
   erasure verifier;
 - `not_personal`: every other field, so that a new field must be classified before start-up;
 - `encrypted`: for each field holding ciphertext, the encryption context (the associated data) it
-  was encrypted with, so that export and verification decrypt it without guessing.
+  was encrypted with, so that export and verification decrypt it without guessing;
+- `things`: what a person recognises in the rows, to count them as she would ("1 beställning",
+  "2 bokningar"), not as rows: an order's events and billing details are part of the order;
+- `readable`: how her readable copy (the export's HTML) shows the rows: a heading, the fields a
+  person reads with their labels, coded values in words; every other field is for machines only;
+- `scrub`: fields that may carry links acting on her behalf (signed cancellation, reschedule,
+  sign-in or unsubscribe links), with the function that removes them: they are capabilities, not
+  data, and no copy of her data carries them.
 A model that holds nothing about people is named in the module's `NOT_PERSONAL` mapping, with the
 reason, so that it too was looked at by someone.
 Retention, access, erasure, the policy page and the register of processing all read from here.
@@ -19,7 +26,7 @@ Retention, access, erasure, the policy page and the register of processing all r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
@@ -42,6 +49,31 @@ class Holding:
 
 
 @dataclass(frozen=True, slots=True)
+class Thing:
+    """Something a person recognises among a model's rows: `noun` is an `ngettext_lazy(singular,
+    plural, "count")` with a `%(count)d` placeholder; the rows counted are those matching `where`
+    (ORM lookups; every row when empty), e.g. the current versions of her journal notes."""
+
+    noun: Any
+    where: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, count: int) -> str:
+        return str(self.noun % {"count": count})
+
+
+@dataclass(frozen=True, slots=True)
+class Readable:
+    """How her readable copy shows a model's rows: a `heading`, and in order the fields (or model
+    attributes) she reads, with their labels (lazy texts). `values`: coded values in words, per
+    field; `readers`: per field, a function from the exported value to the text shown."""
+
+    heading: Any
+    labels: dict[str, Any]
+    values: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    readers: dict[str, Callable[[Any], str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class PersonalModel:
     model: str  # "app_label.ModelName"
     subject: str
@@ -52,6 +84,9 @@ class PersonalModel:
     # Fields encrypted in the person's own browser: the server cannot read them, and a copy made
     # for anyone but her shows only that they exist, so no staff export tells whether they changed.
     sealed: tuple[str, ...] = ()
+    things: tuple[Thing, ...] = ()
+    readable: Readable | None = None
+    scrub: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -71,6 +106,10 @@ class PersonalModel:
     def rows_for(self, person_id: int) -> models.QuerySet:
         """This model's rows about one person, through the subject path (an indexed key)."""
         return self.model_class._default_manager.filter(**{self.subject_lookup(): person_id})
+
+    def thing_counts(self, person_id: int) -> list[int]:
+        """How many of each of `things` these rows hold about one person, in their order."""
+        return [self.rows_for(person_id).filter(**t.where).count() for t in self.things]
 
     def encryption_context(self, name: str) -> str:
         """The context (associated data) the ciphertext field `name` is encrypted with."""
@@ -129,6 +168,16 @@ def project_models() -> list[type[models.Model]]:
 def declaration_for(model: type[models.Model]) -> PersonalModel | None:
     label = model._meta.label
     return next((d for d in registry() if d.model == label), None)
+
+
+def things_text(counts: dict[str, list[int]]) -> list[str]:
+    """Counts per model label, aligned with each declaration's `things`, as a person reads
+    them ("1 beställning", "2 betalningar"), in the active language; zeros left out."""
+    texts = []
+    for declaration in registry():  # in the registry's order, whatever order they came in
+        numbers = counts.get(declaration.model, ())
+        texts += [t.text(n) for t, n in zip(declaration.things, numbers, strict=False) if n]
+    return texts
 
 
 # -- the roads to a person's rows -----------------------------------------------------------------

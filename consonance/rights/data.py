@@ -2,7 +2,9 @@
 
 Nothing here names a model: a model an app declares later is shown, exported and erased without
 touching this code. Encrypted fields (names ending in `_ciphertext`) are decrypted with the
-person's own key for her copy.
+person's own key for her copy; fields the registry says carry links acting on her behalf are
+copied without them (`scrub`). Categories are counted in the things a person recognises ("1
+beställning · 1 betalning", the registry's `things`), never in rows.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.register import retention_sentence
-from consonance.privacy.registry import PersonalModel, as_datetime, clock_value, registry
+from consonance.privacy.registry import (
+    PersonalModel,
+    as_datetime,
+    clock_value,
+    registry,
+    things_text,
+)
+from consonance.rights.readable import Group, export_context, group_for, readable_row
 from consonance.rights.selectors import journal_notes_for
 
 log = logging.getLogger(__name__)
@@ -95,7 +104,9 @@ def serialise_row(
             text = decrypt_field(person, declaration, f.name, value)
             out[f.name.removesuffix("_ciphertext")] = text
             continue
-        out[f.name] = _plain(value)
+        value = _plain(value)
+        scrub = declaration.scrub.get(f.name)
+        out[f.name] = scrub(value) if scrub else value
     return out
 
 
@@ -117,7 +128,9 @@ class CategoryHeld:
     recipients: list[dict]
     retention: list[dict]
     records: dict[str, list[dict]] = field(default_factory=dict)
-    count: int = 0
+    count: int = 0  # rows, for machines; people read `things`
+    things: list[str] = field(default_factory=list)
+    readable: list[Group] = field(default_factory=list)
     since: dt.datetime | None = None
     until: list[RuleEnd] = field(default_factory=list)
     legal_hold: str | None = None
@@ -195,17 +208,68 @@ def _since(row: models.Model) -> dt.datetime | None:
     return None
 
 
-def person_holdings(
-    person: Person, *, language: str = "sv", with_records: bool = True, staff_copy: bool = False
-) -> tuple[list[CategoryHeld], dict[str, list[dict]]]:
-    """Every category held about the person with the policy facts, and her rows per model.
+def _track_ends(
+    ends_of: dict[str, tuple[RetentionRule, dt.datetime | None]],
+    ends: list[tuple[RetentionRule, dt.datetime | None]],
+) -> None:
+    """The category lasts as long as its longest-lived row; a clock that has not started yet
+    (None: "until you delete the account") outlasts any date."""
+    for rule, until in ends:
+        if rule.id not in ends_of:
+            ends_of[rule.id] = (rule, until)
+        else:
+            known = ends_of[rule.id][1]
+            if known is not None and (until is None or until > known):
+                ends_of[rule.id] = (rule, until)
 
-    Returns (categories, other_records): models that declare no holdings (her requests and
-    states in the rights app) come in `other_records`.
-    """
+
+def _hold_rows(
+    entry: CategoryHeld,
+    policy: Policy,
+    declaration: PersonalModel,
+    rows: list[models.Model],
+    ends_of: dict,
+    records: list[dict] | None,
+) -> None:
+    """Add one model's rows to a category: since when, until when and, for a copy, the rows."""
+    group = group_for(declaration) if records is not None else None
+    for index, row in enumerate(rows):
+        since = _since(row)
+        if since and (entry.since is None or since < entry.since):
+            entry.since = since
+        ends = _row_ends(policy, declaration, entry.id, row)
+        _track_ends(ends_of, ends)
+        if records is not None and group is not None:
+            record = {
+                **records[index],
+                "_retention": [
+                    {"rule": rule.id, "until": until.isoformat() if until else None}
+                    for rule, until in ends
+                ],
+            }
+            entry.records.setdefault(declaration.model, []).append(record)
+            group.rows.append(readable_row(declaration, row, records[index]))
+    if group is not None and group.rows:
+        entry.readable.append(group)
+
+
+@dataclass
+class Holdings:
+    categories: list[CategoryHeld]
+    # Models that declare no holdings (her requests and states in the rights app): per model,
+    # her rows as exported, and as she reads them.
+    other: dict[str, list[dict]]
+    other_readable: list[Group]
+
+
+def holdings_of(
+    person: Person, *, language: str = "sv", with_records: bool = True, staff_copy: bool = False
+) -> Holdings:
+    """Every category held about the person with the policy facts, the things she would count
+    in it and (`with_records`) her rows per model, for data.json and for reading."""
     policy = get_policy()
     held: dict[str, CategoryHeld] = {}
-    other: dict[str, list[dict]] = {}
+    result = Holdings([], {}, [])
     ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
     for declaration in registry():
         found = declaration.rows_for(person.pk).order_by("pk")
@@ -213,11 +277,18 @@ def person_holdings(
         rows = list(found if with_records else found.defer(*declaration.encrypted))
         if not rows:
             continue
-        if not declaration.holdings:
-            other[declaration.model] = [
-                serialise_row(person, declaration, r, staff_copy=staff_copy) for r in rows
+        records = None
+        if with_records or not declaration.holdings:
+            records = [serialise_row(person, declaration, r, staff_copy=staff_copy) for r in rows]
+        if not declaration.holdings and records is not None:
+            result.other[declaration.model] = records
+            group = group_for(declaration)
+            group.rows = [
+                readable_row(declaration, r, rec) for r, rec in zip(rows, records, strict=True)
             ]
+            result.other_readable.append(group)
             continue
+        things = things_text({declaration.model: declaration.thing_counts(person.pk)})
         for holding in declaration.holdings:
             cid = holding.category
             if cid not in policy.categories:
@@ -228,48 +299,62 @@ def person_holdings(
                 hold = next((r.legal_hold for r in policy.rules_for(cid) if r.legal_hold), None)
                 entry = held[cid] = CategoryHeld(**facts, legal_hold=hold)
             entry.count += len(rows)
-            serialised = []
+            entry.things += things
             ends_of = ends_by_category.setdefault(cid, {})
-            for row in rows:
-                since = _since(row)
-                if since and (entry.since is None or since < entry.since):
-                    entry.since = since
-                ends = _row_ends(policy, declaration, cid, row)
-                for rule, until in ends:
-                    # The category lasts as long as its longest-lived row; a clock that has
-                    # not started yet (None: "until you delete the account") outlasts any date.
-                    if rule.id not in ends_of:
-                        ends_of[rule.id] = (rule, until)
-                    else:
-                        known = ends_of[rule.id][1]
-                        if known is not None and (until is None or until > known):
-                            ends_of[rule.id] = (rule, until)
-                if with_records:
-                    record = serialise_row(person, declaration, row, staff_copy=staff_copy)
-                    record["_retention"] = [
-                        {"rule": rule.id, "until": until.isoformat() if until else None}
-                        for rule, until in ends
-                    ]
-                    serialised.append(record)
-            if with_records:
-                entry.records.setdefault(declaration.model, []).extend(serialised)
+            _hold_rows(entry, policy, declaration, rows, ends_of, records)
     for cid, ends_of in ends_by_category.items():
         held[cid].until = [
             RuleEnd(rule, until, retention_sentence(policy, rule.id, language))
             for rule, until in ends_of.values()
         ]
     order = list(policy.categories)
-    categories = sorted(held.values(), key=lambda c: order.index(c.id))
-    return categories, other
+    result.categories = sorted(held.values(), key=lambda c: order.index(c.id))
+    return result
 
 
-def person_export(person: Person, *, language: str = "sv", staff_copy: bool = False) -> dict:
-    """Her data, machine-readable (P29), with the policy facts for each category (P24)."""
+def person_holdings(
+    person: Person, *, language: str = "sv", with_records: bool = True, staff_copy: bool = False
+) -> tuple[list[CategoryHeld], dict[str, list[dict]]]:
+    """(categories, other records): see `holdings_of`."""
+    found = holdings_of(person, language=language, with_records=with_records, staff_copy=staff_copy)
+    return found.categories, found.other
+
+
+def _category_json(c: CategoryHeld) -> dict:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "source": c.source,
+        "special": c.special,
+        "purposes": c.purposes,
+        "legal_bases": sorted({p["legal_basis"] for p in c.purposes}),
+        "recipients": c.recipients,
+        "retention": c.retention,
+        "retention_end": [
+            {"rule": u.rule.id, "until": u.until.isoformat() if u.until else None} for u in c.until
+        ],
+        "legal_hold": c.legal_hold,
+        "count": c.count,
+        "things": c.things,
+        "records": c.records,
+    }
+
+
+@dataclass
+class Export:
+    data: dict  # data.json
+    holdings: Holdings
+
+
+def export_build(person: Person, *, language: str = "sv", staff_copy: bool = False) -> Export:
+    """Her data, machine-readable (P29), with the policy facts for each category (P24), and the
+    same rows as she reads them."""
     policy = get_policy()
     # First, so that the journal's log line of this very export is part of the export.
     notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
-    categories, other = person_holdings(person, language=language, staff_copy=staff_copy)
-    return {
+    found = holdings_of(person, language=language, staff_copy=staff_copy)
+    data = {
         "format": EXPORT_FORMAT,
         "generated_at": timezone.now().isoformat(),
         "language": language,
@@ -281,28 +366,8 @@ def person_export(person: Person, *, language: str = "sv", staff_copy: bool = Fa
             "supervisory_authority_url": policy.controller.supervisory_authority_url,
         },
         "person_id": person.pk,
-        "categories": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "description": c.description,
-                "source": c.source,
-                "special": c.special,
-                "purposes": c.purposes,
-                "legal_bases": sorted({p["legal_basis"] for p in c.purposes}),
-                "recipients": c.recipients,
-                "retention": c.retention,
-                "retention_end": [
-                    {"rule": u.rule.id, "until": u.until.isoformat() if u.until else None}
-                    for u in c.until
-                ],
-                "legal_hold": c.legal_hold,
-                "count": c.count,
-                "records": c.records,
-            }
-            for c in categories
-        ],
-        "other_records": other,
+        "categories": [_category_json(c) for c in found.categories],
+        "other_records": found.other,
         # Her journal notes, readable, every version (P15), as the journal answers through
         # the rights hook; the journal logs the export in its access log.
         "journal_notes": [
@@ -318,16 +383,22 @@ def person_export(person: Person, *, language: str = "sv", staff_copy: bool = Fa
         ],
         "automated_decisions": False,
     }
+    return Export(data, found)
+
+
+def person_export(person: Person, *, language: str = "sv", staff_copy: bool = False) -> dict:
+    """Her data, machine-readable (P29): data.json."""
+    return export_build(person, language=language, staff_copy=staff_copy).data
 
 
 def export_zip(person: Person, *, language: str = "sv", staff_copy: bool = False) -> bytes:
     """A ZIP with data.json (machine-readable) and index.html (readable), in `language`.
     `staff_copy`: made by the coach (the command), so sealed fields show only that they exist."""
     with translation.override(language):
-        data = person_export(person, language=language, staff_copy=staff_copy)
-        html = render_to_string("rights/export.html", {"data": data, "language": language})
+        export = export_build(person, language=language, staff_copy=staff_copy)
+        html = render_to_string("rights/export.html", export_context(person, export))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        archive.writestr("data.json", json.dumps(export.data, ensure_ascii=False, indent=2))
         archive.writestr("index.html", html)
     return buffer.getvalue()

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from consonance.audit.services import audit_append
+from consonance.lib.time import local
 from consonance.lib.urls import absolute_url
 from consonance.mail.outbox import mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.keys import person_key_destroy
@@ -29,6 +31,7 @@ from consonance.privacy.registry import (
     clock_value,
     registry,
     subject_declaration,
+    things_text,
 )
 from consonance.rights.backup_files import last_backup_expiry
 from consonance.rights.ledger import ledger_record
@@ -76,15 +79,22 @@ class _Tally:
     erased: dict[str, dict] = field(default_factory=dict)
     kept: dict[str, dict] = field(default_factory=dict)
 
-    def count_erased(self, declaration: PersonalModel, n: int) -> None:
+    def count_erased(
+        self, declaration: PersonalModel, n: int, things: list[int] | None = None
+    ) -> None:
         for holding in declaration.holdings:
             entry = self.erased.setdefault(
-                holding.category, {"category": holding.category, "count": 0, "models": {}}
+                holding.category,
+                {"category": holding.category, "count": 0, "models": {}, "things": {}},
             )
             entry["count"] += n
             entry["models"][declaration.model] = entry["models"].get(declaration.model, 0) + n
+            if things and any(things):
+                entry["things"][declaration.model] = things
 
-    def count_kept(self, holding: Holding, rule: RetentionRule, rows: list[dict]) -> None:
+    def count_kept(
+        self, holding: Holding, rule: RetentionRule, rows: list[dict], things: dict[str, list[int]]
+    ) -> None:
         entry = self.kept.setdefault(
             holding.category,
             {
@@ -95,9 +105,11 @@ class _Tally:
                 "reason": rule.legal_hold,
                 "until": None,
                 "rows": [],
+                "things": {},
             },
         )
         entry["count"] += len(rows)
+        entry["things"].update({model: n for model, n in things.items() if any(n)})
         entry["rows"] += rows
         dates = [r["until"] for r in entry["rows"] if r["until"]]
         entry["until"] = max(dates) if dates else None
@@ -174,6 +186,7 @@ def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
     """Delete her rows of every model, keep (minimised, unlinked) those under a legal hold."""
     # Count before deleting anything: deleting an order cascades to its billing details.
     counts = {d.model: d.rows_for(person_id).count() for d in registry() if d.subject}
+    things = {d.model: d.thing_counts(person_id) for d in registry() if d.subject}
     # Deepest subject paths first (an order's payments before the order), Person last.
     for declaration in sorted(registry(), key=_depth, reverse=True):
         if not declaration.subject:
@@ -181,7 +194,8 @@ def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
         queryset = declaration.rows_for(person_id)
         held = held_holdings(policy, declaration)
         if held:
-            _keep_minimised(declaration, queryset, held, tally)
+            mine = {declaration.model: things.get(declaration.model, [])}
+            _keep_minimised(declaration, queryset, held, tally, mine)
         elif not declaration.holdings:
             # No personal values, only the link: cut it where the row may stay.
             if _subject_is_direct_fk(declaration):
@@ -190,7 +204,9 @@ def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
                 queryset.delete()
         elif counts.get(declaration.model, 0):
             queryset.delete()
-            tally.count_erased(declaration, counts[declaration.model])
+            tally.count_erased(
+                declaration, counts[declaration.model], things.get(declaration.model)
+            )
 
 
 def _keep_minimised(
@@ -198,6 +214,7 @@ def _keep_minimised(
     queryset: models.QuerySet,
     held: list[tuple[Holding, RetentionRule]],
     tally: _Tally,
+    things: dict[str, list[int]],
 ) -> None:
     if not _subject_is_direct_fk(declaration):
         raise ErasureFailed(
@@ -211,7 +228,7 @@ def _keep_minimised(
             until = _date(rule.expires(start)) if start else None
             rows.append({"model": declaration.model, "id": row.pk, "until": until})
         if rows:
-            tally.count_kept(holding, rule, rows)
+            tally.count_kept(holding, rule, rows, things)
     # Minimised: the rows keep what the law needs, never again linked to her.
     queryset.update(**{declaration.subject: None})
 
@@ -237,14 +254,59 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         known = policy.categories.get(category)
         return known.name.get(language) if known else category
 
+    # When the last backup taken before the erasure is deleted (None: no backup holds her).
+    backups_until = last_backup_expiry(receipt.issued_at)
     with translation.override(language):
         path = reverse("rights:receipt", args=[receipt.token])
+        erased = [
+            {**e, "name": name(e["category"]), "things": things_text(e.get("things", {}))}
+            for e in receipt.erased
+        ]
+        kept = [
+            {
+                **k,
+                "name": name(k["category"]),
+                "things": things_text(k.get("things", {})),
+                "until": _day_text(k["until"]),
+            }
+            for k in receipt.kept
+        ]
+        # One wording for the page and the e-mail, so that they cannot disagree.
+        key_text, backup_text = key_and_backup_texts(receipt.key_destroyed, backups_until)
     return {
         "receipt": receipt,
-        # When the last backup taken before the erasure is deleted (None: no backup holds her).
-        "backups_until": last_backup_expiry(receipt.issued_at),
+        "backups_until": backups_until,
         "backup_retention": policy.backup_retention.render(language),
-        "erased": [{**e, "name": name(e["category"])} for e in receipt.erased],
-        "kept": [{**k, "name": name(k["category"])} for k in receipt.kept],
+        "key_text": key_text,
+        "backup_text": backup_text,
+        "erased": erased,
+        "kept": kept,
         "url": absolute_url(path),
     }
+
+
+def _day_text(day: str | None) -> str:
+    """A stored ISO date ("2034-01-01") as people read it ("1 januari 2034")."""
+    return formats.date_format(dt.date.fromisoformat(day), "j F Y") if day else ""
+
+
+def key_and_backup_texts(key_destroyed: bool, backups_until: dt.datetime | None) -> tuple[str, str]:
+    """What became of her encryption key, and what older backups still hold, in the active
+    language. A backup is a copy of every table, her wrapped key included: until the last one
+    taken before the erasure is deleted, it could be read back (and a restore erases her again)."""
+    if key_destroyed:
+        key = _(
+            "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
+            "anteckningar och meddelanden) kan inte längre läsas här."
+        )
+    else:
+        key = _("Det fanns ingen krypteringsnyckel för dig här, så det fanns ingen att förstöra.")
+    if backups_until is None:
+        return key, _("Ingen av webbplatsens säkerhetskopior innehåller dina uppgifter.")
+    backup = _(
+        "Säkerhetskopior som togs före raderingen innehåller fortfarande dina uppgifter, också "
+        "det krypterade och nyckeln till det, skyddade med säkerhetskopiornas egen nyckel. Den "
+        "sista av dem raderas senast %(date)s. Skulle en av dem läsas tillbaka raderas dina "
+        "uppgifter igen innan webbplatsen öppnar."
+    ) % {"date": formats.date_format(local(backups_until), "j F Y")}
+    return key, backup

@@ -9,7 +9,9 @@ requests, which then stay as an anonymous record that the request was handled in
 
 from __future__ import annotations
 
-from consonance.privacy.registry import PersonalModel
+from django.utils.translation import gettext_lazy as _
+
+from consonance.privacy.registry import PersonalModel, Readable
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -28,18 +30,36 @@ PERSONAL_DATA = [
             "sessions",
             "last_reminded_at",
         ),
+        readable=Readable(
+            heading=_("Dina begäranden"),
+            labels={
+                "received_at": _("Mottagen"),
+                "kind": _("Begäran"),
+                "due_at": _("Senast"),
+                "state": _("Läge"),
+                "handled_at": _("Klar"),
+            },
+        ),
     ),
     PersonalModel(
         "rights.Restriction",
         subject="person",
         holdings=(),
         not_personal=("person", "reason", "restricted_at", "lifted_at", "suppressed_mail"),
+        readable=Readable(
+            heading=_("Begränsad behandling"),
+            labels={"restricted_at": _("Från"), "reason": _("Skäl"), "lifted_at": _("Hävd")},
+        ),
     ),
     PersonalModel(
         "rights.Objection",
         subject="person",
         holdings=(),
         not_personal=("person", "kind", "at", "superseded_at"),
+        readable=Readable(
+            heading=_("Invändningar"),
+            labels={"at": _("När"), "kind": _("Mot"), "superseded_at": _("Upphörde")},
+        ),
     ),
 ]
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.lib.i18n import current_language
 from consonance.rights import services
 from consonance.rights.erasure import receipt_context
 from consonance.rights.forms import RequestHandleForm
@@ -75,4 +76,4 @@ def journal_erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_object_or_404(ErasureReceipt, pk=pk)
-    return render(request, "rights/staff_receipt.html", receipt_context(obj, "sv"))
+    return render(request, "rights/staff_receipt.html", receipt_context(obj, current_language()))

@@ -23,6 +23,7 @@ from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.time import STOCKHOLM
 from consonance.people.models import Person
+from consonance.privacy.policy import get_policy
 from consonance.rights import services, sessions
 from consonance.rights.data import export_zip, person_holdings
 from consonance.rights.erasure import ErasureFailed, receipt_context
@@ -312,10 +313,15 @@ def erase(request: HttpRequest, person: Person) -> HttpResponse:
             return redirect("rights:overview")
         request.session.flush()
         return redirect("rights:receipt", token=done.token)
-    categories, _other = person_holdings(person, language=current_language(), with_records=False)
-    return render(
-        request, "rights/erase.html", {"form": form, "categories": categories, "sessions": held}
-    )
+    language = current_language()
+    categories, _other = person_holdings(person, language=language, with_records=False)
+    context = {
+        "form": form,
+        "categories": categories,
+        "sessions": held,
+        "backup_retention": get_policy().backup_retention.render(language),
+    }
+    return render(request, "rights/erase.html", context)
 
 
 def receipt(request: HttpRequest, token: str) -> HttpResponse:

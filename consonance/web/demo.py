@@ -177,7 +177,9 @@ def _erased_person(out) -> None:
         person_erase(person=Person.objects.get(pk=person.pk), actor=SYSTEM, via=ERASED_NOTE)
     receipt = ErasureReceipt.objects.filter(request__note=ERASED_NOTE).first()
     out.write(
-        "Privacy center: http://127.0.0.1:8000/mina-uppgifter/ (try ingrid.dahl@example.se; "
-        "the link is printed by the console mailer). Requests and receipts: "
+        "Privacy center: http://127.0.0.1:8000/mina-uppgifter/ (try sara.nyberg@example.se, "
+        "with bookings, orders and an account, and download her data as a readable document; or "
+        "ingrid.dahl@example.se, with a journal request; the link is printed by the console "
+        "mailer). Requests and receipts: "
         f"http://127.0.0.1:8000/staff/privacy/ (demo receipt #{receipt.pk if receipt else '-'}).\n"
     )

@@ -1,7 +1,7 @@
 """A local stand-in for Zoom's OAuth token endpoint and the meetings API (plain HTTP, in a thread).
 
-State the tests can inspect: tokens issued, token requests, meetings created and deleted, every
-API request. Hooks: `expire_tokens()` makes every issued token invalid (the next API call gets
+State the tests can inspect: tokens issued, token requests, meetings created, updated (PATCH:
+each accepted body is recorded in `updates`) and deleted, every API request. Hooks: `expire_tokens()` makes every issued token invalid (the next API call gets
 401), `reject_all_tokens` makes the API refuse even fresh tokens, `fail_next(status, code)`
 forces one error answer, `token_lifetime` sets `expires_in`.
 """
@@ -40,6 +40,7 @@ class _State:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     meetings: dict[int, FakeMeeting] = field(default_factory=dict)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, token
+    updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # meeting id, body
     forced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -107,6 +108,11 @@ class FakeZoomServer:
             return dict(self.state.meetings)
 
     @property
+    def updates(self) -> list[tuple[int, dict[str, Any]]]:
+        with self.lock:
+            return list(self.state.updates)
+
+    @property
     def requests(self) -> list[tuple[str, str, str | None]]:
         with self.lock:
             return list(self.state.requests)
@@ -152,6 +158,8 @@ class FakeZoomServer:
     def _api(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         if method == "POST" and path == "/v2/users/me/meetings":
             return self._create(body)
+        if method == "PATCH" and (m := re.fullmatch(r"/v2/meetings/(\d+)", path)):
+            return self._update(int(m.group(1)), body)
         if method == "DELETE" and (m := re.fullmatch(r"/v2/meetings/(\d+)", path)):
             meeting = self.state.meetings.get(int(m.group(1)))
             if meeting is None or meeting.deleted:
@@ -160,14 +168,21 @@ class FakeZoomServer:
             return 204, None
         return 404, {"code": 404, "message": "Not found"}
 
+    def _update(self, meeting_id: int, body: bytes) -> tuple[int, Any]:
+        meeting = self.state.meetings.get(meeting_id)
+        if meeting is None or meeting.deleted:
+            return 404, {"code": 3001, "message": f"Meeting does not exist: {meeting_id}."}
+        data, refused = _parsed(body, _validate_update)
+        if refused:
+            return refused
+        meeting.body = {**meeting.body, **data}
+        self.state.updates.append((meeting_id, data))
+        return 204, None
+
     def _create(self, body: bytes) -> tuple[int, Any]:
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return 400, {"code": 300, "message": "Invalid request body"}
-        problem = _validate_meeting(data)
-        if problem:
-            return 400, {"code": 300, "message": problem}
+        data, refused = _parsed(body, _validate_meeting)
+        if refused:
+            return refused
         meeting_id = next(self._ids)
         meeting = FakeMeeting(
             id=meeting_id,
@@ -190,6 +205,29 @@ class FakeZoomServer:
             "start_url": meeting.start_url,
             "settings": data["settings"],
         }
+
+
+def _parsed(body: bytes, validate) -> tuple[Any, tuple[int, Any] | None]:
+    """The JSON body, or Zoom's 400 answer (code 300) when it is not JSON or not valid."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None, (400, {"code": 300, "message": "Invalid request body"})
+    problem = validate(data)
+    return data, ((400, {"code": 300, "message": problem}) if problem else None)
+
+
+def _validate_update(data: object) -> str | None:
+    """Zoom's PATCH /meetings/{id}: any subset of the meeting's fields."""
+    if not isinstance(data, dict) or not data:
+        return "Invalid request body"
+    if "start_time" in data and not re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(data["start_time"])
+    ):
+        return "Invalid start_time"
+    if "duration" in data and (not isinstance(data["duration"], int) or data["duration"] <= 0):
+        return "Invalid duration"
+    return None
 
 
 def _validate_meeting(data: object) -> str | None:
@@ -236,6 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
 
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")

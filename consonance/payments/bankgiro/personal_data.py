@@ -10,7 +10,9 @@ payment has no order.
 
 from __future__ import annotations
 
-from consonance.privacy.registry import Holding, PersonalModel
+from django.utils.translation import gettext_lazy as _
+
+from consonance.privacy.registry import Holding, PersonalModel, Readable
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -34,6 +36,16 @@ PERSONAL_DATA = [
             "state",
             "reason",
             "resolved_at",
+        ),
+        # A payment, not a thing of its own to count: the order's events count it ("1 betalning").
+        readable=Readable(
+            heading=_("Inbetalningar via Bankgiro"),
+            labels={
+                "payment_date": _("Betalningsdag"),
+                "amount": _("Belopp"),
+                "reference": _("Referens"),
+                "state": _("Läge"),
+            },
         ),
     ),
 ]
