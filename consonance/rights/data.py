@@ -263,10 +263,16 @@ class Holdings:
 
 
 def holdings_of(
-    person: Person, *, language: str = "sv", with_records: bool = True, staff_copy: bool = False
+    person: Person,
+    *,
+    language: str = "sv",
+    with_records: bool = True,
+    staff_copy: bool = False,
+    counted: bool = True,
 ) -> Holdings:
     """Every category held about the person with the policy facts, the things she would count
-    in it and (`with_records`) her rows per model, for data.json and for reading."""
+    in it (unless not `counted`: the client card wants dates only) and (`with_records`) her rows
+    per model, for data.json and for reading."""
     policy = get_policy()
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
@@ -288,7 +294,9 @@ def holdings_of(
             ]
             result.other_readable.append(group)
             continue
-        things = things_text({declaration.model: declaration.thing_counts(person.pk)})
+        things = (
+            things_text({declaration.model: declaration.thing_counts(person.pk)}) if counted else []
+        )
         for holding in declaration.holdings:
             cid = holding.category
             if cid not in policy.categories:
@@ -313,10 +321,10 @@ def holdings_of(
 
 
 def person_holdings(
-    person: Person, *, language: str = "sv", with_records: bool = True, staff_copy: bool = False
+    person: Person, *, language: str = "sv", **options: bool
 ) -> tuple[list[CategoryHeld], dict[str, list[dict]]]:
-    """(categories, other records): see `holdings_of`."""
-    found = holdings_of(person, language=language, with_records=with_records, staff_copy=staff_copy)
+    """(categories, other records): see `holdings_of` (with_records, staff_copy, counted)."""
+    found = holdings_of(person, language=language, **options)
     return found.categories, found.other
 
 

@@ -83,7 +83,9 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection:
     of data held about her is deleted (from the registry and the policy's retention rules)."""
     person = ask.person
     requests = list(person_requests(person.pk))
-    categories, _other = person_holdings(person, language=current_language(), with_records=False)
+    categories, _other = person_holdings(
+        person, language=current_language(), with_records=False, counted=False
+    )
     kinds = _kinds()
     deadlines = [
         _request_item(r, ask.now, kinds) for r in requests if r.state == Request.State.OPEN
