@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
-from consonance.booking.models import Booking
+from consonance.booking.models import Booking, ZoomSync
 from consonance.contact.services import message_receive
 from consonance.journal.models import Note
 from consonance.payments.models import Refund
@@ -87,6 +87,16 @@ def test_the_list_orders_clients_by_next_then_last_session_with_counts_and_open_
     assert "Återbetalning att göra" in rows[3]
     assert "Begäran: Tillgång (registerutdrag)" in rows[4] and ">0</td>" in rows[4]
     assert "5 klienter" in html
+
+
+def test_a_moved_session_whose_zoom_meeting_kept_the_old_time_is_open_in_the_list(
+    staff_client, practice
+):
+    video, _ = practice
+    booking = confirmed_booking(video, THURSDAY_10, join_url="https://zoom.example/j/1")
+    Booking.objects.filter(pk=booking.pk).update(zoom_sync=ZoomSync.FAILED)
+    row = _rows(staff_client.get(LIST).content.decode())[0]
+    assert "Zoom-mötet har fel tid" in row
 
 
 def test_the_search_is_posted_never_put_in_the_address(staff_client, practice):

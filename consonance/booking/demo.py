@@ -351,10 +351,10 @@ def _regular_client(people: dict, video: Service) -> None:
     card, each with its receipt (the client list counts six sessions, the card lists them)."""
     astrid = people["astrid"]
     for n in range(1, 6):
-        reference = f"DEMO-REG-{n}"
-        if Order.objects.filter(reference=reference).exists():
+        reference, starts = f"DEMO-REG-{n}", _weekday_at(-14 * n, 10)
+        taken = Booking.objects.filter(starts_at=starts, state__in=Booking.ACTIVE).exists()
+        if taken or Order.objects.filter(reference=reference).exists():
             continue
-        starts = _weekday_at(-14 * n, 10)
         booked = starts - timedelta(days=6)
         order = _order(
             reference,

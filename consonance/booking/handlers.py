@@ -11,7 +11,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from consonance.booking import selectors, services
-from consonance.booking.models import Booking, Service
+from consonance.booking.models import Booking, Service, ZoomSync
 from consonance.lib import overview
 from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
@@ -111,7 +111,8 @@ def client_ids(_ask: None) -> Q:
 
 
 def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
-    """Per person: reservations waiting for payment, and video sessions soon without a link."""
+    """Per person: reservations waiting for payment, video sessions soon without a link, and
+    moved sessions whose Zoom meeting kept the old time."""
     found: dict[int, list[people_hooks.OpenItem]] = {}
     rows = Booking.objects.filter(person_id__in=ask.person_ids).filter(
         Q(state=Booking.State.HELD, hold_expires_at__gt=ask.now)
@@ -122,11 +123,14 @@ def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.Op
             starts_at__gt=ask.now,
             starts_at__lte=ask.now + LINK_WARNING,
         )
+        | Q(state__in=Booking.ACTIVE, zoom_sync=ZoomSync.FAILED, starts_at__gt=ask.now)
     )
-    for person_id, state, hold_expires_at, starts_at in rows.values_list(
-        "person_id", "state", "hold_expires_at", "starts_at"
+    for person_id, state, zoom_sync, hold_expires_at, starts_at in rows.values_list(
+        "person_id", "state", "zoom_sync", "hold_expires_at", "starts_at"
     ):
-        if state == Booking.State.HELD:
+        if zoom_sync == ZoomSync.FAILED:
+            item = people_hooks.OpenItem(_("Zoom-mötet har fel tid"), starts_at)
+        elif state == Booking.State.HELD:
             item = people_hooks.OpenItem(_("Väntar på betalning"), hold_expires_at)
         else:
             item = people_hooks.OpenItem(_("Videolänk saknas"), starts_at)
