@@ -116,6 +116,12 @@ def test_the_search_is_posted_never_put_in_the_address(staff_client, practice):
     assert "Åsa Öberg" in whole and "Bo Ek" in whole
     # The search form posts, with its CSRF token, to the list's own address.
     assert 'method="post" action="/staff/klienter/"' in whole
+    # Control characters (a NUL breaks PostgreSQL's text) and absurd pages are no error.
+    found = staff_client.post(LIST, {"q": "\x00åsa\x07", "sida": "9" * 30})
+    assert (
+        found.status_code == 200
+        and "Åsa Öberg" in staff_client.post(LIST, {"q": "å\x00sa"}).content.decode()
+    )
 
 
 def test_the_list_pages_by_fifty_browsing_by_address_and_searching_by_post(staff_client, practice):

@@ -69,18 +69,27 @@ def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff-holiday")
 
 
+MAX_PAGE = 100_000
+
+
 def _page_number(text: str | None) -> int:
+    """The page asked for, 1 when it is no number, and never past what a database can offset."""
     try:
-        return int(text or "1")
+        return min(max(int(text or "1"), 1), MAX_PAGE)
     except ValueError:
         return 1
+
+
+def _search_text(text: str) -> str:
+    """What she typed, without control characters (a NUL would break PostgreSQL's text)."""
+    return "".join(c for c in text if c.isprintable()).strip()[:100]
 
 
 def clients(request: HttpRequest) -> HttpResponse:
     """Her clients, the next session first. A search is sent by POST, so that no name or address
     ends up in an address bar, a server log or the browser's history; its pages are POSTs too."""
     if request.method == "POST":
-        query = request.POST.get("q", "").strip()[:100]
+        query = _search_text(request.POST.get("q", ""))
         page = _page_number(request.POST.get("sida"))
     else:
         query, page = "", _page_number(request.GET.get("sida"))
