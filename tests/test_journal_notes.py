@@ -233,3 +233,13 @@ def test_a_long_journal_is_shown_a_page_at_a_time_newest_first(staff_client):
     second = staff_client.get(f"/staff/journal/klient/{person.pk}/?sida=2").content.decode()
     assert "Anteckning nummer 04." in second and "Anteckning nummer 29." not in second
     assert staff_client.get(f"/staff/journal/klient/{person.pk}/?sida=x").status_code == 200
+
+
+def test_the_journal_search_is_posted_and_takes_any_text(staff_client):
+    make_client()
+    found = staff_client.post("/staff/journal/", {"q": "asa@exa\x00mple"}).content.decode()
+    assert "Åsa" in found and "Ingen träff" not in found
+    assert "Ingen träff" in staff_client.post("/staff/journal/", {"q": "zzz"}).content.decode()
+    # A query in the address is not a search, so names never travel in URLs.
+    page = staff_client.get("/staff/journal/?q=zzz").content.decode()
+    assert "Ingen träff" not in page and 'form method="post" class="card"' in page

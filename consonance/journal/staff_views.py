@@ -22,6 +22,7 @@ from consonance.journal.consultations import reply_send
 from consonance.journal.forms import BodyForm, NoteForm, TermsForm
 from consonance.journal.models import Consultation, ConsultationTerms, Note
 from consonance.lib.ratelimit import client_ip
+from consonance.lib.text import search_text
 from consonance.people.models import Person
 
 
@@ -30,7 +31,9 @@ def _origin(request: HttpRequest) -> str:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    """Open consultations, her clients with notes, and a search (posted, so that no name or
+    address reaches an address bar, a server log or the browser's history)."""
+    query = search_text(request.POST.get("q", "")) if request.method == "POST" else ""
     people = selectors.people_with_journal()
     if query:
         people = Person.objects.filter(

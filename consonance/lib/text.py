@@ -9,6 +9,12 @@ from typing import Any
 _LINK = re.compile(r"""https?://[^\s<>"']+""", re.IGNORECASE)
 
 
+def search_text(text: str, limit: int = 100) -> str:
+    """What the coach typed into a search, without control characters (a NUL would break
+    PostgreSQL's text), trimmed and bounded."""
+    return "".join(c for c in text if c.isprintable()).strip()[:limit]
+
+
 def normalise_email(address: str) -> str:
     """Lower-case and trimmed: addresses are compared exactly, never with iexact scans."""
     return address.strip().lower()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request, audit_append
+from consonance.lib.text import search_text
 from consonance.people.models import Person
 from consonance.privacy.holidays import (
     HolidayInvalid,
@@ -80,16 +81,11 @@ def _page_number(text: str | None) -> int:
         return 1
 
 
-def _search_text(text: str) -> str:
-    """What she typed, without control characters (a NUL would break PostgreSQL's text)."""
-    return "".join(c for c in text if c.isprintable()).strip()[:100]
-
-
 def clients(request: HttpRequest) -> HttpResponse:
     """Her clients, the next session first. A search is sent by POST, so that no name or address
     ends up in an address bar, a server log or the browser's history; its pages are POSTs too."""
     if request.method == "POST":
-        query = _search_text(request.POST.get("q", ""))
+        query = search_text(request.POST.get("q", ""))
         page = _page_number(request.POST.get("sida"))
     else:
         query, page = "", _page_number(request.GET.get("sida"))
