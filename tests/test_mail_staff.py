@@ -66,6 +66,9 @@ def test_the_outbox_page_shows_counts_failed_messages_and_retries(staff_client):
     assert "Utkorgen" in page
     assert "SMTPRecipientsRefused 550" in page
     assert "ConnectionRefusedError" in page and "3 / 12" in page
+    # The error in words first; the code after it, for support.
+    assert "Mottagarens e-postserver tog inte emot adressen." in page
+    assert "E-postservern gick inte att nå." in page
     assert f'action="/staff/mail/{failed.pk}/retry/"' in page
     assert "Skicka igen" in page
 
