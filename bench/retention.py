@@ -371,7 +371,7 @@ def measure_gdpr(url: str) -> dict:
     from consonance.privacy.policy import load_policy
     from consonance.privacy.retention import retention_run
 
-    text = (ROOT / "policy" / "consonance.toml").read_text()
+    text = (ROOT / "consonance" / "policy" / "consonance.toml").read_text()
     marker = 'id = "contact-details-2y"'
     head, tail = text.split(marker, 1)
     tail = tail.replace('action = "delete"', 'action = "anonymise"', 1)

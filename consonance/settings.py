@@ -17,7 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from consonance.lib.env import env_bool, env_int, env_list, env_networks, env_str
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# The package's own files (policy, translations) are found from PACKAGE_DIR, never from the
+# checkout: an installed wheel lives in site-packages, where nothing may be written.
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent
+_IN_CHECKOUT = (BASE_DIR / "pyproject.toml").is_file()
+if not env_str("CONSONANCE_VAR_DIR") and not _IN_CHECKOUT:
+    raise ImproperlyConfigured(
+        "CONSONANCE_VAR_DIR is required for an installed package: the folder for static files, "
+        "backups and the erasure ledger (e.g. /srv/consonance/var; see deploy/env.example)."
+    )
+# A checkout (make run, the tests) keeps its data in var/ beside pyproject.toml.
 VAR_DIR = Path(env_str("CONSONANCE_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("CONSONANCE_DEBUG", default=False)
@@ -40,7 +50,7 @@ if not CONSONANCE_MASTER_KEY:
         "`python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())'`."
     )
 
-CONSONANCE_POLICY = Path(env_str("CONSONANCE_POLICY") or BASE_DIR / "policy" / "consonance.toml")
+CONSONANCE_POLICY = Path(env_str("CONSONANCE_POLICY") or PACKAGE_DIR / "policy" / "consonance.toml")
 
 ALLOWED_HOSTS = env_list(
     "CONSONANCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
@@ -165,7 +175,7 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Internationalisation: Swedish first, English second; times stored in UTC, shown in Stockholm.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "consonance" / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True

@@ -18,7 +18,7 @@ from tests.imap_server import imap_server  # noqa: F401 - the Dovecot fixture, f
 pytest_plugins = ["tests.factories"]
 
 REPO = Path(__file__).resolve().parent.parent
-POLICY = REPO / "policy" / "consonance.toml"
+POLICY = REPO / "consonance" / "policy" / "consonance.toml"
 TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
