@@ -10,26 +10,37 @@ is reached only through the browser, its mails and the operator's `consonance` c
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
+import os
+import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MAIL_WAIT = 60  # seconds: the worker sends queued mail within a few
 
 
 class Smoke:
     def __init__(self, args: argparse.Namespace, page: Page) -> None:
         self.site = args.site.rstrip("/")
-        self.mail = Path(args.mail)
+        self.mail_folder = Path(args.mail)
         self.shots = Path(args.shots)
         self.consonance = args.consonance
         self.page = page
         self.passed = 0
+        self.read_mails: set[Path] = set()
+        self.totp_steps: set[int] = set()
 
     @contextmanager
     def step(self, name: str) -> Iterator[Page]:
@@ -63,6 +74,44 @@ class Smoke:
         expect(self.page.locator("body")).to_contain_text(text)
         return self.page.inner_text("body")
 
+    def mail(self, to: str, pattern: str) -> re.Match[str]:
+        """The first unread mail to `to` whose text matches `pattern` (waiting for the worker)."""
+        deadline = time.monotonic() + MAIL_WAIT
+        while time.monotonic() < deadline:
+            for path in sorted(self.mail_folder.glob("*.eml")):
+                if path in self.read_mails:
+                    continue
+                message = message_from_bytes(path.read_bytes(), policy=policy.default)
+                if to not in str(message["To"]):
+                    continue
+                text = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(pattern, f"{message['Subject']}\n{text}")
+                if found:
+                    self.read_mails.add(path)
+                    return found
+            time.sleep(0.5)
+        raise AssertionError(f"no mail to {to} matching {pattern!r} within {MAIL_WAIT} s")
+
+    def totp(self, secret: str) -> str:
+        """The authenticator app's code (RFC 6238: SHA-1, 30 s, 6 digits); never one used before."""
+        while int(time.time() // 30) in self.totp_steps:
+            time.sleep(1)
+        step = int(time.time() // 30)
+        self.totp_steps.add(step)
+        key = base64.b32decode(secret.replace(" ", ""))
+        digest = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
+        offset = digest[-1] & 0x0F
+        number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+        return f"{number % 10**6:06d}"
+
+    def command(self, *args: str) -> str:
+        """The operator's `consonance` (deploy/consonance): exit 0 or the step fails."""
+        done = subprocess.run(  # noqa: S603 - our own command, arguments from this file
+            [self.consonance, *args], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, f"consonance {args[0]}: {done.stderr.strip()}"
+        return done.stdout
+
 
 def the_site_is_served_over_trusted_tls(smoke: Smoke) -> None:
     with smoke.step("the home page over https, a secure context with WebCrypto") as page:
@@ -77,6 +126,136 @@ def the_site_is_served_over_trusted_tls(smoke: Smoke) -> None:
         smoke.go("/en/")
         text = smoke.shows("Book")
         assert "Boka" not in text, "the English page reads Swedish"
+
+
+# -- the coach ------------------------------------------------------------------------------------
+
+
+def the_coach_enrols_and_signs_in_with_a_code(smoke: Smoke, user: str, password: str) -> None:
+    page = smoke.page
+    with smoke.step("the coach signs in on /staff/ and enrols her authenticator app"):
+        smoke.go("/staff/")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/staff/enrol/**")
+        secret = page.inner_text("code.secret")
+        page.fill("input[name=otp_token]", smoke.totp(secret))
+        page.click("main form button[type=submit]")
+        smoke.shows("Väntar på dig")
+    with smoke.step("she signs out, and in again with her password and a code from the app"):
+        page.click("form[action='/staff/logout/'] button")
+        page.wait_for_url(smoke.site + "/")
+        smoke.go("/staff/")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/staff/verify/**")
+        page.fill("input[name=otp_token]", smoke.totp(secret))
+        page.click("main form button[type=submit]")
+        smoke.shows("Väntar på dig")
+
+
+def the_coach_sets_up_her_practice(smoke: Smoke) -> None:
+    page = smoke.page
+    with smoke.step("she adds a video and an e-mail consultation on her services page"):
+        for name, english, kind, price in (
+            ("Videokonsultation, 50 minuter", "Video consultation", "video", "900"),
+            ("E-postkonsultation, tre svar", "E-mail consultation", "email", "1500"),
+        ):
+            smoke.go("/staff/booking/tjanster/ny/")
+            page.fill("[name=name_sv]", name)
+            page.fill("[name=name_en]", english)
+            page.select_option("[name=kind]", kind)
+            page.fill("[name=duration_minutes]", "50")
+            page.fill("[name=price]", price)
+            page.fill("[name=vat_rate]", "25")
+            page.click("main form button[type=submit]")
+            smoke.shows("Tjänsten är sparad")
+    with smoke.step("she opens her week: Monday to Friday, 9 to 17"):
+        for weekday in range(5):
+            smoke.go("/staff/booking/oppettider/")
+            page.locator("select[name$='-weekday']").last.select_option(str(weekday))
+            page.locator("input[name$='-start']").last.fill("09:00")
+            page.locator("input[name$='-end']").last.fill("17:00")
+            page.click("button[name=save_hours]")
+            smoke.shows("Öppettiderna är sparade")
+
+
+# -- a client books and pays ------------------------------------------------------------------------
+
+
+def _kronor(text: str) -> Decimal:
+    """'1 500,00 kr' (with a no-break space) as Decimal('1500.00')."""
+    return Decimal(re.sub(r"[^\d,]", "", text).replace(",", "."))
+
+
+def book_by_bankgiro(smoke: Smoke, service: str, who: tuple[str, str, str]) -> tuple[str, Decimal]:
+    """Book `service` (its first free time, if it has times) with a Bankgiro invoice; the
+    invoice's OCR number and amount as the booking page shows them."""
+    page = smoke.page
+    smoke.go("/boka/")
+    page.locator("section.card", has_text=service).get_by_role("link").click()
+    for _ in range(4):  # Bankgiro shows times a few days ahead: perhaps on a later page
+        if page.locator("form input[name=first_name], ul.slots a").count():
+            break
+        page.get_by_role("link", name="Senare →").click()
+    if page.locator("ul.slots a").count():
+        page.locator("ul.slots a").first.click()
+    first, last, email = who
+    page.fill("input[name=first_name]", first)
+    page.fill("input[name=last_name]", last)
+    page.fill("input[name=email]", email)
+    page.check("input[name=method][value=bankgiro]")
+    page.click("main form button[type=submit]")
+    text = smoke.shows("OCR-nummer")
+    ocr = re.search(r"OCR-nummer\s+(\d+)", text)
+    amount = re.search(r"Belopp\s+([\d\s,]+)kr", text)
+    assert ocr and amount, "no OCR number or amount on the booking page"
+    return ocr.group(1), _kronor(amount.group(1))
+
+
+def pay_by_bgmax(smoke: Smoke, folder: Path, ocr: str, amount: Decimal, serial: int) -> None:
+    """The bank's BgMax file for the payment, imported as the coach would (the command)."""
+    bgmax = folder / f"bgmax-{serial}.txt"
+    smoke.command(
+        "shell",
+        "-c",
+        "from datetime import date; from decimal import Decimal; from pathlib import Path; "
+        "from consonance.payments.bgmax_writer import DepositInput, write_bgmax; "
+        f"Path({str(bgmax)!r}).write_bytes(write_bgmax([DepositInput(date.today(), "
+        f"serial={serial}, payments=[({ocr!r}, Decimal({str(amount)!r}))])]))",
+    )
+    smoke.command("bankgiro", "import", str(bgmax))
+
+
+def a_client_books_a_video_session_and_pays(smoke: Smoke, folder: Path) -> None:
+    who = ("Astrid", "Lindqvist", "astrid@example.se")
+    with smoke.step("a client books a video consultation and chooses a Bankgiro invoice"):
+        ocr, amount = book_by_bankgiro(smoke, "Videokonsultation", who)
+        assert amount == Decimal("900.00"), amount
+        smoke.mail(who[2], rf"OCR-nummer: {ocr}")
+        status = smoke.page.url
+    with smoke.step("her payment arrives (a BgMax file imported): the booking is confirmed"):
+        pay_by_bgmax(smoke, folder, ocr, amount, serial=1)
+        smoke.page.goto(status)
+        smoke.shows("Bokningen är bekräftad")
+        smoke.mail(who[2], r"(?i)bekräft")
+
+
+def a_client_writes_in_her_email_consultation(smoke: Smoke, folder: Path) -> None:
+    who = ("Moa", "Sten", "moa.sten@example.se")
+    with smoke.step("a client books an e-mail consultation and pays the invoice"):
+        ocr, amount = book_by_bankgiro(smoke, "E-postkonsultation", who)
+        pay_by_bgmax(smoke, folder, ocr, amount, serial=2)
+        link = smoke.mail(who[2], r"https://\S+/mejlkonsultation/\S+/").group(0)
+    with smoke.step("she opens her consultation page from the mail and writes to the coach"):
+        smoke.page.goto(link)
+        smoke.shows("Din mejlkonsultation")
+        smoke.page.fill("textarea[name=body]", "Hej! Jag skulle vilja prata om hur jag sover.")
+        smoke.page.click("main form button[type=submit]")
+        text = smoke.shows("Tack! Ditt meddelande är skickat till mig.")
+        assert "hur jag sover" in text, "her message is not on the page"
 
 
 def main() -> None:
@@ -96,7 +275,16 @@ def main() -> None:
         page = context.new_page()
         page.set_default_timeout(20_000)
         smoke = Smoke(args, page)
+        folder = Path(args.shots)
         the_site_is_served_over_trusted_tls(smoke)
+        the_coach_enrols_and_signs_in_with_a_code(
+            smoke, os.environ["SMOKE_STAFF_USER"], os.environ["SMOKE_STAFF_PASSWORD"]
+        )
+        the_coach_sets_up_her_practice(smoke)
+        smoke.page = context.browser.new_context(locale="sv-SE").new_page()  # a visitor
+        smoke.page.set_default_timeout(20_000)
+        a_client_books_a_video_session_and_pays(smoke, folder)
+        a_client_writes_in_her_email_consultation(smoke, folder)
         browser.close()
     print(f"all {smoke.passed} steps passed")
 
