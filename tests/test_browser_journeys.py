@@ -12,8 +12,9 @@ from django.core import mail
 
 from consonance.accounts.models import PrivateVault
 from consonance.audit.services import SYSTEM
+from consonance.journal.consultations import consultation_token
 from consonance.people.services import person_get_or_create
-from tests.factories import member_code, optional_cookie_policy
+from tests.factories import make_email_consultation, member_code, optional_cookie_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -145,3 +146,15 @@ def test_a_members_private_fields_are_encrypted_in_the_browser_and_read_back(tab
     tab.get_by_role("button", name="Lås upp med nyckeln").click()
     tab.locator("#vault-open").wait_for()
     assert tab.get_by_label("Mina mål").input_value() == secret
+
+
+def test_a_client_writes_on_her_consultation_page_in_a_real_browser(tab, live_server):
+    """A browser posts the form with an Origin header (the test client sends none); under the
+    page's old referrer policy, no-referrer, it was `Origin: null` and every message was refused
+    as a stale form."""
+    consultation = make_email_consultation()
+    tab.goto(f"{live_server.url}/mejlkonsultation/{consultation_token(consultation)}/")
+    tab.get_by_label("Ditt meddelande").fill("Hej! Jag vill prata om hur jag sover.")
+    tab.get_by_role("button", name="Skicka").click()
+    tab.get_by_text("Tack! Ditt meddelande är skickat till mig.").wait_for()
+    assert "hur jag sover" in tab.inner_text("main")
