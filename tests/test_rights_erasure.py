@@ -15,6 +15,7 @@ from consonance.audit.services import SYSTEM
 from consonance.bookkeeping.models import Voucher
 from consonance.contact.models import Message
 from consonance.journal.models import ConsultationMessage, Note
+from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_is_suppressed, mail_queue
 from consonance.newsletter.models import Subscription
 from consonance.payments.models import BillingDetails, Order, OrderEvent
@@ -24,6 +25,21 @@ from consonance.rights.models import ErasureReceipt, Request
 from tests.factories import EMAIL, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_mail_sent_before_she_was_known_does_not_stop_her_erasure(
+    django_capture_on_commit_callbacks,
+):
+    """The newsletter's confirmation link goes out before she is a person (no link to her); a
+    sent copy stays in the outbox until the purge, and her erasure must not fail on it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        mail_queue(to=EMAIL, template="rights_link", context={"url": "x", "minutes": 1})
+    assert OutboxMessage.objects.get(recipient=EMAIL).person_id is None
+    person = populated_person()
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = person_erase(person=person, actor=SYSTEM)
+    assert receipt.verified
+    assert not OutboxMessage.objects.filter(recipient=EMAIL, template="rights_link").exists()
 
 
 def test_erase_removes_everything_but_the_bookkeeping_and_verifies_clean(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from consonance.audit.services import audit_append
 from consonance.lib.time import local
 from consonance.lib.urls import absolute_url
-from consonance.mail.outbox import mail_queue, mail_suppress, mail_unsuppress
+from consonance.mail.outbox import mail_forget, mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.keys import person_key_destroy
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
@@ -133,6 +133,9 @@ def person_erase(
         request = _erasure_request(person, now, via)
         tally = _Tally()
         _erase_rows(policy, person_id, tally)
+        # Mail queued before she was known (the newsletter's confirmation link, a new member's
+        # code) is hers without a link to her; until the purge removes it, it would be residue.
+        mail_forget(email=email, actor=actor)
         key_destroyed = person_key_destroy(person=person, actor=actor)
         tally.count_erased(subject_declaration(), 1)
         Person.objects.filter(pk=person_id).delete()

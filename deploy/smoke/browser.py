@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -131,14 +132,19 @@ def the_site_is_served_over_trusted_tls(smoke: Smoke) -> None:
 # -- the coach ------------------------------------------------------------------------------------
 
 
+def _password(smoke: Smoke, user: str, password: str, then: str) -> None:
+    """The first step of the staff sign-in; `then` is the second's address (enrol or verify)."""
+    smoke.go("/staff/")
+    smoke.page.fill("input[name=username]", user)
+    smoke.page.fill("input[name=password]", password)
+    smoke.page.click("main form button[type=submit]")
+    smoke.page.wait_for_url(f"**/staff/{then}/**")
+
+
 def the_coach_enrols_her_authenticator(smoke: Smoke, user: str, password: str) -> str:
     page = smoke.page
     with smoke.step("the coach signs in on /staff/ and enrols her authenticator app"):
-        smoke.go("/staff/")
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", password)
-        page.click("main form button[type=submit]")
-        page.wait_for_url("**/staff/enrol/**")
+        _password(smoke, user, password, then="enrol")
         secret = page.inner_text("code.secret")
         page.fill("input[name=otp_token]", smoke.totp(secret))
         page.click("main form button[type=submit]")
@@ -178,11 +184,7 @@ def the_coach_signs_in_with_a_code_and_reads_the_message(
     """Her second sign-in (a new code: django-otp refuses one used before)."""
     page = smoke.page
     with smoke.step("the coach signs in with her password and a code from the app"):
-        smoke.go("/staff/")
-        page.fill("input[name=username]", user)
-        page.fill("input[name=password]", password)
-        page.click("main form button[type=submit]")
-        page.wait_for_url("**/staff/verify/**")
+        _password(smoke, user, password, then="verify")
         page.fill("input[name=otp_token]", smoke.totp(secret))
         page.click("main form button[type=submit]")
         smoke.shows("Väntar på dig")
@@ -268,6 +270,118 @@ def a_client_writes_in_her_email_consultation(smoke: Smoke, folder: Path) -> Non
         assert "hur jag sover" in text, "her message is not on the page"
 
 
+# -- forms that need no booking ---------------------------------------------------------------------
+
+
+def a_visitor_writes_through_the_contact_form(smoke: Smoke) -> None:
+    page = smoke.page
+    with smoke.step("a visitor writes through the contact form (proof of work in the page)"):
+        smoke.go("/kontakt/")
+        page.fill("input[name=name]", "Karin Ek")
+        page.fill("input[name=email]", "karin.ek@example.se")
+        page.fill("textarea[name=message]", "Hej! Har du tider på kvällen?")
+        smoke.shows("Klar att skicka.")  # the browser found the proof of work
+        page.wait_for_timeout(3_500)  # a person takes longer than the form's 3 s minimum
+        page.click("main form button[type=submit]")
+        smoke.shows("Tack för ditt meddelande")
+
+
+NEWSLETTER = ("Elin", "Berg", "elin.berg@example.se")
+
+
+def a_visitor_subscribes_to_the_newsletter(smoke: Smoke) -> None:
+    page = smoke.page
+    first, last, email = NEWSLETTER
+    with smoke.step("a visitor signs up for the newsletter"):
+        smoke.go("/nyhetsbrev/")
+        page.fill("input[name=first_name]", first)
+        page.fill("input[name=last_name]", last)
+        page.fill("input[name=email]", email)
+        page.check("input[name=consent]")
+        page.click("main form button[type=submit]")
+        smoke.shows("Titta i din inkorg")
+    with smoke.step("she confirms with the link from the mail"):
+        page.goto(smoke.mail(email, r"https://\S+/nyhetsbrev/bekrafta/\S+/").group(0))
+        page.get_by_role("button", name="Ja, jag vill ha nyhetsbrevet").click()
+        smoke.shows("Tack, nu är du med!")
+
+
+def a_client_signs_in_to_her_account_with_a_code(smoke: Smoke) -> None:
+    page = smoke.page
+    email = "astrid@example.se"  # she booked above
+    with smoke.step("a client signs in to her account with the code from the mail"):
+        smoke.go("/konto/")
+        page.fill("input[name=email]", email)
+        page.get_by_role("button", name="Skicka koden").click()
+        page.wait_for_url("**/konto/kod/")
+        code = smoke.mail(email, r"\b\d{3}-?\d{3}\b").group(0)
+        page.get_by_label("Koden från mejlet").fill(code)
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_url("**/konto/")
+        smoke.shows("Videokonsultation")
+    with smoke.step("she keeps private notes, encrypted in the browser (WebCrypto)"):
+        page.get_by_role("link", name="Kom igång").click()
+        page.wait_for_selector("#vault[data-ready='1']")
+        page.get_by_label("Välj en lösenfras").fill("tre gröna äpplen i maj")
+        page.get_by_label("Samma lösenfras igen").fill("tre gröna äpplen i maj")
+        page.get_by_role("button", name="Skapa min krypterade yta").click()
+        page.locator("#recovery-key").wait_for()
+        page.get_by_role("button", name="Jag har sparat nyckeln").click()
+        page.get_by_label("Mina mål").fill("Sova åtta timmar.")
+        page.get_by_role("button", name="Spara", exact=True).click()
+        page.get_by_text("Sparat.").wait_for()
+
+
+# -- the privacy center ---------------------------------------------------------------------------
+
+
+def the_subscriber_uses_each_right(smoke: Smoke) -> None:
+    page = smoke.page
+    email = NEWSLETTER[2]
+    with smoke.step("the subscriber asks for the privacy center's link and opens it"):
+        smoke.go("/mina-uppgifter/")
+        page.fill("input[name=email]", email)
+        page.click("main form button[type=submit]")
+        smoke.shows("Titta i din inkorg")
+        page.goto(smoke.mail(email, r"https://\S+/mina-uppgifter/in/#\S+").group(0))
+        page.wait_for_url("**/mina-uppgifter/oversikt/")
+        smoke.shows("Elin")
+    with smoke.step("she downloads everything held about her (ZIP)"):
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Ladda ner allt (ZIP)").click()
+        with zipfile.ZipFile(download.value.path()) as archive:
+            data = archive.read("data.json").decode()
+        assert email in data, "her address is not in her export"
+    with smoke.step("she corrects her name"):
+        page.get_by_role("link", name="Rätta namn eller e-post").click()
+        page.fill("input[name=first_name]", "Elina")
+        page.click("main form button[type=submit]")
+        assert "Elina" in smoke.shows("Dina uppgifter är rättade.")
+    with smoke.step("she asks to see her journal notes"):
+        page.get_by_role("link", name="Skicka en begäran").click()
+        page.locator("input[name=kind]").first.check()
+        page.click("main form button[type=submit]")
+        smoke.shows("Din begäran är mottagen")
+    with smoke.step("she withdraws her consent to the newsletter"):
+        page.get_by_role("button", name="Återkalla samtycket till nyhetsbrevet").click()
+        smoke.shows("Du får inte längre nyhetsbrevet.")
+    with smoke.step("she restricts the processing, then lifts the restriction"):
+        page.get_by_role("link", name="Begränsa").click()
+        page.locator("input[name=reason]").first.check()
+        page.click("main form button[type=submit]")
+        smoke.shows("Behandlingen av dina uppgifter är begränsad.")
+        page.get_by_role("button", name="Häv begränsningen").click()
+        smoke.shows("Begränsningen är hävd.")
+    with smoke.step("she objects to direct marketing"):
+        page.get_by_role("button", name="Invänd").click()
+        smoke.shows("Din invändning är registrerad.")
+    with smoke.step("she erases herself and gets the receipt"):
+        page.get_by_role("link", name="Radera mina uppgifter").click()
+        page.check("input[name=confirm]")
+        page.click("main form button[type=submit]")
+        smoke.shows("Kvitto på radering")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", required=True, help="https://host:port")
@@ -298,6 +412,12 @@ def main() -> None:
         smoke.page = new_tab()
         a_client_books_a_video_session_and_pays(smoke, folder)
         a_client_writes_in_her_email_consultation(smoke, folder)
+        smoke.page = new_tab()
+        a_visitor_writes_through_the_contact_form(smoke)
+        a_visitor_subscribes_to_the_newsletter(smoke)
+        the_subscriber_uses_each_right(smoke)
+        smoke.page = new_tab()
+        a_client_signs_in_to_her_account_with_a_code(smoke)
         smoke.page = new_tab()
         the_coach_signs_in_with_a_code_and_reads_the_message(smoke, *staff, secret)
         browser.close()
