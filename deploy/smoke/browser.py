@@ -335,6 +335,14 @@ def a_client_signs_in_to_her_account_with_a_code(smoke: Smoke) -> None:
 # -- the privacy center ---------------------------------------------------------------------------
 
 
+def _form_with_a_choice(smoke: Smoke, link: str, choice: str, answer: str) -> None:
+    """From the overview: follow `link`, take the first answer to `choice`, send, see `answer`."""
+    smoke.page.get_by_role("link", name=link).click()
+    smoke.page.locator(f"input[name={choice}]").first.check()
+    smoke.page.click("main form button[type=submit]")
+    smoke.shows(answer)
+
+
 def the_subscriber_uses_each_right(smoke: Smoke) -> None:
     page = smoke.page
     email = NEWSLETTER[2]
@@ -358,18 +366,14 @@ def the_subscriber_uses_each_right(smoke: Smoke) -> None:
         page.click("main form button[type=submit]")
         assert "Elina" in smoke.shows("Dina uppgifter är rättade.")
     with smoke.step("she asks to see her journal notes"):
-        page.get_by_role("link", name="Skicka en begäran").click()
-        page.locator("input[name=kind]").first.check()
-        page.click("main form button[type=submit]")
-        smoke.shows("Din begäran är mottagen")
+        _form_with_a_choice(smoke, "Skicka en begäran", "kind", "Din begäran är mottagen")
     with smoke.step("she withdraws her consent to the newsletter"):
         page.get_by_role("button", name="Återkalla samtycket till nyhetsbrevet").click()
         smoke.shows("Du får inte längre nyhetsbrevet.")
     with smoke.step("she restricts the processing, then lifts the restriction"):
-        page.get_by_role("link", name="Begränsa").click()
-        page.locator("input[name=reason]").first.check()
-        page.click("main form button[type=submit]")
-        smoke.shows("Behandlingen av dina uppgifter är begränsad.")
+        _form_with_a_choice(
+            smoke, "Begränsa", "reason", "Behandlingen av dina uppgifter är begränsad."
+        )
         page.get_by_role("button", name="Häv begränsningen").click()
         smoke.shows("Begränsningen är hävd.")
     with smoke.step("she objects to direct marketing"):
