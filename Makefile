@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
 
 # Find a Python >= 3.12: pyenv's 3.13/3.12 first, then python3.13/python3.12/python3 on PATH.
 PYTHON ?= $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3 \
@@ -39,14 +41,16 @@ $(STAMP): pyproject.toml
 messages: $(STAMP)
 	CONSONANCE_DEBUG=1 $(BIN)/consonance compilemessages --verbosity 0 --ignore .venv --ignore var
 
+# The site's links in e-mails follow the port (CONSONANCE_SITE_URL).
+DEV := CONSONANCE_DEBUG=1 CONSONANCE_SITE_URL=http://127.0.0.1:$(PORT)
 run: $(STAMP) messages
 	@mkdir -p var/static
-	CONSONANCE_DEBUG=1 $(BIN)/consonance migrate --no-input
-	CONSONANCE_DEBUG=1 $(BIN)/consonance demo
-	@echo "Starting the site on http://127.0.0.1:8000 and the worker (Ctrl-C stops both)."
-	@CONSONANCE_DEBUG=1 $(BIN)/consonance worker & worker=$$!; \
+	$(DEV) $(BIN)/consonance migrate --no-input
+	$(DEV) $(BIN)/consonance demo
+	@echo "Starting the site on http://127.0.0.1:$(PORT) and the worker (Ctrl-C stops both)."
+	@$(DEV) $(BIN)/consonance worker & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	 CONSONANCE_DEBUG=1 $(BIN)/consonance runserver 127.0.0.1:8000
+	 $(DEV) $(BIN)/consonance runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP) messages system-packages
 	@mkdir -p var
