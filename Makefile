@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/pyth
                     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
                     && { echo "$$p"; break; }; done)
 
-.PHONY: run test bench lint typecheck messages clean system-packages
+.PHONY: run test bench lint typecheck messages clean system-packages lock
 
 # System packages the tests need: Chromium for the browser tests, Dovecot for the IMAP tests.
 # Installed with apt-get when missing (as root, or through sudo).
@@ -30,12 +30,23 @@ system-packages:
 	   command -v systemctl >/dev/null 2>&1 && $$SUDO systemctl disable --now dovecot >/dev/null 2>&1 || true; \
 	 fi
 
-$(STAMP): pyproject.toml
+# The exact, hashed versions from the lock files; the project itself on top, without resolving.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@[ -n "$(PYTHON)" ] || { echo "No Python >= 3.12 found (tried pyenv, python3.13, python3.12, python3)." >&2; exit 1; }
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# The lock files, from pyproject.toml's ranges, for every platform and Python >= 3.12:
+# production.txt (the server recipe), dev.txt (tests), bench.txt (`make bench`).
+LOCK := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
+        --quiet --custom-compile-command 'make lock'
+lock: $(STAMP)
+	$(LOCK) -o requirements/production.txt
+	$(LOCK) --extra dev -o requirements/dev.txt
+	$(LOCK) --extra dev --extra bench -o requirements/bench.txt
 
 # Compiled translations are built from the .po sources, never committed.
 messages: $(STAMP)
@@ -57,6 +68,7 @@ test: $(STAMP) messages system-packages
 	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
 	@for b in bench/[!_]*.py; do echo "== $$b"; CONSONANCE_DEBUG=1 $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)
