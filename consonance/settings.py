@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from consonance.lib.env import env_bool, env_int, env_list, env_networks, env_str
+from consonance.lib.errors import sentry_start
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSONANCE_VAR_DIR") or BASE_DIR / "var")
@@ -275,19 +276,42 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 
+# /healthz answers over plain http too: an uptime monitor on the machine calls 127.0.0.1:8000.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Error reports (README, "Monitoring"): by e-mail to these addresses, without personal data
+# (lib/errors.py), for errors in requests and failed background tasks; and to Sentry with a DSN.
+ADMINS = env_list("CONSONANCE_ADMINS", [])
+SENTRY_DSN = env_str("CONSONANCE_SENTRY_DSN") or ""
+if SENTRY_DSN:
+    sentry_start(SENTRY_DSN, environment="development" if DEBUG else "production")
+
 # Logging: primary keys and counts only; never addresses, names or note text (see DESIGN.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "admins": {
+            "level": "ERROR",
+            "filters": ["production"],
+            "class": "consonance.lib.errors.PrivateAdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("CONSONANCE_LOG_LEVEL") or "INFO"},
     "loggers": {
+        # Replaces Django's default "django" handlers, whose mail to the admins carries the
+        # request (body, cookies, headers) and local variables.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console", "admins"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs user names and IP addresses; our views log the failures without them.
         "axes": {"level": "ERROR"},
         "django_tasks_db": {"level": "WARNING"},
-        "django.tasks": {"level": "WARNING"},
+        # A failed task is logged here at ERROR with its exception: the admins get a report.
+        "django.tasks": {"handlers": ["console", "admins"], "level": "WARNING", "propagate": False},
     },
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
