@@ -144,3 +144,8 @@ def test_sentry_gets_the_error_and_the_failed_task_without_her_details(sentry, s
         assert "request" not in event and "user" not in event and "breadcrumbs" not in event
         frames = [f for v in event["exception"]["values"] for f in v["stacktrace"]["frames"]]
         assert frames and all("vars" not in f for f in frames)
+
+
+def test_a_failing_healthz_mails_no_one(admins, client):
+    assert client.get("/healthz").status_code == 503  # no worker, no backup here
+    assert mail.outbox == []

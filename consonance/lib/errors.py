@@ -58,6 +58,8 @@ class PrivateAdminEmailHandler(logging.Handler):
     what is broken), with `report_text` instead of Django's full report."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "request", None) is not None and not record.exc_info:
+            return  # a page that answers 5xx on purpose (a gateway's 502) is no crash
         try:
             subject, body = report_text(record)
             mail_admins(subject, body)
