@@ -18,8 +18,9 @@ def crash(request: HttpRequest) -> HttpResponse:
 
 @task()
 def fail_for(email: str) -> None:
-    address = email.lower()  # noqa: F841 (a local variable holding her address)
-    raise LookupError("no such service")
+    address = email.lower()  # a local variable holding her address
+    # A message quoting a value, as a database's constraint error does.
+    raise LookupError(f"no such service for {address}")
 
 
 urlpatterns = [path("krasch/", crash, name="test-crash"), *site_urlpatterns]

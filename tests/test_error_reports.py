@@ -78,7 +78,8 @@ def test_a_failed_task_in_the_worker_mails_the_admins_without_its_arguments(admi
     assert failed.status == "FAILED"
     (report,) = [m for m in mail.outbox if m.to == [ADMIN]]
     assert "LookupError" in report.subject and "tests.failing.fail_for" in report.subject
-    assert "LookupError: no such service" in report.body and "in fail_for" in report.body
+    assert "LookupError: no such service for [address]" in report.body
+    assert "in fail_for" in report.body
     assert _leaks(report.body + report.subject) == []
 
 

@@ -13,6 +13,7 @@ hold ids or addresses, are left out the same way.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from typing import Any
 
@@ -22,6 +23,13 @@ from django.core.mail import mail_admins
 # Sentry event keys that may carry personal data: the request (body, cookies, headers, query),
 # the user, breadcrumbs (log lines and SQL), and any extra context.
 _SENTRY_DROPPED = ("request", "user", "breadcrumbs", "extra", "server_name")
+# An exception's message may quote a value (a database's "Key (email)=(…) already exists").
+_ADDRESS = re.compile(r"[^\s@()<>\[\]'\"=,;:]+@[^\s@()<>\[\]'\"=,;:]+")
+
+
+def masked(text: str) -> str:
+    """The text with every e-mail address replaced by a placeholder."""
+    return _ADDRESS.sub("[address]", text)
 
 
 def _where(record: logging.LogRecord) -> str:
@@ -45,7 +53,8 @@ def report_text(record: logging.LogRecord) -> tuple[str, str]:
     ]
     if record.exc_info and record.exc_info[0] is not None:
         kind, error, _trace = record.exc_info
-        lines += [f"Exception: {kind.__name__}: {error}", "", *traceback.format_exception(error)]
+        trace = traceback.format_exception(error)
+        lines += [f"Exception: {kind.__name__}: {masked(str(error))}", "", *map(masked, trace)]
         subject = f"{record.levelname}: {kind.__name__} in {where}"
     else:
         subject = f"{record.levelname}: {where}"
@@ -68,10 +77,13 @@ class PrivateAdminEmailHandler(logging.Handler):
 
 
 def sentry_scrub(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    """Sentry's before_send: the event without request, user, breadcrumbs or frame variables."""
+    """Sentry's before_send: the event without request, user, breadcrumbs or frame variables,
+    and without e-mail addresses in exception messages."""
     for key in _SENTRY_DROPPED:
         event.pop(key, None)
     for exception in (event.get("exception") or {}).get("values") or []:
+        if isinstance(exception.get("value"), str):
+            exception["value"] = masked(exception["value"])
         for frame in (exception.get("stacktrace") or {}).get("frames") or []:
             frame.pop("vars", None)
     for thread in (event.get("threads") or {}).get("values") or []:
