@@ -10,7 +10,12 @@ from decimal import Decimal
 import pytest
 
 from consonance.payments.providers.base import ProviderError, WebhookRejected
-from consonance.payments.providers.stripe import IgnoredEvent, StripeAPIError, StripeProvider
+from consonance.payments.providers.stripe import (
+    API_VERSION,
+    IgnoredEvent,
+    StripeAPIError,
+    StripeProvider,
+)
 from tests.fakes.stripe_server import StripeFake
 
 PAYER_EMAIL = "klient@example.se"
@@ -81,6 +86,13 @@ def test_start_payment_creates_a_checkout_session_in_ore_with_our_reference(stri
             },
         }
     ]
+
+
+def test_every_request_names_the_api_version_it_was_written_for(stripe, fake):
+    refund(stripe, paid(stripe, fake).payment_ref, "100.00")
+
+    assert len(fake.requests) >= 2
+    assert {r.headers.get("stripe-version") for r in fake.requests} == {API_VERSION}
 
 
 def test_completed_session_becomes_a_paid_event_with_payment_intent_and_payer(stripe, fake):

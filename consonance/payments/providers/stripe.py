@@ -17,6 +17,11 @@ Events handled by `parse_callback` (configure the webhook endpoint to send only 
 
 Any other (correctly signed) event raises `IgnoredEvent`, which callers should answer with 200 so
 Stripe stops retrying.
+
+Every request names the API version (`Stripe-Version: API_VERSION`): without it a response follows
+whatever default the account happens to have, and an upgrade in Stripe's dashboard could change
+what this adapter reads. Create the webhook endpoint with the same version, so that events have
+the same shape. Move the pin only after reading Stripe's changelog against this module.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ from .base import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.stripe.com"
+# The API version this adapter was checked against (sent on every request; see above).
+API_VERSION = "2025-08-27.basil"
 SIGNATURE_HEADER = "stripe-signature"
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -96,14 +103,12 @@ class StripeProvider:
         timeout: float = 10.0,
         connect_timeout: float = 5.0,
         signature_tolerance: int = 300,
-        api_version: str | None = None,
+        api_version: str = API_VERSION,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._webhook_secret = webhook_secret.encode()
         self._tolerance = signature_tolerance
-        headers = {"Authorization": f"Bearer {secret_key}"}
-        if api_version:
-            headers["Stripe-Version"] = api_version
+        headers = {"Authorization": f"Bearer {secret_key}", "Stripe-Version": api_version}
         # `transport` lets a test swap the network for httpx.MockTransport; normally unset.
         self._http = httpx.Client(
             base_url=api_base.rstrip("/"),
