@@ -47,7 +47,8 @@ class Restored:
 
 
 def _insert(model: type[models.Model], objects: list[serializers.base.DeserializedObject]) -> None:
-    """Insert the rows as they were: raw, so that auto_now fields keep the backup's values."""
+    """Insert the rows as they were, many per statement. Through QuerySet._insert (what
+    Model.save uses) with raw=True, because bulk_create would stamp auto_now fields with now."""
     if not objects:
         return
     fields = [f for f in model._meta.local_concrete_fields if not f.generated]
