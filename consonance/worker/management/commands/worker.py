@@ -6,10 +6,11 @@ import signal
 import socket
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from consonance.worker import maintenance
 from consonance.worker.heartbeat import heartbeat_beat
 from consonance.worker.recovery import requeue_abandoned
 from consonance.worker.schedule import enqueue_due
@@ -45,6 +46,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval: float, once: bool, **options) -> None:
+        try:
+            maintenance.hold_shared("worker")  # no restore while the worker runs
+        except maintenance.MaintenanceLocked as error:
+            raise CommandError(str(error)) from None
         stopping = False
 
         def stop(signum, frame) -> None:
