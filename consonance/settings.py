@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from consonance.lib.env import env_bool, env_int, env_list, env_networks, env_str
+from consonance.lib.errors import sentry_start
 
 # The package's own files (policy, translations) are found from PACKAGE_DIR, never from the
 # checkout: an installed wheel lives in site-packages, where nothing may be written.
@@ -38,6 +39,11 @@ _DEV_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS0zMi1ieXRlcyEhISE="
 
 SECRET_KEY = env_str("CONSONANCE_SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
 CONSONANCE_MASTER_KEY = env_str("CONSONANCE_MASTER_KEY") or (_DEV_MASTER_KEY if DEBUG else "")
+# A master-key rotation (`consonance keys rotate`, lib/keyring.py): the previous key, read but
+# never used for anything new, and the keys that must outlive it (the audit chain's and the
+# address hash's), which the rotation prints.
+CONSONANCE_MASTER_KEY_OLD = env_str("CONSONANCE_MASTER_KEY_OLD") or ""
+CONSONANCE_PINNED_KEYS = env_str("CONSONANCE_PINNED_KEYS") or ""
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "CONSONANCE_SECRET_KEY (or CONSONANCE_SECRET_KEY_FILE) is required in production. "
@@ -285,19 +291,42 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 
+# /healthz answers over plain http too: an uptime monitor on the machine calls 127.0.0.1:8000.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Error reports (README, "Monitoring"): by e-mail to these addresses, without personal data
+# (lib/errors.py), for errors in requests and failed background tasks; and to Sentry with a DSN.
+ADMINS = env_list("CONSONANCE_ADMINS", [])
+SENTRY_DSN = env_str("CONSONANCE_SENTRY_DSN") or ""
+if SENTRY_DSN:
+    sentry_start(SENTRY_DSN, environment="development" if DEBUG else "production")
+
 # Logging: primary keys and counts only; never addresses, names or note text (see DESIGN.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "admins": {
+            "level": "ERROR",
+            "filters": ["production"],
+            "class": "consonance.lib.errors.PrivateAdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("CONSONANCE_LOG_LEVEL") or "INFO"},
     "loggers": {
+        # Replaces Django's default "django" handlers, whose mail to the admins carries the
+        # request (body, cookies, headers) and local variables.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console", "admins"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs user names and IP addresses; our views log the failures without them.
         "axes": {"level": "ERROR"},
         "django_tasks_db": {"level": "WARNING"},
-        "django.tasks": {"level": "WARNING"},
+        # A failed task is logged here at ERROR with its exception: the admins get a report.
+        "django.tasks": {"handlers": ["console", "admins"], "level": "WARNING", "propagate": False},
     },
 }
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
@@ -421,9 +450,22 @@ PERMISSIONS_POLICY = (
 # bytes; by default derived from the master key, so keep the master key apart from the backups).
 BACKUP_DIR = Path(env_str("CONSONANCE_BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_KEY = env_str("CONSONANCE_BACKUP_KEY") or ""
+# The copy off the machine (rights/backup_offsite.py): an S3-compatible bucket (AWS, Backblaze B2,
+# Scaleway, MinIO, ...). Empty bucket: backups stay in BACKUP_DIR only. Each backup is uploaded
+# as <prefix><file name>, read back and compared by SHA-256 before the command (or the worker's
+# daily task) reports success; copies older than the policy's [backups] duration are deleted
+# there too. Give the key only the rights to put, get, list and delete in that bucket.
+BACKUP_S3_BUCKET = env_str("CONSONANCE_BACKUP_S3_BUCKET") or ""
+BACKUP_S3_ENDPOINT_URL = env_str("CONSONANCE_BACKUP_S3_ENDPOINT_URL") or None  # None: AWS itself
+BACKUP_S3_REGION = env_str("CONSONANCE_BACKUP_S3_REGION") or None
+BACKUP_S3_ACCESS_KEY_ID = env_str("CONSONANCE_BACKUP_S3_ACCESS_KEY_ID") or None
+BACKUP_S3_SECRET_ACCESS_KEY = env_str("CONSONANCE_BACKUP_S3_SECRET_ACCESS_KEY") or None
+BACKUP_S3_PREFIX = env_str("CONSONANCE_BACKUP_S3_PREFIX") or ""  # e.g. "consonance/"
 # The erasure ledger: keyed hashes of erased addresses, kept beside the database (and in it) so
 # that a restore re-applies every erasure made after the backup was taken.
 ERASURE_LEDGER = Path(env_str("CONSONANCE_ERASURE_LEDGER") or VAR_DIR / "erasure-ledger.txt")
+# Held shared by every web process and the worker, exclusively by `consonance restore`.
+MAINTENANCE_LOCK = VAR_DIR / "maintenance.lock"
 # The admin never shows a TOTP key or its QR code (and so never answers 500 for an unknown
 # device: django-otp's views look the device up without a 404).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

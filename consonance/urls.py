@@ -45,6 +45,7 @@ urlpatterns = i18n_patterns(
 
 urlpatterns += [
     path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", web_views.healthz, name="healthz"),
     path(".well-known/gpc.json", consent_views.gpc_json, name="gpc-json"),
     path("staff/newsletter/", include("consonance.newsletter.staff_urls")),
     path("staff/", web_views.staff_home, name="staff-home"),

@@ -50,6 +50,7 @@ def _private_backups(settings, tmp_path):
     """Each test its own backup folder and erasure ledger file."""
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.ERASURE_LEDGER = tmp_path / "erasure-ledger.txt"
+    settings.MAINTENANCE_LOCK = tmp_path / "maintenance.lock"
 
 
 @pytest.fixture

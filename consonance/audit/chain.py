@@ -14,18 +14,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
-from django.conf import settings
-
-from consonance.lib.crypto import derive_key, parse_master_key
+from consonance.lib.keyring import stable_key
 
 GENESIS = "0" * 64
-
-
-@lru_cache(maxsize=4)
-def _key(master_key: str) -> bytes:
-    return derive_key(parse_master_key(master_key), "audit-chain")
 
 
 def canonical_detail(detail: dict | None) -> str:
@@ -56,9 +48,8 @@ def event_hash(
             prev_hash,
         ]
     )
-    return hmac.new(
-        _key(settings.CONSONANCE_MASTER_KEY), message.encode(), hashlib.sha256
-    ).hexdigest()
+    # A stable key: a master-key rotation must not change the meaning of existing hashes.
+    return hmac.new(stable_key("audit-chain"), message.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

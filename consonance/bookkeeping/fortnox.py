@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.bookkeeping.models import FortnoxConnection, FortnoxPosting, Voucher
-from consonance.lib.crypto import decrypt, derive_key, encrypt, parse_master_key
+from consonance.lib.crypto import derive_key, encrypt, parse_master_key
+from consonance.lib.keyring import decrypt_any, derived_keys
 from consonance.lib.urls import absolute_reverse
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,10 @@ def _seal(token: str, kind: str) -> bytes:
 
 
 def _open(blob: bytes | memoryview, kind: str) -> str:
-    return decrypt(_key(), bytes(blob), f"fortnox:{kind}".encode()).decode()
+    # Under either master key during a rotation; sealed anew under the current one on refresh.
+    return decrypt_any(
+        derived_keys("fortnox-tokens"), bytes(blob), f"fortnox:{kind}".encode()
+    ).decode()
 
 
 def redirect_uri() -> str:

@@ -10,9 +10,7 @@ import json
 import time
 from typing import Any
 
-from django.conf import settings
-
-from consonance.lib import crypto
+from consonance.lib import crypto, keyring
 
 
 class SealExpired(Exception):
@@ -20,7 +18,7 @@ class SealExpired(Exception):
 
 
 def _key(purpose: str) -> bytes:
-    return crypto.derive_key(crypto.parse_master_key(settings.CONSONANCE_MASTER_KEY), purpose)
+    return keyring.derived_keys(purpose)[0]
 
 
 def seal(purpose: str, payload: list[Any], *, now: float | None = None) -> str:
@@ -34,7 +32,10 @@ def unseal(purpose: str, token: str, *, max_age: int, now: float | None = None) 
     is older than `max_age` seconds."""
     try:
         blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        issued, *payload = json.loads(crypto.decrypt(_key(purpose), blob, purpose.encode()))
+        # Under either master key during a rotation (lib/keyring.py).
+        issued, *payload = json.loads(
+            keyring.decrypt_any(keyring.derived_keys(purpose), blob, purpose.encode())
+        )
     except (ValueError, TypeError, crypto.DecryptionError):
         return None
     if not isinstance(issued, int) or (now or time.time()) - issued > max_age:

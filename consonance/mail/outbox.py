@@ -23,7 +23,6 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,7 +34,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.lib.crypto import derive_key, parse_master_key
+from consonance.lib.keyring import stable_key
 from consonance.lib.text import normalise_email
 from consonance.mail import tasks
 from consonance.mail.htmlpart import derived_html
@@ -110,14 +109,9 @@ def mail_render(*, template: str, context: Mapping, language: str = "sv") -> Ren
 # --------------------------------------------------------------------------------------------
 
 
-@cache
-def _suppression_key(master: str) -> bytes:
-    return derive_key(parse_master_key(master), "mail-suppression")
-
-
 def address_hash(email: str) -> str:
     """The keyed hash under which an address is stored on the suppression list."""
-    key = _suppression_key(settings.CONSONANCE_MASTER_KEY)
+    key = stable_key("mail-suppression")  # never changes: the ledger and the list hold these
     return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import datetime as dt
+
+from django.db.models import Count, Min, Q, QuerySet
 
 from consonance.mail.models import OutboxMessage
 
@@ -48,3 +50,12 @@ def outbox_waiting_to(emails: set[str], template: str) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def outbox_oldest_unsent() -> tuple[dt.datetime | None, int]:
+    """When the oldest message still to be sent was queued, and how many wait (for /healthz):
+    queued or being sent; failed and unknown ones wait for the coach on /staff/mail/."""
+    found = OutboxMessage.objects.filter(
+        state__in=(OutboxMessage.State.QUEUED, OutboxMessage.State.SENDING)
+    ).aggregate(oldest=Min("created_at"), waiting=Count("pk"))
+    return found["oldest"], found["waiting"]

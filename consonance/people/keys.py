@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 
 from consonance.audit.services import audit_append
-from consonance.lib import crypto
+from consonance.lib import crypto, keyring
 from consonance.people.models import Person, PersonKey
 
 
@@ -14,24 +13,32 @@ class KeyDestroyed(Exception):
     """The person's key was destroyed by an erasure: their ciphertexts are gone for good."""
 
 
-def _master() -> bytes:
-    return crypto.parse_master_key(settings.CONSONANCE_MASTER_KEY)
-
-
 def _data_key(person: Person, *, create: bool) -> bytes:
     owner = f"person:{person.pk}"
     try:
-        wrapped = bytes(PersonKey.objects.get(person=person).wrapped_key)
+        row = PersonKey.objects.get(person=person)
     except PersonKey.DoesNotExist:
         if not create:
             raise KeyDestroyed(owner) from None
         key = crypto.new_data_key()
+        master = keyring.master_keys()[0]
         with transaction.atomic():
             PersonKey.objects.create(
-                person=person, wrapped_key=crypto.wrap_key(_master(), key, owner)
+                person=person,
+                wrapped_key=crypto.wrap_key(master, key, owner),
+                key_id=keyring.key_id(master),
             )
         return key
-    return crypto.unwrap_key(_master(), wrapped, owner)
+    return unwrap(row)
+
+
+def unwrap(row: PersonKey) -> bytes:
+    """The data key in `row`, under whichever master key in force wraps it (its key id)."""
+    owner, wrapped = f"person:{row.person_id}", bytes(row.wrapped_key)
+    masters = keyring.master_keys()
+    # The recorded master key first; then the others (rows from before key ids were kept).
+    masters.sort(key=lambda master: keyring.key_id(master) != row.key_id)
+    return keyring.first_fit(masters, lambda master: crypto.unwrap_key(master, wrapped, owner))
 
 
 def person_encrypt(person: Person, plaintext: str, *, context: str) -> bytes:

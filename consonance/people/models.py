@@ -38,6 +38,8 @@ class PersonKey(models.Model):
         Person, on_delete=models.CASCADE, primary_key=True, related_name="key"
     )
     wrapped_key = models.BinaryField()
+    # Which master key wraps it (lib/keyring.py key_id); "" for keys wrapped before key ids.
+    key_id = models.CharField(max_length=16, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
 

@@ -12,7 +12,8 @@ something the code cannot do.
   consonance.E005  a category has no retention rule
   consonance.E006  the policy names a category that no model holds
   consonance.E007  a retention rule's clock event has no timestamp in a model holding its category
-  consonance.E008  a keep_only rule keeps a field the category's models do not hold
+  consonance.E008  a keep_only rule keeps a field the category's models do not hold (or a rule
+                   for a store's category does other than delete)
   consonance.E009  a declaration's subject path does not lead to a Person
   consonance.E010  a model is declared twice, or both personal and not personal
   consonance.E011  a ciphertext field declares no encryption context (or a declared one is no
@@ -33,6 +34,8 @@ from consonance.privacy.registry import (
     not_personal,
     project_models,
     registry,
+    stores,
+    stores_holding,
 )
 
 
@@ -50,6 +53,7 @@ def check_policy_and_registry(app_configs=None, **kwargs) -> list[checks.CheckMe
     return [
         *_check_models_declared(),
         *_check_declarations(policy),
+        *_check_stores(policy),
         *_check_policy_covered(policy),
     ]
 
@@ -119,22 +123,65 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
         errors.extend(_check_readable(declaration, model, fields))
         errors.extend(_check_subject(declaration, model))
         errors.extend(_check_encryption_contexts(declaration, model))
-        for holding in declaration.holdings:
-            if holding.category not in policy.categories:
+        errors.extend(_check_holdings(declaration, model, policy))
+    return errors
+
+
+def _check_holdings(
+    declaration: PersonalModel, model: type[models.Model], policy: Policy
+) -> list[checks.CheckMessage]:
+    """Each holding's category is in the policy and its clocks are fields."""
+    errors: list[checks.CheckMessage] = []
+    for holding in declaration.holdings:
+        if holding.category not in policy.categories:
+            errors.append(
+                checks.Error(
+                    f"{declaration.model} holds category {holding.category!r}, which the "
+                    f"policy ({policy.path}) does not have",
+                    id="consonance.E004",
+                )
+            )
+        for event, path in holding.clocks.items():
+            if not _path_exists(model, path):
                 errors.append(
                     checks.Error(
-                        f"{declaration.model} holds category {holding.category!r}, which the "
-                        f"policy ({policy.path}) does not have",
-                        id="consonance.E004",
+                        f"{declaration.model}: clock {event!r} points at {path!r}, "
+                        "which is not a field",
+                        id="consonance.E003",
                     )
                 )
-            for event, path in holding.clocks.items():
-                if not _path_exists(model, path):
+    return errors
+
+
+def _check_stores(policy: Policy) -> list[checks.CheckMessage]:
+    """A store (PersonalStore: sessions, the task queue) classifies every field of its model,
+    holds categories the policy has, and its clocks are fields."""
+    errors: list[checks.CheckMessage] = []
+    for store in stores():
+        try:
+            model = store.model_class
+        except LookupError:
+            errors.append(checks.Error(f"{store.model} is not a model", id="consonance.E003"))
+            continue
+        fields = _field_names(model)
+        classified = {*store.personal_fields, *store.not_personal, model._meta.pk.name}
+        for name in sorted(fields - classified):
+            errors.append(
+                checks.Error(f"{store.model}.{name} is not declared", id="consonance.E002")
+            )
+        for name in sorted(classified - fields - {model._meta.pk.name}):
+            errors.append(
+                checks.Error(f"{store.model} has no field {name!r}", id="consonance.E003")
+            )
+        errors.extend(_check_holdings(store, model, policy))
+        for holding in store.holdings:
+            for rule in policy.rules_for(holding.category):
+                if rule.action != "delete":  # no column of a store can be blanked on its own
                     errors.append(
                         checks.Error(
-                            f"{declaration.model}: clock {event!r} points at {path!r}, "
-                            "which is not a field",
-                            id="consonance.E003",
+                            f"rule {rule.id!r}: {store.model} rows can only be deleted, "
+                            f"not {rule.action!r}",
+                            id="consonance.E008",
                         )
                     )
     return errors
@@ -231,7 +278,7 @@ def _path_exists(model: type[models.Model], path: str) -> bool:
 def _check_policy_covered(policy: Policy) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     for category in policy.categories:
-        holders = models_holding(category)
+        holders = [*models_holding(category), *stores_holding(category)]
         if not holders:
             errors.append(
                 checks.Error(
@@ -249,7 +296,9 @@ def _check_policy_covered(policy: Policy) -> list[checks.CheckMessage]:
                 )
             )
     for index, rule in enumerate(policy.retention):
-        for declaration, holding in models_holding(rule.category):
+        pairs = models_holding(rule.category)
+        pairs += [(store, store.holdings[0]) for store in stores_holding(rule.category)]
+        for declaration, holding in pairs:
             if rule.after not in holding.clocks:
                 errors.append(
                     checks.Error(

@@ -1,9 +1,30 @@
 from __future__ import annotations
 
+import json
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from django_tasks_db.models import DBTaskResult
 
-from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
+from consonance.privacy.registry import Holding, PersonalModel, PersonalStore, Readable, Thing
+
+
+def tasks_naming(texts: set[str]) -> QuerySet:
+    """Background tasks whose arguments, result or error name her (most pass ids only). One
+    query: the JSON columns are searched as text, with non-ASCII also as JSON escapes."""
+    variants = texts | {json.dumps(t)[1:-1] for t in texts}
+    query = Q(pk__in=[])
+    for text in variants:
+        query |= Q(_args__icontains=text) | Q(_result__icontains=text)
+        query |= Q(traceback__icontains=text)
+    return DBTaskResult.objects.annotate(
+        _args=Cast("args_kwargs", models.TextField()),
+        _result=Cast("return_value", models.TextField()),
+    ).filter(query)
+
 
 PERSONAL_DATA = [
     PersonalModel(
@@ -72,6 +93,45 @@ PERSONAL_DATA = [
                 "lifted_at": _("Hävd"),
             },
         ),
+    ),
+]
+
+PERSONAL_STORES = [
+    PersonalStore(
+        "django_tasks_database.DBTaskResult",
+        subject="",
+        holdings=(
+            Holding(
+                "background_tasks",
+                fields=("args_kwargs", "return_value", "traceback"),
+                clocks={"task_finished": "finished_at"},
+            ),
+        ),
+        not_personal=(
+            "status",
+            "enqueued_at",
+            "started_at",
+            "finished_at",
+            "priority",
+            "task_path",
+            "worker_ids",
+            "queue_name",
+            "backend_name",
+            "run_after",
+            "exception_class_path",
+        ),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d uppgift i bakgrunden", "%(count)d uppgifter i bakgrunden", "count"
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Bakgrundsarbete"),
+            labels={"task_path": _("Uppgift"), "enqueued_at": _("Lagd i kö")},
+        ),
+        find=tasks_naming,
     ),
 ]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from consonance.privacy.policy import Policy
-from consonance.privacy.registry import models_holding
+from consonance.privacy.registry import models_holding, stores_holding
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +146,10 @@ def build_register(policy: Policy, language: str = "sv") -> list[RegisterEntry]:
                     )
                     for r in recipients
                 ],
-                stored_in=sorted(d.model for d, _h in models_holding(category.id)),
+                stored_in=sorted(
+                    [d.model for d, _h in models_holding(category.id)]
+                    + [store.model for store in stores_holding(category.id)]
+                ),
                 security=_SECURITY[language] + (_ENCRYPTED[language] if category.special else ""),
             )
         )

@@ -111,12 +111,37 @@ class PersonalModel:
         """How many of each of `things` these rows hold about one person, in their order."""
         return [self.rows_for(person_id).filter(**t.where).count() for t in self.things]
 
+    def things_among(self, person_id: int, rows: list) -> list[int]:
+        """`thing_counts`, for a person whose `rows` of this model are already read."""
+        return self.thing_counts(person_id)
+
     def encryption_context(self, name: str) -> str:
         """The context (associated data) the ciphertext field `name` is encrypted with."""
         try:
             return self.encrypted[name]
         except KeyError:
             raise LookupError(f"{self.model}.{name} declares no encryption context") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalStore(PersonalModel):
+    """A framework's table whose rows name a person only inside an encoded value (Django's
+    sessions, the task queue): no column leads to her, so her rows are found by reading them.
+
+    `find(texts)` returns the rows whose content holds one of `texts` (her addresses and full
+    names, lower-cased). Stores are listed in a module's `PERSONAL_STORES` and reached through
+    `stores()`: the retention engine deletes their rows by the holding's clock; export, erasure
+    and the residue scan find hers with `find`. `subject` stays "" (there is no path)."""
+
+    find: Callable[[set[str]], models.QuerySet] | None = None
+
+    def things_among(self, person_id: int, rows: list) -> list[int]:
+        """Her rows are hers by their content, not by a key: each is one thing she recognises."""
+        return [len(rows)] * len(self.things)
+
+    def rows_naming(self, texts: set[str]) -> models.QuerySet:
+        assert self.find is not None, f"{self.model} declares no finder"
+        return self.find({t.lower() for t in texts if t})
 
 
 def _modules() -> Iterator[ModuleType]:
@@ -137,6 +162,16 @@ def _modules() -> Iterator[ModuleType]:
 def registry() -> tuple[PersonalModel, ...]:
     """Every declaration of every installed Consonance app, in app order."""
     return tuple(d for module in _modules() for d in getattr(module, "PERSONAL_DATA", ()))
+
+
+@cache
+def stores() -> tuple[PersonalStore, ...]:
+    """Every store of every installed Consonance app (see PersonalStore)."""
+    return tuple(d for module in _modules() for d in getattr(module, "PERSONAL_STORES", ()))
+
+
+def stores_holding(category: str) -> list[PersonalStore]:
+    return [store for store in stores() if store.holding(category) is not None]
 
 
 @cache

@@ -48,13 +48,16 @@ from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
     Holding,
     PersonalModel,
+    PersonalStore,
     models_holding,
+    stores_holding,
 )
 from consonance.privacy.retention_query import (
     Plan,
     cascade_categories,
     cascade_children,
     category_on_hold,
+    clock_before,
     delete_rows,
     fields_to_clear,
     neutral_value,
@@ -230,6 +233,28 @@ def _apply_model(rule: RetentionRule, plan: Plan, report: ModelReport, batch_siz
     report.cascaded = dict(cascaded)
 
 
+def _apply_store(
+    rule: RetentionRule, store: PersonalStore, now: dt.datetime, frozen: bool, batch_size: int
+) -> ModelReport:
+    """A store's rows are tied to no person by a column, so no hold, agreement or `unless` can
+    name them: the rows whose clock ran out go (a category-wide hold still freezes them)."""
+    model = store.model_class
+    clock = store.holdings[0].clocks[rule.after]
+    report = ModelReport(model=store.model, clock=clock)
+    expired = model._default_manager.filter(
+        clock_before(model, clock, rule.cutoff(timezone.localtime(now)))
+    )
+    report.matched = expired.count()
+    if frozen:
+        report.skipped_by_hold = report.matched
+        return report
+    pks = sorted(expired.order_by().values_list("pk", flat=True))
+    for batch in _chunks(pks, batch_size):
+        report.deleted += delete_rows(model, batch)[0]
+        checkpoint("batch", rule.id)
+    return report
+
+
 def apply_rule(
     rule: RetentionRule,
     *,
@@ -260,6 +285,8 @@ def apply_rule(
             else:
                 _apply_model(rule, plan, model_report, batch_size)
             report.models.append(model_report)
+        for store in stores_holding(rule.category):
+            report.models.append(_apply_store(rule, store, now, frozen, batch_size))
         for m in report.models:
             report.matched += m.matched
             report.deleted += m.deleted

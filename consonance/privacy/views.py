@@ -18,7 +18,7 @@ from consonance.privacy.register import (
     register_as_rows,
     retention_sentence,
 )
-from consonance.privacy.registry import models_holding
+from consonance.privacy.registry import models_holding, stores_holding
 
 
 def mailbox_provider() -> str:
@@ -52,7 +52,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
                 ],
                 "rules": policy.rules_for(category.id),
                 "recipients": [policy.recipients[r] for r in category.recipients],
-                "stored": bool(models_holding(category.id)),
+                "stored": bool(models_holding(category.id) or stores_holding(category.id)),
             }
         )
     context = {

@@ -9,9 +9,8 @@ the ciphertext as associated data, records when it was taken and a SHA-256 check
 Backups live in CONSONANCE_BACKUP_DIR as `consonance-<UTC time>.backup`; those older than the
 policy's `[backups] duration` are deleted after each new one (`backup_rotate`).
 
-A restore replaces the database's contents in one transaction: the site never sees half of it.
-Inside that transaction, before it commits, every erasure made after the backup was taken (the
-erasure ledger, ledger.py) is applied again, so nobody erased comes back.
+The restore, which puts a backup back in one transaction and re-applies later erasures, is in
+restore.py; copies off the machine in backup_offsite.py.
 """
 
 from __future__ import annotations
@@ -21,25 +20,19 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.lib.crypto import decrypt, derive_key, encrypt, parse_master_key
-from consonance.mail.outbox import address_hash, mail_forget
-from consonance.people.models import Person
+from consonance.lib import keyring
+from consonance.lib.crypto import encrypt
 from consonance.rights.backup_files import backup_path
-from consonance.rights.erasure import person_erase
-from consonance.rights.ledger import Entry, ledger_read
 
 MAGIC = b"CONSONANCE-BACKUP-1\n"
 # Rows that are no data of the site: sessions end with a restore anyway.
@@ -50,30 +43,18 @@ class BackupError(Exception):
     """A backup file that cannot be read (wrong key, altered, not a backup)."""
 
 
-@dataclass
-class Restored:
-    taken_at: dt.datetime
-    tables: dict[str, dict]
-    erasures_reapplied: int = 0
-    checksums_ok: bool = True
-    mismatched: list[str] = field(default_factory=list)
-
-
-@cache
-def _derived_key(master: str) -> bytes:
-    return derive_key(parse_master_key(master), "backup")
-
-
-def backup_key() -> bytes:
+def _backup_keys() -> list[bytes]:
+    """The key new backups are written with first, then any other that may read an older one
+    (during a master-key rotation, the one derived from the old master key)."""
     if settings.BACKUP_KEY:
         key = base64.b64decode(settings.BACKUP_KEY)
         if len(key) != 32:
             raise BackupError("CONSONANCE_BACKUP_KEY must be base64 of 32 bytes")
-        return key
-    return _derived_key(settings.CONSONANCE_MASTER_KEY)
+        return [key]
+    return keyring.derived_keys("backup")
 
 
-def _models() -> list[type[models.Model]]:
+def backup_models() -> list[type[models.Model]]:
     """Every concrete table, parents before children (so a plain insert order works)."""
     found = [
         m
@@ -95,22 +76,22 @@ class _ExactEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def _rows(model: type[models.Model]) -> str:
+def table_json(model: type[models.Model]) -> str:
     return serializers.serialize("json", model._default_manager.order_by("pk"), cls=_ExactEncoder)
 
 
-def _checksum(text: str) -> str:
+def text_checksum(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def table_checksums() -> dict[str, dict]:
     """Rows and a checksum of the serialised rows of every table (for backups and drills)."""
     result = {}
-    for model in _models():
-        text = _rows(model)
+    for model in backup_models():
+        text = table_json(model)
         result[model._meta.label_lower] = {
             "rows": model._default_manager.count(),
-            "checksum": _checksum(text),
+            "checksum": text_checksum(text),
         }
     return result
 
@@ -121,9 +102,9 @@ def _snapshot() -> tuple[dict[str, str], dict[str, dict]]:
         if connection.vendor == "postgresql" and not nested:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        data = {m._meta.label_lower: _rows(m) for m in _models()}
+        data = {m._meta.label_lower: table_json(m) for m in backup_models()}
     sums = {
-        label: {"rows": len(json.loads(text)), "checksum": _checksum(text)}
+        label: {"rows": len(json.loads(text)), "checksum": text_checksum(text)}
         for label, text in data.items()
     }
     return data, sums
@@ -139,18 +120,24 @@ def backup_write(out: Path | None = None, *, now: dt.datetime | None = None) -> 
         "database": connection.vendor,
         "tables": sums,
     }
-    header_bytes = json.dumps(header, sort_keys=True).encode()
-    payload = gzip.compress(json.dumps(data, cls=DjangoJSONEncoder).encode(), mtime=0)
-    blob = encrypt(backup_key(), payload, MAGIC + header_bytes)
     if out is None:
         settings.BACKUP_DIR.mkdir(parents=True, exist_ok=True)
         out = backup_path(now)
     tmp = out.with_name(out.name + ".part")
     with open(tmp, "wb") as file:
-        file.write(MAGIC + len(header_bytes).to_bytes(4, "big") + header_bytes + blob)
+        file.write(backup_encode(header, data))
     tmp.replace(out)
     audit_append(actor=SYSTEM, action="backup.written", detail={"tables": len(sums)})
     return out
+
+
+def backup_encode(header: dict, data: dict[str, str]) -> bytes:
+    """The bytes of a backup file: the header in clear (bound as associated data), the tables
+    gzip'd and encrypted."""
+    header_bytes = json.dumps(header, sort_keys=True).encode()
+    payload = gzip.compress(json.dumps(data, cls=DjangoJSONEncoder).encode(), mtime=0)
+    blob = encrypt(_backup_keys()[0], payload, MAGIC + header_bytes)
+    return MAGIC + len(header_bytes).to_bytes(4, "big") + header_bytes + blob
 
 
 def backup_read(path: Path) -> tuple[dict, dict[str, str]]:
@@ -160,67 +147,9 @@ def backup_read(path: Path) -> tuple[dict, dict[str, str]]:
         raise BackupError("not a Consonance backup")
     size = int.from_bytes(raw[len(MAGIC) : len(MAGIC) + 4], "big")
     header_bytes = raw[len(MAGIC) + 4 : len(MAGIC) + 4 + size]
+    body, aad = raw[len(MAGIC) + 4 + size :], MAGIC + header_bytes
     try:
-        header = json.loads(header_bytes)
-        payload = decrypt(backup_key(), raw[len(MAGIC) + 4 + size :], MAGIC + header_bytes)
-        data = json.loads(gzip.decompress(payload))
+        payload = keyring.decrypt_any(_backup_keys(), body, aad)
+        return json.loads(header_bytes), json.loads(gzip.decompress(payload))
     except Exception as error:  # wrong key, altered bytes, truncated file
         raise BackupError(f"cannot read the backup: {error}") from None
-    return header, data
-
-
-def _load(data: dict[str, str]) -> None:
-    tables = _models()
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sql_flush(
-            no_style(), [m._meta.db_table for m in tables], reset_sequences=True, allow_cascade=True
-        ):
-            cursor.execute(statement)
-    with connection.constraint_checks_disabled():
-        for model in tables:
-            text = data.get(model._meta.label_lower)
-            if text:
-                for obj in serializers.deserialize("json", text):
-                    obj.save()
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), tables):
-            cursor.execute(statement)
-
-
-def _reapply_erasures(entries: list[Entry], taken_at: dt.datetime) -> int:
-    """Erase again everyone erased after `taken_at` (found by the keyed hash of the address)."""
-    later = {e.address_hash for e in entries if e.erased_at > taken_at}
-    if not later:
-        return 0
-    count = 0
-    for person in list(Person.objects.all()):
-        if address_hash(person.email) in later:
-            email = person.email
-            person_erase(person=person, actor=SYSTEM, via="restore")
-            mail_forget(email=email)  # the receipt went when she was erased; not again
-            count += 1
-    return count
-
-
-def backup_restore(path: Path) -> Restored:
-    """Replace the database's contents with the backup's, then re-apply later erasures; all in
-    one transaction. Raises BackupError (and changes nothing) when the file cannot be read."""
-    ledger = ledger_read()  # read before the restore replaces the suppression list
-    header, data = backup_read(path)
-    taken_at = dt.datetime.fromisoformat(header["taken_at"])
-    result = Restored(taken_at=taken_at, tables=header["tables"])
-    with transaction.atomic():
-        _load(data)
-        for label, expected in header["tables"].items():
-            model = apps.get_model(label)
-            if _checksum(_rows(model)) != expected["checksum"]:
-                result.mismatched.append(label)
-        result.checksums_ok = not result.mismatched
-        # The database's own list from before the restore, the file, and the restored list.
-        result.erasures_reapplied = _reapply_erasures(ledger + ledger_read(), taken_at)
-        audit_append(
-            actor=SYSTEM,
-            action="backup.restored",
-            detail={"erasures_reapplied": result.erasures_reapplied},
-        )
-    return result

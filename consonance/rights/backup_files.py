@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +17,27 @@ from consonance.privacy.policy import get_policy
 NAME = re.compile(r"^consonance-(\d{8}T\d{6}Z)\.backup$")
 
 
+@dataclass(frozen=True)
+class Copy:
+    """One copy of a backup: where it is (a path, or s3://bucket/key), its size, when taken."""
+
+    where: str
+    size: int
+    taken_at: dt.datetime
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        return get_policy().backup_retention.after(self.taken_at)
+
+
+def name_time(name: str) -> dt.datetime | None:
+    """When the backup named `name` (a file name) was taken; None for any other name."""
+    match = NAME.match(name)
+    if not match:
+        return None
+    return dt.datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+
+
 def backup_path(taken_at: dt.datetime) -> Path:
     settings.BACKUP_DIR.mkdir(parents=True, exist_ok=True)
     return settings.BACKUP_DIR / f"consonance-{taken_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.backup"
@@ -24,14 +46,17 @@ def backup_path(taken_at: dt.datetime) -> Path:
 def backup_times(directory: Path | None = None) -> list[dt.datetime]:
     """When each backup in the backup folder was taken, oldest first."""
     directory = directory or settings.BACKUP_DIR
-    times = []
-    if directory.is_dir():
-        for path in directory.iterdir():
-            match = NAME.match(path.name)
-            if match:
-                stamp = dt.datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
-                times.append(stamp)
-    return sorted(times)
+    names = [path.name for path in directory.iterdir()] if directory.is_dir() else []
+    return sorted(t for t in map(name_time, names) if t)
+
+
+def local_copies() -> list[Copy]:
+    """The backups in the backup folder, oldest first."""
+    copies = []
+    for taken in backup_times():
+        path = backup_path(taken)
+        copies.append(Copy(str(path), path.stat().st_size, taken))
+    return copies
 
 
 def backup_rotate(*, now: dt.datetime | None = None) -> int:

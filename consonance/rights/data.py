@@ -34,9 +34,11 @@ from consonance.privacy.registry import (
     as_datetime,
     clock_value,
     registry,
+    stores,
     things_text,
 )
 from consonance.rights.readable import Group, export_context, group_for, readable_row
+from consonance.rights.residue import identifiers_of
 from consonance.rights.selectors import journal_notes_for
 
 log = logging.getLogger(__name__)
@@ -277,8 +279,11 @@ def holdings_of(
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
     ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
-    for declaration in registry():
-        found = declaration.rows_for(person.pk).order_by("pk")
+    # The stores (sessions, task rows) are read row by row: her export, not the card's dates.
+    texts = identifiers_of(person).search_texts() if with_records else set()
+    sources = [(d, d.rows_for(person.pk)) for d in registry()]
+    for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
+        found = found.order_by("pk")
         # Dates only (the client card): the ciphertext is not read, so not fetched.
         rows = list(found if with_records else found.defer(*declaration.encrypted))
         if not rows:
@@ -294,9 +299,8 @@ def holdings_of(
             ]
             result.other_readable.append(group)
             continue
-        things = (
-            things_text({declaration.model: declaration.thing_counts(person.pk)}) if counted else []
-        )
+        counts = declaration.things_among(person.pk, rows) if counted else []
+        things = things_text({declaration.model: counts}) if counted else []
         for holding in declaration.holdings:
             cid = holding.category
             if cid not in policy.categories:

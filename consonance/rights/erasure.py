@@ -30,6 +30,7 @@ from consonance.privacy.registry import (
     PersonalModel,
     clock_value,
     registry,
+    stores,
     subject_declaration,
     things_text,
 )
@@ -39,6 +40,7 @@ from consonance.rights.models import ErasureReceipt, Request
 from consonance.rights.residue import (
     RECEIPT_TEMPLATE,
     Finding,
+    Identifiers,
     find_residue,
     held_holdings,
     identifiers_of,
@@ -133,6 +135,7 @@ def person_erase(
         request = _erasure_request(person, now, via)
         tally = _Tally()
         _erase_rows(policy, person_id, tally)
+        _erase_stores(ids, tally)
         # Mail queued before she was known (the newsletter's confirmation link, a new member's
         # code) is hers without a link to her; until the purge removes it, it would be residue.
         mail_forget(email=email, actor=actor)
@@ -210,6 +213,16 @@ def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
             tally.count_erased(
                 declaration, counts[declaration.model], things.get(declaration.model)
             )
+
+
+def _erase_stores(ids: Identifiers, tally: _Tally) -> None:
+    """Sessions and task rows that name her (a sign-in by code she left, a task's arguments)."""
+    for store in stores():
+        rows = store.rows_naming(ids.search_texts())
+        count = rows.count()
+        if count:
+            rows.delete()
+            tally.count_erased(store, count, [count] * len(store.things))
 
 
 def _keep_minimised(

@@ -18,7 +18,7 @@ from consonance.lib.text import normalise_email
 from consonance.mail.selectors import outbox_waiting_to
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
-from consonance.privacy.registry import Holding, PersonalModel, registry
+from consonance.privacy.registry import Holding, PersonalModel, registry, stores
 
 RECEIPT_TEMPLATE = "rights_erasure_receipt"
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -64,7 +64,7 @@ class Finding:
     def as_dict(self) -> dict:
         return {
             "model": self.model,
-            "id": self.pk,
+            "id": self.pk if self.pk is None or isinstance(self.pk, int) else str(self.pk),
             "fields": list(self.fields),
             "held": self.held,
             **({"reason": self.reason} if self.reason else {}),
@@ -268,11 +268,21 @@ def _deep_scan(ids: Identifiers, policy: Policy, result: ScanResult) -> None:
             result.residue.append(Finding(meta.label, row["pk"], names or ("?",), reason="deep"))
 
 
+def _store_scan(ids: Identifiers, result: ScanResult) -> None:
+    """The stores (sessions, the task queue): rows whose decoded content names her."""
+    texts = ids.search_texts()
+    for store in stores():
+        result.tables += 1
+        for pk in store.rows_naming(texts).values_list("pk", flat=True):
+            result.residue.append(Finding(store.model, pk, store.personal_fields, reason="store"))
+
+
 def find_residue(ids: Identifiers, *, deep: bool = False) -> ScanResult:
     """Search for the person's identifiers; residue is everything found outside legal holds."""
     policy = get_policy()
     started = time.perf_counter()
     result = _registry_scan(ids, policy)
+    _store_scan(ids, result)
     if deep:
         _deep_scan(ids, policy, result)
     result.pending = [

@@ -14,8 +14,7 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights import sessions
-from consonance.rights.backup import backup_write
-from consonance.rights.backup_files import backup_rotate
+from consonance.rights.backup_offsite import backup_take
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.worker.schedule import Periodic
@@ -90,11 +89,16 @@ def rights_remind_task() -> int:
 
 @task()
 def backup_task() -> str:
-    """The daily backup (issue 12), then the rotation of the old ones."""
-    path = backup_write()
-    deleted = backup_rotate()
-    log.info("backup written (%s bytes); %s old backup(s) deleted", path.stat().st_size, deleted)
-    return path.name
+    """The daily backup (issue 12), its verified copy off the machine, then the rotation of the
+    old ones. A failed upload raises OffsiteError, so the task shows as failed."""
+    taken = backup_take()
+    log.info(
+        "backup written (%s bytes)%s; %s old copy(ies) deleted",
+        taken.path.stat().st_size,
+        f", uploaded to {taken.url} and verified" if taken.url else "",
+        taken.deleted_local + taken.deleted_offsite,
+    )
+    return taken.path.name
 
 
 @task

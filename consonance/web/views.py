@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
@@ -18,6 +18,7 @@ from consonance.lib import overview
 from consonance.lib.markup import render_markdown
 from consonance.lib.time import STOCKHOLM
 from consonance.privacy.policy import get_policy
+from consonance.web.health import health_checks, health_json, health_sentence
 from consonance.web.models import SitePage
 
 
@@ -117,8 +118,23 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "waiting_more": len(waiting) > SHOWN,
             # The worker verifies the chain daily; re-hashing it here would grow with every event.
             "verification": audit_latest_verification(),
+            # One calm line when the worker, mail, a task or the backup needs the server's keeper.
+            "health": health_sentence(health_checks(now), now),
         },
     )
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For an uptime monitor: 200 when every check passes, 503 when one fails (web/health.py).
+    Ages and counts only; no sign-in, no language prefix, never redirected to https."""
+    now = timezone.now()
+    body = health_json(health_checks(now), now)
+    response = JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+    response["Cache-Control"] = "no-store"
+    # A failing check is the monitor's news, not an error of the page: Django would log every
+    # poll's 503 at ERROR (and so mail the admins each minute).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

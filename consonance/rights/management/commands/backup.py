@@ -1,33 +1,94 @@
-"""`consonance backup [--out FILE]`: an encrypted, consistent copy of the database."""
+"""`consonance backup [--out FILE | --list]`: an encrypted, consistent copy of the database, on
+this machine and (when configured) off it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.rights.backup import BackupError, backup_write
-from consonance.rights.backup_files import backup_rotate
+from consonance.rights.backup_files import local_copies
+from consonance.rights.backup_offsite import (
+    OffsiteError,
+    backup_take,
+    offsite_configured,
+    offsite_copies,
+)
+
+
+def _size(size: float) -> str:
+    if size < 1000:
+        return f"{size:.0f} B"
+    for unit in ("kB", "MB"):
+        size /= 1000
+        if size < 1000:
+            return f"{size:.1f} {unit}"
+    return f"{size / 1000:.1f} GB"
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 class Command(BaseCommand):
     help = (
-        "Write an encrypted backup of the whole database (to CONSONANCE_BACKUP_DIR, or FILE), "
-        "then delete the backups older than the policy's [backups] duration."
+        "Write an encrypted backup of the whole database to CONSONANCE_BACKUP_DIR (and to the "
+        "S3 bucket when CONSONANCE_BACKUP_S3_BUCKET is set, verified after upload), then delete "
+        "the backups older than the policy's [backups] duration in both places. --out FILE "
+        "writes one file only; --list shows every copy and when it expires."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--out", help="Write the backup to this file instead.")
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--out", help="Write the backup to this file only (no upload).")
+        group.add_argument("--list", action="store_true", help="List the copies and exit.")
 
     def handle(self, *args, out: str | None, **options) -> None:
-        target = Path(out) if out else None
-        if target is not None and not target.parent.is_dir():
-            raise CommandError(f"{target}:0: cannot write: no such directory")
+        if options["list"]:
+            self._list()
+        elif out:
+            target = Path(out)
+            if not target.parent.is_dir():
+                raise CommandError(f"{target}:0: cannot write: no such directory")
+            try:
+                path = backup_write(target)
+            except (BackupError, OSError) as error:
+                raise CommandError(f"{target}:0: {error}") from None
+            self.stdout.write(f"{path}: {path.stat().st_size} bytes")
+        else:
+            self._take()
+
+    def _take(self) -> None:
         try:
-            path = backup_write(target)
+            taken = backup_take()
         except (BackupError, OSError) as error:
-            raise CommandError(f"{target or 'backup'}:0: {error}") from None
-        deleted = backup_rotate() if target is None else 0
-        self.stdout.write(f"{path}: {path.stat().st_size} bytes")
+            raise CommandError(f"backup:0: {error}") from None
+        except OffsiteError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"{taken.path}: {taken.path.stat().st_size} bytes")
+        if taken.url:
+            self.stdout.write(f"{taken.url}: uploaded and verified (SHA-256)")
+        deleted = taken.deleted_local + taken.deleted_offsite
         if deleted:
-            self.stdout.write(f"{deleted} backup(s) older than the policy's window deleted")
+            self.stdout.write(f"{deleted} copy(ies) older than the policy's window deleted")
+
+    def _list(self) -> None:
+        copies = local_copies()
+        problem = None
+        if offsite_configured():
+            try:
+                copies += offsite_copies()
+            except OffsiteError as error:
+                problem = str(error)
+        copies.sort(key=lambda c: (c.taken_at, c.where))
+        self.stdout.write(f"{'TAKEN (UTC)':<17}  {'EXPIRES (UTC)':<17}  {'SIZE':>9}  WHERE")
+        for copy in copies:
+            self.stdout.write(
+                f"{_when(copy.taken_at):<17}  {_when(copy.expires_at):<17}  "
+                f"{_size(copy.size):>9}  {copy.where}"
+            )
+        self.stdout.write(f"{len(copies)} copy(ies).")
+        if problem:
+            raise CommandError(problem)

@@ -6,14 +6,27 @@ import signal
 import socket
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from consonance.worker import maintenance
+from consonance.worker.heartbeat import heartbeat_beat
 from consonance.worker.recovery import requeue_abandoned
 from consonance.worker.schedule import enqueue_due
 
 log = logging.getLogger("consonance.worker")
+
+
+class BeatingWorker(Worker):
+    """django-tasks-db's worker, beating after every task too: a batch of long tasks (a backup,
+    a retention run) does not look like a dead worker on /healthz."""
+
+    def run_task(self, db_task_result) -> None:
+        try:
+            super().run_task(db_task_result)
+        finally:
+            heartbeat_beat()
 
 
 class Command(BaseCommand):
@@ -33,6 +46,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval: float, once: bool, **options) -> None:
+        try:
+            maintenance.hold_shared("worker")  # no restore while the worker runs
+        except maintenance.MaintenanceLocked as error:
+            raise CommandError(str(error)) from None
         stopping = False
 
         def stop(signum, frame) -> None:
@@ -45,12 +62,13 @@ class Command(BaseCommand):
         log.info("worker %s started", worker_id)
         while not stopping:
             close_old_connections()
+            heartbeat_beat()
             requeue_abandoned()
             due = enqueue_due()
             if due:
                 log.info("enqueued periodic tasks: %s", ", ".join(due))
             # Batch mode runs every ready task and returns, so the schedule is checked between.
-            Worker(
+            BeatingWorker(
                 queue_names=["*"],
                 interval=0,
                 batch=True,

@@ -1,0 +1,165 @@
+"""The copy off the machine: each backup also goes to an S3-compatible bucket (settings.py,
+CONSONANCE_BACKUP_S3_*), and is verified there before anything counts as done.
+
+An upload is verified by reading the object back: its size, the SHA-256 stored with it as object
+metadata, and the SHA-256 of the bytes downloaded must all equal the local file's. When the
+upload or the check fails, OffsiteError says so in one line and nothing is deleted: neither the
+new local copy nor any old one (rotation runs only after a verified upload). The files are the
+encrypted backups themselves, so the bucket's operator reads nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.utils import timezone
+
+from consonance.privacy.policy import get_policy
+from consonance.rights.backup import backup_write
+from consonance.rights.backup_files import Copy, backup_rotate, name_time
+
+CHUNK = 1024 * 1024
+
+
+class OffsiteError(Exception):
+    """The off-site copy could not be written, verified, listed or read."""
+
+
+@dataclass(frozen=True)
+class Taken:
+    path: Path
+    url: str | None  # s3://bucket/key of the verified copy; None without a destination
+    deleted_local: int
+    deleted_offsite: int
+
+
+def offsite_configured() -> bool:
+    return bool(settings.BACKUP_S3_BUCKET)
+
+
+def _client():
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.BACKUP_S3_ENDPOINT_URL,
+        region_name=settings.BACKUP_S3_REGION,
+        aws_access_key_id=settings.BACKUP_S3_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.BACKUP_S3_SECRET_ACCESS_KEY,
+        config=Config(connect_timeout=10, read_timeout=60, retries={"max_attempts": 3}),
+    )
+
+
+def _url(key: str, bucket: str | None = None) -> str:
+    return f"s3://{bucket or settings.BACKUP_S3_BUCKET}/{key}"
+
+
+def _sha256(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Message") or str(error)
+    return str(error)
+
+
+def offsite_upload(path: Path) -> str:
+    """Upload a backup file and verify the copy; its s3:// address, or OffsiteError."""
+    key = settings.BACKUP_S3_PREFIX + path.name
+    url = _url(key)
+    with open(path, "rb") as file:
+        digest = _sha256(file)
+    client = _client()
+    bucket = settings.BACKUP_S3_BUCKET
+    try:
+        with open(path, "rb") as file:  # one PUT, streamed (up to 5 GB; backups are far smaller)
+            client.put_object(Bucket=bucket, Key=key, Body=file, Metadata={"sha256": digest})
+        head = client.head_object(Bucket=bucket, Key=key)
+        body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        read_back = _sha256(body)
+    except (BotoCoreError, ClientError) as error:
+        raise OffsiteError(f"{url}: upload failed: {_problem(error)}") from None
+    if (
+        head["ContentLength"] != path.stat().st_size
+        or head.get("Metadata", {}).get("sha256") != digest
+        or read_back != digest
+    ):
+        raise OffsiteError(f"{url}: the copy read back differs from {path} (SHA-256)")
+    return url
+
+
+def offsite_copies() -> list[Copy]:
+    """The backups in the bucket, oldest first."""
+    prefix = settings.BACKUP_S3_PREFIX
+    copies = []
+    try:
+        pages = (
+            _client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=settings.BACKUP_S3_BUCKET, Prefix=prefix)
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                taken = name_time(item["Key"].removeprefix(prefix))
+                if taken:
+                    copies.append(Copy(_url(item["Key"]), item["Size"], taken))
+    except (BotoCoreError, ClientError) as error:
+        raise OffsiteError(f"{_url(prefix)}: cannot list: {_problem(error)}") from None
+    return sorted(copies, key=lambda c: c.taken_at)
+
+
+def offsite_rotate(*, now: dt.datetime | None = None) -> int:
+    """Delete the bucket's backups older than the policy's window; how many were deleted."""
+    cutoff = get_policy().backup_retention.before(now or timezone.now())
+    old = [c for c in offsite_copies() if c.taken_at < cutoff]
+    client = _client()
+    for copy in old:
+        key = copy.where.removeprefix(_url(""))
+        try:
+            client.delete_object(Bucket=settings.BACKUP_S3_BUCKET, Key=key)
+        except (BotoCoreError, ClientError) as error:
+            raise OffsiteError(f"{copy.where}: cannot delete: {_problem(error)}") from None
+    return len(old)
+
+
+def offsite_download(url: str, target: Path) -> None:
+    """Fetch s3://bucket/key to `target`, checking the SHA-256 recorded at upload."""
+    bucket, _slash, key = url.removeprefix("s3://").partition("/")
+    client = _client()
+    try:
+        stored = client.get_object(Bucket=bucket, Key=key)
+        with open(target, "wb") as file:
+            for chunk in stored["Body"].iter_chunks(CHUNK):
+                file.write(chunk)
+        recorded = stored.get("Metadata", {}).get("sha256")
+    except (BotoCoreError, ClientError) as error:
+        raise OffsiteError(f"cannot download: {_problem(error)}") from None
+    with open(target, "rb") as file:
+        if recorded and _sha256(file) != recorded:
+            raise OffsiteError("the downloaded copy differs from the one uploaded (SHA-256)")
+
+
+def backup_take(*, now: dt.datetime | None = None) -> Taken:
+    """The daily backup: write it, copy it off the machine and verify the copy, then rotate
+    both places. OffsiteError (after the local copy is written, and with nothing deleted) when
+    the off-site copy fails."""
+    now = now or timezone.now()
+    path = backup_write(now=now)
+    url = None
+    if offsite_configured():
+        try:
+            url = offsite_upload(path)
+        except OffsiteError as error:
+            raise OffsiteError(f"{error}; the backup is kept at {path}") from None
+    deleted_offsite = offsite_rotate(now=now) if url else 0
+    return Taken(path, url, backup_rotate(now=now), deleted_offsite)

@@ -1,0 +1,124 @@
+"""Putting a backup back (`consonance restore`): all of it, or nothing.
+
+The restore replaces the database's contents in one transaction, so the site never sees half
+of it and any failure changes nothing. Rows go in table by table, parents first, as multi-row
+INSERTs in batches (foreign keys are checked at commit: Django declares them DEFERRABLE
+INITIALLY DEFERRED on both SQLite and PostgreSQL, which also allows the few cycles). Before the
+transaction commits, every table is serialised again and compared with the checksum the backup
+recorded; one difference rolls everything back (ChecksumsDiffer). Then every erasure made after
+the backup was taken (the erasure ledger, ledger.py) is applied again, so nobody erased comes
+back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core import serializers
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+
+from consonance.audit.services import SYSTEM, audit_append
+from consonance.mail.outbox import address_hash, mail_forget
+from consonance.people.models import Person
+from consonance.rights.backup import BackupError, backup_models, table_json, text_checksum
+from consonance.rights.erasure import person_erase
+from consonance.rights.ledger import Entry, ledger_read
+
+Progress = Callable[[str, int], None]  # (table label, rows inserted)
+
+
+class ChecksumsDiffer(BackupError):
+    """The restored rows differ from what the backup recorded; nothing was changed."""
+
+    def __init__(self, mismatched: list[str]) -> None:
+        super().__init__(f"checksums differ for {', '.join(mismatched)}; nothing was changed")
+        self.mismatched = mismatched
+
+
+@dataclass
+class Restored:
+    taken_at: dt.datetime
+    tables: dict[str, dict]
+    erasures_reapplied: int = 0
+
+
+def _insert(model: type[models.Model], objects: list[serializers.base.DeserializedObject]) -> None:
+    """Insert the rows as they were, many per statement. Through QuerySet._insert (what
+    Model.save uses) with raw=True, because bulk_create would stamp auto_now fields with now."""
+    if not objects:
+        return
+    fields = [f for f in model._meta.local_concrete_fields if not f.generated]
+    rows = [o.object for o in objects]
+    size = max(1, min(1000, connection.ops.bulk_batch_size(fields, rows)))
+    for start in range(0, len(rows), size):
+        model._base_manager._insert(rows[start : start + size], fields=fields, raw=True)
+
+
+def _load(data: dict[str, str], progress: Progress) -> None:
+    tables = backup_models()
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sql_flush(
+            no_style(), [m._meta.db_table for m in tables], reset_sequences=True, allow_cascade=True
+        ):
+            cursor.execute(statement)
+    with connection.constraint_checks_disabled():
+        for model in tables:
+            label = model._meta.label_lower
+            # Many-to-many rows are restored from their own table, which the backup holds too.
+            objects = list(serializers.deserialize("json", data.get(label) or "[]"))
+            _insert(model, objects)
+            progress(label, len(objects))
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), tables):
+            cursor.execute(statement)
+
+
+def _mismatched(header: dict) -> list[str]:
+    return [
+        label
+        for label, expected in header["tables"].items()
+        if text_checksum(table_json(apps.get_model(label))) != expected["checksum"]
+    ]
+
+
+def _reapply_erasures(entries: list[Entry], taken_at: dt.datetime) -> int:
+    """Erase again everyone erased after `taken_at` (found by the keyed hash of the address)."""
+    later = {e.address_hash for e in entries if e.erased_at > taken_at}
+    if not later:
+        return 0
+    count = 0
+    for person in list(Person.objects.all()):
+        if address_hash(person.email) in later:
+            email = person.email
+            person_erase(person=person, actor=SYSTEM, via="restore")
+            mail_forget(email=email)  # the receipt went when she was erased; not again
+            count += 1
+    return count
+
+
+def backup_restore(
+    header: dict, data: dict[str, str], *, progress: Progress = lambda label, rows: None
+) -> Restored:
+    """Replace the database's contents with a backup read by `backup_read`, then re-apply later
+    erasures; all in one transaction. ChecksumsDiffer (and nothing changed) when a table does
+    not come back exactly as it was backed up."""
+    ledger = ledger_read()  # read before the restore replaces the suppression list
+    taken_at = dt.datetime.fromisoformat(header["taken_at"])
+    result = Restored(taken_at=taken_at, tables=header["tables"])
+    with transaction.atomic():
+        _load(data, progress)
+        mismatched = _mismatched(header)
+        if mismatched:
+            raise ChecksumsDiffer(mismatched)  # leaves the atomic block: everything rolls back
+        # The database's own list from before the restore, the file, and the restored list.
+        result.erasures_reapplied = _reapply_erasures(ledger + ledger_read(), taken_at)
+        audit_append(
+            actor=SYSTEM,
+            action="backup.restored",
+            detail={"erasures_reapplied": result.erasures_reapplied},
+        )
+    return result
