@@ -188,6 +188,10 @@ def the_coach_signs_in_with_a_code_and_reads_the_message(
         page.fill("input[name=otp_token]", smoke.totp(secret))
         page.click("main form button[type=submit]")
         smoke.shows("Väntar på dig")
+    with smoke.step("/healthz answers 200: database, migrations, worker, backup and mail in order"):
+        response = page.goto(smoke.site + "/healthz")  # through Chromium: it resolves the host
+        assert response is not None and response.status == 200, response and response.text()
+        assert response.json()["status"] == "ok", response.text()
     with smoke.step("a staff page loads: the e-mail consultation waits for her reply"):
         smoke.go("/staff/journal/")
         text = smoke.shows("Pågående mejlkonsultationer")
