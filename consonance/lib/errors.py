@@ -97,7 +97,8 @@ def sentry_start(dsn: str, environment: str) -> None:
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,
-        send_default_pii=False,
+        # No `send_default_pii`: its default is off (and sentry-sdk 2.76 deprecates the name);
+        # `sentry_scrub` removes what the defaults would still send.
         include_local_variables=False,
         max_request_body_size="never",
         traces_sample_rate=0,
