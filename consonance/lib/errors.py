@@ -19,6 +19,7 @@ from typing import Any
 
 import sentry_sdk
 from django.core.mail import mail_admins
+from sentry_sdk.types import Event
 
 # Sentry event keys that may carry personal data: the request (body, cookies, headers, query),
 # the user, breadcrumbs (log lines and SQL), and any extra context.
@@ -76,11 +77,11 @@ class PrivateAdminEmailHandler(logging.Handler):
             self.handleError(record)
 
 
-def sentry_scrub(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def sentry_scrub(event: Event, hint: dict[str, Any]) -> Event:
     """Sentry's before_send: the event without request, user, breadcrumbs or frame variables,
     and without e-mail addresses in exception messages."""
     for key in _SENTRY_DROPPED:
-        event.pop(key, None)
+        event.pop(key, None)  # type: ignore[misc]
     for exception in (event.get("exception") or {}).get("values") or []:
         if isinstance(exception.get("value"), str):
             exception["value"] = masked(exception["value"])

@@ -55,7 +55,9 @@ def _insert(model: type[models.Model], objects: list[serializers.base.Deserializ
     rows = [o.object for o in objects]
     size = max(1, min(1000, connection.ops.bulk_batch_size(fields, rows)))
     for start in range(0, len(rows), size):
-        model._base_manager._insert(rows[start : start + size], fields=fields, raw=True)
+        model._base_manager._insert(  # type: ignore[attr-defined]
+            rows[start : start + size], fields=fields, raw=True
+        )
 
 
 def _load(data: dict[str, str], progress: Progress) -> None:
