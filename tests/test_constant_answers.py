@@ -5,14 +5,27 @@ clock on a stranger's word, carry no readable address in a link, and spend their
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
+from consonance.booking.models import Booking
 from consonance.mail.models import OutboxMessage
 from consonance.people.models import Person
-from tests.factories import EMAIL, populated_person, sign_in
+from tests.factories import (
+    EMAIL,
+    NOW,
+    book_by_bankgiro,
+    contact_form,
+    contact_page_fields,
+    pay,
+    populated_person,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +108,39 @@ def test_12_the_address_change_link_does_not_carry_the_new_address_readably(clie
     assert Person.objects.get().email == NEW
     tampered = f"/mina-uppgifter/ratta/adress/{token[:-3]}AAA/"
     assert client.post(tampered).status_code == 400
+
+
+# 11 ------------------------------------------------------------------------------------------
+
+
+def _long_quiet(email: str) -> tuple[Person, dt.datetime]:
+    """A client last in touch 700 days ago: her contact details are due to go soon (P10)."""
+    populated_person(email, "Astrid", "Lindqvist")
+    quiet = timezone.now() - dt.timedelta(days=700)
+    Person.objects.filter(email=email).update(last_contact_at=quiet)
+    return Person.objects.get(email=email), quiet
+
+
+def test_11_a_booking_in_her_name_moves_her_clock_only_once_it_is_paid(client, practice):
+    video, _ = practice
+    person, quiet = _long_quiet("astrid1@example.se")
+    _response, booking = book_by_bankgiro(client, video)
+    assert booking.person_id == person.pk and booking.state == Booking.State.HELD
+    person.refresh_from_db()
+    assert person.last_contact_at == quiet  # a stranger could have typed her address
+    pay(booking.order)
+    person.refresh_from_db()
+    assert person.last_contact_at > timezone.now() - dt.timedelta(hours=1)
+
+
+def test_11_a_contact_message_in_her_name_leaves_her_clock_alone(client):
+    person, quiet = _long_quiet("karin1@example.se")
+    messages = person.contact_messages.count()
+    with time_machine.travel(NOW, tick=False) as traveller:
+        fields = contact_page_fields(client.get("/kontakt/").content.decode())
+        traveller.shift(dt.timedelta(seconds=10))
+        response = client.post("/kontakt/", {**contact_form(1), **fields})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.last_contact_at == quiet
+    assert person.contact_messages.count() == messages + 1

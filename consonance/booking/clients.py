@@ -39,10 +39,11 @@ def booking_person(client: Client) -> tuple[Person, bool]:
     known = person_by_email(client.email)
     if known is not None and person_is_restricted(known.pk):
         return known, True
-    return client_person(client), False
+    # Unproven: anyone can type her address; her clock moves when the booking is paid.
+    return client_person(client, proven=False), False
 
 
-def client_person(client: Client) -> Person:
+def client_person(client: Client, *, proven: bool = True) -> Person:
     # Restricted processing (P27): the coach books nobody who restricted it (staff path).
     known = person_by_email(client.email)
     if known is not None and person_is_restricted(known.pk):
@@ -53,6 +54,7 @@ def client_person(client: Client) -> Person:
         last_name=client.last_name,
         language=client.language,
         actor=SYSTEM,
+        proven=proven,
     )
     return person
 

@@ -30,6 +30,7 @@ from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
 from consonance.payments.selectors import order_refundable
 from consonance.people.models import Person
+from consonance.people.services import person_contacted
 
 STOCKHOLM = selectors.STOCKHOLM
 BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
@@ -194,6 +195,8 @@ def booking_confirm_paid(order: Order) -> None:
         _refund_unusable(booking, order, reason="slot_taken")
         return
     _consultation_clock_refresh(booking.person_id)
+    if booking.person_id is not None:
+        person_contacted(booking.person_id)  # paid: proof the booking was hers
     emails.coach_notify(booking, "paid")
     audit_append(
         actor=SYSTEM,

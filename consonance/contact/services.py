@@ -59,8 +59,14 @@ def message_receive(
     """
     first, last = split_name(name)
     with transaction.atomic():
+        # Unproven: the sender may not own the address, so her clock waits for the reply.
         person, _created = person_get_or_create(
-            email=email, first_name=first, last_name=last, language=language, actor=actor
+            email=email,
+            first_name=first,
+            last_name=last,
+            language=language,
+            actor=actor,
+            proven=False,
         )
         message = Message.objects.create(
             person=person,

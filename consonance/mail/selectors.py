@@ -52,6 +52,12 @@ def outbox_waiting_to(emails: set[str], template: str) -> list[int]:
     )
 
 
+def outbox_texts(template: str) -> list[str]:
+    """The text bodies of every message of `template` in the outbox, sent or not (the outbox is
+    kept small by the purge: a short list)."""
+    return list(OutboxMessage.objects.filter(template=template).values_list("body_text", flat=True))
+
+
 def outbox_oldest_unsent() -> tuple[dt.datetime | None, int]:
     """When the oldest message still to be sent was queued, and how many wait (for /healthz):
     queued or being sent; failed and unknown ones wait for the coach on /staff/mail/."""

@@ -11,9 +11,19 @@ from consonance.people.models import Person
 
 
 def person_get_or_create(
-    *, email: str, first_name: str, last_name: str, language: str = "sv", actor: str
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str = "sv",
+    actor: str,
+    proven: bool = True,
 ) -> tuple[Person, bool]:
-    """The person with this address, created if new; a known person's latest contact moves."""
+    """The person with this address, created if new. A known person's latest contact (the clock
+    of her contact details, P10) moves only when `proven`: the address was shown to be hers (a
+    code or link she followed, the coach's own entry). Anyone can type her address into a form,
+    and a stranger must not keep her data alive that way (finding 11, issue 21): such callers
+    pass `proven=False` and move the clock later, on proof (`person_contacted`)."""
     with transaction.atomic():
         person, created = Person.objects.select_for_update().get_or_create(
             email=normalise_email(email),
@@ -30,9 +40,14 @@ def person_get_or_create(
                 subject_id=person.pk,
                 category="contact_details",
             )
-        else:
-            Person.objects.filter(pk=person.pk).update(last_contact_at=timezone.now())
+        elif proven:
+            person_contacted(person.pk)
     return person, created
+
+
+def person_contacted(person_id: int) -> None:
+    """She was in touch, proven (a paid booking, the coach's reply): her latest contact is now."""
+    Person.objects.filter(pk=person_id).update(last_contact_at=timezone.now())
 
 
 def person_update(*, person: Person, actor: str, **changes: str) -> Person:

@@ -45,7 +45,7 @@ from consonance.rights.residue import (
     held_holdings,
     identifiers_of,
 )
-from consonance.rights.services import deadline_due
+from consonance.rights.services import address_change_mail_forget, deadline_due
 
 
 class ErasureFailed(Exception):
@@ -139,6 +139,7 @@ def person_erase(
         # Mail queued before she was known (the newsletter's confirmation link, a new member's
         # code) is hers without a link to her; until the purge removes it, it would be residue.
         mail_forget(email=email, actor=actor)
+        address_change_mail_forget(person_id=person_id, actor=actor)
         key_destroyed = person_key_destroy(person=person, actor=actor)
         tally.count_erased(subject_declaration(), 1)
         Person.objects.filter(pk=person_id).delete()

@@ -71,19 +71,33 @@ def address_token(person: Person, new_email: str) -> str:
     return seal(ADDRESS_PURPOSE, [person.pk, person_state(person), new_email])
 
 
-def address_from_token(token: str) -> tuple[Person, str] | None:
+def _address_payload(token: str, max_age: int) -> tuple[int, str, str] | None:
     if not isinstance(token, str) or len(token) > 1000:
         return None
     try:
-        payload = unseal(ADDRESS_PURPOSE, token, max_age=LINK_MAX_AGE)
+        payload = unseal(ADDRESS_PURPOSE, token, max_age=max_age)
     except SealExpired:
         return None
     if not isinstance(payload, list) or len(payload) != 3:
         return None
     pk, state, new_email = payload
-    if not isinstance(new_email, str) or not isinstance(pk, int):
+    if not isinstance(pk, int) or not isinstance(state, str) or not isinstance(new_email, str):
         return None
+    return pk, state, new_email
+
+
+def address_token_open(token: str) -> tuple[int, str] | None:
+    """Whose change of address to which address a genuine token offers, expired or not."""
+    found = _address_payload(token, max_age=2**31)
+    return (found[0], found[2]) if found else None
+
+
+def address_from_token(token: str) -> tuple[Person, str] | None:
+    found = _address_payload(token, max_age=LINK_MAX_AGE)
+    if found is None:
+        return None
+    pk, state, new_email = found
     person = Person.objects.filter(pk=pk).first()
-    if person is None or not constant_time_compare(person_state(person), str(state)):
+    if person is None or not constant_time_compare(person_state(person), state):
         return None
     return person, new_email
