@@ -198,7 +198,7 @@ def child(url: str, out: Path, samples: int) -> None:
     _fill_attempts()
     accepted, refused = _form_posts(samples)
     overview = _overview(samples)
-    visitor = _visitor_work(10)
+    visitor = _visitor_work(20)
     ms = 1000
     out.write_text(
         json.dumps(

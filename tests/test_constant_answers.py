@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html as html_lib
+import json
 import re
 
 import pytest
@@ -14,6 +16,7 @@ from django.core import mail
 from django.utils import timezone
 
 from consonance.booking.models import Booking
+from consonance.contact.models import Message
 from consonance.mail.models import OutboxMessage
 from consonance.people.models import Person
 from tests.factories import (
@@ -144,3 +147,43 @@ def test_11_a_contact_message_in_her_name_leaves_her_clock_alone(client):
     person.refresh_from_db()
     assert person.last_contact_at == quiet
     assert person.contact_messages.count() == messages + 1
+
+
+# 14 ------------------------------------------------------------------------------------------
+
+
+def _contact_page(client) -> dict[str, str]:
+    return contact_page_fields(client.get("/kontakt/").content.decode())
+
+
+def test_14_a_contact_form_token_carries_one_message_only(client):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        first = _contact_page(client)
+        second = _contact_page(client)  # a fresh proof of work, the first page's token again
+        traveller.shift(dt.timedelta(seconds=10))
+        sent = client.post("/kontakt/", {**contact_form(1), **first})
+        again = client.post("/kontakt/", {**contact_form(2), **second, "token": first["token"]})
+        assert sent.status_code == 302 and again.status_code == 200
+        assert Message.objects.count() == 1
+        page = again.content.decode()
+        assert "Sidan hann bli för gammal" in page and "Har du lediga tider" in page
+        # The page carries a new token; with it (and new work) the message goes.
+        renewed = contact_page_fields(page)
+        traveller.shift(dt.timedelta(seconds=10))
+        assert client.post("/kontakt/", {**contact_form(2), **renewed}).status_code == 302
+    assert Message.objects.count() == 2
+
+
+def test_14_a_contact_page_open_for_three_hours_needs_a_new_token(client):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        fields = _contact_page(client)
+        traveller.shift(dt.timedelta(hours=3))
+        response = client.post("/kontakt/", {**contact_form(1), **fields})
+    assert response.status_code == 200 and not Message.objects.exists()
+    assert "Sidan hann bli för gammal" in response.content.decode()
+
+
+def test_14_the_proof_of_work_asks_for_a_hundred_thousand_tries_at_most(client):
+    html = client.get("/kontakt/").content.decode()
+    challenge = json.loads(html_lib.unescape(re.search(r'data-challenge="([^"]+)"', html)[1]))
+    assert challenge["maxNumber"] >= 100_000

@@ -191,9 +191,10 @@ def test_no_address_or_message_text_in_the_logs(client, caplog):
 
 def test_rate_limit_hashes_and_spent_challenges_are_purged_after_a_day(client):
     _send(client)
-    assert Attempt.objects.count() == 1 and SpentChallenge.objects.count() == 1
+    # One spent challenge and one spent form token.
+    assert Attempt.objects.count() == 1 and SpentChallenge.objects.count() == 2
     assert protection_purge(NOW + dt.timedelta(hours=23)) == 0
-    assert protection_purge(NOW + dt.timedelta(days=3)) == 2
+    assert protection_purge(NOW + dt.timedelta(days=3)) == 3
     assert not Attempt.objects.exists() and not SpentChallenge.objects.exists()
 
 

@@ -44,7 +44,8 @@ class Attempt(models.Model):
 
 
 class SpentChallenge(models.Model):
-    """A proof-of-work challenge already used once: a solved challenge is good for one message."""
+    """A proof-of-work challenge or a form token already used once (protection.py): each is good
+    for one message. Form tokens are stored as "form:" and their one-time number."""
 
     signature = models.CharField(max_length=128, unique=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -3,8 +3,9 @@
 Four checks, cheapest first, none of which needs anyone's data to leave the site:
 1. a honeypot field that people never see and bots fill in;
 2. a signed form token stamped when the page was shown: a person takes more than MIN_FILL_SECONDS
-   to write a message, a script posting at once does not (and a token older than MAX_FORM_AGE is
-   renewed, with the text kept);
+   to write a message, a script posting at once does not; each token carries a one-time number and
+   is good for one message (a token used, or older than MAX_FORM_AGE, is renewed, with the text
+   kept);
 3. a proof-of-work challenge in the ALTCHA format (SHA-256; the `altcha` library signs and checks
    it, our own small script in static/contact/ solves it in the visitor's browser while she
    writes), each solution good for one message;
@@ -19,6 +20,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,9 +35,12 @@ from consonance.lib.crypto import derive_key, parse_master_key
 from consonance.lib.text import normalise_email
 
 MIN_FILL_SECONDS = 3
-MAX_FORM_AGE = dt.timedelta(hours=12)
-# ~25 000 SHA-256 rounds on average: a second or so in a phone's browser, while she writes.
-POW_MAX_NUMBER = 50_000
+# Long enough to write a considered message; a page left open longer gets a new token, text kept.
+MAX_FORM_AGE = dt.timedelta(hours=2)
+# 100 000 SHA-256 rounds at most, 50 000 on average: about 0.6 s of WebCrypto work on a laptop
+# (Node.js on the reference machine, bench/contact.py; README "Performance"), a few seconds in a
+# phone's browser, done while she writes.
+POW_MAX_NUMBER = 100_000
 POW_LIFETIME = MAX_FORM_AGE
 # (window, most messages in it): per IP address, and per e-mail address.
 IP_LIMITS = ((dt.timedelta(hours=1), 5), (dt.timedelta(days=1), 20))
@@ -66,19 +71,25 @@ def _hash(kind: str, value: str) -> str:
 
 def form_token(now: dt.datetime | None = None) -> str:
     moment = now or timezone.now()
-    return signing.dumps({"t": int(moment.timestamp())}, salt=_SALT)
+    return signing.dumps({"t": int(moment.timestamp()), "n": secrets.token_urlsafe(12)}, salt=_SALT)
 
 
 @dataclass(frozen=True, slots=True)
 class TokenCheck:
     ok: bool
-    reason: str = ""  # "too_fast" | "expired" | "invalid"
+    reason: str = ""  # "too_fast" | "expired" | "invalid" | "spent"
+    nonce: str = ""
+
+
+def _spent_key(nonce: str) -> str:
+    return f"form:{nonce}"  # beside the spent challenges' signatures (hex), never one of them
 
 
 def check_form_token(token: str, now: dt.datetime | None = None) -> TokenCheck:
     now = now or timezone.now()
     try:
-        shown = int(signing.loads(token, salt=_SALT)["t"])
+        data = signing.loads(token, salt=_SALT)
+        shown, nonce = int(data["t"]), str(data["n"])[:64]
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return TokenCheck(False, "invalid")
     age = now.timestamp() - shown
@@ -86,7 +97,24 @@ def check_form_token(token: str, now: dt.datetime | None = None) -> TokenCheck:
         return TokenCheck(False, "too_fast")
     if age > MAX_FORM_AGE.total_seconds():
         return TokenCheck(False, "expired")
-    return TokenCheck(True)
+    if SpentChallenge.objects.filter(signature=_spent_key(nonce)).exists():
+        return TokenCheck(False, "spent")
+    return TokenCheck(True, nonce=nonce)
+
+
+def form_token_spend(check: TokenCheck) -> bool:
+    """True once for a checked token (the message it carries is accepted); False when another
+    request spent it first."""
+    return check.ok and _spend(_spent_key(check.nonce))
+
+
+def _spend(key: str) -> bool:
+    try:
+        with transaction.atomic():
+            SpentChallenge.objects.create(signature=key[:128])
+    except IntegrityError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,12 +144,7 @@ def challenge_spend(payload: str) -> bool:
         signature = json.loads(base64.b64decode(payload))["signature"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         return False
-    try:
-        with transaction.atomic():
-            SpentChallenge.objects.create(signature=str(signature)[:128])
-    except IntegrityError:
-        return False
-    return True
+    return _spend(str(signature))
 
 
 # --------------------------------------------------------------------------------------------

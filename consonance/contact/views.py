@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -19,6 +20,7 @@ from consonance.lib.i18n import current_language
 from consonance.privacy.holidays import deadline_due
 
 log = logging.getLogger("consonance.contact")
+STALE = gettext_lazy("Sidan hann bli för gammal. Din text finns kvar: skicka igen.")
 
 
 def _page(request: HttpRequest, form: ContactForm, *, status: int = 200) -> HttpResponse:
@@ -51,7 +53,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         log.info("contact form: honeypot filled, nothing stored")
         return redirect("contact-thanks")
     token = protection.check_form_token(data.get("token", ""))
-    if token.reason in ("expired", "invalid"):
+    if token.reason in ("expired", "invalid", "spent"):
         data["token"] = protection.form_token()
     if not form.is_valid():
         return _page(request, form)
@@ -61,9 +63,7 @@ def contact(request: HttpRequest) -> HttpResponse:
             request, form, _("Det gick lite för fort. Vänta några sekunder och skicka igen.")
         )
     if not token.ok:
-        return _again(
-            request, form, _("Sidan hann bli för gammal. Din text finns kvar: skicka igen.")
-        )
+        return _again(request, form, str(STALE))
     if not protection.challenge_spend(form.cleaned_data["altcha"]):
         log.info("contact form: no valid proof of work")
         return _again(
@@ -87,6 +87,8 @@ def contact(request: HttpRequest) -> HttpResponse:
             ),
             status=429,
         )
+    if not protection.form_token_spend(token):  # the same page sent twice at once
+        return _again(request, form, str(STALE))
     protection.attempt_record(ip=ip, email=email)
     message = services.message_receive(
         email=email,
