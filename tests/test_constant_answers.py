@@ -5,6 +5,7 @@ clock on a stranger's word, carry no readable address in a link, and spend their
 from __future__ import annotations
 
 import base64
+import difflib
 import datetime as dt
 import html as html_lib
 import json
@@ -12,13 +13,19 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
+from django.tasks import task_backends
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consonance.booking.models import Booking
 from consonance.contact.models import Message
 from consonance.mail.models import OutboxMessage
-from consonance.people.models import Person
+from consonance.mail.outbox import mail_suppress
+from consonance.people.models import MemberProfile, Person
 from tests.factories import (
     EMAIL,
     NOW,
@@ -28,6 +35,7 @@ from tests.factories import (
     pay,
     populated_person,
     sign_in,
+    subscriber,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,13 +44,126 @@ NEW = "klara.ny@example.se"
 RECTIFY = "/mina-uppgifter/ratta/"
 
 
-def _rectify(client, address: str):
-    return client.post(RECTIFY, {"first_name": "Klara", "last_name": "Ek", "email": address})
+def _rectify(client, address: str, ip: str = "127.0.0.1"):
+    data = {"first_name": "Klara", "last_name": "Ek", "email": address}
+    return client.post(RECTIFY, data, REMOTE_ADDR=ip)
 
 
 def _hold_mail(settings) -> None:
-    """Queued mail waits: no worker runs (the task is only recorded)."""
+    """Queued mail waits: the SMTP server cannot be reached (port 9 is closed), so the outbox
+    keeps each message queued for a later attempt."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+
+
+# 4 -------------------------------------------------------------------------------------------
+
+
+def _path(do) -> tuple[int, list[str], list[str]]:
+    """What one request did: its status, its SQL with the values left out, the jobs it queued
+    (in place of timing, which flakes: the same statements and jobs take the same time)."""
+    backend = task_backends["default"]
+    backend.clear()
+    with CaptureQueriesContext(connection) as queries:
+        status = do().status_code
+    shapes = [_LITERALS.sub("?", q["sql"]) for q in queries.captured_queries]
+    return status, shapes, [r.task.name for r in backend.results]
+
+
+_LITERALS = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b|\"s\d+_x\d+\"")
+
+
+@pytest.fixture
+def jobs_held(settings):
+    """Jobs are recorded, not run: what a request does is the request alone."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def _alike(paths: dict[str, tuple]) -> None:
+    (first_name, first), *others = paths.items()
+    assert first[2], f"{first_name}: no job queued"
+    for name, path in others:
+        diff = difflib.unified_diff(
+            [str(first[0]), *first[1], *first[2]],
+            [str(path[0]), *path[1], *path[2]],
+            first_name,
+            name,
+            lineterm="",
+        )
+        assert path == first, "\n".join(diff)
+
+
+def test_4_the_privacy_center_link_request_does_the_same_for_known_and_unknown(jobs_held):
+    populated_person()
+    clients = [Client(REMOTE_ADDR=f"192.0.2.{n}") for n in range(3)]
+    _alike(
+        {
+            address: _path(lambda c=c, a=address: c.post("/mina-uppgifter/", {"email": a}))
+            for c, address in zip(
+                clients, [EMAIL, "nobody@example.se", "other@example.se"], strict=True
+            )
+        }
+    )
+
+
+def test_4_member_sign_in_does_the_same_for_a_member_a_client_and_a_stranger(jobs_held):
+    member = populated_person()
+    user = get_user_model().objects.create_user("member-known")
+    MemberProfile.objects.filter(person=member).update(user=user)
+    populated_person("olle.ek@example.se", "Olle", "Ek")
+    MemberProfile.objects.filter(person__email="olle.ek@example.se").delete()
+    asked = {
+        "member": {"email": EMAIL},
+        "client without an account": {"email": "olle.ek@example.se"},
+        "stranger": {"email": "nobody@example.se"},
+        "stranger with a name": {"email": "new@example.se", "first_name": "Ny", "last_name": "N"},
+    }
+    paths = {}
+    for n, (who, data) in enumerate(asked.items()):
+        client = Client(REMOTE_ADDR=f"192.0.2.{n}")
+        paths[who] = _path(lambda c=client, d=data: c.post("/konto/", d))
+    _alike(paths)
+
+
+def test_4_newsletter_sign_up_does_the_same_for_new_subscribed_and_suppressed(jobs_held):
+    subscriber("astrid@example.se")
+    mail_suppress(email="gone@example.se", reason="erasure")
+    paths = {}
+    for n, address in enumerate(["astrid@example.se", "gone@example.se", "new@example.se"]):
+        client = Client(REMOTE_ADDR=f"192.0.2.{n}")
+        data = {"first_name": "A", "last_name": "B", "email": address, "consent": "on"}
+        paths[address] = _path(lambda c=client, d=data: c.post("/nyhetsbrev/", d))
+    _alike(paths)
+
+
+def test_4_the_contact_form_does_the_same_for_known_and_unknown_senders(jobs_held):
+    populated_person("karin1@example.se", "Karin", "Sjöberg")
+    paths = {}
+    with time_machine.travel(NOW, tick=False) as traveller:
+        for n in (1, 2):
+            client = Client(REMOTE_ADDR=f"192.0.2.{n}")
+            fields = _contact_page(client)
+            traveller.shift(dt.timedelta(seconds=10))
+            data = {**contact_form(n), **fields}
+            paths[f"karin{n}"] = _path(lambda c=client, d=data: c.post("/kontakt/", d))
+    _alike(paths)
+
+
+def test_4_rectifying_to_a_taken_or_a_free_address_does_the_same(client, settings):
+    populated_person()
+    populated_person("olle.ek@example.se", "Olle", "Ek")
+    sign_in(client)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    _alike(
+        {
+            address: _path(lambda a=address, n=n: _rectify(client, a, f"192.0.2.{n}"))
+            for n, address in enumerate(["olle.ek@example.se", "ny.adress@example.se"])
+        }
+    )
 
 
 # 5 -------------------------------------------------------------------------------------------
@@ -77,7 +198,11 @@ def test_6_erasure_with_an_address_change_and_a_newsletter_confirmation_in_the_o
         "/nyhetsbrev/",
         {"first_name": "Klara", "last_name": "Ek", "email": EMAIL, "consent": "on"},
     )
-    assert OutboxMessage.objects.filter(recipient=NEW).exists()
+    waiting = OutboxMessage.objects.filter(
+        template__in=["rights_address_confirm", "newsletter_confirm"]
+    )
+    assert sorted(waiting.values_list("recipient", flat=True)) == [EMAIL, NEW]
+    assert set(waiting.values_list("state", flat=True)) == {"sent" if sent else "queued"}
     response = client.post("/mina-uppgifter/radera/", {"confirm": "on"})
     assert response.status_code == 302 and "/kvitto/" in response["Location"]
     assert not Person.objects.exists()

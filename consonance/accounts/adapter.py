@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from consonance.accounts.emails import signin_email
 from consonance.accounts.members import pending_get
+from consonance.accounts.tasks import signin_mail_later
 
 
 class MemberAccountAdapter(DefaultAccountAdapter):
@@ -51,7 +51,7 @@ class MemberAccountAdapter(DefaultAccountAdapter):
         if template_prefix != "account/email/login_code":
             return  # nothing else of allauth's is switched on; never mail in its voice
         pending = pending_get(context["request"])
-        signin_email(
+        signin_mail_later(
             to=email,
             code=context["code"],
             language=pending.language,

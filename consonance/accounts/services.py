@@ -71,17 +71,24 @@ def vault_parse(data: object) -> VaultData:
     )
 
 
-def member_login_user(*, person: Person | None) -> AbstractBaseUser:
-    """The Django user she signs in as (allauth needs one): hers when she has an account, else a
+def member_login_user(*, person: Person | None) -> tuple[AbstractBaseUser, bool]:
+    """The Django user she signs in as (allauth needs one), and whether she has a member account
+    already. The user: hers when she has one, else a
     new opaque one (a random name, an unusable password, no address, no rights) that becomes hers
-    only when she confirms the e-mailed code (`member_ensure`). Holds no personal data."""
-    profile = MemberProfile.objects.filter(person=person).first() if person else None
-    if profile is not None and profile.user is not None:
-        return profile.user
+    only when she confirms the e-mailed code (`member_ensure`). Holds no personal data.
+
+    The same queries whoever the address belongs to, so that the sign-in page's time does not
+    tell (finding 4 of issue 21): the opaque user is made in every case, and one a member did
+    not need is removed with the other unconfirmed ones (accounts-unused-sign-ins)."""
+    # pk 0 is nobody's: the same statement for an unknown address as for a known one.
+    person_id = person.pk if person is not None else 0
+    profile = MemberProfile.objects.select_related("user").filter(person_id=person_id).first()
     user = get_user_model()(username=f"{USER_PREFIX}{secrets.token_hex(12)}")
     user.set_unusable_password()
     user.save()
-    return user
+    if profile is not None and profile.user is not None:
+        return profile.user, True
+    return user, profile is not None
 
 
 def member_login_users_unused_delete(*, before: datetime) -> int:

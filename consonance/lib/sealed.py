@@ -41,3 +41,12 @@ def unseal(purpose: str, token: str, *, max_age: int, now: float | None = None) 
     if not isinstance(issued, int) or (now or time.time()) - issued > max_age:
         raise SealExpired
     return payload
+
+
+def unseal_fresh(purpose: str, token: str, *, max_age: int) -> list[Any] | None:
+    """The payload, or None when the token is not ours or too old (a job that waited too long
+    for the worker does nothing: its link or code would have expired anyway)."""
+    try:
+        return unseal(purpose, token, max_age=max_age)
+    except SealExpired:
+        return None

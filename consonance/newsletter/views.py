@@ -24,7 +24,6 @@ from consonance.consent.texts import NEWSLETTER, ShownText, consent_text
 from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.text import normalise_email
-from consonance.newsletter.emails import signup_confirm_email
 from consonance.newsletter.forms import SignupForm
 from consonance.newsletter.services import (
     SubscriptionRefused,
@@ -32,6 +31,7 @@ from consonance.newsletter.services import (
     subscription_create,
     subscription_unsubscribe,
 )
+from consonance.newsletter.tasks import signup_confirm_later
 from consonance.newsletter.tokens import (
     Signup,
     TokenExpired,
@@ -53,7 +53,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return rate_limit_response(request)
         consent_text_store(shown)  # the exact wording she saw, for the ledger at confirmation
         data = form.cleaned_data
-        signup_confirm_email(
+        signup_confirm_later(
             Signup(
                 email=normalise_email(data["email"]),
                 first_name=data["first_name"].strip(),
@@ -63,7 +63,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                 issued_at=time.time(),
             )
         )
-        # The same answer whether or not the address is known or suppressed.
+        # The same answer, and the same work, whether or not the address is known or suppressed:
+        # the mail is a job (tasks.py).
         return render(request, "newsletter/sent.html")
     return render(request, "newsletter/signup.html", {"form": form, "consent_text": shown.text})
 

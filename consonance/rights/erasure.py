@@ -34,6 +34,7 @@ from consonance.privacy.registry import (
     subject_declaration,
     things_text,
 )
+from consonance.rights.address import address_change_mail_forget
 from consonance.rights.backup_files import last_backup_expiry
 from consonance.rights.ledger import ledger_record
 from consonance.rights.models import ErasureReceipt, Request
@@ -45,7 +46,7 @@ from consonance.rights.residue import (
     held_holdings,
     identifiers_of,
 )
-from consonance.rights.services import address_change_mail_forget, deadline_due
+from consonance.rights.services import deadline_due
 
 
 class ErasureFailed(Exception):

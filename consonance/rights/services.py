@@ -9,7 +9,6 @@ the privacy center, the coach's replies about the request), which are queued wit
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -18,13 +17,11 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.text import normalise_email
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import (
-    mail_forget,
     mail_is_suppressed,
     mail_queue,
     mail_suppress,
     mail_unsuppress,
 )
-from consonance.mail.selectors import outbox_texts
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
 from consonance.people.services import person_update
@@ -36,15 +33,11 @@ from consonance.rights.selectors import person_is_restricted
 from consonance.rights.tokens import (
     LINK_MAX_AGE,
     address_from_token,
-    address_token,
-    address_token_open,
     link_from_token,
     link_token,
 )
 
 SIGNIN_NOTE = "självservice"
-ADDRESS_CONFIRM_TEMPLATE = "rights_address_confirm"
-_TOKEN_IN_URL = re.compile(r"/([A-Za-z0-9_-]{40,})/")
 JOURNAL_KINDS = {Request.Kind.JOURNAL_ACCESS, Request.Kind.JOURNAL_DELETION}
 
 
@@ -213,9 +206,10 @@ def person_rectify(
     *, person: Person, actor: str, first_name: str, last_name: str, email: str, language: str = "sv"
 ) -> bool:
     """Rectification (P25): names at once; a new address only once its owner follows the link
-    mailed to it (so the page answers the same whether or not the address is someone else's:
-    that address instead gets a note that it is already in use). True when an address change
-    waits for confirmation. Audited by person_update (fields, not values)."""
+    mailed to it (address_change_mail, queued by the view: the page answers the same whether or
+    not the address is someone else's, and that address instead gets a note that it is already
+    in use). True when an address change is offered. Audited by person_update (fields, not
+    values)."""
 
     new_email = normalise_email(email)
     with transaction.atomic():
@@ -229,35 +223,8 @@ def person_rectify(
         request_record(person=person, kind=Request.Kind.RECTIFICATION, actor=actor)
         if new_email == person.email:
             return False
-        with translation.override(language):
-            if Person.objects.filter(email=new_email).exists():
-                mail_queue(
-                    to=new_email, template="rights_address_taken", context={}, language=language
-                )
-            else:
-                url = absolute_reverse("rights:address", address_token(person, new_email))
-                mail_queue(
-                    to=new_email,
-                    template=ADDRESS_CONFIRM_TEMPLATE,
-                    context={"url": url, "minutes": LINK_MAX_AGE // 60},
-                    language=language,
-                )
         audit_append(actor=actor, action="rights.address_change_offered", subject_id=person.pk)
     return True
-
-
-def address_change_mail_forget(*, person_id: int, actor: str) -> int:
-    """Cancel the links mailed to addresses she asked to move to (for her erasure, finding 6 of
-    issue 21). Such a mail goes to an address that is not hers yet, so it is linked to nobody
-    (linking it would show in her copy of her data, and tell whether the address was taken);
-    it is found by the sealed token in its link instead. Returns how many were deleted."""
-    moving_to = {
-        found[1]
-        for text in outbox_texts(ADDRESS_CONFIRM_TEMPLATE)
-        for token in _TOKEN_IN_URL.findall(text)
-        if (found := address_token_open(token)) and found[0] == person_id
-    }
-    return sum(mail_forget(email=email, actor=actor) for email in moving_to)
 
 
 def person_address_confirm(*, token: str) -> Person:

@@ -25,7 +25,7 @@ from consonance.lib.text import normalise_email
 from consonance.lib.time import STOCKHOLM
 from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
-from consonance.rights import services, sessions
+from consonance.rights import services, sessions, tasks
 from consonance.rights.data import export_zip, person_holdings
 from consonance.rights.erasure import ErasureFailed, receipt_context
 from consonance.rights.forms import (
@@ -94,7 +94,8 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, "rights-link", address=form.cleaned_data["email"]):
             return rate_limit_response(request)
-        services.rights_link_send(email=form.cleaned_data["email"], language=current_language())
+        # Only a job queued, whoever the address is (rights/tasks.py): the same work and time.
+        tasks.rights_link_later(email=form.cleaned_data["email"], language=current_language())
         return render(request, "rights/sent.html", {"minutes": 30})
     return render(request, "rights/start.html", {"form": form})
 
@@ -174,10 +175,8 @@ def rectify(request: HttpRequest, person: Person) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # A new address gets a mail: limited per client and per address like the other forms,
         # so nobody can flood another's mailbox from here.
-        new_email = form.cleaned_data["email"]
-        if normalise_email(new_email) != person.email and rate_limited(
-            request, "rights-rectify", address=new_email
-        ):
+        new_email = normalise_email(form.cleaned_data["email"])
+        if new_email != person.email and rate_limited(request, "rights-rectify", address=new_email):
             return rate_limit_response(request)
         until = request.session.get(SESSION_KEY, {}).get("until")
         pending = services.person_rectify(
@@ -186,6 +185,12 @@ def rectify(request: HttpRequest, person: Person) -> HttpResponse:
             language=current_language(),
             **form.cleaned_data,
         )
+        if pending:
+            tasks.address_mail_later(
+                person_id=person.pk,
+                new_email=new_email,
+                language=current_language(),
+            )
         person.refresh_from_db()
         _remember(request, person, until)
         # The same answer whether or not the new address is someone else's (finding 3): what
