@@ -1,5 +1,6 @@
-"""Background work of the rights app: a daily reminder to the coach about request deadlines,
-backups, deferred erasures, and the mail a public form asks for.
+"""Background work of the rights app: a daily reminder to the coach about request deadlines, the
+daily backup, the erasure ledger's copy off the machine, erasures deferred to after sessions, and
+the mail a public form asks for.
 
 Constant answers (finding 4 of issue 21): the privacy center's link request and the mail to a
 new address only queue a job here, the address sealed in its argument (lib/sealed.py: nothing
@@ -21,7 +22,7 @@ from consonance.lib.sealed import seal, unseal_fresh
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights import address, services, sessions
-from consonance.rights.backup_offsite import backup_take
+from consonance.rights.backup_offsite import backup_take, ledger_push
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.rights.tokens import LINK_MAX_AGE
@@ -71,6 +72,11 @@ PERIODIC = [
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
     ),
     Periodic("backup", every=timedelta(days=1), task="consonance.rights.tasks.backup_task"),
+    Periodic(
+        "erasure-ledger-offsite",
+        every=timedelta(hours=1),
+        task="consonance.rights.tasks.ledger_push_task",
+    ),
     Periodic(
         "rights-deferred-erasures",
         every=timedelta(hours=1),
@@ -139,6 +145,13 @@ def backup_task() -> str:
         taken.deleted_local + taken.deleted_offsite,
     )
     return taken.path.name
+
+
+@task
+def ledger_push_task() -> bool:
+    """Hourly: the erasure ledger's copy in the bucket catches up with the backup folder's (after
+    an erasure whose upload failed). A failed upload raises OffsiteError: the task fails."""
+    return ledger_push()
 
 
 @task
