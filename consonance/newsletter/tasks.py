@@ -31,7 +31,10 @@ def signup_confirm_task(sealed: str) -> bool:
     payload = unseal_fresh(SIGNUP_MAIL, sealed, max_age=SIGNUP_MAX_AGE)
     if payload is None:
         return False
-    signup_confirm_email(Signup(*payload, issued_at=time.time()))
+    email, first_name, last_name, language, text_hash = payload
+    signup_confirm_email(
+        Signup(email, first_name, last_name, language, text_hash, issued_at=time.time())
+    )
     return True
 
 
