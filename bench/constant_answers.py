@@ -88,10 +88,13 @@ def _setup(url: str, tree: Path) -> None:
 
 
 def _people() -> None:
+    from decimal import Decimal
+
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from consonance.audit.services import SYSTEM
+    from consonance.booking.models import Service
     from consonance.consent.texts import NEWSLETTER, consent_text
     from consonance.mail.outbox import mail_suppress
     from consonance.newsletter.services import subscription_create
@@ -114,6 +117,13 @@ def _people() -> None:
         method="double_opt_in",
     )
     mail_suppress(email="gone@example.se", reason="erasure")
+    Service.objects.create(
+        name_sv="E-postkonsultation",
+        name_en="E-mail consultation",
+        kind=Service.Kind.EMAIL,
+        duration_minutes=30,
+        price=Decimal("1500.00"),
+    )
 
 
 def _contact_fields(i: int, known: bool) -> dict:
@@ -153,8 +163,13 @@ def _rights_client():
     return client
 
 
-def _forms() -> dict[str, tuple[str, str, object]]:
-    """Per form: (known, unknown, post(client, known, i) -> response)."""
+def _forms() -> dict[str, object]:
+    """Per form: post(client, known, i) -> response."""
+    from django.conf import settings
+
+    from consonance.booking.models import Service
+
+    settings.BANKGIRO_NUMBER = "5050-1055"
     rights = _rights_client()
 
     def rectify(_client, known: bool, _i: int):
@@ -178,12 +193,21 @@ def _forms() -> dict[str, tuple[str, str, object]]:
         data = {"first_name": "A", "last_name": "B", "email": address, "consent": "on"}
         return client.post("/nyhetsbrev/", data)
 
+    def booking(client, known: bool, i: int):
+        # An e-mail consultation by Bankgiro invoice: no slot to run out of. A new address each
+        # time for the stranger (a booking makes her a person).
+        address = "klara@example.se" if known else f"ny{i}@example.se"
+        data = {"first_name": "Klara", "last_name": "Ek", "email": address, "method": "bankgiro"}
+        return client.post(f"/boka/{package.pk}/", data)
+
+    package = Service.objects.get(kind=Service.Kind.EMAIL)
     return {
         "privacy-center link (client / stranger)": link,
         "member sign-in (member / stranger)": signin,
         "newsletter sign-up (erased address / new)": newsletter,
         "contact form (client / new sender)": contact,
         "rectification (address taken / free)": rectify,
+        "booking, not restricted (client / new client)": booking,
     }
 
 
