@@ -73,9 +73,9 @@ def vault_parse(data: object) -> VaultData:
 
 def member_login_user(*, person: Person | None) -> tuple[AbstractBaseUser, bool]:
     """The Django user she signs in as (allauth needs one), and whether she has a member account
-    already. The user: hers when she has one, else a
-    new opaque one (a random name, an unusable password, no address, no rights) that becomes hers
-    only when she confirms the e-mailed code (`member_ensure`). Holds no personal data.
+    already. The user is hers when she has one, else a new opaque one (a random name, an unusable
+    password, no address, no rights) that becomes hers only when she confirms the e-mailed code
+    (`member_ensure`). Holds no personal data.
 
     The same queries whoever the address belongs to, so that the sign-in page's time does not
     tell (finding 4 of issue 21): the opaque user is made in every case, and one a member did
