@@ -5,8 +5,8 @@ clock on a stranger's word, carry no readable address in a link, and spend their
 from __future__ import annotations
 
 import base64
-import difflib
 import datetime as dt
+import difflib
 import html as html_lib
 import json
 import re
@@ -127,6 +127,24 @@ def test_4_member_sign_in_does_the_same_for_a_member_a_client_and_a_stranger(job
         client = Client(REMOTE_ADDR=f"192.0.2.{n}")
         paths[who] = _path(lambda c=client, d=data: c.post("/konto/", d))
     _alike(paths)
+
+
+def _found(data, key: str):
+    if isinstance(data, dict):
+        if isinstance(data.get(key), str):
+            return data[key]
+        return next((f for v in data.values() if (f := _found(v, key))), None)
+    return None
+
+
+def test_4_a_strangers_sign_in_code_is_never_mailed_and_signs_nobody_in(client):
+    assert client.post("/konto/", {"email": "nobody@example.se"}).status_code == 302
+    assert mail.outbox == []  # the job ran and sent nothing
+    code = _found(dict(client.session), "code")  # made, as for anyone, but kept server-side
+    assert code
+    client.post("/konto/kod/", {"code": code})
+    assert "Logga ut" not in client.get("/konto/").content.decode()
+    assert not Person.objects.exists() and not MemberProfile.objects.exists()
 
 
 def test_4_newsletter_sign_up_does_the_same_for_new_subscribed_and_suppressed(jobs_held):

@@ -53,7 +53,7 @@ class MemberAccountAdapter(DefaultAccountAdapter):
         pending = pending_get(context["request"])
         signin_mail_later(
             to=email,
-            code=context["code"],
+            code=context["code"] if pending.user_id else "",  # user 0: nobody's (views.py)
             language=pending.language,
             new=pending.new,
             person_id=pending.person_id,

@@ -10,7 +10,6 @@ from functools import wraps
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +21,6 @@ from consonance.accounts.forms import SigninForm
 from consonance.accounts.members import Pending, pending_pop, pending_set, session_member
 from consonance.accounts.models import PrivateVault
 from consonance.accounts.receipts import person_documents
-from consonance.accounts.tasks import signin_mail_later
 from consonance.audit.services import actor_person
 from consonance.booking.selectors import person_bookings
 from consonance.consent.selectors import consent_current
@@ -71,25 +69,24 @@ def _signin_start(request: HttpRequest, data: dict) -> HttpResponse:
     email = normalise_email(data["email"])
     known = person_by_email(email)
     names = data["first_name"].strip(), data["last_name"].strip()
-    # The same work for every address (finding 4 of issue 21): a user made, one mail job queued.
-    found, member = services.member_login_user(person=known)
-    user: AbstractBaseUser | None = found
-    if known is None and not all(names):
-        user = None  # nobody to sign in: allauth mails nothing, and the job sends nothing
-        signin_mail_later(to=email, code="", language=current_language(), new=True, person_id=None)
-    else:
-        pending_set(
-            request,
-            Pending(
-                user_id=found.pk,
-                email=email,
-                first_name=names[0],
-                last_name=names[1],
-                language=known.language if known else current_language(),
-                person_id=known.pk if known else None,
-                new=not member,
-            ),
-        )
+    # The same work for every address (finding 4 of issue 21): a user made, a code made, one
+    # mail job queued. For an address nobody may sign in with (unknown, and no name to create
+    # an account with) the sign-in is nobody's (user 0): the job sends nothing, and even a
+    # guessed code signs nobody in as a member (_signin_finish).
+    user, member = services.member_login_user(person=known)
+    nobody = known is None and not all(names)
+    pending_set(
+        request,
+        Pending(
+            user_id=0 if nobody else user.pk,
+            email=email,
+            first_name=names[0],
+            last_name=names[1],
+            language=known.language if known else current_language(),
+            person_id=known.pk if known else None,
+            new=not member,
+        ),
+    )
     LoginCodeVerificationProcess.initiate(request=request, user=user, email=email)
     return redirect("account_confirm_login_code")
 
