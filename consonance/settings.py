@@ -359,6 +359,12 @@ for _pair in env_list("CONSONANCE_IMAP_FOLDERS", []):
     CONSONANCE_IMAP_FOLDERS[_role.strip()] = _folder.strip()
 # Attachments larger than this are refused (the coach is told); smaller ones kept encrypted.
 CONSONANCE_IMAP_MAX_ATTACHMENT = env_int("CONSONANCE_IMAP_MAX_ATTACHMENT", 10 * 1024 * 1024)
+# A message larger than this (its RFC822.SIZE) is not downloaded: it is parked in the folder
+# "Consonance/För stora" and the coach is told its size, sender and subject (issue 21).
+CONSONANCE_IMAP_MAX_MESSAGE = env_int("CONSONANCE_IMAP_MAX_MESSAGE", 25 * 1024 * 1024)
+# Inbound mail proves its sender by a DKIM signature aligned with its From domain: the public keys
+# come from DNS through this function (dkimpy's resolver); the tests put in one holding a test key.
+CONSONANCE_DKIM_DNSFUNC = "dkim.dnsplug.get_txt"
 # imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
 LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]
 # Newsletter and mail signing (issue 10): DKIM signs outgoing mail when a private key (PEM) and a

@@ -17,6 +17,7 @@ from consonance.mail.hooks import Attachment, InboundMail
 
 _BLOCK_END = re.compile(r"(?i)</(p|div|li|tr|h[1-6])>|<br\s*/?>")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _decode_bytes(payload: bytes, charset: str | None) -> str:
@@ -71,7 +72,9 @@ def _date(message: EmailMessage, fallback: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_message(raw: bytes, *, role: str, max_attachment: int, received: datetime) -> InboundMail:
+def parse_message(
+    raw: bytes, *, role: str, max_attachment: int, received: datetime, dkim_aligned: bool = False
+) -> InboundMail:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
     text_parts: list[str] = []
@@ -117,4 +120,30 @@ def parse_message(raw: bytes, *, role: str, max_attachment: int, received: datet
         date=_date(message, received),
         attachments=tuple(attachments),
         refused=tuple(refused),
+        dkim_aligned=dkim_aligned,
+    )
+
+
+def parse_headers(raw: bytes, *, received: datetime) -> InboundMail:
+    """Sender, subject and date of a message that is not read in whole (too large, or broken):
+    what the note to the coach names. Never fails: what cannot be read stays empty."""
+    try:
+        message = message_from_bytes(_HEADER_END.split(raw, 1)[0], policy=policy.default)
+        pairs = getaddresses([_header(message, "From")])
+        name, address = pairs[0] if len(pairs) == 1 else ("", "")
+        subject = _header(message, "Subject")
+    except Exception:  # a poison message: whatever it holds, the note still goes out
+        name, address, subject = "", "", ""
+    return InboundMail(
+        role="inbox",
+        message_id="",
+        in_reply_to="",
+        references=(),
+        from_address=address.strip().lower(),
+        from_name=name.strip(),
+        to_addresses=(),
+        subject=subject[:300],
+        text="",
+        html="",
+        date=received,
     )
