@@ -129,3 +129,18 @@ def test_a_token_of_another_consultation_or_a_made_up_one_is_not_hers(imap_serve
     assert counts["filed"] == 0 and counts["to_contact_queue"] == 3
     assert filed_in(hers) == 0 and filed_in(his) == 0
     assert ContactMessage.objects.filter(sender_unverified=True).count() == 3
+
+
+def test_when_dns_fails_her_signed_mail_waits_in_the_contact_queue_not_parked(
+    imap_server, settings
+):
+    consultation = make_email_consultation(make_client(CLIENT))
+
+    def unreachable(name, timeout=5):
+        raise OSError("network unreachable")
+
+    settings.CONSONANCE_DKIM_DNSFUNC = unreachable
+    imap_server.deliver(sign(message(CLIENT)))
+    counts = ingest()
+    assert counts["to_contact_queue"] == 1 and counts["parked"] == 0 and counts["errors"] == 0
+    assert filed_in(consultation) == 0 and ContactMessage.objects.get().sender_unverified

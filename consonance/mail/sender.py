@@ -67,7 +67,7 @@ def dkim_aligned(raw: bytes) -> bool:
                 continue
             if message.verify(idx=index, dnsfunc=_dnsfunc()):
                 return True
-        except (dkim.DKIMException, dkim.util.InvalidTagValueList, UnicodeDecodeError) as error:
+        except Exception as error:  # whatever DNS or a broken signature throws
             # A key that cannot be fetched, a broken signature: not proven, and on to the next.
             log.info("DKIM signature %s not verified: %s", index, type(error).__name__)
     return False
