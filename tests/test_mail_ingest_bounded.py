@@ -133,3 +133,15 @@ def test_a_crash_before_the_move_parks_it_next_time_without_a_second_note(
     assert code == 0 and counts["fetched"] == 0
     assert imap_server.count("INBOX") == 0 and imap_server.count(TOO_LARGE) == 1
     assert ContactMessage.objects.count() == 1
+
+
+def test_the_coach_s_own_large_mail_in_sent_stays_there_unread(imap_server, settings, fetches):
+    settings.CONSONANCE_IMAP_MAX_MESSAGE = 50_000
+    make_client(CLIENT)
+    imap_server.deliver(mail("Bilder till dig", "Bilderna.", b"\x00" * 100_000), folder="Sent")
+    counts, code = ingest()
+    assert code == 0 and counts["fetched"] == 1 and counts["parked"] == 0
+    assert imap_server.count("Sent") == 1
+    assert not [uids for uids, items in fetches if "BODY.PEEK[]" in items]
+    again, _code = ingest()
+    assert again["fetched"] == 0

@@ -229,14 +229,24 @@ def _when(data: dict) -> datetime:
     return received if isinstance(received, datetime) and received.tzinfo else timezone.now()
 
 
-def _take_one(client: IMAPClient, role: str, folder: str, uidvalidity: int, uid: int, data: dict):
-    """Download (when small enough) and file one message; its outcome, or None when it is gone."""
+def _take_one(
+    client: IMAPClient, role: str, folder: str, uidvalidity: int, uid: int, data: dict, parks
+):
+    """Download (when small enough) and file one message; its outcome, or None when it is gone.
+    `parks`: the folder of each parking reason."""
     size = int(data.get(b"RFC822.SIZE") or 0)
     received = _when(data)
     if size > settings.CONSONANCE_IMAP_MAX_MESSAGE:
-        if role != "inbox":
-            return KEPT  # the coach's own large mail stays in Sent, unread
-        park = parked_folder(client, PARKED_TOO_LARGE)
+        if role != "inbox":  # the coach's own large mail stays in Sent, unread
+            IngestedMessage.objects.create(
+                folder=folder,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                content_hash="",
+                outcome=KEPT,
+                size=size,
+            )
+            return KEPT
         return _park_too_large(
             client,
             folder=folder,
@@ -244,7 +254,7 @@ def _take_one(client: IMAPClient, role: str, folder: str, uidvalidity: int, uid:
             uid=uid,
             size=size,
             received=received,
-            park=park,
+            park=parks[PARKED_TOO_LARGE],
         )
     body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
     if body is None or b"BODY[]" not in body:
@@ -256,7 +266,7 @@ def _take_one(client: IMAPClient, role: str, folder: str, uidvalidity: int, uid:
         uidvalidity=uidvalidity,
         uid=uid,
         received=received,
-        park=parked_folder(client, PARKED_UNREADABLE),
+        park=parks[PARKED_UNREADABLE],
     )
 
 
@@ -266,13 +276,14 @@ def _fetch_and_file(
     """File the new messages; returns those to purge and those to park, by reason."""
     done: list[int] = []
     parked: dict[str, list[int]] = {reason: [] for reason in PARKED_FOLDERS}
+    parks = {reason: parked_folder(client, reason) for reason in PARKED_FOLDERS}
     for batch in _chunks(uids, FETCH_BATCH):
         sizes = client.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
         for uid in batch:
             if uid not in sizes:
                 continue  # expunged meanwhile by someone else
             try:
-                outcome = _take_one(client, role, folder, uidvalidity, uid, sizes[uid])
+                outcome = _take_one(client, role, folder, uidvalidity, uid, sizes[uid], parks)
             except IntegrityError:
                 # Another worker claimed this very UID a moment ago: it files it, we purge it.
                 stats.fetched += 1
