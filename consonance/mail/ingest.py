@@ -192,13 +192,25 @@ def _file(
     return outcome
 
 
-def _park_too_large(
-    client: IMAPClient, *, folder: str, uidvalidity: int, uid: int, size: int, received, park
+def _too_large(
+    client: IMAPClient,
+    role: str,
+    *,
+    folder: str,
+    uidvalidity: int,
+    uid: int,
+    size: int,
+    received,
+    park: str,
 ) -> str:
-    """Record a message too large to download and tell the coach its sender and subject."""
-    fetched = client.fetch([uid], [NOTE_HEADERS]).get(uid, {})
-    header = next((v for k, v in fetched.items() if k.startswith(b"BODY[")), b"") or b""
-    mail = parse_headers(bytes(header), received=received)
+    """Record a message too large to download. From the inbox it is parked (moved to `park`)
+    and the coach told its sender and subject; the coach's own large mail stays in Sent, unread."""
+    outcome = PARKED_TOO_LARGE if role == "inbox" else KEPT
+    mail = None
+    if outcome == PARKED_TOO_LARGE:
+        fetched = client.fetch([uid], [NOTE_HEADERS]).get(uid, {})
+        header = next((v for k, v in fetched.items() if k.startswith(b"BODY[")), b"") or b""
+        mail = parse_headers(bytes(header), received=received)
     with transaction.atomic():
         # No content hash: the message was never read. Its IMAP identity still makes it once.
         IngestedMessage.objects.create(
@@ -206,11 +218,12 @@ def _park_too_large(
             uidvalidity=uidvalidity,
             uid=uid,
             content_hash="",
-            outcome=PARKED_TOO_LARGE,
+            outcome=outcome,
             size=size,
         )
-        _note(mail, PARKED_TOO_LARGE, park, size)
-    return PARKED_TOO_LARGE
+        if mail is not None:
+            _note(mail, PARKED_TOO_LARGE, park, size)
+    return outcome
 
 
 def _count(stats: IngestStats, outcome: str) -> None:
@@ -237,18 +250,9 @@ def _take_one(
     size = int(data.get(b"RFC822.SIZE") or 0)
     received = _when(data)
     if size > settings.CONSONANCE_IMAP_MAX_MESSAGE:
-        if role != "inbox":  # the coach's own large mail stays in Sent, unread
-            IngestedMessage.objects.create(
-                folder=folder,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                content_hash="",
-                outcome=KEPT,
-                size=size,
-            )
-            return KEPT
-        return _park_too_large(
+        return _too_large(
             client,
+            role,
             folder=folder,
             uidvalidity=uidvalidity,
             uid=uid,
