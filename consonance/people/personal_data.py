@@ -121,4 +121,5 @@ PERSONAL_STORES = [
 
 NOT_PERSONAL = {
     "people.PersonKey": "key material only; deleting it erases the person's ciphertexts",
+    "people.StaffEnrolmentLink": "a staff account's one-time enrolment link: a hash and times",
 }
