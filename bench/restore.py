@@ -72,6 +72,7 @@ def measure(url: str, rows: int) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="bench_restore_"))
     os.environ["CONSONANCE_ERASURE_LEDGER"] = str(folder / "ledger.txt")
+    os.environ["CONSONANCE_BACKUP_DIR"] = str(folder / "backups")  # its ledger copy goes there
     setup_django(url)
     from consonance.rights import restore
     from consonance.rights.backup import backup_read, backup_write
@@ -82,7 +83,7 @@ def measure(url: str, rows: int) -> dict:
     total = sum(t["rows"] for t in header["tables"].values())
 
     def run() -> None:
-        restore.backup_restore(*backup_read(path))
+        restore.backup_restore(*backup_read(path), restore.ledger_gather())
 
     bulk = timed(run, 2)
     restore._insert = _per_row  # the baseline, for this process only

@@ -306,6 +306,19 @@ def sign_in(client, email: str = EMAIL) -> None:
     assert response.status_code == 302 and response["Location"].endswith("/oversikt/")
 
 
+def change_address(client, new: str, old: str = EMAIL) -> None:
+    """She changes her address in the privacy center and follows the link mailed to the new one."""
+    sign_in(client, old)
+    person = Person.objects.get(email=old)
+    names = {"first_name": person.first_name, "last_name": person.last_name}
+    assert client.post("/mina-uppgifter/ratta/", {**names, "email": new}).status_code == 302
+    path = re.search(r"https?://[^/\s]+(/mina-uppgifter/ratta/adress/\S+/)", mail.outbox[-1].body)[
+        1
+    ]
+    assert client.post(path).status_code == 200
+    assert Person.objects.filter(pk=person.pk, email=new).exists()
+
+
 def make_email_consultation(person=None, *, exchanges: int = 3, days: int = 28):
     """A paid e-mail consultation, opened through the booking hook as payment would open it."""
     person = person or make_client()

@@ -19,21 +19,25 @@ from pathlib import Path
 import boto3
 import pytest
 import time_machine
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.tasks import TaskResultStatus
 
+from consonance.mail.outbox import address_hash
 from consonance.people.models import Person
 from consonance.rights.backup_files import backup_times
 from consonance.rights.tasks import backup_task
-from tests.factories import EMAIL, populated_person
+from tests.factories import EMAIL, change_address, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(scope="session")
 def moto_url():
-    """A moto S3 server on this helper's ports (5101, 5102, ... one per test process)."""
-    port = 5101 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    """A moto S3 server on local ports (5101, 5102, ... one per test process; from another
+    first port with CONSONANCE_TEST_S3_PORT, when several checkouts test at once)."""
+    first = int(os.environ.get("CONSONANCE_TEST_S3_PORT", "5101"))
+    port = first + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
     server = subprocess.Popen(
         [Path(sys.executable).parent / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -86,7 +90,7 @@ def test_a_backup_is_uploaded_and_verified_by_its_sha256(bucket, settings):
     call_command("backup", stdout=out)
     local = settings.BACKUP_DIR / f"consonance-{backup_times()[0]:%Y%m%dT%H%M%SZ}.backup"
     key = f"consonance/{local.name}"
-    assert keys(s3, name) == [key]
+    assert keys(s3, name) == [key, "consonance/erasure-ledger.txt"]  # the ledger goes with it
     assert f"s3://{name}/{key}: uploaded and verified (SHA-256)" in out.getvalue()
     stored = s3.get_object(Bucket=name, Key=key)
     assert stored["Body"].read() == local.read_bytes()
@@ -118,7 +122,7 @@ def test_the_worker_task_uploads_and_rotation_deletes_expired_copies_there(bucke
         with time_machine.travel(moment):
             assert backup_task.enqueue().status == TaskResultStatus.SUCCESSFUL
     expected = ["consonance-20261109T030000Z.backup", "consonance-20261129T030000Z.backup"]
-    assert keys(s3, name) == [f"consonance/{n}" for n in expected]
+    assert keys(s3, name) == [f"consonance/{n}" for n in [*expected, "erasure-ledger.txt"]]
     assert [t.day for t in backup_times()] == [9, 29]
 
 
@@ -149,7 +153,7 @@ def test_backup_list_names_an_unreachable_bucket_and_exits_non_zero(bucket, sett
     out = StringIO()
     with pytest.raises(CommandError, match=r"^s3://no-such-bucket/consonance/: cannot list"):
         call_command("backup", "--list", stdout=out)
-    assert "0 copy(ies)." in out.getvalue()
+    assert "x.backup" in out.getvalue() and "1 copy(ies)." in out.getvalue()  # the --out copy
 
 
 def test_a_restore_from_the_bucket(bucket):
@@ -165,3 +169,56 @@ def test_a_restore_from_the_bucket(bucket):
     assert Person.objects.filter(email=EMAIL).exists()
     with pytest.raises(CommandError, match=r"^s3://.*/nothing\.backup:0: cannot download"):
         call_command("restore", f"s3://{name}/nothing.backup", "--no-input", stdout=out)
+
+
+# Issue 21: a restore on a new machine with only the bucket left keeps every erasure, old
+# addresses included, and the receipt counts the bucket's copies.
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_restore_on_a_new_machine_from_the_bucket_keeps_every_erasure(
+    bucket, client, tmp_path, settings
+):
+    s3, name = bucket
+    populated_person()
+    populated_person("olle.ek@example.se", "Olle", "Ek")
+    with time_machine.travel(dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)):
+        _run("backup")  # holds Klara under her first address
+    change_address(client, "klara.ny@example.se")
+    _run("rights", "erase", "--email", "klara.ny@example.se")
+    ledger = s3.get_object(Bucket=name, Key="consonance/erasure-ledger.txt")["Body"].read()
+    assert address_hash(EMAIL).encode() in ledger  # off the machine at once, old address too
+    # A new machine: an empty data folder, an empty backup folder, an empty database.
+    settings.ERASURE_LEDGER = tmp_path / "new-var" / "erasure-ledger.txt"
+    settings.BACKUP_DIR = tmp_path / "new-var" / "backups"
+    call_command("flush", interactive=False, verbosity=0)
+    url = f"s3://{name}/consonance/consonance-20261120T030000Z.backup"
+    out = _run("restore", url, "--no-input")
+    assert f"Erasure ledger: s3://{name}/consonance/erasure-ledger.txt." in out
+    assert "1 later erasure(s) applied again" in out
+    assert Person.objects.filter(email="olle.ek@example.se").exists()
+    for address in (EMAIL, "klara.ny@example.se"):
+        assert not Person.objects.filter(email=address).exists()
+        assert "No residue" in _run("rights", "verify-erasure", "--email", address, "--deep")
+
+
+def test_the_receipt_counts_the_copies_in_the_bucket(bucket, settings, tmp_path):
+    populated_person()
+    populated_person("olle.ek@example.se", "Olle", "Ek")
+    with time_machine.travel(dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)):
+        _run("backup")
+    settings.BACKUP_DIR = tmp_path / "new-var" / "backups"  # only the bucket holds a copy
+    with time_machine.travel(dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)):
+        _run("rights", "erase", "--email", EMAIL)
+    body = " ".join(mail.outbox[-1].body.split())
+    assert "Ingen av webbplatsens säkerhetskopior" not in body
+    assert "tills de raderas senast 20 december 2026." in body
+    settings.BACKUP_S3_BUCKET = "no-such-bucket"  # unlisted: the window from the erasure on
+    with time_machine.travel(dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)):
+        _run("rights", "erase", "--email", "olle.ek@example.se")
+    assert "tills de raderas senast 26 december 2026." in " ".join(mail.outbox[-1].body.split())

@@ -199,8 +199,8 @@ def test_the_receipt_and_its_email_say_the_same_about_the_key_and_backups(
     for sentence in (
         "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
         "anteckningar och meddelanden) kan inte längre läsas här.",
-        "Säkerhetskopior som togs före raderingen innehåller fortfarande dina uppgifter, också "
-        "det krypterade och nyckeln till det",
+        "innehåller fortfarande dina uppgifter, också det krypterade och nyckeln till det",
+        "Om en sådan återställs raderas du igen automatiskt, innan webbplatsen öppnar.",
     ):
         assert sentence in page and sentence in body
     assert "inte heller" not in page + body

@@ -97,4 +97,9 @@ def test_the_daily_reminder_mails_the_coach_without_personal_data(settings):
     assert "/staff/privacy/" in sent[-1].body
     for m in sent:
         assert EMAIL not in m.body and "Klara" not in m.body
-    assert [p.name for p in PERIODIC] == ["rights-remind", "backup", "rights-deferred-erasures"]
+    assert [p.name for p in PERIODIC] == [
+        "rights-remind",
+        "backup",
+        "erasure-ledger-offsite",
+        "rights-deferred-erasures",
+    ]

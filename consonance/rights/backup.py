@@ -7,7 +7,9 @@ backup key (CONSONANCE_BACKUP_KEY, or a key derived from the master key); its he
 the ciphertext as associated data, records when it was taken and a SHA-256 checksum per table.
 
 Backups live in CONSONANCE_BACKUP_DIR as `consonance-<UTC time>.backup`; those older than the
-policy's `[backups] duration` are deleted after each new one (`backup_rotate`).
+policy's `[backups] duration` are deleted after each new one (`backup_rotate`). Each carries the
+erasure ledger of its day (encrypted with the tables), and each refreshes the ledger's current
+copy beside the backups (ledger.py), which every later erasure updates.
 
 The restore, which puts a backup back in one transaction and re-applies later erasures, is in
 restore.py; copies off the machine in backup_offsite.py.
@@ -32,9 +34,18 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib import keyring
 from consonance.lib.crypto import encrypt
-from consonance.rights.backup_files import backup_path
+from consonance.rights.backup_files import MAGIC, backup_path, elsewhere_record
+from consonance.rights.ledger import (
+    Entry,
+    folder_copy,
+    ledger_local,
+    ledger_parse,
+    ledger_text,
+    ledger_write,
+)
 
-MAGIC = b"CONSONANCE-BACKUP-1\n"
+# The key, beside the tables' labels, under which a backup carries the erasure ledger of its day.
+LEDGER_KEY = "erasure-ledger"
 # Rows that are no data of the site: sessions end with a restore anyway.
 SKIPPED = {"sessions.session"}
 
@@ -120,6 +131,11 @@ def backup_write(out: Path | None = None, *, now: dt.datetime | None = None) -> 
         "database": connection.vendor,
         "tables": sums,
     }
+    ledger = ledger_local()
+    data[LEDGER_KEY] = ledger_text(ledger)
+    # The ledger's copy beside the backups exists from the first backup on, erasures or not.
+    ledger_write(folder_copy(), ledger)
+    elsewhere = out is not None
     if out is None:
         settings.BACKUP_DIR.mkdir(parents=True, exist_ok=True)
         out = backup_path(now)
@@ -127,6 +143,8 @@ def backup_write(out: Path | None = None, *, now: dt.datetime | None = None) -> 
     with open(tmp, "wb") as file:
         file.write(backup_encode(header, data))
     tmp.replace(out)
+    if elsewhere:
+        elsewhere_record(out, now)
     audit_append(actor=SYSTEM, action="backup.written", detail={"tables": len(sums)})
     return out
 
@@ -138,6 +156,11 @@ def backup_encode(header: dict, data: dict[str, str]) -> bytes:
     payload = gzip.compress(json.dumps(data, cls=DjangoJSONEncoder).encode(), mtime=0)
     blob = encrypt(_backup_keys()[0], payload, MAGIC + header_bytes)
     return MAGIC + len(header_bytes).to_bytes(4, "big") + header_bytes + blob
+
+
+def backup_ledger(data: dict[str, str]) -> set[Entry]:
+    """The erasure ledger a backup carries (none in backups from before it did)."""
+    return ledger_parse(data.get(LEDGER_KEY, ""), "the backup's ledger")
 
 
 def backup_read(path: Path) -> tuple[dict, dict[str, str]]:

@@ -1,6 +1,11 @@
 """The backup folder: which backups there are, when they expire, and their rotation (the
 policy's `[backups] duration`). Apart from backup.py so that erasure receipts can say when the
-last backup holding a person is deleted without importing the restore (which erases)."""
+last backup holding a person is deleted without importing the restore (which erases).
+
+A copy written elsewhere (`consonance backup --out FILE`) is recorded in the backup folder
+(`copies-elsewhere.txt`, a line `<taken> <path>` each): it is listed with the others, counted by
+erasure receipts until it expires, and deleted by the rotation if it is still where it was
+written."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from django.utils import timezone
 from consonance.privacy.policy import get_policy
 
 NAME = re.compile(r"^consonance-(\d{8}T\d{6}Z)\.backup$")
+MAGIC = b"CONSONANCE-BACKUP-1\n"
+ELSEWHERE = "copies-elsewhere.txt"
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,45 @@ def backup_times(directory: Path | None = None) -> list[dt.datetime]:
     return sorted(t for t in map(name_time, names) if t)
 
 
+def elsewhere_record(path: Path, taken_at: dt.datetime) -> None:
+    """Record a copy written outside the backup folder (`backup --out`)."""
+    settings.BACKUP_DIR.mkdir(parents=True, exist_ok=True)
+    with open(settings.BACKUP_DIR / ELSEWHERE, "a", encoding="utf-8") as record:
+        record.write(f"{taken_at.astimezone(dt.UTC).isoformat()} {path.resolve()}\n")
+
+
+def _elsewhere() -> list[tuple[dt.datetime, Path]]:
+    record = settings.BACKUP_DIR / ELSEWHERE
+    if not record.exists():
+        return []
+    found = []
+    for line in record.read_text(encoding="utf-8").splitlines():
+        stamp, _sep, path = line.partition(" ")
+        found.append((dt.datetime.fromisoformat(stamp), Path(path)))
+    return found
+
+
+def _is_backup(path: Path) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
 def local_copies() -> list[Copy]:
-    """The backups in the backup folder, oldest first."""
+    """The backups in the backup folder and those written elsewhere on this machine (a copy
+    no longer where it was written counts, size 0, until it expires), oldest first."""
     copies = []
     for taken in backup_times():
         path = backup_path(taken)
         copies.append(Copy(str(path), path.stat().st_size, taken))
-    return copies
+    for taken, path in _elsewhere():
+        if _is_backup(path):
+            copies.append(Copy(str(path), path.stat().st_size, taken))
+        else:
+            copies.append(Copy(f"{path} (not found)", 0, taken))
+    return sorted(copies, key=lambda c: (c.taken_at, c.where))
 
 
 def backup_rotate(*, now: dt.datetime | None = None) -> int:
@@ -68,13 +107,19 @@ def backup_rotate(*, now: dt.datetime | None = None) -> int:
         if taken < cutoff:
             backup_path(taken).unlink()
             deleted += 1
+    kept = []
+    for taken, path in _elsewhere():
+        if taken >= cutoff:
+            kept.append(f"{taken.isoformat()} {path}\n")
+        elif _is_backup(path):
+            path.unlink()
+            deleted += 1
+    if kept or (settings.BACKUP_DIR / ELSEWHERE).exists():
+        (settings.BACKUP_DIR / ELSEWHERE).write_text("".join(kept), encoding="utf-8")
     return deleted
 
 
-def last_backup_expiry(erased_at: dt.datetime) -> dt.datetime | None:
-    """When the last backup that may still hold data erased at `erased_at` is deleted: the
-    newest backup taken before then, plus the window (None when no backup holds it)."""
-    before = [t for t in backup_times() if t <= erased_at]
-    if not before:
-        return None
-    return get_policy().backup_retention.after(before[-1])
+def last_expiry(copies: list[Copy], erased_at: dt.datetime) -> dt.datetime | None:
+    """When the last of `copies` that may still hold data erased at `erased_at` is deleted:
+    the newest taken before then, plus the window (None when none was taken before)."""
+    return max((c.expires_at for c in copies if c.taken_at <= erased_at), default=None)

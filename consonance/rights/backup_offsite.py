@@ -6,6 +6,10 @@ metadata, and the SHA-256 of the bytes downloaded must all equal the local file'
 upload or the check fails, OffsiteError says so in one line and nothing is deleted: neither the
 new local copy nor any old one (rotation runs only after a verified upload). The files are the
 encrypted backups themselves, so the bucket's operator reads nothing.
+
+The erasure ledger's current copy goes there too (`<prefix>erasure-ledger.txt`: times and keyed
+hashes, naming nobody): after each backup, after each erasure, and hourly until it is there
+(`ledger_push`), so that a restore on a new machine finds every erasure (`ledger_pull`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from django.utils import timezone
 
 from consonance.privacy.policy import get_policy
 from consonance.rights.backup import backup_write
-from consonance.rights.backup_files import Copy, backup_rotate, name_time
+from consonance.rights.backup_files import Copy, backup_rotate, local_copies, name_time
+from consonance.rights.ledger import LEDGER_NAME, Entry, folder_copy, ledger_parse, ledger_text
 
 CHUNK = 1024 * 1024
 
@@ -149,6 +154,62 @@ def offsite_download(url: str, target: Path) -> None:
             raise OffsiteError("the downloaded copy differs from the one uploaded (SHA-256)")
 
 
+def ledger_url() -> str:
+    return _url(settings.BACKUP_S3_PREFIX + LEDGER_NAME)
+
+
+def ledger_pull() -> set[Entry] | None:
+    """The ledger's copy in the bucket (None when there is none); OffsiteError when the bucket
+    cannot be read."""
+    key = settings.BACKUP_S3_PREFIX + LEDGER_NAME
+    try:
+        stored = _client().get_object(Bucket=settings.BACKUP_S3_BUCKET, Key=key)
+        text = stored["Body"].read().decode("ascii")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise OffsiteError(f"{ledger_url()}: cannot read: {_problem(error)}") from None
+    except BotoCoreError as error:
+        raise OffsiteError(f"{ledger_url()}: cannot read: {_problem(error)}") from None
+    return ledger_parse(text, ledger_url())
+
+
+def ledger_push() -> bool:
+    """Put the backup folder's ledger in the bucket, merged with what the bucket holds (never
+    fewer lines), and verify it; True when the bucket's copy changed. OffsiteError on failure."""
+    if not offsite_configured() or not folder_copy().exists():
+        return False
+    local = ledger_parse(folder_copy().read_text(encoding="ascii"), str(folder_copy()))
+    there = ledger_pull()
+    if there is not None and local <= there:
+        return False
+    body = ledger_text(local | (there or set())).encode("ascii")
+    digest = hashlib.sha256(body).hexdigest()
+    client, key = _client(), settings.BACKUP_S3_PREFIX + LEDGER_NAME
+    try:
+        client.put_object(
+            Bucket=settings.BACKUP_S3_BUCKET, Key=key, Body=body, Metadata={"sha256": digest}
+        )
+        read_back = _sha256(client.get_object(Bucket=settings.BACKUP_S3_BUCKET, Key=key)["Body"])
+    except (BotoCoreError, ClientError) as error:
+        raise OffsiteError(f"{ledger_url()}: upload failed: {_problem(error)}") from None
+    if read_back != digest:
+        raise OffsiteError(f"{ledger_url()}: the copy read back differs (SHA-256)")
+    return True
+
+
+def copies_everywhere() -> tuple[list[Copy], str | None]:
+    """Every copy, on this machine and in the bucket, oldest first; and why the bucket could
+    not be listed (None when it was, or when there is none)."""
+    copies, problem = local_copies(), None
+    if offsite_configured():
+        try:
+            copies += offsite_copies()
+        except OffsiteError as error:
+            problem = str(error)
+    return sorted(copies, key=lambda c: (c.taken_at, c.where)), problem
+
+
 def backup_take(*, now: dt.datetime | None = None) -> Taken:
     """The daily backup: write it, copy it off the machine and verify the copy, then rotate
     both places. OffsiteError (after the local copy is written, and with nothing deleted) when
@@ -161,5 +222,6 @@ def backup_take(*, now: dt.datetime | None = None) -> Taken:
             url = offsite_upload(path)
         except OffsiteError as error:
             raise OffsiteError(f"{error}; the backup is kept at {path}") from None
+        ledger_push()
     deleted_offsite = offsite_rotate(now=now) if url else 0
     return Taken(path, url, backup_rotate(now=now), deleted_offsite)

@@ -34,9 +34,10 @@ from consonance.privacy.registry import (
     subject_declaration,
     things_text,
 )
-from consonance.rights.backup_files import last_backup_expiry
-from consonance.rights.ledger import ledger_record
-from consonance.rights.models import ErasureReceipt, Request
+from consonance.rights.backup_files import last_expiry
+from consonance.rights.backup_offsite import copies_everywhere, ledger_push
+from consonance.rights.ledger import ledger_covers, ledger_record
+from consonance.rights.models import ErasureReceipt, PreviousAddress, Request
 from consonance.rights.residue import (
     RECEIPT_TEMPLATE,
     Finding,
@@ -132,6 +133,10 @@ def person_erase(
         person = Person.objects.select_for_update().get(pk=person.pk)
         person_id, email, language = person.pk, person.email, person.language
         ids = identifiers_of(person)
+        # The addresses she left, as keyed hashes: the ledger takes them with her last one.
+        previous = list(
+            PreviousAddress.objects.filter(person=person).values_list("address_hash", "until")
+        )
         request = _erasure_request(person, now, via)
         tally = _Tally()
         _erase_rows(policy, person_id, tally)
@@ -166,8 +171,10 @@ def person_erase(
                 "kept": {k["category"]: k["count"] for k in receipt.kept},
             },
         )
+        # A restore re-applies it (restore.py); written before the receipt that says so.
+        ledger_record(email=email, previous=previous, erased_at=now)
         _send_receipt(receipt, email, language)
-        ledger_record(email=email, erased_at=now)  # a restore re-applies it (backup.py)
+        transaction.on_commit(ledger_push, robust=True)  # the ledger's copy off the machine
     return receipt
 
 
@@ -270,8 +277,12 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         known = policy.categories.get(category)
         return known.name.get(language) if known else category
 
-    # When the last backup taken before the erasure is deleted (None: no backup holds her).
-    backups_until = last_backup_expiry(receipt.issued_at)
+    # When the last copy taken before the erasure is deleted (None: no copy holds her), from
+    # every copy there is: the backup folder, `backup --out` copies, the bucket.
+    copies, unlisted = copies_everywhere()
+    backups_until = last_expiry(copies, receipt.issued_at)
+    if unlisted:  # the bucket could not be listed: any copy before the erasure is gone by then
+        backups_until = policy.backup_retention.after(receipt.issued_at)
     with translation.override(language):
         path = reverse("rights:receipt", args=[receipt.token])
         erased = [
@@ -288,7 +299,12 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
             for k in receipt.kept
         ]
         # One wording for the page and the e-mail, so that they cannot disagree.
-        key_text, backup_text = key_and_backup_texts(receipt.key_destroyed, backups_until)
+        key_text, backup_text = key_and_backup_texts(
+            receipt.key_destroyed,
+            backups_until,
+            receipt.issued_at,
+            ledger_covers(receipt.issued_at),
+        )
     return {
         "receipt": receipt,
         "backups_until": backups_until,
@@ -306,10 +322,13 @@ def _day_text(day: str | None) -> str:
     return formats.date_format(dt.date.fromisoformat(day), "j F Y") if day else ""
 
 
-def key_and_backup_texts(key_destroyed: bool, backups_until: dt.datetime | None) -> tuple[str, str]:
+def key_and_backup_texts(
+    key_destroyed: bool, backups_until: dt.datetime | None, erased_at: dt.datetime, ledger: bool
+) -> tuple[str, str]:
     """What became of her encryption key, and what older backups still hold, in the active
     language. A backup is a copy of every table, her wrapped key included: until the last one
-    taken before the erasure is deleted, it could be read back (and a restore erases her again)."""
+    taken before the erasure is deleted, it could be read back; a restore erases her again when
+    the ledger beside the backups holds her erasure (`ledger`), which the restore requires."""
     if key_destroyed:
         key = _(
             "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
@@ -320,9 +339,15 @@ def key_and_backup_texts(key_destroyed: bool, backups_until: dt.datetime | None)
     if backups_until is None:
         return key, _("Ingen av webbplatsens säkerhetskopior innehåller dina uppgifter.")
     backup = _(
-        "Säkerhetskopior som togs före raderingen innehåller fortfarande dina uppgifter, också "
-        "det krypterade och nyckeln till det, skyddade med säkerhetskopiornas egen nyckel. Den "
-        "sista av dem raderas senast %(date)s. Skulle en av dem läsas tillbaka raderas dina "
-        "uppgifter igen innan webbplatsen öppnar."
-    ) % {"date": formats.date_format(local(backups_until), "j F Y")}
+        "Säkerhetskopior tagna före %(erased)s innehåller fortfarande dina uppgifter, också det "
+        "krypterade och nyckeln till det, skyddade med säkerhetskopiornas egen nyckel, tills de "
+        "raderas senast %(date)s."
+    ) % {
+        "erased": formats.date_format(local(erased_at), "j F Y"),
+        "date": formats.date_format(local(backups_until), "j F Y"),
+    }
+    if ledger:
+        backup += " " + _(
+            "Om en sådan återställs raderas du igen automatiskt, innan webbplatsen öppnar."
+        )
     return key, backup

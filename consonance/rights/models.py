@@ -1,4 +1,5 @@
-"""Data subject requests, restriction and objection states, and erasure receipts.
+"""Data subject requests, restriction and objection states, erasure receipts, and the keyed hashes
+of the addresses people left.
 
 None of these rows holds a personal value: a request or a state links to its Person (the link is
 cut when she is erased), and a receipt holds categories, counts, ids and dates only.
@@ -120,6 +121,22 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"Objection #{self.pk}"
+
+
+class PreviousAddress(models.Model):
+    """An address she had before an address change, as the suppression list's keyed hash (never
+    the address): her erasure writes it to the erasure ledger with her last one, so that a
+    restore of a backup taken while she had it erases her again (ledger.py)."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="previous_addresses"
+    )
+    address_hash = models.CharField(max_length=64)
+    # When she left it: a backup taken after that may hold someone else under it.
+    until = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"PreviousAddress #{self.pk}"
 
 
 class ErasureReceipt(models.Model):

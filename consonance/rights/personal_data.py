@@ -3,8 +3,9 @@
 Requests, restrictions and objections link to a Person and hold no personal value themselves
 (kinds, states, dates, and for a waiting erasure what became of her booked sessions: service,
 time and outcome, as on the erasure receipt), so they declare no holdings: access exports them (she sees her own
-requests), erasure deletes restriction and objection rows with her and cuts the link of her
-requests, which then stay as an anonymous record that the request was handled in time.
+requests), erasure deletes restriction, objection and previous-address rows with her and cuts
+the link of her requests, which then stay as an anonymous record that the request was handled in
+time.
 """
 
 from __future__ import annotations
@@ -59,6 +60,18 @@ PERSONAL_DATA = [
         readable=Readable(
             heading=_("Invändningar"),
             labels={"at": _("När"), "kind": _("Mot"), "superseded_at": _("Upphörde")},
+        ),
+    ),
+    PersonalModel(
+        "rights.PreviousAddress",
+        subject="person",
+        # A keyed one-way hash of an address she left (as on the suppression list), kept only so
+        # that her erasure reaches the backups taken while she had it; erased with her.
+        holdings=(),
+        not_personal=("person", "address_hash", "until"),
+        readable=Readable(
+            heading=_("Tidigare e-postadresser"),
+            labels={"until": _("Bytt")},
         ),
     ),
 ]

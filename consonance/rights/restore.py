@@ -7,7 +7,10 @@ INITIALLY DEFERRED on both SQLite and PostgreSQL, which also allows the few cycl
 transaction commits, every table is serialised again and compared with the checksum the backup
 recorded; one difference rolls everything back (ChecksumsDiffer). Then every erasure made after
 the backup was taken (the erasure ledger, ledger.py) is applied again, so nobody erased comes
-back.
+back: under the address she had when erased, or under one she had left after the backup was
+taken. The ledger is gathered from this machine, the backup folder, the bucket and the backup
+itself (`ledger_gather`); a restore with none of the first three refuses (restore command), and
+the ledger it ends with is written back to this machine and the backup folder.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -24,9 +28,21 @@ from django.db import connection, models, transaction
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.mail.outbox import address_hash, mail_forget
 from consonance.people.models import Person
-from consonance.rights.backup import BackupError, backup_models, table_json, text_checksum
+from consonance.rights.backup import (
+    BackupError,
+    backup_ledger,
+    backup_models,
+    table_json,
+    text_checksum,
+)
+from consonance.rights.backup_offsite import (
+    ledger_pull,
+    ledger_push,
+    ledger_url,
+    offsite_configured,
+)
 from consonance.rights.erasure import person_erase
-from consonance.rights.ledger import Entry, ledger_read
+from consonance.rights.ledger import Entry, folder_copy, ledger_local, ledger_read, ledger_write
 
 Progress = Callable[[str, int], None]  # (table label, rows inserted)
 
@@ -37,6 +53,33 @@ class ChecksumsDiffer(BackupError):
     def __init__(self, mismatched: list[str]) -> None:
         super().__init__(f"checksums differ for {', '.join(mismatched)}; nothing was changed")
         self.mismatched = mismatched
+
+
+@dataclass
+class Ledger:
+    """Every erasure known before a restore, and where a ledger was looked for and found."""
+
+    entries: set[Entry]
+    looked: list[str]
+    found: list[str]
+
+
+def ledger_gather() -> Ledger:
+    """The ledger on this machine, beside the backups and in the bucket (OffsiteError when the
+    bucket cannot be read), with the database's suppression list."""
+    looked, found = [], []
+    for path in (settings.ERASURE_LEDGER, folder_copy()):
+        looked.append(str(path))
+        if path.exists():
+            found.append(str(path))
+    entries = ledger_local()
+    if offsite_configured():
+        looked.append(ledger_url())
+        pulled = ledger_pull()
+        if pulled is not None:
+            found.append(ledger_url())
+            entries |= pulled
+    return Ledger(entries, looked, found)
 
 
 @dataclass
@@ -87,9 +130,9 @@ def _mismatched(header: dict) -> list[str]:
     ]
 
 
-def _reapply_erasures(entries: list[Entry], taken_at: dt.datetime) -> int:
+def _reapply_erasures(entries: set[Entry], taken_at: dt.datetime) -> int:
     """Erase again everyone erased after `taken_at` (found by the keyed hash of the address)."""
-    later = {e.address_hash for e in entries if e.erased_at > taken_at}
+    later = {e.address_hash for e in entries if e.holds(taken_at)}
     if not later:
         return 0
     count = 0
@@ -103,12 +146,17 @@ def _reapply_erasures(entries: list[Entry], taken_at: dt.datetime) -> int:
 
 
 def backup_restore(
-    header: dict, data: dict[str, str], *, progress: Progress = lambda label, rows: None
+    header: dict,
+    data: dict[str, str],
+    ledger: Ledger,
+    *,
+    progress: Progress = lambda label, rows: None,
 ) -> Restored:
     """Replace the database's contents with a backup read by `backup_read`, then re-apply later
-    erasures; all in one transaction. ChecksumsDiffer (and nothing changed) when a table does
-    not come back exactly as it was backed up."""
-    ledger = ledger_read()  # read before the restore replaces the suppression list
+    erasures (`ledger`: gathered before the restore replaces the suppression list); all in one
+    transaction. ChecksumsDiffer (and nothing changed) when a table does not come back exactly
+    as it was backed up."""
+    entries = ledger.entries | backup_ledger(data)
     taken_at = dt.datetime.fromisoformat(header["taken_at"])
     result = Restored(taken_at=taken_at, tables=header["tables"])
     with transaction.atomic():
@@ -116,8 +164,12 @@ def backup_restore(
         mismatched = _mismatched(header)
         if mismatched:
             raise ChecksumsDiffer(mismatched)  # leaves the atomic block: everything rolls back
-        # The database's own list from before the restore, the file, and the restored list.
-        result.erasures_reapplied = _reapply_erasures(ledger + ledger_read(), taken_at)
+        # The ledger from before the restore, the backup's own, and the restored list.
+        entries |= set(ledger_read())
+        result.erasures_reapplied = _reapply_erasures(entries, taken_at)
+        for path in (settings.ERASURE_LEDGER, folder_copy()):  # a new machine has it now
+            ledger_write(path, entries)
+        transaction.on_commit(ledger_push, robust=True)
         audit_append(
             actor=SYSTEM,
             action="backup.restored",

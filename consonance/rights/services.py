@@ -16,14 +16,20 @@ from django.utils import timezone, translation
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.text import normalise_email
 from consonance.lib.urls import absolute_reverse
-from consonance.mail.outbox import mail_is_suppressed, mail_queue, mail_suppress, mail_unsuppress
+from consonance.mail.outbox import (
+    address_hash,
+    mail_is_suppressed,
+    mail_queue,
+    mail_suppress,
+    mail_unsuppress,
+)
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
 from consonance.people.services import person_update
 from consonance.privacy.policy import get_policy
 from consonance.privacy.registry import models_holding
 from consonance.rights import hooks
-from consonance.rights.models import Objection, Request, Restriction
+from consonance.rights.models import Objection, PreviousAddress, Request, Restriction
 from consonance.rights.selectors import person_is_restricted
 from consonance.rights.tokens import (
     LINK_MAX_AGE,
@@ -250,6 +256,8 @@ def person_address_confirm(*, token: str) -> Person:
                 person_update(person=person, actor=f"person:{person.pk}", email=new_email)
         except IntegrityError:
             raise RightsError("address-taken") from None
+        # Backups taken until now hold her under the old address: her erasure must reach them.
+        PreviousAddress.objects.create(person=person, address_hash=address_hash(old_email))
         restriction = Restriction.objects.filter(person=person, lifted_at__isnull=True).first()
         if restriction and restriction.suppressed_mail:
             mail_unsuppress(email=old_email)

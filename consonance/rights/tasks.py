@@ -1,4 +1,5 @@
-"""Periodic work of the rights app: a daily reminder to the coach about request deadlines."""
+"""Periodic work of the rights app: a daily reminder to the coach about request deadlines, the
+daily backup, the erasure ledger's copy off the machine, and erasures deferred to after sessions."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights import sessions
-from consonance.rights.backup_offsite import backup_take
+from consonance.rights.backup_offsite import backup_take, ledger_push
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.worker.schedule import Periodic
@@ -31,6 +32,11 @@ PERIODIC = [
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
     ),
     Periodic("backup", every=timedelta(days=1), task="consonance.rights.tasks.backup_task"),
+    Periodic(
+        "erasure-ledger-offsite",
+        every=timedelta(hours=1),
+        task="consonance.rights.tasks.ledger_push_task",
+    ),
     Periodic(
         "rights-deferred-erasures",
         every=timedelta(hours=1),
@@ -99,6 +105,13 @@ def backup_task() -> str:
         taken.deleted_local + taken.deleted_offsite,
     )
     return taken.path.name
+
+
+@task
+def ledger_push_task() -> bool:
+    """Hourly: the erasure ledger's copy in the bucket catches up with the backup folder's (after
+    an erasure whose upload failed). A failed upload raises OffsiteError: the task fails."""
+    return ledger_push()
 
 
 @task

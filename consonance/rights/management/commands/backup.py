@@ -9,13 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.rights.backup import BackupError, backup_write
-from consonance.rights.backup_files import local_copies
-from consonance.rights.backup_offsite import (
-    OffsiteError,
-    backup_take,
-    offsite_configured,
-    offsite_copies,
-)
+from consonance.rights.backup_offsite import OffsiteError, backup_take, copies_everywhere
 
 
 def _size(size: float) -> str:
@@ -37,7 +31,8 @@ class Command(BaseCommand):
         "Write an encrypted backup of the whole database to CONSONANCE_BACKUP_DIR (and to the "
         "S3 bucket when CONSONANCE_BACKUP_S3_BUCKET is set, verified after upload), then delete "
         "the backups older than the policy's [backups] duration in both places. --out FILE "
-        "writes one file only; --list shows every copy and when it expires."
+        "writes one file only (recorded, listed and rotated with the others); --list shows every "
+        "copy and when it expires."
     )
 
     def add_arguments(self, parser) -> None:
@@ -75,14 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{deleted} copy(ies) older than the policy's window deleted")
 
     def _list(self) -> None:
-        copies = local_copies()
-        problem = None
-        if offsite_configured():
-            try:
-                copies += offsite_copies()
-            except OffsiteError as error:
-                problem = str(error)
-        copies.sort(key=lambda c: (c.taken_at, c.where))
+        copies, problem = copies_everywhere()
         self.stdout.write(f"{'TAKEN (UTC)':<17}  {'EXPIRES (UTC)':<17}  {'SIZE':>9}  WHERE")
         for copy in copies:
             self.stdout.write(

@@ -14,6 +14,7 @@ from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
 from consonance.rights.data import export_zip
 from consonance.rights.erasure import ErasureFailed, person_erase
+from consonance.rights.ledger import ledger_knows
 from consonance.rights.models import Request
 from consonance.rights.residue import Identifiers, find_residue, identifiers_of
 from consonance.rights.services import request_record
@@ -114,6 +115,7 @@ class Command(BaseCommand):
             and not result.residue
             and not result.held
             and not mail_is_suppressed(email)
+            and not ledger_knows(email)  # an address she had left before she was erased
         ):
             raise CommandError(
                 "no person and no erasure is known for this e-mail address", returncode=2
