@@ -89,7 +89,7 @@ def enrol_link_for(user: AbstractBaseUser, link_id: int | None) -> StaffEnrolmen
     if link_id is None:
         return None
     return StaffEnrolmentLink.objects.filter(
-        pk=link_id, user=user, used_at__isnull=True, expires_at__gt=timezone.now()
+        pk=link_id, user_id=user.pk, used_at__isnull=True, expires_at__gt=timezone.now()
     ).first()
 
 

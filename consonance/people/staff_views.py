@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consonance.audit.services import actor_staff, audit_append
+from consonance.audit.services import actor_staff, actor_staff_request, audit_append
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.people import enrolment
 
@@ -192,12 +192,12 @@ def accounts_view(request: HttpRequest) -> HttpResponse:
     """Staff accounts without an authenticator, each with a button that makes its link (shown
     once, here; the page is behind both factors)."""
     made: dict[str, str] = {}
-    error = ""
+    error = None
     if request.method == "POST":
         username = request.POST.get("username", "")
         try:
             made[username] = enrolment.enrol_link_create(
-                username=username, actor=actor_staff(request.user.pk)
+                username=username, actor=actor_staff_request(request)
             )
         except enrolment.EnrolLinkRefused:
             error = _("Kontot finns inte eller har redan en autentiseringsapp.")
