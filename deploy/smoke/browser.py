@@ -123,6 +123,13 @@ def the_site_is_served_over_trusted_tls(smoke: Smoke) -> None:
         assert "default-src 'self'" in headers.get("content-security-policy", ""), headers
         assert page.evaluate("window.isSecureContext && !!(window.crypto && crypto.subtle)")
         smoke.shows("Boka")
+    with smoke.step("a 3 MB body to a webhook is answered 413 over HTTP/2 (Caddy's limit)"):
+        status = smoke.page.evaluate(
+            """async () => (await fetch("/payments/webhooks/stripe/", {method: "POST",
+                headers: {"Content-Type": "application/json"},
+                body: "x".repeat(3 * 1024 * 1024)})).status"""
+        )
+        assert status == 413, status
     with smoke.step("the English pages are translated (compiled messages in the wheel)"):
         smoke.go("/en/")
         text = smoke.shows("Book")
