@@ -84,7 +84,8 @@ def _rows(first: int, last: int):
                 (i, i, i, at, "Förnamn", "Efternamn", f"p{i}@example.se", "", "", "", "")
             )
         if i % 5 == 0:
-            messages.append((i, i, at, at + dt.timedelta(hours=5) if expired else None, b"x" * 64))
+            replied = at + dt.timedelta(hours=5) if expired else None
+            messages.append((i, i, at, replied, b"x" * 64, "form", "sv"))
         if i % 4 == 0:
             subs.append((i, i, at, at, at + dt.timedelta(days=1) if expired else None))
     return {
@@ -107,7 +108,11 @@ def _rows(first: int, last: int):
             "postal_code, city, phone",
             billing,
         ),
-        "contact_message": ("id, person_id, received_at, replied_at, body_ciphertext", messages),
+        # Raw rows get no Django defaults: every NOT NULL column is named (source, language).
+        "contact_message": (
+            "id, person_id, received_at, replied_at, body_ciphertext, source, language",
+            messages,
+        ),
         "newsletter_subscription": (
             "id, person_id, subscribed_at, confirmed_at, unsubscribed_at",
             subs,

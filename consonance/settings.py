@@ -142,11 +142,15 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing
     # half-way with "database is locked"; WAL lets readers go on while a writer works.
+    # secure_delete overwrites deleted rows with zeros: an erased person's data does not linger
+    # in free pages of the file (or in copies of it) until SQLite happens to reuse them.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -359,6 +363,12 @@ for _pair in env_list("CONSONANCE_IMAP_FOLDERS", []):
     CONSONANCE_IMAP_FOLDERS[_role.strip()] = _folder.strip()
 # Attachments larger than this are refused (the coach is told); smaller ones kept encrypted.
 CONSONANCE_IMAP_MAX_ATTACHMENT = env_int("CONSONANCE_IMAP_MAX_ATTACHMENT", 10 * 1024 * 1024)
+# A message larger than this (its RFC822.SIZE) is not downloaded: it is parked in the folder
+# "Consonance/För stora" and the coach is told its size, sender and subject (issue 21).
+CONSONANCE_IMAP_MAX_MESSAGE = env_int("CONSONANCE_IMAP_MAX_MESSAGE", 25 * 1024 * 1024)
+# Inbound mail proves its sender by a DKIM signature aligned with its From domain: the public keys
+# come from DNS through this function (dkimpy's resolver); the tests put in one holding a test key.
+CONSONANCE_DKIM_DNSFUNC = "dkim.dnsplug.get_txt"
 # imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
 LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]
 # Newsletter and mail signing (issue 10): DKIM signs outgoing mail when a private key (PEM) and a

@@ -54,6 +54,8 @@ urlpatterns += [
     path("staff/login/", staff_views.login_view, name="staff-login"),
     path("staff/verify/", staff_views.verify_view, name="staff-verify"),
     path("staff/enrol/", staff_views.enrol_view, name="staff-enrol"),
+    path("staff/enrol/<str:secret>/", staff_views.enrol_link_view, name="staff-enrol-link"),
+    path("staff/konton/", staff_views.accounts_view, name="staff-accounts"),
     path("staff/logout/", staff_views.logout_view, name="staff-logout"),
     path("staff/booking/", include("consonance.booking.staff_urls")),
     path("staff/payments/", include("consonance.payments.staff_urls")),

@@ -12,6 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.privacy.policy import _cached
+from tests.dkim_keys import dkim_dns  # noqa: F401 - the test DKIM key's DNS, for every test
 from tests.imap_server import imap_server  # noqa: F401 - the Dovecot fixture, for every test
 
 # Shared fixtures (personas, practices) live in tests/factories.py; test files never import each other.

@@ -220,9 +220,10 @@ def imap_server(settings):
     for folder in ("INBOX", "Sent", "Trash"):
         server.empty(folder)
     with server.client() as client:
-        for name in client.list_folders():
-            folder = name[2]
-            if folder not in ("INBOX", "Sent", "Trash"):
+        # The deepest first ("Consonance/För stora" before "Consonance"); a parent that exists
+        # only by its children's names (\\Noselect) goes with them.
+        for flags, _sep, folder in sorted(client.list_folders(), key=lambda f: -len(f[2])):
+            if folder not in ("INBOX", "Sent", "Trash") and b"\\Noselect" not in flags:
                 client.delete_folder(folder)
     settings.CONSONANCE_IMAP_HOST = "127.0.0.1"
     settings.CONSONANCE_IMAP_PORT = server.port

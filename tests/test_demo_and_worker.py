@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django_otp.oath import totp
 from django_tasks_db.models import DBTaskResult
 
 from consonance.audit.services import audit_verify
+from consonance.people.demo import STAFF_PASSWORD, STAFF_TOTP_KEY, STAFF_USERNAME
 from consonance.people.models import MemberProfile, Person
 from consonance.worker.models import PeriodicJob
 from consonance.worker.schedule import enqueue_due
@@ -29,6 +33,18 @@ def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys, settings)
     assert counts() == first
     assert audit_verify()[1] is None
     assert all(p.email.endswith(("example.se", "example.com")) for p in Person.objects.all())
+
+
+def test_the_demo_coach_signs_in_with_the_published_password_and_key(client, settings):
+    settings.DEBUG = True
+    call_command("demo", stdout=io.StringIO())
+    response = client.post(
+        "/staff/login/", {"username": STAFF_USERNAME, "password": STAFF_PASSWORD}
+    )
+    assert response["Location"].startswith("/staff/verify/")  # no enrolment link needed
+    code = f"{totp(bytes.fromhex(STAFF_TOTP_KEY)):06d}"
+    assert client.post("/staff/verify/", {"otp_token": code}).status_code == 302
+    assert client.get("/staff/").status_code == 200
 
 
 def test_the_schedule_enqueues_each_job_once_per_period(settings):

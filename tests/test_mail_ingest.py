@@ -26,10 +26,12 @@ from consonance.journal.selectors import note_text
 from consonance.mail import ingest
 from consonance.mail.models import IngestedMessage
 from tests.conftest import REPO
+from tests.dkim_keys import DNSFUNC, sign
 from tests.factories import make_client, make_email_consultation
 from tests.imap_server import PASSWORD, USER
 
-pytestmark = pytest.mark.django_db
+# Her mail server signs her mail (DKIM): what proves it is hers (issue 21, test_mail_sender.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dkim_dns")]
 
 CLIENT = "asa@example.se"
 
@@ -40,7 +42,7 @@ def latin1_message(msgid: str) -> bytes:
     body = (
         "Hej!\r\nJag har gjort övningen och mår bättre. Tack för svaret i förra veckan.\r\nÅsa\r\n"
     )
-    return (
+    headers = (
         f"From: =?iso-8859-1?q?=C5sa_=D6berg?= <{CLIENT}>\r\n"
         "To: coach@example.se\r\n"
         "Subject: =?iso-8859-1?q?Fr=E5ga_om_=F6vningen?=\r\n"
@@ -49,9 +51,11 @@ def latin1_message(msgid: str) -> bytes:
         "MIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=iso-8859-1\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    ).encode("ascii") + body.encode("iso-8859-1").replace(b"\xf6", b"=F6").replace(
-        b"\xe5", b"=E5"
-    ).replace(b"\xc5", b"=C5")
+    ).encode("ascii")
+    encoded = body.encode("iso-8859-1")
+    for char, escape in ((b"\xf6", b"=F6"), (b"\xe5", b"=E5"), (b"\xc5", b"=C5")):
+        encoded = encoded.replace(char, escape)
+    return sign(headers + encoded)
 
 
 def html_message(sender: str = CLIENT) -> bytes:
@@ -64,7 +68,7 @@ def html_message(sender: str = CLIENT) -> bytes:
         "<p>Jag sover <b>bättre</b> nu.</p><script>alert('x')</script><p>Hälsningar</p>",
         subtype="html",
     )
-    return message.as_bytes()
+    return sign(message.as_bytes())
 
 
 def with_attachments(small: bytes, big: bytes) -> bytes:
@@ -76,7 +80,7 @@ def with_attachments(small: bytes, big: bytes) -> bytes:
     message.set_content("Här är min dagbok, och ett stort foto.")
     message.add_attachment(small, maintype="application", subtype="pdf", filename="dagbok.pdf")
     message.add_attachment(big, maintype="image", subtype="jpeg", filename="foto.jpg")
-    return message.as_bytes()
+    return sign(message.as_bytes())
 
 
 def plain(sender: str, to: str, subject: str, text: str, **headers: str) -> bytes:
@@ -88,7 +92,7 @@ def plain(sender: str, to: str, subject: str, text: str, **headers: str) -> byte
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
     message.set_content(text)
-    return message.as_bytes()
+    return sign(message.as_bytes()) if sender == CLIENT else message.as_bytes()
 
 
 def run_json() -> dict:
@@ -133,6 +137,7 @@ def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(ima
         "duplicates": 0,
         "deleted": 5,
         "to_contact_queue": 1,
+        "parked": 0,
         "errors": 0,
     }
     incoming = texts(Note.Kind.MESSAGE_IN)
@@ -159,6 +164,7 @@ def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(ima
         "duplicates": 0,
         "deleted": 0,
         "to_contact_queue": 0,
+        "parked": 0,
         "errors": 0,
     }
     assert Note.objects.count() == 5
@@ -300,6 +306,8 @@ django.setup()
 from imapclient import IMAPClient
 # SIGKILL the process at the moment it would move the committed messages to Trash.
 IMAPClient.move = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+from django.conf import settings
+settings.CONSONANCE_DKIM_DNSFUNC = os.environ["DKIM_DNSFUNC"]
 from consonance.mail.ingest import ingest_once
 ingest_once()
 """
@@ -328,6 +336,7 @@ def test_a_worker_killed_between_commit_and_expunge_loses_nothing_and_files_noth
         "CONSONANCE_IMAP_USER": USER,
         "CONSONANCE_IMAP_PASSWORD": PASSWORD,
         "CONSONANCE_IMAP_SECURITY": "none",
+        "DKIM_DNSFUNC": DNSFUNC,
     }
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_RUN], env=env, cwd=REPO, capture_output=True, timeout=60

@@ -126,7 +126,19 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path, deployed):
 
 @pytest.mark.parametrize(
     "site_url",
-    ["http://127.0.0.1:8000", "https://localhost", "http://practice.example.se", "https://[::1]"],
+    [
+        "http://127.0.0.1:8000",
+        "https://localhost",
+        "http://practice.example.se",
+        "https://[::1]",
+        # Other spellings of this machine (issue 21): a resolver reads them all as loopback.
+        "https://127.1",
+        "https://0x7f.1",
+        "https://2130706433",
+        "https://0.0.0.0",
+        "https://[::ffff:127.0.0.1]",
+        "https://localhost.",
+    ],
 )
 def test_production_refuses_a_site_url_that_emails_could_not_link_to(tmp_path, site_url):
     env = {

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.audit.models import Event
@@ -83,20 +92,95 @@ def test_repeated_wrong_codes_are_throttled(client, staff_user):
     assert client.get("/staff/").status_code == 302
 
 
-def test_a_new_staff_member_enrols_an_authenticator_first(client):
-    user = get_user_model().objects.create_user("assistant", password=PASSWORD, is_staff=True)
+def _enrol_link(username: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("staff", "enrol-link", username, stdout=out, stderr=err)
+    assert "24 hours" in err.getvalue()
+    return out.getvalue().strip()
+
+
+def _code(user) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    return f"{totp(device.bin_key):06d}"
+
+
+@pytest.fixture
+def assistant(settings):
+    settings.SITE_URL = "https://praktik.example"
+    return get_user_model().objects.create_user("assistant", password=PASSWORD, is_staff=True)
+
+
+def test_the_password_alone_enrols_no_authenticator(client, assistant):
     response = client.post("/staff/login/", {"username": "assistant", "password": PASSWORD})
     assert response["Location"].startswith("/staff/enrol/")
     page = client.get("/staff/enrol/")
-    assert page.status_code == 200 and "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    from django_otp.oath import totp
+    text = page.content.decode()
+    assert page.status_code == 403 and "<svg" not in text
+    assert "Du behöver en inbjudningslänk" in text
+    assert "consonance staff enrol-link assistant" in text
+    assert not TOTPDevice.objects.filter(user=assistant).exists()
+    assert client.post("/staff/enrol/", {"otp_token": "123456"}).status_code == 403
+    assert client.get("/staff/").status_code == 302
+    assert Event.objects.filter(action="staff.enrol_without_link").exists()
 
-    response = client.post("/staff/enrol/", {"otp_token": f"{totp(device.bin_key):06d}"})
-    assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed
+
+def test_a_link_from_the_command_line_enrols_once_then_never_again(client, assistant):
+    link = _enrol_link("assistant")
+    assert link.startswith("https://praktik.example/staff/enrol/")
+    path = link.removeprefix("https://praktik.example")
+    response = client.get(path)  # opened before signing in: the password comes next
+    assert response["Location"] == "/staff/login/?next=%2Fstaff%2Fenrol%2F"
+    response = client.post(
+        "/staff/login/", {"username": "assistant", "password": PASSWORD, "next": "/staff/enrol/"}
+    )
+    assert response["Location"].startswith("/staff/enrol/")
+    assert "<svg" in client.get("/staff/enrol/").content.decode()
+    assert client.post("/staff/enrol/", {"otp_token": _code(assistant)}).status_code == 302
+    assert TOTPDevice.objects.get(user=assistant).confirmed
     assert client.get("/staff/").status_code == 200
+    # Spent: the same link leads nowhere, for anyone.
+    again = Client().get(path)
+    assert again.status_code == 410 and "Länken gäller inte längre" in again.content.decode()
+    assert Event.objects.filter(action="staff.enrol_link_created", actor="system").exists()
+
+
+def test_a_link_expires_after_24_hours_and_a_new_one_retires_the_old(client, assistant):
+    first = _enrol_link("assistant").removeprefix("https://praktik.example")
+    second = _enrol_link("assistant").removeprefix("https://praktik.example")
+    assert client.get(first).status_code == 410
+    with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
+        assert client.get(second).status_code == 410
+
+
+def test_a_link_enrols_only_the_account_it_was_made_for(client, assistant):
+    get_user_model().objects.create_user("helper", password=PASSWORD, is_staff=True)
+    client.get(_enrol_link("assistant").removeprefix("https://praktik.example"))
+    client.post("/staff/login/", {"username": "helper", "password": PASSWORD})
+    assert client.get("/staff/enrol/").status_code == 403
+
+
+def test_the_command_refuses_unknown_and_enrolled_accounts_in_one_line(staff_user, assistant):
+    for username, reason in (("nobody", "no active staff account"), ("coach", "already has")):
+        with pytest.raises(CommandError, match=f"^staff enrol-link: {username}: {reason}"):
+            call_command("staff", "enrol-link", username)
+
+
+def test_a_staff_member_makes_a_link_on_the_accounts_page(staff_client, assistant):
+    page = staff_client.get("/staff/konton/").content.decode()
+    assert "assistant" in page and "Skapa inbjudningslänk" in page
+    made = staff_client.post("/staff/konton/", {"username": "assistant"}).content.decode()
+    link = re.search(r'<code class="enrol-link">([^<]+)</code>', made)[1]
+    newcomer = Client()
+    newcomer.get(link.removeprefix("https://praktik.example"))
+    newcomer.post("/staff/login/", {"username": "assistant", "password": PASSWORD})
+    assert newcomer.get("/staff/enrol/").status_code == 200
+    assert newcomer.post("/staff/enrol/", {"otp_token": _code(assistant)}).status_code == 302
+    assert (
+        "Alla personalkonton har en autentiseringsapp"
+        in staff_client.get("/staff/konton/").content.decode()
+    )
+    refused = staff_client.post("/staff/konton/", {"username": "coach"}).content.decode()
+    assert "redan en autentiseringsapp" in refused
 
 
 def test_a_non_staff_user_cannot_sign_in(client):

@@ -4,7 +4,6 @@ encrypted in her browser (P4, P11)."""
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
@@ -26,6 +25,7 @@ from consonance.booking.selectors import person_bookings
 from consonance.consent.selectors import consent_current
 from consonance.consent.texts import NEWSLETTER
 from consonance.lib.i18n import current_language
+from consonance.lib.jsonlimits import BodyTooLarge, read_json, request_body
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.text import normalise_email
 from consonance.payments.selectors import person_orders
@@ -144,7 +144,9 @@ def private_data(request: HttpRequest, person: Person) -> HttpResponse:
     """The vault as JSON for vault.js: GET reads it, POST replaces it (ciphertext only)."""
     if request.method == "POST":
         try:
-            data = services.vault_parse(json.loads(request.body or b"null"))
+            data = services.vault_parse(read_json(request_body(request) or b"null"))
+        except BodyTooLarge as error:
+            return JsonResponse({"error": str(error)}, status=413)
         except (ValueError, services.VaultInvalid) as error:
             return JsonResponse({"error": str(error)}, status=400)
         services.vault_store(person=person, data=data)

@@ -26,6 +26,9 @@ class Message(models.Model):
     source = models.CharField(max_length=5, choices=Source.choices, default=Source.FORM)
     language = models.CharField(max_length=2, default="sv")
     moved_to_journal_at = models.DateTimeField(null=True, blank=True)
+    # An e-mail whose From address nothing proves (no DKIM signature of its domain, no reply
+    # token): the coach sees "avsändaren kunde inte bekräftas" (issue 21).
+    sender_unverified = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

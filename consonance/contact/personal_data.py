@@ -23,6 +23,7 @@ PERSONAL_DATA = [
             "source",
             "language",
             "moved_to_journal_at",
+            "sender_unverified",
         ),
         encrypted={"body_ciphertext": "contact", "name_ciphertext": "contact"},
         things=(Thing(ngettext_lazy("%(count)d meddelande", "%(count)d meddelanden", "count")),),

@@ -7,6 +7,10 @@ notifications carry a link to her page, never the text.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from datetime import datetime, timedelta
 
 from django.core import signing
@@ -18,11 +22,14 @@ from consonance.booking.models import Booking
 from consonance.journal import emails
 from consonance.journal.models import Consultation, ConsultationTerms, Note
 from consonance.journal.services import JournalError, note_create
+from consonance.lib.keyring import derived_keys
 from consonance.people.models import Person
 
 DEFAULT_EXCHANGES = 3
 DEFAULT_DAYS = 28
 TOKEN_SALT = "journal.consultation"
+REPLY_TOKEN_KEY = "journal-reply-token"
+REPLY_TOKEN = re.compile(r"\bK-(\d{1,12})-([A-Z2-7]{16})\b", re.IGNORECASE)
 
 
 def consultation_token(consultation: Consultation) -> str:
@@ -38,6 +45,31 @@ def consultation_from_token(token: str) -> Consultation | None:
     found = Consultation.objects.select_related("person", "booking__service").filter(pk=pk).first()
     if found is None or found.nonce != str(nonce):
         return None
+    return found
+
+
+def _reply_mac(key: bytes, consultation: Consultation) -> str:
+    message = f"{consultation.pk}:{consultation.nonce}".encode()
+    return base64.b32encode(hmac.new(key, message, hashlib.sha256).digest())[:16].decode()
+
+
+def reply_token(consultation: Consultation) -> str:
+    """The secret of this consultation that the site's mails to her carry in their subject
+    ("[#K-12-…]"), kept by her mail program when she answers: a reply that carries it is hers
+    (issue 21). An HMAC of the id and nonce (80 bits): unguessable, bound to this consultation."""
+    return f"K-{consultation.pk}-{_reply_mac(derived_keys(REPLY_TOKEN_KEY)[0], consultation)}"
+
+
+def consultations_from_reply_tokens(text: str) -> list[Consultation]:
+    """The consultations whose genuine reply token `text` (a subject, an address) carries."""
+    found: list[Consultation] = []
+    for pk, mac in {(int(p), m.upper()) for p, m in REPLY_TOKEN.findall(text)}:
+        consultation = Consultation.objects.filter(pk=pk).first()
+        if consultation is not None and any(
+            hmac.compare_digest(_reply_mac(key, consultation), mac)
+            for key in derived_keys(REPLY_TOKEN_KEY)  # a token from before a key rotation too
+        ):
+            found.append(consultation)
     return found
 
 
@@ -78,7 +110,9 @@ def consultation_open(
             category="email_consultation",
             detail={"consultation": consultation.pk, "exchanges": exchanges, "days": days},
         )
-        emails.consultation_opened(consultation, consultation_token(consultation))
+        emails.consultation_opened(
+            consultation, consultation_token(consultation), reply_token(consultation)
+        )
     return consultation
 
 
@@ -183,7 +217,9 @@ def reply_send(
         consultation.awaiting_reply_since = None
         consultation.save(update_fields=["awaiting_reply_since"])
         if source == "staff":
-            notice = emails.reply_notified(consultation, consultation_token(consultation))
+            notice = emails.reply_notified(
+                consultation, consultation_token(consultation), reply_token(consultation)
+            )
             if notice is not None:
                 note.message_id = notice.message_id[:255]
                 note.save(update_fields=["message_id"])

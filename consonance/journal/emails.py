@@ -32,7 +32,7 @@ def _language(consultation: Consultation) -> str:
     return language if language in {"sv", "en"} else "sv"
 
 
-def consultation_opened(consultation: Consultation, token: str) -> None:
+def consultation_opened(consultation: Consultation, token: str, reply_token: str) -> None:
     language = _language(consultation)
     mail_queue(
         to=consultation.person.email,
@@ -41,20 +41,24 @@ def consultation_opened(consultation: Consultation, token: str) -> None:
             "url": _page(token, language),
             "exchanges": consultation.exchanges,
             "ends": _date(consultation, language),
+            "reply_token": reply_token,
         },
         language=language,
         person_id=consultation.person_id,
     )
 
 
-def reply_notified(consultation: Consultation, token: str) -> OutboxMessage | None:
+def reply_notified(
+    consultation: Consultation, token: str, reply_token: str
+) -> OutboxMessage | None:
     """The client hears that the coach replied; the notice's Message-ID is kept on the reply, so
-    that its copy in Sent (Gmail keeps one) is recognised and purged, not filed again."""
+    that its copy in Sent (Gmail keeps one) is recognised and purged, not filed again. Both mails
+    to her carry the reply token in their subject: her answer by e-mail keeps it (issue 21)."""
     language = _language(consultation)
     return mail_queue(
         to=consultation.person.email,
         template="journal_reply",
-        context={"url": _page(token, language)},
+        context={"url": _page(token, language), "reply_token": reply_token},
         language=language,
         person_id=consultation.person_id,
     )

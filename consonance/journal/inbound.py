@@ -1,8 +1,12 @@
 """Filing e-mail from the coach's mailbox into e-mail consultations (P16).
 
 Handler of `mail.hooks.inbound_message`, called inside the ingestion's transaction:
-- from the inbox, a message from a client with an e-mail consultation (found by the thread it
-  answers, else her open consultation) is filed as her message;
+- from the inbox, a message from a client with an e-mail consultation is filed as her message
+  only when it proves it is hers (issue 21): a DKIM signature aligned with her From domain
+  (mail/sender.py), or the reply token of one of her consultations (consultations.reply_token),
+  which the site's mails to her carry in their subject; it goes into the token's consultation,
+  else the thread it answers, else her open one. A message that merely names her address in
+  From is left to the contact queue, marked "avsändaren kunde inte bekräftas";
 - from Sent, the coach's reply to such a client is filed as the reply, and a message the site
   itself sent (its Message-ID is already in the journal) is recognised and only purged.
 Anything else is left to the next handler (the contact queue) or left alone (Sent).
@@ -16,7 +20,11 @@ import json
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
-from consonance.journal.consultations import message_receive, reply_send
+from consonance.journal.consultations import (
+    consultations_from_reply_tokens,
+    message_receive,
+    reply_send,
+)
 from consonance.journal.models import Consultation, Note, NoteAttachment
 from consonance.journal.selectors import consultation_for_person
 from consonance.journal.services import NOTE_CONTEXT, note_create
@@ -85,10 +93,25 @@ def _when(mail: InboundMail):
     return min(mail.date, timezone.now())
 
 
+def _token_consultation(mail: InboundMail, person: Person) -> Consultation | None:
+    """Her consultation whose reply token the message carries (subject, or a plus-address)."""
+    carried = consultations_from_reply_tokens(" ".join((mail.subject, *mail.to_addresses)))
+    for consultation in carried:
+        if (
+            consultation.person_id == person.pk
+            and consultation.state != Consultation.State.CANCELLED
+        ):
+            return consultation
+    return None
+
+
 def _file_incoming(mail: InboundMail) -> str | None:
     person = person_by_email(mail.from_address) if mail.from_address else None
     if person is None:
         return None
+    by_token = _token_consultation(mail, person)
+    if by_token is None and not mail.dkim_aligned:
+        return None  # anyone can write her address: the contact queue, marked unverified
     if (
         mail.message_id
         and Note.objects.filter(
@@ -96,7 +119,7 @@ def _file_incoming(mail: InboundMail) -> str | None:
         ).exists()
     ):
         return "duplicate"
-    consultation = _consultation_for(mail, person)
+    consultation = by_token or _consultation_for(mail, person)
     if consultation is None:
         return None
     note = message_receive(

@@ -7,3 +7,8 @@ class MailConfig(AppConfig):
     name = "consonance.mail"
     label = "mail"
     verbose_name = "Mail"
+
+    def ready(self) -> None:
+        from consonance.mail import handlers
+
+        handlers.register()

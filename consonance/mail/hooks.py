@@ -32,6 +32,18 @@ class InboundMail:
     date: datetime
     attachments: tuple[Attachment, ...] = ()
     refused: tuple[tuple[str, int], ...] = field(default=())  # (filename, size) over the limit
+    # A DKIM signature of the message verifies and its domain is the From domain or a parent of
+    # it (mail/sender.py): the From address is proven. False for anyone's word alone.
+    dkim_aligned: bool = False
+    # Set when the message itself could not be read in (PARKED_TOO_LARGE, PARKED_UNREADABLE):
+    # this is only a note about it, naming its sender and subject; it lies in `parked_folder`.
+    parked: str = ""
+    parked_folder: str = ""
+    size: int = 0
+
+
+PARKED_TOO_LARGE = "too_large"  # over CONSONANCE_IMAP_MAX_MESSAGE: never downloaded
+PARKED_UNREADABLE = "unreadable"  # no sender, or a message that cannot be parsed
 
 
 #: A message to file. Handlers run in order inside the ingestion's transaction; the first to

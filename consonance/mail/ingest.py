@@ -6,7 +6,10 @@ CONSONANCE_IMAP_FOLDERS), one pass:
 1. SELECT the folder, note its UIDVALIDITY, `UID SEARCH` the messages not yet deleted.
 2. A UID the ledger already knows (folder, UIDVALIDITY, UID) was filed before a crash cut the
    pass short: it is not fetched again, only purged (step 4).
-3. Each new message is fetched with BODY.PEEK[] (nothing is marked read) and, in ONE database
+3. Each new message's RFC822.SIZE is fetched first; one over CONSONANCE_IMAP_MAX_MESSAGE is never
+   downloaded (only its From and Subject, for the note to the coach) and is parked, see 5. The
+   others are fetched one at a time with BODY.PEEK[] (nothing is marked read; one message in
+   memory at a time), their DKIM signature checked (sender.py) and, in ONE database
    transaction, claimed in the ledger (a unique row per IMAP identity) and handed to the apps
    that file it (`mail.hooks.inbound_message`, then `inbound_unclaimed` for the contact queue),
    which store it encrypted. A message whose content hash is already in the ledger (the folder
@@ -15,16 +18,23 @@ CONSONANCE_IMAP_FOLDERS), one pass:
 4. Only after that commit: the filed messages get the keyword `$ConsonanceFiled`, `UID MOVE` to
    Trash, and in Trash every message with that keyword is flagged \\Deleted and removed with
    `UID EXPUNGE` (UIDPLUS) — never a bare EXPUNGE, so nothing else the coach deleted is touched.
+5. A message that cannot be filed — too large, without a sender, unparseable — never blocks a
+   pass: it is recorded in the ledger as parked, the coach gets a note in the contact queue
+   (its size, sender and subject only) and on her overview, and after the commit it is moved to
+   "Consonance/För stora" or "Consonance/Kunde inte läsas", where she reads it in her mail
+   program. Only real failures (the database, a bug) count as errors and leave it in place.
 
 A crash before the commit leaves the message where it was (fetched again next time); after the
 commit and before the move, the ledger knows it (purged next time, not filed again); after the
-move and before the expunge, the keyword finds it in Trash next time. Logs carry counts and
+move and before the expunge, the keyword finds it in Trash next time; a parked message the
+ledger knows is moved to its folder next time. Logs carry counts and
 UIDs only, never an address, subject or text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import ssl
@@ -39,8 +49,11 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from consonance.mail import hooks
+from consonance.mail.hooks import PARKED_TOO_LARGE, PARKED_UNREADABLE
 from consonance.mail.models import IngestedMessage
-from consonance.mail.parse import parse_message
+from consonance.mail.parking import PARKED_FOLDERS, park, parked_folder
+from consonance.mail.parse import parse_headers, parse_message
+from consonance.mail.sender import dkim_aligned
 
 log = logging.getLogger("consonance.mail.ingest")
 
@@ -48,7 +61,9 @@ KEYWORD = "$ConsonanceFiled"
 KEPT = "kept"
 DUPLICATE = "duplicate"
 CONTACT = "contact"
-FETCH_BATCH = 100
+FETCH_BATCH = 100  # sizes and dates per FETCH; bodies always one message at a time
+# The headers the note about a message too large to download names, and at most this much of them.
+NOTE_HEADERS = "BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]<0.16384>"
 
 
 class IngestError(Exception):
@@ -62,6 +77,7 @@ class IngestStats:
     duplicates: int = 0
     deleted: int = 0
     to_contact_queue: int = 0
+    parked: int = 0
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -120,12 +136,35 @@ def _first_label(hook, mail: hooks.InboundMail) -> str | None:
     return None
 
 
+def _note(mail: hooks.InboundMail, reason: str, folder: str, size: int) -> str:
+    """Tell the coach about a parked message (the contact queue, when it names a sender)."""
+    note = dataclasses.replace(mail, parked=reason, parked_folder=folder, size=size)
+    _first_label(hooks.inbound_unclaimed, note)
+    return reason
+
+
+def _read(raw: bytes, role: str, received: datetime) -> hooks.InboundMail | None:
+    """The parsed message, its sender proven or not; None when it cannot be parsed."""
+    try:
+        return parse_message(
+            raw,
+            role=role,
+            max_attachment=settings.CONSONANCE_IMAP_MAX_ATTACHMENT,
+            received=received,
+            dkim_aligned=role == "inbox" and dkim_aligned(raw),
+        )
+    except Exception as error:  # a poison message: parked below, the pass goes on
+        log.warning("a message in %s cannot be parsed: %s", role, type(error).__name__)
+        return None
+
+
 def _file(
-    raw: bytes, *, role: str, folder: str, uidvalidity: int, uid: int, received: datetime
-) -> str | None:
-    """Claim and file one message in one transaction. Returns the outcome, or None when no app
-    would take it (it stays in the folder, untouched)."""
+    raw: bytes, *, role: str, folder: str, uidvalidity: int, uid: int, received: datetime, park: str
+) -> str:
+    """Claim and file one message in one transaction; returns the outcome (a parking reason
+    when no app would take it: it is moved to `park`'s folder after the commit)."""
     digest = hashlib.sha256(raw).hexdigest()
+    mail = _read(raw, role, received)  # before the transaction: DKIM may ask DNS
     with transaction.atomic():
         prior = list(
             IngestedMessage.objects.filter(content_hash=digest).values_list("outcome", flat=True)
@@ -136,23 +175,54 @@ def _file(
         outcome: str | None
         if prior:
             outcome = KEPT if all(p == KEPT for p in prior) else DUPLICATE
+        elif mail is None:
+            outcome = KEPT
+            if role == "inbox":
+                header = parse_headers(raw, received=received)
+                outcome = _note(header, PARKED_UNREADABLE, park, len(raw))
         else:
-            mail = parse_message(
-                raw,
-                role=role,
-                max_attachment=settings.CONSONANCE_IMAP_MAX_ATTACHMENT,
-                received=received,
-            )
             outcome = _first_label(hooks.inbound_message, mail)
             if outcome is None and role == "inbox":
                 outcome = CONTACT if _first_label(hooks.inbound_unclaimed, mail) else None
-            if outcome is None:
-                if role == "inbox":
-                    transaction.set_rollback(True)
-                    return None
-                outcome = KEPT
+                outcome = outcome or _note(mail, PARKED_UNREADABLE, park, len(raw))
+            outcome = outcome or KEPT
         row.outcome = outcome
-        row.save(update_fields=["outcome"])
+        row.size = len(raw)
+        row.save(update_fields=["outcome", "size"])
+    return outcome
+
+
+def _too_large(
+    client: IMAPClient,
+    role: str,
+    *,
+    folder: str,
+    uidvalidity: int,
+    uid: int,
+    size: int,
+    received,
+    park: str,
+) -> str:
+    """Record a message too large to download. From the inbox it is parked (moved to `park`)
+    and the coach told its sender and subject; the coach's own large mail stays in Sent, unread."""
+    outcome = PARKED_TOO_LARGE if role == "inbox" else KEPT
+    mail = None
+    if outcome == PARKED_TOO_LARGE:
+        fetched = client.fetch([uid], [NOTE_HEADERS]).get(uid, {})
+        header = next((v for k, v in fetched.items() if k.startswith(b"BODY[")), b"") or b""
+        mail = parse_headers(bytes(header), received=received)
+    with transaction.atomic():
+        # No content hash: the message was never read. Its IMAP identity still makes it once.
+        IngestedMessage.objects.create(
+            folder=folder,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            content_hash="",
+            outcome=outcome,
+            size=size,
+        )
+        if mail is not None:
+            _note(mail, PARKED_TOO_LARGE, park, size)
     return outcome
 
 
@@ -161,51 +231,84 @@ def _count(stats: IngestStats, outcome: str) -> None:
         stats.duplicates += 1
     elif outcome == CONTACT:
         stats.to_contact_queue += 1
+    elif outcome in PARKED_FOLDERS:
+        stats.parked += 1
     elif outcome != KEPT:
         stats.filed += 1
 
 
+def _when(data: dict) -> datetime:
+    received = data.get(b"INTERNALDATE")
+    return received if isinstance(received, datetime) and received.tzinfo else timezone.now()
+
+
+def _take_one(
+    client: IMAPClient, role: str, folder: str, uidvalidity: int, uid: int, data: dict, parks
+):
+    """Download (when small enough) and file one message; its outcome, or None when it is gone.
+    `parks`: the folder of each parking reason."""
+    size = int(data.get(b"RFC822.SIZE") or 0)
+    received = _when(data)
+    if size > settings.CONSONANCE_IMAP_MAX_MESSAGE:
+        return _too_large(
+            client,
+            role,
+            folder=folder,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            size=size,
+            received=received,
+            park=parks[PARKED_TOO_LARGE],
+        )
+    body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)
+    if body is None or b"BODY[]" not in body:
+        return None  # expunged meanwhile by someone else
+    return _file(
+        body[b"BODY[]"],
+        role=role,
+        folder=folder,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        received=received,
+        park=parks[PARKED_UNREADABLE],
+    )
+
+
 def _fetch_and_file(
     client: IMAPClient, role: str, folder: str, uidvalidity: int, uids: list[int], stats
-) -> list[int]:
+) -> tuple[list[int], dict[str, list[int]]]:
+    """File the new messages; returns those to purge and those to park, by reason."""
     done: list[int] = []
+    parked: dict[str, list[int]] = {reason: [] for reason in PARKED_FOLDERS}
+    parks = {reason: parked_folder(client, reason) for reason in PARKED_FOLDERS}
     for batch in _chunks(uids, FETCH_BATCH):
-        fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        sizes = client.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
         for uid in batch:
-            data = fetched.get(uid)
-            if data is None or b"BODY[]" not in data:
+            if uid not in sizes:
                 continue  # expunged meanwhile by someone else
-            stats.fetched += 1
-            received = data.get(b"INTERNALDATE")
-            received = (
-                received if isinstance(received, datetime) and received.tzinfo else timezone.now()
-            )
             try:
-                outcome = _file(
-                    data[b"BODY[]"],
-                    role=role,
-                    folder=folder,
-                    uidvalidity=uidvalidity,
-                    uid=uid,
-                    received=received,
-                )
+                outcome = _take_one(client, role, folder, uidvalidity, uid, sizes[uid], parks)
             except IntegrityError:
                 # Another worker claimed this very UID a moment ago: it files it, we purge it.
+                stats.fetched += 1
                 stats.duplicates += 1
                 done.append(uid)
                 continue
+            except (IMAPClientError, OSError):
+                raise  # the mailbox is gone: a failure of the whole pass
             except Exception as error:
                 stats.errors += 1
                 log.error("message uid %s in %s not filed: %s", uid, role, type(error).__name__)
                 continue
             if outcome is None:
-                stats.errors += 1
-                log.warning("message uid %s in %s: no app took it; left in place", uid, role)
                 continue
+            stats.fetched += 1
             _count(stats, outcome)
-            if outcome != KEPT:
+            if outcome in parked:
+                parked[outcome].append(uid)
+            elif outcome != KEPT:
                 done.append(uid)
-    return done
+    return done, parked
 
 
 def purge(
@@ -248,10 +351,13 @@ def _pass_folder(
                 folder=folder, uidvalidity=uidvalidity, uid__in=batch
             ).values_list("uid", "outcome")
         )
-    to_purge = [uid for uid, outcome in known.items() if outcome != KEPT]
+    # Known UIDs were filed before a crash cut a pass short: only moved on now.
+    to_purge = [uid for uid, outcome in known.items() if outcome not in (KEPT, *PARKED_FOLDERS)]
+    to_park = {r: [uid for uid, o in known.items() if o == r] for r in PARKED_FOLDERS}
     new = [uid for uid in uids if uid not in known]
-    to_purge += _fetch_and_file(client, role, folder, uidvalidity, new, stats)
-    stats.deleted += purge(client, folder, trash, to_purge, uidvalidity)
+    done, parked = _fetch_and_file(client, role, folder, uidvalidity, new, stats)
+    park(client, folder, {r: to_park[r] + parked[r] for r in PARKED_FOLDERS}, uidvalidity)
+    stats.deleted += purge(client, folder, trash, to_purge + done, uidvalidity)
 
 
 def ingest_once() -> IngestStats:

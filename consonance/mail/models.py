@@ -114,7 +114,9 @@ class IngestedMessage(models.Model):
     content_hash = models.CharField(max_length=64, db_index=True)
     # What became of it: the label of the app that filed it ("consultation", "reply",
     # "contact", "duplicate"), or "kept" (left where it was: the coach's other sent mail).
+    # "too_large" and "unreadable": parked (moved to a folder of their own, the coach told).
     outcome = models.CharField(max_length=20)
+    size = models.BigIntegerField(null=True, blank=True)  # RFC822.SIZE, for the coach's note
     at = models.DateTimeField(default=timezone.now, db_index=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,6 +8,7 @@ import html as html_lib
 import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -17,6 +18,8 @@ from consonance.mail.hooks import Attachment, InboundMail
 
 _BLOCK_END = re.compile(r"(?i)</(p|div|li|tr|h[1-6])>|<br\s*/?>")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+FEED_CHUNK = 64 * 1024
 
 
 def _decode_bytes(payload: bytes, charset: str | None) -> str:
@@ -49,6 +52,29 @@ def sanitise_html(markup: str) -> str:
     return nh3.clean(markup, clean_content_tags={"script", "style"}, link_rel="noopener noreferrer")
 
 
+def _message(raw: bytes) -> EmailMessage:
+    """The parsed message, fed to the parser in pieces: given the whole at once, the email
+    package splits it into lines in one go, eight times the message in memory (issue 21)."""
+    parser = BytesFeedParser(policy=policy.default)
+    view = memoryview(raw)
+    for start in range(0, len(raw), FEED_CHUNK):
+        parser.feed(bytes(view[start : start + FEED_CHUNK]))
+    message = parser.close()
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _encoded_size(part: Message) -> int:
+    """About the decoded size of a part, without decoding it: base64 makes 3 bytes 4 (to within
+    the padding), other encodings are about as long as what they encode."""
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return 0
+    length = len(payload) - payload.count("\n") - payload.count("\r")
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    return length * 3 // 4 if encoding == "base64" else length
+
+
 def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
@@ -71,9 +97,10 @@ def _date(message: EmailMessage, fallback: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_message(raw: bytes, *, role: str, max_attachment: int, received: datetime) -> InboundMail:
-    message = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
+def parse_message(
+    raw: bytes, *, role: str, max_attachment: int, received: datetime, dkim_aligned: bool = False
+) -> InboundMail:
+    message = _message(raw)
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
@@ -85,9 +112,13 @@ def parse_message(raw: bytes, *, role: str, max_attachment: int, received: datet
         disposition = part.get_content_disposition()
         content_type = part.get_content_type()
         if filename or disposition == "attachment":
+            name = " ".join(str(filename or "bilaga").split())[:200]
+            size = _encoded_size(part)
+            if size > max_attachment + 3:  # refused without decoding it (memory, issue 21)
+                refused.append((name, size))
+                continue
             data = part.get_payload(decode=True)
             data = data if isinstance(data, bytes) else b""
-            name = " ".join(str(filename or "bilaga").split())[:200]
             if len(data) > max_attachment:
                 refused.append((name, len(data)))
             else:
@@ -117,4 +148,30 @@ def parse_message(raw: bytes, *, role: str, max_attachment: int, received: datet
         date=_date(message, received),
         attachments=tuple(attachments),
         refused=tuple(refused),
+        dkim_aligned=dkim_aligned,
+    )
+
+
+def parse_headers(raw: bytes, *, received: datetime) -> InboundMail:
+    """Sender, subject and date of a message that is not read in whole (too large, or broken):
+    what the note to the coach names. Never fails: what cannot be read stays empty."""
+    try:
+        message = message_from_bytes(_HEADER_END.split(raw, 1)[0], policy=policy.default)
+        pairs = getaddresses([_header(message, "From")])
+        name, address = pairs[0] if len(pairs) == 1 else ("", "")
+        subject = _header(message, "Subject")
+    except Exception:  # a poison message: whatever it holds, the note still goes out
+        name, address, subject = "", "", ""
+    return InboundMail(
+        role="inbox",
+        message_id="",
+        in_reply_to="",
+        references=(),
+        from_address=address.strip().lower(),
+        from_name=name.strip(),
+        to_addresses=(),
+        subject=subject[:300],
+        text="",
+        html="",
+        date=received,
     )

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.db.models import Count, Min, Q, QuerySet
 
-from consonance.mail.models import OutboxMessage
+from consonance.mail.models import IngestedMessage, OutboxMessage
+from consonance.mail.parking import PARKED_FOLDERS
 
 
 def outbox_counts() -> dict[str, int]:
@@ -65,3 +66,13 @@ def outbox_oldest_unsent() -> tuple[dt.datetime | None, int]:
         state__in=(OutboxMessage.State.QUEUED, OutboxMessage.State.SENDING)
     ).aggregate(oldest=Min("created_at"), waiting=Count("pk"))
     return found["oldest"], found["waiting"]
+
+
+def parked_recent(*, now: dt.datetime, days: int = 14) -> list[IngestedMessage]:
+    """Messages the ingestion parked (too large, unreadable) lately: when, how large, why.
+    The ledger holds no sender or subject; the note in the contact queue names those."""
+    return list(
+        IngestedMessage.objects.filter(
+            outcome__in=PARKED_FOLDERS, at__gte=now - dt.timedelta(days=days)
+        ).order_by("-at")
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.lib.overview import OverviewQuery
+from consonance.mail.handlers import waiting_parked
 from consonance.mail.outbox import mail_retry
 from consonance.mail.selectors import (
     outbox_counts,
@@ -29,6 +32,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "unknown": outbox_unknown(),
             "waiting": outbox_waiting(),
             "max_attempts": MAX_ATTEMPTS,
+            "parked": waiting_parked(OverviewQuery(now=timezone.now(), limit=200)),
         },
     )
 

@@ -1,6 +1,7 @@
 """Webhooks of the payment providers (no language prefix: providers call fixed URLs).
 
-Webhooks: a bad signature (or a Swish callback naming an unknown payment) is answered 400 and
+Webhooks: a body over consonance.lib.jsonlimits.MAX_BYTES is answered 413 unread; a bad signature
+(or a Swish callback naming an unknown payment, or JSON nested too deep) is answered 400 and
 logged without the body or any personal data; a genuine event we do not act on gets 200 so the
 provider stops retrying; a provider we cannot reach to verify gets 503 so it retries later.
 """
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from consonance.lib.jsonlimits import BodyTooLarge, request_body
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError, WebhookRejected
 from consonance.payments.providers.stripe import IgnoredEvent
@@ -27,13 +29,18 @@ def _headers(request: HttpRequest) -> dict[str, str]:
 
 
 def _webhook(request: HttpRequest, name: str) -> HttpResponse:
+    # The body is read (up to the limit) before anything is answered: a proxy still sending it
+    # to a server that has answered and closed would turn the answer into a 502.
+    try:
+        body = request_body(request)
+    except BodyTooLarge:
+        log.warning("%s webhook refused: body over the limit", name)
+        return HttpResponse(status=413)
     provider = config.provider_for(name)
     if provider is None:
         return HttpResponse(status=404)
     try:
-        event = provider.parse_callback(
-            body=request.body, headers=_headers(request), now=timezone.now()
-        )
+        event = provider.parse_callback(body=body, headers=_headers(request), now=timezone.now())
     except IgnoredEvent:
         return HttpResponse(status=200)
     except WebhookRejected as rejected:

@@ -59,3 +59,21 @@ class MemberProfile(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     deletion_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+
+class StaffEnrolmentLink(models.Model):
+    """A one-time link with which a staff account enrols its authenticator app (issue 21): made by
+    a signed-in staff member or `consonance staff enrol-link USERNAME`, never by the password
+    alone. Only a hash of the link's secret is kept; a link works once, within its hours."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_links"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.CharField(max_length=64)  # an audit actor: "staff:3" or "system"
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"StaffEnrolmentLink #{self.pk}"

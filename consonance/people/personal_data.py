@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -47,6 +49,50 @@ def _without_secrets(value: Any) -> Any:
 def session_readable(data: str) -> dict:
     """Her copy of a session: what it holds, decoded, without codes and other credentials."""
     return _without_secrets(_decoded(data))
+
+
+def sign_in_attempts_naming(model) -> Callable[[set[str]], QuerySet]:
+    """django-axes rows whose typed user name (sometimes an e-mail address, a client's too) or
+    recorded form data names her; the table is small (rows are deleted after 30 days)."""
+
+    def find(texts: set[str]) -> QuerySet:
+        query = Q(pk__in=[])
+        for text in texts:
+            query |= Q(username__icontains=text)
+            if model is AccessAttempt:  # the only one that keeps the form (without passwords)
+                query |= Q(post_data__icontains=text) | Q(get_data__icontains=text)
+        return model.objects.filter(query)
+
+    return find
+
+
+def _sign_in_attempts(model, *, fields: tuple[str, ...], not_personal: tuple[str, ...]):
+    return PersonalStore(
+        f"axes.{model.__name__}",
+        subject="",
+        holdings=(
+            Holding(
+                "staff_sign_in",
+                fields=("username", "ip_address", "user_agent", "http_accept", *fields),
+                clocks={"sign_in_attempt": "attempt_time"},
+            ),
+        ),
+        not_personal=("path_info", "attempt_time", *not_personal),
+        things=(
+            Thing(
+                ngettext_lazy(
+                    "%(count)d inloggningsförsök på personalsidorna",
+                    "%(count)d inloggningsförsök på personalsidorna",
+                    "count",
+                )
+            ),
+        ),
+        readable=Readable(
+            heading=_("Inloggningsförsök på personalsidorna"),
+            labels={"attempt_time": _("När"), "username": _("Användarnamn som skrevs")},
+        ),
+        find=sign_in_attempts_naming(model),
+    )
 
 
 PERSONAL_DATA = [
@@ -117,8 +163,18 @@ PERSONAL_STORES = [
         ),
         find=sessions_naming,
     ),
+    # django-axes (staff sign-in throttling) keeps what was typed as the user name: deleted 30 days
+    # after the attempt (rule staff-sign-in-30d), found and erased like any store.
+    _sign_in_attempts(
+        AccessAttempt,
+        fields=("get_data", "post_data"),
+        not_personal=("failures_since_start",),
+    ),
+    _sign_in_attempts(AccessLog, fields=(), not_personal=("logout_time", "session_hash")),
+    _sign_in_attempts(AccessFailureLog, fields=(), not_personal=("locked_out",)),
 ]
 
 NOT_PERSONAL = {
     "people.PersonKey": "key material only; deleting it erases the person's ciphertexts",
+    "people.StaffEnrolmentLink": "a staff account's one-time enrolment link: a hash and times",
 }

@@ -1,16 +1,20 @@
 """Staff sign-in: password first (throttled by django-axes), then a TOTP code (throttled by
-django-otp). A staff member without an authenticator is led through enrolment once."""
+django-otp). A staff member without an authenticator enrols one once, with a one-time link from
+another staff member or the command line (people/enrolment.py), never with the password alone."""
 
 from __future__ import annotations
 
 import base64
 import logging
+from urllib.parse import urlencode
 
 import segno
 from django import forms
 from django.contrib import auth
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -18,8 +22,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consonance.audit.services import actor_staff, audit_append
+from consonance.audit.services import actor_staff, actor_staff_request, audit_append
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
+from consonance.people import enrolment
 
 log = logging.getLogger(__name__)
 
@@ -122,24 +127,38 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+def enrol_link_view(request: HttpRequest, secret: str) -> HttpResponse:
+    """The one-time link: remembered in the session (spent only when the code is confirmed, so a
+    mail scanner's visit spends nothing), then the password, then the QR code."""
+    link = enrolment.enrol_link_valid(secret)
+    if link is None:
+        return render(request, "people/enrol_link_invalid.html", status=410)
+    request.session[enrolment.SESSION_KEY] = link.pk
+    if _signed_in_staff(request) is None:
+        return redirect(f"{reverse('staff-login')}?{urlencode({'next': reverse('staff-enrol')})}")
+    return redirect("staff-enrol")
+
+
+@never_cache
 def enrol_view(request: HttpRequest) -> HttpResponse:
     user = _signed_in_staff(request)
     if user is None:
         return redirect("staff-login")
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if enrolment.has_authenticator(user):
         return redirect("staff-verify")
+    link = enrolment.enrol_link_for(user, request.session.get(enrolment.SESSION_KEY))
+    if link is None:
+        # The password alone enrols nothing: whoever knows it would become the account.
+        audit_append(actor=actor_staff(user.pk), action="staff.enrol_without_link")
+        context = {"hours": enrolment.ENROL_LINK_HOURS}
+        return render(request, "people/enrol_needs_link.html", context, status=403)
     device, _created = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": "Authenticator"}
     )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            request.session.cycle_key()
-            audit_append(actor=actor_staff(user.pk), action="staff.second_factor_enrolled")
-            return redirect(_next_url(request))
+            return _enrolled(request, user, device, link)
         form.add_error(None, _("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#1f2a44")
     secret = base64.b32encode(device.bin_key).decode()
@@ -151,6 +170,47 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             "next": _next_url(request),
             "qr_svg": qr_svg,
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
+
+
+def _enrolled(request: HttpRequest, user, device: TOTPDevice, link) -> HttpResponse:
+    with transaction.atomic():
+        if not enrolment.enrol_link_use(link):  # spent by a parallel request
+            return redirect("staff-enrol")
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    request.session.pop(enrolment.SESSION_KEY, None)
+    request.session.cycle_key()
+    audit_append(actor=actor_staff(user.pk), action="staff.second_factor_enrolled")
+    return redirect(_next_url(request))
+
+
+@never_cache
+def accounts_view(request: HttpRequest) -> HttpResponse:
+    """Staff accounts without an authenticator, each with a button that makes its link (shown
+    once, here; the page is behind both factors)."""
+    made: dict[str, str] = {}
+    error = None
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        try:
+            made[username] = enrolment.enrol_link_create(
+                username=username, actor=actor_staff_request(request)
+            )
+        except enrolment.EnrolLinkRefused:
+            error = _("Kontot finns inte eller har redan en autentiseringsapp.")
+    return render(
+        request,
+        "people/staff_accounts.html",
+        {
+            "rows": [
+                (account, made.get(account.get_username()))
+                for account in enrolment.staff_without_authenticator()
+            ],
+            "error": error,
+            "hours": enrolment.ENROL_LINK_HOURS,
         },
     )
 

@@ -9,6 +9,7 @@ Only under `consonance check --deploy` (what breaks real use; issue 12):
 consonance.E030  the SMTP server cannot be reached: no e-mail would leave
 consonance.E031  no backup in the last 48 hours
 consonance.E032  the master key is missing or is the published development key
+consonance.E033  a staff account's password is the demo's published one (`consonance demo`)
 consonance.W034  HTTPS comes through a proxy but CONSONANCE_TRUSTED_PROXIES is empty: every visitor
                  would have the proxy's address (rate limits and sign-in lockouts shared by all)
 """
@@ -21,11 +22,14 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 
 from consonance.booking.zoom import fixed_video_link
 from consonance.payments.providers.config import bankgiro_number
+from consonance.people.demo import STAFF_PASSWORD as DEMO_STAFF_PASSWORD
 from consonance.rights.backup_files import backup_times
 
 BACKUP_MAX_AGE = dt.timedelta(hours=48)
@@ -34,14 +38,27 @@ DEV_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS0zMi1ieXRlcyEhISE="
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}  # IPs: below
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES or host.lower().endswith(".localhost"):
-        return True
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host written as numbers stands for, in every spelling a resolver accepts:
+    127.0.0.1, and also 127.1, 0x7f.1, 2130706433 (inet_aton's forms) or [::ffff:127.0.0.1]."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):  # a name, not numbers
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    address = _address(host)
+    return address is not None and (address.is_loopback or address.is_unspecified)
 
 
 @checks.register("consonance", deploy=False)
@@ -96,6 +113,24 @@ def _smtp_problem() -> str | None:
     return None
 
 
+def _published_passwords() -> list[checks.CheckMessage]:
+    """consonance.E033: a staff account that signs in with the demo's published password (a
+    database that began as a demo, or the password chosen again by hand)."""
+    try:
+        staff = list(get_user_model().objects.filter(is_staff=True, is_active=True))
+    except DatabaseError:  # checked before `migrate`: no table, no account
+        return []
+    return [
+        checks.Error(
+            f"The staff account {user.get_username()!r} has the demo's published password.",
+            hint="Change it (`consonance changepassword USERNAME`), or delete the account.",
+            id="consonance.E033",
+        )
+        for user in staff
+        if user.check_password(DEMO_STAFF_PASSWORD)
+    ]
+
+
 @checks.register("consonance", deploy=True)
 def check_real_use(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     problems: list[checks.CheckMessage] = []
@@ -126,6 +161,7 @@ def check_real_use(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="consonance.E032",
             )
         )
+    problems.extend(_published_passwords())
     # A site address that is not https: consonance.E020, which every start-up in production runs.
     if (
         getattr(settings, "SECURE_PROXY_SSL_HEADER", None)

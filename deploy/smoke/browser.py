@@ -123,6 +123,13 @@ def the_site_is_served_over_trusted_tls(smoke: Smoke) -> None:
         assert "default-src 'self'" in headers.get("content-security-policy", ""), headers
         assert page.evaluate("window.isSecureContext && !!(window.crypto && crypto.subtle)")
         smoke.shows("Boka")
+    with smoke.step("a 3 MB body to a webhook is answered 413 over HTTP/2 (Caddy's limit)"):
+        status = smoke.page.evaluate(
+            """async () => (await fetch("/payments/webhooks/stripe/", {method: "POST",
+                headers: {"Content-Type": "application/json"},
+                body: "x".repeat(3 * 1024 * 1024)})).status"""
+        )
+        assert status == 413, status
     with smoke.step("the English pages are translated (compiled messages in the wheel)"):
         smoke.go("/en/")
         text = smoke.shows("Book")
@@ -143,12 +150,24 @@ def _password(smoke: Smoke, user: str, password: str, then: str) -> None:
 
 def the_coach_enrols_her_authenticator(smoke: Smoke, user: str, password: str) -> str:
     page = smoke.page
-    with smoke.step("the coach signs in on /staff/ and enrols her authenticator app"):
+    with smoke.step("her password alone enrols no authenticator: the page says how to get a link"):
         _password(smoke, user, password, then="enrol")
+        smoke.shows(f"consonance staff enrol-link {user}")
+        assert page.locator("code.secret").count() == 0, "a QR code without an enrolment link"
+    with smoke.step("README step 6: `consonance staff enrol-link` prints her one-time link"):
+        link = smoke.command("staff", "enrol-link", user).strip()
+        assert link.startswith(smoke.site + "/staff/enrol/"), link
+    with smoke.step("she opens the link and enrols her authenticator app"):
+        page.goto(link)
+        page.wait_for_url("**/staff/enrol/")
         secret = page.inner_text("code.secret")
         page.fill("input[name=otp_token]", smoke.totp(secret))
         page.click("main form button[type=submit]")
         smoke.shows("Väntar på dig")
+    with smoke.step("the link is spent: opened again, it leads nowhere"):
+        response = page.goto(link)
+        assert response is not None and response.status == 410, response and response.status
+        smoke.shows("Länken gäller inte längre")
     return secret
 
 

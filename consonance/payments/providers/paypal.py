@@ -29,6 +29,8 @@ from typing import Any, Literal, Self
 
 import httpx
 
+from consonance.lib.jsonlimits import read_json
+
 from .base import (
     EventKind,
     PaymentStart,
@@ -427,8 +429,8 @@ def _reject_constant(name: str) -> Any:
 
 def _load_event(body: bytes) -> dict[str, Any]:
     try:
-        event = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
+        event = read_json(body, parse_constant=_reject_constant)
+    except ValueError:
         raise WebhookRejected("malformed JSON body") from None
     if not isinstance(event, dict):
         raise WebhookRejected("event is not an object")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
@@ -38,6 +37,8 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import httpx
+
+from consonance.lib.jsonlimits import read_json
 
 from .base import (
     EventKind,
@@ -352,8 +353,8 @@ def _parse_signature_header(header: str) -> tuple[int, list[str]]:
 
 def _load_event(body: bytes) -> dict[str, Any]:
     try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        event = read_json(body)
+    except ValueError:
         raise WebhookRejected("malformed JSON body") from None
     if not isinstance(event, dict):
         raise WebhookRejected("event is not an object")

@@ -34,7 +34,6 @@ the Location headers of v2 creations point to.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import ssl
@@ -48,6 +47,8 @@ from urllib.parse import quote
 
 import certifi
 import httpx
+
+from consonance.lib.jsonlimits import read_json
 
 from .base import (
     EventKind,
@@ -440,8 +441,8 @@ def _check_id(object_id: str) -> str:
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     # parse_float=Decimal keeps amounts such as 100.10 exact.
     try:
-        data = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+        data = read_json(raw, parse_float=Decimal)
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
@@ -451,8 +452,8 @@ def _error_from(response: httpx.Response) -> SwishError:
     status = response.status_code
     if status in (400, 403, 409, 422):
         try:
-            errors = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+            errors = read_json(response.content)
+        except ValueError:
             errors = None
         if isinstance(errors, dict):  # tolerate a single object as well as the usual list
             errors = [errors]
