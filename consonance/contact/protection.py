@@ -37,9 +37,9 @@ from consonance.lib.text import normalise_email
 MIN_FILL_SECONDS = 3
 # Long enough to write a considered message; a page left open longer gets a new token, text kept.
 MAX_FORM_AGE = dt.timedelta(hours=2)
-# 100 000 SHA-256 rounds at most, 50 000 on average: about 0.6 s of WebCrypto work on a laptop
-# (Node.js on the reference machine, bench/contact.py; README "Performance"), a few seconds in a
-# phone's browser, done while she writes.
+# 100 000 SHA-256 rounds at most, 50 000 on average: about 0.4 s of WebCrypto work, 0.9 s at
+# worst (Node.js on the two-core reference machine, bench/contact.py; README "Benchmarks"), a few
+# seconds in a phone's browser, done while she writes.
 POW_MAX_NUMBER = 100_000
 POW_LIFETIME = MAX_FORM_AGE
 # (window, most messages in it): per IP address, and per e-mail address.
