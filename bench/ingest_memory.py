@@ -25,11 +25,11 @@ from email.utils import make_msgid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, print_table, write_results  # noqa: E402
+from _common import ROOT, print_table, write_results
 
 sys.path.insert(0, str(ROOT))
-from tests.dkim_keys import PUBLIC_KEY, sign  # noqa: E402
-from tests.imap_server import PASSWORD, USER, Dovecot  # noqa: E402
+from tests.dkim_keys import PUBLIC_KEY, sign
+from tests.imap_server import PASSWORD, USER, Dovecot
 
 CLIENT = "asa@example.se"
 TIME = "/usr/bin/time"  # GNU time (Debian package "time")
@@ -149,8 +149,16 @@ def main() -> None:
     print_table(
         ["source", "case", "messages", "MB each", "peak RSS MiB", "seconds", "exit", "counts"],
         [
-            [r["source"], r["case"], args.messages, r["mb_each"], r["peak_rss_mib"]]
-            + [r["seconds"], r["exit_code"], json.dumps(r["counts"])]
+            [
+                r["source"],
+                r["case"],
+                args.messages,
+                r["mb_each"],
+                r["peak_rss_mib"],
+                r["seconds"],
+                r["exit_code"],
+                json.dumps(r["counts"]),
+            ]
             for r in rows
         ],
     )

@@ -85,7 +85,7 @@ def _rows(first: int, last: int):
             )
         if i % 5 == 0:
             replied = at + dt.timedelta(hours=5) if expired else None
-            messages.append((i, i, at, replied, b"x" * 64, "form", "sv"))
+            messages.append((i, i, at, replied, b"x" * 64, "form", "sv", False))
         if i % 4 == 0:
             subs.append((i, i, at, at, at + dt.timedelta(days=1) if expired else None))
     return {
@@ -108,9 +108,11 @@ def _rows(first: int, last: int):
             "postal_code, city, phone",
             billing,
         ),
-        # Raw rows get no Django defaults: every NOT NULL column is named (source, language).
+        # Raw rows get no Django defaults: every NOT NULL column is named (source, language,
+        # sender_unverified).
         "contact_message": (
-            "id, person_id, received_at, replied_at, body_ciphertext, source, language",
+            "id, person_id, received_at, replied_at, body_ciphertext, source, language, "
+            "sender_unverified",
             messages,
         ),
         "newsletter_subscription": (
