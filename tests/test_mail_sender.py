@@ -64,12 +64,16 @@ def test_a_forged_from_goes_to_the_contact_queue_marked_never_into_her_journal(
     imap_server, staff_client
 ):
     consultation = make_email_consultation(make_client(CLIENT))
+    last_contact = type(consultation.person).objects.get(pk=consultation.person_id).last_contact_at
     imap_server.deliver(message(CLIENT, text="Jag vill avsluta allt, skicka mina papper hit."))
     counts = ingest()
     assert counts["filed"] == 0 and counts["to_contact_queue"] == 1 and counts["errors"] == 0
     assert filed_in(consultation) == 0
     queued = ContactMessage.objects.get()
     assert queued.sender_unverified and queued.person_id == consultation.person_id
+    # A stranger's mail in her name keeps none of her data longer (finding 11).
+    queued.person.refresh_from_db()
+    assert queued.person.last_contact_at == last_contact
     page = staff_client.get(f"/staff/contact/{consultation.person_id}/").content.decode()
     assert MARK in page and "skicka mina papper" in page
     assert imap_server.count("INBOX") == 0

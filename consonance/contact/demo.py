@@ -1,5 +1,6 @@
 """Demo part of contact: open conversations — a fresh one, one from a known client, one in
-English and one past its 48-hour deadline — for the staff pages and the overview."""
+English, one past its 48-hour deadline and an e-mail whose sender could not be confirmed — for the
+staff pages and the overview."""
 
 from __future__ import annotations
 
@@ -41,7 +42,16 @@ MESSAGES = [
         60,
         "Hej! Kan man betala med faktura om man bokar flera samtal?",
     ),
+    (
+        "sofia.wall@example.se",
+        "Sofia Wall",
+        "sv",
+        5,
+        "Hej, jag skickar det här från min mejl. Kan jag få min journal?",
+    ),
 ]
+# Came by e-mail without a DKIM signature of its domain: marked "avsändaren kunde inte bekräftas".
+UNVERIFIED = {"sofia.wall@example.se"}
 
 
 def load(out) -> None:
@@ -50,7 +60,7 @@ def load(out) -> None:
     for email, name, language, hours, text in MESSAGES:
         if Message.objects.filter(person__email=email).exists():
             continue
-        message_receive(
+        message = message_receive(
             email=email,
             name=name,
             body=text,
@@ -58,5 +68,9 @@ def load(out) -> None:
             actor=SYSTEM,
             received_at=now - dt.timedelta(hours=hours),
         )
+        if email in UNVERIFIED:
+            Message.objects.filter(pk=message.pk).update(
+                source=Message.Source.EMAIL, sender_unverified=True
+            )
         added += 1
     out.write(f"contact: {added} open messages added")

@@ -43,8 +43,13 @@ def file_unclaimed(mail: InboundMail) -> str | None:
     except ValidationError:
         return None
     first, _sep, last = mail.from_name.partition(" ")
+    # Her clock moves only when the mail proves its sender (finding 11 of issue 21).
     person, _created = person_get_or_create(
-        email=mail.from_address, first_name=first[:100], last_name=last[:100], actor=SYSTEM
+        email=mail.from_address,
+        first_name=first[:100],
+        last_name=last[:100],
+        actor=SYSTEM,
+        proven=mail.dkim_aligned,
     )
     text = _parked_note(mail) or mail.text.strip() or "(tomt meddelande)"
     body = f"{mail.subject.strip()}\n\n{text}" if mail.subject.strip() else text
