@@ -177,7 +177,20 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
     )
 
 
+def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
+    """Zoom, for each of her bookings that had a Zoom meeting: when it was made (her name and
+    e-mail went to Zoom) and, once past, when it was held. No meeting, no Zoom."""
+    now = timezone.now()
+    uses = []
+    for booking in Booking.objects.filter(person_id=person.pk).exclude(zoom_meeting_id=""):
+        made = booking.confirmed_at or booking.created_at
+        held = booking.starts_at if booking.starts_at and booking.starts_at <= now else made
+        uses.append(rights_hooks.RecipientUse("zoom", made, max(made, held)))
+    return uses
+
+
 def register() -> None:
+    rights_hooks.recipients_of.register(recipients_of)
     payment_hooks.order_paid.register(services.booking_confirm_paid)
     payment_hooks.payment_failed.register(services.booking_release_failed_payment)
     overview.waiting.register(waiting_links)

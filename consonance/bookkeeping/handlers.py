@@ -16,12 +16,14 @@ from consonance.booking import hooks as booking_hooks
 from consonance.bookkeeping import documents, services, vouchers
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
-from consonance.bookkeeping.selectors import person_documents
+from consonance.bookkeeping.selectors import person_documents, person_fortnox_span
 from consonance.lib.time import local_date
 from consonance.payments import hooks as payment_hooks
 from consonance.payments.bankgiro.services import bankgiro_number
 from consonance.payments.models import Order
 from consonance.people import hooks as people_hooks
+from consonance.people.models import Person
+from consonance.rights import hooks as rights_hooks
 
 #: Entries whose vouchers `on_payments` wrote in bulk; `on_payment` then has nothing to do.
 _DONE_IN_BULK: weakref.WeakSet[payment_hooks.LedgerEntry] = weakref.WeakSet()
@@ -92,7 +94,14 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
     )
 
 
+def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
+    """Fortnox, for the vouchers about her that were posted there (her name is on each)."""
+    span = person_fortnox_span(person.pk)
+    return [rights_hooks.RecipientUse("fortnox", *span)] if span else []
+
+
 def register() -> None:
+    rights_hooks.recipients_of.register(recipients_of)
     payment_hooks.payments_recorded.register(on_payments)
     payment_hooks.payment_recorded.register(on_payment)
     payment_hooks.refund_recorded.register(on_refund)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -104,3 +104,11 @@ def fortnox_counts() -> dict[str, int]:
 def person_documents(person_id: int) -> QuerySet[Document]:
     """One person's receipts and invoices, newest first (her account page)."""
     return Document.objects.filter(person_id=person_id).order_by("-issued_on", "-pk")
+
+
+def person_fortnox_span(person_id: int) -> tuple[dt.datetime, dt.datetime] | None:
+    """When vouchers about this person were first and last posted to Fortnox, or None."""
+    span = FortnoxPosting.objects.filter(
+        voucher__person_id=person_id, state=FortnoxPosting.State.SENT, sent_at__isnull=False
+    ).aggregate(first=Min("sent_at"), last=Max("sent_at"))
+    return (span["first"], span["last"]) if span["first"] else None

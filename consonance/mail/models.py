@@ -20,6 +20,8 @@ UNREACHABLE = _("E-postservern gick inte att nå.")
 
 # The policy category of the outbox's rows: e-mail from the coach to a person (personal_data.py).
 CATEGORY = "sent_email"
+# The audit action written when the SMTP server accepted a message (what outlives the message).
+SENT_ACTION = "mail.sent"
 
 
 class OutboxMessage(models.Model):

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.db.models import Count, Min, Q, QuerySet
 
-from consonance.mail.models import IngestedMessage, OutboxMessage
+from consonance.audit.selectors import audit_span
+from consonance.mail.models import SENT_ACTION, IngestedMessage, OutboxMessage
 from consonance.mail.parking import PARKED_FOLDERS
 
 
@@ -76,3 +77,9 @@ def parked_recent(*, now: dt.datetime, days: int = 14) -> list[IngestedMessage]:
             outcome__in=PARKED_FOLDERS, at__gte=now - dt.timedelta(days=days)
         ).order_by("-at")
     )
+
+
+def person_mail_span(person_id: int) -> tuple[dt.datetime, dt.datetime] | None:
+    """When mail to this person first and last left through the SMTP server (the mail
+    provider), from the audit log: the messages themselves are deleted once sent."""
+    return audit_span(subject_id=person_id, action=SENT_ACTION)

@@ -38,7 +38,7 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.mail import outbox
 from consonance.mail.dkim import SignedEmail
 from consonance.mail.ingest import IngestError, ingest_once
-from consonance.mail.models import CATEGORY, OutboxMessage
+from consonance.mail.models import CATEGORY, SENT_ACTION, OutboxMessage
 from consonance.privacy.policy import get_policy
 from consonance.worker.schedule import Periodic
 
@@ -130,12 +130,23 @@ def mail_send(message_id: int) -> str:
         _email(message).send(using="default")
     except Exception as error:  # any failure is recorded by class and code, never verbatim
         return _record_failure(message, error)
-    if message.bypass_suppression:
-        # The erasure receipt: the last trace of an erased address goes as soon as it is sent.
-        OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).delete()
-    else:
-        OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).update(
-            state=Q.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+    with transaction.atomic():
+        if message.bypass_suppression:
+            # The erasure receipt: the last trace of an erased address goes as soon as it is sent.
+            OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).delete()
+        else:
+            OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).update(
+                state=Q.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+            )
+        # The message itself is deleted once sent (policy rule "sent-email-after-sending"); this
+        # event is what remains to tell her that the mail provider carried mail to her, and when
+        # (her recipients, rights.recipients).
+        audit_append(
+            actor=SYSTEM,
+            action=SENT_ACTION,
+            subject_id=message.person_id,
+            category=CATEGORY,
+            detail={"message": message_id, "template": message.template},
         )
     log.info("mail %s sent (%s, attempt %s)", message_id, message.template, message.attempts)
     return "sent"

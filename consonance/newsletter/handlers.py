@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from consonance.newsletter.models import Subscription
-from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.selectors import newsletter_recipients, person_newsletter_span
 from consonance.newsletter.services import subscription_unsubscribe
 from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
@@ -49,7 +49,14 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection:
     )
 
 
+def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
+    """The mail provider, for the newsletters sent to her (the SMTP server accepted each)."""
+    span = person_newsletter_span(person.pk)
+    return [rights_hooks.RecipientUse("email", *span)] if span else []
+
+
 def register() -> None:
+    rights_hooks.recipients_of.register(recipients_of)
     rights_hooks.objection_made.register(unsubscribe_on_objection)
     rights_hooks.consent_withdrawn.register(unsubscribe_on_withdrawal)
     rights_hooks.consents_held.register(consents_held)

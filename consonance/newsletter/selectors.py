@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+import datetime as dt
+
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 
 from consonance.consent.selectors import consents_outdated
 from consonance.consent.texts import NEWSLETTER, VERSIONS
+from consonance.newsletter.models import Delivery
 from consonance.people.models import Person
 from consonance.rights.selectors import direct_marketing_objections, restrictions_in_force
 
@@ -53,3 +56,11 @@ def subscriber_counts() -> dict[str, int]:
         "unsubscribed": Person.objects.filter(subscription__unsubscribed_at__isnull=False).count(),
         "ask_again": subscribers_to_ask_again().count(),
     }
+
+
+def person_newsletter_span(person_id: int) -> tuple[dt.datetime, dt.datetime] | None:
+    """When a newsletter to this person was first and last sent (test sends are to no one)."""
+    span = Delivery.objects.filter(
+        person_id=person_id, state=Delivery.State.SENT, sent_at__isnull=False
+    ).aggregate(first=Min("sent_at"), last=Max("sent_at"))
+    return (span["first"], span["last"]) if span["first"] else None

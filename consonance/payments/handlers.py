@@ -13,6 +13,7 @@ from consonance.lib import overview
 from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order, OrderEvent, Refund
+from consonance.payments.providers import config
 from consonance.payments.selectors import OPEN_REFUNDS, person_orders, refund_tasks
 from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
@@ -111,7 +112,38 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
     )
 
 
+# -- who received her data (rights.recipients_of) ----------------------------------------------
+
+# A provider's name (on the order's events, and config.METHOD_PROVIDER) -> the policy's recipient.
+# "manual": a refund the coach paid herself, from the business bank account (the Swish bank).
+PROVIDER_RECIPIENT = {
+    "stripe": "stripe",
+    "paypal": "paypal",
+    "swish": "swish_bank",
+    "bankgiro": "bankgirot",
+    "manual": "swish_bank",
+}
+
+
+def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
+    """The provider of each of her payments, from what happened: a payment started at the
+    provider (the order has its id: card, PayPal, Swish), and every payment or refund it
+    reported. A Bankgiro invoice reaches Bankgirot only when she pays it."""
+    uses = []
+    for order in person_orders(person.pk).prefetch_related("events"):
+        moments = [(e.provider, e.at) for e in order.events.all() if e.provider]
+        if order.provider_ref:
+            moments.append((config.METHOD_PROVIDER[order.method], order.created_at))
+        uses += [
+            rights_hooks.RecipientUse(PROVIDER_RECIPIENT[provider], at, at)
+            for provider, at in moments
+            if provider in PROVIDER_RECIPIENT
+        ]
+    return uses
+
+
 def register() -> None:
+    rights_hooks.recipients_of.register(recipients_of)
     overview.waiting.register(waiting_refunds)
     rights_hooks.refunds_open.register(refunds_open)
     people_hooks.clients_known.register(client_ids)

@@ -38,6 +38,7 @@ from consonance.privacy.registry import (
     things_text,
 )
 from consonance.rights.readable import Group, export_context, group_for, readable_row
+from consonance.rights.recipients import Shared, narrow_recipients, person_recipients
 from consonance.rights.residue import identifiers_of
 from consonance.rights.selectors import journal_notes_for
 
@@ -357,6 +358,7 @@ def _category_json(c: CategoryHeld) -> dict:
 class Export:
     data: dict  # data.json
     holdings: Holdings
+    recipients: list[Shared]
 
 
 def export_build(person: Person, *, language: str = "sv", staff_copy: bool = False) -> Export:
@@ -366,6 +368,7 @@ def export_build(person: Person, *, language: str = "sv", staff_copy: bool = Fal
     # First, so that the journal's log line of this very export is part of the export.
     notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
     found = holdings_of(person, language=language, staff_copy=staff_copy)
+    shared = narrow_recipients(found.categories, person_recipients(person, language=language))
     data = {
         "format": EXPORT_FORMAT,
         "generated_at": timezone.now().isoformat(),
@@ -379,6 +382,7 @@ def export_build(person: Person, *, language: str = "sv", staff_copy: bool = Fal
         },
         "person_id": person.pk,
         "categories": [_category_json(c) for c in found.categories],
+        "recipients": [r.as_json() for r in shared],
         "other_records": found.other,
         # Her journal notes, readable, every version (P15), as the journal answers through
         # the rights hook; the journal logs the export in its access log.
@@ -395,7 +399,7 @@ def export_build(person: Person, *, language: str = "sv", staff_copy: bool = Fal
         ],
         "automated_decisions": False,
     }
-    return Export(data, found)
+    return Export(data, found, shared)
 
 
 def person_export(person: Person, *, language: str = "sv", staff_copy: bool = False) -> dict:

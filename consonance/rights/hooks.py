@@ -95,3 +95,18 @@ sessions_cancel: Hook[SessionsCancel] = Hook("rights.sessions_cancel")
 #: Does money still wait to go back to this person? Each handler returns how many refunds are
 #: open: an erasure waits for them (erasing her orders would drop the refunds with them).
 refunds_open: Hook[Person] = Hook("rights.refunds_open")
+
+
+@dataclass(frozen=True)
+class RecipientUse:
+    """A sub-processor or other recipient that received her data, and when (Art. 15.1 c)."""
+
+    recipient: str  # a recipient id of the policy file ("stripe", "zoom", "fortnox"...)
+    first: datetime
+    last: datetime
+
+
+#: Which recipients actually received this person's data, from what happened (her payments, her
+#: Zoom meetings, vouchers posted to Fortnox...)? Each handler returns a list of RecipientUse;
+#: the rights app merges them per recipient (earliest first, latest last).
+recipients_of: Hook[Person] = Hook("rights.recipients_of")

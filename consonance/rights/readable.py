@@ -169,6 +169,7 @@ def export_context(person: Person, export: Export) -> dict:
         "made": moment_text(made),
         "made_date": date_text(local(made).date()),
         "categories": categories,
+        "recipients": export.recipients,
         "other": [g for g in export.holdings.other_readable if g.rows],
         "center_url": absolute_reverse("rights:start"),
         "policy_url": absolute_reverse("privacy-policy"),

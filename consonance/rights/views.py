@@ -37,6 +37,7 @@ from consonance.rights.forms import (
     SigninForm,
 )
 from consonance.rights.models import ErasureReceipt, Request
+from consonance.rights.recipients import person_recipients
 from consonance.rights.selectors import (
     journal_notes_for,
     journal_notes_released,
@@ -138,6 +139,7 @@ def overview(request: HttpRequest, person: Person) -> HttpResponse:
             "journal_notes": notes,
             "person": person,
             "categories": categories,
+            "recipients": person_recipients(person, language=language),
             "newsletter": newsletter,
             "newsletter_active": newsletter is not None,
             "restriction": person_active_restriction(person.pk),
