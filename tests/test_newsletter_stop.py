@@ -38,6 +38,7 @@ def _people():
         email="pending@example.se", first_name="P", last_name="Q", actor=SYSTEM
     )
     subscription_create(person=pending, consent_given_at=timezone.now(), actor=SYSTEM)
+    person_get_or_create(email="client@example.se", first_name="C", last_name="D", actor=SYSTEM)
     return anna, bo
 
 

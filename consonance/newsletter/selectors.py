@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from consonance.consent.selectors import consents_outdated
 from consonance.consent.texts import NEWSLETTER, VERSIONS
-from consonance.newsletter.models import NewsletterState
+from consonance.newsletter.models import NewsletterState, Subscription
 from consonance.people.models import Person
 from consonance.rights.selectors import direct_marketing_objections, restrictions_in_force
 
@@ -57,7 +57,9 @@ def subscriber_counts() -> dict[str, int]:
     )
     return {
         "recipients": newsletter_recipients().count(),
-        "active": active.count(),
+        "unconfirmed": Subscription.objects.filter(
+            unsubscribed_at=None, stopped_at=None, confirmed_at=None
+        ).count(),
         "confirmed": active.filter(subscription__confirmed_at__isnull=False).count(),
         "unsubscribed": Person.objects.filter(subscription__unsubscribed_at__isnull=False).count(),
         "ask_again": subscribers_to_ask_again().count(),

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consonance.audit.services import actor_staff_request
@@ -120,7 +121,11 @@ def stop(request: HttpRequest) -> HttpResponse:
         if done is not None:
             messages.success(
                 request,
-                _("Nyhetsbrevet har upphört. %(n)d prenumeranter får ett sista besked.")
+                ngettext(
+                    "Nyhetsbrevet har upphört. %(n)d prenumerant får ett sista besked.",
+                    "Nyhetsbrevet har upphört. %(n)d prenumeranter får ett sista besked.",
+                    done.told,
+                )
                 % {"n": done.told},
             )
         return redirect("newsletter_staff:index")
@@ -130,7 +135,7 @@ def stop(request: HttpRequest) -> HttpResponse:
         "newsletter/staff/stop.html",
         {
             "told": counts["confirmed"],
-            "unconfirmed": counts["active"] - counts["confirmed"],
+            "unconfirmed": counts["unconfirmed"],
             "delete_on": newsletter_delete_on(timezone.now()),
             "sending": Campaign.objects.filter(state=Campaign.State.SENDING).exists(),
         },
