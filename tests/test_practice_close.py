@@ -144,3 +144,15 @@ def test_on_the_date_only_the_bookkeeping_and_the_erasure_ledger_remain(
         out = StringIO()
         call_command("rights", "verify-erasure", "--email", address, "--deep", stdout=out)
         assert "No residue" in out.getvalue()
+
+
+def test_the_dry_run_on_the_demo_lists_notices_refunds_deletions_and_the_archive(settings):
+    settings.DEBUG = True
+    call_command("demo", stdout=StringIO())
+    on = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    plan = json.loads(_run("close", "--on", on, "--dry-run", "--json"))
+    assert plan["notices"]["members"] >= 1 and plan["notices"]["subscribers"] >= 1
+    assert {"cancelled", "refunds", "refund_total"} <= set(plan["bookings"])
+    assert plan["deletions"]["on"] == on and plan["deletions"]["people"] >= 2
+    assert plan["archive"]["years"] and plan["archive"]["years"][0]["vouchers"] >= 1
+    assert not PracticeClosure.objects.exists()
