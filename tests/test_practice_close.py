@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
 from consonance.booking.models import Booking
@@ -149,7 +150,7 @@ def test_on_the_date_only_the_bookkeeping_and_the_erasure_ledger_remain(
 def test_the_dry_run_on_the_demo_lists_notices_refunds_deletions_and_the_archive(settings):
     settings.DEBUG = True
     call_command("demo", stdout=StringIO())
-    on = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    on = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
     plan = json.loads(_run("close", "--on", on, "--dry-run", "--json"))
     assert plan["notices"]["members"] >= 1 and plan["notices"]["subscribers"] >= 1
     assert {"cancelled", "refunds", "refund_total"} <= set(plan["bookings"])
