@@ -40,12 +40,15 @@ from consonance.newsletter.tokens import (
     signup_from_token,
 )
 from consonance.people.models import Person
+from consonance.privacy.closure import closure_in_force
 
 log = logging.getLogger("consonance.newsletter")
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    if (closure := closure_in_force()) is not None:
+        return render(request, "newsletter/practice_closed.html", {"closure": closure}, status=410)
     if newsletter_stopped_at() is not None:  # a sign-up sent anyway is dropped, not queued
         return render(request, "newsletter/closed.html")
     language = current_language()
