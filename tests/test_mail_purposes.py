@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, SystemCheckError
 
 import consonance.payments.emails
 from consonance.audit.services import SYSTEM
@@ -133,6 +133,11 @@ def test_policy_check_names_each_mail_type_without_a_listed_purpose(policy_copy,
         text.startswith(f"{source}:{line}: mail type 'rights_link': purpose 'rights' is not")
         for text in lines
     )
+
+
+def test_the_site_does_not_start_with_a_mail_type_without_a_purpose(undeclared):
+    with pytest.raises(SystemCheckError, match=r"consonance\.E012.*'refund_confirmed'"):
+        call_command("check")
 
 
 def test_policy_check_passes_on_the_shipped_policy(capsys):
