@@ -12,6 +12,7 @@ from consonance.booking import staff_calendar
 from consonance.consent import views as consent_views
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
+from consonance.web import closure_views
 from consonance.web import staff_views as web_staff_views
 from consonance.web import views as web_views
 
@@ -63,6 +64,8 @@ urlpatterns += [
     path("staff/mail/", include("consonance.mail.staff_urls")),
     path("staff/contact/", include("consonance.contact.staff_urls")),
     path("staff/semester/", web_staff_views.holiday, name="staff-holiday"),
+    path("staff/stang/", closure_views.closure, name="staff-closure"),
+    path("staff/stang/oppna/", closure_views.closure_undo, name="staff-closure-undo"),
     path(
         "staff/semester/<int:pk>/ta-bort/",
         web_staff_views.holiday_delete,

@@ -27,6 +27,7 @@ from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
+from consonance.privacy.closure import closure_in_force
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,22 @@ def parse_start(text: str) -> datetime:
     return moment
 
 
+def _closed(request: HttpRequest) -> HttpResponse | None:
+    """While the practice is closing, nothing can be booked (the page says so)."""
+    if (closure := closure_in_force()) is None:
+        return None
+    return render(request, "booking/closed.html", {"closure": closure}, status=410)
+
+
 def services_list(request: HttpRequest) -> HttpResponse:
+    if (closed := _closed(request)) is not None:
+        return closed
     return render(request, "booking/services.html", {"services": selectors.services_bookable()})
 
 
 def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
+    if (closed := _closed(request)) is not None:
+        return closed
     service = get_object_or_404(Service, pk=service_id, active=True)
     if not service.has_slot:
         return book(request, service_id=service_id, start=None)
@@ -137,6 +149,8 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, service_id: int, start: str | None) -> HttpResponse:
+    if (closed := _closed(request)) is not None:
+        return closed
     service = get_object_or_404(Service, pk=service_id, active=True)
     now = timezone.now()
     starts_at = None

@@ -8,13 +8,17 @@ from django.utils import timezone
 from consonance.audit.services import audit_append
 from consonance.mail.bulk import mail_bulk_purpose
 from consonance.newsletter.models import Campaign, Delivery
-from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.selectors import newsletter_recipients, newsletter_stopped_at
 from consonance.newsletter.sending import MAIL_TYPE
 from consonance.newsletter.tasks import campaign_send_task
 
 
 class CampaignInvalid(ValueError):
     pass
+
+
+class NewsletterStopped(CampaignInvalid):
+    """The coach stopped the newsletter: nothing new goes out until she restarts it."""
 
 
 def campaign_create(
@@ -50,6 +54,8 @@ def campaign_start(*, campaign: Campaign, actor: str, test: bool = False) -> Cam
     A test sends a separate copy of the campaign, so that the campaign itself stays a draft.
     Raises MailPurposeRefused when the policy does not list the newsletter's purpose (P20)."""
     mail_bulk_purpose(MAIL_TYPE)
+    if newsletter_stopped_at() is not None:
+        raise NewsletterStopped("the newsletter has stopped")
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.state != Campaign.State.DRAFT:
@@ -86,4 +92,32 @@ def campaign_start(*, campaign: Campaign, actor: str, test: bool = False) -> Cam
         )
         pk = campaign.pk
         transaction.on_commit(lambda: _enqueue(pk), robust=True)
+    return campaign
+
+
+def notice_start(
+    *, subjects: dict[str, str], bodies: dict[str, str], person_ids: list[int], actor: str
+) -> Campaign:
+    """Queue the notice that the newsletter stops to `person_ids`, through the same sender as
+    every issue (resumable, one copy each, in her language). Call inside a transaction."""
+    campaign = Campaign.objects.create(
+        subject_sv=subjects["sv"],
+        subject_en=subjects["en"],
+        body_sv=bodies["sv"],
+        body_en=bodies["en"],
+        is_notice=True,
+        state=Campaign.State.SENDING,
+        started_at=timezone.now(),
+    )
+    Delivery.objects.bulk_create(
+        (Delivery(campaign=campaign, person_id=pk) for pk in person_ids), batch_size=1000
+    )
+    audit_append(
+        actor=actor,
+        action="newsletter.campaign_started",
+        category="newsletter",
+        detail={"campaign": campaign.pk, "notice": True, "recipients": len(person_ids)},
+    )
+    pk = campaign.pk
+    transaction.on_commit(lambda: _enqueue(pk), robust=True)
     return campaign

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.tokens import Signup, signup_token
@@ -26,3 +33,16 @@ def signup_confirm_email(signup: Signup, *, person_id: int | None = None) -> Non
         language=signup.language,
         person_id=person_id,
     )
+
+
+def stop_notice_texts(delete_on: dt.date) -> tuple[dict[str, str], dict[str, str]]:
+    """The notice that the newsletter stops, (subjects, Markdown bodies) per language; it goes
+    out through the newsletter's own sender (campaigns.notice_start), each in her language."""
+    subjects, bodies = {}, {}
+    for language in ("sv", "en"):
+        with translation.override(language):
+            subjects[language] = _("Nyhetsbrevet upphör")
+            bodies[language] = render_to_string(
+                "newsletter/stop_notice.md", {"date": date_format(delete_on, "j F Y")}
+            ).strip()
+    return subjects, bodies

@@ -29,7 +29,9 @@ def unsubscribe_on_withdrawal(change: rights_hooks.ConsentChange) -> bool | None
 
 
 def consents_held(person: Person) -> list[rights_hooks.HeldConsent]:
-    subscription = Subscription.objects.filter(person=person, unsubscribed_at__isnull=True).first()
+    subscription = Subscription.objects.filter(
+        person=person, unsubscribed_at__isnull=True, stopped_at__isnull=True
+    ).first()
     if subscription is None:
         return []
     return [rights_hooks.HeldConsent(consent=CONSENT, since=subscription.subscribed_at)]

@@ -15,6 +15,15 @@ class Subscription(models.Model):
     subscribed_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the coach stopped the newsletter while this subscription was held: it ended then, and
+    # the P12 clock "from when the newsletter stops" runs from here (a new sign-up clears it).
+    stopped_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+
+class NewsletterState(models.Model):
+    """The newsletter as such (one row, pk 1): running, or stopped since `stopped_at`."""
+
+    stopped_at = models.DateTimeField(null=True, blank=True)
 
 
 class Campaign(models.Model):
@@ -31,6 +40,8 @@ class Campaign(models.Model):
     body_sv = models.TextField(blank=True)  # Markdown
     body_en = models.TextField(blank=True)
     is_test = models.BooleanField(default=False)
+    # The notice that the newsletter stops, to those whose subscription the stop ended.
+    is_notice = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -12,8 +12,8 @@ PERSONAL_DATA = [
         holdings=(
             Holding(
                 "newsletter",
-                fields=("subscribed_at", "confirmed_at", "unsubscribed_at"),
-                clocks={"unsubscribed": "unsubscribed_at"},
+                fields=("subscribed_at", "confirmed_at", "unsubscribed_at", "stopped_at"),
+                clocks={"unsubscribed": "unsubscribed_at", "newsletter_stopped": "stopped_at"},
             ),
         ),
         not_personal=("person",),
@@ -26,6 +26,7 @@ PERSONAL_DATA = [
                 "subscribed_at": _("Anmäld"),
                 "confirmed_at": _("Bekräftad"),
                 "unsubscribed_at": _("Avregistrerad"),
+                "stopped_at": _("Avslutad när nyhetsbrevet upphörde"),
             },
         ),
     ),
@@ -36,7 +37,10 @@ PERSONAL_DATA = [
             Holding(
                 "newsletter",
                 fields=("state", "sent_at"),
-                clocks={"unsubscribed": "person__subscription__unsubscribed_at"},
+                clocks={
+                    "unsubscribed": "person__subscription__unsubscribed_at",
+                    "newsletter_stopped": "person__subscription__stopped_at",
+                },
             ),
         ),
         not_personal=("person", "campaign"),
@@ -67,4 +71,5 @@ PERSONAL_DATA = [
 
 NOT_PERSONAL = {
     "newsletter.Campaign": "the newsletter's text and sending state; no one's data",
+    "newsletter.NewsletterState": "whether the newsletter runs, and since when it stopped",
 }

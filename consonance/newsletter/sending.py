@@ -40,7 +40,7 @@ from consonance.mail.bulk import (
 from consonance.newsletter.marks import Marks
 from consonance.newsletter.models import Campaign, Delivery
 from consonance.newsletter.render import Edition, edition
-from consonance.newsletter.selectors import newsletter_recipients
+from consonance.newsletter.selectors import newsletter_recipients, subscribers_to_tell_of_stop
 from consonance.newsletter.tokens import unsubscribe_token
 
 log = logging.getLogger("consonance.newsletter")
@@ -190,12 +190,14 @@ def _batch(campaign: Campaign, batch_size: int) -> list[Delivery]:
 
 def _allowed(campaign: Campaign, batch: list[Delivery]) -> set[int | None]:
     """Who in the batch may still get it: the coach's test copy, and subscribers who are still
-    recipients (not unsubscribed, restricted or objecting since the start) and not suppressed."""
+    recipients (not unsubscribed, restricted or objecting since the start) and not suppressed;
+    for the notice that the newsletter stops, those it ended and who have not unsubscribed since."""
     people = [d.person for d in batch if d.person is not None]
     allowed: set[int | None] = {None}
     if people:
         ids = {p.pk for p in people}
-        allowed |= set(newsletter_recipients().filter(pk__in=ids).values_list("pk", flat=True))
+        who = subscribers_to_tell_of_stop() if campaign.is_notice else newsletter_recipients()
+        allowed |= set(who.filter(pk__in=ids).values_list("pk", flat=True))
         suppressed = mail_suppressed_among(p.email for p in people)
         allowed -= {p.pk for p in people if p.email in suppressed}
     return allowed

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", staff_views.index, name="index"),
     path("<int:pk>/", staff_views.detail, name="detail"),
     path("<int:pk>/start/", staff_views.start, name="start"),
+    path("stop/", staff_views.stop, name="stop"),
+    path("restart/", staff_views.restart, name="restart"),
 ]

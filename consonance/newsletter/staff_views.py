@@ -8,17 +8,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.mail.bulk import MailPurposeRefused
-from consonance.newsletter.campaigns import CampaignInvalid, campaign_create, campaign_start
+from consonance.newsletter.campaigns import (
+    CampaignInvalid,
+    NewsletterStopped,
+    campaign_create,
+    campaign_start,
+)
 from consonance.newsletter.forms import CampaignForm
 from consonance.newsletter.models import Campaign
 from consonance.newsletter.render import markdown_html
-from consonance.newsletter.selectors import subscriber_counts
+from consonance.newsletter.selectors import (
+    newsletter_stopped_at,
+    subscriber_counts,
+)
 from consonance.newsletter.sending import campaign_progress
+from consonance.newsletter.services import newsletter_delete_on, newsletter_restart, newsletter_stop
 
 
 def _previews(data: dict) -> list[dict]:
@@ -55,6 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "previews": previews,
             "counts": subscriber_counts(),
+            "stopped_at": newsletter_stopped_at(),
             "campaigns": [(c, campaign_progress(c)) for c in campaigns],
         },
     )
@@ -86,6 +98,9 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     test = request.POST.get("test") == "1"
     try:
         started = campaign_start(campaign=campaign, actor=actor_staff_request(request), test=test)
+    except NewsletterStopped:
+        messages.error(request, _("Nyhetsbrevet har upphört; inget nytt kan skickas."))
+        return redirect("newsletter_staff:detail", pk)
     except CampaignInvalid:
         messages.error(request, _("Det här nyhetsbrevet är redan skickat."))
         return redirect("newsletter_staff:detail", pk)
@@ -103,3 +118,42 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("newsletter_staff:detail", pk)
     messages.success(request, _("Nyhetsbrevet skickas nu."))
     return redirect("newsletter_staff:detail", started.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def stop(request: HttpRequest) -> HttpResponse:
+    """What stopping the newsletter will do, with counts and the deletion date; the button's
+    POST does it."""
+    if newsletter_stopped_at() is not None:
+        return redirect("newsletter_staff:index")
+    if request.method == "POST":
+        done = newsletter_stop(actor=actor_staff_request(request))
+        if done is not None:
+            messages.success(
+                request,
+                ngettext(
+                    "Nyhetsbrevet har upphört. %(n)d prenumerant får ett sista besked.",
+                    "Nyhetsbrevet har upphört. %(n)d prenumeranter får ett sista besked.",
+                    done.told,
+                )
+                % {"n": done.told},
+            )
+        return redirect("newsletter_staff:index")
+    counts = subscriber_counts()
+    return render(
+        request,
+        "newsletter/staff/stop.html",
+        {
+            "told": counts["confirmed"],
+            "unconfirmed": counts["unconfirmed"],
+            "delete_on": newsletter_delete_on(timezone.now()),
+            "sending": Campaign.objects.filter(state=Campaign.State.SENDING).exists(),
+        },
+    )
+
+
+@require_POST
+def restart(request: HttpRequest) -> HttpResponse:
+    if newsletter_restart(actor=actor_staff_request(request)):
+        messages.success(request, _("Nyhetsbrevet är igång igen: det går att anmäla sig."))
+    return redirect("newsletter_staff:index")

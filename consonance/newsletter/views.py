@@ -25,6 +25,7 @@ from consonance.lib.i18n import current_language
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.lib.text import normalise_email
 from consonance.newsletter.forms import SignupForm
+from consonance.newsletter.selectors import newsletter_stopped_at
 from consonance.newsletter.services import (
     SubscriptionRefused,
     person_for_signup,
@@ -39,12 +40,17 @@ from consonance.newsletter.tokens import (
     signup_from_token,
 )
 from consonance.people.models import Person
+from consonance.privacy.closure import closure_in_force
 
 log = logging.getLogger("consonance.newsletter")
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    if (closure := closure_in_force()) is not None:
+        return render(request, "newsletter/practice_closed.html", {"closure": closure}, status=410)
+    if newsletter_stopped_at() is not None:  # a sign-up sent anyway is dropped, not queued
+        return render(request, "newsletter/closed.html")
     language = current_language()
     shown = consent_text(NEWSLETTER, language)
     form = SignupForm(request.POST or None)
@@ -89,6 +95,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
     if signup_data is None or text is None:
         return _invalid(request)
+    if newsletter_stopped_at() is not None:  # a link mailed before the stop subscribes no one
+        return render(request, "newsletter/closed.html")
     if request.method == "GET":
         return render(request, "newsletter/confirm.html", {"first_name": signup_data.first_name})
     person = person_for_signup(

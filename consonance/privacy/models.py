@@ -88,3 +88,19 @@ class HolidayPeriod(models.Model):
     class Meta:
         ordering = ("first_day", "pk")
         indexes = [models.Index(fields=["last_day"], name="privacy_holiday_last_day")]
+
+
+class PracticeClosure(models.Model):
+    """The practice closes on `closes_on` (a Stockholm date): one row at most, decided by the coach.
+
+    It lives in the privacy core, like the holidays, so that booking and the newsletter (which
+    close their doors while it is in force) can read it. `reopened_at` set: the decision was
+    undone before the date; `carried_out_at` set: accounts and newsletter data are gone.
+    Holds nothing about people.
+    """
+
+    closes_on = models.DateField()
+    decided_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.CharField(max_length=64)  # an audit actor: "staff:3" or "system"
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    carried_out_at = models.DateTimeField(null=True, blank=True)

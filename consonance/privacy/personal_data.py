@@ -138,4 +138,5 @@ PERSONAL_STORES = [
 NOT_PERSONAL = {
     "privacy.RetentionRun": "counts per rule and run of the retention engine; no values, no ids",
     "privacy.HolidayPeriod": "the practice's holiday dates and which staff account set them",
+    "privacy.PracticeClosure": "the date the practice closes and which staff account decided it",
 }
