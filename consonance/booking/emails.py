@@ -26,6 +26,22 @@ from consonance.mail.outbox import mail_queue
 from consonance.payments.bankgiro.services import bankgiro_payment_instructions
 from consonance.rights.selectors import person_is_restricted
 
+# P20: every mail this app sends and its purpose, an id of the policy's [communication] list
+# (privacy/mail_types.py; the outbox refuses a template not named here).
+MAIL_TYPES = {
+    "booking_confirmed": "video_confirmation",
+    "booking_video_link": "video_confirmation",
+    "booking_invoice": "booking",
+    "booking_payment_reminder": "booking",
+    "booking_cancelled": "booking",
+    "booking_restricted": "booking",
+    "booking_slot_taken": "booking",
+    "booking_moved": "booking",
+    "booking_reminder": "booking",
+    "booking_hold_lapsed": "booking",
+    "coach_booking": "coach_notice",
+}
+
 
 def _when(moment: datetime | None, language: str) -> str:
     if moment is None:

@@ -17,6 +17,13 @@ from consonance.mail.outbox import mail_queue
 from consonance.people.models import Person
 from consonance.privacy.holidays import deadline_due
 
+# P20: every mail this app sends and its purpose, an id of the policy's [communication] list
+# (privacy/mail_types.py; the outbox refuses a template not named here).
+MAIL_TYPES = {
+    "contact_reply": "reply",
+    "contact_staff_new": "coach_notice",
+}
+
 
 def reply(*, person: Person, text: str, language: str) -> bool:
     """Queue the reply; False when the address is on the suppression list (nothing queued)."""

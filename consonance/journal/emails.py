@@ -15,6 +15,14 @@ from consonance.lib.urls import absolute_reverse
 from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_queue
 
+# P20: every mail this app sends and its purpose, an id of the policy's [communication] list
+# (privacy/mail_types.py; the outbox refuses a template not named here).
+MAIL_TYPES = {
+    "journal_consultation_opened": "email_consultation",
+    "journal_reply": "email_consultation",
+    "journal_new_message": "coach_notice",
+}
+
 
 def _page(token: str, language: str) -> str:
     with translation.override(language):

@@ -31,12 +31,16 @@ from django.core.mail import mailers, make_msgid
 from consonance.mail.dkim import SignedEmail, dkim_key, dkim_sign
 from consonance.mail.models import Suppression
 from consonance.mail.outbox import _check_headers, address_hash
+from consonance.privacy.mail_types import MailPurposeRefused, mail_purpose
+from consonance.privacy.policy import get_policy
 
 __all__ = [
     "BulkMessage",
     "BulkRefused",
+    "MailPurposeRefused",
     "mail_bulk_bytes",
     "mail_bulk_connection",
+    "mail_bulk_purpose",
     "mail_bulk_send",
     "mail_suppressed_among",
 ]
@@ -54,6 +58,9 @@ class BulkMessage:
     html: str = ""
     headers: dict[str, str] | None = None
     language: str = "sv"
+    # P20: a mail type declared with a purpose (privacy/mail_types.py), e.g. "newsletter_issue";
+    # mail_bulk_send refuses a message without one.
+    mail_type: str = ""
 
 
 @contextmanager
@@ -184,12 +191,20 @@ def _nothing() -> None:
     return None
 
 
+def mail_bulk_purpose(mail_type: str) -> str:
+    """The purpose of a bulk mail type; MailPurposeRefused when it has none the policy lists (P20).
+    A sender asks before it starts, so that a refused type sends nothing at all."""
+    return mail_purpose(mail_type, get_policy())
+
+
 def mail_bulk_send(connection, message: BulkMessage, *, before_data=_nothing) -> None:
-    """Send one message over an open connection. Raises BulkRefused for a permanent refusal of
-    this message; any other error (connection lost, temporary refusal) propagates.
+    """Send one message over an open connection. Raises MailPurposeRefused (nothing sent) for a
+    mail type without a purpose in the policy (P20), BulkRefused for a permanent refusal of this
+    message; any other error (connection lost, temporary refusal) propagates.
 
     `before_data` runs once the server has accepted the recipient, just before the message
     itself is handed over (the newsletter waits there for the previous recipient's record)."""
+    mail_bulk_purpose(message.mail_type)
     smtp = getattr(connection, "connection", None)
     raw = mail_bulk_bytes(message) if isinstance(smtp, smtplib.SMTP) else None
     try:

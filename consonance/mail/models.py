@@ -45,6 +45,10 @@ class OutboxMessage(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=8, default="sv")
     template = models.CharField(max_length=100)
+    # Why it is sent (P20): an id of the policy's [communication] list, from the template's
+    # declaration (privacy/mail_types.py) at queue time. Blank only on messages queued before
+    # purposes were recorded (sent within minutes of the upgrade, then purged).
+    purpose = models.CharField(max_length=40, blank=True, default="")
     person = models.ForeignKey(
         "people.Person",
         null=True,

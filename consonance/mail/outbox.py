@@ -39,11 +39,13 @@ from consonance.lib.text import normalise_email
 from consonance.mail import tasks
 from consonance.mail.htmlpart import derived_html
 from consonance.mail.models import CATEGORY, OutboxMessage, Suppression
+from consonance.privacy.mail_types import MailPurposeRefused, mail_purpose
 from consonance.privacy.policy import get_policy
 
 log = logging.getLogger("consonance.mail")
 
 __all__ = [
+    "MailPurposeRefused",
     "mail_forget",
     "mail_is_suppressed",
     "mail_queue",
@@ -185,9 +187,11 @@ def mail_queue(
     """Queue one e-mail to `to`, sent after the caller's transaction commits.
 
     Returns the stored OutboxMessage, or None (nothing queued) when the address is suppressed
-    and `bypass_suppression` is False. Raises ValueError for an invalid address or header, and
-    TemplateDoesNotExist when the subject or text template is missing.
+    and `bypass_suppression` is False. Raises MailPurposeRefused (a ValueError) when the template
+    declares no purpose of the policy's [communication] list (P20), ValueError for an invalid
+    address or header, and TemplateDoesNotExist when the subject or text template is missing.
     """
+    purpose = mail_purpose(template, get_policy())  # before anything else: nothing unlisted goes
     to = to.strip()
     try:
         validate_email(to)
@@ -219,6 +223,7 @@ def mail_queue(
             attachments=stored_attachments,
             language=language,
             template=template,
+            purpose=purpose,
             person_id=person_id,
             bypass_suppression=bypass_suppression,
             message_id=_message_id(),
@@ -228,7 +233,7 @@ def mail_queue(
             action="mail.queued",
             subject_id=person_id,
             category=CATEGORY,
-            detail={"message": message.pk, "template": template},
+            detail={"message": message.pk, "template": template, "purpose": purpose},
         )
         pk = message.pk
         # robust: a failure to enqueue must not break the caller's request; "mail-flush" finds

@@ -19,11 +19,12 @@ import base64
 import binascii
 from typing import Any
 
+from django.utils.translation import get_language, gettext_lazy, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
 
 from consonance.lib.text import strip_links
 from consonance.mail.models import CATEGORY
+from consonance.privacy.policy import get_policy
 from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 
@@ -48,6 +49,14 @@ def attachments_without_links(attachments: Any) -> Any:
     return cleaned
 
 
+def purpose_text(purpose: Any) -> str:
+    """The reason a message was sent (P20), in words from the policy's [communication] list."""
+    reason = get_policy().communication.get(str(purpose or ""))
+    if reason is None:
+        return str(purpose or "")
+    return reason.text.get(get_language() or "sv")
+
+
 def attachment_names(attachments: Any) -> str:
     if not isinstance(attachments, list):
         return ""
@@ -70,6 +79,7 @@ PERSONAL_DATA = [
             "person",
             "language",
             "template",
+            "purpose",
             "bypass_suppression",
             "message_id",
             "state",
@@ -97,6 +107,7 @@ PERSONAL_DATA = [
                 "state": gettext_lazy("Läge"),
                 "recipient": pgettext_lazy("e-post", "Till"),
                 "subject": gettext_lazy("Ämne"),
+                "purpose": gettext_lazy("Varför det skickades"),
                 "attachments": gettext_lazy("Bilagor"),
                 "body_text": gettext_lazy("Text"),
             },
@@ -109,7 +120,7 @@ PERSONAL_DATA = [
                     "unknown": gettext_lazy("oklart om det kom fram"),
                 }
             },
-            readers={"attachments": attachment_names},
+            readers={"attachments": attachment_names, "purpose": purpose_text},
         ),
         scrub={
             "body_text": without_links,

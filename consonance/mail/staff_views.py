@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.lib.overview import OverviewQuery
 from consonance.mail.handlers import waiting_parked
+from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_retry
 from consonance.mail.selectors import (
     outbox_counts,
@@ -20,6 +24,17 @@ from consonance.mail.selectors import (
     outbox_waiting,
 )
 from consonance.mail.tasks import MAX_ATTEMPTS
+from consonance.privacy.policy import get_policy
+
+
+def _with_purpose(messages: Iterable[OutboxMessage]) -> list[OutboxMessage]:
+    """Each message with `purpose_name`: why it is sent (P20), the policy's short label."""
+    language = get_language() or "sv"
+    names = {c.id: c.name.get(language) for c in get_policy().communication.values()}
+    listed = list(messages)
+    for message in listed:
+        message.purpose_name = names.get(message.purpose, message.purpose or "–")
+    return listed
 
 
 def outbox(request: HttpRequest) -> HttpResponse:
@@ -28,9 +43,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "mail/staff/outbox.html",
         {
             "counts": outbox_counts(),
-            "failed": outbox_failed(),
-            "unknown": outbox_unknown(),
-            "waiting": outbox_waiting(),
+            "failed": _with_purpose(outbox_failed()),
+            "unknown": _with_purpose(outbox_unknown()),
+            "waiting": _with_purpose(outbox_waiting()),
             "max_attempts": MAX_ATTEMPTS,
             "parked": waiting_parked(OverviewQuery(now=timezone.now(), limit=200)),
         },

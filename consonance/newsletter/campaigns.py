@@ -6,8 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
+from consonance.mail.bulk import mail_bulk_purpose
 from consonance.newsletter.models import Campaign, Delivery
 from consonance.newsletter.selectors import newsletter_recipients, newsletter_stopped_at
+from consonance.newsletter.sending import MAIL_TYPE
 from consonance.newsletter.tasks import campaign_send_task
 
 
@@ -49,7 +51,9 @@ def _enqueue(campaign_id: int) -> None:
 def campaign_start(*, campaign: Campaign, actor: str, test: bool = False) -> Campaign:
     """Queue `campaign`: to every confirmed subscriber now, or (test) a copy to the coach alone.
 
-    A test sends a separate copy of the campaign, so that the campaign itself stays a draft."""
+    A test sends a separate copy of the campaign, so that the campaign itself stays a draft.
+    Raises MailPurposeRefused when the policy does not list the newsletter's purpose (P20)."""
+    mail_bulk_purpose(MAIL_TYPE)
     if newsletter_stopped_at() is not None:
         raise NewsletterStopped("the newsletter has stopped")
     with transaction.atomic():

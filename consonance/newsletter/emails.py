@@ -13,6 +13,13 @@ from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.tokens import Signup, signup_token
 
+# P20: every mail this app sends and its purpose, an id of the policy's [communication] list
+# (privacy/mail_types.py; the outbox refuses a template not named here).
+MAIL_TYPES = {
+    "newsletter_confirm": "newsletter",
+    "newsletter_issue": "newsletter",
+}
+
 
 def signup_confirm_email(signup: Signup, *, person_id: int | None = None) -> None:
     """The double opt-in link (P9); it expires after two days."""

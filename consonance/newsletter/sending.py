@@ -33,6 +33,7 @@ from consonance.mail.bulk import (
     BulkMessage,
     BulkRefused,
     mail_bulk_connection,
+    mail_bulk_purpose,
     mail_bulk_send,
     mail_suppressed_among,
 )
@@ -45,6 +46,7 @@ from consonance.newsletter.tokens import unsubscribe_token
 log = logging.getLogger("consonance.newsletter")
 
 BATCH_SIZE = 500
+MAIL_TYPE = "newsletter_issue"  # declared in emails.py MAIL_TYPES with its purpose (P20)
 LEASE = timedelta(seconds=60)
 RENEW_EVERY = 10.0  # seconds
 D = Delivery.State
@@ -168,7 +170,13 @@ def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Deliver
     text, html = issue.personal(url)
     subject = f"[Test] {issue.subject}" if campaign.is_test else issue.subject
     return BulkMessage(
-        to=to, subject=subject, text=text, html=html, headers=headers, language=issue.language
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        headers=headers,
+        language=issue.language,
+        mail_type=MAIL_TYPE,
     )
 
 
@@ -211,6 +219,7 @@ def _send_one(
 def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
     """Send what is pending of a campaign; returns "done", "busy" (another sender holds it),
     "interrupted" (the SMTP server went away; the rest waits for the next run) or "nothing"."""
+    mail_bulk_purpose(MAIL_TYPE)  # P20: refused before anything is taken or sent
     owner = _owner()
     campaign = Campaign.objects.filter(pk=campaign_id, state=Campaign.State.SENDING).first()
     if campaign is None:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.mail.bulk import MailPurposeRefused
 from consonance.newsletter.campaigns import (
     CampaignInvalid,
     NewsletterStopped,
@@ -102,6 +103,15 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("newsletter_staff:detail", pk)
     except CampaignInvalid:
         messages.error(request, _("Det här nyhetsbrevet är redan skickat."))
+        return redirect("newsletter_staff:detail", pk)
+    except MailPurposeRefused:
+        messages.error(
+            request,
+            _(
+                "Nyhetsbrevet skickades inte: integritetspolicyn nämner inte nyhetsbrevet bland "
+                "skälen att mejla (P20). Lägg till det i policyfilen först."
+            ),
+        )
         return redirect("newsletter_staff:detail", pk)
     if test:
         messages.success(request, _("Ett test är på väg till din e-postadress."))

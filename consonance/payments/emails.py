@@ -17,6 +17,15 @@ from consonance.mail.outbox import mail_queue
 from consonance.payments.models import Order, Refund, RefundAccount
 from consonance.payments.tokens import LINK_DAYS, account_token
 
+# P20: every mail this app sends and its purpose, an id of the policy's [communication] list
+# (privacy/mail_types.py; the outbox refuses a template not named here).
+MAIL_TYPES = {
+    "refund_confirmed": "refund",
+    "refund_account_request": "refund",
+    "refund_account_received": "refund",
+    "coach_refund_account": "coach_notice",
+}
+
 
 def _language(order: Order) -> str:
     person = order.person

@@ -18,6 +18,8 @@ something the code cannot do.
   consonance.E010  a model is declared twice, or both personal and not personal
   consonance.E011  a ciphertext field declares no encryption context (or a declared one is no
                    binary field)
+  consonance.E012  a mail type declares no purpose, or one the policy's [communication] list
+                   does not name (P20; mail_types.py)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import models
 
+from consonance.privacy.mail_types import mail_type_problems
 from consonance.privacy.policy import Policy, PolicyInvalid, get_policy
 from consonance.privacy.registry import (
     PersonalModel,
@@ -55,6 +58,10 @@ def check_policy_and_registry(app_configs=None, **kwargs) -> list[checks.CheckMe
         *_check_declarations(policy),
         *_check_stores(policy),
         *_check_policy_covered(policy),
+        *(
+            checks.Error(str(problem), id="consonance.E012", hint="Run `consonance policy check`.")
+            for problem in mail_type_problems(policy)
+        ),
     ]
 
 

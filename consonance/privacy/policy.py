@@ -20,6 +20,7 @@ from consonance.privacy.policy_reader import (
 )
 from consonance.privacy.policy_types import (
     Category,
+    Communication,
     Controller,
     Cookie,
     Deadline,
@@ -34,6 +35,7 @@ from consonance.privacy.policy_types import (
 
 __all__ = [
     "Category",
+    "Communication",
     "Controller",
     "Cookie",
     "Deadline",

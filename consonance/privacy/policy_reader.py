@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from consonance.privacy.durations import Duration
+from consonance.privacy.policy_communication import read_communication
 from consonance.privacy.policy_types import (
     ACTIONS,
     AGREEMENTS,
@@ -156,6 +157,7 @@ def read_policy(r: Reader, doc: dict[str, Any]) -> Policy | None:
     rules = _rules(r, doc, categories, events)
     deadlines = _deadlines(r, doc)
     cookies = _cookies(r, doc)
+    communication = read_communication(r, doc)
     backups = r.table(doc, "backups", ()) if "backups" in doc else {}
     backup_retention = r.duration(backups, ("backups",)) if backups else None
     if r.problems:
@@ -173,6 +175,7 @@ def read_policy(r: Reader, doc: dict[str, Any]) -> Policy | None:
         recipients=recipients,
         cookies=tuple(cookies),
         lines=r.lines,
+        communication=communication,
         **({"backup_retention": backup_retention} if backup_retention else {}),
     )
 

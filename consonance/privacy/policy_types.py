@@ -20,6 +20,7 @@ SPECIAL_BASES = {"explicit_consent": "9.2.a", "health_or_social_care": "9.2.h"}
 ACTIONS = ("delete", "anonymise", "keep_only")
 ROLES = ("controller", "processor")
 AGREEMENTS = ("dpa", "none")
+AUDIENCES = ("client", "coach")
 PROMISE_IDS = {f"P{n}" for n in range(1, 32)}
 
 
@@ -132,6 +133,18 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class Communication:
+    """One reason the practice sends e-mail (P20). `audience`: "client" (listed on the policy
+    page) or "coach" (notes the site sends the coach herself)."""
+
+    id: str
+    promise: str
+    audience: str
+    name: Text  # a short label ("Återbetalning"), for the coach's outbox page
+    text: Text  # the reason in words, for the policy page and her export
+
+
+@dataclass(frozen=True, slots=True)
 class Cookie:
     name: str
     necessary: bool
@@ -159,6 +172,8 @@ class Policy:
     lines: dict[tuple[str | int, ...], int] = field(repr=False, compare=False)
     # [backups] retention: how long a backup is kept before it is deleted (issue 12).
     backup_retention: Duration = field(default_factory=lambda: Duration(30, "days"))
+    # [communication]: the only reasons mail is sent (P20), in the order the policy page lists them.
+    communication: dict[str, Communication] = field(default_factory=dict)
 
     def rules_for(self, category: str) -> list[RetentionRule]:
         return [rule for rule in self.retention if rule.category == category]

@@ -60,6 +60,10 @@ def policy_page(request: HttpRequest) -> HttpResponse:
         "categories": categories,
         "purposes": policy.purposes.values(),
         "recipients": policy.recipients.values(),
+        # P20: the reasons I write to a client, from the same list the outbox enforces.
+        "communication": [
+            c.text.get(language) for c in policy.communication.values() if c.audience == "client"
+        ],
         "backup_retention": policy.backup_retention.render(language),
         "deadlines": [
             {

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from consonance.audit.services import SYSTEM
 from consonance.lib.urls import absolute_reverse
+from consonance.mail.bulk import MailPurposeRefused
 from consonance.newsletter.bounces import newsletter_feedback
 from consonance.newsletter.campaigns import CampaignInvalid, campaign_create, campaign_start
 from consonance.newsletter.sending import campaign_progress
@@ -82,12 +84,15 @@ class Command(BaseCommand):
         if not subject.strip():
             raise CommandError("--subject: the subject is empty", returncode=2)
         try:
-            campaign = campaign_create(
-                **{f"subject_{language}": subject, f"body_{language}": text}, actor=SYSTEM
-            )
-            campaign = campaign_start(campaign=campaign, actor=SYSTEM, test=test)
+            with transaction.atomic():  # a refused start leaves no draft behind
+                campaign = campaign_create(
+                    **{f"subject_{language}": subject, f"body_{language}": text}, actor=SYSTEM
+                )
+                campaign = campaign_start(campaign=campaign, actor=SYSTEM, test=test)
         except CampaignInvalid as error:
             raise CommandError(f"{file}:1: {error}", returncode=2) from None
+        except MailPurposeRefused as error:
+            raise CommandError(str(error), returncode=1) from None
         progress = campaign_progress(campaign)
         who = "the coach (test)" if test else f"{progress.total} subscriber(s)"
         self.stdout.write(

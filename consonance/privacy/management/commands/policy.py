@@ -7,6 +7,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from consonance.privacy.mail_types import mail_type_problems, mail_types
 from consonance.privacy.policy import PolicyInvalid, get_policy, load_policy
 from consonance.privacy.register import CSV_COLUMNS, register_as_dicts, register_as_rows
 
@@ -33,15 +34,18 @@ class Command(BaseCommand):
     def _check(self, path: str) -> None:
         try:
             policy = load_policy(path)
+            # P20: every mail type the code can send has a purpose this policy lists.
+            problems = mail_type_problems(policy)
         except PolicyInvalid as invalid:
-            for problem in invalid.problems:
+            problems = invalid.problems
+        if problems:
+            for problem in problems:
                 self.stderr.write(str(problem))
-            raise CommandError(
-                f"{len(invalid.problems)} problem(s) in {path}", returncode=1
-            ) from None
+            raise CommandError(f"{len(problems)} problem(s) in {path}", returncode=1) from None
         self.stdout.write(
             f"{path}: OK ({len(policy.categories)} categories, {len(policy.retention)} retention "
-            f"rules, {len(policy.recipients)} recipients, {len(policy.deadlines)} deadlines)"
+            f"rules, {len(policy.recipients)} recipients, {len(policy.deadlines)} deadlines, "
+            f"{len(mail_types())} mail types)"
         )
 
     def _register(self, fmt: str, language: str) -> None:
