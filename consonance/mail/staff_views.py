@@ -33,7 +33,7 @@ def _with_purpose(messages: Iterable[OutboxMessage]) -> list[OutboxMessage]:
     names = {c.id: c.name.get(language) for c in get_policy().communication.values()}
     listed = list(messages)
     for message in listed:
-        message.purpose_name = names.get(message.purpose, message.purpose or "–")
+        message.purpose_name = names.get(message.purpose, message.purpose or "–")  # type: ignore[attr-defined]
     return listed
 
 

@@ -58,11 +58,11 @@ def _bookings_after(day: dt.date):
 
 
 def _fiscal_year_ends() -> list[dt.date]:
-    ends = set(
-        Voucher.objects.exclude(fiscal_year_end=None).values_list("fiscal_year_end", flat=True)
-    )
-    ends |= set(Document.objects.values_list("fiscal_year_end", flat=True))
-    return sorted(ends)
+    found = [
+        *Voucher.objects.values_list("fiscal_year_end", flat=True).order_by().distinct(),
+        *Document.objects.values_list("fiscal_year_end", flat=True).order_by().distinct(),
+    ]
+    return sorted({end for end in found if end is not None})
 
 
 def archive_folder() -> Path:
