@@ -135,6 +135,8 @@ def test_policy_check_names_each_mail_type_without_a_listed_purpose(policy_copy,
     )
 
 
+# Django's own model checks ask SQLite whether it supports JSON, which needs the database.
+@pytest.mark.django_db
 def test_the_site_does_not_start_with_a_mail_type_without_a_purpose(undeclared):
     with pytest.raises(SystemCheckError, match=r"consonance\.E012.*'refund_confirmed'"):
         call_command("check")
