@@ -187,3 +187,17 @@ def test_a_past_date_on_her_page_is_refused_with_a_message(staff_client):
     assert response.status_code == 200
     assert "Dagen har redan varit." in response.content.decode()
     assert not PracticeClosure.objects.exists()
+
+
+def test_without_an_organisation_number_the_dry_run_says_so_and_closing_is_refused(
+    practice_with_people, settings, staff_client
+):
+    settings.SELLER_ORGANISATION_NUMBER = ""
+    plan = json.loads(_run("close", "--on", CLOSES_ON.isoformat(), "--dry-run", "--json"))
+    assert "CONSONANCE_ORGANISATION_NUMBER" in plan["archive"]["problem"]
+    with pytest.raises(CommandError, match="CONSONANCE_ORGANISATION_NUMBER"):
+        _run("close", "--on", CLOSES_ON.isoformat())
+    page = staff_client.post("/staff/stang/", {"closes_on": CLOSES_ON.isoformat()})
+    assert "organisationsnummer" in page.content.decode()
+    assert "Ja, stäng praktiken" not in page.content.decode()
+    assert not PracticeClosure.objects.exists()

@@ -29,7 +29,12 @@ from consonance.mail.outbox import mail_queue
 from consonance.newsletter.models import Subscription
 from consonance.payments.selectors import order_refundable
 from consonance.people.models import MemberProfile, Person
-from consonance.privacy.closure import closure_carried_out, closure_in_force, closure_record
+from consonance.privacy.closure import (
+    ClosureInvalid,
+    closure_carried_out,
+    closure_in_force,
+    closure_record,
+)
 from consonance.privacy.policy import get_policy
 from consonance.rights.erasure import person_erase
 
@@ -63,6 +68,15 @@ def _fiscal_year_ends() -> list[dt.date]:
         *Document.objects.values_list("fiscal_year_end", flat=True).order_by().distinct(),
     ]
     return sorted({end for end in found if end is not None})
+
+
+ARCHIVE_PROBLEM = (
+    "CONSONANCE_ORGANISATION_NUMBER is not set: the bookkeeping archive (SIE) cannot be written"
+)
+
+
+def _archive_blocked() -> bool:
+    return not settings.SELLER_ORGANISATION_NUMBER
 
 
 def archive_folder() -> Path:
@@ -112,6 +126,9 @@ def closure_plan(closes_on: dt.date, now: dt.datetime | None = None) -> dict:
             ],
         },
         "archive": {
+            # The SIE files need the seller's organisation number: without it the archive, and
+            # so the erasure on the date, could not be done. A closure is refused until it is set.
+            "problem": ARCHIVE_PROBLEM if _archive_blocked() else None,
             "folder": str(archive_folder()),
             "written_on": closes_on.isoformat(),
             "years": [
@@ -136,7 +153,9 @@ def closure_carry(*, closes_on: dt.date, actor: str) -> dict:
     would promise a later deletion date), and they are erased on the date."""
     plan = closure_plan(closes_on)
     with transaction.atomic():
-        closure_record(closes_on=closes_on, actor=actor)
+        closure_record(closes_on=closes_on, actor=actor)  # checks the date first
+        if _archive_blocked():
+            raise ClosureInvalid(ARCHIVE_PROBLEM)
         members, subscribers = _people_told()
         for person in Person.objects.filter(pk__in=set(members) | set(subscribers)):
             _notify(person, closes_on)

@@ -43,7 +43,7 @@ def closure(request: HttpRequest) -> HttpResponse:
                     closes_on=form.cleaned_data["closes_on"], actor=actor_staff_request(request)
                 )
             except ClosureInvalid:
-                messages.error(request, _("Praktiken håller redan på att stängas."))
+                messages.error(request, _("Praktiken kan inte stängas än; se nedan."))
             else:
                 messages.success(request, _("Stängningen är beslutad. Besked har gått ut."))
             return redirect("staff-closure")

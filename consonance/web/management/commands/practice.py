@@ -62,3 +62,5 @@ class Command(BaseCommand):
             f"{len(d['own_clock'])} other rules run on their own clocks.\n"
             f"Archive: {len(plan['archive']['years'])} fiscal years in {plan['archive']['folder']}."
         )
+        if plan["archive"]["problem"]:
+            self.stderr.write(f"Cannot close yet: {plan['archive']['problem']}.")
