@@ -94,7 +94,7 @@ def _closed(request: HttpRequest) -> HttpResponse | None:
     """While the practice is closing, nothing can be booked (the page says so)."""
     if (closure := closure_in_force()) is None:
         return None
-    return render(request, "booking/closed.html", {"closure": closure}, status=410)
+    return render(request, "privacy/practice_closed.html", {"closure": closure}, status=410)
 
 
 def services_list(request: HttpRequest) -> HttpResponse:

@@ -48,7 +48,7 @@ log = logging.getLogger("consonance.newsletter")
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if (closure := closure_in_force()) is not None:
-        return render(request, "newsletter/practice_closed.html", {"closure": closure}, status=410)
+        return render(request, "privacy/practice_closed.html", {"closure": closure}, status=410)
     if newsletter_stopped_at() is not None:  # a sign-up sent anyway is dropped, not queued
         return render(request, "newsletter/closed.html")
     language = current_language()
