@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
 
 from django.apps import apps
 
+from consonance.lib.apps import app_modules
 from consonance.privacy.policy_types import Policy, Problem
 
 __all__ = ["MailPurposeRefused", "MailType", "mail_purpose", "mail_type_problems", "mail_types"]
@@ -42,17 +40,6 @@ class MailType:
     line: int
 
 
-def _email_modules() -> Iterator[tuple[str, ModuleType]]:
-    for app in apps.get_app_configs():
-        if not app.name.startswith("consonance."):
-            continue
-        try:
-            yield app.name, import_module(f"{app.name}.emails")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app.name}.emails":
-                raise
-
-
 def _declared_line(source: list[str], name: str) -> int:
     pattern = re.compile(rf"""^\s*["']{re.escape(name)}["']\s*:""")
     return next((i for i, text in enumerate(source, 1) if pattern.match(text)), 1)
@@ -63,7 +50,7 @@ def mail_types() -> dict[str, MailType]:
     """Every declared mail type of every installed Consonance app (the first declaration wins;
     a second one is a problem `mail_type_problems` reports)."""
     found: dict[str, MailType] = {}
-    for _app, module in _email_modules():
+    for module in app_modules("emails"):
         declared = getattr(module, "MAIL_TYPES", {})
         path = inspect.getsourcefile(module) or module.__name__
         source = Path(path).read_text(encoding="utf-8").splitlines() if declared else []
@@ -75,7 +62,7 @@ def mail_types() -> dict[str, MailType]:
 def _duplicates() -> list[MailType]:
     seen: set[str] = set()
     twice = []
-    for _app, module in _email_modules():
+    for module in app_modules("emails"):
         path = inspect.getsourcefile(module) or module.__name__
         for name in getattr(module, "MAIL_TYPES", {}):
             if name in seen:

@@ -26,11 +26,9 @@ Retention, access, erasure, the policy page and the register of processing all r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
-from types import ModuleType
 from typing import Any
 
 from django.apps import apps
@@ -38,6 +36,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from consonance.lib.apps import app_modules
 from consonance.lib.text import normalise_email
 
 
@@ -144,30 +143,20 @@ class PersonalStore(PersonalModel):
         return self.find({t.lower() for t in texts if t})
 
 
-def _modules() -> Iterator[ModuleType]:
-    for app in apps.get_app_configs():
-        module = getattr(app, "module", None)
-        if module is None or not app.name.startswith("consonance."):
-            continue
-        try:
-            personal_data = import_module(f"{app.name}.personal_data")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app.name}.personal_data":
-                raise
-            continue
-        yield personal_data
-
-
 @cache
 def registry() -> tuple[PersonalModel, ...]:
     """Every declaration of every installed Consonance app, in app order."""
-    return tuple(d for module in _modules() for d in getattr(module, "PERSONAL_DATA", ()))
+    return tuple(
+        d for module in app_modules("personal_data") for d in getattr(module, "PERSONAL_DATA", ())
+    )
 
 
 @cache
 def stores() -> tuple[PersonalStore, ...]:
     """Every store of every installed Consonance app (see PersonalStore)."""
-    return tuple(d for module in _modules() for d in getattr(module, "PERSONAL_STORES", ()))
+    return tuple(
+        d for module in app_modules("personal_data") for d in getattr(module, "PERSONAL_STORES", ())
+    )
 
 
 def stores_holding(category: str) -> list[PersonalStore]:
@@ -177,7 +166,11 @@ def stores_holding(category: str) -> list[PersonalStore]:
 @cache
 def not_personal() -> dict[str, str]:
     """Models declared to hold no personal data, with the reason."""
-    return {k: v for module in _modules() for k, v in getattr(module, "NOT_PERSONAL", {}).items()}
+    return {
+        k: v
+        for module in app_modules("personal_data")
+        for k, v in getattr(module, "NOT_PERSONAL", {}).items()
+    }
 
 
 def models_holding(category: str) -> list[tuple[PersonalModel, Holding]]:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from importlib import import_module
-
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+
+from consonance.lib.apps import app_modules
 
 
 class Command(BaseCommand):
@@ -22,14 +21,6 @@ class Command(BaseCommand):
                 "account 'coach' with a published password and TOTP key"
             )
         with transaction.atomic():
-            for app in apps.get_app_configs():
-                if not app.name.startswith("consonance."):
-                    continue
-                try:
-                    module = import_module(f"{app.name}.demo")
-                except ModuleNotFoundError as error:
-                    if error.name != f"{app.name}.demo":
-                        raise
-                    continue
+            for module in app_modules("demo"):
                 module.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
