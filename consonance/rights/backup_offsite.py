@@ -81,26 +81,29 @@ def _problem(error: Exception) -> str:
 def offsite_upload(path: Path) -> str:
     """Upload a backup file and verify the copy; its s3:// address, or OffsiteError."""
     key = settings.BACKUP_S3_PREFIX + path.name
-    url = _url(key)
     with open(path, "rb") as file:
         digest = _sha256(file)
-    client = _client()
-    bucket = settings.BACKUP_S3_BUCKET
+    with open(path, "rb") as file:  # one PUT, streamed (up to 5 GB; backups are far smaller)
+        _put_verified(key, file, digest=digest, size=path.stat().st_size, source=str(path))
+    return _url(key)
+
+
+def _put_verified(key: str, body: BinaryIO | bytes, *, digest: str, size: int, source: str):
+    """Put `body` at `key` with its SHA-256 as metadata, then read the copy back: its size, its
+    recorded and its recomputed SHA-256 must all match, or OffsiteError."""
+    url, bucket, client = _url(key), settings.BACKUP_S3_BUCKET, _client()
     try:
-        with open(path, "rb") as file:  # one PUT, streamed (up to 5 GB; backups are far smaller)
-            client.put_object(Bucket=bucket, Key=key, Body=file, Metadata={"sha256": digest})
+        client.put_object(Bucket=bucket, Key=key, Body=body, Metadata={"sha256": digest})
         head = client.head_object(Bucket=bucket, Key=key)
-        body = client.get_object(Bucket=bucket, Key=key)["Body"]
-        read_back = _sha256(body)
+        read_back = _sha256(client.get_object(Bucket=bucket, Key=key)["Body"])
     except (BotoCoreError, ClientError) as error:
         raise OffsiteError(f"{url}: upload failed: {_problem(error)}") from None
     if (
-        head["ContentLength"] != path.stat().st_size
+        head["ContentLength"] != size
         or head.get("Metadata", {}).get("sha256") != digest
         or read_back != digest
     ):
-        raise OffsiteError(f"{url}: the copy read back differs from {path} (SHA-256)")
-    return url
+        raise OffsiteError(f"{url}: the copy read back differs from {source} (SHA-256)")
 
 
 def offsite_copies() -> list[Copy]:
@@ -184,17 +187,13 @@ def ledger_push() -> bool:
     if there is not None and local <= there:
         return False
     body = ledger_text(local | (there or set())).encode("ascii")
-    digest = hashlib.sha256(body).hexdigest()
-    client, key = _client(), settings.BACKUP_S3_PREFIX + LEDGER_NAME
-    try:
-        client.put_object(
-            Bucket=settings.BACKUP_S3_BUCKET, Key=key, Body=body, Metadata={"sha256": digest}
-        )
-        read_back = _sha256(client.get_object(Bucket=settings.BACKUP_S3_BUCKET, Key=key)["Body"])
-    except (BotoCoreError, ClientError) as error:
-        raise OffsiteError(f"{ledger_url()}: upload failed: {_problem(error)}") from None
-    if read_back != digest:
-        raise OffsiteError(f"{ledger_url()}: the copy read back differs (SHA-256)")
+    _put_verified(
+        settings.BACKUP_S3_PREFIX + LEDGER_NAME,
+        body,
+        digest=hashlib.sha256(body).hexdigest(),
+        size=len(body),
+        source=str(folder_copy()),
+    )
     return True
 
 
