@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from consonance.lib.time import local
+from consonance.lib.time import local_date
 from consonance.mail.selectors import person_mail_span
 from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
@@ -40,10 +40,10 @@ class Shared:
     @property
     def when(self) -> str:
         """ "19 mars 2026", "19 mars 2026 till 2 april 2026", or "sedan 19 mars 2026" (the host)."""
-        first = date_text(local(self.first).date())
+        first = date_text(local_date(self.first))
         if self.last is None:
             return _("sedan %(date)s") % {"date": first}
-        last = date_text(local(self.last).date())
+        last = date_text(local_date(self.last))
         if last == first:
             return first
         return _("%(first)s till %(last)s") % {"first": first, "last": last}

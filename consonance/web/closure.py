@@ -24,7 +24,7 @@ from consonance.booking.services import BookingError, booking_cancel
 from consonance.bookkeeping.fiscal import fiscal_year_ending_in
 from consonance.bookkeeping.models import Document, Voucher
 from consonance.bookkeeping.sie_writer import sie_export
-from consonance.lib.time import local
+from consonance.lib.time import local_date
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.models import Subscription
 from consonance.payments.selectors import order_refundable
@@ -97,7 +97,7 @@ def closure_plan(closes_on: dt.date, now: dt.datetime | None = None) -> dict:
         "notices": {
             "members": len(members),
             "subscribers": len(set(subscribers) - set(members)),
-            "told_on": local(now).date().isoformat(),
+            "told_on": local_date(now).isoformat(),
         },
         "bookings": {
             "cancelled": len(bookings),
@@ -108,7 +108,7 @@ def closure_plan(closes_on: dt.date, now: dt.datetime | None = None) -> dict:
         "signups_closed": {
             "booking": True,
             "newsletter": True,
-            "from": local(now).date().isoformat(),
+            "from": local_date(now).isoformat(),
         },
         "deletions": {
             "on": closes_on.isoformat(),
@@ -182,7 +182,7 @@ def closure_due(now: dt.datetime | None = None) -> int:
     people were erased (0 before the date or once done)."""
     now = now or timezone.now()
     closure = closure_in_force()
-    if closure is None or closure.carried_out_at or local(now).date() < closure.closes_on:
+    if closure is None or closure.carried_out_at or local_date(now) < closure.closes_on:
         return 0
     archive_write()
     people = Person.objects.filter(

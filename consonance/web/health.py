@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
-from consonance.lib.time import local
+from consonance.lib.time import local, local_date
 from consonance.mail.selectors import outbox_oldest_unsent
 from consonance.rights.backup_files import backup_times
 from consonance.worker.heartbeat import heartbeat_last
@@ -133,7 +133,7 @@ def _when(moment: dt.datetime, now: dt.datetime) -> str:
     """ "kl. 14:05" today, "3 mars kl. 14:05" another day (in the active language)."""
     at = local(moment)
     clock = formats.time_format(at, "H:i")
-    if at.date() == local(now).date():
+    if at.date() == local_date(now):
         return _("kl. %(time)s") % {"time": clock}
     return _("%(day)s kl. %(time)s") % {"day": formats.date_format(at, "j F"), "time": clock}
 
