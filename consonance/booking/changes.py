@@ -93,7 +93,7 @@ def booking_move(
             previous = booking.starts_at
             with transaction.atomic():
                 booking.save(update_fields=_reschedule(booking, starts_at, duration, now))
-            services._consultation_clock_refresh(booking.person_id)
+            services.consultation_clock_refresh(booking.person_id)
             _audit(booking, actor, "booking.moved", by_client=by_client, was=previous.isoformat())
             emails.moved(booking)  # with the same video link: the Zoom meeting keeps it
             emails.coach_notify(booking, "moved")
@@ -153,6 +153,36 @@ def booking_mark_no_show(*, booking_id: int, actor: str, now: datetime | None = 
         booking.state = Booking.State.NO_SHOW
         booking.save(update_fields=["state"])
         _audit(booking, actor, "booking.no_show")
+    return True
+
+
+def booking_consultation_answered(*, booking_id: int, at: datetime, actor: str) -> bool:
+    """An e-mail consultation got its first reply: the service has begun, and from now a
+    cancellation gives back only the service's `answered_refund_percent`. Idempotent."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
+        if booking.answered_at is not None or booking.state != Booking.State.CONFIRMED:
+            return False
+        booking.answered_at = at
+        booking.save(update_fields=["answered_at"])
+        _audit(booking, actor, "booking.answered")
+    return True
+
+
+def booking_complete(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
+    """An e-mail consultation has had all its replies or days: its booking is completed (no
+    longer active, so it cannot be cancelled). True when it changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
+        if booking.state != Booking.State.CONFIRMED:
+            return False
+        booking.state = Booking.State.COMPLETED
+        booking.completed_at = now
+        booking.answered_at = booking.answered_at or now
+        booking.save(update_fields=["state", "completed_at", "answered_at"])
+        _audit(booking, actor, "booking.completed")
+        services.consultation_clock_refresh(booking.person_id)
     return True
 
 
@@ -228,7 +258,7 @@ def booking_create_by_coach(
             if invoice:
                 emails.invoice(booking)
             else:
-                services._consultation_clock_refresh(person.pk)
+                services.consultation_clock_refresh(person.pk)
                 hooks.booking_confirmed.emit(booking)  # e.g. the journal opens a consultation
                 booking_id = booking.pk
                 transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))

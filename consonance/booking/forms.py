@@ -83,6 +83,7 @@ class ServiceForm(forms.ModelForm):
             "vat_rate",
             "refund_full_hours",
             "late_refund_percent",
+            "answered_refund_percent",
             "description_sv",
             "description_en",
             "active",

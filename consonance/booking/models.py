@@ -68,6 +68,15 @@ class Service(models.Model):
         default=0,
         validators=[MaxValueValidator(100)],
     )
+    answered_refund_percent = models.PositiveIntegerField(
+        _("återbetalning när jag har svarat (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "E-post: när jag har svarat första gången har konsultationen börjat, och en "
+            "avbokning ger så här mycket tillbaka. När den är avslutad kan den inte avbokas."
+        ),
+    )
     active = models.BooleanField(_("bokningsbar"), default=True)
     position = models.PositiveIntegerField(_("ordning"), default=0)
 
@@ -199,6 +208,8 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("Avbokad")
         EXPIRED = "expired", _("Reservationen gick ut")
         NO_SHOW = "no_show", _("Uteblev")
+        # An e-mail consultation whose replies or days have all been given (journal).
+        COMPLETED = "completed", _("Genomförd")
 
     ACTIVE = (State.HELD, State.CONFIRMED)
 
@@ -218,6 +229,10 @@ class Booking(models.Model):
     hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # An e-mail consultation's first reply: from then the service has begun, and a cancellation
+    # gives back only the service's `answered_refund_percent` (selectors.refund_due).
+    answered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=2, default="sv")
     # Part of every signed link to this booking: a new nonce voids the old links.
     nonce = models.CharField(max_length=24, default=_nonce)

@@ -175,6 +175,11 @@ def refund_due(booking: Booking, now: datetime) -> Decimal:
     if paid <= 0:
         return Decimal("0.00")
     service = booking.service
+    if booking.state == Booking.State.COMPLETED:
+        return Decimal("0.00")
+    if booking.answered_at is not None and booking.answered_at <= now:
+        # An e-mail consultation I have answered has begun: its own rule, whatever the hours.
+        return (paid * service.answered_refund_percent / 100).quantize(Decimal("0.01"))
     full_until = refund_deadline(booking)
     if full_until is None or now <= full_until:
         return paid
@@ -276,7 +281,7 @@ def sessions_without_link(now: datetime, within: timedelta) -> QuerySet[Booking]
 
 # -- the coach's clients ----------------------------------------------------------------------
 
-SESSION_STATES = (Booking.State.CONFIRMED, Booking.State.NO_SHOW)
+SESSION_STATES = (Booking.State.CONFIRMED, Booking.State.NO_SHOW, Booking.State.COMPLETED)
 
 
 def clients_by_session(people: QuerySet, now: datetime) -> QuerySet:

@@ -147,14 +147,14 @@ def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, a
 # -- confirming on payment ---------------------------------------------------------------------
 
 
-def _consultation_clock_refresh(person_id: int | None) -> None:
+def consultation_clock_refresh(person_id: int | None) -> None:
     """Move the person's "latest consultation" (the journal's clock, P15) to her latest
     confirmed consultation: its end for a video session, its confirmation for an e-mail one."""
     if person_id is None:
         return
-    latest = Booking.objects.filter(person_id=person_id, state=Booking.State.CONFIRMED).aggregate(
-        latest=Max(Coalesce("ends_at", "confirmed_at"))
-    )["latest"]
+    latest = Booking.objects.filter(
+        person_id=person_id, state__in=(Booking.State.CONFIRMED, Booking.State.COMPLETED)
+    ).aggregate(latest=Max(Coalesce("ends_at", "confirmed_at")))["latest"]
     Person.objects.filter(pk=person_id).update(last_consultation_at=latest)
 
 
@@ -170,7 +170,7 @@ def booking_confirm_paid(order: Order) -> None:
         if booking.is_active:
             _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
         return
-    if booking.state in (Booking.State.CONFIRMED, Booking.State.NO_SHOW):
+    if booking.state in (Booking.State.CONFIRMED, Booking.State.NO_SHOW, Booking.State.COMPLETED):
         return
     if booking.state == Booking.State.CANCELLED:
         _refund_unusable(booking, order, reason="booking_cancelled")
@@ -194,7 +194,7 @@ def booking_confirm_paid(order: Order) -> None:
             _set_state(booking, Booking.State.EXPIRED, now, action="booking.expired")
         _refund_unusable(booking, order, reason="slot_taken")
         return
-    _consultation_clock_refresh(booking.person_id)
+    consultation_clock_refresh(booking.person_id)
     if booking.person_id is not None:
         person_contacted(booking.person_id)  # paid: proof the booking was hers
     emails.coach_notify(booking, "paid")
@@ -330,6 +330,8 @@ def booking_cancel(
             .select_related("order", "service")
             .get(pk=booking_id)
         )
+        if booking.state == Booking.State.COMPLETED:
+            raise BookingError("already completed")
         if not booking.is_active:
             raise BookingError("already cancelled")
         if booking.starts_at is not None and booking.starts_at <= now:
@@ -338,7 +340,7 @@ def booking_cancel(
         if full_refund and booking.order is not None:
             amount = order_refundable(booking.order)
         _set_state(booking, Booking.State.CANCELLED, now, action="booking.cancelled")
-        _consultation_clock_refresh(booking.person_id)
+        consultation_clock_refresh(booking.person_id)
         hooks.booking_cancelled.emit(booking)
         order = booking.order
         if order is not None:

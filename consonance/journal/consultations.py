@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.booking.changes import booking_complete, booking_consultation_answered
 from consonance.booking.models import Booking
 from consonance.journal import emails
 from consonance.journal.models import Consultation, ConsultationTerms, Note
@@ -144,6 +145,40 @@ def _close(consultation: Consultation, state: str, *, actor: str) -> None:
         category="email_consultation",
         detail={"consultation": consultation.pk},
     )
+    if state == Consultation.State.COMPLETED and consultation.booking_id is not None:
+        # The service is given in full: its booking is completed too (no longer cancellable).
+        booking_complete(booking_id=consultation.booking_id, actor=actor)
+
+
+def reply_refusal(consultation: Consultation) -> str | None:
+    """Why the coach may not send a reply from the staff page now, or None: a cancelled or
+    completed consultation, or one whose replies are all given, takes no more."""
+    if consultation.state == Consultation.State.CANCELLED:
+        return "cancelled"
+    if consultation.state == Consultation.State.COMPLETED:
+        return "completed"
+    if _replies(consultation) >= consultation.exchanges:
+        return "all replies given"
+    return None
+
+
+def late_message_handled(*, consultation: Consultation, actor: str) -> bool:
+    """The coach has seen to a message that came after the consultation ended (answered it from
+    her mail program, or offered a new consultation): it no longer waits on her overview."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if consultation.state == Consultation.State.OPEN or not consultation.awaiting_reply_since:
+            return False
+        consultation.awaiting_reply_since = None
+        consultation.save(update_fields=["awaiting_reply_since"])
+        audit_append(
+            actor=actor,
+            action="journal.late_message_handled",
+            subject_id=consultation.person_id,
+            category="email_consultation",
+            detail={"consultation": consultation.pk},
+        )
+    return True
 
 
 def can_write(consultation: Consultation, now: datetime | None = None) -> bool:
@@ -163,7 +198,9 @@ def message_receive(
     origin: str = "",
 ) -> Note:
     """File a message from the client (from her page, or ingested from the mailbox). The reply
-    deadline (P16, one week) starts with her first unanswered message."""
+    deadline (P16, one week) starts with her first unanswered message. One that comes after the
+    consultation was completed is filed all the same and waits on the coach's overview as a late
+    message (selectors.replies_awaited), never silently."""
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
         note = note_create(
@@ -200,8 +237,12 @@ def reply_send(
     link to her page. The consultation completes by itself with its last exchange."""
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
-        if consultation.state == Consultation.State.CANCELLED:
-            raise JournalError("cancelled")
+        refusal = reply_refusal(consultation)
+        if refusal == "cancelled" or (refusal and source == "staff"):
+            # Her own mail program's reply (source "email") is filed even past the count: it has
+            # gone already, and the journal must hold it.
+            raise JournalError(refusal)
+        first = _replies(consultation) == 0
         note = note_create(
             person=consultation.person,
             body=body,
@@ -216,6 +257,10 @@ def reply_send(
         )
         consultation.awaiting_reply_since = None
         consultation.save(update_fields=["awaiting_reply_since"])
+        if first and consultation.booking_id is not None:
+            booking_consultation_answered(
+                booking_id=consultation.booking_id, at=note.created_at, actor=actor
+            )
         if source == "staff":
             notice = emails.reply_notified(
                 consultation, consultation_token(consultation), reply_token(consultation)

@@ -51,9 +51,10 @@ def notes_erased(ask: rights_hooks.NotesAsk) -> None:
 def waiting_replies(query: overview.OverviewQuery) -> list[overview.Waiting]:
     """E-mail consultations whose client waits for a reply (P16), against the extended week."""
     group = _("Mejlkonsultation att besvara")
+    late = _("Meddelande efter avslutad mejlkonsultation")
     return [
         overview.Waiting(
-            group=group,
+            group=late if consultation.state == Consultation.State.COMPLETED else group,
             text=consultation.person.first_name,
             url=reverse("journal_staff:consultation", args=[consultation.pk]),
             due_at=due,
@@ -70,14 +71,18 @@ def client_ids(_ask: None) -> Q:
     )
 
 
-def _reply_item(due: datetime, now: datetime) -> people_hooks.OpenItem:
+def _reply_item(consultation: Consultation, due: datetime, now: datetime) -> people_hooks.OpenItem:
+    if consultation.state == Consultation.State.COMPLETED:
+        return people_hooks.OpenItem(
+            _("Meddelande efter avslutad mejlkonsultation"), due, overdue=due <= now
+        )
     return people_hooks.OpenItem(_("Mejlkonsultation att besvara"), due, overdue=due <= now)
 
 
 def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
     found: dict[int, list[people_hooks.OpenItem]] = {}
     for consultation, due in replies_awaited(ask.now, person_ids=ask.person_ids):
-        found.setdefault(consultation.person_id, []).append(_reply_item(due, ask.now))
+        found.setdefault(consultation.person_id, []).append(_reply_item(consultation, due, ask.now))
     return found
 
 
@@ -100,7 +105,7 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
         title=_("Journal"),
         template="journal/staff/_client_section.html",
         context={"person": person, "notes": notes, "consultations": consultations},
-        deadlines=tuple(_reply_item(due, ask.now) for due in dues.values()),
+        deadlines=tuple(_reply_item(c, due, ask.now) for c, due in dues.items()),
     )
 
 

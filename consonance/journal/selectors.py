@@ -156,15 +156,18 @@ def consultations_open() -> QuerySet[Consultation]:
 def replies_awaited(
     now: datetime, *, person_ids: tuple[int, ...] | None = None
 ) -> list[tuple[Consultation, datetime]]:
-    """Open e-mail consultations whose client waits for the coach's reply, each with the date
-    the reply is due (P16: a week, extended by holidays), the longest waiting first."""
+    """E-mail consultations whose client waits for the coach's reply, each with the date the
+    reply is due (P16: a week, extended by holidays), the longest waiting first: open ones, and
+    completed ones she wrote to afterwards (a late message, never lost)."""
     # The dates and a first name only (the overview, the client list and card).
     rows = (
-        consultations_open()
-        .filter(awaiting_reply_since__isnull=False)
-        .select_related(None)
+        Consultation.objects.filter(
+            state__in=(Consultation.State.OPEN, Consultation.State.COMPLETED),
+            awaiting_reply_since__isnull=False,
+        )
         .select_related("person")
-        .only("pk", "awaiting_reply_since", "person__first_name")
+        .only("pk", "state", "awaiting_reply_since", "person__first_name")
+        .order_by("awaiting_reply_since", "ends_at", "pk")
     )
     if person_ids is not None:
         rows = rows.filter(person_id__in=person_ids)

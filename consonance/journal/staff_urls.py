@@ -13,4 +13,5 @@ urlpatterns = [
     path("anteckning/<int:pk>/signera/", staff_views.note_sign, name="note-sign"),
     path("konsultation/<int:pk>/", staff_views.consultation, name="consultation"),
     path("villkor/<int:service_id>/", staff_views.terms, name="terms"),
+    path("konsultation/<int:pk>/hanterat/", staff_views.late_handled, name="late_handled"),
 ]

@@ -12,18 +12,32 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_person, actor_staff_request, audit_append
 from consonance.booking.models import Service
 from consonance.journal import selectors, services
-from consonance.journal.consultations import reply_send
+from consonance.journal.consultations import late_message_handled, reply_refusal, reply_send
 from consonance.journal.forms import BodyForm, NoteForm, TermsForm
 from consonance.journal.models import Consultation, ConsultationTerms, Note
 from consonance.lib.ratelimit import client_ip
 from consonance.lib.text import search_text
 from consonance.people.models import Person
+
+
+# Why the reply form takes no more (consultations.reply_refusal), in words.
+REFUSALS = {
+    "cancelled": _lazy("Konsultationen är avbokad, så inget svar kan skickas."),
+    "completed": _lazy(
+        "Konsultationen är avslutad: alla svar är givna. Inget mer svar skickas härifrån; "
+        "svara från din e-post eller erbjud en ny konsultation."
+    ),
+    "all replies given": _lazy(
+        "Alla svar i konsultationen är redan givna. Inget mer svar skickas härifrån."
+    ),
+}
 
 
 def _origin(request: HttpRequest) -> str:
@@ -166,9 +180,10 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
     )
     actor = actor_staff_request(request)
     form = BodyForm(request.POST or None)
+    refusal = reply_refusal(found)
     if request.method == "POST":
-        if found.state == Consultation.State.CANCELLED:
-            messages.error(request, _("Konsultationen är avbokad."))
+        if refusal is not None:
+            messages.error(request, str(REFUSALS[refusal]))
             return redirect("journal_staff:consultation", pk=found.pk)
         if form.is_valid():
             reply_send(
@@ -192,8 +207,19 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
             "replies": selectors.replies_given(found),
             "reply_due": selectors.reply_due(found),
             "now": timezone.now(),
+            "refusal": REFUSALS[refusal] if refusal else "",
+            "late": found.state == Consultation.State.COMPLETED and found.awaiting_reply_since,
         },
     )
+
+
+@require_POST
+def late_handled(request: HttpRequest, pk: int) -> HttpResponse:
+    """She has seen to a message that came after the consultation ended."""
+    found = get_object_or_404(Consultation, pk=pk)
+    if late_message_handled(consultation=found, actor=actor_staff_request(request)):
+        messages.success(request, _("Meddelandet är markerat som hanterat."))
+    return redirect("journal_staff:consultation", pk=found.pk)
 
 
 @require_POST
