@@ -26,7 +26,6 @@ from consonance.lib.ratelimit import client_ip
 from consonance.lib.text import search_text
 from consonance.people.models import Person
 
-
 # Why the reply form takes no more (consultations.reply_refusal), in words.
 REFUSALS = {
     "cancelled": _lazy("Konsultationen är avbokad, så inget svar kan skickas."),
