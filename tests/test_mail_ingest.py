@@ -137,6 +137,7 @@ def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(ima
         "duplicates": 0,
         "deleted": 5,
         "to_contact_queue": 1,
+        "own": 0,
         "parked": 0,
         "errors": 0,
     }
@@ -164,6 +165,7 @@ def test_one_pass_files_swedish_html_attachments_unknown_senders_and_replies(ima
         "duplicates": 0,
         "deleted": 0,
         "to_contact_queue": 0,
+        "own": 0,
         "parked": 0,
         "errors": 0,
     }

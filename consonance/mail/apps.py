@@ -9,6 +9,6 @@ class MailConfig(AppConfig):
     verbose_name = "Mail"
 
     def ready(self) -> None:
-        from consonance.mail import handlers
+        from consonance.mail import checks, handlers  # noqa: F401 - checks registers W035
 
         handlers.register()

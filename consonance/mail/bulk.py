@@ -31,6 +31,7 @@ from django.core.mail import mailers, make_msgid
 from consonance.mail.dkim import SignedEmail, dkim_key, dkim_sign
 from consonance.mail.models import Suppression
 from consonance.mail.outbox import _check_headers, address_hash
+from consonance.mail.sender import SITE_MARK, site_mark
 from consonance.privacy.mail_types import MailPurposeRefused, mail_purpose
 from consonance.privacy.policy import get_policy
 
@@ -108,12 +109,14 @@ def mail_bulk_bytes(message: BulkMessage) -> bytes | None:
     if not all(value.isascii() for value in headers.values()):
         return None
     _envelope, from_header, domain = _sender(settings.DEFAULT_FROM_EMAIL)
+    message_id = make_msgid(domain=domain)
     lines = [
         f"From: {from_header}",
         f"To: {message.to}",
         f"Subject: {_subject(message.subject)}",
         f"Date: {formatdate(usegmt=True)}",
-        f"Message-ID: {make_msgid(domain=domain)}",
+        f"Message-ID: {message_id}",
+        f"{SITE_MARK}: {site_mark(message_id)}",
         "MIME-Version: 1.0",
         f"Content-Language: {message.language}",
         *(f"{name}: {value}" for name, value in headers.items()),
@@ -147,13 +150,15 @@ def mail_bulk_bytes(message: BulkMessage) -> bytes | None:
 
 
 def _email(message: BulkMessage) -> SignedEmail:
+    message_id = make_msgid(domain=_domain())
     email = SignedEmail(
         subject=message.subject,
         body=message.text,
         to=[message.to],
         headers={
             **_check_headers(message.headers or {}),
-            "Message-ID": make_msgid(domain=_domain()),
+            "Message-ID": message_id,
+            SITE_MARK: site_mark(message_id),
             "Content-Language": message.language,
         },
     )

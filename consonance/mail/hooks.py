@@ -35,6 +35,9 @@ class InboundMail:
     # A DKIM signature of the message verifies and its domain is the From domain or a parent of
     # it (mail/sender.py): the From address is proven. False for anyone's word alone.
     dkim_aligned: bool = False
+    # The site sent it itself (a genuine X-Consonance-Mail header and the site's own From,
+    # mail/sender.py): a notice to the coach, never a message from anyone to file.
+    sent_by_site: bool = False
     # Set when the message itself could not be read in (PARKED_TOO_LARGE, PARKED_UNREADABLE):
     # this is only a note about it, naming its sender and subject; it lies in `parked_folder`.
     parked: str = ""

@@ -18,6 +18,10 @@ CONSONANCE_IMAP_FOLDERS), one pass:
 4. Only after that commit: the filed messages get the keyword `$ConsonanceFiled`, `UID MOVE` to
    Trash, and in Trash every message with that keyword is flagged \\Deleted and removed with
    `UID EXPUNGE` (UIDPLUS) — never a bare EXPUNGE, so nothing else the coach deleted is touched.
+   A message the site sent itself (a genuine X-Consonance-Mail header and the site's own From,
+   mail/sender.py) — the coach's own "Ny bokning, betald" notice when her notices go to the very
+   mailbox read here, or a copy in Sent — is recorded as "own" and removed the same way,
+   never filed as a message from anyone.
 5. A message that cannot be filed — too large, without a sender, unparseable — never blocks a
    pass: it is recorded in the ledger as parked, the coach gets a note in the contact queue
    (its size, sender and subject only) and on her overview, and after the commit it is moved to
@@ -61,6 +65,7 @@ KEYWORD = "$ConsonanceFiled"
 KEPT = "kept"
 DUPLICATE = "duplicate"
 CONTACT = "contact"
+OWN = "own"  # a mail the site sent itself (mail/sender.py: sent_by_site)
 FETCH_BATCH = 100  # sizes and dates per FETCH; bodies always one message at a time
 # The headers the note about a message too large to download names, and at most this much of them.
 NOTE_HEADERS = "BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]<0.16384>"
@@ -77,6 +82,7 @@ class IngestStats:
     duplicates: int = 0
     deleted: int = 0
     to_contact_queue: int = 0
+    own: int = 0
     parked: int = 0
     errors: int = 0
 
@@ -180,6 +186,8 @@ def _file(
             if role == "inbox":
                 header = parse_headers(raw, received=received)
                 outcome = _note(header, PARKED_UNREADABLE, park, len(raw))
+        elif mail.sent_by_site:
+            outcome = OWN  # her own notice (or its copy in Sent): removed, never filed
         else:
             outcome = _first_label(hooks.inbound_message, mail)
             if outcome is None and role == "inbox":
@@ -231,6 +239,8 @@ def _count(stats: IngestStats, outcome: str) -> None:
         stats.duplicates += 1
     elif outcome == CONTACT:
         stats.to_contact_queue += 1
+    elif outcome == OWN:
+        stats.own += 1
     elif outcome in PARKED_FOLDERS:
         stats.parked += 1
     elif outcome != KEPT:

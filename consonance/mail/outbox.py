@@ -158,7 +158,15 @@ def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:
             raise TypeError("mail headers must be str: str")
         if not re.fullmatch(r"[A-Za-z0-9-]+", name) or "\r" in value or "\n" in value:
             raise ValueError(f"bad mail header {name!r}")
-        if name.lower() in {"to", "from", "cc", "bcc", "subject", "message-id"}:
+        if name.lower() in {
+            "to",
+            "from",
+            "cc",
+            "bcc",
+            "subject",
+            "message-id",
+            "x-consonance-mail",
+        }:
             raise ValueError(f"mail header {name!r} is set by the outbox")
         clean[name] = value
     return clean

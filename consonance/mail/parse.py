@@ -15,6 +15,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 import nh3
 
 from consonance.mail.hooks import Attachment, InboundMail
+from consonance.mail.sender import SITE_MARK, sent_by_site
 
 _BLOCK_END = re.compile(r"(?i)</(p|div|li|tr|h[1-6])>|<br\s*/?>")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -134,9 +135,10 @@ def parse_message(
     from_pairs = getaddresses([_header(message, "From")])
     from_name, from_address = from_pairs[0] if from_pairs else ("", "")
     recipients = getaddresses([_header(message, "To"), _header(message, "Cc")])
+    message_id = (_ids(_header(message, "Message-ID")) or ("",))[0]
     return InboundMail(
         role=role,
-        message_id=(_ids(_header(message, "Message-ID")) or ("",))[0],
+        message_id=message_id,
         in_reply_to=(_ids(_header(message, "In-Reply-To")) or ("",))[0],
         references=_ids(_header(message, "References")),
         from_address=from_address.strip().lower(),
@@ -149,6 +151,11 @@ def parse_message(
         attachments=tuple(attachments),
         refused=tuple(refused),
         dkim_aligned=dkim_aligned,
+        sent_by_site=sent_by_site(
+            from_address=from_address,
+            message_id=message_id,
+            mark=_header(message, SITE_MARK),
+        ),
     )
 
 

@@ -13,15 +13,27 @@ dkimpy's resolver (real DNS) in production, a function holding the test key in t
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
+import re
 from collections.abc import Callable
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 
 import dkim
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from consonance.lib.keyring import derived_keys
+
 log = logging.getLogger("consonance.mail.sender")
+
+# The header every mail the site sends carries (the outbox and the newsletter's bulk sender): an
+# HMAC of its Message-ID. A message in the coach's mailbox that carries a genuine one and comes
+# from the site's own address is the site's own (a notice to her): never filed as a message.
+SITE_MARK = "X-Consonance-Mail"
+SITE_MARK_KEY = "mail-site-mark"
 
 MAX_SIGNATURES = 5  # each costs a DNS lookup; a mail with more is odd, not more trustworthy
 
@@ -71,3 +83,30 @@ def dkim_aligned(raw: bytes) -> bool:
             # A key that cannot be fetched, a broken signature: not proven, and on to the next.
             log.info("DKIM signature %s not verified: %s", index, type(error).__name__)
     return False
+
+
+def _mark_mac(key: bytes, message_id: str) -> str:
+    # The id as a reader parses it (parse._ids): the first <...>, whatever surrounds it.
+    found = re.search(r"<[^<>\s]+>", message_id)
+    value = found.group(0) if found else message_id.strip()
+    digest = hmac.new(key, value.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest)[:26].decode().lower()
+
+
+def site_mark(message_id: str) -> str:
+    """The value of SITE_MARK for a message with this Message-ID."""
+    return f"v1 {_mark_mac(derived_keys(SITE_MARK_KEY)[0], message_id)}"
+
+
+def sent_by_site(*, from_address: str, message_id: str, mark: str) -> bool:
+    """The message is one the site sent: its SITE_MARK is genuine for its Message-ID (under any
+    master key in force) and it comes from the site's own address (DEFAULT_FROM_EMAIL). Both,
+    since anyone can copy a header but not make one for a new Message-ID."""
+    own = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].strip().lower()
+    version, _sep, mac = mark.strip().partition(" ")
+    if version != "v1" or not mac or not message_id or from_address.strip().lower() != own:
+        return False
+    return any(
+        hmac.compare_digest(_mark_mac(key, message_id), mac.lower())
+        for key in derived_keys(SITE_MARK_KEY)
+    )

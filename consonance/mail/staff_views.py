@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.lib.overview import OverviewQuery
+from consonance.mail.checks import notices_to_ingested_mailbox
 from consonance.mail.handlers import waiting_parked
 from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_retry
@@ -48,6 +49,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "waiting": _with_purpose(outbox_waiting()),
             "max_attempts": MAX_ATTEMPTS,
             "parked": waiting_parked(OverviewQuery(now=timezone.now(), limit=200)),
+            "notices_ingested": notices_to_ingested_mailbox(),
         },
     )
 

@@ -39,6 +39,7 @@ from consonance.mail import outbox
 from consonance.mail.dkim import SignedEmail
 from consonance.mail.ingest import IngestError, ingest_once
 from consonance.mail.models import CATEGORY, SENT_ACTION, OutboxMessage
+from consonance.mail.sender import SITE_MARK, site_mark
 from consonance.privacy.policy import get_policy
 from consonance.worker.schedule import Periodic
 
@@ -94,6 +95,7 @@ def _email(message: OutboxMessage) -> SignedEmail:
         **message.headers,
         "Message-ID": message.message_id,
         "Content-Language": message.language,
+        SITE_MARK: site_mark(message.message_id),  # her own notices are never ingested
     }
     email = SignedEmail(
         subject=message.subject, body=message.body_text, to=[message.recipient], headers=headers
