@@ -11,12 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
+from consonance.booking import emails
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_token
 from consonance.journal.consultations import reply_send, reply_token
+from consonance.journal.emails import consultation_opened
 from consonance.journal.inbound import file_inbound
 from consonance.journal.models import Consultation, Note
 from consonance.mail.hooks import InboundMail
+from consonance.mail.models import OutboxMessage
 from consonance.payments.models import Order, Refund
 from tests.factories import make_email_consultation
 
@@ -144,3 +147,31 @@ def test_her_mail_programs_reply_past_the_count_is_still_filed():
     reply(consultation)
     reply_send(consultation=consultation, body="Från Skickat", actor=SYSTEM, source="email")
     assert Note.objects.filter(consultation=consultation, kind=Note.Kind.MESSAGE_OUT).count() == 2
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_its_mails_speak_of_no_time_and_come_from_me(language, client):
+    consultation = paid_consultation()
+    booking = consultation.booking
+    booking.language = language
+    booking.save(update_fields=["language"])
+    emails.confirmed(booking)
+    consultation_opened(consultation, "token", reply_token(consultation))
+    texts = [m.body_text for m in OutboxMessage.objects.order_by("pk")]
+    confirmed, opened = texts[-2:]
+    for text in (confirmed, opened):
+        lowered = f" {text.lower()} "
+        for word in (" vi ", " oss ", " we ", " us ", "kalenderfil", "calendar file"):
+            assert word not in lowered
+        for word in ("svensk tid", "swedish time", "byta tid", "change the time"):
+            assert word not in lowered
+    assert not OutboxMessage.objects.filter(template="booking_confirmed").first().attachments
+    assert ("jag hellre" if language == "sv" else "I would rather") in opened
+    assert ("När jag har svarat första gången" if language == "sv" else "Once I have replied") in (
+        confirmed
+    )
+    status = client.get(
+        reverse("booking-status", args=[booking_token(booking, "status")]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    assert "kalenderfil" not in status and "calendar file" not in status

@@ -68,7 +68,7 @@ def test_her_page_shows_where_she_is_and_warns_against_health_details(client):
     consultation = make_email_consultation()
     page = client.get(page_url(consultation)).content.decode()
     assert "Du har fått 0 av 3 svar." in page
-    assert "Känsliga uppgifter om din hälsa tar vi hellre i en videokonsultation." in page
+    assert "Känsliga uppgifter om din hälsa tar jag hellre i en videokonsultation." in page
     assert 'name="body"' in page
     english = client.get(page_url(consultation, "en"))
     assert english.status_code == 200

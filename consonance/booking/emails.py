@@ -74,6 +74,7 @@ def _context(booking: Booking) -> dict:
         "order_reference": order.reference if order else "",
         "refund_full_hours": service.refund_full_hours,
         "late_refund_percent": service.late_refund_percent,
+        "answered_refund_percent": service.answered_refund_percent,
         "refund_deadline": _when(refund_deadline(booking), language),
         "cancel_url": _link("booking-cancel", booking_token(booking, "cancel"), language),
         "move_url": _link("booking-move", booking_token(booking, "move"), language),

@@ -94,6 +94,14 @@ class ServiceForm(forms.ModelForm):
             "description_en": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only an e-mail service has a first reply; left empty it is 0 (nothing back).
+        self.fields["answered_refund_percent"].required = False
+
+    def clean_answered_refund_percent(self) -> int:
+        return self.cleaned_data.get("answered_refund_percent") or 0
+
 
 class PracticeSettingsForm(forms.ModelForm):
     class Meta:

@@ -69,7 +69,7 @@ class MessageForm(BodyForm):
         error_messages={"required": _("Skriv något först.")},
         help_text=_(
             "Skriv bara det du själv vill att jag ska veta. Känsliga uppgifter om din hälsa tar "
-            "vi hellre i en videokonsultation."
+            "jag hellre i en videokonsultation."
         ),
     )
 
