@@ -107,7 +107,9 @@ def test_a_newsletter_is_not_started_when_the_policy_does_not_list_it(
     campaign = campaign_create(subject_sv="Vårbrev", body_sv="Nu kommer våren.", actor=SYSTEM)
     with pytest.raises(MailPurposeRefused):
         campaign_start(campaign=campaign, actor=SYSTEM)
-    response = staff_client.post(f"/staff/newsletter/{campaign.pk}/start/", follow=True)
+    response = staff_client.post(
+        f"/staff/newsletter/{campaign.pk}/start/", {"confirmed": "1"}, follow=True
+    )
     assert "integritetspolicyn nämner inte nyhetsbrevet" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.DRAFT and not campaign.deliveries.exists()

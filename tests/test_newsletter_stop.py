@@ -102,13 +102,15 @@ def test_sending_is_refused_until_the_coach_restarts_it(
 ):
     campaign = campaign_create(subject_sv="Vår", body_sv="Hej", actor=SYSTEM)
     newsletter_stop(actor=SYSTEM)
-    response = staff_client.post(f"/staff/newsletter/{campaign.pk}/start/", follow=True)
+    response = staff_client.post(
+        f"/staff/newsletter/{campaign.pk}/start/", {"confirmed": "1"}, follow=True
+    )
     assert "Nyhetsbrevet har upphört" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.state == "draft"
     staff_client.post("/staff/newsletter/restart/")
     assert "Prenumerera" in staff_client.get("/nyhetsbrev/").content.decode()
-    staff_client.post(f"/staff/newsletter/{campaign.pk}/start/")
+    staff_client.post(f"/staff/newsletter/{campaign.pk}/start/", {"confirmed": "1"})
     campaign.refresh_from_db()
     assert campaign.state != "draft"
 

@@ -21,13 +21,17 @@ class NewsletterStopped(CampaignInvalid):
     """The coach stopped the newsletter: nothing new goes out until she restarts it."""
 
 
-def campaign_create(
-    *, subject_sv: str = "", subject_en: str = "", body_sv: str = "", body_en: str = "", actor: str
-) -> Campaign:
+def _check(subject_sv: str, subject_en: str, body_sv: str, body_en: str) -> None:
     if not (body_sv.strip() or body_en.strip()):
         raise CampaignInvalid("a newsletter needs a text in Swedish or English")
     if (body_sv.strip() and not subject_sv.strip()) or (body_en.strip() and not subject_en.strip()):
         raise CampaignInvalid("each language with a text needs a subject")
+
+
+def campaign_create(
+    *, subject_sv: str = "", subject_en: str = "", body_sv: str = "", body_en: str = "", actor: str
+) -> Campaign:
+    _check(subject_sv, subject_en, body_sv, body_en)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             subject_sv=subject_sv.strip(),
@@ -42,6 +46,51 @@ def campaign_create(
             detail={"campaign": campaign.pk},
         )
     return campaign
+
+
+def _draft(campaign_id: int) -> Campaign:
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id, is_test=False).first()
+    if campaign is None or campaign.is_notice or campaign.state != Campaign.State.DRAFT:
+        raise CampaignInvalid("only a draft can be changed")
+    return campaign
+
+
+def campaign_update(
+    *,
+    campaign_id: int,
+    subject_sv: str = "",
+    subject_en: str = "",
+    body_sv: str = "",
+    body_en: str = "",
+    actor: str,
+) -> Campaign:
+    """Change a draft's subjects and texts (a newsletter sent or being sent stays as it went)."""
+    _check(subject_sv, subject_en, body_sv, body_en)
+    with transaction.atomic():
+        campaign = _draft(campaign_id)
+        campaign.subject_sv, campaign.subject_en = subject_sv.strip(), subject_en.strip()
+        campaign.body_sv, campaign.body_en = body_sv, body_en
+        campaign.save(update_fields=["subject_sv", "subject_en", "body_sv", "body_en"])
+        audit_append(
+            actor=actor,
+            action="newsletter.campaign_updated",
+            category="newsletter",
+            detail={"campaign": campaign.pk},
+        )
+    return campaign
+
+
+def campaign_delete(*, campaign_id: int, actor: str) -> None:
+    """Delete a draft (nothing was sent from it; its test copies stay as they were sent)."""
+    with transaction.atomic():
+        campaign = _draft(campaign_id)
+        campaign.delete()
+        audit_append(
+            actor=actor,
+            action="newsletter.campaign_deleted",
+            category="newsletter",
+            detail={"campaign": campaign_id},
+        )
 
 
 def _enqueue(campaign_id: int) -> None:

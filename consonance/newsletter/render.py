@@ -13,6 +13,7 @@ from django.utils import translation
 
 from consonance.mail.htmlpart import linkify_html, styled
 from consonance.newsletter.models import Campaign
+from consonance.newsletter.plaintext import html_text
 from consonance.privacy.policy import get_policy
 
 ALLOWED_TAGS = {
@@ -66,7 +67,9 @@ def edition(campaign: Campaign, language: str) -> Edition:
         campaign.subject_sv or campaign.subject_en
     )
     controller = get_policy().controller
-    context = {"body": body.strip(), "html": styled(markdown_html(body)), "subject": subject,
+    html = markdown_html(body)
+    # The text part is the same text as the HTML part, rendered clean (no raw Markdown).
+    context = {"body": html_text(html), "html": styled(html), "subject": subject,
                "unsubscribe_url": UNSUBSCRIBE, "language": language, "site_name": controller.name,
                "controller": controller, "site_url": settings.SITE_URL}  # fmt: skip
     with translation.override(language):

@@ -19,7 +19,9 @@ from consonance.newsletter.campaigns import (
     CampaignInvalid,
     NewsletterStopped,
     campaign_create,
+    campaign_delete,
     campaign_start,
+    campaign_update,
 )
 from consonance.newsletter.forms import CampaignForm
 from consonance.newsletter.models import Campaign
@@ -72,10 +74,36 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+FIELDS = ("subject_sv", "subject_en", "body_sv", "body_en")
+
+
+def _is_draft(campaign: Campaign) -> bool:
+    return campaign.state == Campaign.State.DRAFT and not campaign.is_test
+
+
+@require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A newsletter: its progress, or, while a draft, its text to edit (with a preview)."""
     campaign = get_object_or_404(Campaign, pk=pk)
     progress = campaign_progress(campaign)
-    data = {f: getattr(campaign, f) for f in ("subject_sv", "subject_en", "body_sv", "body_en")}
+    data = {f: getattr(campaign, f) for f in FIELDS}
+    form = CampaignForm(request.POST or None, initial=data) if _is_draft(campaign) else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("Det här nyhetsbrevet är redan skickat och kan inte ändras."))
+            return redirect("newsletter_staff:detail", pk)
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in FIELDS}
+            if request.POST.get("action") != "preview":
+                try:
+                    campaign_update(campaign_id=pk, **data, actor=actor_staff_request(request))
+                except CampaignInvalid:
+                    messages.error(
+                        request, _("Det här nyhetsbrevet är redan skickat och kan inte ändras.")
+                    )
+                else:
+                    messages.success(request, _("Utkastet är sparat."))
+                return redirect("newsletter_staff:detail", pk)
     return render(
         request,
         "newsletter/staff/detail.html",
@@ -88,6 +116,45 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "previews": _previews(data),
             "counts": subscriber_counts(),
             "refresh": campaign.state == Campaign.State.SENDING,
+            "form": form,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a draft: a page that asks first (no script needed), its button does it."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if not _is_draft(campaign):
+        messages.error(request, _("Bara ett utkast kan raderas."))
+        return redirect("newsletter_staff:detail", pk)
+    if request.method == "POST":
+        try:
+            campaign_delete(campaign_id=pk, actor=actor_staff_request(request))
+        except CampaignInvalid:
+            messages.error(request, _("Bara ett utkast kan raderas."))
+            return redirect("newsletter_staff:detail", pk)
+        messages.success(request, _("Utkastet är raderat."))
+        return redirect("newsletter_staff:index")
+    return render(
+        request, "newsletter/staff/confirm.html", {"campaign": campaign, "action": "delete"}
+    )
+
+
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Before a newsletter goes to every subscriber: what, to how many, and one more button."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if not _is_draft(campaign):
+        return redirect("newsletter_staff:detail", pk)
+    data = {f: getattr(campaign, f) for f in FIELDS}
+    return render(
+        request,
+        "newsletter/staff/confirm.html",
+        {
+            "campaign": campaign,
+            "action": "send",
+            "counts": subscriber_counts(),
+            "previews": _previews(data),
         },
     )
 
@@ -96,6 +163,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk, is_test=False)
     test = request.POST.get("test") == "1"
+    if not test and request.POST.get("confirmed") != "1":
+        # Every subscriber gets it: only from the page that asked her first.
+        return redirect("newsletter_staff:send", pk)
     try:
         started = campaign_start(campaign=campaign, actor=actor_staff_request(request), test=test)
     except NewsletterStopped:
