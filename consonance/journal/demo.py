@@ -1,5 +1,7 @@
 """Demo part of the journal: a client with signed, corrected and open notes, and an e-mail
-consultation with one exchange done and her next message waiting for a reply (idempotent)."""
+consultation with one exchange done and her next message waiting for a reply; another client's
+e-mail consultation completed (three replies of three, its booking completed too) with a mail
+she sent afterwards waiting on the overview (idempotent)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,49 @@ from consonance.lib.urls import absolute_reverse
 from consonance.people.services import person_get_or_create
 
 CLIENT = ("asa.lind@example.se", "Åsa", "Lind")
+COMPLETED_CLIENT = ("karin.holm@example.se", "Karin", "Holm")
+COMPLETED_EXCHANGE = (
+    ("Hej! Jag har svårt att komma igång på morgnarna sedan jag bytte jobb.", "Vad är det "
+     "första du gör när du vaknar? Pröva att lägga telefonen i ett annat rum i en vecka."),
+    ("Telefonen i hallen hjälpte! Men jag är fortfarande trött vid lunch.", "Bra! Lägg märke "
+     "till vad du äter och när; skriv ner det några dagar."),
+    ("Jag äter sent och snabbt. Jag ska pröva en riktig lunchpaus.", "Det låter som en bra "
+     "plan. Lycka till, och tack för de här veckorna!"),
+)  # fmt: skip
+
+
+def _completed_consultation(service: Service) -> Consultation:
+    """Three replies of three: the consultation and its booking completed; a late mail waits."""
+    person, _ = person_get_or_create(
+        email=COMPLETED_CLIENT[0],
+        first_name=COMPLETED_CLIENT[1],
+        last_name=COMPLETED_CLIENT[2],
+        actor=SYSTEM,
+    )
+    found = Consultation.objects.filter(person=person).first()
+    if found is not None:
+        return found
+    now = timezone.now()
+    booking = Booking.objects.create(
+        service=service,
+        person=person,
+        state=Booking.State.CONFIRMED,
+        confirmed_at=now - timedelta(days=12),
+    )
+    booking_hooks.booking_confirmed.emit(booking)
+    consultation = Consultation.objects.get(booking=booking)
+    for question, answer in COMPLETED_EXCHANGE:
+        message_receive(
+            consultation=consultation, body=question, actor=f"person:{person.pk}", source="web"
+        )
+        reply_send(consultation=consultation, body=answer, actor=SYSTEM)
+    message_receive(  # by e-mail, after the last reply: on the coach's overview, never lost
+        consultation=consultation,
+        body="Re: Mitt svar\n\nTack! En sista fråga: får jag höra av mig igen om en månad?",
+        actor=SYSTEM,
+        source="email",
+    )
+    return consultation
 
 
 def load(out) -> None:
@@ -66,8 +111,10 @@ def load(out) -> None:
             actor=f"person:{person.pk}",
             source="web",
         )
+    completed = _completed_consultation(service)
     url = absolute_reverse("journal:consultation", consultation_token(consultation))
     out.write(
         f"Journal: http://127.0.0.1:8000/staff/journal/klient/{person.pk}/ (notes, versions, "
-        f"access log); Åsa Lind's e-mail consultation: {url}"
+        f"access log); Åsa Lind's e-mail consultation: {url}; Karin Holm's completed one, with "
+        f"a late mail waiting: /staff/journal/konsultation/{completed.pk}/\n"
     )

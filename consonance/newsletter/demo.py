@@ -49,6 +49,7 @@ def load(out) -> None:
     if not Campaign.objects.filter(subject_sv=DRAFT_SUBJECT).exists():
         campaign_create(subject_sv=DRAFT_SUBJECT, body_sv=DRAFT_BODY, actor=SYSTEM)
     out.write(
-        "Newsletter: sign-up at /nyhetsbrev/, a draft issue at /staff/newsletter/ "
+        "Newsletter: sign-up at /nyhetsbrev/, a draft issue to edit, delete or send (after a "
+        "confirmation page) at /staff/newsletter/ "
         "(or `consonance newsletter send FILE.md --subject TEXT --test`).\n"
     )

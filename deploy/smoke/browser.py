@@ -291,6 +291,15 @@ def a_client_writes_in_her_email_consultation(smoke: Smoke, folder: Path) -> Non
         smoke.page.click("main form button[type=submit]")
         text = smoke.shows("Tack! Ditt meddelande är skickat till mig.")
         assert "hur jag sover" in text, "her message is not on the page"
+    with smoke.step("her confirmation names no time or calendar file; cancelling states the rule"):
+        # The whole mail up to its cancellation link, without a calendar file on the way.
+        found = smoke.mail(
+            who[2], r"är bekräftad\.(?:(?!kalenderfil|svensk tid)[\s\S])*?Avboka:\s+(https://\S+/)"
+        )
+        assert "När jag har svarat första gången" in found.group(0), "no answered rule in it"
+        smoke.page.goto(found.group(1))
+        text = smoke.shows("När jag har svarat första gången har konsultationen börjat")
+        assert "Enligt avbokningsvillkoren får du tillbaka" in text, "no refund on the page"
 
 
 # -- forms that need no booking ---------------------------------------------------------------------
