@@ -105,6 +105,8 @@ STAFF = {
     "mail-staff-outbox",
     "newsletter_staff:index",
     "newsletter_staff:detail",
+    "newsletter_staff:send",
+    "newsletter_staff:delete",
     "retention:dashboard",
     "rights_staff:index",
     "rights_staff:receipt",
