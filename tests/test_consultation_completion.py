@@ -175,3 +175,11 @@ def test_its_mails_speak_of_no_time_and_come_from_me(language, client):
         HTTP_ACCEPT_LANGUAGE=language,
     ).content.decode()
     assert "kalenderfil" not in status and "calendar file" not in status
+
+
+def test_the_journals_clock_runs_from_the_completion():
+    consultation = paid_consultation(exchanges=1)
+    reply(consultation)
+    booking = Booking.objects.get(pk=consultation.booking_id)
+    consultation.person.refresh_from_db()
+    assert consultation.person.last_consultation_at == booking.completed_at

@@ -149,12 +149,13 @@ def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, a
 
 def consultation_clock_refresh(person_id: int | None) -> None:
     """Move the person's "latest consultation" (the journal's clock, P15) to her latest
-    confirmed consultation: its end for a video session, its confirmation for an e-mail one."""
+    confirmed consultation: its end for a video session; for an e-mail one its completion, or
+    its confirmation while it runs."""
     if person_id is None:
         return
     latest = Booking.objects.filter(
         person_id=person_id, state__in=(Booking.State.CONFIRMED, Booking.State.COMPLETED)
-    ).aggregate(latest=Max(Coalesce("ends_at", "confirmed_at")))["latest"]
+    ).aggregate(latest=Max(Coalesce("ends_at", "completed_at", "confirmed_at")))["latest"]
     Person.objects.filter(pk=person_id).update(last_consultation_at=latest)
 
 
