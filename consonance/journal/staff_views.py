@@ -185,15 +185,21 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(REFUSALS[refusal]))
             return redirect("journal_staff:consultation", pk=found.pk)
         if form.is_valid():
-            reply_send(
-                consultation=found,
-                body=form.cleaned_data["body"],
-                actor=actor,
-                origin=_origin(request),
-            )
-            messages.success(
-                request, _("Svaret är sparat; klienten får ett meddelande med en länk.")
-            )
+            try:
+                reply_send(
+                    consultation=found,
+                    body=form.cleaned_data["body"],
+                    actor=actor,
+                    origin=_origin(request),
+                )
+            except services.JournalError as error:
+                # Completed meanwhile (another tab's last reply): nothing sent, said in words.
+                refusal = REFUSALS.get(str(error))
+                messages.error(request, str(refusal) if refusal else _("Svaret sparades inte."))
+            else:
+                messages.success(
+                    request, _("Svaret är sparat; klienten får ett meddelande med en länk.")
+                )
             return redirect("journal_staff:consultation", pk=found.pk)
     thread = selectors.consultation_messages_read(found, actor=actor, origin=_origin(request))
     return render(
