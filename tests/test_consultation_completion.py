@@ -4,6 +4,7 @@ reply past the count, and a client's mail after completion waits on the coach's 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from consonance.audit.services import SYSTEM
 from consonance.booking import emails
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_token
-from consonance.journal.consultations import reply_send, reply_token
+from consonance.journal.consultations import consultations_complete_due, reply_send, reply_token
 from consonance.journal.emails import consultation_opened
 from consonance.journal.inbound import file_inbound
 from consonance.journal.models import Consultation, Note
@@ -183,3 +184,10 @@ def test_the_journals_clock_runs_from_the_completion():
     booking = Booking.objects.get(pk=consultation.booking_id)
     consultation.person.refresh_from_db()
     assert consultation.person.last_consultation_at == booking.completed_at
+
+
+def test_when_its_days_run_out_the_booking_completes_too():
+    consultation = paid_consultation()
+    reply(consultation)
+    assert consultations_complete_due(now=consultation.ends_at + timedelta(seconds=1)) == 1
+    assert Booking.objects.get(pk=consultation.booking_id).state == Booking.State.COMPLETED
