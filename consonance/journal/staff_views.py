@@ -194,8 +194,8 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.JournalError as error:
                 # Completed meanwhile (another tab's last reply): nothing sent, said in words.
-                refusal = REFUSALS.get(str(error))
-                messages.error(request, str(refusal) if refusal else _("Svaret sparades inte."))
+                why = REFUSALS.get(str(error))
+                messages.error(request, str(why) if why else _("Svaret sparades inte."))
             else:
                 messages.success(
                     request, _("Svaret är sparat; klienten får ett meddelande med en länk.")
