@@ -149,7 +149,9 @@ def fortnox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def fortnox_connect(request: HttpRequest) -> HttpResponse:
     if not fx.is_configured():
-        messages.error(request, _("Fortnox är inte konfigurerat (CONSONANCE_FORTNOX_CLIENT_ID)."))
+        messages.error(
+            request, _("Fortnox är inte anslutet än: klient-id och hemlighet saknas på servern.")
+        )
         return redirect("bookkeeping-staff-fortnox")
     state = secrets.token_urlsafe(24)
     request.session[_STATE_KEY] = state
