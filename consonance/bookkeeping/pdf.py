@@ -68,7 +68,11 @@ class _Page(FPDF):
     def write_line(self, text: str, *, size: float = 10, bold: bool = False, muted: bool = False):
         self.set_font("Helvetica", "B" if bold else "", size)
         self.set_text_color(*(MUTED if muted else INK))
-        self.multi_cell(0, size * 0.5, _text(text), new_x="LMARGIN", new_y="NEXT")
+        line = _text(text)
+        if self.get_string_width(line) < self.epw:  # one line: a cell (multi_cell is slower)
+            self.cell(0, size * 0.5, line, new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(0, size * 0.5, line, new_x="LMARGIN", new_y="NEXT")
 
     def pairs(self, rows: list[tuple[str, str]], *, x: float, label_width: float) -> None:
         for label, value in rows:
@@ -118,7 +122,11 @@ def _lines(pdf: _Page, view: DocumentView) -> None:
     pdf.rule()
     pdf.set_font("Helvetica", "", 10)
     top = pdf.get_y()
-    pdf.multi_cell(WIDTH - AMOUNT_WIDTH, 7, _text(view.description), new_x="RIGHT", new_y="TOP")
+    description = _text(view.description)
+    if pdf.get_string_width(description) < WIDTH - AMOUNT_WIDTH - 2:
+        pdf.cell(WIDTH - AMOUNT_WIDTH, 7, description)
+    else:
+        pdf.multi_cell(WIDTH - AMOUNT_WIDTH, 7, description, new_x="RIGHT", new_y="TOP")
     pdf.cell(AMOUNT_WIDTH, 7, _text(view.total), align="R")
     pdf.set_y(max(pdf.get_y(), top + 7))
     pdf.rule()
