@@ -92,10 +92,11 @@ def load(out) -> None:
     receipt = Document.objects.filter(kind="receipt").order_by("pk").first()
     invoice = Document.objects.filter(kind="invoice").order_by("pk").first()
     out.write(
-        "Bookkeeping: http://127.0.0.1:8000/staff/bookkeeping/ (vouchers, SIE 4 download), "
+        "Bookkeeping: http://127.0.0.1:8000/staff/bookkeeping/ (vouchers, SIE 4 download, the "
+        f"year's receipts and invoices as PDF: /staff/bookkeeping/dokument/{year.end.year}.zip), "
         "/staff/bookkeeping/moms/ (VAT summary), /staff/bookkeeping/fortnox/."
     )
     if receipt is not None:
-        out.write(f"A receipt: {document_url(receipt)}")
+        out.write(f"A receipt: {document_url(receipt)} (as PDF: {document_url(receipt)}pdf/)")
     if invoice is not None:
-        out.write(f"An invoice: {document_url(invoice)}")
+        out.write(f"An invoice: {document_url(invoice)} (as PDF: {document_url(invoice)}pdf/)")
