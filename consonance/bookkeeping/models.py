@@ -154,7 +154,7 @@ class Document(models.Model):
     )
     buyer_name = models.CharField(max_length=200, db_index=True)
     description = models.CharField(max_length=200)
-    description_en = models.CharField(max_length=200, blank=True)
+    description_en = models.CharField(max_length=200, blank=True, default="", db_default="")
     amount = models.DecimalField(max_digits=12, decimal_places=2)  # incl. VAT
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
     vat_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)

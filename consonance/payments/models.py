@@ -36,8 +36,9 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     method = models.CharField(max_length=16, choices=Method.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    description = models.CharField(max_length=200)  # Swedish: the books' language
-    description_en = models.CharField(max_length=200, blank=True)  # for an English reader
+    # What was bought: in Swedish (the books' language) and, for an English reader, in English.
+    description = models.CharField(max_length=200)
+    description_en = models.CharField(max_length=200, blank=True, default="", db_default="")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="SEK")
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
