@@ -55,8 +55,10 @@ def test_bankgiro_import_confirms_the_booking_and_sends_the_confirmation_with_a_
     assert booking.join_url == "https://video.example/rum"
     [message] = sent_to("astrid1@example.se")
     assert "https://video.example/rum" in message.body
-    [(filename, content, mimetype)] = message.attachments
+    # The calendar file, and the invoice as PDF (the document of a Bankgiro order).
+    [(filename, content, mimetype), (pdf_name, _pdf, pdf_type)] = message.attachments
     assert filename.endswith(".ics") and mimetype.startswith("text/calendar")
+    assert pdf_name.startswith("faktura-F2026-") and pdf_type == "application/pdf"
     ics = content if isinstance(content, str) else content.decode()
     assert "Videokonsultation – Consonance Communication" in ics
     assert "Astrid" not in ics and "Lindqvist" not in ics and "astrid1@" not in ics

@@ -42,7 +42,8 @@ def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
 
     status = client.get(response["Location"]).content.decode()
     path = LINK.search(sent_to("astrid1@example.se")[0].body).group(1)
-    assert path in status and f"Faktura {invoice.label}" in status
+    # Signed anew on each page (the time is part of the token): the document's part must match.
+    assert path.split(":")[0] + ":" in status and f"Faktura {invoice.label}" in status
 
     html = client.get(path).content.decode()
     assert "Förenklad faktura" in html
@@ -51,9 +52,9 @@ def test_a_bankgiro_booking_gets_a_simplified_invoice_linked_from_page_and_mail(
         "556677-8899",
         "SE556677889901",
         "Godkänd för F-skatt",
-        "900,00\u00a0kr",
-        "720,00\u00a0kr",
-        "180,00\u00a0kr",
+        "900,00 kr",
+        "720,00 kr",
+        "180,00 kr",
         "Moms 25 %",
         order.ocr_reference,
         BANKGIRO,
@@ -88,7 +89,7 @@ def test_a_card_payment_gets_a_receipt_with_its_own_number(client, practice):
     path = document_url(receipts[0]).removeprefix("https://praktik.example")
     html = client.get(path).content.decode()
     assert "Kvitto" in html and "Betalt 16 mars 2026 med Kort" in html
-    assert "Klara Ek" in html and "900,00\u00a0kr" in html
+    assert "Klara Ek" in html and "900,00 kr" in html
     english = client.get("/en" + path.replace("/dokument/", "/documents/")).content.decode()
     assert "Receipt" in english and "Paid 16 March 2026 by Card" in english
 

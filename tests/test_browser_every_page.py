@@ -122,7 +122,11 @@ ANY = {
     "Django default": r"-{9}",
     "raw code": r"(?<![\w@./-])[a-z]+(?:_[a-z]+)+(?![\w@./-])",
     "Python value": r"\b(True|False)\b|\bNone\b(?! of)",
-    "dotted amount": r"\b\d+\.\d\d kr\b",
+    "dotted amount": r"\b\d+\.\d\d[ \u00a0]kr\b",
+    # Her pages speak in words: no promise ids, audit actors or setting names.
+    "promise id": r"\bP\d{1,2}\b",
+    "actor code": r"\b(staff|person):\d+\b|\((system|staff|person)\)",
+    "setting name": r"\bCONSONANCE_[A-Z_]+\b",
 }
 SWEDISH = {
     "Django default": r"Select an option|This field is required|Enter a valid",
@@ -327,7 +331,8 @@ def test_the_scan_finds_what_the_issue_found():
     found = " ".join(
         leaks(
             "- Select an option - 4 Dec 2026 refund_requested 1 betalningar 900.00 kr None "
-            "Om adressen finns hos oss skickar vi en länk. Save",
+            "Om adressen finns hos oss skickar vi en länk. Save 15,840.00\u00a0kr (P17) "
+            "Bokförd (staff:1) CONSONANCE_FORTNOX_CLIENT_ID",
             "sv",
             set(),
         )
@@ -338,6 +343,10 @@ def test_the_scan_finds_what_the_issue_found():
         "refund_requested",
         "1 betalningar",
         "900.00 kr",
+        "15,840.00",
+        "P17",
+        "staff:1",
+        "CONSONANCE_FORTNOX_CLIENT_ID",
     ):
         assert leak in found
     assert (

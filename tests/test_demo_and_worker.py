@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django_otp.oath import totp
 from django_tasks_db.models import DBTaskResult
 
@@ -28,7 +30,13 @@ def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys, settings)
     call_command("demo")
     first = counts()
     assert first[0] >= 5 and first[2] == 1
-    assert "user 'coach'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "user 'coach'" in out
+    # Its receipts and invoices are there as PDF too (the links it prints work).
+    pdf = re.search(r"A receipt: \S+ \(as PDF: https?://[^/]+(/dokument/\S+/pdf/)\)", out)
+    assert pdf is not None
+    assert Client().get(pdf.group(1)).content.startswith(b"%PDF-")
+    assert "/staff/bookkeeping/dokument/" in out
     call_command("demo")
     assert counts() == first
     assert audit_verify()[1] is None

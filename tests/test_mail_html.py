@@ -93,9 +93,10 @@ def test_a_booking_and_its_confirmation_go_as_text_plus_html_with_the_same_amoun
     # Every link of the text is an anchor in the HTML: the video room, move, cancel, documents.
     links = re.findall(r"https?://\S+", text)
     assert links and set(links) <= {unescape(href) for href, _label in ANCHOR.findall(html)}
-    # Paragraphs are kept, and the calendar file is still attached.
+    # Paragraphs are kept, and the calendar file and the invoice as PDF are still attached.
     assert html.count("<p ") >= text.count("\n\n") - 1
-    assert [name for name, _c, _t in confirmation.attachments] == ["konsultation.ics"]
+    names = [name for name, _c, _t in confirmation.attachments]
+    assert names == ["konsultation.ics", f"faktura-{booking.order.documents.get().label}.pdf"]
 
 
 def test_a_hostile_name_is_shown_as_text_in_the_coachs_notice(
@@ -226,7 +227,7 @@ def test_a_signed_multipart_mail_from_the_outbox_verifies_with_dkim(
     _response, booking = book_by_bankgiro(client, video, n=3)
     pay(booking.order)
     raws = [raw for raw in smtp_server.raw if b"astrid3@example.se" in raw.split(b"\r\n\r\n")[0]]
-    assert len(raws) == 2  # the invoice, then the confirmation with its calendar file
+    assert len(raws) == 2  # the invoice, then the confirmation with its calendar file and PDF
     dns = dkim_signing
     for raw in raws:
         assert dkim.verify(raw, dnsfunc=dns)
@@ -239,6 +240,7 @@ def test_a_signed_multipart_mail_from_the_outbox_verifies_with_dkim(
         "text/plain",
         "text/html",
         "text/calendar",
+        "application/pdf",
     ]
     html = parsed.get_body(("html",)).get_content()
     assert "900,00 kr" in html and parsed.get_body(("plain",)).get_content().count("900,00 kr")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core import mail
+from pypdf import PdfReader
 
 from consonance.booking.models import Booking
 from consonance.booking.services import booking_expire_holds
 from consonance.booking.tokens import booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
 from consonance.payments.providers.stripe import StripeProvider
+from consonance.rights.data import export_zip
 from tests.factories import NOW, active_bookings, form, make_practice, sent_to, slot_links
 from tests.fakes.stripe_server import StripeFake
 from tests.fakes.zoom_server import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, FakeZoomServer
@@ -77,7 +81,8 @@ def test_paying_by_card_confirms_the_booking_with_a_zoom_meeting(client, fake, v
     booking, session_id = book(client, fake, video)
     assert booking.state == Booking.State.HELD
 
-    body, headers = fake.complete_session(session_id, expand_payment_intent=True)
+    # As Stripe sends it: the payment intent by id (the card is read from its latest charge).
+    body, headers = fake.complete_session(session_id)
     assert deliver(client, body, headers).status_code == 200
 
     booking.refresh_from_db()
@@ -253,3 +258,51 @@ def test_the_booking_form_lets_the_browser_follow_the_redirect_to_checkout(clien
     assert "'self'" in form_action and "https://checkout.stripe.com" in form_action
     assert fake.url.rstrip("/") in form_action  # the local fake's checkout page
     assert "checkout.stripe.com" not in client.get("/")["Content-Security-Policy"]
+
+
+def test_an_english_visitor_paying_by_card_stays_in_english_with_her_receipt_and_card(
+    client, fake, video
+):
+    video.name_en = "Video session 50 min"
+    video.save()
+    link = slot_links(client.get(f"/boka/{video.pk}/").content.decode(), video)[0]
+    response = client.post("/en/book/" + link.removeprefix("/boka/"), form("card", 1))
+    booking = Booking.objects.get(person__email="astrid1@example.se")
+    session_id = booking.order.provider_ref
+    assert booking.language == "en" and response.status_code == 302
+    # As Stripe sends it: the payment intent by id; the card is read from its latest charge.
+    body, headers = fake.complete_session(session_id, card_last4="1881", card_exp=(3, 2029))
+    assert deliver(client, body, headers).status_code == 200
+    booking.order.refresh_from_db()
+    assert (booking.order.card_last4, booking.order.card_expiry) == ("1881", "03/2029")
+    # Declared with the order (kept as long as it), so her export shows them, read as words.
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(booking.person, language="en")))
+    assert '"card_last4": "1881"' in archive.read("data.json").decode()
+    readable = archive.read("index.html").decode()
+    assert "1881" in readable and "03/2029" in readable
+
+    # Back from Checkout (a fixed address without a language): her English page.
+    back = client.get(fake.success_url(session_id))
+    assert back["Location"].startswith("/en/")
+    page = client.get(back["Location"]).content.decode()
+    assert "Confirmed" in page and "Bekräftad" not in page and "Video session 50 min" in page
+
+    [confirmation] = sent_to("astrid1@example.se")
+    [(name, data, _type)] = [a for a in confirmation.attachments if a[0].endswith(".pdf")]
+    assert name.startswith("receipt-K2026-")
+    receipt = _pdf_text(data)
+    assert "Video session 50 min" in receipt and "SEK 900.00" in receipt and "kr" not in receipt
+
+    # Cancelled in time: the refund mail names the service in English, amounts the English way.
+    mail.outbox.clear()
+    cancel = f"/en/book/cancel/{booking_token(booking, 'cancel')}/"
+    assert client.post(cancel).status_code == 200
+    bodies = " ".join(m.body for m in sent_to("astrid1@example.se"))
+    assert "SEK 900.00" in bodies and "Video session 50 min" in bodies
+    assert "900,00" not in bodies and "Videokonsultation" not in bodies
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).replace(
+        "\u00a0", " "
+    )

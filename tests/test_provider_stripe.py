@@ -112,14 +112,27 @@ def test_completed_session_becomes_a_paid_event_with_payment_intent_and_payer(st
     assert event.occurred_at is not None and event.occurred_at.tzinfo is not None
 
 
-def test_card_last4_and_month_end_expiry_are_taken_only_when_the_event_carries_them(stripe, fake):
-    plain = paid(stripe, fake)
+def test_card_last4_and_month_end_expiry_are_read_from_the_intents_latest_charge(stripe, fake):
+    # Stripe's event names the payment intent by id: the adapter reads it, latest charge expanded.
+    plain = paid(stripe, fake, card_last4="1881", card_exp=(2, 2028))
     expanded = paid(stripe, fake, expand_payment_intent=True, card_exp=(2, 2028))
 
-    assert (plain.card_last4, plain.card_expiry) == (None, None)
+    assert (plain.card_last4, plain.card_expiry) == ("1881", date(2028, 2, 29))
+    [read] = [r for r in fake.requests if r.method == "GET"]
+    assert read.path == f"/v1/payment_intents/{plain.payment_ref}"
+    assert read.params["expand"] == ["latest_charge.balance_transaction"]
     assert expanded.card_last4 == "4242"
     assert expanded.card_expiry == date(2028, 2, 29)
-    assert "cvc" not in repr(expanded).lower()
+    assert "cvc" not in repr(expanded).lower() and "cvc" not in repr(plain).lower()
+
+
+def test_a_failed_card_look_up_still_counts_the_payment(stripe, fake):
+    session_id = start(stripe).provider_ref
+    body, headers = fake.complete_session(session_id)
+    fake.fail_next(500)  # the look-up of the payment intent
+    event = stripe.parse_callback(body=body, headers=headers, now=now())
+    assert event.kind == "paid" and event.amount == Decimal("500.00")
+    assert (event.card_last4, event.card_expiry) == (None, None)
 
 
 def test_same_return_url_template_is_filled_in_with_the_session_id(stripe, fake):

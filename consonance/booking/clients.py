@@ -75,6 +75,7 @@ def order_for(service: Service, client: Client, person: Person, method: str, act
         reference=new_reference(),
         method=method,
         description=service.name_sv,
+        description_en=service.name_en,
         amount=service.price,
         vat_rate=service.vat_rate,
         payer_name=f"{client.first_name} {client.last_name}",

@@ -75,6 +75,7 @@ def _order(reference: str, person: Person, service: Service, method: str, **fiel
         person=person,
         method=method,
         description=service.name_sv,
+        description_en=service.name_en,
         amount=service.price,
         vat_rate=service.vat_rate,
         payer_name=f"{person.first_name} {person.last_name}",

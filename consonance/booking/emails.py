@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from consonance.booking.calendar import booking_ics
-from consonance.booking.hooks import documents_for
+from consonance.booking.hooks import document_files_for, documents_for
 from consonance.booking.models import Booking
 from consonance.booking.selectors import refund_deadline
 from consonance.booking.tokens import booking_token
@@ -97,12 +97,18 @@ def _send(booking: Booking, template: str, context: dict, attachments=()) -> Non
     )
 
 
+def _document_files(booking: Booking) -> list[tuple[str, bytes, str]]:
+    """Her receipt or invoice as PDF, in her language, to file or forward."""
+    with translation.override(booking.language):
+        return document_files_for(booking.order)
+
+
 def confirmed(booking: Booking) -> None:
     context = _context(booking)
     attachments = []
     if booking.starts_at is not None:
         attachments.append(("konsultation.ics", booking_ics(booking), "text/calendar"))
-    _send(booking, "booking_confirmed", context, attachments)
+    _send(booking, "booking_confirmed", context, attachments + _document_files(booking))
 
 
 def payment_reminder(booking: Booking) -> None:
@@ -127,7 +133,7 @@ def _invoice_context(booking: Booking) -> dict:
 
 def invoice(booking: Booking) -> None:
     """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
-    _send(booking, "booking_invoice", _invoice_context(booking))
+    _send(booking, "booking_invoice", _invoice_context(booking), _document_files(booking))
 
 
 def cancelled(booking: Booking, refund: Decimal) -> None:

@@ -33,3 +33,14 @@ def documents_for(order: Order | None) -> list[OrderDocument]:
     if order is None:
         return []
     return [document for found in order_documents.collect(order) for document in found or ()]
+
+
+#: The same documents as files to attach to a mail (`collect`: each handler returns a list of
+#: (file name, bytes, MIME type)), rendered in the active language.
+order_document_files: Hook[Order] = Hook("booking.order_document_files")
+
+
+def document_files_for(order: Order | None) -> list[tuple[str, bytes, str]]:
+    if order is None:
+        return []
+    return [file for found in order_document_files.collect(order) for file in found or ()]

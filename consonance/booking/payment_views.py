@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -29,15 +30,20 @@ def _booking(token: str) -> Booking:
     return booking
 
 
-def _status_url(token: str) -> str:
-    return reverse("booking-status", args=[token])
+def _in_her_language(booking: Booking, name: str, *args: object) -> str:
+    """A page in the language she booked in: the providers' return addresses carry none."""
+    with translation.override(booking.language):
+        return reverse(name, args=args)
+
+
+def _status_url(booking: Booking, token: str) -> str:
+    return _in_her_language(booking, "booking-status", token)
 
 
 @require_GET
 def payment_return(request: HttpRequest, token: str) -> HttpResponse:
     """Back from Stripe Checkout: the webhook confirms; the status page waits for it."""
-    _booking(token)
-    return redirect(_status_url(token))
+    return redirect(_status_url(_booking(token), token))
 
 
 @require_GET
@@ -54,8 +60,9 @@ def paypal_return(request: HttpRequest, token: str) -> HttpResponse:
             paypal_capture(order_id=order.pk)
         except (ProviderError, ValueError):
             log.warning("PayPal capture failed for order %s", order.pk)
-            messages.error(request, _("PayPal kunde inte genomföra betalningen. Försök igen."))
-    return redirect(_status_url(token))
+            with translation.override(booking.language):
+                messages.error(request, _("PayPal kunde inte genomföra betalningen. Försök igen."))
+    return redirect(_status_url(booking, token))
 
 
 @require_GET
@@ -63,5 +70,6 @@ def payment_cancel(request: HttpRequest, token: str) -> HttpResponse:
     """The payer gave up at the provider: release the slot."""
     booking = _booking(token)
     if services.booking_release(booking_id=booking.pk, reason="payment_cancelled"):
-        messages.info(request, _("Betalningen avbröts och tiden är släppt."))
-    return redirect(reverse("booking-service", args=[booking.service_id]))
+        with translation.override(booking.language):
+            messages.info(request, _("Betalningen avbröts och tiden är släppt."))
+    return redirect(_in_her_language(booking, "booking-service", booking.service_id))

@@ -256,6 +256,7 @@ def bookings_between(start: datetime, end: datetime) -> QuerySet[Booking]:
             "state",
             "join_url",
             "service__name_sv",
+            "service__name_en",
             "service__kind",
             "person__first_name",
             "person__last_name",

@@ -28,19 +28,20 @@ NAMES = ("Maja Lind", "Oskar Berg", "Elsa Nyström", "Hugo Sjöberg", "Alva Holm
 METHODS = ("card", "swish", "paypal", "card", "bankgiro", "swish")
 PROVIDER = {"card": "stripe", "paypal": "paypal", "swish": "swish", "bankgiro": "bankgiro"}
 SERVICES = (
-    ("Videokonsultation 50 min", Decimal("900.00"), Decimal("25.00")),
-    ("E-postkonsultation", Decimal("1500.00"), Decimal("0.00")),
+    ("Videokonsultation 50 min", "Video consultation 50 min", Decimal("900.00"), Decimal("25.00")),
+    ("E-postkonsultation", "E-mail consultation", Decimal("1500.00"), Decimal("0.00")),
 )
 
 
 def _payment(n: int, day: dt.date) -> None:
     method = METHODS[n % len(METHODS)]
-    description, amount, vat = SERVICES[1 if n % 5 == 0 else 0]
+    description, description_en, amount, vat = SERVICES[1 if n % 5 == 0 else 0]
     order = Order.objects.create(
         reference=f"{PREFIX}{n:04d}",
         method=method,
         status=Order.Status.PENDING,
         description=description,
+        description_en=description_en,
         amount=amount,
         vat_rate=vat,
         payer_name=NAMES[n % len(NAMES)],
@@ -91,10 +92,11 @@ def load(out) -> None:
     receipt = Document.objects.filter(kind="receipt").order_by("pk").first()
     invoice = Document.objects.filter(kind="invoice").order_by("pk").first()
     out.write(
-        "Bookkeeping: http://127.0.0.1:8000/staff/bookkeeping/ (vouchers, SIE 4 download), "
+        "Bookkeeping: http://127.0.0.1:8000/staff/bookkeeping/ (vouchers, SIE 4 download, the "
+        f"year's receipts and invoices as PDF: /staff/bookkeeping/dokument/{year.end.year}.zip), "
         "/staff/bookkeeping/moms/ (VAT summary), /staff/bookkeeping/fortnox/."
     )
     if receipt is not None:
-        out.write(f"A receipt: {document_url(receipt)}")
+        out.write(f"A receipt: {document_url(receipt)} (as PDF: {document_url(receipt)}pdf/)")
     if invoice is not None:
-        out.write(f"An invoice: {document_url(invoice)}")
+        out.write(f"An invoice: {document_url(invoice)} (as PDF: {document_url(invoice)}pdf/)")

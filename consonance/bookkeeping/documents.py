@@ -94,6 +94,7 @@ def _create(
             person_id=order.person_id,
             buyer_name=order.payer_name,
             description=order.description,
+            description_en=order.description_en,
             amount=gross,
             vat_rate=order.vat_rate,
             vat_amount=vat_part(gross, order.vat_rate),

@@ -1,5 +1,6 @@
 """Fiscal years (räkenskapsår): calendar years by default, or starting on the first of another
-month (CONSONANCE_FISCAL_YEAR_START=MM-01); and money helpers (öre-exact Decimal, Swedish format)."""
+month (CONSONANCE_FISCAL_YEAR_START=MM-01); and money helpers (öre-exact Decimal;
+formatting is lib.money's)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-
-from consonance.lib.money import amount_sv
 
 ORE = Decimal("0.01")
 
@@ -54,12 +53,3 @@ def vat_part(gross: Decimal, rate: Decimal) -> Decimal:
     if not rate:
         return Decimal("0.00")
     return money(gross * rate / (Decimal(100) + rate))
-
-
-def kronor(value: Decimal | None, currency: str = "SEK") -> str:
-    """Swedish format: `900,00 kr`, `12 345,50 kr`, `-50,00 kr` (no-break spaces)."""
-    if value is None:
-        return ""
-    text = amount_sv(value)
-    unit = "kr" if currency == "SEK" else currency
-    return f"{text}\u00a0{unit}"

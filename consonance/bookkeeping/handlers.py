@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consonance.booking import hooks as booking_hooks
-from consonance.bookkeeping import documents, services, vouchers
+from consonance.bookkeeping import documents, pdf, services, vouchers
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
 from consonance.bookkeeping.selectors import person_documents, person_fortnox_span
+from consonance.lib.i18n import current_language
 from consonance.lib.time import local_date
 from consonance.payments import hooks as payment_hooks
 from consonance.payments.bankgiro.services import bankgiro_number
@@ -76,6 +77,15 @@ def order_documents(order: Order) -> list[booking_hooks.OrderDocument]:
     return found
 
 
+def order_document_files(order: Order) -> list[tuple[str, bytes, str]]:
+    """The order's receipts and invoices as PDF, in the active language, for her mail."""
+    files = []
+    for document in Document.objects.filter(order_id=order.pk).order_by("issued_on", "pk"):
+        name, data = pdf.document_pdf_in(document, current_language())
+        files.append((name, data, "application/pdf"))
+    return files
+
+
 def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
     """Her receipts and invoices (kept with the books, seven years)."""
     found = list(person_documents(ask.person.pk))
@@ -108,4 +118,5 @@ def register() -> None:
     payment_hooks.fee_recorded.register(on_fee)
     payment_hooks.order_invoiced.register(on_invoiced)
     booking_hooks.order_documents.register(order_documents)
+    booking_hooks.order_document_files.register(order_document_files)
     people_hooks.client_card.register(client_card)

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consonance.payments.models import Order
+from consonance.payments.models import Order, description_in
 
 
 class Voucher(models.Model):
@@ -154,6 +154,7 @@ class Document(models.Model):
     )
     buyer_name = models.CharField(max_length=200, db_index=True)
     description = models.CharField(max_length=200)
+    description_en = models.CharField(max_length=200, blank=True, default="", db_default="")
     amount = models.DecimalField(max_digits=12, decimal_places=2)  # incl. VAT
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
     vat_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -175,6 +176,11 @@ class Document(models.Model):
     @property
     def label(self) -> str:
         return f"{self.series}{self.fiscal_year_start.year}-{self.number}"
+
+    @property
+    def local_description(self) -> str:
+        """What was bought, in the reader's language (English when there is an English name)."""
+        return description_in(self.description, self.description_en)
 
     @property
     def method_label(self) -> str:

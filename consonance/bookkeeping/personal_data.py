@@ -85,6 +85,7 @@ PERSONAL_DATA = [
             "source",
             "person",
             "description",
+            "description_en",
             "amount",
             "vat_rate",
             "vat_amount",

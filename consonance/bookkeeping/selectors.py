@@ -101,6 +101,11 @@ def fortnox_counts() -> dict[str, int]:
     return counts
 
 
+def documents_count(year: FiscalYear) -> int:
+    """How many invoices and receipts a fiscal year has (the accountant's zip holds them)."""
+    return Document.objects.filter(fiscal_year_start=year.start).count()
+
+
 def person_documents(person_id: int) -> QuerySet[Document]:
     """One person's receipts and invoices, newest first (her account page)."""
     return Document.objects.filter(person_id=person_id).order_by("-issued_on", "-pk")

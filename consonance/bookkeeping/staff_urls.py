@@ -8,6 +8,10 @@ urlpatterns = [
     path("", staff_views.vouchers, name="bookkeeping-staff"),
     path("<int:pk>/", staff_views.voucher_detail, name="bookkeeping-staff-voucher"),
     path("sie/<int:year>.se", staff_views.sie_download, name="bookkeeping-staff-sie"),
+    path("dokument/<int:pk>.pdf", staff_views.document_pdf, name="bookkeeping-staff-document-pdf"),
+    path(
+        "dokument/<int:year>.zip", staff_views.documents_zip, name="bookkeeping-staff-documents-zip"
+    ),
     path("verifiera/", staff_views.verify, name="bookkeeping-staff-verify"),
     path("moms/", staff_views.vat, name="bookkeeping-staff-vat"),
     path("fortnox/", staff_views.fortnox, name="bookkeeping-staff-fortnox"),

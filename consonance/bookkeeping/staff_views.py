@@ -1,5 +1,6 @@
 """The coach's bookkeeping pages ("Bokföring"): vouchers by year and series, SIE 4 download and
-verification, the VAT summary, and the Fortnox connection with the state of each voucher."""
+verification, the year's invoices and receipts as PDF in a zip, the VAT summary, and the Fortnox
+connection with the state of each voucher."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff_request
+from consonance.audit.services import actor_staff_request, audit_append
 from consonance.bookkeeping import fortnox as fx
-from consonance.bookkeeping import selectors
-from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in, kronor
+from consonance.bookkeeping import pdf, selectors
+from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in
 from consonance.bookkeeping.forms import SieUploadForm
-from consonance.bookkeeping.models import FortnoxPosting, Voucher
+from consonance.bookkeeping.models import Document, FortnoxPosting, Voucher
 from consonance.bookkeeping.sie_reader import read_sie
 from consonance.bookkeeping.sie_writer import SieExportError, sie_export
+from consonance.bookkeeping.views import pdf_response
+from consonance.lib.money import format_amount
 
 _STATE_KEY = "fortnox_oauth_state"
 
@@ -46,6 +49,7 @@ def vouchers(request: HttpRequest) -> HttpResponse:
             "all_series": selectors.series_in(year),
             "vouchers": listed[:500],
             "count": listed.count(),
+            "documents": selectors.documents_count(year),
             "fortnox_state": fx.connection_state() if fx.is_configured() else "",
         },
     )
@@ -61,7 +65,7 @@ def voucher_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": voucher.rows.all(),
             "followers": voucher.followers.all(),
             "posting": FortnoxPosting.objects.filter(voucher=voucher).first(),
-            "amount": kronor(voucher.amount),
+            "amount": format_amount(voucher.amount),
         },
     )
 
@@ -77,6 +81,30 @@ def sie_download(request: HttpRequest, year: int) -> HttpResponse:
         return redirect("bookkeeping-staff")
     response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="bokforing-{year}.se"'
+    return response
+
+
+def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """One invoice or receipt as PDF, in the books' language."""
+    found = get_object_or_404(Document, pk=pk)
+    name, data = pdf.document_pdf_in(found, pdf.ZIP_LANGUAGE)
+    return pdf_response(data, name)
+
+
+def documents_zip(request: HttpRequest, year: int) -> HttpResponse:
+    """Every invoice and receipt of the fiscal year ending in `year`, for the accountant."""
+    if not 1900 < year < 3000:
+        raise Http404("no such year")
+    fiscal = fiscal_year_ending_in(year)
+    data, count = pdf.documents_zip(fiscal)
+    audit_append(
+        actor=actor_staff_request(request),
+        action="document.zip_downloaded",
+        category="bookkeeping",
+        detail={"year": year, "documents": count},
+    )
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="kvitton-och-fakturor-{year}.zip"'
     return response
 
 
@@ -121,7 +149,9 @@ def fortnox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def fortnox_connect(request: HttpRequest) -> HttpResponse:
     if not fx.is_configured():
-        messages.error(request, _("Fortnox är inte konfigurerat (CONSONANCE_FORTNOX_CLIENT_ID)."))
+        messages.error(
+            request, _("Fortnox är inte anslutet än: klient-id och hemlighet saknas på servern.")
+        )
         return redirect("bookkeeping-staff-fortnox")
     state = secrets.token_urlsafe(24)
     request.session[_STATE_KEY] = state

@@ -48,7 +48,7 @@ class ReplyForm(forms.Form):
         max_length=MAX_REPLY,
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_(
-            "Skickas med e-post i ditt namn. När svaret är skickat raderas samtalet (P17): "
+            "Skickas med e-post i ditt namn. När svaret är skickat raderas samtalet: "
             "för först över det som måste sparas till journalen."
         ),
     )

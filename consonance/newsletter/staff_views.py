@@ -179,7 +179,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _(
                 "Nyhetsbrevet skickades inte: integritetspolicyn nämner inte nyhetsbrevet bland "
-                "skälen att mejla (P20). Lägg till det i policyfilen först."
+                "skälen att mejla. Lägg till det i policyfilen först."
             ),
         )
         return redirect("newsletter_staff:detail", pk)

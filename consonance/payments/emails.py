@@ -34,10 +34,12 @@ def _language(order: Order) -> str:
 
 def _refund_context(refund: Refund, language: str) -> dict:
     order = refund.order
+    with translation.override(language):
+        description = order.local_description
     return {
         "amount": format_amount(refund.amount, language),
         "order_reference": order.reference,
-        "description": order.description,
+        "description": description,
     }
 
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consonance.lib.i18n import current_language
+
 
 class Order(models.Model):
     """An order in the order list (P5, P8, P14): kept two years, then deleted.
@@ -34,7 +36,9 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     method = models.CharField(max_length=16, choices=Method.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # What was bought: in Swedish (the books' language) and, for an English reader, in English.
     description = models.CharField(max_length=200)
+    description_en = models.CharField(max_length=200, blank=True, default="", db_default="")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="SEK")
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
@@ -55,6 +59,15 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.reference}"
+
+    @property
+    def local_description(self) -> str:
+        """What was bought, in the reader's language (English when there is an English name)."""
+        return description_in(self.description, self.description_en)
+
+
+def description_in(swedish: str, english: str) -> str:
+    return english if english and current_language() == "en" else swedish
 
 
 class BillingDetails(models.Model):

@@ -38,6 +38,7 @@ PERSONAL_DATA = [
             "method",
             "status",
             "description",
+            "description_en",
             "amount",
             "currency",
             "vat_rate",

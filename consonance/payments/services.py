@@ -48,6 +48,7 @@ def order_create(
     payer_name: str,
     billing: BillingIn | None,
     actor: str,
+    description_en: str = "",
 ) -> Order:
     """A new pending order for `person`, with its "created" event (audited by the ledger)."""
     with transaction.atomic():
@@ -56,6 +57,7 @@ def order_create(
             person=person,
             method=method,
             description=description[:200],
+            description_en=description_en[:200],
             amount=amount,
             vat_rate=vat_rate,
             payer_name=payer_name.strip()[:200],

@@ -55,7 +55,7 @@ class AgreementForm(forms.Form):
         rule_field = self.fields["rule"]
         assert isinstance(rule_field, forms.ChoiceField)
         rule_field.choices = [
-            (rule.id, f"{policy.categories[rule.category].name.get(language)} ({rule.promise})")
+            (rule.id, str(policy.categories[rule.category].name.get(language)))
             for rule in agreeable_rules()
         ]
 

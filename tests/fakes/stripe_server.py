@@ -303,7 +303,7 @@ class StripeFake:
         routes: list[tuple[str, str, Callable[..., Reply]]] = [
             ("POST", r"/v1/checkout/sessions", self._create_session),
             ("GET", r"/v1/checkout/sessions/(?P<oid>[\w]+)", self._get(self.sessions)),
-            ("GET", r"/v1/payment_intents/(?P<oid>[\w]+)", self._get(self.payment_intents)),
+            ("GET", r"/v1/payment_intents/(?P<oid>[\w]+)", self._get_intent),
             ("POST", r"/v1/refunds", self._create_refund),
             ("GET", r"/v1/refunds/(?P<oid>[\w]+)", self._get(self.refunds)),
         ]
@@ -393,8 +393,10 @@ class StripeFake:
             "currency": session["currency"],
             "status": "processing" if pending else "succeeded",
             "latest_charge": charge_id,
-            "payment_method": {"id": _new_id("pm"), "object": "payment_method", "card": card},
+            # As Stripe sends it: an id, unless the request asks to expand it.
+            "payment_method": _new_id("pm"),
             "metadata": metadata,
+            "_card": card,
         }
         self.charges[charge_id] = charge
         self.payment_intents[intent_id] = intent
@@ -402,9 +404,29 @@ class StripeFake:
 
     def _expanded_intent(self, intent_id: str) -> JSON:
         with self._lock:
-            intent = _copy(self.payment_intents[intent_id])
-            intent["latest_charge"] = _copy(self.charges[intent["latest_charge"]])
+            return self._expand_intent(intent_id, ["latest_charge", "payment_method"])
+
+    def _expand_intent(self, intent_id: str, paths: list[str]) -> JSON:
+        """The payment intent with `expand[]` applied (latest_charge, payment_method)."""
+        stored = self.payment_intents[intent_id]
+        intent = _copy(stored)
+        if "latest_charge" in paths or "latest_charge.balance_transaction" in paths:
+            intent["latest_charge"] = _copy(self.charges[stored["latest_charge"]])
+        if "payment_method" in paths:
+            intent["payment_method"] = {
+                "id": stored["payment_method"],
+                "object": "payment_method",
+                "card": stored["_card"],
+            }
         return intent
+
+    def _get_intent(self, params: JSON, oid: str) -> Reply:
+        if oid not in self.payment_intents:
+            return _error(404, "invalid_request_error", "resource_missing", "No such object.")
+        expand = params.get("expand") or []
+        return Reply(
+            200, self._expand_intent(oid, expand if isinstance(expand, list) else [expand])
+        )
 
     def _create_refund(self, params: JSON) -> Reply:
         intent = self.payment_intents.get(str(params.get("payment_intent", "")))

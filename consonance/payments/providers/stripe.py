@@ -7,7 +7,9 @@ an instance with its own key and API base keeps no global state.
 Events handled by `parse_callback` (configure the webhook endpoint to send only these):
 
 - checkout.session.completed: `paid` when payment_status is paid (or no payment was required),
-  `pending` while an asynchronous method (bank debit) is still settling;
+  `pending` while an asynchronous method (bank debit) is still settling; a paid event names its
+  payment intent by id, so the intent is read with its latest charge expanded
+  (`payment_method_details.card.last4/exp_month/exp_year`, and the fee) before it is returned;
 - checkout.session.async_payment_succeeded / _failed: `paid` / `failed`;
 - checkout.session.expired: `cancelled`;
 - charge.refunded: `refunded`; provider_ref is the newest refund's id when the API version
@@ -27,6 +29,7 @@ the same shape. Move the pin only after reading Stripe's changelog against this 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -208,8 +211,27 @@ class StripeProvider:
     ) -> ProviderEvent:
         """Verify the Stripe-Signature header and turn the event into a ProviderEvent."""
         self.verify_signature(body, headers, now)
-        event = _load_event(body)
-        return _event_from_stripe(event)
+        event = _event_from_stripe(_load_event(body))
+        if event.kind == "paid" and event.card_last4 is None and event.payment_ref:
+            event = self._with_card(event)
+        return event
+
+    def _with_card(self, event: ProviderEvent) -> ProviderEvent:
+        """Stripe's events name the payment intent by id: ask for it with its latest charge to
+        learn the card's last four digits and expiry (P6), and the fee. Without them the payment
+        still counts: a failed look-up is logged and the event goes on as it is."""
+        try:
+            intent = self._get(
+                f"/v1/payment_intents/{event.payment_ref}",
+                {"expand": ["latest_charge.balance_transaction"]},
+                "read payment intent",
+            )
+        except ProviderError as error:
+            logger.warning("Stripe card details not read: %s", error)
+            return event
+        last4, expiry = _card_details(intent)
+        extra = {**_fee_extra(intent), **event.extra}
+        return dataclasses.replace(event, card_last4=last4, card_expiry=expiry, extra=extra)
 
     def verify_signature(self, body: bytes, headers: Mapping[str, str], now: datetime) -> None:
         """Raise WebhookRejected unless a v1 signature matches and the timestamp is fresh."""
@@ -227,6 +249,15 @@ class StripeProvider:
             raise WebhookRejected("no matching signature")
 
     # -- HTTP -----------------------------------------------------------------------------
+
+    def _get(self, path: str, params: Mapping[str, Any], action: str) -> dict[str, Any]:
+        try:
+            response = self._http.get(path, params=list(form_fields(params)), headers=self._headers)
+        except httpx.TimeoutException as exc:
+            raise ProviderError(f"Stripe {action} failed: timed out") from exc
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"Stripe {action} failed: {type(exc).__name__}") from exc
+        return _json_or_error(response, action)
 
     def _post(
         self, path: str, params: Mapping[str, Any], idempotency_key: str, action: str
