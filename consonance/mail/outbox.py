@@ -49,6 +49,7 @@ __all__ = [
     "mail_forget",
     "mail_is_suppressed",
     "mail_queue",
+    "mail_readdress",
     "mail_render",
     "mail_retry",
     "mail_suppress",
@@ -290,3 +291,23 @@ def mail_forget(*, email: str, actor: str = SYSTEM) -> int:
                 actor=actor, action="mail.forgotten", category=CATEGORY, detail={"count": deleted}
             )
     return deleted
+
+
+def mail_readdress(*, person_id: int, old: str, new: str) -> int:
+    """She confirmed a new address: her messages still waiting to go to the old one go to the new
+    one instead (every later mail reaches her where she is now). Returns how many moved."""
+    with transaction.atomic():
+        moved = OutboxMessage.objects.filter(
+            person_id=person_id,
+            recipient__iexact=old.strip(),
+            state=OutboxMessage.State.QUEUED,
+        ).update(recipient=normalise_email(new))
+        if moved:
+            audit_append(
+                actor=SYSTEM,
+                action="mail.readdressed",
+                category=CATEGORY,
+                subject_id=person_id,
+                detail={"count": moved},
+            )
+    return moved

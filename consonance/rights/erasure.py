@@ -144,7 +144,10 @@ def person_erase(
         _erase_stores(ids, tally)
         # Mail queued before she was known (the newsletter's confirmation link, a new member's
         # code) is hers without a link to her; until the purge removes it, it would be residue.
-        mail_forget(email=email, actor=actor)
+        # Every address of hers counts, not only today's: mail sent to the one she had when she
+        # paid (still on her orders) is hers too (issue 17: such a mail stalled an erasure).
+        for address in sorted(ids.emails):
+            mail_forget(email=address, actor=actor)
         address_change_mail_forget(person_id=person_id, actor=actor)
         key_destroyed = person_key_destroy(person=person, actor=actor)
         tally.count_erased(subject_declaration(), 1)

@@ -334,6 +334,7 @@ def erase(request: HttpRequest, person: Person) -> HttpResponse:
         "form": form,
         "categories": categories,
         "sessions": held,
+        "unpaid": sessions.unpaid_of(person),
         "backup_retention": get_policy().backup_retention.render(language),
     }
     return render(request, "rights/erase.html", context)
