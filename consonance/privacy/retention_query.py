@@ -36,7 +36,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def clock_field(model: type[models.Model], path: str) -> models.Field:
     found = field_at(model, path)
     assert found is not None, f"{model._meta.label}: no field at {path}"  # system check E007
-    return found
+    # A clock computed by the database (people.Person.journal_clock_at): its type is its output.
+    return found.output_field if getattr(found, "generated", False) else found
 
 
 def _local_midnight_cut(cutoff: dt.datetime) -> tuple[dt.date, bool]:

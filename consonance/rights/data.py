@@ -22,6 +22,7 @@ from typing import Any
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from consonance.audit.services import actor_person
 from consonance.lib.crypto import DecryptionError
@@ -40,7 +41,7 @@ from consonance.privacy.registry import (
 from consonance.rights.readable import Group, export_context, group_for, readable_row
 from consonance.rights.recipients import Shared, narrow_recipients, person_recipients
 from consonance.rights.residue import identifiers_of
-from consonance.rights.selectors import journal_notes_for
+from consonance.rights.selectors import journal_notes_for, journal_notes_released
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +93,34 @@ def _fields(declaration: PersonalModel) -> list[models.Field]:
 SEALED = "(krypterat i hennes webbläsare / encrypted in her browser)"
 
 
+# The journal's text in her own export before the coach has gone through her request to see it
+# (P15: "within 10 days"), as the privacy center promises; the coach's copy has it.
+JOURNAL = "journal"
+
+
+def withheld_text() -> str:
+    return _("(lämnas ut när jag har gått igenom din begäran att se journalen, inom 10 dagar)")
+
+
 def serialise_row(
-    person: Person, declaration: PersonalModel, row: models.Model, *, staff_copy: bool = False
+    person: Person,
+    declaration: PersonalModel,
+    row: models.Model,
+    *,
+    staff_copy: bool = False,
+    withhold_journal: bool = False,
 ) -> dict:
     """One row for her export. A `staff_copy` (the staff command) shows sealed fields only as
-    existing (P4), never their bytes."""
+    existing (P4), never their bytes; `withhold_journal` leaves the journal's text out (P15)."""
     out: dict[str, Any] = {}
+    journal = withhold_journal and any(h.category == JOURNAL for h in declaration.holdings)
     for f in _fields(declaration):
         value = getattr(row, f.attname)
         if staff_copy and f.name in declaration.sealed:
             out[f.name] = SEALED
+            continue
+        if journal and f.name in declaration.encrypted:
+            out[f.name.removesuffix("_ciphertext")] = withheld_text()
             continue
         if f.name in declaration.encrypted:
             text = decrypt_field(person, declaration, f.name, value)
@@ -272,6 +291,7 @@ def holdings_of(
     with_records: bool = True,
     staff_copy: bool = False,
     counted: bool = True,
+    withhold_journal: bool = False,
 ) -> Holdings:
     """Every category held about the person with the policy facts, the things she would count
     in it (unless not `counted`: the client card wants dates only) and (`with_records`) her rows
@@ -291,7 +311,12 @@ def holdings_of(
             continue
         records = None
         if with_records or not declaration.holdings:
-            records = [serialise_row(person, declaration, r, staff_copy=staff_copy) for r in rows]
+            records = [
+                serialise_row(
+                    person, declaration, r, staff_copy=staff_copy, withhold_journal=withhold_journal
+                )
+                for r in rows
+            ]
         if not declaration.holdings and records is not None:
             result.other[declaration.model] = records
             group = group_for(declaration)
@@ -365,9 +390,16 @@ def export_build(person: Person, *, language: str = "sv", staff_copy: bool = Fal
     """Her data, machine-readable (P29), with the policy facts for each category (P24), and the
     same rows as she reads them."""
     policy = get_policy()
+    # Her own copy holds the journal's text once the coach has gone through her request to see
+    # it (P15, within 10 days, as the privacy center says); until then it says so.
+    withhold = not staff_copy and not journal_notes_released(person.pk)
     # First, so that the journal's log line of this very export is part of the export.
-    notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
-    found = holdings_of(person, language=language, staff_copy=staff_copy)
+    notes = (
+        []
+        if withhold
+        else journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
+    )
+    found = holdings_of(person, language=language, staff_copy=staff_copy, withhold_journal=withhold)
     shared = narrow_recipients(found.categories, person_recipients(person, language=language))
     data = {
         "format": EXPORT_FORMAT,
@@ -397,6 +429,7 @@ def export_build(person: Person, *, language: str = "sv", staff_copy: bool = Fal
             }
             for note in notes
         ],
+        "journal_notes_withheld": withhold,
         "automated_decisions": False,
     }
     return Export(data, found, shared)

@@ -171,6 +171,8 @@ def export_context(person: Person, export: Export) -> dict:
         "categories": categories,
         "recipients": export.recipients,
         "other": [g for g in export.holdings.other_readable if g.rows],
+        "journal_withheld": data.get("journal_notes_withheld", False)
+        and any(c["c"].id == "journal" for c in categories),
         "center_url": absolute_reverse("rights:start"),
         "policy_url": absolute_reverse("privacy-policy"),
     }
