@@ -278,14 +278,18 @@ def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) ->
     return True
 
 
-def mail_forget(*, email: str, actor: str = SYSTEM) -> int:
+def mail_forget(*, email: str, actor: str = SYSTEM, unlinked_only: bool = False) -> int:
     """Delete every outbox message to `email`, whatever its state or person link (for erasure:
-    call it before queueing the receipt). Returns how many were deleted.
+    call it before queueing the receipt); `unlinked_only`: only those linked to nobody (an
+    address she had before). Returns how many were deleted.
 
     The outbox is kept small by the purge, so the case-insensitive match is a short scan.
     """
+    found = OutboxMessage.objects.filter(recipient__iexact=email.strip())
+    if unlinked_only:
+        found = found.filter(person__isnull=True)
     with transaction.atomic():
-        deleted, _ = OutboxMessage.objects.filter(recipient__iexact=email.strip()).delete()
+        deleted, _ = found.delete()
         if deleted:
             audit_append(
                 actor=actor, action="mail.forgotten", category=CATEGORY, detail={"count": deleted}

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
-import json
 import logging
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from consonance.audit.services import actor_person
 from consonance.lib.crypto import DecryptionError
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
@@ -38,10 +32,8 @@ from consonance.privacy.registry import (
     stores,
     things_text,
 )
-from consonance.rights.readable import Group, export_context, group_for, readable_row
-from consonance.rights.recipients import Shared, narrow_recipients, person_recipients
+from consonance.rights.readable import Group, group_for, readable_row
 from consonance.rights.residue import identifiers_of
-from consonance.rights.selectors import journal_notes_for, journal_notes_released
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +289,7 @@ def holdings_of(
     in it (unless not `counted`: the client card wants dates only) and (`with_records`) her rows
     per model, for data.json and for reading."""
     policy = get_policy()
+    row_options = {"staff_copy": staff_copy, "withhold_journal": withhold_journal}
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
     ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
@@ -311,12 +304,7 @@ def holdings_of(
             continue
         records = None
         if with_records or not declaration.holdings:
-            records = [
-                serialise_row(
-                    person, declaration, r, staff_copy=staff_copy, withhold_journal=withhold_journal
-                )
-                for r in rows
-            ]
+            records = [serialise_row(person, declaration, r, **row_options) for r in rows]
         if not declaration.holdings and records is not None:
             result.other[declaration.model] = records
             group = group_for(declaration)
@@ -356,98 +344,3 @@ def person_holdings(
     """(categories, other records): see `holdings_of` (with_records, staff_copy, counted)."""
     found = holdings_of(person, language=language, **options)
     return found.categories, found.other
-
-
-def _category_json(c: CategoryHeld) -> dict:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "description": c.description,
-        "source": c.source,
-        "special": c.special,
-        "purposes": c.purposes,
-        "legal_bases": sorted({p["legal_basis"] for p in c.purposes}),
-        "recipients": c.recipients,
-        "retention": c.retention,
-        "retention_end": [
-            {"rule": u.rule.id, "until": u.until.isoformat() if u.until else None} for u in c.until
-        ],
-        "legal_hold": c.legal_hold,
-        "count": c.count,
-        "things": c.things,
-        "records": c.records,
-    }
-
-
-@dataclass
-class Export:
-    data: dict  # data.json
-    holdings: Holdings
-    recipients: list[Shared]
-
-
-def export_build(person: Person, *, language: str = "sv", staff_copy: bool = False) -> Export:
-    """Her data, machine-readable (P29), with the policy facts for each category (P24), and the
-    same rows as she reads them."""
-    policy = get_policy()
-    # Her own copy holds the journal's text once the coach has gone through her request to see
-    # it (P15, within 10 days, as the privacy center says); until then it says so.
-    withhold = not staff_copy and not journal_notes_released(person.pk)
-    # First, so that the journal's log line of this very export is part of the export.
-    notes = (
-        []
-        if withhold
-        else journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
-    )
-    found = holdings_of(person, language=language, staff_copy=staff_copy, withhold_journal=withhold)
-    shared = narrow_recipients(found.categories, person_recipients(person, language=language))
-    data = {
-        "format": EXPORT_FORMAT,
-        "generated_at": timezone.now().isoformat(),
-        "language": language,
-        "controller": {
-            "name": policy.controller.name,
-            "email": policy.controller.email,
-            "website": policy.controller.website,
-            "supervisory_authority": policy.controller.supervisory_authority,
-            "supervisory_authority_url": policy.controller.supervisory_authority_url,
-        },
-        "person_id": person.pk,
-        "categories": [_category_json(c) for c in found.categories],
-        "recipients": [r.as_json() for r in shared],
-        "other_records": found.other,
-        # Her journal notes, readable, every version (P15), as the journal answers through
-        # the rights hook; the journal logs the export in its access log.
-        "journal_notes": [
-            {
-                "at": note.at.isoformat(),
-                "kind": note.kind,
-                "version": note.version,
-                "signed_at": note.signed_at.isoformat() if note.signed_at else None,
-                "superseded_at": note.superseded_at.isoformat() if note.superseded_at else None,
-                "text": note.text,
-            }
-            for note in notes
-        ],
-        "journal_notes_withheld": withhold,
-        "automated_decisions": False,
-    }
-    return Export(data, found, shared)
-
-
-def person_export(person: Person, *, language: str = "sv", staff_copy: bool = False) -> dict:
-    """Her data, machine-readable (P29): data.json."""
-    return export_build(person, language=language, staff_copy=staff_copy).data
-
-
-def export_zip(person: Person, *, language: str = "sv", staff_copy: bool = False) -> bytes:
-    """A ZIP with data.json (machine-readable) and index.html (readable), in `language`.
-    `staff_copy`: made by the coach (the command), so sealed fields show only that they exist."""
-    with translation.override(language):
-        export = export_build(person, language=language, staff_copy=staff_copy)
-        html = render_to_string("rights/export.html", export_context(person, export))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(export.data, ensure_ascii=False, indent=2))
-        archive.writestr("index.html", html)
-    return buffer.getvalue()

@@ -265,13 +265,13 @@ def _masked(email: str) -> str:
 
 def address_changed_notice(*, person: Person, old_email: str) -> None:
     """A short note to the address she left: it changed, and whom to tell if it was not her.
-    Linked to her, so that it goes with her data if she is erased before it is sent."""
+    Not linked to her: the address may soon be someone else's, and a link would make it one of
+    her identifiers (her erasure would then take that person's rows for hers)."""
     mail_queue(
         to=old_email,
         template="rights_address_changed",
         context={"first_name": person.first_name, "new_email": _masked(person.email)},
         language=person.language or "sv",
-        person_id=person.pk,
     )
 
 

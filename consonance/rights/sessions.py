@@ -170,18 +170,19 @@ def deferred_erasures_run(*, now=None) -> int:
 
 
 def stall_reason(findings: list[Finding]) -> str:
-    """What kept the erasure from finishing, in words (the kinds of data, never whose)."""
+    """What kept the erasure from finishing, in words for the coach (Swedish, as her notices):
+    the kinds of data found, never whose."""
     policy = get_policy()
     kinds: list[str] = []
-    for finding in findings:
-        declaration = next((d for d in registry() if d.model == finding.model), None)
-        names = (
-            [policy.categories[h.category].name.get("sv") for h in declaration.holdings]
-            if declaration and declaration.holdings
-            else [_("en kopia i en inloggning eller ett bakgrundsjobb")]
-        )
-        kinds += [name.lower() for name in names if name.lower() not in kinds]
     with translation.override("sv"):
+        for finding in findings:
+            declaration = next((d for d in registry() if d.model == finding.model), None)
+            names = (
+                [policy.categories[h.category].name.get("sv") for h in declaration.holdings]
+                if declaration and declaration.holdings
+                else [_("en kopia i en inloggning eller ett bakgrundsjobb")]
+            )
+            kinds += [name.lower() for name in names if name.lower() not in kinds]
         return (
             _(
                 "Raderingen kunde inte slutföras: kontrollen efteråt hittade uppgifter som "
