@@ -44,7 +44,11 @@ def _insert(model, columns: list[str], rows) -> None:
     defaulted = [
         f
         for f in meta.concrete_fields
-        if f not in named and not f.primary_key and not f.null and f.get_default() is not None
+        if f not in named
+        and not f.primary_key
+        and not f.null
+        and not f.generated  # computed by the database (people.Person.journal_clock_at)
+        and f.get_default() is not None
     ]
     cols = [f.column for f in (*named, *defaulted)]
     extra = tuple(f.get_db_prep_save(f.get_default(), connection) for f in defaulted)
@@ -260,8 +264,8 @@ def measure(url: str, persons: int) -> dict:
 
     from consonance.audit.services import SYSTEM
     from consonance.people.models import Person
-    from consonance.rights.data import export_zip
     from consonance.rights.erasure import person_erase
+    from consonance.rights.export import export_zip
     from consonance.rights.residue import Identifiers, find_residue
 
     generate_s = generate(persons)

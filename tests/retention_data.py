@@ -15,6 +15,7 @@ from consonance.newsletter.models import Subscription
 from consonance.payments.models import BillingDetails, Order, OrderEvent
 from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
+from consonance.people.services import person_noted
 
 UTC = dt.UTC
 _seq = itertools.count(1)
@@ -75,9 +76,12 @@ def voucher(who: Person | None, *, on: dt.date) -> Voucher:
 
 
 def note(who: Person, *, at: dt.datetime) -> Note:
-    return Note.objects.create(
+    """A note written at `at` (as journal.services.note_create would, her journal clock too)."""
+    found = Note.objects.create(
         person=who, created_at=at, body_ciphertext=person_encrypt(who, "anteckning", context="note")
     )
+    person_noted(who.pk, at)
+    return found
 
 
 def consultation_message(who: Person, *, at: dt.datetime, moved: dt.datetime | None):

@@ -17,9 +17,7 @@ import httpx
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from consonance.booking.models import Booking
 from consonance.lib.time import STOCKHOLM
@@ -29,11 +27,12 @@ from consonance.rights.models import Request
 from consonance.rights.sessions import deferred_erasures_run
 from consonance.web.models import SitePage
 from tests.factories import (
-    BANKGIRO,
-    STAFF_EMAIL,
+    coach_signs_in,
     confirmed_booking,
     link_from_mail,
     make_practice,
+    page_go,
+    page_shows,
     pay,
     sent_to,
     staff_mail,
@@ -44,27 +43,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def browser(tab, live_server, settings) -> Page:
-    """A tab on the live site, configured as a practice with Bankgiro and a fixed video link."""
-    settings.SITE_URL = live_server.url
-    settings.CONSONANCE_STAFF_EMAIL = STAFF_EMAIL
-    settings.BANKGIRO_NUMBER = BANKGIRO
-    settings.VIDEO_LINK = "https://video.example/rum"
-    for name in ("STRIPE_SECRET_KEY", "PAYPAL_CLIENT_ID", "SWISH_PAYEE_ALIAS", "ZOOM_ACCOUNT_ID"):
-        setattr(settings, name, "")
-    settings.DEBUG = False
-    tab.base = live_server.url
-    return tab
+def browser(live_practice) -> Page:
+    return live_practice
 
 
-def go(browser: Page, path: str) -> None:
-    browser.goto(browser.base + path)
-
-
-def shows(browser: Page, text: str) -> str:
-    """The page's text once it shows `text` (waiting for a click's page load)."""
-    expect(browser.locator("body")).to_contain_text(text)
-    return browser.inner_text("body")
+go, shows = page_go, page_shows
 
 
 def path_of(browser: Page) -> str:
@@ -85,15 +68,7 @@ def screenshot(browser: Page, name: str, folder: Path, width: int = 1200) -> Non
 
 
 def sign_in_coach(browser: Page, staff_user) -> None:
-    go(browser, "/staff/login/")
-    browser.fill("input[name=username]", "coach")
-    browser.fill("input[name=password]", "a-long-test-password")
-    browser.click("main form button[type=submit]")
-    device = TOTPDevice.objects.get(user=staff_user)
-    shows(browser, "Steg 2")
-    browser.fill("input[name=otp_token]", f"{totp(device.bin_key):06d}")
-    browser.click("main form button[type=submit]")
-    shows(browser, "Väntar på dig")
+    coach_signs_in(browser, browser.base, staff_user)
     assert path_of(browser) == "/staff/"
 
 

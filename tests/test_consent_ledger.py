@@ -16,7 +16,7 @@ from consonance.consent import texts
 from consonance.consent.models import ConsentRecord
 from consonance.consent.texts import NEWSLETTER, consent_text
 from consonance.newsletter.selectors import newsletter_recipients, subscriber_counts
-from consonance.rights.data import export_zip
+from consonance.rights.export import export_zip
 from consonance.rights.services import consent_withdraw
 from consonance.rights.tokens import link_token
 from tests.factories import link_in, subscriber

@@ -11,8 +11,8 @@ from consonance.contact.models import Message
 from consonance.contact.services import message_receive
 from consonance.people.models import Person
 from consonance.privacy.models import HolidayPeriod
-from consonance.rights.data import person_export
 from consonance.rights.erasure import person_erase
+from consonance.rights.export import person_export
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

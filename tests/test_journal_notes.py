@@ -180,15 +180,35 @@ def test_her_request_to_see_her_notes_shows_them_in_the_privacy_center_once_hand
     assert shown.exists()
 
 
-def test_her_export_holds_her_notes_readable_and_the_export_is_logged(client):
+def test_her_export_holds_her_notes_once_the_coach_has_gone_through_her_request(
+    client, staff_client
+):
     person = make_client()
     note_create(person=person, body=SECRET, actor=SYSTEM)
+    _sign_in_privacy_center(client, person)
+
+    # Before: the page promises "within 10 days", and her copy keeps that promise (P15).
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/mina-uppgifter/ladda-ner/").content))
+    data = json.loads(archive.read("data.json"))
+    assert data["journal_notes"] == [] and data["journal_notes_withheld"] is True
+    assert "skilsmässan" not in archive.read("data.json").decode()
+    html = archive.read("index.html").decode()
+    assert "skilsmässan" not in html and "lämnar ut dem inom 10 dagar" in html
+    assert not AccessEvent.objects.filter(person=person, action="export").exists()
+
+    request = request_record(
+        person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False
+    )
+    staff_client.post(
+        f"/staff/privacy/begaran/{request.pk}/hantera/", {"state": "done", "note": ""}
+    )
     _sign_in_privacy_center(client, person)
     response = client.get("/mina-uppgifter/ladda-ner/")
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     data = json.loads(archive.read("data.json"))
     assert [n["text"] for n in data["journal_notes"]] == [SECRET]
+    assert data["journal_notes_withheld"] is False
     assert "skilsmässan" in archive.read("index.html").decode()
     assert AccessEvent.objects.filter(person=person, action="export").exists()
 
@@ -209,12 +229,16 @@ def test_notes_are_deleted_two_years_after_the_latest_consultation_and_kept_befo
     recent = make_client("ny@example.se")
     for person in (old, recent):
         note_create(person=person, body=SECRET, actor=SYSTEM)
+    # The notes were written at the consultation (the clock counts from the latest of the two).
     Person.objects.filter(pk=old.pk).update(
         last_consultation_at=dt.datetime(2023, 1, 10, tzinfo=dt.UTC),
         last_contact_at=dt.datetime(2023, 1, 10, tzinfo=dt.UTC),
+        last_note_at=dt.datetime(2023, 1, 10, tzinfo=dt.UTC),
     )
     Person.objects.filter(pk=recent.pk).update(
-        last_consultation_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+        last_consultation_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
+        last_contact_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
+        last_note_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
     )
     call_command("retention", "run", "--now", "2025-03-01T00:00:00+01:00", "--json")
     report = json.loads(capsys.readouterr().out)

@@ -194,12 +194,34 @@ def test_vouchers_are_kept_to_the_end_of_the_seventh_calendar_year():
 
 # --- P15, P16, P17 ------------------------------------------------------------------------------
 def test_journal_notes_go_two_years_after_the_latest_consultation():
-    eva = data.person("eva", last_contact=years(10), last_consultation=T0)
+    eva = data.person("eva", last_contact=T0 - dt.timedelta(days=1), last_consultation=T0)
     data.note(eva, at=T0 - dt.timedelta(days=300))
     data.note(eva, at=T0)
     run(years(2) - SECOND)
     assert Note.objects.filter(person=eva).count() == 2
     run(years(2) + SECOND)
+    assert not Note.objects.filter(person=eva).exists()
+
+
+def test_notes_without_a_consultation_go_two_years_after_the_latest_note_or_contact():
+    # A contact message saved to the journal, a consultation later cancelled: no consultation,
+    # yet the notes and then her contact details go (P15, P10), never "until further notice".
+    eva = data.person("eva", last_contact=T0)
+    data.note(eva, at=T0 + dt.timedelta(days=10))
+    run(years(2) + dt.timedelta(days=9))
+    assert Note.objects.filter(person=eva).count() == 1
+    assert Person.objects.filter(pk=eva.pk).exists()
+    run(years(2) + dt.timedelta(days=11))
+    assert not Note.objects.filter(person=eva).exists()
+    assert not Person.objects.filter(pk=eva.pk).exists()
+
+
+def test_a_later_contact_restarts_the_journal_clock():
+    eva = data.person("eva", last_contact=years(1), last_consultation=T0)
+    data.note(eva, at=T0)
+    run(years(2) + SECOND)
+    assert Note.objects.filter(person=eva).exists()
+    run(years(3) + SECOND)
     assert not Note.objects.filter(person=eva).exists()
 
 

@@ -130,7 +130,8 @@ def test_the_export_reads_as_a_document_and_carries_no_links_that_act_for_her(cl
     # Her values as people write them, with labels in Swedish.
     assert "900,00 kr" in text and "Beställd" in text and "Betalning mottagen" in text
     assert re.search(rf"\d{{1,2}} ({MONTHS}) \d{{4}} kl\. \d\d:\d\d", text)
-    assert "Sover bättre." in text  # her journal note, decrypted
+    # Her journal note's text comes once the coach has gone through her request (P15).
+    assert "Sover bättre." not in text and "lämnas ut när jag har gått igenom" in text
     assert "krypterat, kan bara läsas i din webbläsare" in text and vault_blob not in html
     assert "konsultation.ics" in text  # an attachment is named, not dumped
     # Nothing for machines: no raw timestamps, no base64, no field names, no codes.

@@ -98,7 +98,7 @@ def test_an_erasure_that_cancels_a_free_session_is_done_at_once_with_its_line_on
     receipt = ErasureReceipt.objects.get()
     assert receipt.sessions and "avbokat, inget återbetalas" in receipt.sessions[0]
     page = client.get(response["Location"]).content.decode()
-    assert "Dina bokade samtal" in page and "avbokat" in page
+    assert "Dina bokningar" in page and "avbokat" in page
 
 
 def test_restriction_asks_too_and_tells_the_coach(client, booked):

@@ -86,6 +86,21 @@ def sessions_held(person: Person) -> list[rights_hooks.HeldSession]:
     ]
 
 
+def unpaid_reservations(person: Person) -> list[rights_hooks.UnpaidReservation]:
+    """Rights asks before an erasure: her reservations still waiting for payment (her erasure
+    removes them with her; the page and the receipt name them)."""
+    language = translation.get_language() or person.language
+    return [
+        rights_hooks.UnpaidReservation(
+            label=_label(booking, language) if booking.starts_at else booking.service.name,
+            order_id=booking.order_id,
+        )
+        for booking in Booking.objects.filter(
+            person_id=person.pk, state=Booking.State.HELD
+        ).select_related("service")
+    ]
+
+
 def sessions_cancel(asked: rights_hooks.SessionsCancel) -> list[str]:
     """She chose to cancel them: each under the service's rule; a line each for her receipt."""
     lines = []
@@ -197,6 +212,7 @@ def register() -> None:
     overview.waiting.register(waiting_zoom)
     rights_hooks.sessions_held.register(sessions_held)
     rights_hooks.sessions_cancel.register(sessions_cancel)
+    rights_hooks.unpaid_reservations.register(unpaid_reservations)
     people_hooks.clients_known.register(client_ids)
     people_hooks.clients_open.register(clients_open)
     people_hooks.client_card.register(client_card)

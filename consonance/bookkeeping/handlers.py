@@ -110,8 +110,16 @@ def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
     return [rights_hooks.RecipientUse("fortnox", *span)] if span else []
 
 
+def invoices_of(order_ids: tuple[int, ...]) -> dict[int, str]:
+    """Rights asks which invoices were issued for these orders (an unpaid reservation's invoice,
+    named on her erasure receipt so that she does not pay it)."""
+    found = Document.objects.filter(order_id__in=order_ids, kind=Document.Kind.INVOICE)
+    return {doc.order_id: doc.label for doc in found.order_by("pk") if doc.order_id}
+
+
 def register() -> None:
     rights_hooks.recipients_of.register(recipients_of)
+    rights_hooks.invoices_of.register(invoices_of)
     payment_hooks.payments_recorded.register(on_payments)
     payment_hooks.payment_recorded.register(on_payment)
     payment_hooks.refund_recorded.register(on_refund)

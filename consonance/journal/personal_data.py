@@ -43,7 +43,7 @@ PERSONAL_DATA = [
             Holding(
                 "journal",
                 fields=("body_ciphertext",),
-                clocks={"last_consultation": "person__last_consultation_at"},
+                clocks={"last_consultation": "person__journal_clock_at"},
             ),
         ),
         not_personal=(
@@ -127,7 +127,7 @@ PERSONAL_DATA = [
             Holding(
                 "journal",
                 fields=("content_ciphertext",),
-                clocks={"last_consultation": "person__last_consultation_at"},
+                clocks={"last_consultation": "person__journal_clock_at"},
             ),
         ),
         not_personal=("note", "person", "size"),

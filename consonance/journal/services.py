@@ -17,6 +17,7 @@ from consonance.booking.models import Booking
 from consonance.journal.models import AccessEvent, Consultation, Note
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
+from consonance.people.services import person_noted
 
 NOTE_CONTEXT = "note"
 MAX_BODY = 100_000
@@ -86,6 +87,7 @@ def note_create(
             created_at=created_at or timezone.now(),
         )
         access_record(person=person, actor=actor, action="write", note=note, origin=origin)
+        person_noted(person.pk, note.created_at)  # the journal's clock (P15) starts again
         audit_append(
             actor=actor,
             action="journal.note_created",

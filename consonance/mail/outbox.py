@@ -49,6 +49,7 @@ __all__ = [
     "mail_forget",
     "mail_is_suppressed",
     "mail_queue",
+    "mail_readdress",
     "mail_render",
     "mail_retry",
     "mail_suppress",
@@ -285,16 +286,40 @@ def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) ->
     return True
 
 
-def mail_forget(*, email: str, actor: str = SYSTEM) -> int:
+def mail_forget(*, email: str, actor: str = SYSTEM, unlinked_only: bool = False) -> int:
     """Delete every outbox message to `email`, whatever its state or person link (for erasure:
-    call it before queueing the receipt). Returns how many were deleted.
+    call it before queueing the receipt); `unlinked_only`: only those linked to nobody (an
+    address she had before). Returns how many were deleted.
 
     The outbox is kept small by the purge, so the case-insensitive match is a short scan.
     """
+    found = OutboxMessage.objects.filter(recipient__iexact=email.strip())
+    if unlinked_only:
+        found = found.filter(person__isnull=True)
     with transaction.atomic():
-        deleted, _ = OutboxMessage.objects.filter(recipient__iexact=email.strip()).delete()
+        deleted, _ = found.delete()
         if deleted:
             audit_append(
                 actor=actor, action="mail.forgotten", category=CATEGORY, detail={"count": deleted}
             )
     return deleted
+
+
+def mail_readdress(*, person_id: int, old: str, new: str) -> int:
+    """She confirmed a new address: her messages still waiting to go to the old one go to the new
+    one instead (every later mail reaches her where she is now). Returns how many moved."""
+    with transaction.atomic():
+        moved = OutboxMessage.objects.filter(
+            person_id=person_id,
+            recipient__iexact=old.strip(),
+            state=OutboxMessage.State.QUEUED,
+        ).update(recipient=normalise_email(new))
+        if moved:
+            audit_append(
+                actor=SYSTEM,
+                action="mail.readdressed",
+                category=CATEGORY,
+                subject_id=person_id,
+                detail={"count": moved},
+            )
+    return moved

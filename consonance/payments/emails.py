@@ -1,5 +1,7 @@
 """The payments app's e-mails to payers, one function per message, through the mail outbox.
 
+Every mail goes to the payer's current confirmed address (selectors.payer_address): the address
+copied on the order is where she was when she paid, not where she is now (issue 17).
 P20: a refund is confirmed to the payer when the money is on its way back; a refund paid by hand
 asks where the money should go, by a link to a page (never the account number by e-mail). Amounts
 and the order reference only; no details of what the consultation was about.
@@ -15,6 +17,7 @@ from consonance.lib.money import format_amount
 from consonance.lib.urls import absolute_reverse, absolute_url
 from consonance.mail.outbox import mail_queue
 from consonance.payments.models import Order, Refund, RefundAccount
+from consonance.payments.selectors import payer_address
 from consonance.payments.tokens import LINK_DAYS, account_token
 
 # P20: every mail this app sends and its purpose, an id of the policy's [communication] list
@@ -45,11 +48,12 @@ def _refund_context(refund: Refund, language: str) -> dict:
 
 def refund_confirmed(refund: Refund) -> None:
     order = refund.order
-    if not order.payer_email:
+    to = payer_address(order)
+    if not to:
         return
     language = _language(order)
     mail_queue(
-        to=order.payer_email,
+        to=to,
         template="refund_confirmed",
         context={**_refund_context(refund, language), "manual": not refund.provider_refund_ref},
         language=language,
@@ -64,7 +68,7 @@ def refund_account_request(account: RefundAccount) -> None:
     with translation.override(language):
         url = absolute_reverse("payments-refund-account", account_token(account))
     mail_queue(
-        to=refund.order.payer_email,
+        to=payer_address(refund.order),
         template="refund_account_request",
         context={**_refund_context(refund, language), "url": url, "days": LINK_DAYS},
         language=language,
@@ -77,7 +81,7 @@ def refund_account_received(account: RefundAccount) -> None:
     refund = account.refund
     language = _language(refund.order)
     mail_queue(
-        to=refund.order.payer_email,
+        to=payer_address(refund.order),
         template="refund_account_received",
         context=_refund_context(refund, language),
         language=language,

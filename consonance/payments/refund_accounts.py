@@ -58,7 +58,7 @@ def refund_account_request(*, refund_id: int, actor: str) -> RefundAccount | Non
             .get(pk=refund_id)
         )
         person = refund.order.person
-        if person is None or not refund.order.payer_email or refund.status != Refund.Status.MANUAL:
+        if person is None or refund.status != Refund.Status.MANUAL:
             return None
         account, created = RefundAccount.objects.get_or_create(
             refund=refund, defaults={"person": person, "nonce": new_nonce()}

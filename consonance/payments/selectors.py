@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.db.models import QuerySet, Sum
 
 from consonance.payments.models import Order, Refund
 from consonance.payments.providers.swish import app_switch_url
+from consonance.people.selectors import person_address, person_addresses
 
 
 def orders_list(*, status: str = "") -> QuerySet[Order]:
@@ -17,6 +19,20 @@ def orders_list(*, status: str = "") -> QuerySet[Order]:
     if status in Order.Status.values:
         rows = rows.filter(status=status)
     return rows
+
+
+def payer_address(order: Order) -> str:
+    """Where mail about this order goes: the payer's current confirmed address (she may have
+    changed it since she paid), the address copied on the order only when no person is linked."""
+    return person_address(order.person_id) or order.payer_email
+
+
+def with_payer_addresses(orders: Iterable[Order]) -> None:
+    """Give each order its `to_address` (payer_address) for a staff list, in one query."""
+    orders = list(orders)
+    current = person_addresses(o.person_id for o in orders)
+    for order in orders:
+        order.to_address = current.get(order.person_id or 0) or order.payer_email  # type: ignore[attr-defined]
 
 
 OPEN_REFUNDS = (Refund.Status.REQUESTED, Refund.Status.PENDING, Refund.Status.MANUAL)

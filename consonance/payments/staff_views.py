@@ -73,6 +73,7 @@ def order_detail(
     request: HttpRequest, pk: int, refund_form: RefundForm | None = None
 ) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("person"), pk=pk)
+    selectors.with_payer_addresses([order])
     refundable = selectors.order_refundable(order)
     return render(
         request,
@@ -113,11 +114,9 @@ def refund_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def refunds(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "payments/staff/refunds.html",
-        {"tasks": selectors.refund_tasks(), "recent": selectors.refunds_recent()[:50]},
-    )
+    tasks, recent = list(selectors.refund_tasks()), list(selectors.refunds_recent()[:50])
+    selectors.with_payer_addresses(refund.order for refund in tasks + recent)
+    return render(request, "payments/staff/refunds.html", {"tasks": tasks, "recent": recent})
 
 
 @require_POST
@@ -138,6 +137,7 @@ def refund_detail(
     """One refund: to whom, how much, and for one paid by hand the payer's account (shown only
     on request, each time audited), then "done"."""
     refund = get_object_or_404(Refund.objects.select_related("order"), pk=pk)
+    selectors.with_payer_addresses([refund.order])
     account = RefundAccount.objects.filter(refund=refund).first()
     return render(
         request,

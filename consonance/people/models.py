@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,21 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_contact_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_consultation_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the coach last wrote in her journal (a note, a message moved into it).
+    last_note_at = models.DateTimeField(null=True, blank=True)
+    # The journal's clock (P15): the latest of her latest consultation, journal note and contact,
+    # kept by the database itself, so that a note without a confirmed consultation (a contact
+    # message saved to the journal, a consultation later cancelled) still has a clock.
+    journal_clock_at = models.GeneratedField(
+        expression=Greatest(
+            F("last_contact_at"),
+            Coalesce(F("last_consultation_at"), F("last_contact_at")),
+            Coalesce(F("last_note_at"), F("last_contact_at")),
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        db_index=True,
+    )
 
     class Meta:
         verbose_name = _("person")

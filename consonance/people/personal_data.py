@@ -107,7 +107,14 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("email", "first_name", "last_name"),
-        not_personal=("language", "created_at", "last_contact_at", "last_consultation_at"),
+        not_personal=(
+            "language",
+            "created_at",
+            "last_contact_at",
+            "last_consultation_at",
+            "last_note_at",
+            "journal_clock_at",
+        ),
         readable=Readable(
             heading=_("Namn och e-postadress"),
             labels={

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
@@ -48,6 +51,13 @@ def person_get_or_create(
 def person_contacted(person_id: int) -> None:
     """She was in touch, proven (a paid booking, the coach's reply): her latest contact is now."""
     Person.objects.filter(pk=person_id).update(last_contact_at=timezone.now())
+
+
+def person_noted(person_id: int, at: dt.datetime) -> None:
+    """The coach wrote in her journal at `at`: the journal's clock (P15) starts again from it."""
+    Person.objects.filter(pk=person_id).filter(
+        Q(last_note_at__isnull=True) | Q(last_note_at__lt=at)
+    ).update(last_note_at=at)
 
 
 def person_update(*, person: Person, actor: str, **changes: str) -> Person:

@@ -36,6 +36,10 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def clock_field(model: type[models.Model], path: str) -> models.Field:
     found = field_at(model, path)
     assert found is not None, f"{model._meta.label}: no field at {path}"  # system check E007
+    # A clock computed by the database (people.Person.journal_clock_at): its type is its output.
+    if isinstance(found, models.GeneratedField):
+        assert found.output_field is not None  # a GeneratedField always names its type
+        return found.output_field
     return found
 
 

@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
-import json
 import logging
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from consonance.audit.services import actor_person
 from consonance.lib.crypto import DecryptionError
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
@@ -37,10 +32,8 @@ from consonance.privacy.registry import (
     stores,
     things_text,
 )
-from consonance.rights.readable import Group, export_context, group_for, readable_row
-from consonance.rights.recipients import Shared, narrow_recipients, person_recipients
+from consonance.rights.readable import Group, group_for, readable_row
 from consonance.rights.residue import identifiers_of
-from consonance.rights.selectors import journal_notes_for
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +85,34 @@ def _fields(declaration: PersonalModel) -> list[models.Field]:
 SEALED = "(krypterat i hennes webbläsare / encrypted in her browser)"
 
 
+# The journal's text in her own export before the coach has gone through her request to see it
+# (P15: "within 10 days"), as the privacy center promises; the coach's copy has it.
+JOURNAL = "journal"
+
+
+def withheld_text() -> str:
+    return _("(lämnas ut när jag har gått igenom din begäran att se journalen, inom 10 dagar)")
+
+
 def serialise_row(
-    person: Person, declaration: PersonalModel, row: models.Model, *, staff_copy: bool = False
+    person: Person,
+    declaration: PersonalModel,
+    row: models.Model,
+    *,
+    staff_copy: bool = False,
+    withhold_journal: bool = False,
 ) -> dict:
     """One row for her export. A `staff_copy` (the staff command) shows sealed fields only as
-    existing (P4), never their bytes."""
+    existing (P4), never their bytes; `withhold_journal` leaves the journal's text out (P15)."""
     out: dict[str, Any] = {}
+    journal = withhold_journal and any(h.category == JOURNAL for h in declaration.holdings)
     for f in _fields(declaration):
         value = getattr(row, f.attname)
         if staff_copy and f.name in declaration.sealed:
             out[f.name] = SEALED
+            continue
+        if journal and f.name in declaration.encrypted:
+            out[f.name.removesuffix("_ciphertext")] = withheld_text()
             continue
         if f.name in declaration.encrypted:
             text = decrypt_field(person, declaration, f.name, value)
@@ -272,11 +283,13 @@ def holdings_of(
     with_records: bool = True,
     staff_copy: bool = False,
     counted: bool = True,
+    withhold_journal: bool = False,
 ) -> Holdings:
     """Every category held about the person with the policy facts, the things she would count
     in it (unless not `counted`: the client card wants dates only) and (`with_records`) her rows
     per model, for data.json and for reading."""
     policy = get_policy()
+    row_options = {"staff_copy": staff_copy, "withhold_journal": withhold_journal}
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
     ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
@@ -291,7 +304,7 @@ def holdings_of(
             continue
         records = None
         if with_records or not declaration.holdings:
-            records = [serialise_row(person, declaration, r, staff_copy=staff_copy) for r in rows]
+            records = [serialise_row(person, declaration, r, **row_options) for r in rows]
         if not declaration.holdings and records is not None:
             result.other[declaration.model] = records
             group = group_for(declaration)
@@ -331,90 +344,3 @@ def person_holdings(
     """(categories, other records): see `holdings_of` (with_records, staff_copy, counted)."""
     found = holdings_of(person, language=language, **options)
     return found.categories, found.other
-
-
-def _category_json(c: CategoryHeld) -> dict:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "description": c.description,
-        "source": c.source,
-        "special": c.special,
-        "purposes": c.purposes,
-        "legal_bases": sorted({p["legal_basis"] for p in c.purposes}),
-        "recipients": c.recipients,
-        "retention": c.retention,
-        "retention_end": [
-            {"rule": u.rule.id, "until": u.until.isoformat() if u.until else None} for u in c.until
-        ],
-        "legal_hold": c.legal_hold,
-        "count": c.count,
-        "things": c.things,
-        "records": c.records,
-    }
-
-
-@dataclass
-class Export:
-    data: dict  # data.json
-    holdings: Holdings
-    recipients: list[Shared]
-
-
-def export_build(person: Person, *, language: str = "sv", staff_copy: bool = False) -> Export:
-    """Her data, machine-readable (P29), with the policy facts for each category (P24), and the
-    same rows as she reads them."""
-    policy = get_policy()
-    # First, so that the journal's log line of this very export is part of the export.
-    notes = journal_notes_for(person, actor=actor_person(person.pk), purpose="export")
-    found = holdings_of(person, language=language, staff_copy=staff_copy)
-    shared = narrow_recipients(found.categories, person_recipients(person, language=language))
-    data = {
-        "format": EXPORT_FORMAT,
-        "generated_at": timezone.now().isoformat(),
-        "language": language,
-        "controller": {
-            "name": policy.controller.name,
-            "email": policy.controller.email,
-            "website": policy.controller.website,
-            "supervisory_authority": policy.controller.supervisory_authority,
-            "supervisory_authority_url": policy.controller.supervisory_authority_url,
-        },
-        "person_id": person.pk,
-        "categories": [_category_json(c) for c in found.categories],
-        "recipients": [r.as_json() for r in shared],
-        "other_records": found.other,
-        # Her journal notes, readable, every version (P15), as the journal answers through
-        # the rights hook; the journal logs the export in its access log.
-        "journal_notes": [
-            {
-                "at": note.at.isoformat(),
-                "kind": note.kind,
-                "version": note.version,
-                "signed_at": note.signed_at.isoformat() if note.signed_at else None,
-                "superseded_at": note.superseded_at.isoformat() if note.superseded_at else None,
-                "text": note.text,
-            }
-            for note in notes
-        ],
-        "automated_decisions": False,
-    }
-    return Export(data, found, shared)
-
-
-def person_export(person: Person, *, language: str = "sv", staff_copy: bool = False) -> dict:
-    """Her data, machine-readable (P29): data.json."""
-    return export_build(person, language=language, staff_copy=staff_copy).data
-
-
-def export_zip(person: Person, *, language: str = "sv", staff_copy: bool = False) -> bytes:
-    """A ZIP with data.json (machine-readable) and index.html (readable), in `language`.
-    `staff_copy`: made by the coach (the command), so sealed fields show only that they exist."""
-    with translation.override(language):
-        export = export_build(person, language=language, staff_copy=staff_copy)
-        html = render_to_string("rights/export.html", export_context(person, export))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(export.data, ensure_ascii=False, indent=2))
-        archive.writestr("index.html", html)
-    return buffer.getvalue()

@@ -6,6 +6,8 @@ MAIL_TYPES = {
     "rights_link": "rights",
     "rights_address_confirm": "rights",
     "rights_address_taken": "rights",
+    "rights_address_changed": "rights",
+    "rights_erasure_stalled": "coach_notice",
     "rights_erasure_receipt": "rights",
     "rights_reminder": "coach_notice",
     "rights_sessions_coach": "coach_notice",

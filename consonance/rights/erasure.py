@@ -19,11 +19,13 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from consonance.audit.services import audit_append
+from consonance.lib.text import normalise_email
 from consonance.lib.time import local
 from consonance.lib.urls import absolute_url
 from consonance.mail.outbox import mail_forget, mail_queue, mail_suppress, mail_unsuppress
 from consonance.people.keys import person_key_destroy
 from consonance.people.models import Person
+from consonance.people.selectors import person_by_email
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
     Holding,
@@ -142,10 +144,7 @@ def person_erase(
         tally = _Tally()
         _erase_rows(policy, person_id, tally)
         _erase_stores(ids, tally)
-        # Mail queued before she was known (the newsletter's confirmation link, a new member's
-        # code) is hers without a link to her; until the purge removes it, it would be residue.
-        mail_forget(email=email, actor=actor)
-        address_change_mail_forget(person_id=person_id, actor=actor)
+        _forget_mail(ids, email, person_id, actor)
         key_destroyed = person_key_destroy(person=person, actor=actor)
         tally.count_erased(subject_declaration(), 1)
         Person.objects.filter(pk=person_id).delete()
@@ -178,6 +177,18 @@ def person_erase(
         _send_receipt(receipt, email, language)
         transaction.on_commit(ledger_push, robust=True)  # the ledger's copy off the machine
     return receipt
+
+
+def _forget_mail(ids: Identifiers, email: str, person_id: int, actor: str) -> None:
+    """Mail queued before she was known (the newsletter's confirmation link, a new member's
+    code) is hers without a link to her; until the purge removes it, it would be residue. An
+    address she had before (still on her orders) counts too, unless it is someone else's now:
+    mail to it linked to nobody is hers (issue 17: such a mail stalled an erasure)."""
+    mail_forget(email=email, actor=actor)
+    for address in sorted(ids.emails - {normalise_email(email)}):
+        if person_by_email(address) is None:
+            mail_forget(email=address, actor=actor, unlinked_only=True)
+    address_change_mail_forget(person_id=person_id, actor=actor)
 
 
 def _erasure_request(person: Person, now: dt.datetime, via: str) -> Request:

@@ -33,7 +33,8 @@ def waiting_requests(query: overview.OverviewQuery) -> list[overview.Waiting]:
     return [
         overview.Waiting(
             group=group,
-            text=f"{kinds[request.kind]}: {request.person.first_name if request.person else ''}",
+            text=f"{kinds[request.kind]}: {request.person.first_name if request.person else ''}"
+            + (f" · {request.stalled}" if request.stalled else ""),
             url=url,
             due_at=request.due_at,
             overdue=request.due_at < query.now,

@@ -110,3 +110,19 @@ class RecipientUse:
 #: Zoom meetings, vouchers posted to Fortnox...)? Each handler returns a list of RecipientUse;
 #: the rights app merges them per recipient (earliest first, latest last).
 recipients_of: Hook[Person] = Hook("rights.recipients_of")
+
+
+@dataclass(frozen=True)
+class UnpaidReservation:
+    """A time she reserved and has not paid for: her erasure removes it (it is no booking yet),
+    so the erasure page and the receipt name it, and the invoice she must then not pay."""
+
+    label: str  # the service and its time, in her language
+    order_id: int | None
+
+
+#: Which unpaid reservations has this person? Each handler returns a list of UnpaidReservation.
+unpaid_reservations: Hook[Person] = Hook("rights.unpaid_reservations")
+
+#: Which invoices were issued for these orders? Each handler returns {order id: "F2026-6"}.
+invoices_of: Hook[tuple[int, ...]] = Hook("rights.invoices_of")

@@ -61,6 +61,9 @@ class Request(models.Model):
     # outcome), carried to the receipt once the erasure is done.
     sessions = models.JSONField(default=list, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Why a deferred erasure could not be finished, in words for the coach (what was found,
+    # never whose): shown on her overview until the erasure goes through.
+    stalled = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

@@ -30,6 +30,7 @@ PERSONAL_DATA = [
             "note",
             "sessions",
             "last_reminded_at",
+            "stalled",
         ),
         readable=Readable(
             heading=_("Dina begäranden"),

@@ -26,7 +26,7 @@ from consonance.people.models import Person
 from consonance.privacy.registry import PersonalModel
 
 if TYPE_CHECKING:
-    from consonance.rights.data import Export
+    from consonance.rights.export import Export
 
 # Longer than this, or on several lines, a value is shown as a paragraph of its own.
 _LONG = 90
@@ -171,6 +171,8 @@ def export_context(person: Person, export: Export) -> dict:
         "categories": categories,
         "recipients": export.recipients,
         "other": [g for g in export.holdings.other_readable if g.rows],
+        "journal_withheld": data.get("journal_notes_withheld", False)
+        and any(c.id == "journal" for c in export.holdings.categories),
         "center_url": absolute_reverse("rights:start"),
         "policy_url": absolute_reverse("privacy-policy"),
     }

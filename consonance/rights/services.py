@@ -20,6 +20,7 @@ from consonance.mail.outbox import (
     address_hash,
     mail_is_suppressed,
     mail_queue,
+    mail_readdress,
     mail_suppress,
     mail_unsuppress,
 )
@@ -249,7 +250,29 @@ def person_address_confirm(*, token: str) -> Person:
         if restriction and restriction.suppressed_mail:
             mail_unsuppress(email=old_email)
             mail_suppress(email=new_email, reason="restriction")
+        # Every later mail goes to the new address: what still waits in the outbox too.
+        mail_readdress(person_id=person.pk, old=old_email, new=new_email)
+        address_changed_notice(person=person, old_email=old_email)
     return person
+
+
+def _masked(email: str) -> str:
+    """The new address as the notice to the old one shows it: enough for her to recognise it,
+    not enough to hand it to whoever reads the old mailbox now ("k***@example.se")."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def address_changed_notice(*, person: Person, old_email: str) -> None:
+    """A short note to the address she left: it changed, and whom to tell if it was not her.
+    Not linked to her: the address may soon be someone else's, and a link would make it one of
+    her identifiers (her erasure would then take that person's rows for hers)."""
+    mail_queue(
+        to=old_email,
+        template="rights_address_changed",
+        context={"first_name": person.first_name, "new_email": _masked(person.email)},
+        language=person.language or "sv",
+    )
 
 
 def restriction_start(*, person: Person, reason: str, actor: str) -> Restriction:

@@ -26,8 +26,9 @@ from consonance.lib.time import STOCKHOLM
 from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
 from consonance.rights import services, sessions, tasks
-from consonance.rights.data import export_zip, person_holdings
+from consonance.rights.data import person_holdings
 from consonance.rights.erasure import ErasureFailed, receipt_context
+from consonance.rights.export import export_zip
 from consonance.rights.forms import (
     EmailForm,
     EraseForm,
@@ -334,6 +335,7 @@ def erase(request: HttpRequest, person: Person) -> HttpResponse:
         "form": form,
         "categories": categories,
         "sessions": held,
+        "unpaid": sessions.unpaid_of(person),
         "backup_retention": get_policy().backup_retention.render(language),
     }
     return render(request, "rights/erase.html", context)

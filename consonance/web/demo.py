@@ -1,7 +1,8 @@
 """Demo scenes that span several apps (the web app sits above them all, so it may touch each):
 a journal kept longer by agreement, a journal-access request near its deadline, the receipt of a
-fictional person erased by the demo itself, and a holiday starting tomorrow, so that the site shows
-the notice and the overview shows deadlines extended by it. Idempotent."""
+fictional person erased by the demo itself, a holiday starting tomorrow, so that the site shows
+the notice and the overview shows deadlines extended by it, a client who changed her address after
+paying (mail follows her, her old address got a notice) and a legal hold. Idempotent."""
 
 from __future__ import annotations
 
@@ -14,20 +15,25 @@ from consonance.audit.services import SYSTEM, audit_append
 from consonance.bookkeeping.models import Voucher
 from consonance.journal.models import Note
 from consonance.lib.time import STOCKHOLM
+from consonance.mail.outbox import address_hash
+from consonance.payments.models import Order
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
 from consonance.privacy.holidays import holiday_add, holiday_periods_ahead
-from consonance.privacy.services import agreement_create
+from consonance.privacy.models import LegalHold
+from consonance.privacy.services import agreement_create, legal_hold_create
 from consonance.rights.erasure import person_erase
-from consonance.rights.models import ErasureReceipt, Request
-from consonance.rights.services import request_record
+from consonance.rights.models import ErasureReceipt, PreviousAddress, Request
+from consonance.rights.services import address_changed_notice, request_record
 from consonance.web.models import SitePage
 
 AGREED = "lena.ek@example.se"
 REQUESTER = ("ingrid.dahl@example.se", "Ingrid", "Dahl")
 ERASED = ("demo.raderad@example.se", "Vera", "Raderad")
 ERASED_NOTE = "demo: fiktiv person raderad av demon"
+MOVED = ("karin.lund.ny@example.se", "karin.lund@example.se", "Karin", "Lund")
+HELD = ("tove.berg@example.se", "Tove", "Berg")
 
 
 def load(out) -> None:
@@ -36,6 +42,64 @@ def load(out) -> None:
     _journal_request(out)
     _erased_person(out)
     _holiday(out)
+    _changed_address(out)
+    _legal_hold(out)
+
+
+def _changed_address(out) -> None:
+    """Karin paid as karin.lund@example.se and then confirmed a new address: her order keeps the
+    old one (who paid), every mail and the coach's lists use the new one, and the old address got
+    the short notice of the change."""
+    new, old, first, last = MOVED
+    person, created = person_get_or_create(
+        email=new, first_name=first, last_name=last, actor=SYSTEM
+    )
+    if not created:
+        return
+    Order.objects.create(
+        reference="CC-DEMO-KARIN",
+        person=person,
+        method=Order.Method.CARD,
+        status=Order.Status.PAID,
+        description="Videokonsultation 50 min",
+        amount=Decimal("900.00"),
+        amount_paid=Decimal("900.00"),
+        payer_name=f"{first} {last}",
+        payer_email=old,
+    )
+    PreviousAddress.objects.create(person=person, address_hash=address_hash(old))
+    address_changed_notice(person=person, old_email=old)
+    out.write(
+        f"Address change: {first} {last} paid as {old} and now has {new} "
+        "(/staff/payments/: the order shows both; her old address got a notice).\n"
+    )
+
+
+def _legal_hold(out) -> None:
+    """Tove's last contact was 25 months ago: the engine would delete her, but a legal hold keeps
+    everything about her until the coach lifts it on the retention page."""
+    if LegalHold.objects.filter(person__email=HELD[0]).exists():
+        return
+    long_ago = timezone.now() - dt.timedelta(days=760)
+    person, created = Person.objects.get_or_create(
+        email=HELD[0],
+        defaults={
+            "first_name": HELD[1],
+            "last_name": HELD[2],
+            "created_at": long_ago,
+            "last_contact_at": long_ago,
+        },
+    )
+    if created:
+        audit_append(
+            actor=SYSTEM, action="person.created", subject_id=person.pk, category="contact_details"
+        )
+    legal_hold_create(
+        person=person,
+        reason="Tvist om en återbetalning, ärendet hos Allmänna reklamationsnämnden (fiktivt).",
+        actor=SYSTEM,
+    )
+    out.write(f"Legal hold: {HELD[1]} {HELD[2]}'s data is held (/staff/retention/#sparrar).\n")
 
 
 def _holiday(out) -> None:

@@ -375,16 +375,21 @@ def _form_with_a_choice(smoke: Smoke, link: str, choice: str, answer: str) -> No
     smoke.shows(answer)
 
 
+def _privacy_center(smoke: Smoke, email: str) -> None:
+    """Ask for the privacy center's link with `email` and open it from the mail."""
+    smoke.go("/mina-uppgifter/")
+    smoke.page.fill("input[name=email]", email)
+    smoke.page.click("main form button[type=submit]")
+    smoke.shows("Titta i din inkorg")
+    smoke.page.goto(smoke.mail(email, r"https://\S+/mina-uppgifter/in/#\S+").group(0))
+    smoke.page.wait_for_url("**/mina-uppgifter/oversikt/")
+
+
 def the_subscriber_uses_each_right(smoke: Smoke) -> None:
     page = smoke.page
     email = NEWSLETTER[2]
     with smoke.step("the subscriber asks for the privacy center's link and opens it"):
-        smoke.go("/mina-uppgifter/")
-        page.fill("input[name=email]", email)
-        page.click("main form button[type=submit]")
-        smoke.shows("Titta i din inkorg")
-        page.goto(smoke.mail(email, r"https://\S+/mina-uppgifter/in/#\S+").group(0))
-        page.wait_for_url("**/mina-uppgifter/oversikt/")
+        _privacy_center(smoke, email)
         smoke.shows("Elin")
     with smoke.step("she downloads everything held about her (ZIP)"):
         with page.expect_download() as download:
@@ -411,11 +416,43 @@ def the_subscriber_uses_each_right(smoke: Smoke) -> None:
     with smoke.step("she objects to direct marketing"):
         page.get_by_role("button", name="Invänd").click()
         smoke.shows("Din invändning är registrerad.")
-    with smoke.step("she erases herself and gets the receipt"):
+    her_new_address_and_an_unpaid_reservation(smoke)
+    with smoke.step("she erases herself; the receipt names the invoice not to pay"):
         page.get_by_role("link", name="Radera mina uppgifter").click()
+        text = smoke.shows("Du har reserverat tider som inte är betalda")
+        invoice = re.search(r"Betala inte faktura (F\d{4}-\d+)", text)
+        assert invoice, "the erasure page does not name the reservation's invoice"
         page.check("input[name=confirm]")
         page.click("main form button[type=submit]")
-        smoke.shows("Kvitto på radering")
+        receipt = smoke.shows("Kvitto på radering")
+        assert f"Betala inte faktura {invoice.group(1)}" in receipt, "the receipt does not"
+        smoke.mail(MOVED_TO, rf"Betala inte faktura {invoice.group(1)}")
+
+
+MOVED_TO = "elin.ny@example.se"
+
+
+def her_new_address_and_an_unpaid_reservation(smoke: Smoke) -> None:
+    """She reserves a time by invoice without paying, then moves to a new address: her mail
+    follows her, her old address is told, and her erasure names the invoice."""
+    page = smoke.page
+    old = NEWSLETTER[2]
+    with smoke.step("she reserves a video time by invoice and does not pay"):
+        book_by_bankgiro(smoke, "Videokonsultation", ("Elina", NEWSLETTER[1], old))
+        smoke.mail(old, r"OCR-nummer")
+    with smoke.step("she changes her address and confirms it from the new mailbox"):
+        smoke.go("/mina-uppgifter/oversikt/")
+        page.get_by_role("link", name="Rätta namn eller e-post").click()
+        page.fill("input[name=email]", MOVED_TO)
+        page.click("main form button[type=submit]")
+        smoke.shows("Jag har skickat en länk till den nya adressen.")
+        page.goto(smoke.mail(MOVED_TO, r"https://\S+/mina-uppgifter/ratta/adress/\S+/").group(0))
+        page.get_by_role("button", name="Byt adress").click()
+        smoke.shows("din e-postadress är bytt")
+    with smoke.step("her old address gets a short notice of the change"):
+        smoke.mail(old, r"Din e-postadress har ändrats till e\*\*\*@example\.se")
+    with smoke.step("she signs in again with her new address"):
+        _privacy_center(smoke, MOVED_TO)
 
 
 def main() -> None:

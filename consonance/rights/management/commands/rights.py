@@ -12,8 +12,8 @@ from consonance.lib.text import normalise_email
 from consonance.mail.outbox import mail_is_suppressed
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
-from consonance.rights.data import export_zip
 from consonance.rights.erasure import ErasureFailed, person_erase
+from consonance.rights.export import export_zip
 from consonance.rights.ledger import ledger_knows
 from consonance.rights.models import Request
 from consonance.rights.residue import Identifiers, find_residue, identifiers_of
