@@ -154,3 +154,22 @@ def test_webcal_is_read_as_https_and_removing_a_calendar_frees_its_times(
     assert _utc(19, 13) not in _starts(video)
     staff_client.post(f"/staff/booking/egna-kalendrar/{calendar.pk}/ta-bort/")
     assert not BusyTime.objects.exists() and _utc(19, 13) in _starts(video)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_has_an_own_calendar_whose_busy_times_block_slots(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("demo", stdout=StringIO())
+    calendar = BusyCalendar.objects.get()
+    assert "Demokalender" in calendar.label and calendar.read_ok_at and calendar.busy_count > 0
+    assert busy.calendar_address(calendar).endswith("/static/booking/demo-calendar.ics")
+    video = selectors.services_bookable().filter(kind="video").first()
+    offered = selectors.free_slots(video)
+    spans = list(BusyTime.objects.filter(busy=True))
+    assert spans and not [
+        s for s in offered for t in spans if s.start < t.ends_at and s.end > t.starts_at
+    ]

@@ -146,12 +146,21 @@ def calendar_read(*, calendar_id: int, now: datetime | None = None) -> bool:
     calendar = BusyCalendar.objects.filter(pk=calendar_id).first()
     if calendar is None:
         return False
-    start, end = read_window(now)
     try:
         data = fetch(calendar_address(calendar))
-        spans = spans_between(data, start, end)
     except DecryptionError:
         return _failed(calendar, ReadFailed("unreadable"), now)
+    except ReadFailed as failure:
+        return _failed(calendar, failure, now)
+    return calendar_import(calendar=calendar, data=data, now=now)
+
+
+def calendar_import(*, calendar: BusyCalendar, data: bytes, now: datetime) -> bool:
+    """Replace the calendar's times with those of the calendar file `data` (its read, or the
+    demo's file); False, with the reason recorded, when it is no calendar file."""
+    start, end = read_window(now)
+    try:
+        spans = spans_between(data, start, end)
     except ReadFailed as failure:
         return _failed(calendar, failure, now)
     with transaction.atomic():
