@@ -147,11 +147,14 @@ def calendar_read(*, calendar_id: int, now: datetime | None = None) -> bool:
     if calendar is None:
         return False
     try:
-        data = fetch(calendar_address(calendar))
+        address = calendar_address(calendar)
+        data = fetch(address)
     except DecryptionError:
         return _failed(calendar, ReadFailed("unreadable"), now)
     except ReadFailed as failure:
         return _failed(calendar, failure, now)
+    # Sealed anew under the current master key: a key rotation carries it over by the next read.
+    BusyCalendar.objects.filter(pk=calendar.pk).update(address_ciphertext=_seal(address))
     return calendar_import(calendar=calendar, data=data, now=now)
 
 

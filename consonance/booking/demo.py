@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, actor_person
-from consonance.booking import busy
 from consonance.booking.models import (
     Booking,
-    BusyCalendar,
     DayOff,
     OpeningHours,
     PracticeSettings,
@@ -28,7 +24,7 @@ from consonance.booking.models import (
 )
 from consonance.booking.selectors import STOCKHOLM
 from consonance.lib.bankaccount import bank_account_check
-from consonance.lib.urls import absolute_reverse, absolute_url
+from consonance.lib.urls import absolute_reverse
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.models import BillingDetails, Order, Refund, RefundAccount
@@ -122,7 +118,6 @@ def load(out) -> None:
             scene(reference, people, video, email)
     _booked_by_phone(people, video)
     _regular_client(people, video)
-    _own_calendar(out)
     out.write(
         "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-9); the coach's day "
         "at /staff/, her week at /staff/booking/kalender/; Bankgiro refunds waiting for the "
@@ -134,27 +129,6 @@ def load(out) -> None:
     if waiting is not None:
         url = absolute_reverse("payments-refund-account", account_token(waiting))
         out.write(f"DEMO-4's client gives her account for the refund at {url}\n")
-
-
-# The coach's own calendar in the demo: a file the site serves itself (fictional, recurring
-# weekly, so it never goes stale), read at once from disk so that its busy times block slots
-# before the worker's first read of the address.
-DEMO_CALENDAR = Path(__file__).resolve().parent / "static" / "booking" / "demo-calendar.ics"
-
-
-def _own_calendar(out) -> None:
-    if BusyCalendar.objects.exists():
-        return
-    calendar = busy.calendar_add(
-        address=absolute_url(f"{settings.STATIC_URL}booking/demo-calendar.ics"),
-        label="Demokalender (påhittad, en fil som sidan själv visar)",
-        actor=SYSTEM,
-    )
-    busy.calendar_import(calendar=calendar, data=DEMO_CALENDAR.read_bytes(), now=timezone.now())
-    out.write(
-        "Own calendar: a demo calendar (busy Tuesdays 13-15 and Thursdays 9-10:30) blocks those "
-        "slots; see /staff/booking/egna-kalendrar/.\n"
-    )
 
 
 def _practice() -> tuple[Service, Service]:

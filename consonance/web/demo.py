@@ -1,7 +1,8 @@
 """Demo scenes that span several apps (the web app sits above them all, so it may touch each):
 a journal kept longer by agreement, a journal-access request near its deadline, the receipt of a
-fictional person erased by the demo itself, and a holiday starting tomorrow, so that the site shows
-the notice and the overview shows deadlines extended by it. Idempotent."""
+fictional person erased by the demo itself, a holiday starting tomorrow, so that the site shows
+the notice, the overview shows deadlines extended by it and booking is closed those days, and the
+coach's own calendar whose busy times leave the booking page (booking/busy_demo.py). Idempotent."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.booking.busy_demo import own_calendar
 from consonance.bookkeeping.models import Voucher
 from consonance.journal.models import Note
 from consonance.lib.time import STOCKHOLM
@@ -36,6 +38,7 @@ def load(out) -> None:
     _journal_request(out)
     _erased_person(out)
     _holiday(out)
+    own_calendar(out)
 
 
 def _holiday(out) -> None:
