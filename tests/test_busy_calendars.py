@@ -101,6 +101,10 @@ def test_the_worker_reads_again_and_a_cancelled_meeting_frees_its_slot(practice,
             "Adressen gav ingen kalenderfil",
         ),
         ({"status": 200, "body": OWN_CALENDAR * 3, "too_large": True}, "större än 5 MB"),
+        (
+            {"status": 200, "body": OWN_CALENDAR.replace("FREQ=WEEKLY;BYDAY=WE", "FREQ=MINUTELY")},
+            "fler än 20 000 händelser",
+        ),
         ({"status": 200, "body": OWN_CALENDAR, "delay": 1.5}, "svarade inte inom tio sekunder"),
     ],
 )

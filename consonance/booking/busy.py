@@ -253,11 +253,12 @@ def spans_between(data: bytes, start: datetime, end: datetime) -> list[Span]:
         raise ReadFailed("not_ics")
     try:
         calendar = Calendar.from_ical(data)
+        _refuse_runaway_rules(calendar)
         occurrences = recurring_ical_events.of(calendar).between(start, end)
+        if len(occurrences) > MAX_OCCURRENCES:
+            raise ReadFailed("too_many")
         spans = []
-        for count, event in enumerate(occurrences):
-            if count >= MAX_OCCURRENCES:
-                raise ReadFailed("too_many")
+        for event in occurrences:
             span = _span(event)
             if span is not None and span.starts_at < end and span.ends_at > start:
                 spans.append(span)
@@ -267,6 +268,17 @@ def spans_between(data: bytes, start: datetime, end: datetime) -> list[Span]:
         raise ReadFailed("not_ics") from None
     spans.sort(key=lambda s: (s.starts_at, s.ends_at))
     return spans
+
+
+def _refuse_runaway_rules(calendar: Calendar) -> None:
+    """A rule repeating every second or minute would expand to millions of occurrences over
+    the window before any cap could count them (no personal calendar has one): too many."""
+    for event in calendar.walk("VEVENT"):
+        rules = event.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            frequencies = [str(f).upper() for f in rule.get("FREQ", [])]
+            if set(frequencies) & {"SECONDLY", "MINUTELY"}:
+                raise ReadFailed("too_many")
 
 
 def _span(event) -> Span | None:
