@@ -371,6 +371,10 @@ CONSONANCE_IMAP_MAX_MESSAGE = env_int("CONSONANCE_IMAP_MAX_MESSAGE", 25 * 1024 *
 CONSONANCE_DKIM_DNSFUNC = "dkim.dnsplug.get_txt"
 # imapclient logs the IMAP conversation, message text included, at DEBUG: never let it through.
 LOGGING["loggers"]["imapclient"] = {"level": "WARNING"}  # type: ignore[index]
+# httpx logs every request's address at INFO: the coach's private calendar addresses
+# (booking/busy.py) are secrets, so only its warnings go through.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]
 # Newsletter and mail signing (issue 10): DKIM signs outgoing mail when a private key (PEM) and a
 # selector are set; the domain defaults to that of CONSONANCE_FROM_EMAIL.
 CONSONANCE_DKIM_PRIVATE_KEY = env_str("CONSONANCE_DKIM_PRIVATE_KEY") or ""

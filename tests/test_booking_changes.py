@@ -49,9 +49,14 @@ def test_the_coach_moves_a_booking_and_the_client_gets_the_new_time(
     response = staff_client.post(url, {"day": "2026-03-17", "time": "10:30"})
     assert response.status_code == 400 and "krockar" in response.content.decode()
     assert staff_client.post(url, {"day": "2026-03-17", "time": ""}).status_code == 400
-    # Outside the opening hours is fine for the coach (agreed with the client).
+    # Outside the opening hours is fine for the coach (agreed with the client), once she has
+    # confirmed it: first the form asks, nothing is moved or sent.
+    asked = staff_client.post(url, {"day": "2026-03-20", "time": "18:00"}).content.decode()
+    assert "utanför dina öppettider" in asked and not sent_to("astrid@example.se")
     response = run_after_commit(
-        lambda: staff_client.post(url, {"day": "2026-03-20", "time": "18:00"})
+        lambda: staff_client.post(
+            url, {"day": "2026-03-20", "time": "18:00", "confirm": "2026-03-20T18:00"}
+        )
     )
     assert response.status_code == 302
     booking.refresh_from_db()
@@ -137,6 +142,11 @@ def test_the_coach_books_a_client_by_phone_with_or_without_an_invoice(
         "language": "sv",
         "payment": "none",
     }
+    # 19:00 is after her hours: the form asks her first.
+    asked = staff_client.post("/staff/booking/ny/", data).content.decode()
+    assert "utanför dina öppettider" in asked and "Ja, boka ändå" in asked
+    assert not Booking.objects.exists()
+    data["confirm"] = "2026-03-18T19:00"
     response = run_after_commit(lambda: staff_client.post("/staff/booking/ny/", data))
     assert response.status_code == 302
     booking = Booking.objects.get(person__email="greta@example.se")
@@ -149,7 +159,7 @@ def test_the_coach_books_a_client_by_phone_with_or_without_an_invoice(
     response = staff_client.post("/staff/booking/ny/", data)
     assert response.status_code == 400 and "krockar" in response.content.decode()
     # With an invoice: the time is held and the client gets the Bankgiro instructions.
-    data |= {"time": "08:00", "payment": "invoice"}
+    data |= {"time": "08:00", "payment": "invoice", "confirm": "2026-03-18T08:00"}
     run_after_commit(lambda: staff_client.post("/staff/booking/ny/", data))
     held = Booking.objects.get(person__email="hanna@example.se")
     assert held.state == Booking.State.HELD and held.order.method == Order.Method.BANKGIRO
@@ -200,7 +210,8 @@ def test_a_reminder_goes_once_with_the_video_link_and_a_way_to_move(
     assert run_after_commit(lambda: booking_send_reminders()) == 1
     [reminder] = sent_to("astrid@example.se")
     assert "Påminnelse" in reminder.subject and "https://video.example/rum" in reminder.body
-    assert "/boka/flytta/" in reminder.body
+    # Five hours before, the rule no longer lets her move it herself: only cancelling is offered.
+    assert "/boka/flytta/" not in reminder.body and "/boka/avboka/" in reminder.body
     assert booking_send_reminders() == 0  # once
     settings.REMINDER_HOURS = 0
     with time_machine.travel(far.starts_at - timedelta(hours=2), tick=False):

@@ -75,6 +75,7 @@ STAFF = {
     "staff-booking-days-off",
     "staff-booking-detail",
     "staff-booking-feed",
+    "staff-booking-busy",
     "staff-booking-hours",
     "staff-booking-service",
     "staff-booking-service-new",

@@ -60,6 +60,7 @@ __all__ = [
     "free_slots",
     "slot_is_free",
     "to_zone",
+    "within_opening_hours",
 ]
 
 
@@ -375,4 +376,19 @@ def slot_is_free(
     for slot in _day_candidates(schedule, service, day):
         if slot.start == start:
             return not _BusyIndex(busy, service.buffer).overlaps(slot.start, slot.end)
+    return False
+
+
+def within_opening_hours(schedule: Schedule, start: datetime, end: datetime) -> bool:
+    """Whether ``[start, end)`` lies inside one opening interval of its local date (the weekly
+    hours, or that date's exception). Notice, horizon, grid and busy times are not considered:
+    this is the coach's question "is this within my hours?", not "may a client book it?"."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    day = start.astimezone(schedule.tz).date()
+    for wall_start, wall_end in schedule.opening_intervals(day):
+        open_at = _bound_utc(day, wall_start, schedule.tz)
+        close_at = _bound_utc(day, wall_end, schedule.tz)
+        if open_at <= start and end <= close_at:
+            return True
     return False

@@ -18,6 +18,7 @@ from django.utils import timezone
 from consonance.audit.services import audit_append
 from consonance.booking import clients, emails, hooks, selectors, services, tasks
 from consonance.booking.models import Booking, Service, ZoomSync
+from consonance.booking.time_checks import check_unusual_time
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order
 
@@ -49,13 +50,16 @@ def booking_move(
     starts_at: datetime,
     actor: str,
     by_client: bool,
+    confirmed: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """Give a video session a new start. A client may move only to a time she could book and
-    within the service's rule; the coach to any time before the session that is free.
+    within the service's rule; the coach to any time before the session that is free, and to
+    one outside her hours, in a holiday or busy in her calendar only once she has `confirmed`
+    it (time_checks.confirmation_key of that start).
 
-    Raises SlotTaken when the new time is not free, BookingError when the booking cannot move.
-    """
+    Raises SlotTaken when the new time is not free, BookingError when the booking cannot move,
+    NeedsConfirmation (nothing changed, nothing sent) when the coach has yet to confirm."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -72,24 +76,7 @@ def booking_move(
             if by_client and not client_may_move(booking, now):
                 raise services.BookingError("too late to move")
             duration = timedelta(minutes=booking.service.duration_minutes)
-            if by_client:
-                free = selectors.slot_bookable(
-                    booking.service,
-                    starts_at,
-                    now=now,
-                    settings=settings_row,
-                    exclude_pk=booking.pk,
-                )
-            else:
-                margin = timedelta(minutes=settings_row.buffer_minutes)
-                free = not selectors.busy_intervals(
-                    start=starts_at - margin,
-                    end=starts_at + duration + margin,
-                    now=now,
-                    exclude_pk=booking.pk,
-                )
-            if not free:
-                raise services.SlotTaken("slot taken")
+            _check_new_time(booking, starts_at, settings_row, now, by_client, confirmed)
             previous = booking.starts_at
             with transaction.atomic():
                 booking.save(update_fields=_reschedule(booking, starts_at, duration, now))
@@ -102,6 +89,35 @@ def booking_move(
     return booking
 
 
+def _check_new_time(
+    booking: Booking,
+    starts_at: datetime,
+    settings_row,
+    now: datetime,
+    by_client: bool,
+    confirmed: str,
+) -> None:
+    """SlotTaken unless the new time is free: for a client, one she could book; for the coach,
+    one that meets no other session, and NeedsConfirmation for an unusual one not confirmed."""
+    duration = timedelta(minutes=booking.service.duration_minutes)
+    if by_client:
+        free = selectors.slot_bookable(
+            booking.service, starts_at, now=now, settings=settings_row, exclude_pk=booking.pk
+        )
+    else:
+        margin = timedelta(minutes=settings_row.buffer_minutes)
+        free = not selectors.busy_intervals(
+            start=starts_at - margin,
+            end=starts_at + duration + margin,
+            now=now,
+            exclude_pk=booking.pk,
+        )
+    if not free:
+        raise services.SlotTaken("slot taken")
+    if not by_client:
+        check_unusual_time(starts_at, starts_at + duration, settings_row, confirmed)
+
+
 def _reschedule(
     booking: Booking, starts_at: datetime, duration: timedelta, now: datetime
 ) -> list[str]:
@@ -110,7 +126,9 @@ def _reschedule(
     booking.starts_at = starts_at
     booking.ends_at = starts_at + duration
     booking.reminder_sent_at = None
-    return ["starts_at", "ends_at", "reminder_sent_at", *_zoom_follows(booking, now)]
+    booking.ics_sequence += 1  # the new calendar file replaces the old event (same UID)
+    fields = ["starts_at", "ends_at", "reminder_sent_at", "ics_sequence"]
+    return [*fields, *_zoom_follows(booking, now)]
 
 
 def _zoom_follows(booking: Booking, now: datetime) -> list[str]:
@@ -213,12 +231,12 @@ def booking_create_by_coach(
     client: services.Client,
     invoice: bool,
     actor: str,
+    confirmed: str = "",
     now: datetime | None = None,
 ) -> Booking:
-    """A booking the coach makes for a client (agreed by phone). Any free time, even outside
-    the opening hours. With `invoice` the client gets a Bankgiro invoice and the time is held
-    until it is paid; without, the booking is confirmed at once (paid another way, or free).
-    """
+    """A booking the coach makes for a client (agreed by phone): any free time, an unusual one
+    once `confirmed` (as for `booking_move`). With `invoice` the client gets a Bankgiro invoice
+    and the time is held until paid; without, it is confirmed at once (paid otherwise, or free)."""
     now = now or timezone.now()
     if service.has_slot and starts_at is None:
         raise services.BookingError("a video consultation needs a start time")
@@ -235,6 +253,7 @@ def booking_create_by_coach(
                     start=starts_at - margin, end=ends_at + margin, now=now
                 ):
                     raise services.SlotTaken("slot taken")
+                check_unusual_time(starts_at, ends_at, settings_row, confirmed)
             person = clients.client_person(client)
             order = None
             hold_until = None

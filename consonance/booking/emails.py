@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
-from consonance.booking.calendar import booking_ics
+from consonance.booking import calendar
 from consonance.booking.hooks import document_files_for, documents_for
 from consonance.booking.models import Booking
 from consonance.booking.selectors import refund_deadline
@@ -64,6 +64,7 @@ def _context(booking: Booking) -> dict:
         name = service.name
         documents = documents_for(order)  # receipts and invoices (bookkeeping answers)
     return {
+        "first_name": booking.person.first_name,
         "service_name": name,
         "is_video": service.has_slot,
         "starts": _when(booking.starts_at, language),
@@ -101,14 +102,17 @@ def _document_files(booking: Booking) -> list[tuple[str, bytes, str]]:
     """Her receipt or invoice as PDF, in her language, to file or forward."""
     with translation.override(booking.language):
         return document_files_for(booking.order)
+def _calendar_file(booking: Booking, *, cancelled: bool = False) -> list:
+    """The booking's calendar file as an attachment (none for a booking without a time)."""
+    if booking.starts_at is None or booking.ends_at is None:
+        return []
+    content = calendar.booking_ics(booking, cancelled=cancelled)
+    return [(calendar.FILENAME, content, calendar.mimetype(cancelled=cancelled))]
 
 
 def confirmed(booking: Booking) -> None:
     context = _context(booking)
-    attachments = []
-    if booking.starts_at is not None:
-        attachments.append(("konsultation.ics", booking_ics(booking), "text/calendar"))
-    _send(booking, "booking_confirmed", context, attachments + _document_files(booking))
+    _send(booking, "booking_confirmed", context, _calendar_file(booking) + _document_files(booking))
 
 
 def payment_reminder(booking: Booking) -> None:
@@ -144,8 +148,11 @@ def cancelled(booking: Booking, refund: Decimal) -> None:
         unpaid_invoice=bool(
             booking.order and booking.order.method == "bankgiro" and not booking.order.amount_paid
         ),
+        # Only a confirmed session has been in her calendar: the file that takes it out.
+        calendar_cancel=booking.confirmed_at is not None and booking.starts_at is not None,
     )
-    _send(booking, "booking_cancelled", context)
+    attachments = _calendar_file(booking, cancelled=True) if context["calendar_cancel"] else []
+    _send(booking, "booking_cancelled", context, attachments)
 
 
 def restricted_booking(booking: Booking) -> None:
@@ -169,15 +176,16 @@ def _day(day, language: str) -> str:
 
 def moved(booking: Booking) -> None:
     """The session has a new time (moved by the client or the coach): the new calendar file."""
-    attachments = []
-    if booking.starts_at is not None:
-        attachments.append(("konsultation.ics", booking_ics(booking), "text/calendar"))
-    _send(booking, "booking_moved", _context(booking), attachments)
+    _send(booking, "booking_moved", _context(booking), _calendar_file(booking))
 
 
 def reminder(booking: Booking) -> None:
-    """Before the session: when, and the link for video."""
-    _send(booking, "booking_reminder", _context(booking))
+    """Before the session: when, the link for video, and labelled ways to move (while the rule
+    still lets her) or cancel."""
+    context = _context(booking)
+    deadline = refund_deadline(booking)
+    context["can_move"] = deadline is not None and timezone.now() <= deadline
+    _send(booking, "booking_reminder", context)
 
 
 def video_link(booking: Booking) -> None:

@@ -248,6 +248,9 @@ class Booking(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # The reminder to pay a Bankgiro invoice before its due date (booking.changes).
     payment_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The calendar file's SEQUENCE (RFC 5545): one up at each move and at a cancellation, so
+    # the client's calendar replaces the event of the same UID instead of keeping the old one.
+    ics_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -291,3 +294,42 @@ class CalendarFeed(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("kalenderflöde")
+
+
+class BusyCalendar(models.Model):
+    """One of the coach's own calendars (Google, iCloud, Outlook), read for busy times.
+
+    Its private ICS address is a secret (whoever has it reads her whole calendar): it is stored
+    encrypted (booking/busy.py), shown only masked (``address_hint``), never logged. What a read
+    finds is kept as BusyTime rows: start, end and busy/free, never a title or anything else.
+    """
+
+    label = models.CharField(_("namn"), max_length=60, blank=True)
+    address_ciphertext = models.BinaryField()
+    address_hint = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)  # the last attempt
+    read_ok_at = models.DateTimeField(null=True, blank=True)  # the last successful read
+    # Why the last read failed ("" when it worked): a code the settings page says in words.
+    error = models.CharField(max_length=16, blank=True)
+    error_status = models.PositiveSmallIntegerField(null=True, blank=True)  # an HTTP status
+    busy_count = models.PositiveIntegerField(default=0)
+    free_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("egen kalender")
+        verbose_name_plural = _("egna kalendrar")
+
+
+class BusyTime(models.Model):
+    """A time in one of her own calendars: when, and whether it makes her busy (TRANSP)."""
+
+    calendar = models.ForeignKey(BusyCalendar, on_delete=models.CASCADE, related_name="times")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    busy = models.BooleanField(default=True)  # TRANSP:OPAQUE; False for TRANSP:TRANSPARENT
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="booking_busytime_span")]

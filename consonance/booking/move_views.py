@@ -25,7 +25,8 @@ DAYS_SHOWN = 14
 
 def _slots(booking: Booking, now) -> list:
     slots = selectors.free_slots(booking.service, now=now)
-    last = now + timedelta(days=DAYS_SHOWN)
+    # Two weeks from the first free time (a holiday ahead leaves no empty page).
+    last = (slots[0].start if slots else now) + timedelta(days=DAYS_SHOWN)
     days = selectors.slots_by_day([s for s in slots if s.start < last], STOCKHOLM)
     return [
         (day, [(format_start(slot.start), sthlm) for slot, sthlm, _l in entries])

@@ -38,6 +38,7 @@ PERSONAL_DATA = [
             "confirmation_sent_at",
             "reminder_sent_at",
             "payment_reminder_sent_at",
+            "ics_sequence",
         ),
         things=(Thing(ngettext_lazy("%(count)d bokning", "%(count)d bokningar", "count")),),
         readable=Readable(
@@ -63,4 +64,12 @@ NOT_PERSONAL = {
     "booking.OpeningHours": "the practice's weekly opening hours",
     "booking.DayOff": "the practice's days off and changed hours",
     "booking.CalendarFeed": "the hash of the coach's private calendar address",
+    "booking.BusyCalendar": (
+        "the coach's own calendar addresses (encrypted) and how their last read went; "
+        "nothing about clients"
+    ),
+    "booking.BusyTime": (
+        "start, end and busy/free of times in the coach's own calendars, from today on and "
+        "replaced at each read; no titles, places or other people"
+    ),
 }

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from consonance.booking import availability
+from consonance.booking.busy import busy_between
 from consonance.booking.models import (
     Booking,
     DayOff,
@@ -23,6 +24,7 @@ from consonance.booking.models import (
 from consonance.payments.models import Order
 from consonance.payments.providers import config
 from consonance.payments.selectors import order_refundable
+from consonance.privacy.holidays import holiday_periods_ahead
 
 STOCKHOLM = availability.STOCKHOLM
 # A Bankgiro payment takes a banking day or two: the invoice is due two days before the
@@ -35,8 +37,11 @@ def services_bookable() -> QuerySet[Service]:
     return Service.objects.filter(active=True)
 
 
-def schedule_load(settings: PracticeSettings | None = None) -> availability.Schedule:
-    """The practice's opening hours, exceptions and booking window as a pure Schedule."""
+def schedule_load(
+    settings: PracticeSettings | None = None, *, holidays: bool = True
+) -> availability.Schedule:
+    """The practice's opening hours, exceptions and booking window as a pure Schedule. Every
+    day of a holiday is closed (unless `holidays` is False: the hours she keeps otherwise)."""
     settings = settings or PracticeSettings.load()
     rules = tuple(
         availability.OpeningRule(weekday, start, end)
@@ -51,6 +56,12 @@ def schedule_load(settings: PracticeSettings | None = None) -> availability.Sche
             by_day[day_off.day] = None  # closed all day wins over changed hours
         elif intervals is not None and start < end:
             intervals.append((start, end))
+    if holidays:
+        for period in holiday_periods_ahead(now=timezone.now() - timedelta(days=1)):
+            day = period.first_day
+            while day <= period.last_day:
+                by_day[day] = None
+                day += timedelta(days=1)
     exceptions = tuple(
         availability.DateException(day, tuple(intervals or ())) for day, intervals in by_day.items()
     )
@@ -111,9 +122,9 @@ def free_slots(
     settings = settings or PracticeSettings.load()
     schedule = schedule_load(settings)
     margin = timedelta(minutes=settings.buffer_minutes + service.duration_minutes)
-    busy = busy_intervals(
-        start=now + schedule.notice - margin, end=now + schedule.horizon + margin, now=now
-    )
+    start, end = now + schedule.notice - margin, now + schedule.horizon + margin
+    busy = busy_intervals(start=start, end=end, now=now)
+    busy.extend(busy_between(start, end))  # her own calendars
     return availability.free_slots(schedule, slot_service(service, settings), busy, now)
 
 
@@ -130,6 +141,7 @@ def slot_bookable(
     spec = slot_service(service, settings)
     margin = spec.duration + spec.buffer
     busy = busy_intervals(start=start - margin, end=start + margin, now=now, exclude_pk=exclude_pk)
+    busy.extend(busy_between(start - margin, start + margin))
     return availability.slot_is_free(schedule, spec, busy, now, start)
 
 

@@ -238,7 +238,8 @@ def _set_state(booking: Booking, state: str, now: datetime, *, action: str) -> N
     fields = ["state"]
     if state == Booking.State.CANCELLED:
         booking.cancelled_at = now
-        fields.append("cancelled_at")
+        booking.ics_sequence += 1  # its calendar file's CANCEL outranks every earlier one
+        fields += ["cancelled_at", "ics_sequence"]
     booking.save(update_fields=fields)
     audit_append(
         actor=SYSTEM,

@@ -17,6 +17,7 @@ from consonance.booking import changes, selectors, services
 from consonance.booking.errors import ProcessingRestricted
 from consonance.booking.models import Booking
 from consonance.booking.staff_forms import CancelForm, CoachBookingForm, LinkForm, MoveForm
+from consonance.booking.time_checks import NeedsConfirmation, confirmation_key
 from consonance.lib.money import format_amount
 from consonance.payments.models import Order
 
@@ -25,7 +26,7 @@ def _booking(pk: int) -> Booking:
     return get_object_or_404(Booking.objects.select_related("service", "order", "person"), pk=pk)
 
 
-def detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
+def detail(request: HttpRequest, pk: int, unusual: dict | None = None, **forms) -> HttpResponse:
     booking = _booking(pk)
     now = timezone.now()
     allowed = selectors.staff_actions(booking, now)
@@ -41,8 +42,15 @@ def detail(request: HttpRequest, pk: int, **forms) -> HttpResponse:
         "move_form": forms.get("move_form") or MoveForm(),
         "link_form": forms.get("link_form")
         or LinkForm(initial={"join_url": booking.join_url or settings.VIDEO_LINK}),
+        "unusual": unusual,
     }
-    return render(request, "booking/staff/booking.html", context, status=400 if forms else 200)
+    status = 200 if unusual or not forms else 400
+    return render(request, "booking/staff/booking.html", context, status=status)
+
+
+def _unusual(error: NeedsConfirmation, starts_at) -> dict:
+    """What the re-rendered form shows: why the time is unusual, and the start to confirm."""
+    return {"reasons": error.reasons, "key": confirmation_key(starts_at)}
 
 
 @require_POST
@@ -84,7 +92,10 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             starts_at=form.starts_at(),
             actor=actor_staff_request(request),
             by_client=False,
+            confirmed=request.POST.get("confirm", ""),
         )
+    except NeedsConfirmation as error:
+        return detail(request, pk, unusual=_unusual(error, form.starts_at()), move_form=form)
     except services.SlotTaken:
         form.add_error(None, _("Tiden krockar med en annan bokning."))
         return detail(request, pk, move_form=form)
@@ -138,6 +149,7 @@ def zoom_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 def create(request: HttpRequest) -> HttpResponse:
     form = CoachBookingForm(request.POST or None)
+    unusual = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         client = services.Client(
@@ -153,7 +165,10 @@ def create(request: HttpRequest) -> HttpResponse:
                 client=client,
                 invoice=data["payment"] == "invoice",
                 actor=actor_staff_request(request),
+                confirmed=request.POST.get("confirm", ""),
             )
+        except NeedsConfirmation as error:
+            unusual = _unusual(error, form.starts_at())
         except services.SlotTaken:
             form.add_error(None, _("Tiden är passerad eller krockar med en annan bokning."))
         except ProcessingRestricted:
@@ -170,11 +185,16 @@ def create(request: HttpRequest) -> HttpResponse:
                 request, _("Bokningen är gjord. Klienten har fått ett e-postmeddelande.")
             )
             return redirect("staff-booking-detail", pk=booking.pk)
-    if request.method == "POST":
+    if request.method == "POST" and not unusual:
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     return render(
         request,
         "booking/staff/create.html",
-        {"form": form, "bankgiro": bool(settings.BANKGIRO_NUMBER), "methods": Order.Method},
-        status=400 if request.method == "POST" else 200,
+        {
+            "form": form,
+            "bankgiro": bool(settings.BANKGIRO_NUMBER),
+            "methods": Order.Method,
+            "unusual": unusual,
+        },
+        status=400 if request.method == "POST" and not unusual else 200,
     )

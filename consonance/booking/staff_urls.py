@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from consonance.booking import staff_actions, staff_calendar, staff_views
+from consonance.booking import staff_actions, staff_busy, staff_calendar, staff_views
 
 urlpatterns = [
     path("", staff_views.bookings, name="staff-booking"),
@@ -15,6 +15,13 @@ urlpatterns = [
     path("<int:pk>/zoom/", staff_actions.zoom_retry, name="staff-booking-zoom-retry"),
     path("kalender/", staff_calendar.week, name="staff-booking-week"),
     path("kalenderflode/", staff_calendar.feed_page, name="staff-booking-feed"),
+    path("egna-kalendrar/", staff_busy.calendars, name="staff-booking-busy"),
+    path("egna-kalendrar/<int:pk>/las/", staff_busy.calendar_read, name="staff-booking-busy-read"),
+    path(
+        "egna-kalendrar/<int:pk>/ta-bort/",
+        staff_busy.calendar_remove,
+        name="staff-booking-busy-remove",
+    ),
     path("tjanster/", staff_views.services, name="staff-booking-services"),
     path("tjanster/ny/", staff_views.service_edit, name="staff-booking-service-new"),
     path("tjanster/<int:pk>/", staff_views.service_edit, name="staff-booking-service"),

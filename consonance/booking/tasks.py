@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
-from consonance.booking import changes, meetings, selectors, services
+from consonance.booking import busy, changes, meetings, selectors, services
 from consonance.worker.schedule import Periodic
 
 
@@ -53,7 +53,18 @@ def booking_remind_task() -> int:
     return changes.booking_send_reminders() + changes.booking_send_payment_reminders()
 
 
+@task
+def booking_busy_calendars_task() -> int:
+    """Every 15 minutes: read the coach's own calendars for busy times (booking/busy.py)."""
+    return busy.calendars_read_all()
+
+
 PERIODIC = [
+    Periodic(
+        "booking-busy-calendars",
+        timedelta(minutes=15),
+        "consonance.booking.tasks.booking_busy_calendars_task",
+    ),
     Periodic(
         "booking-remind",
         timedelta(minutes=10),

@@ -112,11 +112,15 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     zone = _visitor_zone(request)
     now = timezone.now()
     slots = selectors.offered_slots(service, now=now)
+    today = now.astimezone(zone).date()
     try:
         page = min(max(0, int(request.GET.get("sida", "0"))), MAX_PAGE)
     except ValueError:
         page = 0
-    first_day = now.astimezone(zone).date() + timedelta(days=page * DAYS_PER_PAGE)
+    if "sida" not in request.GET and slots:
+        # Opened plainly: the page of the first free time (after a holiday, say), not empty weeks.
+        page = min((slots[0].start.astimezone(zone).date() - today).days // DAYS_PER_PAGE, MAX_PAGE)
+    first_day = today + timedelta(days=page * DAYS_PER_PAGE)
     last_day = first_day + timedelta(days=DAYS_PER_PAGE)
     shown = [s for s in slots if first_day <= s.start.astimezone(zone).date() < last_day]
     more = any(s.start.astimezone(zone).date() >= last_day for s in slots)

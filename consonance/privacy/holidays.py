@@ -76,6 +76,12 @@ def holiday_periods_ahead(*, now: dt.datetime | None = None):
     return HolidayPeriod.objects.filter(last_day__gte=today)
 
 
+def holiday_on(day: dt.date) -> Window | None:
+    """The holiday that `day` (a Stockholm date) falls in, if any (booking closes such days)."""
+    period = HolidayPeriod.objects.filter(first_day__lte=day, last_day__gte=day).first()
+    return Window.of(period) if period is not None else None
+
+
 def holiday_current(*, now: dt.datetime | None = None) -> Window | None:
     now = now or timezone.now()
     return next((w for w in holidays_ahead(now=now) if w.starts <= now < w.ends), None)

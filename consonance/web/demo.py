@@ -1,8 +1,10 @@
 """Demo scenes that span several apps (the web app sits above them all, so it may touch each):
 a journal kept longer by agreement, a journal-access request near its deadline, the receipt of a
 fictional person erased by the demo itself, a holiday starting tomorrow, so that the site shows
-the notice and the overview shows deadlines extended by it, a client who changed her address after
-paying (mail follows her, her old address got a notice) and a legal hold. Idempotent."""
+the notice and the overview shows deadlines extended by it and booking is closed those days, the
+coach's own calendar whose busy times leave the booking page (booking/busy_demo.py), a client who
+changed her address after paying (mail follows her, her old address got a notice) and a legal hold.
+Idempotent."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.booking.busy_demo import own_calendar
 from consonance.bookkeeping.models import Voucher
 from consonance.journal.models import Note
 from consonance.lib.time import STOCKHOLM
@@ -42,6 +45,7 @@ def load(out) -> None:
     _journal_request(out)
     _erased_person(out)
     _holiday(out)
+    own_calendar(out)
     _changed_address(out)
     _legal_hold(out)
 

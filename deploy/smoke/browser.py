@@ -86,7 +86,12 @@ class Smoke:
                 if to not in str(message["To"]):
                     continue
                 text = message.get_body(preferencelist=("plain",)).get_content()
-                found = re.search(pattern, f"{message['Subject']}\n{text}")
+                calendars = [  # a calendar file is searched too (its SEQUENCE, its METHOD)
+                    part.get_content()
+                    for part in message.iter_attachments()
+                    if part.get_content_type() == "text/calendar"
+                ]
+                found = re.search(pattern, "\n".join([str(message["Subject"]), text, *calendars]))
                 if found:
                     self.read_mails.add(path)
                     return found
@@ -275,7 +280,13 @@ def a_client_books_a_video_session_and_pays(smoke: Smoke, folder: Path) -> None:
         pay_by_bgmax(smoke, folder, ocr, amount, serial=1)
         smoke.page.goto(status)
         smoke.shows("Bokningen är bekräftad")
-        smoke.mail(who[2], r"(?i)bekräft")
+        confirmation = smoke.mail(who[2], r"(?is)bekräft.*?Byta tid:\s+(https://\S+)")
+    with smoke.step("she moves it from her link; the new calendar file replaces the old event"):
+        smoke.page.goto(confirmation.group(1))
+        smoke.shows("Välj en ny tid")
+        smoke.page.locator("form.slots button[name=start]").first.click()
+        smoke.shows("Du har fått den nya tiden")
+        smoke.mail(who[2], r"(?s)METHOD:PUBLISH.*SEQUENCE:1\r?\n")
 
 
 def a_client_writes_in_her_email_consultation(smoke: Smoke, folder: Path) -> None:
