@@ -578,6 +578,8 @@ def page_shows(tab, text: str) -> str:
     """The page's text once it shows `text` (waiting for a click's page load)."""
     expect(tab.locator("body")).to_contain_text(text)
     return tab.inner_text("body")
+
+
 # -- the coach's own calendar, served on loopback (booking/busy.py) -------------------------------
 
 # A private calendar as Google, iCloud or Outlook serve it, for the week of NOW (Monday 16 March

@@ -102,6 +102,8 @@ def _document_files(booking: Booking) -> list[tuple[str, bytes, str]]:
     """Her receipt or invoice as PDF, in her language, to file or forward."""
     with translation.override(booking.language):
         return document_files_for(booking.order)
+
+
 def _calendar_file(booking: Booking, *, cancelled: bool = False) -> list:
     """The booking's calendar file as an attachment (none for a booking without a time)."""
     if booking.starts_at is None or booking.ends_at is None:
