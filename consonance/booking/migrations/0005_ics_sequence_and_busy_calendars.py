@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0003_booking_zoom_sync'),
+        ('booking', '0004_email_consultation_completed_and_answered_refund'),
     ]
 
     operations = [
