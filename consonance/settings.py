@@ -430,9 +430,13 @@ BOOKKEEPING_ACCOUNTS = {
         "bank": "1930",
         "card": "1580",
         "receivables": "1510",
-        "sales_vat": "3001",
+        "sales_vat": "3001",  # sales at 25 %
+        "sales_vat_12": "3002",
+        "sales_vat_6": "3003",
         "sales_exempt": "3004",
-        "output_vat": "2611",
+        "output_vat": "2611",  # output VAT at 25 %
+        "output_vat_12": "2621",
+        "output_vat_6": "2631",
         "card_fees": "6040",
         "rounding": "3740",
     }.items()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sie/<int:year>.se", staff_views.sie_download, name="bookkeeping-staff-sie"),
     path("verifiera/", staff_views.verify, name="bookkeeping-staff-verify"),
     path("moms/", staff_views.vat, name="bookkeeping-staff-vat"),
+    path("moms/<str:key>.csv", staff_views.vat_csv, name="bookkeeping-staff-vat-csv"),
     path("fortnox/", staff_views.fortnox, name="bookkeeping-staff-fortnox"),
     path("fortnox/anslut/", staff_views.fortnox_connect, name="bookkeeping-staff-fortnox-connect"),
     path(

@@ -3,18 +3,23 @@ verification, the VAT summary, and the Fortnox connection with the state of each
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.bookkeeping import fortnox as fx
 from consonance.bookkeeping import selectors
-from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in, kronor
+from consonance.bookkeeping import vat as vat_module
+from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in, fiscal_year_for, kronor
 from consonance.bookkeeping.forms import SieUploadForm
 from consonance.bookkeeping.models import FortnoxPosting, Voucher
 from consonance.bookkeeping.sie_reader import read_sie
@@ -92,13 +97,46 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def vat(request: HttpRequest) -> HttpResponse:
-    year, years = _year(request)
-    monthly, quarterly, total = selectors.vat_summary(year)
+    """The VAT return's boxes for one reporting period (by default the last one that has
+    ended), and every period of its fiscal year beside it."""
+    chosen = vat_module.period_from_key(request.GET.get("period", ""))
+    today = timezone.localdate()
+    if chosen is None and "ar" in request.GET:
+        periods = vat_module.periods_in(_year(request)[0])
+        ended = [period for period in periods if period.end < today]
+        chosen = ended[-1] if ended else periods[0]
+    if chosen is None:
+        chosen = vat_module.period_for(vat_module.period_for(today).start - dt.timedelta(days=1))
+    year = fiscal_year_for(chosen.start)
+    years = selectors.fiscal_years()
+    if year not in years:
+        years = sorted([*years, year], key=lambda y: y.start, reverse=True)
     return render(
         request,
         "bookkeeping/staff/vat.html",
-        {"year": year, "years": years, "monthly": monthly, "quarterly": quarterly, "total": total},
+        {
+            "report": vat_module.vat_return(chosen),
+            "year": year,
+            "years": years,
+            "reports": vat_module.vat_returns(year),
+            "kind": settings.VAT_PERIOD,
+        },
     )
+
+
+def vat_csv(request: HttpRequest, key: str) -> HttpResponse:
+    period = vat_module.period_from_key(key)
+    if period is None:
+        raise Http404("no such period")
+    english = translation.get_language().startswith("en")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="moms-{period.key}.csv"'
+    response.write("\ufeff")  # so that a spreadsheet program reads the file as UTF-8
+    writer = csv.writer(response, delimiter="," if english else ";")
+    writer.writerows(
+        vat_module.vat_csv_rows(vat_module.vat_return(period), "." if english else ",")
+    )
+    return response
 
 
 def fortnox(request: HttpRequest) -> HttpResponse:
