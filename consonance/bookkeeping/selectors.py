@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_for
-from consonance.bookkeeping.models import Document, FortnoxPosting, Voucher
+from consonance.bookkeeping.models import Document, FortnoxPosting, Voucher, VoucherRow
 
 
 def fiscal_years() -> list[FiscalYear]:
@@ -23,11 +23,41 @@ def fiscal_years() -> list[FiscalYear]:
     return sorted(years, key=lambda y: y.start, reverse=True)
 
 
-def vouchers_in(year: FiscalYear, series: str = "") -> QuerySet[Voucher]:
+def vouchers_in(
+    year: FiscalYear, series: str = "", month: int | None = None, account: str = ""
+) -> QuerySet[Voucher]:
+    """A fiscal year's vouchers, optionally of one series, dated in one month (1-12), or with a
+    row on one account; in the order of their numbers."""
     queryset = Voucher.objects.filter(fiscal_year_start=year.start)
     if series:
         queryset = queryset.filter(series=series)
+    if month:
+        queryset = queryset.filter(date__month=month)
+    if account:
+        queryset = queryset.filter(
+            pk__in=VoucherRow.objects.filter(account=account).values("voucher_id")
+        )
     return queryset.order_by("series", "number")
+
+
+def accounts_in(year: FiscalYear) -> list[str]:
+    """The accounts that the vouchers of a fiscal year book on."""
+    return sorted(
+        set(
+            VoucherRow.objects.filter(voucher__fiscal_year_start=year.start)
+            .values_list("account", flat=True)
+            .distinct()
+        )
+    )
+
+
+def months_in(year: FiscalYear) -> list[dt.date]:
+    """The first day of each month of a fiscal year."""
+    months, day = [], year.start
+    while day <= year.end:
+        months.append(day)
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
 
 
 def series_in(year: FiscalYear) -> list[str]:

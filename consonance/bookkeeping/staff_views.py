@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -20,8 +22,10 @@ from consonance.bookkeeping import fortnox as fx
 from consonance.bookkeeping import selectors
 from consonance.bookkeeping import vat as vat_module
 from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in, fiscal_year_for, kronor
-from consonance.bookkeeping.forms import SieUploadForm
+from consonance.bookkeeping.forms import CorrectionForm, SieUploadForm
+from consonance.bookkeeping.glance import charts
 from consonance.bookkeeping.models import FortnoxPosting, Voucher
+from consonance.bookkeeping.services import voucher_correct
 from consonance.bookkeeping.sie_reader import read_sie
 from consonance.bookkeeping.sie_writer import SieExportError, sie_export
 
@@ -36,37 +40,109 @@ def _year(request: HttpRequest) -> tuple[FiscalYear, list[FiscalYear]]:
     return years[0], years
 
 
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest, year: FiscalYear) -> dict:
+    """The list's filters from the address, each dropped when it is not one of the year's."""
+    series = request.GET.get("serie", "")
+    month = request.GET.get("manad", "")
+    account = request.GET.get("konto", "")
+    return {
+        "series": series if series in selectors.series_in(year) else "",
+        "month": int(month) if month.isdigit() and 1 <= int(month) <= 12 else None,
+        "account": account if account.isdigit() and len(account) == 4 else "",
+    }
+
+
 def vouchers(request: HttpRequest) -> HttpResponse:
     year, years = _year(request)
-    series = request.GET.get("serie", "")
-    series = series if series.isascii() and series.isalnum() and len(series) <= 2 else ""
-    listed = selectors.vouchers_in(year, series).prefetch_related("rows")
+    chosen = _filters(request, year)
+    listed = selectors.vouchers_in(year, **chosen).prefetch_related("rows")
+    asked = request.GET.get("sida", "")
+    number = int(asked) if asked.isascii() and asked.isdigit() and len(asked) < 7 else 1
+    page = Paginator(listed, PAGE_SIZE).get_page(number)  # past the end: the last page
+    kept = {
+        "ar": year.end.year,
+        "serie": chosen["series"],
+        "manad": chosen["month"] or "",
+        "konto": chosen["account"],
+    }
     return render(
         request,
         "bookkeeping/staff/vouchers.html",
         {
             "year": year,
             "years": years,
-            "series": series,
+            **chosen,
             "all_series": selectors.series_in(year),
-            "vouchers": listed[:500],
-            "count": listed.count(),
+            "months": selectors.months_in(year),
+            "accounts": selectors.accounts_in(year),
+            "page": page,
+            "query": urlencode({k: v for k, v in kept.items() if v}),
+            "filtered": any(chosen.values()),
             "fortnox_state": fx.connection_state() if fx.is_configured() else "",
         },
     )
 
 
+def glance(request: HttpRequest) -> HttpResponse:
+    """Numbers at a glance: income and sessions per month, open invoices (SVG, no script)."""
+    year, years = _year(request)
+    return render(
+        request,
+        "bookkeeping/staff/glance.html",
+        {"year": year, "years": years, "charts": charts(year, timezone.localdate())},
+    )
+
+
 def voucher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     voucher = get_object_or_404(Voucher, pk=pk)
+    followers = voucher.followers.all()
     return render(
         request,
         "bookkeeping/staff/voucher.html",
         {
             "voucher": voucher,
             "rows": voucher.rows.all(),
-            "followers": voucher.followers.all(),
+            "followers": followers,
+            "corrected": any(f.kind == Voucher.Kind.CORRECTION for f in followers),
             "posting": FortnoxPosting.objects.filter(voucher=voucher).first(),
             "amount": kronor(voucher.amount),
+        },
+    )
+
+
+def voucher_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reverse a voucher with a new one, after she has said why and confirmed."""
+    voucher = get_object_or_404(Voucher, pk=pk)
+    done = voucher.followers.filter(kind=Voucher.Kind.CORRECTION).first()
+    if done is not None:
+        messages.info(
+            request, _("Verifikationen är redan rättad med %(label)s.") % {"label": done.label}
+        )
+        return redirect("bookkeeping-staff-voucher", done.pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        correction = voucher_correct(
+            voucher_id=voucher.pk,
+            actor=actor_staff_request(request),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("%(label)s är skapad och vänder %(original)s.")
+            % {"label": correction.label, "original": voucher.label},
+        )
+        return redirect("bookkeeping-staff-voucher", correction.pk)
+    return render(
+        request,
+        "bookkeeping/staff/correction.html",
+        {
+            "voucher": voucher,
+            "rows": [(row.account, row.amount, -row.amount) for row in voucher.rows.all()],
+            "form": form,
+            "today": timezone.localdate(),
         },
     )
 
