@@ -4,7 +4,9 @@ Bankgiro invoices still open, as small charts drawn on the server (lib/charts.py
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
@@ -42,39 +44,31 @@ def income_per_month(year: FiscalYear) -> dict[dt.date, Decimal]:
     return {dt.date(row["y"], row["m"], 1): -(row["total"] or Decimal(0)) for row in rows}
 
 
-def charts(year: FiscalYear, today: dt.date) -> list[tuple[BarChart, str]]:
-    """The three charts, each with what it says when there is nothing to draw."""
-    months = months_in(year)
-    income = income_per_month(year)
-    sessions = bookings_per_month(year.start, year.end)
-    invoices = open_invoices_by_age(today)
+Point = tuple[str, str, Decimal | int, str]
 
-    def month_title(month: dt.date, text: str) -> str:
-        return f"{MONTHS[month.month]} {month.year}: {text}"
 
-    income_points = [
-        (
-            str(MONTHS_3[m.month]),
-            month_title(m, _kronor(income.get(m, Decimal(0)))),
-            income.get(m, Decimal(0)),
-            _kronor(income.get(m, Decimal(0))).removesuffix(" kr"),
+def _monthly(
+    months: list[dt.date],
+    values: dict[dt.date, Decimal] | dict[dt.date, int],
+    text: Callable[[Any], str],
+) -> list[Point]:
+    """A bar per month: "jan" under it, "januari 2026: <text>" as its title."""
+    points: list[Point] = []
+    for month in months:
+        value = values.get(month, 0)
+        points.append(
+            (
+                str(MONTHS_3[month.month]),
+                f"{MONTHS[month.month]} {month.year}: {text(value)}",
+                value,
+                text(value).removesuffix(" kr"),
+            )
         )
-        for m in months
-    ]
-    session_points = [
-        (
-            str(MONTHS_3[m.month]),
-            month_title(
-                m,
-                ngettext("%(count)s samtal", "%(count)s samtal", sessions.get(m, 0))
-                % {"count": sessions.get(m, 0)},
-            ),
-            sessions.get(m, 0),
-            str(sessions.get(m, 0)),
-        )
-        for m in months
-    ]
-    invoice_points = [
+    return points
+
+
+def _invoice_points(today: dt.date) -> list[Point]:
+    return [
         (
             group.label,
             ngettext(
@@ -86,8 +80,20 @@ def charts(year: FiscalYear, today: dt.date) -> list[tuple[BarChart, str]]:
             group.outstanding,
             _kronor(group.outstanding),
         )
-        for group in invoices
+        for group in open_invoices_by_age(today)
     ]
+
+
+def _sessions(count: int) -> str:
+    return ngettext("%(count)s samtal", "%(count)s samtal", count) % {"count": count}
+
+
+def charts(year: FiscalYear, today: dt.date) -> list[tuple[BarChart, str]]:
+    """The three charts, each with what it says when there is nothing to draw."""
+    months = months_in(year)
+    income_points = _monthly(months, income_per_month(year), _kronor)
+    session_points = _monthly(months, bookings_per_month(year.start, year.end), _sessions)
+    invoice_points = _invoice_points(today)
     drawn = (
         (
             "intakter",
@@ -105,7 +111,7 @@ def charts(year: FiscalYear, today: dt.date) -> list[tuple[BarChart, str]]:
         ),
         (
             "fakturor",
-            _("Obetalda fakturor i dag (kr)"),
+            _("Obetalda fakturor i dag, efter dagar sedan förfallodagen (kr)"),
             _("Bankgirofakturor som väntar på betalning, efter hur sena de är."),
             invoice_points,
             _("inga obetalda fakturor"),

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 WIDTH = 640
 HEIGHT = 220
-TOP = 22  # room for the values above the bars
-BOTTOM = 26  # room for the labels under them
+TOP = 26  # room for the values above the bars
+BOTTOM = 30  # room for the labels under them
 GAP = 0.28  # share of each slot left between bars
 
 
@@ -54,7 +54,7 @@ class BarChart:
 
     @property
     def label_y(self) -> int:
-        return self.height - 8
+        return self.height - 7
 
     @property
     def empty(self) -> bool:

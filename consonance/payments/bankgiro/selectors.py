@@ -51,12 +51,12 @@ class OpenInvoices:
 
 
 def open_invoices_by_age(today: date) -> list[OpenInvoices]:
-    """Open invoices in four groups: not yet due, 1-30, 31-60 and more than 60 days late."""
+    """Open invoices in four groups: not yet due, 1-30, 31-60 and more than 60 days past due."""
     groups = [
         (gettext("inte förfallna"), None, None),
-        (gettext("1–30 dagar sena"), 1, 30),
-        (gettext("31–60 dagar sena"), 31, 60),
-        (gettext("mer än 60 dagar sena"), 61, None),
+        (gettext("1–30 dagar"), 1, 30),
+        (gettext("31–60 dagar"), 31, 60),
+        (gettext("över 60 dagar"), 61, None),
     ]
     counts = dict.fromkeys((label for label, _low, _high in groups), 0)
     sums = dict.fromkeys(counts, Decimal(0))
