@@ -51,8 +51,10 @@ def _monthly(
     months: list[dt.date],
     values: dict[dt.date, Decimal] | dict[dt.date, int],
     text: Callable[[Any], str],
+    short: Callable[[Any], str],
 ) -> list[Point]:
-    """A bar per month: "jan" under it, "januari 2026: <text>" as its title."""
+    """A bar per month: "jan" under it, `short` of its value above it, "januari 2026: <text>" as
+    its title."""
     points: list[Point] = []
     for month in months:
         value = values.get(month, 0)
@@ -61,7 +63,7 @@ def _monthly(
                 str(MONTHS_3[month.month]),
                 f"{MONTHS[month.month]} {month.year}: {text(value)}",
                 value,
-                text(value).removesuffix(" kr"),
+                short(value),
             )
         )
     return points
@@ -91,8 +93,10 @@ def _sessions(count: int) -> str:
 def charts(year: FiscalYear, today: dt.date) -> list[tuple[BarChart, str]]:
     """The three charts, each with what it says when there is nothing to draw."""
     months = months_in(year)
-    income_points = _monthly(months, income_per_month(year), _kronor)
-    session_points = _monthly(months, bookings_per_month(year.start, year.end), _sessions)
+    income_points = _monthly(
+        months, income_per_month(year), _kronor, lambda v: _kronor(v).removesuffix(" kr")
+    )
+    session_points = _monthly(months, bookings_per_month(year.start, year.end), _sessions, str)
     invoice_points = _invoice_points(today)
     drawn = (
         (
