@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from consonance.lib.company_ids import seller_ids_problem
 from consonance.lib.env import env_bool, env_int, env_list, env_networks, env_str
 from consonance.lib.errors import sentry_start
 
@@ -413,6 +414,18 @@ if SELLER_ORGANISATION_NUMBER and not re.fullmatch(r"\d{6}-?\d{4}", SELLER_ORGAN
         f"got {SELLER_ORGANISATION_NUMBER!r}."
     )
 SELLER_VAT_NUMBER = (env_str("CONSONANCE_VAT_NUMBER") or "").strip().upper()
+# Check digits too (python-stdnum), at start-up: a typo would reach every invoice and SIE file.
+# The system check consonance.E023 says the same under `consonance check`.
+_seller_problem = seller_ids_problem(SELLER_ORGANISATION_NUMBER, SELLER_VAT_NUMBER)
+if _seller_problem:
+    raise ImproperlyConfigured(_seller_problem)
+# The VAT return's reporting period (redovisningsperiod): month, quarter or year (Skatteverket
+# decides it from the turnover; most small practices report by quarter or by year).
+VAT_PERIOD = (env_str("CONSONANCE_VAT_PERIOD") or "quarter").strip().lower()
+if VAT_PERIOD not in ("month", "quarter", "year"):
+    raise ImproperlyConfigured(
+        f"CONSONANCE_VAT_PERIOD: expected 'month', 'quarter' or 'year', got {VAT_PERIOD!r}."
+    )
 SELLER_F_SKATT = env_bool("CONSONANCE_F_SKATT", default=True)
 # Account plan: BAS defaults, each overridable as CONSONANCE_ACCOUNT_<ROLE>=NNNN.
 BOOKKEEPING_ACCOUNTS = {
@@ -421,9 +434,13 @@ BOOKKEEPING_ACCOUNTS = {
         "bank": "1930",
         "card": "1580",
         "receivables": "1510",
-        "sales_vat": "3001",
+        "sales_vat": "3001",  # sales at 25 %
+        "sales_vat_12": "3002",
+        "sales_vat_6": "3003",
         "sales_exempt": "3004",
-        "output_vat": "2611",
+        "output_vat": "2611",  # output VAT at 25 %
+        "output_vat_12": "2621",
+        "output_vat_6": "2631",
         "card_fees": "6040",
         "rounding": "3740",
     }.items()

@@ -17,6 +17,7 @@ import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
+from django.core.management import call_command
 from django.db.models import Model
 from django.utils import timezone
 from django_otp.oath import totp
@@ -703,3 +704,16 @@ def calendar_server():
     server = CalendarServer()
     yield server
     server.close()
+
+
+# -- SIE ----------------------------------------------------------------------------------------
+
+
+def sie_verify(path, capsys) -> tuple[int, dict]:
+    """`consonance ledger verify FILE --json`: its exit code and what it printed."""
+    try:
+        call_command("ledger", "verify", str(path), "--json")
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    return code, json.loads(capsys.readouterr().out)

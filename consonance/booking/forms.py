@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
 from consonance.payments.models import Order
 from consonance.payments.providers.swish import SwishError, normalize_payer_alias
+
+SWEDISH_VAT_RATES = (Decimal(25), Decimal(12), Decimal(6), Decimal(0))
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -101,6 +104,15 @@ class ServiceForm(forms.ModelForm):
 
     def clean_answered_refund_percent(self) -> int:
         return self.cleaned_data.get("answered_refund_percent") or 0
+
+    def clean_vat_rate(self) -> Decimal:
+        # Sweden's rates: each has its accounts and its box on the VAT return (bookkeeping).
+        rate = self.cleaned_data["vat_rate"]
+        if rate not in SWEDISH_VAT_RATES:
+            raise forms.ValidationError(
+                _("Momssatsen är 25, 12, 6 eller 0 procent (0 för momsfri vård och behandling).")
+            )
+        return rate
 
 
 class PracticeSettingsForm(forms.ModelForm):

@@ -380,3 +380,24 @@ def sessions_zoom_failed(now: datetime) -> QuerySet[Booking]:
     return Booking.objects.filter(
         state__in=Booking.ACTIVE, zoom_sync=ZoomSync.FAILED, starts_at__gt=now
     ).select_related("person")
+
+
+def bookings_per_month(first: date, last: date) -> dict[date, int]:
+    """Sessions booked (confirmed or no-show) per Stockholm month, keyed by the month's first
+    day, for sessions from `first` to `last`: a video session by its time, an e-mail
+    consultation by when it was booked. At most a year's bookings are read (the coach's chart)."""
+    start = datetime.combine(first, time.min, tzinfo=STOCKHOLM)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=STOCKHOLM)
+    moments = (
+        Booking.objects.filter(state__in=(Booking.State.CONFIRMED, Booking.State.NO_SHOW))
+        .filter(
+            Q(starts_at__gte=start, starts_at__lt=end)
+            | Q(starts_at__isnull=True, created_at__gte=start, created_at__lt=end)
+        )
+        .values_list("starts_at", "created_at")
+    )
+    counts: dict[date, int] = {}
+    for starts_at, created_at in moments:
+        month = (starts_at or created_at).astimezone(STOCKHOLM).date().replace(day=1)
+        counts[month] = counts.get(month, 0) + 1
+    return counts

@@ -1,14 +1,10 @@
-"""Reads for bookkeeping: vouchers by year and series, the VAT summary, Fortnox status."""
+"""Reads for bookkeeping: vouchers by year and series, Fortnox status (the VAT return: vat.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import Count, Max, Min, QuerySet, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_for
@@ -27,66 +23,47 @@ def fiscal_years() -> list[FiscalYear]:
     return sorted(years, key=lambda y: y.start, reverse=True)
 
 
-def vouchers_in(year: FiscalYear, series: str = "") -> QuerySet[Voucher]:
+def vouchers_in(
+    year: FiscalYear, series: str = "", month: int | None = None, account: str = ""
+) -> QuerySet[Voucher]:
+    """A fiscal year's vouchers, optionally of one series, dated in one month (1-12), or with a
+    row on one account; in the order of their numbers."""
     queryset = Voucher.objects.filter(fiscal_year_start=year.start)
     if series:
         queryset = queryset.filter(series=series)
+    if month:
+        queryset = queryset.filter(date__month=month)
+    if account:
+        queryset = queryset.filter(
+            pk__in=VoucherRow.objects.filter(account=account).values("voucher_id")
+        )
     return queryset.order_by("series", "number")
+
+
+def accounts_in(year: FiscalYear) -> list[str]:
+    """The accounts that the vouchers of a fiscal year book on."""
+    return sorted(
+        set(
+            VoucherRow.objects.filter(voucher__fiscal_year_start=year.start)
+            .values_list("account", flat=True)
+            .distinct()
+        )
+    )
+
+
+def months_in(year: FiscalYear) -> list[dt.date]:
+    """The first day of each month of a fiscal year."""
+    months, day = [], year.start
+    while day <= year.end:
+        months.append(day)
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
 
 
 def series_in(year: FiscalYear) -> list[str]:
     return sorted(
         set(Voucher.objects.filter(fiscal_year_start=year.start).values_list("series", flat=True))
     )
-
-
-@dataclass
-class VatLine:
-    label: str
-    sales_vat: Decimal  # box 05: sales liable to VAT, net
-    sales_exempt: Decimal  # box 42: exempt sales
-    output_vat: Decimal  # box 10: output VAT 25 %
-
-
-def vat_summary(year: FiscalYear) -> tuple[list[VatLine], list[VatLine], VatLine]:
-    """Sales and output VAT per month and per quarter (the figures of the VAT return)."""
-    accounts = settings.BOOKKEEPING_ACCOUNTS
-    wanted = {accounts["sales_vat"], accounts["sales_exempt"], accounts["output_vat"]}
-    totals: dict[tuple[int, int], dict[str, Decimal]] = {}
-    rows = (
-        VoucherRow.objects.filter(voucher__fiscal_year_start=year.start, account__in=wanted)
-        .annotate(y=ExtractYear("voucher__date"), m=ExtractMonth("voucher__date"))
-        .values("y", "m", "account")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for row in rows:
-        totals.setdefault((row["y"], row["m"]), {})[row["account"]] = -(row["total"] or Decimal(0))
-
-    def line(label: str, keys: list[tuple[int, int]]) -> VatLine:
-        def total(acc: str) -> Decimal:
-            return sum((totals.get(k, {}).get(acc, Decimal(0)) for k in keys), Decimal(0))
-
-        return VatLine(
-            label,
-            total(accounts["sales_vat"]),
-            total(accounts["sales_exempt"]),
-            total(accounts["output_vat"]),
-        )
-
-    months: list[tuple[int, int]] = []
-    day = year.start
-    while day <= year.end:
-        months.append((day.year, day.month))
-        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    monthly = [line(dt.date(y, m, 1).isoformat()[:7], [(y, m)]) for y, m in months]
-    quarterly = []
-    for q in range(0, len(months), 3):
-        chunk = months[q : q + 3]
-        quarterly.append(
-            line(f"Q{q // 3 + 1} ({chunk[0][0]}-{chunk[0][1]:02d}–{chunk[-1][1]:02d})", chunk)
-        )
-    return monthly, quarterly, line("total", months)
 
 
 def fortnox_postings(state: str = "") -> QuerySet[FortnoxPosting]:

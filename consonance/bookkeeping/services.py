@@ -233,12 +233,18 @@ def voucher_correct(
 ) -> Voucher:
     """Reverse a voucher with a new one that refers to it (5 kap. 5 §); the first stays as it is.
 
-    Returns the correcting voucher; correcting twice returns the first correction.
+    Returns the correcting voucher; correcting twice returns the first correction. The audit
+    row ("voucher.corrected") names both vouchers; the reason is in the new voucher's text.
     """
     with transaction.atomic():
         original = Voucher.objects.select_for_update().get(pk=voucher_id)
+        existing = Voucher.objects.filter(source=f"correction:{original.pk}").first()
+        if existing is not None:
+            return existing
         rows = [(row.account, -row.amount) for row in original.rows.all()]
-        return voucher_create(
+        correction = voucher_create(
+            fresh=True,
+            audit=False,  # the row below says more: which voucher it corrects
             date=on or timezone.localdate(),
             description=f"Rättelse av {original.label}: {reason}"[:200],
             rows=rows,
@@ -256,3 +262,16 @@ def voucher_correct(
             method=original.method,
             provider=original.provider,
         )
+        audit_append(
+            actor=actor,
+            action="voucher.corrected",
+            subject_id=original.person_id,
+            category="bookkeeping",
+            detail={
+                "voucher": correction.pk,
+                "series": correction.series,
+                "number": correction.number,
+                "corrects": original.pk,
+            },
+        )
+        return correction

@@ -1,4 +1,11 @@
-"""Reading and verifying any SIE 4 file (type 4E or 4I), as accounting programs write them.
+"""Reading and verifying any SIE file (types 1, 2, 3, 4E and 4I), as accounting programs write them.
+
+The type is decided by the content, never by the file's name: `#SIETYP` gives 1 to 4 (absent:
+1, as the spec says), and a type 4 file with balances (#IB, #UB or #RES) is an export file (4E),
+without them an import file (4I). A name that says otherwise (`.se` for an import file, as
+Magenta and other programs write them) is a warning. The organisation number in #ORGNR is
+checked with its check digit (python-stdnum); a wrong one is a warning, as the file is someone
+else's.
 
 Lenient where real files deviate harmlessly (warnings): UTF-8 under #FORMAT PC8 (even mixed
 line by line), an organisation number without its hyphen or left empty, voucher numbers out of
@@ -17,138 +24,40 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-Field = str | list[str]
+from consonance.bookkeeping.sie_records import (
+    Field,
+    Issue,
+    ReadVoucher,
+    SieFile,
+    Transaction,
+    checksum_text,
+    decode,
+    parse_date,
+    tokenize,
+)
+from consonance.lib.company_ids import organisation_number_problem
+
+__all__ = ["SieFile", "read_sie", "tokenize"]
 
 AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
 ORGNR = re.compile(r"^\d{6}-\d{4}$")
-MANDATORY = ("#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#FNAMN")
-MANDATORY_4E = ("#RAR", "#KONTO", "#IB", "#UB", "#RES")
-
-
-@dataclass
-class Issue:
-    line: int
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "message": self.message}
-
-
-@dataclass
-class Transaction:
-    line: int
-    account: str
-    amount: Decimal
-
-
-@dataclass
-class ReadVoucher:
-    line: int
-    series: str
-    number: str
-    date: dt.date | None
-    text: str
-    transactions: list[Transaction] = field(default_factory=list)
-
-
-@dataclass
-class SieFile:
-    type: str = ""
-    program: str = ""
-    organisation_number: str = ""
-    company: str = ""
-    years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
-    accounts: dict[str, str] = field(default_factory=dict)
-    balances: dict[tuple[str, int, str], Decimal] = field(
-        default_factory=dict
-    )  # (label, year, acc)
-    vouchers: list[ReadVoucher] = field(default_factory=list)
-    ksumma: str = "absent"  # "ok" | "absent" | "mismatch"
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def transactions(self) -> int:
-        return sum(len(v.transactions) for v in self.vouchers)
-
-    def as_json(self) -> dict:
-        return {
-            "valid": self.valid,
-            "type": self.type,
-            "program": self.program,
-            "vouchers": len(self.vouchers),
-            "transactions": self.transactions,
-            "accounts": len(self.accounts),
-            "ksumma": self.ksumma,
-            "errors": [e.as_dict() for e in self.errors],
-            "warnings": [w.as_dict() for w in self.warnings],
-        }
-
-
-_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|\{([^}]*)\}|([^\s"{]+)')
-
-
-def tokenize(line: str) -> list[Field]:
-    """Split a record into fields: bare words, quoted strings (`\\"` is `"`), {object lists}."""
-    if '"' not in line:  # fast paths: most records, and a #TRANS with an empty object list
-        if "{" not in line:
-            return line.split()  # type: ignore[return-value]
-        if line.count("{") == 1 and line.count("}") == 1 and " {} " in line:
-            return [[] if t == "{}" else t for t in line.split()]
-    out: list[Field] = []
-    pos, n = 0, len(line)
-    while pos < n:
-        while pos < n and line[pos] in " \t":
-            pos += 1
-        if pos >= n:
-            break
-        match = _TOKEN.match(line, pos)
-        if match is None:  # an unterminated quote or brace: the rest of the line is the field
-            rest = line[pos + 1 :]
-            out.append(rest.replace('\\"', '"') if line[pos] == '"' else tokenize(rest))  # type: ignore[arg-type]
-            break
-        quoted, inner, bare = match.groups()
-        if quoted is not None:
-            out.append(quoted.replace('\\"', '"'))
-        elif inner is not None:
-            out.append([t for t in tokenize(inner) if isinstance(t, str)])
-        else:
-            out.append(bare)
-        pos = match.end()
-    return out
-
-
-def checksum_text(fields: list[Field]) -> str:
-    """What a record contributes to #KSUMMA: its fields' contents, concatenated."""
-    return "".join(f if isinstance(f, str) else "".join(f) for f in fields)
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    """A line as text and its encoding: UTF-8 when valid UTF-8 with non-ASCII in it, else CP437."""
-    if raw.isascii():
-        return raw.decode("ascii"), "ascii"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp437"), "cp437"
-
-
-def _date(text: str) -> dt.date | None:
-    if not re.fullmatch(r"\d{8}", text):
-        return None
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
+MANDATORY = ("#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#FNAMN")
+BALANCES = ("#IB", "#UB", "#RES")
+# What each type must hold besides MANDATORY (SIE filformat 4B, 8.1): balance files (1-3) and
+# export files (4E) their accounts, years and balances; types 2 and 3 their period balances too.
+# A balance file with none of its balances is an error; one with some, a warning (Fortnox writes
+# #IB/#UB without #RES, SmallOffice #UB/#RES without #IB).
+MANDATORY_BY_TYPE = {
+    "1": ("#RAR", "#KONTO"),
+    "2": ("#RAR", "#KONTO", "#PSALDO"),
+    "3": ("#RAR", "#KONTO", "#PSALDO"),
+    "4E": ("#RAR", "#KONTO"),
+    "4I": (),
+}
 
 
 class _Reader:
@@ -163,6 +72,7 @@ class _Reader:
         self.crc: list[bytes] | None = None  # what #KSUMMA covers, while open
         self.ksumma_expected: str | None = None
         self.last_number: dict[str, int] = {}
+        self.declared = ""  # what #SIETYP says
 
     def error(self, line: int, message: str) -> None:
         self.sie.errors.append(Issue(line, message))
@@ -187,7 +97,7 @@ class _Reader:
             return None
 
     def date(self, line: int, text: str, what: str) -> dt.date | None:
-        value = _date(text)
+        value = parse_date(text)
         if value is None:
             self.error(
                 line,
@@ -203,7 +113,7 @@ class _Reader:
             stripped = raw.strip()
             if not stripped:
                 continue
-            text, encoding = _decode(stripped)
+            text, encoding = decode(stripped)
             self.utf8_lines += encoding == "utf-8"
             if text in ("{", "}"):
                 self.brace(number, text)
@@ -290,12 +200,14 @@ class _Reader:
         self.date(line, str(f[0]) if f else "", "#GEN")
 
     def rec_sietyp(self, line: int, f: list[Field]) -> None:
-        if not f or str(f[0]) != "4":
+        declared = str(f[0]) if f else ""
+        if declared not in ("1", "2", "3", "4"):
             self.error(
                 line,
-                _("#SIETYP %(type)s: det här är inte en fil av typ 4")
-                % {"type": f[0] if f else ""},
+                _("#SIETYP %(type)s: SIE-filer är av typ 1, 2, 3 eller 4") % {"type": declared},
             )
+            return
+        self.declared = declared
 
     def rec_fnamn(self, line: int, f: list[Field]) -> None:
         self.sie.company = str(f[0]) if f else ""
@@ -305,16 +217,24 @@ class _Reader:
         self.sie.organisation_number = value
         if not value:
             self.warn(line, _("#ORGNR är tomt"))
-        elif re.fullmatch(r"\d{10}", value):
+            return
+        if re.fullmatch(r"\d{10}", value):
             self.warn(
                 line, _("#ORGNR %(value)s saknar bindestreck (NNNNNN-NNNN)") % {"value": value}
             )
         elif not ORGNR.match(value):
             self.warn(line, _("#ORGNR %(value)s har inte formen NNNNNN-NNNN") % {"value": value})
+            return
+        if organisation_number_problem(value):
+            self.warn(
+                line,
+                _("#ORGNR %(value)s är inget organisationsnummer: kontrollsiffran stämmer inte")
+                % {"value": value},
+            )
 
     def rec_rar(self, line: int, f: list[Field]) -> None:
-        if len(f) < 3:
-            self.error(line, _("#RAR behöver ett årsnummer, ett start- och ett slutdatum"))
+        if len(f) < 3:  # BL Administration's import files write "#RAR 0" alone
+            self.warn(line, _("#RAR utan start- och slutdatum: räkenskapsåret är okänt"))
             return
         start = self.date(line, str(f[1]), "#RAR")
         end = self.date(line, str(f[2]), "#RAR")
@@ -401,17 +321,67 @@ class _Reader:
             )
         if self.crc is not None:
             self.error(1, _("#KSUMMA påbörjades men avslutades aldrig"))
-        extension = self.filename.lower().rsplit(".", 1)[-1] if "." in self.filename else ""
-        if extension == "si" or (extension != "se" and "#RES" not in self.seen):
-            self.sie.type = "4I"
-        else:
-            self.sie.type = "4E"
-        required = MANDATORY + (MANDATORY_4E if self.sie.type == "4E" else ())
+        self.sie.type = self.file_type()
+        required = MANDATORY + MANDATORY_BY_TYPE[self.sie.type]
         for label in required:
             if label not in self.seen:
                 self.error(1, _("obligatorisk post %(label)s saknas") % {"label": label})
+        if self.sie.type != "4I":
+            self.balances_present()
+        elif self.sie.vouchers == []:
+            self.warn(1, _("filen har inga verifikationer"))
+
+    def file_type(self) -> str:
+        """1, 2, 3, 4E or 4I, from the content; the name only earns a warning."""
+        declared = self.declared
+        if not declared:
+            declared = "4" if "#VER" in self.seen else "1"
+            if "#SIETYP" not in self.seen:
+                self.warn(1, _("#SIETYP saknas: läst som typ %(type)s") % {"type": declared})
+        extension = self.filename.lower().rsplit(".", 1)[-1] if "." in self.filename else ""
+        if declared != "4":
+            if "#VER" in self.seen:
+                self.warn(
+                    1,
+                    _("en fil av typ %(type)s har verifikationer; de är lästa ändå")
+                    % {"type": declared},
+                )
+            return declared
+        if any(label in self.seen for label in BALANCES):
+            if extension == "si":
+                self.warn(
+                    1,
+                    _(
+                        "filen heter .si men har saldon (#IB, #UB, #RES): "
+                        "läst som exportfil (typ 4E)"
+                    ),
+                )
+            return "4E"
+        if extension == "se":
+            self.warn(
+                1,
+                _(
+                    "filen har inga saldon (#IB, #UB, #RES): läst som importfil (typ 4I), "
+                    "fast namnet slutar på .se"
+                ),
+            )
+        return "4I"
+
+    def balances_present(self) -> None:
+        missing = [label for label in BALANCES if label not in self.seen]
+        if len(missing) == len(BALANCES) and self.sie.type != "4E":
+            self.error(
+                1,
+                _("en fil av typ %(type)s utan saldon (#IB, #UB, #RES)") % {"type": self.sie.type},
+            )
+        elif missing:
+            self.warn(
+                1,
+                _("posterna %(labels)s saknas: saldona är ofullständiga")
+                % {"labels": ", ".join(missing)},
+            )
 
 
 def read_sie(data: bytes, filename: str = "") -> SieFile:
-    """Read and verify a SIE 4 file; problems are in `.errors` and `.warnings`."""
+    """Read and verify a SIE file of any type; problems are in `.errors` and `.warnings`."""
     return _Reader(data, filename).run()

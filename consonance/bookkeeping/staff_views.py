@@ -4,20 +4,29 @@ connection with the state of each voucher."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import secrets
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request, audit_append
 from consonance.bookkeeping import fortnox as fx
 from consonance.bookkeeping import pdf, selectors
-from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in
-from consonance.bookkeeping.forms import SieUploadForm
+from consonance.bookkeeping import vat as vat_module
+from consonance.bookkeeping.fiscal import FiscalYear, fiscal_year_ending_in, fiscal_year_for
+from consonance.bookkeeping.forms import CorrectionForm, SieUploadForm
+from consonance.bookkeeping.glance import charts
 from consonance.bookkeeping.models import Document, FortnoxPosting, Voucher
+from consonance.bookkeeping.services import voucher_correct
 from consonance.bookkeeping.sie_reader import read_sie
 from consonance.bookkeeping.sie_writer import SieExportError, sie_export
 from consonance.bookkeeping.views import pdf_response
@@ -34,38 +43,110 @@ def _year(request: HttpRequest) -> tuple[FiscalYear, list[FiscalYear]]:
     return years[0], years
 
 
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest, year: FiscalYear) -> dict:
+    """The list's filters from the address, each dropped when it is not one of the year's."""
+    series = request.GET.get("serie", "")
+    month = request.GET.get("manad", "")
+    account = request.GET.get("konto", "")
+    return {
+        "series": series if series in selectors.series_in(year) else "",
+        "month": int(month) if month.isdigit() and 1 <= int(month) <= 12 else None,
+        "account": account if account.isdigit() and len(account) == 4 else "",
+    }
+
+
 def vouchers(request: HttpRequest) -> HttpResponse:
     year, years = _year(request)
-    series = request.GET.get("serie", "")
-    series = series if series.isascii() and series.isalnum() and len(series) <= 2 else ""
-    listed = selectors.vouchers_in(year, series).prefetch_related("rows")
+    chosen = _filters(request, year)
+    listed = selectors.vouchers_in(year, **chosen).prefetch_related("rows")
+    asked = request.GET.get("sida", "")
+    number = int(asked) if asked.isascii() and asked.isdigit() and len(asked) < 7 else 1
+    page = Paginator(listed, PAGE_SIZE).get_page(number)  # past the end: the last page
+    kept = {
+        "ar": year.end.year,
+        "serie": chosen["series"],
+        "manad": chosen["month"] or "",
+        "konto": chosen["account"],
+    }
     return render(
         request,
         "bookkeeping/staff/vouchers.html",
         {
             "year": year,
             "years": years,
-            "series": series,
+            **chosen,
             "all_series": selectors.series_in(year),
-            "vouchers": listed[:500],
-            "count": listed.count(),
+            "months": selectors.months_in(year),
+            "accounts": selectors.accounts_in(year),
+            "page": page,
+            "query": urlencode({k: v for k, v in kept.items() if v}),
+            "filtered": any(chosen.values()),
             "documents": selectors.documents_count(year),
             "fortnox_state": fx.connection_state() if fx.is_configured() else "",
         },
     )
 
 
+def glance(request: HttpRequest) -> HttpResponse:
+    """Numbers at a glance: income and sessions per month, open invoices (SVG, no script)."""
+    year, years = _year(request)
+    return render(
+        request,
+        "bookkeeping/staff/glance.html",
+        {"year": year, "years": years, "charts": charts(year, timezone.localdate())},
+    )
+
+
 def voucher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     voucher = get_object_or_404(Voucher, pk=pk)
+    followers = voucher.followers.all()
     return render(
         request,
         "bookkeeping/staff/voucher.html",
         {
             "voucher": voucher,
             "rows": voucher.rows.all(),
-            "followers": voucher.followers.all(),
+            "followers": followers,
+            "corrected": any(f.kind == Voucher.Kind.CORRECTION for f in followers),
             "posting": FortnoxPosting.objects.filter(voucher=voucher).first(),
             "amount": format_amount(voucher.amount),
+        },
+    )
+
+
+def voucher_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reverse a voucher with a new one, after she has said why and confirmed."""
+    voucher = get_object_or_404(Voucher, pk=pk)
+    done = voucher.followers.filter(kind=Voucher.Kind.CORRECTION).first()
+    if done is not None:
+        messages.info(
+            request, _("Verifikationen är redan rättad med %(label)s.") % {"label": done.label}
+        )
+        return redirect("bookkeeping-staff-voucher", done.pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        correction = voucher_correct(
+            voucher_id=voucher.pk,
+            actor=actor_staff_request(request),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("%(label)s är skapad och vänder %(original)s.")
+            % {"label": correction.label, "original": voucher.label},
+        )
+        return redirect("bookkeeping-staff-voucher", correction.pk)
+    return render(
+        request,
+        "bookkeeping/staff/correction.html",
+        {
+            "voucher": voucher,
+            "rows": [(row.account, row.amount, -row.amount) for row in voucher.rows.all()],
+            "form": form,
+            "today": timezone.localdate(),
         },
     )
 
@@ -120,13 +201,46 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def vat(request: HttpRequest) -> HttpResponse:
-    year, years = _year(request)
-    monthly, quarterly, total = selectors.vat_summary(year)
+    """The VAT return's boxes for one reporting period (by default the last one that has
+    ended), and every period of its fiscal year beside it."""
+    chosen = vat_module.period_from_key(request.GET.get("period", ""))
+    today = timezone.localdate()
+    if chosen is None and "ar" in request.GET:
+        periods = vat_module.periods_in(_year(request)[0])
+        ended = [period for period in periods if period.end < today]
+        chosen = ended[-1] if ended else periods[0]
+    if chosen is None:
+        chosen = vat_module.period_for(vat_module.period_for(today).start - dt.timedelta(days=1))
+    year = fiscal_year_for(chosen.start)
+    years = selectors.fiscal_years()
+    if year not in years:
+        years = sorted([*years, year], key=lambda y: y.start, reverse=True)
     return render(
         request,
         "bookkeeping/staff/vat.html",
-        {"year": year, "years": years, "monthly": monthly, "quarterly": quarterly, "total": total},
+        {
+            "report": vat_module.vat_return(chosen),
+            "year": year,
+            "years": years,
+            "reports": vat_module.vat_returns(year),
+            "kind": settings.VAT_PERIOD,
+        },
     )
+
+
+def vat_csv(request: HttpRequest, key: str) -> HttpResponse:
+    period = vat_module.period_from_key(key)
+    if period is None:
+        raise Http404("no such period")
+    english = translation.get_language().startswith("en")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="moms-{period.key}.csv"'
+    response.write("\ufeff")  # so that a spreadsheet program reads the file as UTF-8
+    writer = csv.writer(response, delimiter="," if english else ";")
+    writer.writerows(
+        vat_module.vat_csv_rows(vat_module.vat_return(period), "." if english else ",")
+    )
+    return response
 
 
 def fortnox(request: HttpRequest) -> HttpResponse:

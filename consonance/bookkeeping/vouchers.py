@@ -3,6 +3,7 @@
 Cash method (kontantmetoden, the default): a sale is booked when the money comes in.
     card / PayPal   D 1580 (money held by Stripe/PayPal)   C 3001 net  C 2611 VAT
     Swish / Bankgiro D 1930 (the bank account)              C 3001 net  C 2611 VAT
+    (at 12 % 3002 and 2621, at 6 % 3003 and 2631.)
     VAT-exempt service: C 3004 instead of 3001 + 2611.
 Invoice method (fakturametoden): a Bankgiro invoice is booked when issued (D 1510, C sales and
 VAT) and its payment clears the receivable (D 1930, C 1510); card, PayPal and Swish sales are
@@ -38,11 +39,22 @@ def _money_account(order: Order, provider: str) -> str:
     return account("card") if order.method in PROVIDER_HELD else account("bank")
 
 
+# The accounts of each Swedish VAT rate (BAS: 3001/2611 at 25 %, 3002/2621 at 12 %, 3003/2631 at
+# 6 %), so that each box of the VAT return is the sum of its accounts (vat.py). Another rate
+# (none exists in Sweden) books on the 25 % accounts, and the VAT page shows the difference.
+RATE_ROLES = {
+    Decimal(25): ("sales_vat", "output_vat"),
+    Decimal(12): ("sales_vat_12", "output_vat_12"),
+    Decimal(6): ("sales_vat_6", "output_vat_6"),
+}
+
+
 def sale_rows(gross: Decimal, vat_rate: Decimal) -> tuple[list[tuple[str, Decimal]], Decimal]:
     """The credit rows of a sale of `gross` (VAT included): sales account and output VAT."""
     vat = vat_part(gross, vat_rate)
     if vat_rate:
-        return [(account("sales_vat"), -(gross - vat)), (account("output_vat"), -vat)], vat
+        sales, output = RATE_ROLES.get(Decimal(vat_rate), RATE_ROLES[Decimal(25)])
+        return [(account(sales), -(gross - vat)), (account(output), -vat)], vat
     return [(account("sales_exempt"), -gross)], vat
 
 

@@ -4,6 +4,9 @@ consonance.E020  production (DEBUG off) with a CONSONANCE_SITE_URL that is not h
                  points at this machine: every e-mailed link would lead nowhere
 consonance.E021  CONSONANCE_BANKGIRO_NUMBER is malformed (length or check digit)
 consonance.E022  CONSONANCE_VIDEO_LINK is not an http(s) address
+consonance.E023  CONSONANCE_ORGANISATION_NUMBER or CONSONANCE_VAT_NUMBER fails its check digit
+                 (python-stdnum), or the VAT number is not the one made from the organisation
+                 number (settings.py refuses both at start-up already; this says it by id)
 
 Only under `consonance check --deploy` (what breaks real use; issue 12):
 consonance.E030  the SMTP server cannot be reached: no e-mail would leave
@@ -28,6 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 
 from consonance.booking.zoom import fixed_video_link
+from consonance.lib.company_ids import seller_ids_problem
 from consonance.payments.providers.config import bankgiro_number
 from consonance.people.demo import STAFF_PASSWORD as DEMO_STAFF_PASSWORD
 from consonance.rights.backup_files import backup_times
@@ -94,6 +98,9 @@ def check_payment_and_video_settings(app_configs=None, **kwargs) -> list[checks.
             reader()
         except ImproperlyConfigured as error:
             errors.append(checks.Error(str(error), id=check_id))
+    seller = seller_ids_problem(settings.SELLER_ORGANISATION_NUMBER, settings.SELLER_VAT_NUMBER)
+    if seller:
+        errors.append(checks.Error(seller, id="consonance.E023"))
     return errors
 
 

@@ -220,6 +220,14 @@ def the_coach_signs_in_with_a_code_and_reads_the_message(
         smoke.go("/staff/journal/")
         text = smoke.shows("Pågående mejlkonsultationer")
         assert "Moa Sten\t0 / 3" in text, "her consultation is not listed as waiting"
+    with smoke.step("the VAT return of this quarter agrees with the vouchers; its CSV downloads"):
+        today = time.localtime()
+        smoke.go(f"/staff/bookkeeping/moms/?period={today.tm_year}-k{(today.tm_mon - 1) // 3 + 1}")
+        smoke.shows("Momsdeklaration för kvartal")
+        smoke.shows("ingen, det stämmer")
+        with page.expect_download() as download:
+            page.click("text=Ladda ner som CSV")
+        assert download.value.suggested_filename.startswith("moms-"), download.value
 
 
 # -- a client books and pays ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`consonance ledger sie --year YYYY --out FILE.se` and `consonance ledger verify FILE [--json]`;
+"""`consonance ledger sie --year YYYY --out FILE.se` and `consonance ledger verify FILE [--json]`
+(any SIE file: the type from its content, the organisation number by its check digit);
 `consonance ledger documents-zip --year YYYY --out FILE.zip` writes the year's invoices and
 receipts as PDF for the accountant; `consonance ledger fortnox-sync` sends due vouchers to Fortnox
 now."""
@@ -23,7 +24,8 @@ from consonance.bookkeeping.sie_writer import SieExportError, sie_export
 class Command(BaseCommand):
     help = (
         "Bookkeeping: `sie --year YYYY --out FILE.se` writes the fiscal year ending in YYYY as "
-        "SIE 4E; `verify FILE [--json]` checks any SIE 4 file (exit 0 valid, 1 not); "
+        "SIE 4E; `verify FILE [--json]` checks any SIE file, types 1 to 4, the type read from "
+        "its content, not its name (exit 0 valid, 1 not); "
         "`documents-zip --year YYYY --out FILE.zip` writes the year's invoices and receipts as "
         "PDF; `fortnox-sync` sends due vouchers to Fortnox."
     )
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             "--year", required=True, type=int, help="The year the fiscal year ends in."
         )
         sie.add_argument("--out", required=True, help="The file to write (FILE.se).")
-        verify = sub.add_parser("verify", help="Verify a SIE 4 file (4E or 4I).")
+        verify = sub.add_parser("verify", help="Verify a SIE file (1, 2, 3, 4E or 4I).")
         verify.add_argument("file")
         verify.add_argument("--json", action="store_true", help="Print the result as JSON.")
         documents = sub.add_parser(
