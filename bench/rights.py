@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, size, write_results
 
 EXPORT_TARGET_MS = 100
 ERASE_TARGET_MS = 500
-EXPORT_SAMPLES = 200
-ERASE_SAMPLES = 50
+EXPORT_SAMPLES = size(200, 5)
+ERASE_SAMPLES = size(50, 5)
 BATCH = 10_000
 
 
@@ -331,7 +331,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--json-out")
     parser.add_argument(
-        "--persons", type=int, default=int(os.environ.get("BENCH_RIGHTS_PERSONS", 1_000_000))
+        "--persons",
+        type=int,
+        default=int(os.environ.get("BENCH_RIGHTS_PERSONS", size(1_000_000, 500))),
     )
     args = parser.parse_args()
     if args.database_url:

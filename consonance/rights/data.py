@@ -32,6 +32,7 @@ from consonance.privacy.register import retention_sentence
 from consonance.privacy.registry import (
     PersonalModel,
     as_datetime,
+    census,
     clock_value,
     registry,
     stores,
@@ -95,8 +96,7 @@ SEALED = "(krypterat i hennes webbläsare / encrypted in her browser)"
 def serialise_row(
     person: Person, declaration: PersonalModel, row: models.Model, *, staff_copy: bool = False
 ) -> dict:
-    """One row for her export. A `staff_copy` (the staff command) shows sealed fields only as
-    existing (P4), never their bytes."""
+    """One row for her export. A `staff_copy` shows sealed fields only as existing (P4)."""
     out: dict[str, Any] = {}
     for f in _fields(declaration):
         value = getattr(row, f.attname)
@@ -279,10 +279,10 @@ def holdings_of(
     policy = get_policy()
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
-    ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
-    # The stores (sessions, task rows) are read row by row: her export, not the card's dates.
-    texts = identifiers_of(person).search_texts() if with_records else set()
-    sources = [(d, d.rows_for(person.pk)) for d in registry()]
+    ends_by_category: dict[str, dict] = {}  # category -> rule id -> (rule, until)
+    present = census(person.pk)  # one query: the tables holding her rows, the only ones read
+    texts = identifiers_of(person, present).search_texts() if with_records else set()
+    sources = [(d, d.rows_for(person.pk)) for d in registry() if d.model in present]
     for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
         found = found.order_by("pk")
         # Dates only (the client card): the ciphertext is not read, so not fetched.
