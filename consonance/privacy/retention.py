@@ -62,7 +62,7 @@ from consonance.privacy.retention_query import (
     neutral_value,
     plan_rule,
 )
-from consonance.privacy.retention_targets import targets_fill
+from consonance.privacy.retention_targets import targets_clear, targets_fill, targets_table
 
 BATCH_SIZE = 5000
 
@@ -195,7 +195,8 @@ def _lock(rule_id: str) -> None:
 
 def _apply_model(rule: RetentionRule, plan: Plan, report: ModelReport, batch_size: int) -> None:
     """Candidates counted and flagged once, in the database (targets_fill); then one statement
-    per table and batch over the eligible ones."""
+    per table and batch over the eligible ones; the table is emptied for the next model (a
+    rollback empties it as well)."""
     model = plan.declaration.model_class
     targets = targets_fill(plan)
     report.matched = targets.matched
@@ -212,18 +213,18 @@ def _apply_model(rule: RetentionRule, plan: Plan, report: ModelReport, batch_siz
             f.name: neutral_value(f) for f in fields_to_clear(rule, plan.declaration, plan.holding)
         }
     cascaded: dict[str, int] = defaultdict(int)
-    if targets.eligible:
-        for ids in targets.batches(batch_size):
-            if rule.action == "delete":
-                own, others = delete_rows(model, ids)
-                report.deleted += own
-                for label, n in others.items():
-                    cascaded[label] += n
-            elif rule.action == "anonymise":
-                report.anonymised += model._default_manager.filter(pk__in=ids).update(**updates)
-            else:
-                report.minimised += model._default_manager.filter(pk__in=ids).update(**updates)
-            checkpoint("batch", rule.id)
+    for ids in targets.batches(batch_size) if targets.eligible else ():
+        if rule.action == "delete":
+            own, others = delete_rows(model, ids)
+            report.deleted += own
+            for label, n in others.items():
+                cascaded[label] += n
+        elif rule.action == "anonymise":
+            report.anonymised += model._default_manager.filter(pk__in=ids).update(**updates)
+        else:
+            report.minimised += model._default_manager.filter(pk__in=ids).update(**updates)
+        checkpoint("batch", rule.id)
+    targets_clear()
     report.cascaded = dict(cascaded)
 
 
@@ -353,6 +354,7 @@ def retention_run(
     t0 = time.perf_counter()
 
     def run_all() -> None:
+        targets_table()
         for rule in ordered_rules(policy):
             if wanted is not None and rule.id not in wanted:
                 continue

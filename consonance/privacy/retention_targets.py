@@ -19,22 +19,28 @@ from consonance.privacy.retention_query import Plan
 TARGETS = "retention_targets"
 
 
-def _targets_table(cursor) -> None:
-    """A temporary table (this connection only): one row per candidate, with why it is kept, if
-    it is. Emptied before each use."""
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {TARGETS} (seq bigserial PRIMARY KEY, "
-            "id bigint NOT NULL, held smallint NOT NULL, agreed smallint NOT NULL, "
-            "shielded smallint NOT NULL)"
-        )
-        cursor.execute(f"TRUNCATE {TARGETS} RESTART IDENTITY")
-    else:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {TARGETS} (seq INTEGER PRIMARY KEY, "
-            "id INTEGER NOT NULL, held INTEGER NOT NULL, agreed INTEGER NOT NULL, "
-            "shielded INTEGER NOT NULL)"
-        )
+def targets_table() -> None:
+    """The temporary table (this connection only), made once per run: one row per candidate,
+    with why it is kept, if it is. Emptied after each use (`targets_clear`); a rollback empties
+    it too."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {TARGETS} (seq bigserial PRIMARY KEY, "
+                "id bigint NOT NULL, held smallint NOT NULL, agreed smallint NOT NULL, "
+                "shielded smallint NOT NULL)"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {TARGETS} (seq INTEGER PRIMARY KEY, "
+                "id INTEGER NOT NULL, held INTEGER NOT NULL, agreed INTEGER NOT NULL, "
+                "shielded INTEGER NOT NULL)"
+            )
+        cursor.execute(f"DELETE FROM {TARGETS}")  # noqa: S608
+
+
+def targets_clear() -> None:
+    with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TARGETS}")  # noqa: S608
 
 
@@ -55,9 +61,10 @@ class Targets:
     agreed: int = 0
     shielded: int = 0
     eligible: int = 0
+    first: int = 0  # the first row's seq, less one (the sequence is not reset between uses)
 
     def batches(self, size: int) -> Iterator[RawSQL]:
-        for low in range(0, self.matched, size):
+        for low in range(self.first, self.first + self.matched, size):
             yield RawSQL(  # noqa: S611 (no outside text: a constant table name, two integers)
                 f"SELECT id FROM {TARGETS} WHERE seq > %s AND seq <= %s "  # noqa: S608
                 "AND held = 0 AND agreed = 0 AND shielded = 0",
@@ -66,8 +73,8 @@ class Targets:
 
 
 def targets_fill(plan: Plan) -> Targets:
-    """One INSERT … SELECT of the candidates with their exemption flags; one aggregate over it
-    when there are any (none on an idle run)."""
+    """One INSERT … SELECT of the candidates with their exemption flags into the (empty) table;
+    one aggregate over it when there are any (none on an idle run)."""
     model = plan.declaration.model_class
     if not isinstance(model._meta.pk, models.IntegerField):
         raise TypeError(f"{model._meta.label}: the retention engine needs an integer key")
@@ -86,7 +93,6 @@ def targets_fill(plan: Plan) -> Targets:
     )
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
-        _targets_table(cursor)
         cursor.execute(
             f"INSERT INTO {TARGETS} (id, held, agreed, shielded) {sql}",
             params,
@@ -98,8 +104,8 @@ def targets_fill(plan: Plan) -> Targets:
             cursor.execute(f"ANALYZE {TARGETS}")  # temporary tables get no autovacuum
         cursor.execute(
             f"SELECT COUNT(*), SUM(held), SUM(agreed), SUM(shielded), "  # noqa: S608
-            f"SUM(CASE WHEN held = 0 AND agreed = 0 AND shielded = 0 THEN 1 ELSE 0 END) "
-            f"FROM {TARGETS}"
+            f"SUM(CASE WHEN held = 0 AND agreed = 0 AND shielded = 0 THEN 1 ELSE 0 END), "
+            f"MIN(seq) - 1 FROM {TARGETS}"
         )
         found = [int(v or 0) for v in cursor.fetchone()]
     return Targets(*found)
