@@ -114,6 +114,21 @@ class PersonalModel:
         """`thing_counts`, for a person whose `rows` of this model are already read."""
         return self.thing_counts(person_id)
 
+    def clock_relations(self) -> tuple[str, ...]:
+        """The forward relations the holdings' clocks are read through (`person` for
+        `person__last_contact_at`), for `select_related`: one join, not one query per row."""
+        found = []
+        for holding in self.holdings:
+            for path in holding.clocks.values():
+                hops, current = path.split("__")[:-1], self.model_class
+                for index, hop in enumerate(hops):
+                    f = current._meta.get_field(hop)
+                    if not (f.many_to_one or f.one_to_one) or not f.concrete:
+                        break
+                    found.append("__".join(hops[: index + 1]))
+                    current = f.related_model  # type: ignore[assignment]
+        return tuple(dict.fromkeys(found))
+
     def encryption_context(self, name: str) -> str:
         """The context (associated data) the ciphertext field `name` is encrypted with."""
         try:

@@ -284,7 +284,7 @@ def holdings_of(
     texts = identifiers_of(person, present).search_texts() if with_records else set()
     sources = [(d, d.rows_for(person.pk)) for d in registry() if d.model in present]
     for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
-        found = found.order_by("pk")
+        found = found.order_by("pk").select_related(*declaration.clock_relations())
         # Dates only (the client card): the ciphertext is not read, so not fetched.
         rows = list(found if with_records else found.defer(*declaration.encrypted))
         if not rows:
