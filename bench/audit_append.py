@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, size, write_results
 
-N = 3000
+N = size(3000, 30)
 TARGET_RATIO = 2.0
 
 

@@ -18,13 +18,15 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, fresh_database, print_table, write_results
+from _common import ROOT, fresh_database, print_table, size, smoke, write_results
 
-USERS = 20
-DURATION = "20s"
+USERS = size(20, 2)
+DURATION = "2s" if smoke() else "20s"
 TARGET_MS = 200.0
-BOOKINGS = 1_000
-DB_URL = f"sqlite:///{ROOT / 'var' / 'bench_booking_page.sqlite3'}"
+BOOKINGS = size(1_000, 20)
+DB_URL = (
+    f"sqlite:///{ROOT / 'var' / ('bench_smoke' if smoke() else '') / 'bench_booking_page.sqlite3'}"
+)
 BIN = Path(sys.executable).parent
 
 

@@ -30,6 +30,7 @@ from _common import (
     print_table,
     run_per_database,
     scale_arguments,
+    size,
     staff_request,
     timed,
     write_results,
@@ -37,7 +38,7 @@ from _common import (
 from overview import generate as generate_practice
 
 TARGET_MS = 100
-SAMPLES = 40
+SAMPLES = size(40, 3)
 PAGES = ("list_first", "list_deep", "search", "card")
 
 

@@ -26,10 +26,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, databases, fresh_database, p95, print_table, write_results
+from _common import ROOT, databases, fresh_database, p95, print_table, size, write_results
 
-TRIES = 200
-WARM_UP = 10
+TRIES = size(200, 4)
+WARM_UP = size(10, 1)
 DISTINGUISHABLE_P = 0.01
 
 

@@ -27,13 +27,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, p95, print_table, run_per_database, write_results
+from _common import ROOT, p95, print_table, run_per_database, size, write_results
 
 ACCEPT_TARGET_MS = 100
 REFUSE_TARGET_MS = 50
 OVERVIEW_TARGET_MS = 100
-OPEN_MESSAGES = 500
-OLD_ATTEMPTS = 100_000
+OPEN_MESSAGES = size(500, 60)
+OLD_ATTEMPTS = size(100_000, 100)
 
 NODE_HARNESS = r"""
 const fs = require("fs");
@@ -218,7 +218,7 @@ def child(url: str, out: Path, samples: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=size(100, 3))
     parser.add_argument("--database-url")
     parser.add_argument("--json-out")
     args = parser.parse_args()

@@ -25,7 +25,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, print_table, write_results
+from _common import ROOT, print_table, smoke, write_results
 
 sys.path.insert(0, str(ROOT))
 from tests.dkim_keys import PUBLIC_KEY, sign
@@ -126,8 +126,8 @@ def measure(source: Path, server: Dovecot, mails: list[bytes], cap: int | None) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--messages", type=int, default=8)
-    parser.add_argument("--size-mb", type=float, default=25)
+    parser.add_argument("--messages", type=int, default=1 if smoke() else 8)
+    parser.add_argument("--size-mb", type=float, default=0.5 if smoke() else 25.0)
     parser.add_argument("--source", type=Path, default=ROOT)
     parser.add_argument("--label", default="this checkout")
     parser.add_argument("--no-write", action="store_true", help="print only")

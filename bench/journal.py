@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import p95, print_table, write_results
+from _common import p95, print_table, size, write_results
 
 INGEST_TARGET_S = 60
 CARD_TARGET_MS = 100
-CARD_SAMPLES = 50
+CARD_SAMPLES = size(50, 3)
 
 
 def _messages(n: int) -> list[bytes]:
@@ -173,8 +173,8 @@ def child(url: str, out: str, messages: int, notes: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--notes", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=size(1000, 10))
+    parser.add_argument("--notes", type=int, default=size(500, 5))
     parser.add_argument("--database-url")
     parser.add_argument("--json-out")
     args = parser.parse_args()

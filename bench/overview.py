@@ -25,13 +25,14 @@ from _common import (
     print_table,
     run_per_database,
     scale_arguments,
+    size,
     staff_request,
     timed,
     write_results,
 )
 
 TARGET_MS = 100
-SAMPLES = 60
+SAMPLES = size(60, 3)
 
 
 def generate(clients: int, bookings: int) -> None:

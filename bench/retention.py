@@ -4,14 +4,16 @@ Generates N persons (default 1 000 000; `--persons` for a quicker run) with an o
 each, billing details for every third (Swish/Bankgiro), a contact message for every fifth and a
 newsletter subscription for every fourth, by bulk inserts (executemany on SQLite, COPY on
 PostgreSQL). 10 % of the persons are expired: last contact, orders, replies and unsubscriptions
-three years before the run. Then, on three identical copies of that database:
+three years before the run. Then, in ROUNDS alternating rounds (engine first, then raw SQL first,
+…), each on a fresh copy of the generated database:
 
 (a) `retention_run()` — every rule of the policy — as rows per second, and the same deletes in
-    raw SQL (one statement per table, the same NOT EXISTS exemptions), target ratio >= 0.5;
-(b) a second run with nothing expired, target < 1 s;
+    raw SQL (one statement per table, the same NOT EXISTS exemptions, the application's SQLite
+    pragmas), target ratio >= 0.9 from 200 000 persons (below: at most 50 ms over raw SQL);
+(b) a second run with nothing expired, target < 100 ms;
 (c) django-gdpr-assist 1.4.2 `queryset.anonymise()` on the expired persons (a sample: it goes one
     object at a time), against the engine anonymising the same persons (the contact rule with
-    action = "anonymise"), in a subprocess with bench-only settings (bench/retention_gdpr_settings.py).
+    action = "anonymise"), in a subprocess with bench-only settings (bench/_retention_gdpr_settings.py).
 """
 
 from __future__ import annotations
@@ -21,23 +23,28 @@ import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, fresh_database, print_table, run_per_database, write_results
+from _common import ROOT, fresh_database, print_table, run_per_database, size, write_results
 
 NOW = dt.datetime(2030, 1, 15, 12, 0, tzinfo=dt.UTC)
 EXPIRED_AT = NOW - dt.timedelta(days=3 * 365)
-TARGET_RATIO = 0.5
-TARGET_IDLE_S = 1.0
-GDPR_SAMPLE = int(os.environ.get("BENCH_GDPR_SAMPLE", "5000"))
+TARGET_RATIO = 0.9
+TARGET_IDLE_S = 0.1
+# Below this many persons a run is judged by a fixed floor, not by the ratio (issue 23).
+RATIO_FROM_PERSONS = 200_000
+TARGET_SMALL_RUN_S = 0.05
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", size(3, 1)))
+GDPR_SAMPLE = int(os.environ.get("BENCH_GDPR_SAMPLE", size(5000, 20)))
 
 
 def _persons() -> int:
-    return int(os.environ.get("BENCH_RETENTION_PERSONS", "1000000"))
+    return int(os.environ.get("BENCH_RETENTION_PERSONS", size(1_000_000, 2000)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -162,26 +169,36 @@ def generate(n: int) -> dict[str, int]:
 # Copies of the generated database
 # ------------------------------------------------------------------------------------------------
 def copy_database(url: str, suffix: str) -> str:
+    """A copy of the database at `url`, named with `suffix`; its URL."""
+    if url.startswith("sqlite:///"):
+        src = Path(url.removeprefix("sqlite:///"))
+        target = f"sqlite:///{src.with_name(f'{src.stem}_{suffix}{src.suffix}')}"
+    else:
+        target = url.rsplit("/", 1)[0] + f"/{url.rsplit('/', 1)[1]}_{suffix}"
+    clone(url, target)
+    return target
+
+
+def clone(src_url: str, dst_url: str) -> None:
+    """Make `dst_url` an exact copy of `src_url` (a file copy; a PostgreSQL template)."""
     from django.db import connections
 
     connections.close_all()
-    if url.startswith("sqlite:///"):
-        src = Path(url.removeprefix("sqlite:///"))
-        dst = src.with_name(f"{src.stem}_{suffix}{src.suffix}")
+    if src_url.startswith("sqlite:///"):
+        src = Path(src_url.removeprefix("sqlite:///"))
+        dst = Path(dst_url.removeprefix("sqlite:///"))
         for s in ("-wal", "-shm"):
             Path(f"{dst}{s}").unlink(missing_ok=True)
         shutil.copyfile(src, dst)
-        return f"sqlite:///{dst}"
+        return
     import psycopg
 
-    name = url.rsplit("/", 1)[1]
-    target = f"{name}_{suffix}"
+    name, target = src_url.rsplit("/", 1)[1], dst_url.rsplit("/", 1)[1]
     with psycopg.connect(
         "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
     ) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{target}"')
         c.execute(f'CREATE DATABASE "{target}" TEMPLATE "{name}"')
-    return url.rsplit("/", 1)[0] + f"/{target}"
 
 
 def drop_copy(url: str) -> None:
@@ -235,8 +252,11 @@ def raw_sql_run(url: str) -> tuple[int, float]:
         import sqlite3
 
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        # The pragmas the application's connections run with (settings.py), secure_delete
+        # included: the same deletes, with the same promise that erased bytes are overwritten.
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA secure_delete=ON")
         # Django stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC.
         params = {
             "c2": f"'{c2.strftime('%Y-%m-%d %H:%M:%S')}'",
@@ -280,6 +300,8 @@ def _rows_changed(report) -> int:
 
 
 def measure(url: str) -> dict:
+    """Generate once; then ROUNDS alternating rounds (engine first, then raw SQL first, …), each
+    on a fresh copy of the generated database, so that each ratio is within one round."""
     from _common import setup_django
 
     n = _persons()
@@ -287,26 +309,80 @@ def measure(url: str) -> dict:
     t = time.perf_counter()
     counts = generate(n)
     generate_s = time.perf_counter() - t
-    raw_url = copy_database(url, "raw")
-    gdpr_url = copy_database(url, "gdpr")
+    pristine = copy_database(url, "pristine")
 
     from consonance.privacy.retention import retention_run
 
-    first = retention_run(now=NOW)
-    engine_rows = _rows_changed(first)
-    engine_s = first.duration_ms / 1000
-    second = retention_run(now=NOW)
-    idle_s = second.duration_ms / 1000
-    assert _rows_changed(second) == 0
+    rounds = []
+    for index in range(ROUNDS):
+        figures: dict = {}
 
-    raw_rows, raw_s = raw_sql_run(raw_url)
-    drop_copy(raw_url)
+        def engine(figures: dict = figures) -> None:
+            clone(pristine, url)
+            first = retention_run(now=NOW)
+            second = retention_run(now=NOW)
+            assert _rows_changed(second) == 0
+            figures.update(
+                engine_rows=_rows_changed(first),
+                engine_s=first.duration_ms / 1000,
+                idle_s=second.duration_ms / 1000,
+                per_rule_ms={r.id: r.duration_ms for r in first.rules},
+            )
 
+        def raw(figures: dict = figures) -> None:
+            raw_url = copy_database(pristine, "raw")
+            figures["raw_rows"], figures["raw_s"] = raw_sql_run(raw_url)
+            drop_copy(raw_url)
+
+        for step in (engine, raw) if index % 2 == 0 else (raw, engine):
+            step()
+        assert figures["engine_rows"] == figures["raw_rows"], figures
+        figures["ratio"] = (figures["engine_rows"] / figures["engine_s"]) / (
+            figures["raw_rows"] / figures["raw_s"]
+        )
+        rounds.append(figures)
+
+    if os.environ.get("BENCH_RETENTION_PEER", "1") == "0":  # bench/scaling.py: the engine only
+        peer: dict = {"skipped": True}
+    else:
+        peer = _peer(url, copy_database(pristine, "gdpr"))
+    drop_copy(pristine)
+
+    ratios = [r["ratio"] for r in rounds]
+    middle = statistics.median(ratios)
+    mid = min(rounds, key=lambda r: abs(r["ratio"] - middle))
+    return {
+        "persons": n,
+        "rows": counts,
+        "rows_total": sum(counts.values()),
+        "generate_s": round(generate_s, 1),
+        "rounds": len(rounds),
+        "engine_rows": mid["engine_rows"],
+        "engine_s": round(statistics.median(r["engine_s"] for r in rounds), 3),
+        "engine_s_all": [round(r["engine_s"], 3) for r in rounds],
+        "engine_rows_per_s": round(
+            mid["engine_rows"] / statistics.median(r["engine_s"] for r in rounds)
+        ),
+        "raw_rows": mid["raw_rows"],
+        "raw_s": round(statistics.median(r["raw_s"] for r in rounds), 3),
+        "raw_s_all": [round(r["raw_s"], 3) for r in rounds],
+        "raw_rows_per_s": round(mid["raw_rows"] / statistics.median(r["raw_s"] for r in rounds)),
+        "ratio_to_raw": round(middle, 2),
+        "ratio_all": [round(x, 2) for x in ratios],
+        "idle_run_s": round(statistics.median(r["idle_s"] for r in rounds), 3),
+        "idle_run_s_all": [round(r["idle_s"], 3) for r in rounds],
+        "per_rule_ms": mid["per_rule_ms"],
+        "peer": peer,
+    }
+
+
+def _peer(url: str, gdpr_url: str) -> dict:
+    """django-gdpr-assist on its copy, in a process of its own (its settings)."""
     out = ROOT / "var" / "bench_retention_gdpr.json"
     env = {
         **os.environ,
         "DATABASE_URL": gdpr_url,
-        "DJANGO_SETTINGS_MODULE": "retention_gdpr_settings",
+        "DJANGO_SETTINGS_MODULE": "_retention_gdpr_settings",
     }
     # gdpr-assist logs to a database of its own.
     log_url = (
@@ -325,25 +401,7 @@ def measure(url: str) -> dict:
     peer = json.loads(out.read_text()) if gdpr.returncode == 0 else {"error": gdpr.stderr[-2000:]}
     drop_copy(gdpr_url)
     drop_copy(log_url)
-
-    engine_rate = engine_rows / engine_s
-    raw_rate = raw_rows / raw_s
-    return {
-        "persons": n,
-        "rows": counts,
-        "rows_total": sum(counts.values()),
-        "generate_s": round(generate_s, 1),
-        "engine_rows": engine_rows,
-        "engine_s": round(engine_s, 2),
-        "engine_rows_per_s": round(engine_rate),
-        "raw_rows": raw_rows,
-        "raw_s": round(raw_s, 2),
-        "raw_rows_per_s": round(raw_rate),
-        "ratio_to_raw": round(engine_rate / raw_rate, 2),
-        "idle_run_s": round(idle_s, 3),
-        "per_rule_ms": {r.id: r.duration_ms for r in first.rules},
-        "peer": peer,
-    }
+    return peer
 
 
 def measure_gdpr(url: str) -> dict:
@@ -418,7 +476,14 @@ def main() -> None:
         os.environ["BENCH_RETENTION_PERSONS"] = str(args.persons)
     results = run_per_database(__file__, "retention")
     for r in results:
-        r["met_ratio"] = r["ratio_to_raw"] >= TARGET_RATIO
+        # From 200 000 persons by the ratio; below, the engine's time over raw SQL's is a
+        # fixed per-run floor that must stay under 50 ms.
+        r["overhead_s"] = round(r["engine_s"] - r["raw_s"], 3)
+        r["met_ratio"] = (
+            r["ratio_to_raw"] >= TARGET_RATIO
+            if r["persons"] >= RATIO_FROM_PERSONS
+            else r["overhead_s"] < TARGET_SMALL_RUN_S
+        )
         r["met_idle"] = r["idle_run_s"] < TARGET_IDLE_S
     print_table(
         [
@@ -427,8 +492,9 @@ def main() -> None:
             "rows deleted",
             "engine rows/s",
             "raw SQL rows/s",
-            "ratio (≥ 0.5)",
-            "idle run (< 1 s)",
+            "ratio, spread (≥ 0.9; < 200 000: +< 50 ms)",
+            "engine − raw s",
+            "idle run (< 0.1 s)",
             "gdpr-assist anonymise rows/s",
             "engine anonymise rows/s",
             "× gdpr-assist",
@@ -440,7 +506,9 @@ def main() -> None:
                 r["engine_rows"],
                 r["engine_rows_per_s"],
                 r["raw_rows_per_s"],
-                f"{r['ratio_to_raw']} {'met' if r['met_ratio'] else 'MISSED'}",
+                f"{r['ratio_to_raw']} ({min(r['ratio_all'])}–{max(r['ratio_all'])}) "
+                f"{'met' if r['met_ratio'] else 'MISSED'}",
+                r["overhead_s"],
                 f"{r['idle_run_s']} s {'met' if r['met_idle'] else 'MISSED'}",
                 r["peer"].get("peer_rows_per_s", "error"),
                 r["peer"].get("engine_rows_per_s", "-"),

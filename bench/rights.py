@@ -4,9 +4,9 @@ Generates N persons (default 1 000 000) with an order, a contact message and a n
 subscription each (every tenth also a bookkeeping voucher, every fifth billing details), with
 bulk inserts, then measures on SQLite and PostgreSQL:
 - access export of one person (export_zip: every registry model, policy facts, ZIP), p50/p95
-  over random persons; target p95 < 100 ms;
+  over random persons; target p95 < 20 ms;
 - erasure plus verification of one person (person_erase: deletes, key destruction, the
-  registry residue scan, receipt, mail), p50/p95; target p95 < 500 ms;
+  registry residue scan, receipt, mail), p50/p95; target p95 < 50 ms;
 - the deep scan (every text column of every table), rows per second.
 
     python bench/rights.py [--persons N]
@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, size, write_results
 
-EXPORT_TARGET_MS = 100
-ERASE_TARGET_MS = 500
-EXPORT_SAMPLES = 200
-ERASE_SAMPLES = 50
+EXPORT_TARGET_MS = 20
+ERASE_TARGET_MS = 50
+EXPORT_SAMPLES = size(200, 5)
+ERASE_SAMPLES = size(50, 5)
 BATCH = 10_000
 
 
@@ -335,7 +335,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--json-out")
     parser.add_argument(
-        "--persons", type=int, default=int(os.environ.get("BENCH_RIGHTS_PERSONS", 1_000_000))
+        "--persons",
+        type=int,
+        default=int(os.environ.get("BENCH_RIGHTS_PERSONS", size(1_000_000, 500))),
     )
     args = parser.parse_args()
     if args.database_url:
@@ -352,9 +354,9 @@ def main() -> None:
             "persons",
             "generate s",
             "export p50/p95 ms",
-            "target <100",
+            "target <20",
             "erase+verify p50/p95 ms",
-            "target <500",
+            "target <50",
             "deep scan rows/s",
         ],
         [

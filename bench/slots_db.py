@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import p95, print_table, run_per_database, write_results
+from _common import p95, print_table, run_per_database, size, write_results
 
-BOOKINGS = 5_000
+BOOKINGS = size(5_000, 50)
 WEEKS = 8
-RUNS = 50
+RUNS = size(50, 3)
 TARGET_MS = 50.0
 
 

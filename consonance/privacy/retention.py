@@ -39,7 +39,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
@@ -61,9 +60,9 @@ from consonance.privacy.retention_query import (
     delete_rows,
     fields_to_clear,
     neutral_value,
-    pk_values,
     plan_rule,
 )
+from consonance.privacy.retention_targets import targets_clear, targets_fill, targets_table
 
 BATCH_SIZE = 5000
 
@@ -195,41 +194,37 @@ def _lock(rule_id: str) -> None:
 
 
 def _apply_model(rule: RetentionRule, plan: Plan, report: ModelReport, batch_size: int) -> None:
+    """Candidates counted and flagged once, in the database (targets_fill); then one statement
+    per table and batch over the eligible ones; the table is emptied for the next model (a
+    rollback empties it as well)."""
     model = plan.declaration.model_class
-    report.matched = plan.candidates.count()
+    targets = targets_fill(plan)
+    report.matched = targets.matched
     if not report.matched:
         return
-    pks = list(plan.eligible().order_by().values_list("pk", flat=True))
-    skipped = report.matched - len(pks)
-    if skipped:
+    if targets.eligible < targets.matched:
         # Why rows were kept (a row may have more than one reason).
-        report.skipped_by_hold = plan.candidates.filter(plan.hold).count()
-        if plan.agreement is not None:
-            report.skipped_by_agreement = plan.candidates.filter(plan.agreement).count()
-        if plan.unless:
-            any_shield = Q()
-            for shield in plan.unless:
-                any_shield |= Q(shield)
-            report.skipped_by_unless = plan.candidates.filter(any_shield).count()
-    pks.sort()
+        report.skipped_by_hold = targets.held
+        report.skipped_by_agreement = targets.agreed
+        report.skipped_by_unless = targets.shielded
     updates = {}
     if rule.action != "delete":
         updates = {
             f.name: neutral_value(f) for f in fields_to_clear(rule, plan.declaration, plan.holding)
         }
     cascaded: dict[str, int] = defaultdict(int)
-    for batch in _chunks(pks, batch_size):
-        rows = model._default_manager.filter(pk__in=pk_values(batch))
+    for ids in targets.batches(batch_size) if targets.eligible else ():
         if rule.action == "delete":
-            own, others = delete_rows(model, batch)
+            own, others = delete_rows(model, ids)
             report.deleted += own
             for label, n in others.items():
                 cascaded[label] += n
         elif rule.action == "anonymise":
-            report.anonymised += rows.update(**updates)
+            report.anonymised += model._default_manager.filter(pk__in=ids).update(**updates)
         else:
-            report.minimised += rows.update(**updates)
+            report.minimised += model._default_manager.filter(pk__in=ids).update(**updates)
         checkpoint("batch", rule.id)
+    targets_clear()
     report.cascaded = dict(cascaded)
 
 
@@ -359,6 +354,7 @@ def retention_run(
     t0 = time.perf_counter()
 
     def run_all() -> None:
+        targets_table()
         for rule in ordered_rules(policy):
             if wanted is not None and rule.id not in wanted:
                 continue

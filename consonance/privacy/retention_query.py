@@ -140,7 +140,9 @@ def _delete_steps(model: type[models.Model]) -> tuple | None:
             for s in (signals.pre_delete, signals.post_delete, signals.m2m_changed)
         )
 
-    def walk(current: type[models.Model], suffix: str, seen: frozenset) -> bool:
+    def walk(
+        current: type[models.Model], suffix: str, seen: frozenset, hops: frozenset = frozenset()
+    ) -> bool:
         if has_receivers(current) or current._meta.many_to_many or current._meta.private_fields:
             return False
         for rel in current._meta.related_objects:
@@ -154,8 +156,18 @@ def _delete_steps(model: type[models.Model]) -> tuple | None:
                 if has_receivers(child):
                     return False
                 steps.append(("set_null", child, lookup, rel.field.name))
+            elif rel.on_delete is models.CASCADE and child is current:
+                # A self-reference (a note's correction points to its root): the rows pointing
+                # at the rows being deleted are one more set-based delete of the same table,
+                # their own dependents first. One hop: a root is never itself a correction (a
+                # deeper chain would fail the deferred foreign-key check at commit, not pass).
+                if rel.field in hops:
+                    continue
+                if not walk(child, lookup, seen, hops | {rel.field}):
+                    return False
+                steps.append(("delete", child, lookup))
             elif rel.on_delete is models.CASCADE:
-                if child in seen or not walk(child, lookup, seen | {child}):
+                if child in seen or not walk(child, lookup, seen | {child}, hops):
                     return False
                 steps.append(("delete", child, lookup))
             else:
@@ -179,15 +191,16 @@ def pk_values(pks: list):
     return pks
 
 
-def delete_rows(model: type[models.Model], pks: list) -> tuple[int, dict[str, int]]:
-    """Delete these rows with what cascades: (rows of `model`, {label: cascaded rows})."""
+def delete_rows(model: type[models.Model], pks) -> tuple[int, dict[str, int]]:
+    """Delete these rows (a list of keys, or a sub-select of them such as `Targets.batches`)
+    with what cascades: (rows of `model`, {label: cascaded rows})."""
     steps = _delete_steps(model)
     if steps is None:
         _total, per_model = model._base_manager.filter(pk__in=pks).delete()
         own = per_model.pop(model._meta.label, 0)
         return own, {k: v for k, v in per_model.items() if v}
     cascaded: dict[str, int] = defaultdict(int)
-    ids = pk_values(pks)
+    ids = pk_values(pks) if isinstance(pks, list) else pks
     for step in steps:
         rows = step[1]._base_manager.filter(**{f"{step[2]}__in": ids})
         if step[0] == "set_null":
@@ -197,7 +210,10 @@ def delete_rows(model: type[models.Model], pks: list) -> tuple[int, dict[str, in
             if n:
                 cascaded[step[1]._meta.label] += n
     rows = model._base_manager.filter(pk__in=ids)
-    return rows._raw_delete(rows.db), dict(cascaded)
+    # Rows of the same table taken along through a self-reference count as its own, as the
+    # collector counts them.
+    own = rows._raw_delete(rows.db) + cascaded.pop(model._meta.label, 0)
+    return own, dict(cascaded)
 
 
 # --------------------------------------------------------------------------------------------

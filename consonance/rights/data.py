@@ -27,6 +27,7 @@ from consonance.privacy.register import retention_sentence
 from consonance.privacy.registry import (
     PersonalModel,
     as_datetime,
+    census,
     clock_value,
     registry,
     stores,
@@ -292,12 +293,12 @@ def holdings_of(
     row_options = {"staff_copy": staff_copy, "withhold_journal": withhold_journal}
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
-    ends_by_category: dict[str, dict[str, tuple[RetentionRule, dt.datetime | None]]] = {}
-    # The stores (sessions, task rows) are read row by row: her export, not the card's dates.
-    texts = identifiers_of(person).search_texts() if with_records else set()
-    sources = [(d, d.rows_for(person.pk)) for d in registry()]
+    ends_by_category: dict[str, dict] = {}  # category -> rule id -> (rule, until)
+    present = census(person.pk)  # one query: the tables holding her rows, the only ones read
+    texts = identifiers_of(person, present).search_texts() if with_records else set()
+    sources = [(d, d.rows_for(person.pk)) for d in registry() if d.model in present]
     for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
-        found = found.order_by("pk")
+        found = found.order_by("pk").select_related(*declaration.clock_relations())
         # Dates only (the client card): the ciphertext is not read, so not fetched.
         rows = list(found if with_records else found.defer(*declaration.encrypted))
         if not rows:

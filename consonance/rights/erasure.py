@@ -30,6 +30,7 @@ from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
     Holding,
     PersonalModel,
+    census,
     clock_value,
     registry,
     stores,
@@ -210,12 +211,15 @@ def _erasure_request(person: Person, now: dt.datetime, via: str) -> Request:
 
 def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
     """Delete her rows of every model, keep (minimised, unlinked) those under a legal hold."""
-    # Count before deleting anything: deleting an order cascades to its billing details.
-    counts = {d.model: d.rows_for(person_id).count() for d in registry() if d.subject}
-    things = {d.model: d.thing_counts(person_id) for d in registry() if d.subject}
+    # Count before deleting anything: deleting an order cascades to its billing details. One
+    # query counts every table (the census); only the tables holding her rows are read further.
+    counts = census(person_id)
+    things = {
+        d.model: d.thing_counts(person_id) for d in registry() if d.subject and d.model in counts
+    }
     # Deepest subject paths first (an order's payments before the order), Person last.
     for declaration in sorted(registry(), key=_depth, reverse=True):
-        if not declaration.subject:
+        if not declaration.subject or declaration.model not in counts:
             continue
         queryset = declaration.rows_for(person_id)
         held = held_holdings(policy, declaration)

@@ -8,9 +8,10 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Cast
 
@@ -18,7 +19,14 @@ from consonance.lib.text import normalise_email
 from consonance.mail.selectors import outbox_waiting_to
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
-from consonance.privacy.registry import Holding, PersonalModel, registry, stores
+from consonance.privacy.registry import (
+    PERSON_SENTINEL,
+    Holding,
+    PersonalModel,
+    census,
+    registry,
+    stores,
+)
 
 RECEIPT_TEMPLATE = "rights_erasure_receipt"
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -113,14 +121,17 @@ def _email_fields(model: type[models.Model], names: Iterable[str]) -> list[str]:
     return [n for n in names if isinstance(model._meta.get_field(n), models.EmailField)]
 
 
-def identifiers_of(person: Person) -> Identifiers:
-    """The person's e-mail and names, and every identifier her registry rows hold."""
+def identifiers_of(person: Person, present: dict[str, int] | None = None) -> Identifiers:
+    """The person's e-mail and names, and every identifier her registry rows hold. `present`:
+    the registry's census of her rows, when the caller has it (only those tables are read)."""
     ids = Identifiers(person_id=person.pk)
     ids.emails.add(normalise_email(person.email))
     ids.names.add((person.first_name, person.last_name))
     ids.others.add(f"{person.first_name} {person.last_name}".strip())
+    if present is None:
+        present = census(person.pk)
     for declaration in registry():
-        if not declaration.identifiers:
+        if not declaration.identifiers or declaration.model not in present:
             continue
         model = declaration.model_class
         emails = set(_email_fields(model, declaration.identifiers))
@@ -139,14 +150,103 @@ def identifiers_of(person: Person) -> Identifiers:
     return ids
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    f = model._meta.get_field(name)
+    assert isinstance(f, models.Field) and f.column, f"{model._meta.label}.{name}"
+    return f.column
+
+
+@cache
+def _hit_plan(vendor: str) -> tuple[tuple[PersonalModel, str, tuple, list[tuple[str, str]]], ...]:
+    """Per registry model, planned once per process: the SQL of her linked rows (her id as a
+    sentinel parameter) and, per identifier column, whether it holds an e-mail address."""
+    del vendor  # the cache key
+    plans = []
+    for declaration in registry():
+        model = declaration.model_class
+        rows = declaration.rows_for(PERSON_SENTINEL).order_by().values("pk")
+        linked, params = rows.query.sql_with_params()
+        emails = set(_email_fields(model, declaration.identifiers))
+        columns = [
+            (_column(model, n), "email" if n in emails else n) for n in declaration.identifiers
+        ]
+        plans.append((declaration, linked, tuple(params), columns))
+    return tuple(plans)
+
+
+def _values_param(values: set[str]):
+    """A set of texts as ONE parameter, for `col IN (<sub-select>)` (see `_in_values`)."""
+    return sorted(values) if connection.vendor == "postgresql" else json.dumps(sorted(values))
+
+
+def _in_values(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f'"{column}" = ANY(%s::text[])'
+    return f'"{column}" IN (SELECT value FROM json_each(%s))'  # noqa: S608
+
+
+def _tables_with_hits(ids: Identifiers) -> set[str]:
+    """The registry models where her link or one of her identifiers occurs: one statement, one
+    indexed branch per identifier column (and per name pair), before any row is read."""
+    values = ids.exact_values()
+    branches, params = [], []
+    plans = _hit_plan(connection.vendor)
+    for index, (declaration, linked, linked_params, columns) in enumerate(plans):
+        model = declaration.model_class
+        table = model._meta.db_table
+        tests = []
+        if ids.person_id is not None:
+            tests.append(
+                (
+                    f"EXISTS ({linked})",
+                    [ids.person_id if p == PERSON_SENTINEL else p for p in linked_params],
+                )
+            )
+        names = {n for _c, n in columns}
+        pair = {"first_name", "last_name"} <= names
+        for column, name in columns:
+            if pair and name in ("first_name", "last_name"):
+                continue
+            wanted = ids.emails if name == "email" else values
+            if wanted:
+                tests.append(
+                    (
+                        f'EXISTS (SELECT 1 FROM "{table}" WHERE {_in_values(column)})',  # noqa: S608
+                        [_values_param(wanted)],
+                    )
+                )
+        if pair:
+            first, last = _column(model, "first_name"), _column(model, "last_name")
+            for f, la in ids.names:
+                tests.append(
+                    (
+                        f'EXISTS (SELECT 1 FROM "{table}" WHERE "{first}" = %s AND "{last}" = %s)',  # noqa: S608
+                        [f, la],
+                    )
+                )
+        for sql, p in tests:
+            branches.append(f"SELECT {index} AS i WHERE {sql}")
+            params += p
+    if not branches:
+        return set()
+    sql = " UNION ALL ".join(branches)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {plans[i][0].model for (i,) in cursor.fetchall()}
+
+
 def _registry_scan(ids: Identifiers, policy: Policy) -> ScanResult:
-    """Every table the registry knows: rows linked to her, or holding her identifiers exactly."""
+    """Every table the registry knows: rows linked to her, or holding her identifiers exactly.
+    One statement finds the tables with a hit; only those are read row by row."""
     result = ScanResult([], [])
     allowed = allowed_residue()
     values = ids.exact_values()
+    hits = _tables_with_hits(ids)
     for declaration in registry():
         model = declaration.model_class
         result.tables += 1
+        if declaration.model not in hits:
+            continue
         identifiers = tuple(declaration.identifiers)
         emails = set(_email_fields(model, identifiers))
         pair = {"first_name", "last_name"} <= set(identifiers)
