@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, fresh_database, print_table, write_results
+from _common import databases, fresh_database, print_table, size, write_results
 
-DOCUMENTS = 100  # per kind, per round
-ROUNDS = 3
-ZIP_DOCUMENTS = 1000
+DOCUMENTS = size(100, 2)  # per kind, per round
+ROUNDS = size(3, 1)
+ZIP_DOCUMENTS = size(1000, 5)
 TARGET_MS = 50.0
 
 
@@ -135,7 +135,7 @@ def measure() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.parse_args()
-    url = f"sqlite:///{ROOT / 'var' / 'bench_documents_pdf.sqlite3'}"
+    url = databases("documents_pdf")[0][1]  # SQLite: the PDF, not the database, is measured
     fresh_database(url)
     from _common import setup_django
 

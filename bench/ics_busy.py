@@ -23,10 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, size, write_results
 
-EVENTS = 2_000
-RUNS = 7
+EVENTS = size(2_000, 200)
+RUNS = size(7, 1)
 TARGET_S = 5.0
 NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
