@@ -416,6 +416,8 @@ BOOKKEEPING_ACCOUNTS = {
     for role, default in {
         "bank": "1930",
         "card": "1580",
+        # PayPal's money until it reaches the bank; the same account as cards unless set.
+        "paypal": "1580",
         "receivables": "1510",
         "sales_vat": "3001",
         "sales_exempt": "3004",

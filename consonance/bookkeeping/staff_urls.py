@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from consonance.bookkeeping import staff_views
+from consonance.bookkeeping import reconciliation_views, staff_views
 
 urlpatterns = [
     path("", staff_views.vouchers, name="bookkeeping-staff"),
@@ -10,6 +10,11 @@ urlpatterns = [
     path("sie/<int:year>.se", staff_views.sie_download, name="bookkeeping-staff-sie"),
     path("verifiera/", staff_views.verify, name="bookkeeping-staff-verify"),
     path("moms/", staff_views.vat, name="bookkeeping-staff-vat"),
+    path(
+        "avstamning/",
+        reconciliation_views.reconciliation,
+        name="bookkeeping-staff-reconciliation",
+    ),
     path("fortnox/", staff_views.fortnox, name="bookkeeping-staff-fortnox"),
     path("fortnox/anslut/", staff_views.fortnox_connect, name="bookkeeping-staff-fortnox-connect"),
     path(

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from consonance.lib.hooks import Hook
-from consonance.payments.models import Order, OrderEvent
+from consonance.payments.models import Order, OrderEvent, Payout
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,14 @@ fee_recorded: Hook[ProviderFee] = Hook("payments.fee_recorded")
 #: A Bankgiro order was invoiced: it has its OCR reference and due date (bookkeeping writes the
 #: invoice, and under the invoice method its voucher).
 order_invoiced: Hook[Order] = Hook("payments.order_invoiced")
+
+
+#: A provider moved money to the bank account (a Stripe payout, a PayPal withdrawal): bookkeeping
+#: books it as a transfer from the provider's clearing account to the bank. Emitted once per
+#: payout, inside the transaction that records it.
+payout_recorded: Hook[Payout] = Hook("payments.payout_recorded")
+
+#: Asks the apps above how much a provider ("paypal", "stripe") holds for the coach (what came in
+#: less fees, refunds and payouts); bookkeeping answers from the provider's clearing account. For
+#: the withdrawal form. Handlers return a Decimal, or None when they cannot tell.
+provider_held: Hook[str] = Hook("payments.provider_held")
