@@ -423,6 +423,8 @@ BOOKKEEPING_ACCOUNTS = {
         "sales_exempt": "3004",
         "output_vat": "2611",
         "card_fees": "6040",
+        # Bankgiro money no order took (and Bankgirot's deductions), until she sees to it.
+        "unidentified": "2890",
         "rounding": "3740",
     }.items()
 }

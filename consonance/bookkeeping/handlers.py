@@ -63,6 +63,10 @@ def on_payout(payout: Payout) -> None:
     vouchers.voucher_for_payout(payout)
 
 
+def on_deposit(deposit: payment_hooks.DepositRecorded) -> None:
+    vouchers.voucher_for_deposit(deposit)
+
+
 def on_invoiced(order: Order) -> None:
     documents.invoice_for_order(order, bankgiro=bankgiro_number() or "")
     vouchers.voucher_for_invoice(order)
@@ -111,6 +115,7 @@ def register() -> None:
     payment_hooks.refund_recorded.register(on_refund)
     payment_hooks.fee_recorded.register(on_fee)
     payment_hooks.payout_recorded.register(on_payout)
+    payment_hooks.deposit_recorded.register(on_deposit)
     payment_hooks.provider_held.register(reconciliation.provider_held)
     payment_hooks.order_invoiced.register(on_invoiced)
     booking_hooks.order_documents.register(order_documents)

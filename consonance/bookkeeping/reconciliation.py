@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from consonance.bookkeeping.models import Voucher, VoucherRow
-from consonance.bookkeeping.vouchers import clearing_account
+from consonance.bookkeeping.vouchers import account, clearing_account
 from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
 from consonance.payments import selectors as payments
@@ -261,19 +261,22 @@ def _bankgiro(result: Reconciliation) -> None:
     result.payments = paid_in.count()
     rest = found.deposited - found.booked - found.earlier
     rest -= found.unmatched_open + found.unmatched_resolved - found.deductions
+    held = {"account": account("unidentified")}
     if found.unmatched_open:
         result.differences.append(
             Difference(
                 ngettext(
-                    "%(n)d inbetalning på %(amount)s kunde inte kopplas till någon order och är "
-                    "inte bokförd: hantera den på Bankgiro-sidan.",
+                    "%(n)d inbetalning på %(amount)s kunde inte kopplas till någon order. Den är "
+                    "bokförd på konto %(account)s tills du har hanterat den på Bankgiro-sidan.",
                     "%(n)d inbetalningar på sammanlagt %(amount)s kunde inte kopplas till någon "
-                    "order och är inte bokförda: hantera dem på Bankgiro-sidan.",
+                    "order. De är bokförda på konto %(account)s tills du har hanterat dem på "
+                    "Bankgiro-sidan.",
                     found.unmatched_open_count,
                 )
                 % {
                     "n": found.unmatched_open_count,
                     "amount": format_amount(found.unmatched_open),
+                    **held,
                 },
                 explained=True,
             )
@@ -281,16 +284,18 @@ def _bankgiro(result: Reconciliation) -> None:
     if found.unmatched_resolved:
         result.differences.append(
             Difference(
-                _("%(amount)s utan order har du hanterat för hand.")
-                % {"amount": format_amount(found.unmatched_resolved)},
+                _("%(amount)s utan order har du hanterat för hand (bokfört på konto %(account)s).")
+                % {"amount": format_amount(found.unmatched_resolved), **held},
                 explained=True,
             )
         )
     if found.deductions:
         result.differences.append(
             Difference(
-                _("Bankgirot drog av %(amount)s från insättningarna.")
-                % {"amount": format_amount(found.deductions)},
+                _(
+                    "Bankgirot drog av %(amount)s från insättningarna (bokfört mot konto %(account)s)."
+                )
+                % {"amount": format_amount(found.deductions), **held},
                 explained=True,
             )
         )

@@ -11,6 +11,9 @@ Refunds reverse the sale (D sales and VAT, C where the money went back from) and
 payment's voucher. Fees: D 6040, C 1580. A payout (Stripe) or withdrawal (PayPal) that reaches
 the bank: D 1930, C 1580, so the clearing account ends at zero once the money has arrived.
 PayPal's clearing account is its own role (CONSONANCE_ACCOUNT_PAYPAL), 1580 like cards unless set.
+A Bankgiro deposit (BgMax TK15): its payments matched to orders are booked one by one (D 1930);
+what no order took is booked from the deposit: payments without an order D 1930, C 2890 (to be
+seen to), Bankgirot's deductions D 2890, C 1930; so 1930 grows by each deposit's total.
 Accounts come from settings.BOOKKEEPING_ACCOUNTS.
 """
 
@@ -25,7 +28,7 @@ from consonance.bookkeeping.fiscal import money, vat_part
 from consonance.bookkeeping.models import Voucher
 from consonance.bookkeeping.services import voucher_create
 from consonance.lib.time import local_date
-from consonance.payments.hooks import LedgerEntry, ProviderFee
+from consonance.payments.hooks import DepositRecorded, LedgerEntry, ProviderFee
 from consonance.payments.models import Order, Payout
 
 PROVIDER_HELD = {"card", "paypal"}  # money reaches the bank later, net of fees
@@ -194,4 +197,33 @@ def voucher_for_payout(payout: Payout) -> Voucher:
         method="card" if payout.provider == "stripe" else payout.provider,
         provider=payout.provider,
         audit=False,  # the payments app's "payout.recorded" row records it
+    )
+
+
+def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
+    """The part of a Bankgiro deposit the order ledger did not book; None when there is none
+    (or the deposit is not in kronor: the books are kept in SEK, she books it by hand)."""
+    if deposit.currency != "SEK" or not (deposit.unmatched or deposit.deductions):
+        return None
+    unmatched, deducted = money(deposit.unmatched), money(deposit.deductions)
+    rows = [
+        (account("bank"), unmatched),
+        (account("unidentified"), -unmatched),
+        (account("unidentified"), deducted),
+        (account("bank"), -deducted),
+    ]
+    return voucher_create(
+        date=deposit.payment_date,
+        description=(
+            f"Bankgiroinsättning {deposit.serial} {deposit.payment_date:%Y-%m-%d}: "
+            "inbetalningar utan order och avdrag"
+        ),
+        rows=rows,
+        kind=Voucher.Kind.OTHER,
+        actor="system",
+        source=f"deposit:{deposit.deposit_id}",
+        payer_name="Bankgirot",
+        method="bankgiro",
+        provider="bankgiro",
+        audit=False,  # the import's "bankgiro.file_imported" row records the file
     )

@@ -6,7 +6,7 @@ Every hook runs inside the ledger's transaction: a handler that raises rolls the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from consonance.lib.hooks import Hook
@@ -79,3 +79,22 @@ payout_recorded: Hook[Payout] = Hook("payments.payout_recorded")
 #: less fees, refunds and payouts); bookkeeping answers from the provider's clearing account. For
 #: the withdrawal form. Handlers return a Decimal, or None when they cannot tell.
 provider_held: Hook[str] = Hook("payments.provider_held")
+
+
+@dataclass(frozen=True)
+class DepositRecorded:
+    """A Bankgiro deposit (BgMax TK05-TK15) read from a file: what reached the bank account that
+    day, and the part of it the order ledger did not record (payments without an order, and
+    Bankgirot's deductions), which bookkeeping books so that the bank account matches."""
+
+    deposit_id: int
+    serial: str
+    payment_date: date
+    currency: str
+    amount: Decimal  # the TK15 total
+    unmatched: Decimal  # payments that matched no order
+    deductions: Decimal  # TK21 deductions, subtracted from the deposit
+
+
+#: A BgMax file's deposits were applied (emitted by payments.bankgiro, once per deposit).
+deposit_recorded: Hook[DepositRecorded] = Hook("payments.deposit_recorded")
