@@ -3,8 +3,9 @@ fees, payouts), receipts and invoices, so the staff pages, the SIE download, the
 the reconciliation show something real. Made through the payments ledger, as a real payment is.
 Idempotent.
 
-Money held by the providers reaches the bank as it would: Stripe pays each day's takings (less
-fees and refunds) out seven days later; PayPal's balance she withdraws on the 2nd of each month.
+Money held by the providers reaches the bank as it would: Stripe pays out every day what has
+cleared (payments after seven days, less fees; refunds leave the balance at once); she withdraws
+what PayPal holds of the months before on the 2nd of each month.
 So every closed month reconciles to zero once its payouts have arrived, and only the last week
 (Stripe) and the current month (PayPal) are still on their way.
 
@@ -25,10 +26,10 @@ from consonance.bookkeeping.documents import document_url
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
 from consonance.lib.time import STOCKHOLM
-from consonance.payments.demo import FEES, fee_for, payout_day
+from consonance.payments.demo import FEES, fee_for, payout
 from consonance.payments.ledger import order_record_payment, order_record_refund
 from consonance.payments.models import Order
-from consonance.payments.payouts import fee_record, payout_record
+from consonance.payments.payouts import fee_record
 
 PREFIX = "DEMO-BK-"
 NAMES = ("Maja Lind", "Oskar Berg", "Elsa Nyström", "Hugo Sjöberg", "Alva Holm", "Liam Ek")
@@ -40,8 +41,12 @@ SERVICES = (
 )
 
 
-def _payment(n: int, day: dt.date, held: dict[tuple[str, dt.date], Decimal]) -> None:
-    """One demo payment; `held` adds up, per provider and day, what the provider keeps for her."""
+# What a provider's balance did on a day: a payment's net (+) or a refund (-).
+Move = tuple[str, dt.date, Decimal]
+
+
+def _payment(n: int, day: dt.date, moves: list[Move]) -> None:
+    """One demo payment; `moves` collects what it did to the provider's balance."""
     method = METHODS[n % len(METHODS)]
     description, amount, vat = SERVICES[1 if n % 5 == 0 else 0]
     order = Order.objects.create(
@@ -74,7 +79,7 @@ def _payment(n: int, day: dt.date, held: dict[tuple[str, dt.date], Decimal]) -> 
             fee_ref=f"demo-fee-{n}",
             at=at,
         )
-        held[provider, day] = held.get((provider, day), Decimal(0)) + amount - fee
+        moves.append((provider, day, amount - fee))
     if n % 11 == 0:
         order_record_refund(
             order_id=order.pk,
@@ -85,44 +90,37 @@ def _payment(n: int, day: dt.date, held: dict[tuple[str, dt.date], Decimal]) -> 
             at=at + dt.timedelta(days=2),
         )
         if provider in FEES:
-            later = day + dt.timedelta(days=2)
-            held[provider, later] = held.get((provider, later), Decimal(0)) - amount
+            moves.append((provider, day + dt.timedelta(days=2), -amount))
 
 
-def _payouts(held: dict[tuple[str, dt.date], Decimal], today: dt.date) -> None:
-    """Stripe pays each day's net out a week later; PayPal's month is withdrawn on the 2nd of the
-    next. A day that nets below zero (a refund) is taken from the next payout."""
-    carried = Decimal(0)
-    for (provider, day), net in sorted(held.items()):
-        if provider != "stripe":
-            continue
-        carried += net
-        if carried > 0 and payout_day("stripe", day) <= today:
-            _payout("stripe", f"po_demo_{day:%Y%m%d}", carried, payout_day("stripe", day))
-            carried = Decimal(0)
-    months: dict[dt.date, Decimal] = {}
-    for (provider, day), net in held.items():
-        if provider == "paypal":
-            first = day.replace(day=1)
-            months[first] = months.get(first, Decimal(0)) + net
-    carried = Decimal(0)
-    for first, net in sorted(months.items()):
-        carried += net
-        arrives = payout_day("paypal", first)
-        if carried > 0 and arrives <= today:
-            _payout("paypal", f"uttag:demo-{first:%Y-%m}", carried, arrives)
-            carried = Decimal(0)
-
-
-def _payout(provider: str, ref: str, amount: Decimal, arrived_on: dt.date) -> None:
-    payout_record(
-        provider=provider,
-        provider_ref=ref,
-        amount=amount,
-        currency="SEK",
-        arrived_on=arrived_on,
-        actor=SYSTEM,
+def _available(moves: list[Move], provider: str, on: dt.date) -> Decimal:
+    """What the provider may have paid out by day `on`: payments once cleared (Stripe's after a
+    week, PayPal's of the months before), refunds at once, as they leave the balance."""
+    if provider == "stripe":
+        cleared = on - dt.timedelta(days=7)
+    else:
+        cleared = on.replace(day=1) - dt.timedelta(days=1)
+    return sum(
+        (a for p, d, a in moves if p == provider and d <= (cleared if a > 0 else on)),
+        Decimal(0),
     )
+
+
+def _payouts(moves: list[Move], start: dt.date, today: dt.date) -> None:
+    """Stripe pays what has cleared out every day; PayPal's she withdraws on the 2nd."""
+    for provider in ("stripe", "paypal"):
+        paid, day = Decimal(0), start
+        while day <= today:
+            due = (
+                _available(moves, provider, day) - paid
+                if provider == "stripe" or day.day == 2
+                else 0
+            )
+            if due > 0:
+                ref = f"po_demo_{day:%Y%m%d}" if provider == "stripe" else f"uttag:demo-{day:%Y-%m}"
+                payout(provider, ref, due, day)
+                paid += due
+            day += dt.timedelta(days=1)
 
 
 def load(out) -> None:
@@ -131,12 +129,12 @@ def load(out) -> None:
     if not Order.objects.filter(reference__startswith=PREFIX).exists():
         with transaction.atomic():
             day, n = year.start, 1
-            held: dict[tuple[str, dt.date], Decimal] = {}
+            moves: list[Move] = []
             while day < today:
-                _payment(n, day, held)
+                _payment(n, day, moves)
                 n += 1
                 day += dt.timedelta(days=3)
-            _payouts(held, today)
+            _payouts(moves, year.start, today)
     receipt = Document.objects.filter(kind="receipt").order_by("pk").first()
     invoice = Document.objects.filter(kind="invoice").order_by("pk").first()
     out.write(

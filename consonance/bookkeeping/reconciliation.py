@@ -216,6 +216,7 @@ def _transit_check(result: Reconciliation, today: dt.date) -> None:
             )
         )
         return
+    # What has not cleared yet: the last week's payments less their fees (refunds leave at once).
     cut = min(result.end, today + dt.timedelta(days=1))
     recent = _kr(
         VoucherRow.objects.filter(
@@ -224,7 +225,7 @@ def _transit_check(result: Reconciliation, today: dt.date) -> None:
             voucher__date__gte=cut - window,
             voucher__date__lt=cut,
         )
-        .exclude(voucher__kind=K.TRANSFER)
+        .filter(voucher__kind__in=(K.PAYMENT, K.FEE))
         .aggregate(total=Sum("amount"))["total"]
     )
     on_way = min(closing, max(recent, ZERO))

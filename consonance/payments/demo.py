@@ -67,14 +67,19 @@ def provider_settles(order: Order, provider: str, at: dt.datetime) -> None:
     )
     arrives = payout_day(provider, local_date(at))
     if arrives <= timezone.localdate():
-        payouts.payout_record(
-            provider=provider,
-            provider_ref=f"demo:{order.reference}",
-            amount=order.amount - fee,
-            currency="SEK",
-            arrived_on=arrives,
-            actor=SYSTEM,
-        )
+        payout(provider, f"demo:{order.reference}", order.amount - fee, arrives)
+
+
+def payout(provider: str, ref: str, amount: Decimal, arrived_on: dt.date) -> None:
+    """Money the provider moved to the bank (a Stripe payout, a PayPal withdrawal)."""
+    payouts.payout_record(
+        provider=provider,
+        provider_ref=ref,
+        amount=amount,
+        currency="SEK",
+        arrived_on=arrived_on,
+        actor=SYSTEM,
+    )
 
 
 def load(out) -> None:
