@@ -239,6 +239,10 @@ def _apply_payout(provider: str, event: ProviderEvent) -> str:
     """A payout reached the bank (Stripe's payout.paid): recorded once, booked by bookkeeping."""
     if event.amount is None or event.amount <= 0:
         return "ignored"
+    if (event.currency or "SEK") != "SEK":
+        # The books are kept in kronor; a payout in another currency is hers to book.
+        log.warning("%s payout in another currency than SEK: not booked", provider)
+        return "wrong_currency"
     arrival = event.extra.get("arrival_date")
     if arrival:
         arrived_on = date.fromisoformat(arrival)
