@@ -203,6 +203,12 @@ def build_year() -> int:
     year.save()
     OrderEvent.objects.bulk_create(events, batch_size=5000)
     Payout.objects.bulk_create(payouts)
+    # Statistics as autovacuum (PostgreSQL) would have them after such a load: without them
+    # PostgreSQL joins the 23 000 vouchers by nested loop (25 s a page instead of milliseconds).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return len(year.vouchers)
 
 

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from consonance.bookkeeping.models import Voucher, VoucherRow
 from consonance.payments import payouts
 from consonance.payments.models import FeeFetch, Order, Payout
+from consonance.payments.providers.base import ProviderError
 from consonance.payments.providers.paypal import PayPalProvider
 from consonance.payments.providers.stripe import StripeProvider
 from consonance.payments.services import payment_apply_event
@@ -272,3 +273,21 @@ def test_a_withdrawal_form_with_bad_input_says_so_and_records_nothing(
 def test_the_withdrawal_form_is_for_staff_only(client, paypal):
     response = client.get("/staff/payments/paypal-uttag/")
     assert response.status_code in (302, 403, 404)
+
+
+def test_the_fee_look_up_refuses_an_id_that_is_not_stripes_and_waits_for_a_settling_charge(
+    stripe,
+):
+    _order, session = card_payment(stripe)
+    stripe.complete_session(session, async_payment=True)  # the charge has no balance yet
+    intent = next(iter(stripe.payment_intents))
+    with StripeProvider(
+        secret_key=stripe.secret_key, webhook_secret=stripe.webhook_secret, api_base=stripe.url
+    ) as provider:
+        assert provider.payment_fee(intent) is None
+        with pytest.raises(ProviderError):
+            provider.payment_fee("../v1/charges")
+        stripe.settle_async_payment(session)
+        fee = provider.payment_fee(intent)
+    assert fee is not None and (fee.amount, fee.currency) == (Decimal("15.30"), "SEK")
+    assert fee.fee_ref.startswith("txn_") and fee.at is not None
