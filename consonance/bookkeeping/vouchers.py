@@ -225,5 +225,6 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         payer_name="Bankgirot",
         method="bankgiro",
         provider="bankgiro",
+        fresh=True,  # the deposit row was just written: its source is new
         audit=False,  # the import's "bankgiro.file_imported" row records the file
     )
