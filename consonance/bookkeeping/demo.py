@@ -26,10 +26,9 @@ from consonance.bookkeeping.documents import document_url
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
 from consonance.lib.time import STOCKHOLM
-from consonance.payments.demo import FEES, fee_for, payout
+from consonance.payments.demo import FEES, charge_fee, payout
 from consonance.payments.ledger import order_record_payment, order_record_refund
 from consonance.payments.models import Order
-from consonance.payments.payouts import fee_record
 
 PREFIX = "DEMO-BK-"
 NAMES = ("Maja Lind", "Oskar Berg", "Elsa Nyström", "Hugo Sjöberg", "Alva Holm", "Liam Ek")
@@ -70,15 +69,7 @@ def _payment(n: int, day: dt.date, moves: list[Move]) -> None:
     )
     provider = PROVIDER[method]
     if provider in FEES:
-        fee = fee_for(provider, amount)
-        fee_record(
-            order=order,
-            amount=fee,
-            currency="SEK",
-            provider=provider,
-            fee_ref=f"demo-fee-{n}",
-            at=at,
-        )
+        fee = charge_fee(order, provider, at, ref=f"demo-fee-{n}")
         moves.append((provider, day, amount - fee))
     if n % 11 == 0:
         order_record_refund(
@@ -114,7 +105,7 @@ def _payouts(moves: list[Move], start: dt.date, today: dt.date) -> None:
             due = (
                 _available(moves, provider, day) - paid
                 if provider == "stripe" or day.day == 2
-                else 0
+                else Decimal(0)
             )
             if due > 0:
                 ref = f"po_demo_{day:%Y%m%d}" if provider == "stripe" else f"uttag:demo-{day:%Y-%m}"

@@ -52,19 +52,20 @@ def paid(order: Order, provider: str, *, at: dt.datetime | None, event_id: str) 
     provider_settles(order, provider, at or timezone.now())
 
 
+def charge_fee(order: Order, provider: str, at: dt.datetime, *, ref: str) -> Decimal:
+    """The provider's fee on a demo payment, booked; returns it."""
+    fee = fee_for(provider, order.amount)
+    payouts.fee_record(
+        order=order, amount=fee, currency="SEK", provider=provider, fee_ref=ref, at=at
+    )
+    return fee
+
+
 def provider_settles(order: Order, provider: str, at: dt.datetime) -> None:
     """A demo card or PayPal payment's fee and, once due, its payout (one per payment)."""
     if provider not in FEES:
         return
-    fee = fee_for(provider, order.amount)
-    payouts.fee_record(
-        order=order,
-        amount=fee,
-        currency="SEK",
-        provider=provider,
-        fee_ref=f"demo-fee:{order.reference}",
-        at=at,
-    )
+    fee = charge_fee(order, provider, at, ref=f"demo-fee:{order.reference}")
     arrives = payout_day(provider, local_date(at))
     if arrives <= timezone.localdate():
         payout(provider, f"demo:{order.reference}", order.amount - fee, arrives)
