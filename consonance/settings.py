@@ -433,6 +433,8 @@ BOOKKEEPING_ACCOUNTS = {
     for role, default in {
         "bank": "1930",
         "card": "1580",
+        # PayPal's money until it reaches the bank; the same account as cards unless set.
+        "paypal": "1580",
         "receivables": "1510",
         "sales_vat": "3001",  # sales at 25 %
         "sales_vat_12": "3002",
@@ -442,6 +444,8 @@ BOOKKEEPING_ACCOUNTS = {
         "output_vat_12": "2621",
         "output_vat_6": "2631",
         "card_fees": "6040",
+        # Bankgiro money no order took (and Bankgirot's deductions), until she sees to it.
+        "unidentified": "2890",
         "rounding": "3740",
     }.items()
 }

@@ -108,7 +108,14 @@ def test_an_approved_order_captures_into_a_paid_event_with_name_and_email_only(p
     assert event.payer_name == "Anna Andersson"
     assert event.payer_email == PAYER_EMAIL
     assert (event.card_last4, event.card_expiry) == (None, None)
-    assert event.extra == {"status": "COMPLETED", "reference": "B-2001"}
+    assert event.extra == {
+        "status": "COMPLETED",
+        "reference": "B-2001",
+        # PayPal's fee on the capture (3.40 % + 3.25 SEK in the fake), booked by bookkeeping
+        "fee": "20.25",
+        "fee_currency": "SEK",
+        "fee_ref": capture_id,
+    }
     assert event.occurred_at is not None and event.occurred_at.tzinfo is not None
     assert "payer_id" not in repr(event) and "SE" not in event.extra.values()
 

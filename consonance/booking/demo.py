@@ -25,6 +25,7 @@ from consonance.booking.models import (
 from consonance.booking.selectors import STOCKHOLM
 from consonance.lib.bankaccount import bank_account_check
 from consonance.lib.urls import absolute_reverse
+from consonance.payments import demo as payments_demo
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.models import BillingDetails, Order, Refund, RefundAccount
@@ -277,14 +278,8 @@ def _past_paypal(reference: str, people: dict, video: Service, email: Service) -
 
 
 def _paid(order: Order, provider: str, at: datetime | None = None) -> None:
-    ledger.order_record_payment(
-        order_id=order.pk,
-        amount=order.amount,
-        provider=provider,
-        provider_event_id=f"demo:{order.reference}",
-        actor=SYSTEM,
-        at=at,
-    )
+    """The payment, and for card and PayPal the provider's fee and, once due, its payout."""
+    payments_demo.paid(order, provider, at=at, event_id=f"demo:{order.reference}")
 
 
 def _today_without_link(reference: str, people: dict, video: Service, email: Service) -> None:

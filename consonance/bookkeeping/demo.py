@@ -1,6 +1,13 @@
 """Demo part of bookkeeping: a year of vouchers (payments by every method, refunds, provider
-fees; sales at 25, 12 and 6 % and exempt ones; one correction), receipts and invoices, so the
-staff pages, the SIE download, the charts and the VAT return show something real. Made through the payments ledger, as a real payment is. Idempotent.
+fees, payouts; sales at 25, 12 and 6 % and exempt ones; one correction), receipts and invoices,
+so the staff pages, the SIE download, the charts, the VAT return and the reconciliation show
+something real. Made through the payments ledger, as a real payment is. Idempotent.
+
+Money held by the providers reaches the bank as it would: Stripe pays out every day what has
+cleared (payments after seven days, less fees; refunds leave the balance at once); she withdraws
+what PayPal holds of the months before on the 2nd of each month.
+So every closed month reconciles to zero once its payouts have arrived, and only the last week
+(Stripe) and the current month (PayPal) are still on their way.
 
 The booking demo's orders (which may run later in app order) add their own vouchers, receipts
 and the Bankgiro invoice through the same hooks.
@@ -20,7 +27,7 @@ from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document, Voucher
 from consonance.bookkeeping.services import voucher_correct
 from consonance.lib.time import STOCKHOLM
-from consonance.payments import hooks
+from consonance.payments.demo import FEES, charge_fee, payout
 from consonance.payments.ledger import order_record_payment, order_record_refund
 from consonance.payments.models import Order
 
@@ -44,7 +51,12 @@ SERVICES = (
 )
 
 
-def _payment(n: int, day: dt.date) -> None:
+# What a provider's balance did on a day: a payment's net (+) or a refund (-).
+Move = tuple[str, dt.date, Decimal]
+
+
+def _payment(n: int, day: dt.date, moves: list[Move]) -> None:
+    """One demo payment; `moves` collects what it did to the provider's balance."""
     method = METHODS[n % len(METHODS)]
     description, description_en, amount, vat = SERVICES[
         1 if n % 5 == 0 else 2 if n % 7 == 3 else 3 if n % 13 == 4 else 0
@@ -69,18 +81,10 @@ def _payment(n: int, day: dt.date) -> None:
         actor=SYSTEM,
         at=at,
     )
-    if method in ("card", "paypal"):
-        fee = (amount * Decimal("0.029") + Decimal("1.80")).quantize(Decimal("0.01"))
-        hooks.fee_recorded.emit(
-            hooks.ProviderFee(
-                order=order,
-                amount=fee,
-                currency="SEK",
-                provider=PROVIDER[method],
-                fee_ref=f"demo-fee-{n}",
-                at=at,
-            )
-        )
+    provider = PROVIDER[method]
+    if provider in FEES:
+        fee = charge_fee(order, provider, at, ref=f"demo-fee-{n}")
+        moves.append((provider, day, amount - fee))
     if n % 11 == 0:
         order_record_refund(
             order_id=order.pk,
@@ -90,6 +94,38 @@ def _payment(n: int, day: dt.date) -> None:
             actor=SYSTEM,
             at=at + dt.timedelta(days=2),
         )
+        if provider in FEES:
+            moves.append((provider, day + dt.timedelta(days=2), -amount))
+
+
+def _available(moves: list[Move], provider: str, on: dt.date) -> Decimal:
+    """What the provider may have paid out by day `on`: payments once cleared (Stripe's after a
+    week, PayPal's of the months before), refunds at once, as they leave the balance."""
+    if provider == "stripe":
+        cleared = on - dt.timedelta(days=7)
+    else:
+        cleared = on.replace(day=1) - dt.timedelta(days=1)
+    return sum(
+        (a for p, d, a in moves if p == provider and d <= (cleared if a > 0 else on)),
+        Decimal(0),
+    )
+
+
+def _payouts(moves: list[Move], start: dt.date, today: dt.date) -> None:
+    """Stripe pays what has cleared out every day; PayPal's she withdraws on the 2nd."""
+    for provider in ("stripe", "paypal"):
+        paid, day = Decimal(0), start
+        while day <= today:
+            due = (
+                _available(moves, provider, day) - paid
+                if provider == "stripe" or day.day == 2
+                else Decimal(0)
+            )
+            if due > 0:
+                ref = f"po_demo_{day:%Y%m%d}" if provider == "stripe" else f"uttag:demo-{day:%Y-%m}"
+                payout(provider, ref, due, day)
+                paid += due
+            day += dt.timedelta(days=1)
 
 
 def _correction() -> None:
@@ -113,10 +149,12 @@ def load(out) -> None:
     if not Order.objects.filter(reference__startswith=PREFIX).exists():
         with transaction.atomic():
             day, n = year.start, 1
+            moves: list[Move] = []
             while day < today:
-                _payment(n, day)
+                _payment(n, day, moves)
                 n += 1
                 day += dt.timedelta(days=3)
+            _payouts(moves, year.start, today)
     _correction()
     receipt = Document.objects.filter(kind="receipt").order_by("pk").first()
     invoice = Document.objects.filter(kind="invoice").order_by("pk").first()
@@ -124,7 +162,9 @@ def load(out) -> None:
         "Bookkeeping: http://127.0.0.1:8000/staff/bookkeeping/ (vouchers in pages, filters, "
         "a correction; SIE 4 download; the year's receipts and invoices as PDF: "
         f"/staff/bookkeeping/dokument/{year.end.year}.zip), /staff/bookkeeping/siffror/ (charts), "
-        "/staff/bookkeeping/moms/ (the VAT return's boxes, CSV), /staff/bookkeeping/fortnox/."
+        "/staff/bookkeeping/moms/ (the VAT return's boxes, CSV), /staff/bookkeeping/avstamning/ "
+        "(reconciliation per provider and month), /staff/payments/paypal-uttag/, "
+        "/staff/bookkeeping/fortnox/."
     )
     if receipt is not None:
         out.write(f"A receipt: {document_url(receipt)} (as PDF: {document_url(receipt)}pdf/)")

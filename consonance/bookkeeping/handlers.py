@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consonance.booking import hooks as booking_hooks
-from consonance.bookkeeping import documents, pdf, services, vouchers
+from consonance.bookkeeping import documents, pdf, reconciliation, services, vouchers
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document
 from consonance.bookkeeping.selectors import person_documents, person_fortnox_span
@@ -21,7 +21,7 @@ from consonance.lib.i18n import current_language
 from consonance.lib.time import local_date
 from consonance.payments import hooks as payment_hooks
 from consonance.payments.bankgiro.services import bankgiro_number
-from consonance.payments.models import Order
+from consonance.payments.models import Order, Payout
 from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
@@ -58,6 +58,14 @@ def on_refund(entry: payment_hooks.LedgerEntry) -> None:
 
 def on_fee(fee: payment_hooks.ProviderFee) -> None:
     vouchers.voucher_for_fee(fee)
+
+
+def on_payout(payout: Payout) -> None:
+    vouchers.voucher_for_payout(payout)
+
+
+def on_deposit(deposit: payment_hooks.DepositRecorded) -> None:
+    vouchers.voucher_for_deposit(deposit)
 
 
 def on_invoiced(order: Order) -> None:
@@ -124,6 +132,9 @@ def register() -> None:
     payment_hooks.payment_recorded.register(on_payment)
     payment_hooks.refund_recorded.register(on_refund)
     payment_hooks.fee_recorded.register(on_fee)
+    payment_hooks.payout_recorded.register(on_payout)
+    payment_hooks.deposit_recorded.register(on_deposit)
+    payment_hooks.provider_held.register(reconciliation.provider_held)
     payment_hooks.order_invoiced.register(on_invoiced)
     booking_hooks.order_documents.register(order_documents)
     booking_hooks.order_document_files.register(order_document_files)

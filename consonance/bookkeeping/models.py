@@ -22,6 +22,7 @@ class Voucher(models.Model):
         FEE = "fee", _("Avgift")
         INVOICE = "invoice", _("Faktura")
         CORRECTION = "correction", _("Rättelse")
+        TRANSFER = "transfer", _("Överföring till banken")
         OTHER = "other", _("Övrigt")
 
     series = models.CharField(max_length=2, default="A")

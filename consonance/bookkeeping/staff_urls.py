@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from consonance.bookkeeping import staff_views
+from consonance.bookkeeping import reconciliation_views, staff_views
 
 urlpatterns = [
     path("", staff_views.vouchers, name="bookkeeping-staff"),
@@ -21,6 +21,11 @@ urlpatterns = [
     path("siffror/", staff_views.glance, name="bookkeeping-staff-glance"),
     path("moms/", staff_views.vat, name="bookkeeping-staff-vat"),
     path("moms/<str:key>.csv", staff_views.vat_csv, name="bookkeeping-staff-vat-csv"),
+    path(
+        "avstamning/",
+        reconciliation_views.reconciliation,
+        name="bookkeeping-staff-reconciliation",
+    ),
     path("fortnox/", staff_views.fortnox, name="bookkeeping-staff-fortnox"),
     path("fortnox/anslut/", staff_views.fortnox_connect, name="bookkeeping-staff-fortnox-connect"),
     path(

@@ -9,7 +9,13 @@ Invoice method (fakturametoden): a Bankgiro invoice is booked when issued (D 151
 VAT) and its payment clears the receivable (D 1930, C 1510); card, PayPal and Swish sales are
 paid at once, so they book as under the cash method.
 Refunds reverse the sale (D sales and VAT, C where the money went back from) and refer to the
-payment's voucher. Fees: D 6040, C 1580. Accounts come from settings.BOOKKEEPING_ACCOUNTS.
+payment's voucher. Fees: D 6040, C 1580. A payout (Stripe) or withdrawal (PayPal) that reaches
+the bank: D 1930, C 1580, so the clearing account ends at zero once the money has arrived.
+PayPal's clearing account is its own role (CONSONANCE_ACCOUNT_PAYPAL), 1580 like cards unless set.
+A Bankgiro deposit (BgMax TK15): its payments matched to orders are booked one by one (D 1930);
+what no order took is booked from the deposit: payments without an order D 1930, C 2890 (to be
+seen to), Bankgirot's deductions D 2890, C 1930; so 1930 grows by each deposit's total.
+Accounts come from settings.BOOKKEEPING_ACCOUNTS.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ from consonance.bookkeeping.fiscal import money, vat_part
 from consonance.bookkeeping.models import Voucher
 from consonance.bookkeeping.services import voucher_create
 from consonance.lib.time import local_date
-from consonance.payments.hooks import LedgerEntry, ProviderFee
-from consonance.payments.models import Order
+from consonance.payments.hooks import DepositRecorded, LedgerEntry, ProviderFee
+from consonance.payments.models import Order, Payout
 
 PROVIDER_HELD = {"card", "paypal"}  # money reaches the bank later, net of fees
 
@@ -33,10 +39,17 @@ def account(role: str) -> str:
     return settings.BOOKKEEPING_ACCOUNTS[role]
 
 
+def clearing_account(provider: str) -> str:
+    """Where a provider holds the coach's money until it pays it out (Stripe, PayPal)."""
+    return account("paypal") if provider == "paypal" else account("card")
+
+
 def _money_account(order: Order, provider: str) -> str:
     if provider == "manual":
         return account("bank")  # the coach paid it back from the bank herself
-    return account("card") if order.method in PROVIDER_HELD else account("bank")
+    if order.method not in PROVIDER_HELD:
+        return account("bank")
+    return account("paypal") if order.method == Order.Method.PAYPAL else account("card")
 
 
 # The accounts of each Swedish VAT rate (BAS: 3001/2611 at 25 %, 3002/2621 at 12 %, 3003/2631 at
@@ -150,7 +163,7 @@ def voucher_for_fee(fee: ProviderFee) -> Voucher:
     return voucher_create(
         date=local_date(fee.at),
         description=f"Avgift {name}, order {order.reference}",
-        rows=[(account("card_fees"), amount), (account("card"), -amount)],
+        rows=[(account("card_fees"), amount), (clearing_account(fee.provider), -amount)],
         kind=Voucher.Kind.FEE,
         actor="system",
         source=f"fee:{fee.provider}:{fee.fee_ref}"[:120],
@@ -174,4 +187,56 @@ def voucher_for_invoice(order: Order, *, actor: str = "system") -> Voucher | Non
         source=f"invoice:{order.pk}",
         vat_amount=vat,
         **_common(order, "bankgiro"),
+    )
+
+
+PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal"}
+
+
+def voucher_for_payout(payout: Payout) -> Voucher:
+    """Money a provider moved to the bank: D bank, C the provider's clearing account; once."""
+    amount = money(payout.amount)
+    name = PROVIDER_NAMES.get(payout.provider, payout.provider)
+    what = "Utbetalning" if payout.provider == "stripe" else "Uttag"
+    return voucher_create(
+        date=payout.arrived_on,
+        description=f"{what} från {name} till banken",
+        rows=[(account("bank"), amount), (clearing_account(payout.provider), -amount)],
+        kind=Voucher.Kind.TRANSFER,
+        actor=payout.recorded_by or "system",
+        source=f"payout:{payout.provider}:{payout.provider_ref}"[:120],
+        payer_name=name,
+        method="card" if payout.provider == "stripe" else payout.provider,
+        provider=payout.provider,
+        audit=False,  # the payments app's "payout.recorded" row records it
+    )
+
+
+def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
+    """The part of a Bankgiro deposit the order ledger did not book; None when there is none
+    (or the deposit is not in kronor: the books are kept in SEK, she books it by hand)."""
+    if deposit.currency != "SEK" or not (deposit.unmatched or deposit.deductions):
+        return None
+    unmatched, deducted = money(deposit.unmatched), money(deposit.deductions)
+    rows = [
+        (account("bank"), unmatched),
+        (account("unidentified"), -unmatched),
+        (account("unidentified"), deducted),
+        (account("bank"), -deducted),
+    ]
+    return voucher_create(
+        date=deposit.payment_date,
+        description=(
+            f"Bankgiroinsättning {deposit.serial} {deposit.payment_date:%Y-%m-%d}: "
+            "inbetalningar utan order och avdrag"
+        ),
+        rows=rows,
+        kind=Voucher.Kind.OTHER,
+        actor="system",
+        source=f"deposit:{deposit.deposit_id}",
+        payer_name="Bankgirot",
+        method="bankgiro",
+        provider="bankgiro",
+        fresh=True,  # the deposit row was just written: its source is new
+        audit=False,  # the import's "bankgiro.file_imported" row records the file
     )

@@ -6,11 +6,11 @@ Every hook runs inside the ledger's transaction: a handler that raises rolls the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from consonance.lib.hooks import Hook
-from consonance.payments.models import Order, OrderEvent
+from consonance.payments.models import Order, OrderEvent, Payout
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,33 @@ fee_recorded: Hook[ProviderFee] = Hook("payments.fee_recorded")
 #: A Bankgiro order was invoiced: it has its OCR reference and due date (bookkeeping writes the
 #: invoice, and under the invoice method its voucher).
 order_invoiced: Hook[Order] = Hook("payments.order_invoiced")
+
+
+#: A provider moved money to the bank account (a Stripe payout, a PayPal withdrawal): bookkeeping
+#: books it as a transfer from the provider's clearing account to the bank. Emitted once per
+#: payout, inside the transaction that records it.
+payout_recorded: Hook[Payout] = Hook("payments.payout_recorded")
+
+#: Asks the apps above how much a provider ("paypal", "stripe") holds for the coach (what came in
+#: less fees, refunds and payouts); bookkeeping answers from the provider's clearing account. For
+#: the withdrawal form. Handlers return a Decimal, or None when they cannot tell.
+provider_held: Hook[str] = Hook("payments.provider_held")
+
+
+@dataclass(frozen=True)
+class DepositRecorded:
+    """A Bankgiro deposit (BgMax TK05-TK15) read from a file: what reached the bank account that
+    day, and the part of it the order ledger did not record (payments without an order, and
+    Bankgirot's deductions), which bookkeeping books so that the bank account matches."""
+
+    deposit_id: int
+    serial: str
+    payment_date: date
+    currency: str
+    amount: Decimal  # the TK15 total
+    unmatched: Decimal  # payments that matched no order
+    deductions: Decimal  # TK21 deductions, subtracted from the deposit
+
+
+#: A BgMax file's deposits were applied (emitted by payments.bankgiro, once per deposit).
+deposit_recorded: Hook[DepositRecorded] = Hook("payments.deposit_recorded")

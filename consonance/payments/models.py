@@ -231,3 +231,50 @@ class RefundAccount(models.Model):
     holder_name_ciphertext = models.BinaryField(null=True, blank=True)
     # False when the check digits could not confirm the number and she confirmed it herself.
     checked = models.BooleanField(default=True)
+
+
+class Payout(models.Model):
+    """Money a provider moved from what it holds for the coach to her bank account: a Stripe
+    payout (its `payout.paid` event) or a PayPal withdrawal she recorded. Amounts and ids only.
+
+    Recorded once per provider id; bookkeeping books it as a transfer from the provider's
+    clearing account to the bank.
+    """
+
+    provider = models.CharField(max_length=16)  # "stripe", "paypal"
+    provider_ref = models.CharField(max_length=100)  # Stripe's po_..., or our id for a withdrawal
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="SEK")
+    arrived_on = models.DateField(db_index=True)  # when it reached the bank (Stockholm date)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.CharField(max_length=40)  # an audit actor id
+
+    class Meta:
+        ordering = ["-arrived_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_ref"], name="payout_once")
+        ]
+
+    @property
+    def provider_label(self) -> str:
+        return {"stripe": "Stripe", "paypal": "PayPal"}.get(self.provider, self.provider)
+
+
+class FeeFetch(models.Model):
+    """A Stripe fee still to be read from its payment's balance transaction (Checkout's events
+    never carry it). The worker tries until it has it, backing off; the fee is booked once,
+    keyed by the balance transaction's id."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fee_fetches")
+    payment_ref = models.CharField(max_length=100)  # the payment intent
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    fee_ref = models.CharField(max_length=100, blank=True)  # the balance transaction (txn_...)
+    error = models.CharField(max_length=64, blank=True)  # a code, never provider text
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "payment_ref"], name="fee_fetch_once")
+        ]

@@ -203,3 +203,8 @@ PERSONAL_DATA.append(
         ),
     )
 )
+
+NOT_PERSONAL = {
+    "payments.Payout": "what a provider moved to the coach's bank account: amounts, dates, ids",
+    "payments.FeeFetch": "a provider fee still to be read: ids and attempts; the order says who",
+}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 import segno
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
-from consonance.payments.models import Order, Refund
+from consonance.payments.models import FeeFetch, Order, OrderEvent, Payout, Refund
 from consonance.payments.providers.swish import app_switch_url
 from consonance.people.selectors import person_address, person_addresses
 
@@ -77,3 +78,28 @@ def swish_prompt(*, token: str, return_url: str) -> SwishPrompt:
 def person_orders(person_id: int) -> QuerySet[Order]:
     """One person's orders, newest first (her account page)."""
     return Order.objects.filter(person_id=person_id).order_by("-created_at", "-pk")
+
+
+def paid_total(provider: str, start: datetime, end: datetime) -> tuple[Decimal, int]:
+    """What the order ledger recorded as paid through `provider` in [start, end): sum, count."""
+    found = OrderEvent.objects.filter(
+        provider=provider, kind="paid", at__gte=start, at__lt=end
+    ).aggregate(total=Sum("amount"), count=Count("pk"))
+    return (found["total"] or Decimal(0)).quantize(Decimal("0.01")), found["count"]
+
+
+def payouts_total(provider: str, start: date, end: date) -> tuple[Decimal, int]:
+    """What reached the bank from `provider` (payouts, withdrawals) with arrival in [start, end)."""
+    found = Payout.objects.filter(
+        provider=provider, arrived_on__gte=start, arrived_on__lt=end
+    ).aggregate(total=Sum("amount"), count=Count("pk"))
+    return (found["total"] or Decimal(0)).quantize(Decimal("0.01")), found["count"]
+
+
+def fees_waiting(order_ids: list[int]) -> set[int]:
+    """Which of these orders still wait for their Stripe fee to be read."""
+    return set(
+        FeeFetch.objects.filter(order_id__in=order_ids, done_at__isnull=True).values_list(
+            "order_id", flat=True
+        )
+    )

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
+from consonance.lib.time import local_date
 from consonance.lib.urls import absolute_reverse
-from consonance.payments import hooks, ledger, refunds
+from consonance.payments import hooks, ledger, payouts, refunds
 from consonance.payments.models import BillingDetails, Order, Refund
 from consonance.payments.providers import config
 from consonance.payments.providers.base import PaymentStart, ProviderError, ProviderEvent
@@ -162,6 +164,8 @@ def payment_apply_event(*, provider: str, event: ProviderEvent) -> str:
         and event.extra.get("next_action") == "capture"
     ):
         return _paypal_capture_approved(event)
+    if event.kind == "payout":
+        return _apply_payout(provider, event)
     order = _order_for(provider, event)
     if order is None:
         log.warning("%s event %s matches no order", provider, event.raw_type)
@@ -211,6 +215,9 @@ def _apply_paid(order: Order, provider: str, event: ProviderEvent) -> str:
         )
         if changed and event.extra.get("fee"):
             _fee_report(order, provider, event)
+        elif changed and provider == "stripe" and event.payment_ref:
+            # Checkout's events carry no fee: read it from the balance transaction after commit.
+            payouts.stripe_fee_queue(order=order, payment_ref=event.payment_ref)
     return "paid" if changed else "replay"
 
 
@@ -220,18 +227,38 @@ def _fee_report(order: Order, provider: str, event: ProviderEvent) -> None:
         fee = Decimal(event.extra["fee"])
     except ArithmeticError:
         return
-    if fee <= 0:
-        return
-    hooks.fee_recorded.emit(
-        hooks.ProviderFee(
-            order=order,
-            amount=fee,
-            currency=event.extra.get("fee_currency") or order.currency,
-            provider=provider,
-            fee_ref=event.extra.get("fee_ref") or event.payment_ref or event.event_id,
-            at=event.occurred_at or timezone.now(),
-        )
+    payouts.fee_record(
+        order=order,
+        amount=fee,
+        currency=event.extra.get("fee_currency") or order.currency,
+        provider=provider,
+        fee_ref=event.extra.get("fee_ref") or event.payment_ref or event.event_id,
+        at=event.occurred_at or timezone.now(),
     )
+
+
+def _apply_payout(provider: str, event: ProviderEvent) -> str:
+    """A payout reached the bank (Stripe's payout.paid): recorded once, booked by bookkeeping."""
+    if event.amount is None or event.amount <= 0:
+        return "ignored"
+    if (event.currency or "SEK") != "SEK":
+        # The books are kept in kronor; a payout in another currency is hers to book.
+        log.warning("%s payout in another currency than SEK: not booked", provider)
+        return "wrong_currency"
+    arrival = event.extra.get("arrival_date")
+    if arrival:
+        arrived_on = date.fromisoformat(arrival)
+    else:
+        arrived_on = local_date(event.occurred_at or timezone.now())
+    _payout, created = payouts.payout_record(
+        provider=provider,
+        provider_ref=event.provider_ref,
+        amount=event.amount,
+        currency=event.currency or "SEK",
+        arrived_on=arrived_on,
+        actor=SYSTEM,
+    )
+    return "payout" if created else "replay"
 
 
 def _apply_failed(order: Order, provider: str, event: ProviderEvent) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", staff_views.orders, name="staff-payments"),
     path("<int:pk>/", staff_views.order_detail, name="staff-payments-order"),
     path("<int:pk>/aterbetala/", staff_views.refund_start, name="staff-payments-refund-start"),
+    path("paypal-uttag/", staff_views.paypal_withdrawal, name="staff-payments-paypal-withdrawal"),
     path("aterbetalningar/", staff_views.refunds, name="staff-payments-refunds"),
     path("aterbetalningar/<int:pk>/", staff_views.refund_detail, name="staff-payments-refund"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django import forms
@@ -9,12 +10,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
-from consonance.payments import selectors
-from consonance.payments.models import Order, Refund, RefundAccount
+from consonance.payments import hooks, selectors
+from consonance.payments.models import Order, Payout, Refund, RefundAccount
+from consonance.payments.payouts import PayoutRefused, paypal_withdrawal_record
 from consonance.payments.refund_accounts import (
     RevealedAccount,
     refund_account_deleted_by,
@@ -175,3 +178,72 @@ def refund_account_ask(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Det går inte att be om kontouppgifter för den här återbetalningen.")
         )
     return redirect("staff-payments-refund", pk=refund.pk)
+
+
+# -- PayPal withdrawals ---------------------------------------------------------------------------
+
+
+class WithdrawalForm(forms.Form):
+    """A PayPal withdrawal as it reached her bank: the amount and the day it arrived."""
+
+    amount = KronorField(
+        label=_("Belopp som kom in på banken (kr)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    arrived_on = forms.DateField(
+        label=_("Dag då pengarna kom in"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    # The form's own id: a second send of the same form (a double click, a reload) records nothing.
+    form_id = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def clean_arrived_on(self):
+        day = self.cleaned_data["arrived_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Dagen kan inte ligga i framtiden."))
+        return day
+
+
+def _held(provider: str) -> Decimal | None:
+    return next((held for held in hooks.provider_held.collect(provider) if held is not None), None)
+
+
+def paypal_withdrawal(request: HttpRequest) -> HttpResponse:
+    """The staff form "PayPal-uttag": she records a withdrawal from PayPal that reached her bank
+    (PayPal sends no reliable notice of it), and bookkeeping books the transfer."""
+    held = _held("paypal")
+    if request.method == "POST":
+        form = WithdrawalForm(request.POST)
+        if form.is_valid():
+            try:
+                _payout, created = paypal_withdrawal_record(
+                    amount=form.cleaned_data["amount"],
+                    arrived_on=form.cleaned_data["arrived_on"],
+                    form_id=form.cleaned_data["form_id"],
+                    actor=actor_staff_request(request),
+                )
+            except PayoutRefused:
+                form.add_error("amount", _("Beloppet ska vara större än noll."))
+            else:
+                if created:
+                    messages.success(request, _("Uttaget är bokfört."))
+                else:
+                    messages.info(request, _("Uttaget var redan bokfört."))
+                return redirect("staff-payments-paypal-withdrawal")
+    else:
+        initial = {"arrived_on": timezone.localdate(), "form_id": secrets.token_hex(16)}
+        if held is not None and held > 0:
+            initial["amount"] = f"{held:.2f}".replace(".", ",")
+        form = WithdrawalForm(initial=initial)
+    return render(
+        request,
+        "payments/staff/paypal_withdrawal.html",
+        {
+            "form": form,
+            "held": held,
+            "recent": Payout.objects.filter(provider="paypal")[:24],
+        },
+        status=200,
+    )

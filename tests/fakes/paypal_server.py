@@ -400,6 +400,7 @@ class PayPalFake:
             "amount": dict(unit["amount"]),
             "final_capture": True,
             "custom_id": unit.get("custom_id"),
+            "seller_receivable_breakdown": _breakdown(unit["amount"]),
             "seller_protection": {"status": "ELIGIBLE"},
             "create_time": _now(),
             "update_time": _now(),
@@ -555,6 +556,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _counter = itertools.count(1)
+
+
+def _breakdown(amount: JSON) -> JSON:
+    """What the seller receives of a capture: PayPal's fee is 3.40 % + 3.25 SEK, its standard
+    price for domestic payments in Sweden."""
+    gross = Decimal(str(amount["value"]))
+    fee = (gross * Decimal("0.034") + Decimal("3.25")).quantize(Decimal("0.01"))
+    currency = amount["currency_code"]
+    return {
+        "gross_amount": {"currency_code": currency, "value": f"{gross:.2f}"},
+        "paypal_fee": {"currency_code": currency, "value": f"{fee:.2f}"},
+        "net_amount": {"currency_code": currency, "value": f"{gross - fee:.2f}"},
+    }
 
 
 def _new_id() -> str:

@@ -72,6 +72,8 @@ class StripeFake:
         self.payment_intents: dict[str, JSON] = {}
         self.charges: dict[str, JSON] = {}
         self.refunds: dict[str, JSON] = {}
+        self.balance_transactions: dict[str, JSON] = {}
+        self.payouts: dict[str, JSON] = {}
         self.requests: list[RecordedRequest] = []
         # Status of new refunds; set to "pending" to model a slow bank.
         self.refund_status = "succeeded"
@@ -222,6 +224,10 @@ class StripeFake:
             session = self.sessions[session_id]
             intent = self.payment_intents[session["payment_intent"]]
             intent["status"] = "succeeded" if succeeded else "requires_payment_method"
+            charge = self.charges[intent["latest_charge"]]
+            if succeeded and charge["balance_transaction"] is None:
+                charge["status"] = "succeeded"
+                charge["balance_transaction"] = self._balance_transaction(charge)
             session["payment_status"] = "paid" if succeeded else "unpaid"
             obj = _copy(session)
         suffix = "succeeded" if succeeded else "failed"
@@ -235,6 +241,47 @@ class StripeFake:
             session.update(status="expired", url=None)
             obj = _copy(session)
         return self.event("checkout.session.expired", obj, timestamp=timestamp)
+
+    def payout_paid(
+        self, amount: int | None = None, *, arrival: int | None = None, timestamp: int | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """Stripe pays the balance out to the bank: a signed `payout.paid` (amount in öre; by
+        default everything not yet paid out, net of fees and refunds)."""
+        with self._lock:
+            if amount is None:
+                amount = sum(
+                    txn["net"] for txn in self.balance_transactions.values() if not txn["_paid_out"]
+                )
+                for txn in self.balance_transactions.values():
+                    txn["_paid_out"] = True
+            now = int(time.time()) if timestamp is None else timestamp
+            payout_id, txn_id = _new_id("po"), _new_id("txn")
+            payout = {
+                "id": payout_id,
+                "object": "payout",
+                "amount": amount,
+                "arrival_date": arrival if arrival is not None else now - now % 86400,
+                "automatic": True,
+                "balance_transaction": txn_id,
+                "created": now,
+                "currency": "sek",
+                "description": "STRIPE PAYOUT",
+                "destination": "ba_fake_bank_account",
+                "failure_balance_transaction": None,
+                "failure_code": None,
+                "failure_message": None,
+                "livemode": False,
+                "metadata": {},
+                "method": "standard",
+                "reconciliation_status": "completed",
+                "source_type": "card",
+                "statement_descriptor": None,
+                "status": "paid",
+                "type": "bank_account",
+            }
+            self.payouts[payout_id] = payout
+            obj = _copy(payout)
+        return self.event("payout.paid", obj, timestamp=timestamp)
 
     def refund_event(
         self, refund_id: str, *, timestamp: int | None = None
@@ -304,6 +351,12 @@ class StripeFake:
             ("POST", r"/v1/checkout/sessions", self._create_session),
             ("GET", r"/v1/checkout/sessions/(?P<oid>[\w]+)", self._get(self.sessions)),
             ("GET", r"/v1/payment_intents/(?P<oid>[\w]+)", self._get_intent),
+            (
+                "GET",
+                r"/v1/balance_transactions/(?P<oid>[\w]+)",
+                self._get(self.balance_transactions),
+            ),
+            ("GET", r"/v1/payouts/(?P<oid>[\w]+)", self._get(self.payouts)),
             ("POST", r"/v1/refunds", self._create_refund),
             ("GET", r"/v1/refunds/(?P<oid>[\w]+)", self._get(self.refunds)),
         ]
@@ -320,6 +373,51 @@ class StripeFake:
             return Reply(200, _copy(store[oid]))
 
         return view
+
+    def _get_intent(self, params: JSON, oid: str) -> Reply:
+        """A payment intent; `expand[]=latest_charge` puts the charge in, as Stripe does."""
+        if oid not in self.payment_intents:
+            return _error(404, "invalid_request_error", "resource_missing", "No such object.")
+        expand = params.get("expand") or []
+        expand = expand if isinstance(expand, list) else [expand]
+        if "latest_charge" in expand:
+            return Reply(200, self._expanded_intent(oid))
+        return Reply(200, _copy(self.payment_intents[oid]))
+
+    def _balance_transaction(self, charge: JSON) -> str:
+        """Stripe's record of the charge in the balance, with its fee: 1.5 % + 1.80 SEK, Stripe's
+        standard price for European cards in Sweden."""
+        amount = int(charge["amount"])
+        fee = round(amount * 15 / 1000) + 180
+        txn_id = _new_id("txn")
+        created = int(time.time())
+        self.balance_transactions[txn_id] = {
+            "id": txn_id,
+            "object": "balance_transaction",
+            "amount": amount,
+            "available_on": created + 7 * 86400,
+            "created": created,
+            "currency": charge["currency"],
+            "description": None,
+            "exchange_rate": None,
+            "fee": fee,
+            "fee_details": [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": charge["currency"],
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                }
+            ],
+            "net": amount - fee,
+            "reporting_category": "charge",
+            "source": charge["id"],
+            "status": "pending",
+            "type": "charge",
+            "_paid_out": False,
+        }
+        return txn_id
 
     def _create_session(self, params: JSON) -> Reply:
         missing = _missing(params, "mode", "success_url", "cancel_url", "line_items")
@@ -384,8 +482,11 @@ class StripeFake:
             "billing_details": {"name": "Test Payer", "email": None},
             "payment_method_details": {"type": "card", "card": card},
             "refunds": {"object": "list", "data": []},
+            "balance_transaction": None,
             "created": int(time.time()),
         }
+        if not pending:  # an asynchronous payment has its balance transaction once it settles
+            charge["balance_transaction"] = self._balance_transaction(charge)
         intent = {
             "id": intent_id,
             "object": "payment_intent",
@@ -453,6 +554,22 @@ class StripeFake:
             "created": int(time.time()),
         }
         self.refunds[refund["id"]] = refund
+        refund_txn = _new_id("txn")
+        self.balance_transactions[refund_txn] = {
+            "id": refund_txn,
+            "object": "balance_transaction",
+            "amount": -amount,
+            "created": refund["created"],
+            "currency": charge["currency"],
+            "fee": 0,
+            "fee_details": [],
+            "net": -amount,
+            "source": refund["id"],
+            "status": "available",
+            "type": "refund",
+            "_paid_out": False,
+        }
+        refund["balance_transaction"] = refund_txn
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, _copy(refund))

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 
 from consonance.audit.services import audit_append
-from consonance.payments import ledger
+from consonance.payments import hooks, ledger
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.bankgiro.services import PROVIDER
 from consonance.payments.bgmax import BgMaxFile, Deposit, Payment, parse_bgmax
@@ -368,6 +368,7 @@ def _apply(parsed: BgMaxFile, report: ImportReport, actor: str) -> None:
             for line in lines
         ]
     )
+    _deposits_recorded(deposits, [*report.unmatched, *report.deductions], deposit_pk)
     imported.matched = len(report.matched)
     imported.unmatched = len(report.unmatched)
     imported.deductions = len(report.deductions)
@@ -388,6 +389,30 @@ def _apply(parsed: BgMaxFile, report: ImportReport, actor: str) -> None:
     )
     report.applied = True
     report.imported_file_id = imported.pk
+
+
+def _deposits_recorded(
+    deposits: list[BankDeposit], lines: list[PaymentLine], deposit_pk: dict[str, int]
+) -> None:
+    """Tell bookkeeping about each deposit and the money in it that no order took."""
+    unmatched: dict[int, Decimal] = {}
+    deductions: dict[int, Decimal] = {}
+    for line in lines:
+        into = deductions if line.kind == "deduction" else unmatched
+        pk = deposit_pk[line.deposit]
+        into[pk] = into.get(pk, Decimal(0)) + line.amount
+    for deposit in deposits:
+        hooks.deposit_recorded.emit(
+            hooks.DepositRecorded(
+                deposit_id=deposit.pk,
+                serial=deposit.serial,
+                payment_date=deposit.payment_date,
+                currency=deposit.currency,
+                amount=deposit.amount,
+                unmatched=unmatched.get(deposit.pk, Decimal(0)),
+                deductions=deductions.get(deposit.pk, Decimal(0)),
+            )
+        )
 
 
 def _record_one_by_one(

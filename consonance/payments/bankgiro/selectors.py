@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext
 
-from consonance.payments.bankgiro.models import BankPayment, ImportedFile
+from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.models import Order
 
 
@@ -75,3 +75,54 @@ def open_invoices_by_age(today: date) -> list[OpenInvoices]:
                 sums[label] += amount - paid
                 break
     return [OpenInvoices(label, counts[label], sums[label]) for label in counts]
+
+
+@dataclass(frozen=True)
+class DepositSummary:
+    """The Bankgiro deposits (TK15) of a period and what their payment records became."""
+
+    deposits: int
+    deposited: Decimal  # the deposits' totals: what the bank statement shows
+    booked: Decimal  # payments matched to an order (booked through the ledger)
+    earlier: Decimal  # payments recorded before, from another file
+    unmatched_open: Decimal  # payments without an order, not yet dealt with
+    unmatched_open_count: int
+    unmatched_resolved: Decimal  # payments without an order she has dealt with by hand
+    deductions: Decimal  # TK21 deductions, subtracted from the deposits
+
+
+def deposits_between(start: date, end: date, currency: str = "SEK") -> DepositSummary:
+    """Deposits with a payment date in [start, end), in one currency: two queries."""
+    deposits = BankDeposit.objects.filter(
+        payment_date__gte=start, payment_date__lt=end, currency=currency
+    ).aggregate(total=Sum("amount"), count=Count("pk"))
+    matched = (
+        BankPayment.State.MATCHED,
+        BankPayment.State.PARTIAL,
+        BankPayment.State.OVERPAID,
+    )
+    unmatched = Q(state=BankPayment.State.UNMATCHED)
+    found = BankPayment.objects.filter(
+        deposit__payment_date__gte=start, deposit__payment_date__lt=end, currency=currency
+    ).aggregate(
+        booked=Sum("amount", filter=Q(state__in=matched)),
+        earlier=Sum("amount", filter=Q(state=BankPayment.State.DUPLICATE)),
+        open=Sum("amount", filter=unmatched & Q(resolved_at__isnull=True)),
+        open_count=Count("pk", filter=unmatched & Q(resolved_at__isnull=True)),
+        resolved=Sum("amount", filter=unmatched & Q(resolved_at__isnull=False)),
+        deductions=Sum("amount", filter=Q(state=BankPayment.State.DEDUCTION)),
+    )
+
+    def kr(value: Decimal | None) -> Decimal:  # SQLite adds decimals as floating point
+        return (value or Decimal(0)).quantize(Decimal("0.01"))
+
+    return DepositSummary(
+        deposits=deposits["count"],
+        deposited=kr(deposits["total"]),
+        booked=kr(found["booked"]),
+        earlier=kr(found["earlier"]),
+        unmatched_open=kr(found["open"]),
+        unmatched_open_count=found["open_count"],
+        unmatched_resolved=kr(found["resolved"]),
+        deductions=kr(found["deductions"]),
+    )

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Protocol
 
-EventKind = Literal["paid", "failed", "cancelled", "refunded", "refund_failed", "pending"]
+EventKind = Literal["paid", "failed", "cancelled", "refunded", "refund_failed", "pending", "payout"]
 
 
 class ProviderError(Exception):
@@ -46,6 +46,16 @@ class ProviderEvent:
     card_expiry: date | None = None
     raw_type: str = ""  # the provider's own event name, for the audit trail
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FeeReport:
+    """A provider's fee on one payment, read from its own record of the payment."""
+
+    amount: Decimal
+    currency: str
+    fee_ref: str  # the provider's id for the fee's transaction (a fee is booked once per id)
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

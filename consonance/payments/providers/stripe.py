@@ -15,7 +15,12 @@ Events handled by `parse_callback` (configure the webhook endpoint to send only 
 - charge.refunded: `refunded`; provider_ref is the newest refund's id when the API version
   still lists refunds on the charge (else the charge id); `amount` and extra["refunded_total"]
   are the total refunded so far on the charge, extra["fully_refunded"] is "true"/"false";
-- charge.refund.updated, refund.updated, refund.failed: `refund_failed` when the refund failed.
+- charge.refund.updated, refund.updated, refund.failed: `refund_failed` when the refund failed;
+- payout.paid: `payout`, provider_ref the payout's id, amount what reached the bank account,
+  extra["arrival_date"] the day it arrived (ISO, the date Stripe gives).
+
+Checkout's events never carry the fee: `payment_fee()` reads it afterwards from the charge's
+balance transaction.
 
 Any other (correctly signed) event raises `IgnoredEvent`, which callers should answer with 200 so
 Stripe stops retrying.
@@ -33,6 +38,7 @@ import dataclasses
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -45,6 +51,7 @@ from consonance.lib.jsonlimits import read_json
 
 from .base import (
     EventKind,
+    FeeReport,
     PaymentStart,
     ProviderError,
     ProviderEvent,
@@ -204,6 +211,32 @@ class StripeProvider:
             raise ProviderError("Stripe refund failed: response without id")
         return RefundResult(refund_ref=refund_id, status=_refund_status(refund.get("status")))
 
+    def payment_fee(self, payment_ref: str) -> FeeReport | None:
+        """Stripe's fee on a payment intent's charge, from the charge's balance transaction:
+        the intent is read with its latest charge expanded (for the balance transaction's id),
+        then `GET /v1/balance_transactions/{id}`. None while the charge has no balance
+        transaction yet (still settling): ask again later. Raises ProviderError."""
+        if not _STRIPE_ID.fullmatch(payment_ref):
+            raise ProviderError("Stripe fee lookup failed: not a payment intent id")
+        intent = self._get(
+            f"/v1/payment_intents/{payment_ref}", {"expand[]": "latest_charge"}, "read intent"
+        )
+        charge = intent.get("latest_charge")
+        balance_id = _id_of(charge.get("balance_transaction")) if isinstance(charge, dict) else None
+        if not balance_id or not _STRIPE_ID.fullmatch(balance_id):
+            return None
+        balance = self._get(f"/v1/balance_transactions/{balance_id}", {}, "read balance")
+        currency = str(balance.get("currency") or "").upper()
+        fee = balance.get("fee")
+        if not isinstance(fee, int) or not currency:
+            raise ProviderError("Stripe fee lookup failed: balance transaction without fee")
+        return FeeReport(
+            amount=from_minor_units(fee, currency),
+            currency=currency,
+            fee_ref=balance_id,
+            at=_timestamp(balance.get("created")),
+        )
+
     # -- Webhooks -------------------------------------------------------------------------
 
     def parse_callback(
@@ -270,6 +303,19 @@ class StripeProvider:
         except httpx.HTTPError as exc:
             raise ProviderError(f"Stripe {action} failed: {type(exc).__name__}") from exc
         return _json_or_error(response, action)
+
+    def _get(self, path: str, query: Mapping[str, str], action: str) -> dict[str, Any]:
+        try:
+            response = self._http.get(path, params=dict(query), headers=self._headers)
+        except httpx.TimeoutException as exc:
+            raise ProviderError(f"Stripe {action} failed: timed out") from exc
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"Stripe {action} failed: {type(exc).__name__}") from exc
+        return _json_or_error(response, action)
+
+
+# Stripe's ids ("pi_...", "txn_..."): anything else must not reach a URL path.
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{3,255}")
 
 
 # -- Helpers (module level so tests and fakes can use them) -----------------------------------
@@ -416,6 +462,8 @@ def _event_from_stripe(event: dict[str, Any]) -> ProviderEvent:
         return ProviderEvent(kind=kind, **_session_fields(obj), **common)
     if event_type == "charge.refunded":
         return ProviderEvent(kind="refunded", **_charge_refund_fields(obj), **common)
+    if event_type == "payout.paid":
+        return ProviderEvent(kind="payout", **_payout_fields(obj), **common)
     refund_update = event_type in ("charge.refund.updated", "refund.updated", "refund.failed")
     if refund_update and obj.get("status") in ("failed", "canceled"):
         return ProviderEvent(kind="refund_failed", **_refund_fields(obj), **common)
@@ -515,6 +563,22 @@ def _refund_fields(refund: dict[str, Any]) -> dict[str, Any]:
         "provider_ref": refund.get("id") or "",
         "payment_ref": _id_of(refund.get("payment_intent")),
         "amount": _amount(amount, currency),
+        "currency": currency,
+        "extra": extra,
+    }
+
+
+def _payout_fields(payout: dict[str, Any]) -> dict[str, Any]:
+    """A payout that reached the bank: its id, amount and arrival date (a Unix time, midnight
+    UTC of the day it arrives)."""
+    currency = str(payout.get("currency") or "").upper() or None
+    arrival = _timestamp(payout.get("arrival_date"))
+    if not isinstance(payout.get("id"), str) or _amount(payout.get("amount"), currency) is None:
+        raise WebhookRejected("payout without id or amount")
+    extra = {"arrival_date": arrival.date().isoformat()} if arrival else {}
+    return {
+        "provider_ref": payout["id"],
+        "amount": _amount(payout.get("amount"), currency),
         "currency": currency,
         "extra": extra,
     }
