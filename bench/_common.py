@@ -23,6 +23,12 @@ RESULTS = ROOT / "bench" / "results"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/consonance_bench")
 
 
+def smoke() -> bool:
+    """CONSONANCE_BENCH_SMOKE=1: the smallest size, done in a few seconds (the test suite runs
+    every benchmark so; its figures mean nothing)."""
+    return os.environ.get("CONSONANCE_BENCH_SMOKE") == "1"
+
+
 def postgres_available() -> bool:
     try:
         import psycopg
