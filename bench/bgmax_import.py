@@ -1,6 +1,7 @@
 """BgMax import of 100 000 payments: parse, match and write, on SQLite and PostgreSQL.
 
-Target (issue 3): importing 100 000 payments takes under 10 s, database work included.
+Target (issue 3, raised by issue 23): importing 100 000 payments takes under 5 s, database work
+included.
 
 The file is realistic for a bank account that takes many payments: 100 deposits of 1 000
 records. 3 000 of the payments quote the OCR reference of an open invoice (2 000 pay it exactly,
@@ -19,13 +20,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, smoke, write_results
 
-PAYMENTS = 100_000
-DEPOSITS = 100
-EXACT, SHORT, OVER = 2_000, 500, 500
-DEDUCTIONS = 100
-TARGET_S = 10.0
+PAYMENTS = 1_000 if smoke() else 100_000
+DEPOSITS = 10 if smoke() else 100
+EXACT, SHORT, OVER = (20, 5, 5) if smoke() else (2_000, 500, 500)
+DEDUCTIONS = 10 if smoke() else 100
+TARGET_S = 5.0
 
 
 def build(seed: int = 3):

@@ -1,7 +1,8 @@
 """A newsletter to 10 000 subscribers through a local SMTP server (aiosmtpd), against raw smtplib
 sending the same messages over one reused connection.
 
-Targets (issue 10): all 10 000 in under 60 s, at no less than half the raw rate. Ours includes
+Targets (issue 10, raised by issue 23): all 10 000 in under 60 s, at no less than 0.9 of the raw
+rate. Ours includes
 everything a campaign does: creating the 10 000 send records, the per-batch recipient checks
 (restriction, objection, suppression), rendering each copy with its own unsubscribe link, and
 marking each recipient sent in its own commit. The raw baseline only pushes pre-built bytes.
@@ -19,18 +20,25 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, smoke, write_results
 
-N = 10_000
+N = 50 if smoke() else 10_000
 TARGET_SECONDS = 60
-TARGET_SHARE = 0.5
+TARGET_SHARE = 0.9
 
 
 class _Counter:
-    """The SMTP server's handler: counts accepted messages (in a shared value)."""
+    """The SMTP server's handler: counts accepted messages (in a shared value). It offers
+    PIPELINING, as Postfix and every common MTA do (aiosmtpd reads pipelined commands in order;
+    it only does not say so); raw smtplib does not use it, our sender does."""
 
     def __init__(self, count) -> None:
         self.count = count
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         with self.count.get_lock():
@@ -156,7 +164,7 @@ def main() -> None:
         r["met"] = r["ours_seconds"] < TARGET_SECONDS and r["share_of_raw"] >= TARGET_SHARE
     print_table(
         ["database", "ours (s)", "ours msg/s", "raw smtplib (s)", "raw msg/s", "share of raw",
-         "target < 60 s and ≥ 0.5"],
+         "target < 60 s and ≥ 0.9"],
         [
             [r["database"], r["ours_seconds"], r["ours_per_s"], r["raw_seconds"], r["raw_per_s"],
              r["share_of_raw"], "met" if r["met"] else "MISSED"]

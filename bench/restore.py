@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table, run_per_database, write_results
+from _common import print_table, run_per_database, smoke, write_results
 
-ROWS = 100_000
+ROWS = 1_000 if smoke() else 100_000
 TARGET_S = 30.0
 
 

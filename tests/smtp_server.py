@@ -6,7 +6,8 @@
 
 `stop()` closes the port (connections are refused, as when the SMTP server is down); `start()`
 opens it again on the same port. `refuse_recipients = 550` (or 450) makes RCPT TO fail with that
-code; `delay` makes each DATA take that many seconds.
+code; `delay` makes each DATA take that many seconds. It offers PIPELINING (RFC 2920) as
+Postfix does; `pipelining = False` before `start()` makes it a server that does not.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def free_port() -> int:
 class _Handler:
     def __init__(self, server: LocalSMTP) -> None:
         self.server = server
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.server.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.server.refuse_recipients:
@@ -62,6 +69,7 @@ class LocalSMTP:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_recipients = 0
+        self.pipelining = True
         self.delay = 0.0
         self.raw: list[bytes] = []  # each accepted message exactly as received
         self.before_accept = None  # Callable[[int], str | None]: a non-empty answer refuses DATA

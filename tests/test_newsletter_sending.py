@@ -308,3 +308,76 @@ def test_a_second_sender_leaves_a_campaign_alone_while_the_first_holds_it(
     Campaign.objects.filter(pk=campaign.pk).update(lease_until=timezone.now())
     assert newsletter_resume() == {campaign.pk: "done"}
     assert [str(m["To"]) for m in smtp_server.messages] == ["anna@example.se"]
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "one-by-one"])
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_killed_at_random_points_and_resumed_misses_no_one_and_repeats_only_the_one_on_the_wire(
+    smtp_server,  # noqa: F811
+    tmp_path,
+    pipelining,
+):
+    """What "exactly once" means here. A kill before the server accepts a message (while its
+    content travels, or the server is taking it in) repeats no one: her mark is still pending and
+    the server kept nothing. A kill after the server accepted it but before the sender read the
+    250 and committed her mark cannot be told apart from the first kind by any SMTP client: that
+    one recipient gets the issue twice. So each kill repeats at most one recipient (the one on
+    the wire), and nobody is ever missed. The test kills a real sender at random messages, half
+    the time just before the server accepts and half just after, and checks exactly that."""
+    import random
+
+    seed = random.randrange(1_000_000)
+    rng = random.Random(seed)
+    total = 30
+    for n in range(total):
+        subscriber(f"r{n:02d}@example.se")
+    smtp_server.stop()
+    smtp_server.pipelining = pipelining
+    smtp_server.start()
+    issue = tmp_path / "brev.md"
+    issue.write_text("Hej!\n", encoding="utf-8")
+    env = _subprocess_settings(tmp_path, smtp_server.port)
+    command = ["newsletter", "send", str(issue), "--subject", "R"]
+    points = sorted(rng.sample(range(1, total - 1), 3))
+    after_accept = [rng.random() < 0.5 for _ in points]
+    repeated: list[str] = []
+    for point, accept in zip(points, after_accept, strict=True):
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "consonance", *command],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        killed: list[int] = []
+
+        def kill(count: int, point=point, accept=accept, sender=sender, killed=killed):
+            if count < point or killed:
+                return None
+            os.kill(sender.pid, signal.SIGKILL)
+            killed.append(count)
+            return None if accept else "451 4.3.0 the sender is gone"
+
+        smtp_server.before_accept = kill
+        sender.wait(timeout=180)
+        smtp_server.before_accept = None
+        assert sender.returncode == -signal.SIGKILL, (seed, sender.stderr.read())
+        if accept:  # the server kept the copy the dead sender never heard about
+            repeated.append(str(smtp_server.messages[-1]["To"]))
+        command = ["newsletter", "deliver"]
+    final = subprocess.run(
+        [sys.executable, "-m", "consonance", *command],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert final.returncode == 0, (seed, final.stderr)
+    received = _received(smtp_server)
+    assert sorted(received) == [f"r{n:02d}@example.se" for n in range(total)], seed
+    twice = sorted(to for to, copies in received.items() if len(copies) > 1)
+    assert twice == sorted(repeated), (seed, points, after_accept)
+    assert all(len(copies) <= 2 for copies in received.values()), seed
+    assert Campaign.objects.get().state == Campaign.State.SENT
+    assert not Delivery.objects.exclude(state="sent").exists()

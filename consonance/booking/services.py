@@ -9,6 +9,7 @@ that arrives for a slot someone else has meanwhile taken is refunded, never doub
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.lib.bankdays import add_bank_days
 from consonance.payments import ledger
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
-from consonance.payments.hooks import PaymentFailed
+from consonance.payments.hooks import LedgerEntry, PaymentFailed
 from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
 from consonance.payments.selectors import order_refundable
@@ -159,9 +160,36 @@ def consultation_clock_refresh(person_id: int | None) -> None:
     Person.objects.filter(pk=person_id).update(last_consultation_at=latest)
 
 
+#: Bookings looked up (and locked) for many fully paid orders at once, by order: what
+#: booking_confirm_paid would look up one order at a time. Filled by bookings_prefetch_paid
+#: (payments.hooks.payments_recorded, which a bank file's import emits before order_paid, in
+#: the same transaction); each taken once.
+_PREFETCHED: weakref.WeakKeyDictionary[Order, Booking | None] = weakref.WeakKeyDictionary()
+
+
+def bookings_prefetch_paid(entries: list[LedgerEntry]) -> None:
+    """Handler of payments.hooks.payments_recorded: the bookings of the orders these payments
+    paid in full, in one query per thousand orders instead of one per order."""
+    orders = {e.order.pk: e.order for e in entries if e.order.amount_paid >= e.order.amount}
+    ids = sorted(orders)
+    found: dict[int, Booking] = {}
+    for start in range(0, len(ids), 1000):
+        for booking in (
+            Booking.objects.select_for_update()
+            .filter(order_id__in=ids[start : start + 1000])
+            .order_by("-pk")  # the first booking of an order wins, as .first() below
+        ):
+            found[booking.order_id] = booking  # type: ignore[index]
+    for pk, order in orders.items():
+        _PREFETCHED[order] = found.get(pk)
+
+
 def booking_confirm_paid(order: Order) -> None:
     """Handler of payments.hooks.order_paid: the order is fully paid. Confirm its booking, or refund if it cannot be."""
-    booking = Booking.objects.select_for_update().filter(order_id=order.pk).first()
+    if order in _PREFETCHED:
+        booking = _PREFETCHED.pop(order)
+    else:
+        booking = Booking.objects.select_for_update().filter(order_id=order.pk).first()
     if booking is None:
         return
     now = timezone.now()

@@ -149,15 +149,15 @@ def _vouchers(year: FiscalYear) -> Iterator[tuple]:
             "WHERE fiscal_year_start = %s ORDER BY series, number",
             [year.start],
         )
+        days: dict[object, str] = {}  # a year has at most 366 dates: each formatted once
         for pk, series, number, date, text, registered in cursor.fetchall():
-            yield (
-                series,
-                number,
-                _yyyymmdd(date),
-                text,
-                _yyyymmdd(registered),
-                by_voucher.pop(pk, []),
-            )
+            day = days.get(date)
+            if day is None:
+                day = days[date] = _yyyymmdd(date)
+            on = days.get(registered)
+            if on is None:
+                on = days[registered] = _yyyymmdd(registered)
+            yield (series, number, day, text, on, by_voucher.pop(pk, []))
 
 
 def sie_export(year: FiscalYear) -> bytes:
@@ -180,13 +180,17 @@ def sie_export(year: FiscalYear) -> bytes:
         out.record("#KONTO", account, quote(ACCOUNT_NAMES.get(account, f"Konto {account}")))
     out.extend(balances)
     lines, contents = out.lines, out.contents
+    values: dict[object, str] = {}  # amounts repeat (the same prices): each formatted once
     for series, number, day, text, registered, rows in _vouchers(year):
-        quoted = quote(text)
-        lines.append(f"#VER {series} {number} {day} {quoted} {registered}")
-        contents.append(f"#VER{series}{number}{day}{_plain(quoted)}{registered}")
+        inner = text.translate(_TRANSLATE).replace("\\", "/")  # what #KSUMMA reads of quote()
+        quoted = inner.replace('"', '\\"')
+        lines.append(f'#VER {series} {number} {day} "{quoted}" {registered}')
+        contents.append(f"#VER{series}{number}{day}{inner}{registered}")
         lines.append("{")
         for account, amount in rows:
-            value = f"{amount:.2f}"
+            value = values.get(amount)
+            if value is None:
+                value = values[amount] = f"{amount:.2f}"
             lines.append(f"#TRANS {account} {{}} {value}")
             contents.append(f"#TRANS{account}{value}")
         lines.append("}")

@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.conf import settings
 from django.core import signing
 
 from consonance.lib.sealed import SealExpired, seal, unseal
@@ -51,8 +53,18 @@ def signup_from_token(token: str, *, now: float | None = None) -> Signup | None:
     return Signup(email, first, last, language, text_hash, 0.0)
 
 
+@lru_cache(maxsize=1)
+def _signer(secret_key: str) -> signing.Signer:
+    return signing.Signer(salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_signer() -> signing.Signer:
+    """The signer of unsubscribe links, made once per SECRET_KEY (a newsletter signs thousands)."""
+    return _signer(settings.SECRET_KEY)
+
+
 def unsubscribe_token(person_id: int) -> str:
-    return signing.Signer(salt=_UNSUBSCRIBE_SALT).sign(str(person_id))
+    return unsubscribe_signer().sign(str(person_id))
 
 
 def person_id_from_unsubscribe(token: str) -> int | None:
