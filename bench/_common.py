@@ -37,12 +37,6 @@ def size(full: int, smallest: int) -> int:
     return smallest if smoke() else full
 
 
-def smoke() -> bool:
-    """CONSONANCE_BENCH_SMOKE=1: the smallest size, done in a few seconds (the test suite runs
-    every benchmark so; its figures mean nothing)."""
-    return os.environ.get("CONSONANCE_BENCH_SMOKE") == "1"
-
-
 def postgres_available() -> bool:
     try:
         import psycopg

@@ -129,9 +129,11 @@ def _payouts(moves: list[Move], start: dt.date, today: dt.date) -> None:
 
 
 def _correction() -> None:
-    """One voucher reversed by the coach, as the correction button does (idempotent)."""
+    """One voucher reversed by the coach, as the correction button does (idempotent): a Swish
+    payment, which goes straight to the bank, so no provider's clearing account is left out of
+    balance on the reconciliation page (a card or PayPal one would show there, rightly)."""
     payment = (
-        Voucher.objects.filter(order_reference=f"{PREFIX}0002", kind=Voucher.Kind.PAYMENT)
+        Voucher.objects.filter(order_reference=f"{PREFIX}0001", kind=Voucher.Kind.PAYMENT)
         .order_by("pk")
         .first()
     )

@@ -277,6 +277,13 @@ class Holdings:
     other_readable: list[Group]
 
 
+def _with_clock_relations(declaration, found: models.QuerySet) -> models.QuerySet:
+    """Her rows with the relations their clocks are read through joined in (one query, not one
+    per row); with none, the rows alone (`select_related()` with no names would join them all)."""
+    relations = declaration.clock_relations()
+    return found.select_related(*relations) if relations else found
+
+
 def holdings_of(
     person: Person,
     *,
@@ -298,7 +305,7 @@ def holdings_of(
     texts = identifiers_of(person, present).search_texts() if with_records else set()
     sources = [(d, d.rows_for(person.pk)) for d in registry() if d.model in present]
     for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
-        found = found.order_by("pk").select_related(*declaration.clock_relations())
+        found = _with_clock_relations(declaration, found.order_by("pk"))
         # Dates only (the client card): the ciphertext is not read, so not fetched.
         rows = list(found if with_records else found.defer(*declaration.encrypted))
         if not rows:

@@ -219,7 +219,7 @@ class StripeProvider:
         if not _STRIPE_ID.fullmatch(payment_ref):
             raise ProviderError("Stripe fee lookup failed: not a payment intent id")
         intent = self._get(
-            f"/v1/payment_intents/{payment_ref}", {"expand[]": "latest_charge"}, "read intent"
+            f"/v1/payment_intents/{payment_ref}", {"expand": ["latest_charge"]}, "read intent"
         )
         charge = intent.get("latest_charge")
         balance_id = _id_of(charge.get("balance_transaction")) if isinstance(charge, dict) else None
@@ -298,15 +298,6 @@ class StripeProvider:
         headers = {**self._headers, "Idempotency-Key": _bounded_key(idempotency_key)}
         try:
             response = self._http.post(path, data=dict(form_fields(params)), headers=headers)
-        except httpx.TimeoutException as exc:
-            raise ProviderError(f"Stripe {action} failed: timed out") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"Stripe {action} failed: {type(exc).__name__}") from exc
-        return _json_or_error(response, action)
-
-    def _get(self, path: str, query: Mapping[str, str], action: str) -> dict[str, Any]:
-        try:
-            response = self._http.get(path, params=dict(query), headers=self._headers)
         except httpx.TimeoutException as exc:
             raise ProviderError(f"Stripe {action} failed: timed out") from exc
         except httpx.HTTPError as exc:
