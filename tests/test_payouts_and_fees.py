@@ -111,7 +111,10 @@ def test_stripes_fee_is_read_from_the_balance_transaction_and_booked_once(client
 
 def test_a_fee_stripe_cannot_give_now_is_fetched_by_the_worker_later(client, stripe):
     order, session = card_payment(stripe)
-    stripe.fail_next(500)  # the first look-up after the payment fails
+    # Both look-ups after the payment fail: the webhook's read of the intent (card details and,
+    # when Stripe has it, the fee) and then the fee's own look-up.
+    stripe.fail_next(500)
+    stripe.fail_next(500)
     assert deliver(client, *stripe.complete_session(session)).status_code == 200
     fetch = FeeFetch.objects.get(order=order)
     assert (fetch.done_at, fetch.attempts, fetch.error) == (None, 1, "unreachable")
