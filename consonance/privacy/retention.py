@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from consonance.audit.services import SYSTEM, audit_append
+from consonance.audit.services import SYSTEM, audit_append_many
 from consonance.privacy.models import RetentionRun
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
@@ -206,45 +206,54 @@ def _apply_store(
     return report
 
 
-def _record(report: RuleReport, *, now: dt.datetime, run_id: str, started: dt.datetime) -> None:
-    """The rule's RetentionRun row and its one audit event."""
-    counts = {
+def _counts(report: RuleReport) -> dict[str, int]:
+    return {
         "matched": report.matched,
         "deleted": report.deleted,
         "anonymised": report.anonymised,
         "minimised": report.minimised,
         "skipped": report.skipped,
     }
-    RetentionRun.objects.create(
-        run_id=run_id,
-        rule_id=report.id,
-        promise=report.promise,
-        now=now,
-        started_at=started,
-        finished_at=timezone.now(),
-        detail={"models": [asdict(m) for m in report.models]},
-        **counts,
+
+
+def _record(
+    reports: list[tuple[RuleReport, dt.datetime]], *, now: dt.datetime, run_id: str
+) -> None:
+    """Each rule's RetentionRun row and its one audit event, in order (one insert of each)."""
+    if not reports:
+        return
+    RetentionRun.objects.bulk_create(
+        RetentionRun(
+            run_id=run_id,
+            rule_id=report.id,
+            promise=report.promise,
+            now=now,
+            started_at=started,
+            finished_at=timezone.now(),
+            detail={"models": [asdict(m) for m in report.models]},
+            **_counts(report),
+        )
+        for report, started in reports
     )
-    audit_append(
+    audit_append_many(
         actor=SYSTEM,
         action="retention.applied",
-        category=report.category,
-        detail={
-            "rule": report.id,
-            "promise": report.promise,
-            "run": run_id,
-            "now": now.isoformat(),
-            **counts,
-            "cascaded": _sum_cascaded(report.models),
-        },
+        entries=[
+            (
+                None,
+                report.category,
+                {
+                    "rule": report.id,
+                    "promise": report.promise,
+                    "run": run_id,
+                    "now": now.isoformat(),
+                    **_counts(report),
+                    "cascaded": _sum_cascaded(report.models),
+                },
+            )
+            for report, _started in reports
+        ],
     )
-
-
-def _flush(pending: list[tuple[RuleReport, dt.datetime]], now: dt.datetime, run_id: str) -> None:
-    """Write the records of the idle rules held back so far, in their order."""
-    for report, started in pending:
-        _record(report, now=now, run_id=run_id, started=started)
-    pending.clear()
 
 
 def apply_rule(
@@ -284,7 +293,6 @@ def apply_rule(
         return report
     with transaction.atomic():
         _lock(rule.id)
-        _flush(pending or [], now, run_id)
         frozen = category_on_hold(rule, now)
         for declaration, holding in pairs:
             plan = plan_rule(rule, policy, declaration, holding, now)
@@ -307,7 +315,10 @@ def apply_rule(
             report.skipped_by_unless += m.skipped_by_unless
         report.skipped = report.matched - report.changed
         report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
-        _record(report, now=now, run_id=run_id, started=started)
+        # The records of the idle rules before this one, then its own.
+        _record([*(pending or []), (report, started)], now=now, run_id=run_id)
+        if pending:
+            pending.clear()
     # With the commit: on PostgreSQL the deferred foreign-key checks run there.
     report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
     return report
@@ -357,7 +368,7 @@ def retention_run(
             checkpoint("rule", rule.id)
         if pending:
             with transaction.atomic():
-                _flush(pending, now, report.run_id)
+                _record(pending, now=now, run_id=report.run_id)
 
     if dry_run:
         try:
