@@ -23,7 +23,11 @@ correlated NOT EXISTS sub-queries for the exemptions, so the cost follows the ex
 the table) yields the primary keys; they are acted on in batches of `BATCH_SIZE` with one
 DELETE/UPDATE per batch. **Each rule runs in one transaction** together with its `RetentionRun`
 row and its one audit event: a run interrupted half-way leaves every rule either done or not
-started, and the next run finishes the job. A dry run does the same work inside a transaction
+started, and the next run finishes the job. Most runs find nothing expired: a rule first asks,
+with one `LIMIT 1` per model compiled once per process (`retention_probe`), whether any row is
+past its clock at all; when none is, it opens no transaction, and its run row and audit event are
+written with those of the next rule that changes something, or at the end of the run, in order.
+A dry run does the same work inside a transaction
 that is rolled back, so its counts are exact (cascades and the order of rules included) and it
 changes nothing, not even the audit log.
 """
