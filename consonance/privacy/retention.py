@@ -221,7 +221,7 @@ def _counts(report: RuleReport) -> dict[str, int]:
 
 
 def _record(
-    reports: list[tuple[RuleReport, dt.datetime]], *, now: dt.datetime, run_id: str
+    reports: list[tuple[RuleReport, dt.datetime, dt.datetime]], *, now: dt.datetime, run_id: str
 ) -> None:
     """Each rule's RetentionRun row and its one audit event, in order (one insert of each)."""
     if not reports:
@@ -233,11 +233,11 @@ def _record(
             promise=report.promise,
             now=now,
             started_at=started,
-            finished_at=timezone.now(),
+            finished_at=finished,
             detail={"models": [asdict(m) for m in report.models]},
             **_counts(report),
         )
-        for report, started in reports
+        for report, started, finished in reports
     )
     audit_append_many(
         actor=SYSTEM,
@@ -255,7 +255,7 @@ def _record(
                     "cascaded": _sum_cascaded(report.models),
                 },
             )
-            for report, _started in reports
+            for report, _started, _finished in reports
         ],
     )
 
@@ -267,7 +267,7 @@ def apply_rule(
     policy: Policy,
     run_id: str,
     batch_size: int = BATCH_SIZE,
-    pending: list[tuple[RuleReport, dt.datetime]] | None = None,
+    pending: list[tuple[RuleReport, dt.datetime, dt.datetime]] | None = None,
 ) -> RuleReport:
     """Apply one rule in one transaction, with its RetentionRun row and its audit event.
 
@@ -293,7 +293,7 @@ def apply_rule(
         for store in stores:
             report.models.append(ModelReport(store.model, store.holdings[0].clocks[rule.after]))
         report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
-        pending.append((report, started))
+        pending.append((report, started, timezone.now()))
         return report
     with transaction.atomic():
         _lock(rule.id)
@@ -320,7 +320,7 @@ def apply_rule(
         report.skipped = report.matched - report.changed
         report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
         # The records of the idle rules before this one, then its own.
-        _record([*(pending or []), (report, started)], now=now, run_id=run_id)
+        _record([*(pending or []), (report, started, timezone.now())], now=now, run_id=run_id)
         if pending:
             pending.clear()
     # With the commit: on PostgreSQL the deferred foreign-key checks run there.
@@ -355,7 +355,7 @@ def retention_run(
 
     def run_all() -> None:
         targets_table()
-        pending: list[tuple[RuleReport, dt.datetime]] = []
+        pending: list[tuple[RuleReport, dt.datetime, dt.datetime]] = []
         for rule in ordered_rules(policy):
             if wanted is not None and rule.id not in wanted:
                 continue
