@@ -79,11 +79,14 @@ def _sentinel(f: models.Field, include_day: bool) -> dt.datetime:
 def _compile(model: type[models.Model], clock: str, extra: Q, include_day: bool) -> Probe:
     f = clock_field(model, clock)
     sentinel = _sentinel(f, include_day)
-    qs = (
-        model._default_manager.filter(clock_before(model, clock, sentinel) & extra)
-        .order_by()  # an ORDER BY would make SQLite walk the table instead of the clock index
-        .values_list("pk")[:1]
+    # Ordered by the clock when only the clock decides: the planner then walks the clock's
+    # index from its oldest entry and stops at the first row. Unordered, PostgreSQL trusts its
+    # statistics of before a large delete (a tenth of the rows expired, say) and scans the whole
+    # table for the row that is no longer there.
+    qs = model._default_manager.filter(clock_before(model, clock, sentinel) & extra).order_by(
+        *([] if extra else [clock])
     )
+    qs = qs.values_list("pk")[:1]
     try:
         sql, params = qs.query.sql_with_params()
     except EmptyResultSet:
