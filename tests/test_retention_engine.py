@@ -389,6 +389,32 @@ def test_each_rule_writes_one_audit_event_per_run_with_counts_only():
     assert RetentionRun.objects.count() == len(report.rules)
 
 
+def test_an_idle_run_probes_each_rule_and_still_records_every_rule_in_order(
+    django_assert_max_num_queries,
+):
+    populate()
+    run(LATER)
+    runs_before = RetentionRun.objects.count()
+    seq_before = Event.objects.order_by("-seq").values_list("seq", flat=True).first()
+    probes = sum(
+        len(retention.models_in_order(r)) + len(retention.stores_holding(r.category))
+        for r in get_policy().retention
+    )
+    # One LIMIT 1 probe per model and rule, the temporary table, and one transaction writing
+    # every rule's run row and audit event. Only a rule with rows past their clock (here kept
+    # by a hold, an agreement or `unless`) plans its queries in a transaction of its own.
+    with django_assert_max_num_queries(probes + 12 + 20) as queries:
+        idle = run(LATER)
+    assert idle.changed == 0
+    kept = [r.id for r in idle.rules if r.matched]
+    assert len(kept) <= 1, kept
+    assert sum("LIMIT 1" in q["sql"] for q in queries.captured_queries) >= probes - len(kept) * 4
+    assert RetentionRun.objects.count() == runs_before + len(idle.rules)
+    events = Event.objects.filter(action="retention.applied", seq__gt=seq_before).order_by("seq")
+    assert [_detail(e)["rule"] for e in events] == [r.id for r in idle.rules]
+    assert audit_verify()[1] is None
+
+
 def _detail(event) -> dict:
     import json
 

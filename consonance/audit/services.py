@@ -40,6 +40,16 @@ def audit_append(
     detail: dict | None = None,
 ) -> Event:
     """Append one event to the chain. Never pass personal values in `detail`: ids and counts."""
+    return audit_append_many(actor=actor, action=action, entries=[(subject_id, category, detail)])[
+        0
+    ]
+
+
+def audit_append_many(
+    *, actor: str, action: str, entries: list[tuple[int | None, str, dict | None]]
+) -> list[Event]:
+    """Append one event per (subject_id, category, detail), in order, with one read of the
+    chain's end and one insert: the same events as as many `audit_append` calls."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Appends are serialised so that each reads the true last hash. SQLite needs no
@@ -49,18 +59,11 @@ def audit_append(
         cursor.execute(f"SELECT seq, hash FROM {Event._meta.db_table} ORDER BY seq DESC LIMIT 1")  # noqa: S608
         last = cursor.fetchone()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        at = timezone.now()
-        detail_text = canonical_detail(detail)
-        event = Event(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject_id=subject_id,
-            category=category,
-            detail=detail_text,
-            prev_hash=prev_hash,
-            hash=event_hash(
+        events = []
+        for subject_id, category, detail in entries:
+            at = timezone.now()
+            detail_text = canonical_detail(detail)
+            event = Event(
                 seq=seq,
                 at=at,
                 actor=actor,
@@ -69,10 +72,24 @@ def audit_append(
                 category=category,
                 detail=detail_text,
                 prev_hash=prev_hash,
-            ),
-        )
-        event.save(force_insert=True)
-    return event
+                hash=event_hash(
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    subject_id=subject_id,
+                    category=category,
+                    detail=detail_text,
+                    prev_hash=prev_hash,
+                ),
+            )
+            events.append(event)
+            seq, prev_hash = seq + 1, event.hash
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            Event.objects.bulk_create(events)
+    return events
 
 
 def audit_verify() -> tuple[int, ChainBreak | None]:

@@ -23,7 +23,11 @@ correlated NOT EXISTS sub-queries for the exemptions, so the cost follows the ex
 the table) yields the primary keys; they are acted on in batches of `BATCH_SIZE` with one
 DELETE/UPDATE per batch. **Each rule runs in one transaction** together with its `RetentionRun`
 row and its one audit event: a run interrupted half-way leaves every rule either done or not
-started, and the next run finishes the job. A dry run does the same work inside a transaction
+started, and the next run finishes the job. Most runs find nothing expired: a rule first asks,
+with one `LIMIT 1` per model compiled once per process (`retention_probe`), whether any row is
+past its clock at all; when none is, it opens no transaction, and its run row and audit event are
+written with those of the next rule that changes something, or at the end of the run, in order.
+A dry run does the same work inside a transaction
 that is rolled back, so its counts are exact (cascades and the order of rules included) and it
 changes nothing, not even the audit log.
 """
@@ -41,20 +45,17 @@ from dataclasses import asdict, dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from consonance.audit.services import SYSTEM, audit_append
+from consonance.audit.services import SYSTEM, audit_append_many
 from consonance.privacy.models import RetentionRun
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
-    Holding,
-    PersonalModel,
     PersonalStore,
-    models_holding,
     stores_holding,
 )
+from consonance.privacy.retention_order import models_in_order, ordered_rules
+from consonance.privacy.retention_probe import rule_is_due
 from consonance.privacy.retention_query import (
     Plan,
-    cascade_categories,
-    cascade_children,
     category_on_hold,
     clock_before,
     delete_rows,
@@ -135,47 +136,6 @@ def checkpoint(stage: str, rule_id: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Ordering
-# --------------------------------------------------------------------------------------------
-def _shielding_categories(rule: RetentionRule) -> set[str]:
-    found = set(rule.unless)
-    for declaration, _holding in models_holding(rule.category):
-        found |= {c for _d, _p, c in cascade_categories(rule, declaration)}
-    return found - {rule.category}
-
-
-def ordered_rules(policy: Policy) -> list[RetentionRule]:
-    """Policy order, except that a rule runs before the rules its category can shield."""
-    pending = list(policy.retention)
-    needs = {rule.id: _shielding_categories(rule) for rule in pending}
-    ordered: list[RetentionRule] = []
-    while pending:
-        remaining = {r.category for r in pending}
-        ready = next((r for r in pending if not (needs[r.id] & (remaining - {r.category}))), None)
-        rule = ready or pending[0]  # a cycle: keep the policy's order
-        ordered.append(rule)
-        pending.remove(rule)
-    return ordered
-
-
-def _models_in_order(rule: RetentionRule) -> list[tuple[PersonalModel, Holding]]:
-    """Dependent models first (events before their order), so counts say what went where."""
-    pairs = models_holding(rule.category)
-    labels = {d.model_class for d, _h in pairs}
-
-    def depth(declaration: PersonalModel) -> int:
-        parents = {
-            c
-            for c in labels
-            for child, _p in cascade_children(c)
-            if child is declaration.model_class
-        }
-        return -len(parents)
-
-    return sorted(pairs, key=lambda pair: depth(pair[0]))
-
-
-# --------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -250,6 +210,56 @@ def _apply_store(
     return report
 
 
+def _counts(report: RuleReport) -> dict[str, int]:
+    return {
+        "matched": report.matched,
+        "deleted": report.deleted,
+        "anonymised": report.anonymised,
+        "minimised": report.minimised,
+        "skipped": report.skipped,
+    }
+
+
+def _record(
+    reports: list[tuple[RuleReport, dt.datetime, dt.datetime]], *, now: dt.datetime, run_id: str
+) -> None:
+    """Each rule's RetentionRun row and its one audit event, in order (one insert of each)."""
+    if not reports:
+        return
+    RetentionRun.objects.bulk_create(
+        RetentionRun(
+            run_id=run_id,
+            rule_id=report.id,
+            promise=report.promise,
+            now=now,
+            started_at=started,
+            finished_at=finished,
+            detail={"models": [asdict(m) for m in report.models]},
+            **_counts(report),
+        )
+        for report, started, finished in reports
+    )
+    audit_append_many(
+        actor=SYSTEM,
+        action="retention.applied",
+        entries=[
+            (
+                None,
+                report.category,
+                {
+                    "rule": report.id,
+                    "promise": report.promise,
+                    "run": run_id,
+                    "now": now.isoformat(),
+                    **_counts(report),
+                    "cascaded": _sum_cascaded(report.models),
+                },
+            )
+            for report, _started, _finished in reports
+        ],
+    )
+
+
 def apply_rule(
     rule: RetentionRule,
     *,
@@ -257,21 +267,38 @@ def apply_rule(
     policy: Policy,
     run_id: str,
     batch_size: int = BATCH_SIZE,
+    pending: list[tuple[RuleReport, dt.datetime, dt.datetime]] | None = None,
 ) -> RuleReport:
-    """Apply one rule in one transaction, with its RetentionRun row and its audit event."""
+    """Apply one rule in one transaction, with its RetentionRun row and its audit event.
+
+    A rule with nothing past its clock (the probe, `retention_probe`) opens no transaction:
+    its report says so, and when the run passes `pending` its records wait there, to be written
+    in order with the next rule that changes something or at the end of the run, in one
+    transaction; an interrupted run loses only records of rules that did nothing."""
     started = timezone.now()
     t0 = time.perf_counter()
+    cutoff = rule.cutoff(timezone.localtime(now))
     report = RuleReport(
         id=rule.id,
         promise=rule.promise,
         category=rule.category,
         action=rule.action,
-        cutoff=rule.cutoff(timezone.localtime(now)).isoformat(),
+        cutoff=cutoff.isoformat(),
     )
+    pairs = models_in_order(rule)
+    stores = stores_holding(rule.category)
+    if pending is not None and not rule_is_due(rule, pairs, stores, cutoff):
+        for declaration, holding in pairs:
+            report.models.append(ModelReport(declaration.model, holding.clocks[rule.after]))
+        for store in stores:
+            report.models.append(ModelReport(store.model, store.holdings[0].clocks[rule.after]))
+        report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
+        pending.append((report, started, timezone.now()))
+        return report
     with transaction.atomic():
         _lock(rule.id)
         frozen = category_on_hold(rule, now)
-        for declaration, holding in _models_in_order(rule):
+        for declaration, holding in pairs:
             plan = plan_rule(rule, policy, declaration, holding, now)
             model_report = ModelReport(model=declaration.model, clock=plan.clock)
             if frozen:
@@ -280,7 +307,7 @@ def apply_rule(
             else:
                 _apply_model(rule, plan, model_report, batch_size)
             report.models.append(model_report)
-        for store in stores_holding(rule.category):
+        for store in stores:
             report.models.append(_apply_store(rule, store, now, frozen, batch_size))
         for m in report.models:
             report.matched += m.matched
@@ -292,37 +319,10 @@ def apply_rule(
             report.skipped_by_unless += m.skipped_by_unless
         report.skipped = report.matched - report.changed
         report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
-        RetentionRun.objects.create(
-            run_id=run_id,
-            rule_id=rule.id,
-            promise=rule.promise,
-            now=now,
-            started_at=started,
-            finished_at=timezone.now(),
-            matched=report.matched,
-            deleted=report.deleted,
-            anonymised=report.anonymised,
-            minimised=report.minimised,
-            skipped=report.skipped,
-            detail={"models": [asdict(m) for m in report.models]},
-        )
-        audit_append(
-            actor=SYSTEM,
-            action="retention.applied",
-            category=rule.category,
-            detail={
-                "rule": rule.id,
-                "promise": rule.promise,
-                "run": run_id,
-                "now": now.isoformat(),
-                "matched": report.matched,
-                "deleted": report.deleted,
-                "anonymised": report.anonymised,
-                "minimised": report.minimised,
-                "skipped": report.skipped,
-                "cascaded": _sum_cascaded(report.models),
-            },
-        )
+        # The records of the idle rules before this one, then its own.
+        _record([*(pending or []), (report, started, timezone.now())], now=now, run_id=run_id)
+        if pending:
+            pending.clear()
     # With the commit: on PostgreSQL the deferred foreign-key checks run there.
     report.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
     return report
@@ -355,15 +355,24 @@ def retention_run(
 
     def run_all() -> None:
         targets_table()
+        pending: list[tuple[RuleReport, dt.datetime, dt.datetime]] = []
         for rule in ordered_rules(policy):
             if wanted is not None and rule.id not in wanted:
                 continue
             report.rules.append(
                 apply_rule(
-                    rule, now=now, policy=policy, run_id=report.run_id, batch_size=batch_size
+                    rule,
+                    now=now,
+                    policy=policy,
+                    run_id=report.run_id,
+                    batch_size=batch_size,
+                    pending=pending,
                 )
             )
             checkpoint("rule", rule.id)
+        if pending:
+            with transaction.atomic():
+                _record(pending, now=now, run_id=report.run_id)
 
     if dry_run:
         try:
