@@ -12,8 +12,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
@@ -25,10 +23,13 @@ from tests.factories import (
     BANKGIRO,
     OWN_CALENDAR,
     STAFF_EMAIL,
+    coach_signs_in,
     confirmed_booking,
     make_practice,
     sent_to,
 )
+from tests.factories import page_go as go
+from tests.factories import page_shows as shows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,27 +45,6 @@ def browser(tab, live_server, settings) -> Page:
     settings.DEBUG = False
     tab.base = live_server.url
     return tab
-
-
-def go(browser: Page, path: str) -> None:
-    browser.goto(browser.base + path)
-
-
-def shows(browser: Page, text: str) -> str:
-    expect(browser.locator("body")).to_contain_text(text)
-    return browser.inner_text("body")
-
-
-def sign_in_coach(browser: Page, staff_user) -> None:
-    go(browser, "/staff/login/")
-    browser.fill("input[name=username]", "coach")
-    browser.fill("input[name=password]", "a-long-test-password")
-    browser.click("main form button[type=submit]")
-    device = TOTPDevice.objects.get(user=staff_user)
-    shows(browser, "Steg 2")
-    browser.fill("input[name=otp_token]", f"{totp(device.bin_key):06d}")
-    browser.click("main form button[type=submit]")
-    shows(browser, "Väntar på dig")
 
 
 def _monday_in(weeks: int) -> date:
@@ -101,7 +81,7 @@ def test_a_holiday_closes_booking_and_the_coach_confirms_a_move_into_it(browser,
     video, _ = make_practice()
     monday = _monday_in(2)
     booking = confirmed_booking(video, _at(monday - timedelta(days=4), 10))
-    sign_in_coach(browser, staff_user)
+    coach_signs_in(browser, browser.base, staff_user)
     go(browser, "/staff/semester/")
     shows(browser, "Bokningen är stängd under semestern")
     browser.fill("input[name=first_day]", f"{monday:%Y-%m-%d}")
@@ -151,7 +131,7 @@ def test_the_coach_pastes_her_own_calendar_and_its_busy_times_are_not_offered(
     # Her own calendar: busy every Wednesday 10-12 Stockholm time (OWN_CALENDAR's weekly meeting).
     address = calendar_server.serve("/ical/private-5e1c0d/basic.ics", OWN_CALENDAR)
     before = _offered(browser, video)
-    sign_in_coach(browser, staff_user)
+    coach_signs_in(browser, browser.base, staff_user)
     go(browser, "/staff/booking/egna-kalendrar/")
     browser.fill("input[name=label]", "Google privat")
     browser.fill("input[name=address]", address)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from consonance.booking.models import Booking
-from tests.factories import NOW, make_practice, paid_order
+from tests.factories import NOW, coach_signs_in, make_practice, paid_order
+from tests.factories import page_go as go
+from tests.factories import page_shows as shows
 from tests.fakes.stripe_server import StripeFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,15 +35,6 @@ def browser(tab, live_server, settings) -> Page:
     return tab
 
 
-def go(browser: Page, path: str) -> None:
-    browser.goto(browser.base + path)
-
-
-def shows(browser: Page, text: str) -> str:
-    expect(browser.locator("body")).to_contain_text(text)
-    return browser.inner_text("body")
-
-
 def downloaded(browser: Page, selector: str) -> tuple[str, bytes]:
     with browser.expect_download() as info:
         browser.click(selector)
@@ -54,18 +45,6 @@ def downloaded(browser: Page, selector: str) -> tuple[str, bytes]:
 def pdf_text(data: bytes) -> str:
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     return " ".join(text.replace("\u00a0", " ").split())
-
-
-def sign_in_coach(browser: Page, staff_user) -> None:
-    go(browser, "/staff/login/")
-    browser.fill("input[name=username]", "coach")
-    browser.fill("input[name=password]", "a-long-test-password")
-    browser.click("main form button[type=submit]")
-    shows(browser, "Steg 2")
-    device = TOTPDevice.objects.get(user=staff_user)
-    browser.fill("input[name=otp_token]", f"{totp(device.bin_key):06d}")
-    browser.click("main form button[type=submit]")
-    browser.wait_for_url("**/staff/")
 
 
 def test_an_english_visitor_pays_by_card_and_reads_english_down_to_her_receipts_pdf(
@@ -120,7 +99,7 @@ def test_the_coach_takes_her_years_documents_for_the_accountant_and_reads_vat_in
 ):
     paid_order(method="card", at=NOW, amount="15840.00")
     paid_order(method="swish", at=NOW)
-    sign_in_coach(browser, staff_user)
+    coach_signs_in(browser, browser.base, staff_user)
     go(browser, "/staff/bookkeeping/?ar=2026")
     shows(browser, "Kvitton och fakturor 2026 som PDF (zip, 2 dokument)")
     name, data = downloaded(browser, "#documents-zip")
@@ -139,7 +118,7 @@ def test_the_coach_takes_her_years_documents_for_the_accountant_and_reads_vat_in
 def test_on_a_phone_the_staff_menu_folds_and_her_pages_speak_in_words(
     browser, staff_user, tmp_path
 ):
-    sign_in_coach(browser, staff_user)
+    coach_signs_in(browser, browser.base, staff_user)
     go(browser, "/staff/semester/")
     menu = browser.locator("details.staff-menu")
     calendar = menu.locator("a", has_text="Kalender")

@@ -11,8 +11,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from consonance.booking import emails as booking_emails
@@ -28,7 +26,9 @@ from consonance.mail.outbox import mail_queue
 from consonance.newsletter.campaigns import campaign_create
 from consonance.newsletter.models import Campaign, Delivery
 from consonance.payments.models import Order, Refund
-from tests.factories import make_email_consultation, subscriber
+from tests.factories import coach_signs_in, make_email_consultation, subscriber
+from tests.factories import page_go as go
+from tests.factories import page_shows as shows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PRACTICE = "praktik@example.se"
@@ -40,27 +40,6 @@ def site(tab, live_server, settings) -> Page:
     settings.DEBUG = False
     tab.base = live_server.url
     return tab
-
-
-def go(page: Page, path: str) -> None:
-    page.goto(page.base + path)
-
-
-def shows(page: Page, text: str) -> str:
-    expect(page.locator("body")).to_contain_text(text)
-    return page.inner_text("body")
-
-
-def sign_in_coach(page: Page, staff_user) -> None:
-    go(page, "/staff/login/")
-    page.fill("input[name=username]", "coach")
-    page.fill("input[name=password]", "a-long-test-password")
-    page.click("main form button[type=submit]")
-    shows(page, "Steg 2")
-    device = TOTPDevice.objects.get(user=staff_user)
-    page.fill("input[name=otp_token]", f"{totp(device.bin_key):06d}")
-    page.click("main form button[type=submit]")
-    shows(page, "Väntar på dig")
 
 
 def paid_consultation(exchanges: int = 3) -> Consultation:
@@ -97,7 +76,7 @@ def test_an_email_consultation_runs_to_completed_and_a_late_mail_waits_for_the_c
     site.get_by_label("Ditt meddelande").fill("Hur hanterar jag oron inför måndagen?")
     site.get_by_role("button", name="Skicka").click()
     shows(site, "Tack! Ditt meddelande är skickat till mig.")
-    sign_in_coach(site, staff_user)
+    coach_signs_in(site, site.base, staff_user)
     go(site, f"/staff/journal/konsultation/{consultation.pk}/")
     site.locator("textarea[name=body]").fill("Skriv ner tre saker du vill säga.")
     site.get_by_role("button", name="Skicka svaret").click()
@@ -177,7 +156,7 @@ def test_her_own_notice_is_removed_from_the_mailbox_and_the_settings_warn(
     assert ingest.ingest_once().own == 1
     assert imap_server.count("INBOX") == 0
     settings.CONSONANCE_IMAP_USER = PRACTICE  # the README's default: the practice's mailbox
-    sign_in_coach(site, staff_user)
+    coach_signs_in(site, site.base, staff_user)
     assert "Meddelande" not in site.inner_text("main")  # nothing from herself to answer
     go(site, "/staff/mail/")
     shows(site, "Dina aviseringar")
@@ -190,7 +169,7 @@ def test_the_coach_edits_deletes_and_sends_a_draft_only_after_confirming(site, s
     subscriber("astrid@example.se")
     draft = campaign_create(subject_sv="Vår", body_sv="Hej **alla**", actor="staff:1")
     spare = campaign_create(subject_sv="Gammalt utkast", body_sv="Bort", actor="staff:1")
-    sign_in_coach(site, staff_user)
+    coach_signs_in(site, site.base, staff_user)
     go(site, f"/staff/newsletter/{spare.pk}/")
     site.get_by_role("link", name="Radera utkastet…").click()
     shows(site, "Radera utkastet?")
