@@ -46,7 +46,9 @@ def test_restore_drill_every_row_and_checksum_back(tmp_path):
     path = backup(tmp_path)
     # Changes after the backup: a new person, an edit, a deletion.
     populated_person("ny@example.se", "Ny", "Person")
-    Person.objects.filter(email="olle.ek@example.se").update(first_name="Changed")
+    olle = Person.objects.get(email="olle.ek@example.se")
+    olle.first_name = "Changed"  # encrypted under her key: set on the row, not by update()
+    olle.save()
     out = StringIO()
     call_command("restore", path, "--no-input", stdout=out)
     assert "checksums ok" in out.getvalue() and "0 later erasure(s)" in out.getvalue()

@@ -86,7 +86,8 @@ def test_a_second_run_finds_nothing_left_and_a_missing_old_key_is_named(settings
     assert "Done: 0 person key(s) re-wrapped" in rotate()  # resumable: nothing left to do
     # A key under a master key no longer in force: a clear error, nothing changed.
     settings.CONSONANCE_MASTER_KEY, settings.CONSONANCE_MASTER_KEY_OLD = old, ""
-    populated_person("olle@example.se", "Olle", "Ek")
+    # (A person alone: the books' legal-hold key is under NEW now, which this key cannot open.)
+    Person.objects.create(email="olle@example.se", first_name="Olle", last_name="Ek")
     settings.CONSONANCE_MASTER_KEY = NEW
     before = list(PersonKey.objects.order_by("pk").values_list("key_id", "wrapped_key"))
     with pytest.raises(CommandError, match=r"^keys rotate: person key #\d+ is wrapped by master"):

@@ -216,11 +216,12 @@ def test_the_receipt_and_its_email_say_the_same_about_the_key_and_backups(
     assert "2034-01-01" not in page + body
 
 
-def test_without_a_key_or_a_backup_both_say_so(client, django_capture_on_commit_callbacks):
+def test_without_a_backup_both_say_so(client, django_capture_on_commit_callbacks):
+    # Every person has a key now: her address and name are encrypted under it (issue 19).
     person_get_or_create(email=EMAIL, first_name="Klara", last_name="Ek", actor="system")
     page, body = _erase(client, django_capture_on_commit_callbacks)
     for sentence in (
-        "Det fanns ingen krypteringsnyckel för dig här, så det fanns ingen att förstöra.",
+        "Din krypteringsnyckel är förstörd.",
         "Ingen av webbplatsens säkerhetskopior innehåller dina uppgifter.",
     ):
         assert sentence in page and sentence in body

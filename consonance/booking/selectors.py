@@ -310,9 +310,7 @@ def clients_by_session(people: QuerySet, now: datetime) -> QuerySet:
     ).order_by(
         F("next_at").asc(nulls_last=True),
         F("last_at").desc(nulls_last=True),
-        "last_name",
-        "first_name",
-        "pk",
+        "pk",  # names are encrypted: no order by them in the database
     )
 
 

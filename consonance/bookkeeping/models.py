@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consonance.bookkeeping.fiscal import fiscal_year_for
+from consonance.lib.identifiers import Identified, identifier
+from consonance.lib.text import normalise_name
 from consonance.payments.models import Order, description_in
 
 
-class Voucher(models.Model):
+def bookkeeping_hold(fiscal_year_start: dt.date) -> tuple[str, dt.date]:
+    """The legal hold of a fiscal year's books: its key's name, and the last day it is kept (the
+    end of the seventh calendar year after the one the fiscal year ended in, 7 kap. 2 § BFL)."""
+    end = fiscal_year_for(fiscal_year_start).end
+    return f"bookkeeping:{fiscal_year_start.isoformat()}", dt.date(end.year + 7, 12, 31)
+
+
+class Voucher(Identified):
     """A bookkeeping voucher (verifikation), kept seven years (P14, Bokföringslagen 7 kap. 2 §).
 
     It holds what 5 kap. 7 § asks and no more: when the business event happened and when it was
@@ -30,7 +42,10 @@ class Voucher(models.Model):
     date = models.DateField(db_index=True)  # the business event's date (Stockholm)
     description = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=12, decimal_places=2)  # gross, always positive
-    payer_name = models.CharField(max_length=200, db_index=True)  # erasure verifier lookups
+    # Kept seven years (Bokföringslagen), also after she is erased: under the legal-hold key of
+    # its fiscal year, destroyed when the hold ends (people.keys.hold_key).
+    payer_name = identifier("bookkeeping.voucher.payer_name", normalise_name, owner="hold")
+    payer_name_index = models.CharField(max_length=64, db_index=True)
     order_reference = models.CharField(max_length=32, blank=True)
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="vouchers"
@@ -73,6 +88,9 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series}{self.number}"
+
+    def identifier_hold(self) -> tuple[str, dt.date]:
+        return bookkeeping_hold(self.fiscal_year_start or fiscal_year_for(self.date).start)
 
     @property
     def label(self) -> str:
@@ -121,7 +139,7 @@ class NumberSeries(models.Model):
         ]
 
 
-class Document(models.Model):
+class Document(Identified):
     """An invoice (faktura) or receipt (kvitto) given to a client, numbered without gaps.
 
     Kept as räkenskapsinformation with the vouchers (seven years); it copies what it says from
@@ -153,7 +171,8 @@ class Document(models.Model):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )
-    buyer_name = models.CharField(max_length=200, db_index=True)
+    buyer_name = identifier("bookkeeping.document.buyer_name", normalise_name, owner="hold")
+    buyer_name_index = models.CharField(max_length=64, db_index=True)
     description = models.CharField(max_length=200)
     description_en = models.CharField(max_length=200, blank=True, default="", db_default="")
     amount = models.DecimalField(max_digits=12, decimal_places=2)  # incl. VAT
@@ -173,6 +192,9 @@ class Document(models.Model):
                 fields=["series", "fiscal_year_start", "number"], name="document_number_unique"
             )
         ]
+
+    def identifier_hold(self) -> tuple[str, dt.date]:
+        return bookkeeping_hold(self.fiscal_year_start)
 
     @property
     def label(self) -> str:

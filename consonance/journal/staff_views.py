@@ -7,7 +7,6 @@ address the request came from."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +24,7 @@ from consonance.journal.models import Consultation, ConsultationTerms, Note
 from consonance.lib.ratelimit import client_ip
 from consonance.lib.text import search_text
 from consonance.people.models import Person
+from consonance.people.selectors import people_matching
 
 # Why the reply form takes no more (consultations.reply_refusal), in words.
 REFUSALS = {
@@ -49,11 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
     query = search_text(request.POST.get("q", "")) if request.method == "POST" else ""
     people = selectors.people_with_journal()
     if query:
-        people = Person.objects.filter(
-            Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-            | Q(email__icontains=query)
-        ).order_by("last_name", "first_name", "pk")
+        people = people_matching(query)
     open_consultations = list(selectors.consultations_open())
     now = timezone.now()
     for c in open_consultations:

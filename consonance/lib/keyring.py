@@ -29,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from consonance.lib import crypto
 
-STABLE = ("audit-chain", "mail-suppression")
+STABLE = ("audit-chain", "mail-suppression", "identifier-index", "identifier-unlinked")
 
 
 @lru_cache(maxsize=8)

@@ -20,6 +20,17 @@ def normalise_email(address: str) -> str:
     return address.strip().lower()
 
 
+def normalise_name(name: str) -> str:
+    """A name as compared: case-folded, with single spaces ("  Anna  Maria " = "anna maria")."""
+    return " ".join(name.casefold().split())
+
+
+def normalise_phone(phone: str) -> str:
+    """A phone number as compared: its digits, a leading 0 for +46 ("+46 70-123" = "070123")."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return "0" + digits[2:] if phone.strip().startswith("+46") else digits
+
+
 def strip_links(value: Any, placeholder: str) -> Any:
     """`value` (a text, or lists and mappings of texts) with every web address replaced by
     `placeholder`: for copies of e-mails, whose links (signed cancel, reschedule, sign-in and

@@ -7,6 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consonance.lib.identifiers import Identified, identifier
+from consonance.lib.text import normalise_email
+
 # What a failed delivery means, in words the coach can act on (the code stays for support).
 ERROR_LABELS = {
     "interrupted while sending": _("Avbröts medan det skickades: kan redan ha kommit fram."),
@@ -24,7 +27,7 @@ CATEGORY = "sent_email"
 SENT_ACTION = "mail.sent"
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(Identified):
     class State(models.TextChoices):
         QUEUED = "queued", "queued"
         SENDING = "sending", "sending"
@@ -36,10 +39,13 @@ class OutboxMessage(models.Model):
 
     # Who and what: personal data, kept only until the message is sent (policy rule
     # "sent-email-after-sending", clock `sent_at`; see personal_data.py).
-    recipient = models.EmailField(max_length=254, db_index=True)  # erasure verifier lookups
-    subject = models.CharField(max_length=998)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    # Encrypted under the recipient's key (lib/identifiers.py): the address with a blind index
+    # for exact lookups, the texts (which name her) without.
+    recipient = identifier("mail.outbox.recipient", normalise_email)
+    recipient_index = models.CharField(max_length=64, db_index=True)
+    subject = identifier("mail.outbox.subject", str, index="")
+    body_text = identifier("mail.outbox.body_text", str, index="")
+    body_html = identifier("mail.outbox.body_html", str, index="", blank=True)
     headers = models.JSONField(default=dict, blank=True)
     # [{"filename": ..., "mimetype": ..., "content": base64}, ...]
     attachments = models.JSONField(default=list, blank=True)

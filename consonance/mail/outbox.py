@@ -293,7 +293,7 @@ def mail_forget(*, email: str, actor: str = SYSTEM, unlinked_only: bool = False)
 
     The outbox is kept small by the purge, so the case-insensitive match is a short scan.
     """
-    found = OutboxMessage.objects.filter(recipient__iexact=email.strip())
+    found = OutboxMessage.objects.filter(recipient=email.strip())
     if unlinked_only:
         found = found.filter(person__isnull=True)
     with transaction.atomic():
@@ -309,11 +309,15 @@ def mail_readdress(*, person_id: int, old: str, new: str) -> int:
     """She confirmed a new address: her messages still waiting to go to the old one go to the new
     one instead (every later mail reaches her where she is now). Returns how many moved."""
     with transaction.atomic():
-        moved = OutboxMessage.objects.filter(
-            person_id=person_id,
-            recipient__iexact=old.strip(),
-            state=OutboxMessage.State.QUEUED,
-        ).update(recipient=normalise_email(new))
+        waiting = list(
+            OutboxMessage.objects.select_for_update().filter(
+                person_id=person_id, recipient=old.strip(), state=OutboxMessage.State.QUEUED
+            )
+        )
+        for message in waiting:  # encrypted under her key: row by row, not by update()
+            message.recipient = normalise_email(new)
+            message.save(update_fields=["recipient"])
+        moved = len(waiting)
         if moved:
             audit_append(
                 actor=SYSTEM,

@@ -45,7 +45,7 @@ def outbox_waiting_to(emails: set[str], template: str) -> list[int]:
         return []
     query = Q()
     for email in emails:
-        query |= Q(recipient__iexact=email)
+        query |= Q(recipient=email)
     return list(
         OutboxMessage.objects.filter(query, template=template)
         .exclude(state=OutboxMessage.State.SENT)
@@ -57,7 +57,8 @@ def outbox_waiting_to(emails: set[str], template: str) -> list[int]:
 def outbox_texts(template: str) -> list[str]:
     """The text bodies of every message of `template` in the outbox, sent or not (the outbox is
     kept small by the purge: a short list)."""
-    return list(OutboxMessage.objects.filter(template=template).values_list("body_text", flat=True))
+    found = OutboxMessage.objects.filter(template=template).only("person", "body_text")
+    return [message.body_text for message in found]
 
 
 def outbox_oldest_unsent() -> tuple[dt.datetime | None, int]:

@@ -6,9 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consonance.lib.i18n import current_language
+from consonance.lib.identifiers import Identified, identifier
+from consonance.lib.text import normalise_email, normalise_name, normalise_phone
 
 
-class Order(models.Model):
+class Order(Identified):
     """An order in the order list (P5, P8, P14): kept two years, then deleted.
 
     The payer's name and e-mail are copied here because the order list outlives the client
@@ -42,9 +44,11 @@ class Order(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="SEK")
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2, default=0)
-    # Indexed: the erasure verifier looks every identifier up by exact value.
-    payer_name = models.CharField(max_length=200, db_index=True)
-    payer_email = models.EmailField(max_length=254, db_index=True)
+    # Encrypted under the payer's key, with blind indexes for exact lookups (lib/identifiers.py).
+    payer_name = identifier("payments.order.payer_name", normalise_name)
+    payer_name_index = models.CharField(max_length=64, db_index=True)
+    payer_email = identifier("payments.order.payer_email", normalise_email)
+    payer_email_index = models.CharField(max_length=64, db_index=True)
     card_last4 = models.CharField(max_length=4, blank=True)
     card_expiry = models.CharField(max_length=7, blank=True)  # "MM/YYYY", never the CVC
     amount_paid = models.DecimalField(max_digits=10, decimal_places=2, default=0)
@@ -70,7 +74,7 @@ def description_in(swedish: str, english: str) -> str:
     return english if english and current_language() == "en" else swedish
 
 
-class BillingDetails(models.Model):
+class BillingDetails(Identified):
     """Billing details asked only where the payment method needs them (Swish, Bankgiro; P8).
 
     Within 48 hours of the booking everything but first name, last name and e-mail goes.
@@ -85,14 +89,19 @@ class BillingDetails(models.Model):
         related_name="billing_details",
     )
     collected_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # Indexed: the erasure verifier looks every identifier up by exact value.
-    first_name = models.CharField(max_length=100, db_index=True)
-    last_name = models.CharField(max_length=100, db_index=True)
-    email = models.EmailField(max_length=254, db_index=True)
-    street_address = models.CharField(max_length=200, blank=True, db_index=True)
+    # Encrypted under her key, with blind indexes for exact lookups (lib/identifiers.py).
+    first_name = identifier("payments.billing.first_name", normalise_name)
+    first_name_index = models.CharField(max_length=64, db_index=True)
+    last_name = identifier("payments.billing.last_name", normalise_name)
+    last_name_index = models.CharField(max_length=64, db_index=True)
+    email = identifier("payments.billing.email", normalise_email)
+    email_index = models.CharField(max_length=64, db_index=True)
+    street_address = identifier("payments.billing.street_address", normalise_name, blank=True)
+    street_address_index = models.CharField(max_length=64, blank=True, db_index=True)
     postal_code = models.CharField(max_length=10, blank=True)
     city = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=30, blank=True, db_index=True)
+    phone = identifier("payments.billing.phone", normalise_phone, blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         indexes = [
@@ -100,10 +109,10 @@ class BillingDetails(models.Model):
             # and e-mail, so a run with nothing to do stays cheap however many orders exist.
             models.Index(
                 fields=["collected_at"],
-                condition=~models.Q(street_address="")
+                condition=~models.Q(street_address_index="")
                 | ~models.Q(postal_code="")
                 | ~models.Q(city="")
-                | ~models.Q(phone=""),
+                | ~models.Q(phone_index=""),
                 name="billing_unminimised_idx",
             )
         ]

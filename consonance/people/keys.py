@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db import transaction
 
-from consonance.audit.services import audit_append
+from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib import crypto, keyring
-from consonance.people.models import Person, PersonKey
+from consonance.lib.identifiers import UNLINKED
+from consonance.people.models import HoldKey, Person, PersonKey
 
 
 class KeyDestroyed(Exception):
@@ -71,3 +75,102 @@ def person_decrypt_many(person: Person, blobs: list[bytes], *, context: str) -> 
     key = _data_key(person, create=False)
     aad = f"{context}:{person.pk}".encode()
     return [crypto.decrypt(key, bytes(blob), aad).decode() for blob in blobs]
+
+
+# Identifiers (lib/identifiers.py): which key a row's identifiers are encrypted under.
+
+
+def identifier_key(instance: Any, owner: str, *, create: bool = True) -> bytes | None:
+    """The key for `instance`'s identifiers (`owner` as declared on the field), remembered on the
+    instance; None when it is destroyed (and `create` is false)."""
+    cache = instance.__dict__.setdefault("_identifier_keys", {})
+    which = (owner, getattr(instance, "person_id", None) if owner == "person" else instance.pk)
+    if cache.get(which) is None:
+        cache[which] = _identifier_key(instance, owner, create=create)
+    return cache[which]
+
+
+def _identifier_key(instance: Any, owner: str, *, create: bool) -> bytes | None:
+    if owner == "hold":
+        return hold_key(*instance.identifier_hold(), create=create)
+    if owner == "self":
+        if instance.pk is None:  # a new person: her key is stored with her (Person.save)
+            return instance.__dict__.setdefault("_new_key", crypto.new_data_key())
+        return _key_by_id(instance.pk, create=create)
+    if instance.person_id is None:
+        # No person known for the row: a key of the installation's, which no erasure destroys
+        # (an erasure receipt to an address whose person is gone; a test send to the coach).
+        return keyring.stable_key(UNLINKED)
+    person = instance._state.fields_cache.get("person")
+    row = getattr(person, "_state", None) and person._state.fields_cache.get("key")
+    return unwrap(row) if row is not None else _key_by_id(instance.person_id, create=create)
+
+
+def _key_by_id(person_id: int, *, create: bool) -> bytes | None:
+    row = PersonKey.objects.filter(person_id=person_id).first()
+    if row is not None:
+        return unwrap(row)
+    if not create:
+        return None
+    return _data_key(Person(pk=person_id), create=True)
+
+
+def keys_for(rows: list[Any]) -> None:
+    """Read the keys of many rows' identifiers at once (a staff list, an SIE file): one query
+    for their persons' keys, one for their legal holds', not one per row."""
+    holds = [r for r in rows if hasattr(r, "identifier_hold")]
+    if holds:
+        _hold_keys_for(holds)
+    rows = [r for r in rows if not hasattr(r, "identifier_hold")]
+    wanted = {getattr(r, "person_id", None) or r.pk for r in rows}
+    found = {k.person_id: unwrap(k) for k in PersonKey.objects.filter(person_id__in=wanted)}
+    for row in rows:
+        person_id = getattr(row, "person_id", None)
+        owner, pk = ("person", person_id) if person_id else ("self", row.pk)
+        if pk in found:
+            row.__dict__.setdefault("_identifier_keys", {})[(owner, pk)] = found[pk]
+
+
+def _hold_keys_for(rows: list[Any]) -> None:
+    names = {row.identifier_hold()[0] for row in rows}
+    found = {k.name: hold_unwrap(k) for k in HoldKey.objects.filter(name__in=names)}
+    for row in rows:
+        key = found.get(row.identifier_hold()[0])
+        if key is not None:
+            row.__dict__.setdefault("_identifier_keys", {})[("hold", row.pk)] = key
+
+
+def hold_key(name: str, ends_on: dt.date, *, create: bool = True) -> bytes | None:
+    """The legal-hold key `name` (e.g. "bookkeeping:2026"): what the law keeps after a person is
+    erased (her name on a voucher) is under it, and it is destroyed when the hold ends."""
+    row = HoldKey.objects.filter(name=name).first()
+    if row is None:
+        if not create:
+            return None
+        key, master = crypto.new_data_key(), keyring.master_keys()[0]
+        row, _ = HoldKey.objects.get_or_create(
+            name=name,
+            defaults={
+                "wrapped_key": crypto.wrap_key(master, key, f"hold:{name}"),
+                "key_id": keyring.key_id(master),
+                "ends_on": ends_on,
+            },
+        )
+    return hold_unwrap(row)
+
+
+def hold_unwrap(row: HoldKey) -> bytes:
+    masters = keyring.master_keys()
+    masters.sort(key=lambda master: keyring.key_id(master) != row.key_id)
+    wrapped, owner = bytes(row.wrapped_key), f"hold:{row.name}"
+    return keyring.first_fit(masters, lambda m: crypto.unwrap_key(m, wrapped, owner))
+
+
+def hold_keys_expire(*, today: dt.date) -> int:
+    """Destroy the legal-hold keys whose hold has ended: what they kept is unreadable for good."""
+    with transaction.atomic():
+        names = list(HoldKey.objects.filter(ends_on__lt=today).values_list("name", flat=True))
+        HoldKey.objects.filter(name__in=names).delete()
+        for name in names:
+            audit_append(actor=SYSTEM, action="hold_key.destroyed", detail={"hold": name})
+    return len(names)

@@ -1,4 +1,4 @@
-"""Re-wrapping every person key under the current master key (`consonance keys rotate`).
+"""Re-wrapping every person key (and legal-hold key) under the current master key (`consonance keys rotate`).
 
 Run while the site keeps serving: with the new key in CONSONANCE_MASTER_KEY and the previous one
 in CONSONANCE_MASTER_KEY_OLD, every process reads keys wrapped by either (lib/keyring.py) and
@@ -15,8 +15,8 @@ from django.db import transaction
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib import crypto, keyring
-from consonance.people.keys import unwrap
-from consonance.people.models import PersonKey
+from consonance.people.keys import hold_unwrap, unwrap
+from consonance.people.models import HoldKey, PersonKey
 
 BATCH = 200
 
@@ -27,6 +27,18 @@ class KeyUnreadable(Exception):
 
 def keys_to_rotate() -> int:
     return PersonKey.objects.exclude(key_id=keyring.current_key_id()).count()
+
+
+def _holds(current: bytes, new_id: str) -> int:
+    """Re-wrap the legal-hold keys (a handful: one per fiscal year kept) in one transaction."""
+    with transaction.atomic():
+        rows = list(HoldKey.objects.select_for_update().exclude(key_id=new_id))
+        for row in rows:
+            data_key = hold_unwrap(row)
+            row.wrapped_key = crypto.wrap_key(current, data_key, f"hold:{row.name}")
+            row.key_id = new_id
+            row.save(update_fields=["wrapped_key", "key_id"])
+    return len(rows)
 
 
 def _batch(current: bytes, new_id: str, size: int) -> int:
@@ -57,5 +69,10 @@ def keys_rotate(*, size: int = BATCH, progress: Callable[[int], None] = lambda d
     while count := _batch(current, new_id, size):
         done += count
         progress(done)
-    audit_append(actor=SYSTEM, action="keys.rotated", detail={"rewrapped": done, "key_id": new_id})
+    holds = _holds(current, new_id)
+    audit_append(
+        actor=SYSTEM,
+        action="keys.rotated",
+        detail={"rewrapped": done, "holds": holds, "key_id": new_id},
+    )
     return done

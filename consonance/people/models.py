@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F
@@ -7,18 +9,67 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consonance.lib import crypto, keyring
+from consonance.lib.identifiers import Identified, IdentifierField
+from consonance.lib.text import normalise_email, normalise_name
 
-class Person(models.Model):
+
+class PersonManager(models.Manager["Person"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Person]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        new_keys_store(created)
+        return created
+
+
+def new_keys_store(people: list[Person]) -> None:
+    """Store the keys made for new persons' identifiers (pre_save made them; people/keys.py)."""
+    master = keyring.master_keys()[0]
+    PersonKey.objects.bulk_create(
+        PersonKey(
+            person_id=person.pk,
+            wrapped_key=crypto.wrap_key(
+                master, person.__dict__.pop("_new_key"), f"person:{person.pk}"
+            ),
+            key_id=keyring.key_id(master),
+        )
+        for person in people
+        if "_new_key" in person.__dict__
+    )
+
+
+class Person(Identified):
     """A data subject: a client, a newsletter subscriber, someone who wrote to the practice.
 
-    The e-mail address is stored normalised (see `normalise_email`) and unique, so that every
-    lookup by address is an exact, indexed match.
+    Her address and names are encrypted under her own key (people/identifiers.py): erasing her
+    destroys the key, and with it every copy of them. The address is stored normalised (see
+    `normalise_email`); its blind index is unique, so every lookup by address is an exact,
+    indexed match. The names' indexes let the erasure verifier look them up by exact value.
     """
 
-    email = models.EmailField(_("e-post"), max_length=254, unique=True)
-    # Indexed: the erasure verifier looks every identifier up by exact value.
-    first_name = models.CharField(_("förnamn"), max_length=100, db_index=True)
-    last_name = models.CharField(_("efternamn"), max_length=100, db_index=True)
+    email = IdentifierField(
+        _("e-post"),
+        context="people.person.email",
+        owner="self",
+        normalise=normalise_email,
+        index="email_index",
+    )
+    email_index = models.CharField(max_length=64, unique=True)
+    first_name = IdentifierField(
+        _("förnamn"),
+        context="people.person.first_name",
+        owner="self",
+        normalise=normalise_name,
+        index="first_name_index",
+    )
+    first_name_index = models.CharField(max_length=64, db_index=True)
+    last_name = IdentifierField(
+        _("efternamn"),
+        context="people.person.last_name",
+        owner="self",
+        normalise=normalise_name,
+        index="last_name_index",
+    )
+    last_name_index = models.CharField(max_length=64, db_index=True)
     language = models.CharField(max_length=2, default="sv")
     created_at = models.DateTimeField(default=timezone.now)
     last_contact_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -39,6 +90,8 @@ class Person(models.Model):
         db_index=True,
     )
 
+    objects = PersonManager()
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("personer")
@@ -46,6 +99,12 @@ class Person(models.Model):
     def __str__(self) -> str:
         # Never the name or address: __str__ ends up in logs and admin history.
         return f"Person #{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new person's identifiers were encrypted under a key made for her (pre_save); it is
+        # stored, wrapped, once she has a primary key to own it.
+        super().save(*args, **kwargs)
+        new_keys_store([self])
 
 
 class PersonKey(models.Model):
@@ -58,6 +117,21 @@ class PersonKey(models.Model):
     # Which master key wraps it (lib/keyring.py key_id); "" for keys wrapped before key ids.
     key_id = models.CharField(max_length=16, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class HoldKey(models.Model):
+    """A legal-hold key (people.keys.hold_key): what the law makes the practice keep after a
+    person is erased (her name on a voucher, seven years) is encrypted under it, and it is
+    destroyed the day after `ends_on`."""
+
+    name = models.CharField(max_length=64, unique=True)  # "bookkeeping:2026"
+    wrapped_key = models.BinaryField()
+    key_id = models.CharField(max_length=16, blank=True, default="", db_index=True)
+    ends_on = models.DateField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"HoldKey {self.name}"
 
 
 class MemberProfile(models.Model):

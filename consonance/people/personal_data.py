@@ -183,5 +183,6 @@ PERSONAL_STORES = [
 
 NOT_PERSONAL = {
     "people.PersonKey": "key material only; deleting it erases the person's ciphertexts",
+    "people.HoldKey": "key material only: a legal hold's key, destroyed when the hold ends",
     "people.StaffEnrolmentLink": "a staff account's one-time enrolment link: a hash and times",
 }

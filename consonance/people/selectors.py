@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from consonance.lib.text import normalise_email
+from consonance.people.keys import keys_for
 from consonance.people.models import Person
+
+IDENTITY = ("email", "first_name", "last_name")
+SEARCH_WORDS = 5  # words of a search that must all match; more are ignored
 
 
 def person_by_email(email: str) -> Person | None:
@@ -20,7 +26,8 @@ def person_address(person_id: int | None) -> str | None:
     whatever address an order or a refund copied when it was made. None: no such person."""
     if person_id is None:
         return None
-    return Person.objects.filter(pk=person_id).values_list("email", flat=True).first()
+    person = Person.objects.filter(pk=person_id).only("email").first()
+    return person.email if person is not None else None
 
 
 def person_addresses(person_ids: Iterable[int | None]) -> dict[int, str]:
@@ -28,4 +35,32 @@ def person_addresses(person_ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {pk for pk in person_ids if pk is not None}
     if not wanted:
         return {}
-    return dict(Person.objects.filter(pk__in=wanted).values_list("pk", "email"))
+    people = list(Person.objects.filter(pk__in=wanted).only("email"))
+    keys_for(people)
+    return {person.pk: person.email for person in people}
+
+
+def identities_read[T](rows: list[T]) -> list[T]:
+    """`rows` (persons, or rows with identifiers of their persons: orders, mail) with the keys
+    of their identifiers read in one query, so that a page of them does not read one key each."""
+    keys_for(rows)
+    return rows
+
+
+def people_matching(query: str, among: QuerySet[Person] | None = None) -> list[Person]:
+    """The persons (of `among`) whose first name, last name or address holds every word of
+    `query`, case-folded, in name order. Names and addresses are encrypted (lib/identifiers.py),
+    so they are read and compared here, in memory: one query for the rows, one for their keys."""
+    words = [w.casefold() for w in query.split()[:SEARCH_WORDS]]
+    people = list((among if among is not None else Person.objects.all()).only(*IDENTITY))
+    keys_for(people)
+    found = []
+    for person in people:
+        text = f"{person.first_name} {person.last_name} {person.email}".casefold()
+        if all(word in text for word in words):
+            found.append(person)
+    return sorted(found, key=name_order)
+
+
+def name_order(person: Person) -> tuple[str, str, int]:
+    return (person.last_name.casefold(), person.first_name.casefold(), person.pk)

@@ -28,6 +28,7 @@ from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import models
 
+from consonance.lib.identifiers import IdentifierField
 from consonance.privacy.mail_types import mail_type_problems
 from consonance.privacy.policy import Policy, PolicyInvalid, get_policy
 from consonance.privacy.registry import (
@@ -96,6 +97,8 @@ def _check_models_declared() -> list[checks.CheckMessage]:
             )
             continue
         classified = set(declaration.personal_fields) | set(declaration.not_personal)
+        # An encrypted identifier's blind index goes with it (people/identifiers.py).
+        classified |= {f.index for f in model._meta.concrete_fields if getattr(f, "index", "")}
         for name in sorted(fields - classified - {model._meta.pk.name}):
             errors.append(
                 checks.Error(
@@ -225,7 +228,9 @@ def _check_encryption_contexts(
     export, erasure and verification decrypt by declaration, never by guessing."""
     errors: list[checks.CheckMessage] = []
     binary = {
-        f.name for f in model._meta.get_fields() if isinstance(f, models.BinaryField) and f.concrete
+        f.name
+        for f in model._meta.get_fields()
+        if isinstance(f, models.BinaryField) and f.concrete and not isinstance(f, IdentifierField)
     }
     for name in sorted(binary & set(declaration.personal_fields) - set(declaration.encrypted)):
         errors.append(

@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from consonance.lib.identifiers import IdentifierField
 from consonance.privacy.models import LegalHold, RetentionAgreement
 from consonance.privacy.policy import Policy, RetentionRule
 from consonance.privacy.registry import (
@@ -86,6 +87,8 @@ def neutral_value(f: models.Field):
 
 
 def _not_neutral(f: models.Field) -> Q:
+    if isinstance(f, IdentifierField) and f.index:
+        return ~Q(**{f.index: ""})  # its index is blanked with it (fields_to_clear)
     value = neutral_value(f)
     if value is None:
         return Q(**{f"{f.name}__isnull": False})
@@ -103,6 +106,8 @@ def fields_to_clear(rule: RetentionRule, declaration: PersonalModel, holding: Ho
     else:
         names = list(holding.fields)
     fields = [model._meta.get_field(n) for n in names]
+    # An encrypted identifier's blind index goes with it (lib/identifiers.py).
+    fields += [model._meta.get_field(f.index) for f in fields if getattr(f, "index", "")]
     return [f for f in fields if not (f.is_relation and not f.null)]
 
 

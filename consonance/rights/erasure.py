@@ -173,9 +173,11 @@ def person_erase(
                 "kept": {k["category"]: k["count"] for k in receipt.kept},
             },
         )
-        # A restore re-applies it (restore.py); written before the receipt that says so.
-        ledger_record(email=email, previous=previous, erased_at=now)
-        _send_receipt(receipt, email, language)
+        # A restore re-applies it (restore.py); written before the receipt that says so. Her
+        # address is unreadable when her key was destroyed before: then nothing names her.
+        if email:
+            ledger_record(email=email, previous=previous, erased_at=now)
+            _send_receipt(receipt, email, language)
         transaction.on_commit(ledger_push, robust=True)  # the ledger's copy off the machine
     return receipt
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -27,6 +26,7 @@ from consonance.privacy.registry import (
     registry,
     stores,
 )
+from consonance.rights.residue_columns import column_of, decrypted, email_fields, match_one, matched
 
 RECEIPT_TEMPLATE = "rights_erasure_receipt"
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -117,10 +117,6 @@ def held_fields(policy: Policy, declaration: PersonalModel) -> set[str]:
     }
 
 
-def _email_fields(model: type[models.Model], names: Iterable[str]) -> list[str]:
-    return [n for n in names if isinstance(model._meta.get_field(n), models.EmailField)]
-
-
 def identifiers_of(person: Person, present: dict[str, int] | None = None) -> Identifiers:
     """The person's e-mail and names, and every identifier her registry rows hold. `present`:
     the registry's census of her rows, when the caller has it (only those tables are read)."""
@@ -134,11 +130,12 @@ def identifiers_of(person: Person, present: dict[str, int] | None = None) -> Ide
         if not declaration.identifiers or declaration.model not in present:
             continue
         model = declaration.model_class
-        emails = set(_email_fields(model, declaration.identifiers))
+        emails = set(email_fields(model, declaration.identifiers))
         pair = {"first_name", "last_name"} <= set(declaration.identifiers)
-        for row in declaration.rows_for(person.pk).values(*declaration.identifiers):
+        found = list(declaration.rows_for(person.pk).values("pk", *declaration.identifiers))
+        for row in decrypted(model, found, declaration.identifiers):
             for name, value in row.items():
-                if not isinstance(value, str) or not value.strip():
+                if name == "pk" or not isinstance(value, str) or not value.strip():
                     continue
                 if name in emails:
                     ids.emails.add(normalise_email(value))
@@ -150,14 +147,8 @@ def identifiers_of(person: Person, present: dict[str, int] | None = None) -> Ide
     return ids
 
 
-def _column(model: type[models.Model], name: str) -> str:
-    f = model._meta.get_field(name)
-    assert isinstance(f, models.Field) and f.column, f"{model._meta.label}.{name}"
-    return f.column
-
-
 @cache
-def _hit_plan(vendor: str) -> tuple[tuple[PersonalModel, str, tuple, list[tuple[str, str]]], ...]:
+def _hit_plan(vendor: str) -> tuple[tuple[PersonalModel, str, tuple, list[tuple[str, ...]]], ...]:
     """Per registry model, planned once per process: the SQL of her linked rows (her id as a
     sentinel parameter) and, per identifier column, whether it holds an e-mail address."""
     del vendor  # the cache key
@@ -166,9 +157,9 @@ def _hit_plan(vendor: str) -> tuple[tuple[PersonalModel, str, tuple, list[tuple[
         model = declaration.model_class
         rows = declaration.rows_for(PERSON_SENTINEL).order_by().values("pk")
         linked, params = rows.query.sql_with_params()
-        emails = set(_email_fields(model, declaration.identifiers))
+        emails = set(email_fields(model, declaration.identifiers))
         columns = [
-            (_column(model, n), "email" if n in emails else n) for n in declaration.identifiers
+            (column_of(model, n), "email" if n in emails else n, n) for n in declaration.identifiers
         ]
         plans.append((declaration, linked, tuple(params), columns))
     return tuple(plans)
@@ -202,12 +193,12 @@ def _tables_with_hits(ids: Identifiers) -> set[str]:
                     [ids.person_id if p == PERSON_SENTINEL else p for p in linked_params],
                 )
             )
-        names = {n for _c, n in columns}
+        names = {n for _c, n, _f in columns}
         pair = {"first_name", "last_name"} <= names
-        for column, name in columns:
+        for column, name, field_name in columns:
             if pair and name in ("first_name", "last_name"):
                 continue
-            wanted = ids.emails if name == "email" else values
+            wanted = matched(model, field_name, ids.emails if name == "email" else values)
             if wanted:
                 tests.append(
                     (
@@ -216,8 +207,9 @@ def _tables_with_hits(ids: Identifiers) -> set[str]:
                     )
                 )
         if pair:
-            first, last = _column(model, "first_name"), _column(model, "last_name")
+            first, last = column_of(model, "first_name"), column_of(model, "last_name")
             for f, la in ids.names:
+                f, la = match_one(model, "first_name", f), match_one(model, "last_name", la)
                 tests.append(
                     (
                         f'EXISTS (SELECT 1 FROM "{table}" WHERE "{first}" = %s AND "{last}" = %s)',  # noqa: S608
@@ -248,7 +240,7 @@ def _registry_scan(ids: Identifiers, policy: Policy) -> ScanResult:
         if declaration.model not in hits:
             continue
         identifiers = tuple(declaration.identifiers)
-        emails = set(_email_fields(model, identifiers))
+        emails = set(email_fields(model, identifiers))
         pair = {"first_name", "last_name"} <= set(identifiers)
         query = Q()
         if ids.person_id is not None:
@@ -268,7 +260,7 @@ def _registry_scan(ids: Identifiers, policy: Policy) -> ScanResult:
         link = declaration.subject_lookup() if ids.person_id is not None else None
         columns = ["pk", *identifiers, *([link] if link else [])]
         kept_fields = held_fields(policy, declaration)
-        for row in queryset.values(*columns):
+        for row in decrypted(model, list(queryset.values(*columns)), identifiers):
             linked = link is not None and row.get(link) == ids.person_id
             matched = [
                 name

@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
-
 from consonance.booking import selectors as booking_selectors
 from consonance.booking.models import Booking
 from consonance.people import hooks as people_hooks
 from consonance.people.models import MemberProfile, Person
+from consonance.people.selectors import identities_read, people_matching
 
 PER_PAGE = 50
 # At most this many words of a search are used (each must match the name or the address).
-SEARCH_WORDS = 5
 
 
 @dataclass
@@ -47,33 +45,18 @@ class ClientPage:
         return self.page + 1 if self.page < self.pages else None
 
 
-def search_filter(query: str) -> Q:
-    """Every word must occur in the first name, the last name or the address. Each word is also
-    tried lower-case and capitalised: SQLite folds the case of ASCII letters only, so "åsa" must
-    be asked for as "Åsa" too."""
-    found = Q()
-    for word in query.split()[:SEARCH_WORDS]:
-        either = Q()
-        for variant in {word, word.lower(), word.capitalize()}:
-            either |= (
-                Q(first_name__icontains=variant)
-                | Q(last_name__icontains=variant)
-                | Q(email__icontains=variant)
-            )
-        found &= either
-    return found
-
-
 def clients_page(*, now: datetime, query: str = "", page: int = 1) -> ClientPage:
     """One page of the clients (matching `query`), the next session first, then the latest."""
     people = people_hooks.clients(Person.objects.only("first_name", "last_name", "email"))
     if query:
-        people = people.filter(search_filter(query))
+        people = people.filter(pk__in=[p.pk for p in people_matching(query, people)])
     total = people.count()
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(max(page, 1), pages)
     start = (page - 1) * PER_PAGE
-    shown = list(booking_selectors.clients_by_session(people, now)[start : start + PER_PAGE])
+    shown = identities_read(
+        list(booking_selectors.clients_by_session(people, now)[start : start + PER_PAGE])
+    )
     ids = [person.pk for person in shown]
     upcoming = booking_selectors.next_sessions(ids, now)
     open_items = people_hooks.open_items(ids, now)

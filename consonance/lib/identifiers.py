@@ -1,0 +1,227 @@
+"""Identifiers (addresses, names, phone numbers) stored encrypted under their owner's key (P13,
+P29; issue 19): `IdentifierField`.
+
+A declared identifier is one AES-GCM ciphertext column and one blind-index column beside it. The
+ciphertext is under the key of the person the row is about (`owner="person"`: the row's `person`;
+`owner="self"`: the Person row itself) or under a legal-hold key (`owner="hold"`: what the law
+keeps after she is gone, see people.keys.hold_key), so erasing her (destroying her key) makes
+every copy of her identifiers unreadable at once: in the table files, the indexes, the WAL and
+every backup. A row no person is known for yet uses the unlinked key, which no erasure destroys.
+Where keys come from is people's business (people.keys.identifier_key, set as `KEYS` when the
+app is ready): this module sits at the bottom, so that any app and the registry's checks know it.
+
+The index column holds HMAC-SHA256 of the normalised value under the stable index key (never the
+value), so `filter(email=address)` and `filter(email__in=[...])` still find rows by exact value:
+the lookups below rewrite them to the index column. Anything else (`icontains`, ordering) cannot
+work on ciphertext and raises; staff search decrypts in memory (people.search).
+
+In Python the field reads as plain text: the descriptor decrypts on first access (one key per
+instance, or `people.keys.keys_for` for a list) and a plain value assigned to it is encrypted
+when the row is saved, in `pre_save`, which bulk_create calls too.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from hashlib import sha256
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact, In
+
+from consonance.lib import crypto, keyring
+
+INDEX_KEY = "identifier-index"
+UNLINKED = "identifier-unlinked"  # the key of rows no person is known for
+
+# (instance, owner, create) -> the key, or None when destroyed; set by people's AppConfig.ready.
+KEYS: Callable[..., bytes | None] | None = None
+
+
+def blind_index(value: str, normalise: Callable[[str], str]) -> str:
+    """The keyed hash of the normalised value ("" for an empty value): what lookups compare."""
+    normal = normalise(value or "")
+    if not normal:
+        return ""
+    return hmac.new(keyring.stable_key(INDEX_KEY), normal.encode(), sha256).hexdigest()
+
+
+class _Plain(str):
+    """A value set in Python, not yet encrypted (kept apart from ciphertext read back)."""
+
+
+class IdentifierDescriptor:
+    def __init__(self, field: IdentifierField) -> None:
+        self.field = field
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        data = instance.__dict__
+        value = getattr(instance, self.field.attname)  # loads a deferred field
+        if isinstance(value, bytes | memoryview):
+            # The ciphertext stays as read (a backup serialises it as stored); the text is kept
+            # beside it, so it is decrypted once.
+            read = data.setdefault("_identifiers_read", {})
+            blob = bytes(value)
+            seen = read.get(self.field.attname)
+            if seen is None or seen[0] != blob:
+                seen = read[self.field.attname] = (blob, self.field.decrypt(instance, blob))
+            return seen[1]
+        return value if value is None else str(value)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        field = self.field
+        if isinstance(value, str) and not isinstance(value, _Plain):
+            value = _Plain(value)
+            if field.index:
+                instance.__dict__[field.index] = blind_index(value, field.normalise)
+            # A new value must be encrypted again: forget a key read for an earlier owner.
+        instance.__dict__[field.attname] = value
+
+
+class IdentifierField(models.BinaryField):
+    """An identifier, encrypted under its owner's key, found through its blind index `index`."""
+
+    def __init__(
+        self,
+        *args: Any,
+        context: str = "",
+        owner: str = "person",
+        normalise: Callable[[str], str] | None = None,
+        index: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # The blind index's field: `<name>_index` unless named; "" for none (a text, not a key).
+        self.context, self.owner, self.index = context, owner, index
+        self.normalise = normalise or str.strip
+        kwargs.setdefault("editable", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        # Migrations see a plain binary column: how it is read is code, not schema.
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("editable", None)
+        return name, "django.db.models.BinaryField", args, kwargs
+
+    def get_attname(self) -> str:
+        # The ciphertext, as stored, is `<name>_encrypted` (what raw inserts, serialisers and
+        # deferred loading read); `<name>` is the text (IdentifierDescriptor). The column keeps
+        # the field's name.
+        return f"{self.name}_encrypted"
+
+    def get_attname_column(self) -> tuple[str, str]:
+        return self.get_attname(), self.db_column or self.name
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+        self.index = f"{name}_index" if self.index is None else self.index
+        super().contribute_to_class(cls, name, **kwargs)
+        setattr(cls, self.name, IdentifierDescriptor(self))
+
+    def clean(self, value: Any, model_instance: Any) -> Any:
+        # A model's full_clean sees the text; to_python (base64, for deserialising) is not for it.
+        return value
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if isinstance(value, _Plain):
+            if self.index:  # the index field comes later in the row, so is read after this
+                model_instance.__dict__[self.index] = blind_index(value, self.normalise)
+            return self.encrypt(model_instance, str(value))
+        return value
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if isinstance(value, str):  # a plain value that did not come through pre_save
+            raise TypeError(f"{self.model.__name__}.{self.name} stores ciphertext only")
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def value_from_object(self, obj: models.Model) -> Any:
+        """The ciphertext, as stored (serialisers, backups): a text set since is encrypted."""
+        value = obj.__dict__.get(self.attname)
+        if isinstance(value, _Plain):
+            return self.encrypt(obj, str(value))
+        return value
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return forms.CharField(**kwargs)
+
+    # Keys and the cipher: see people.keys for where the keys come from.
+    def aad(self) -> bytes:
+        return self.context.encode()
+
+    def encrypt(self, instance: models.Model, plaintext: str) -> bytes:
+        key = _keys()(instance, self.owner, create=True)
+        assert key is not None
+        return crypto.encrypt(key, plaintext.encode(), self.aad())
+
+    def decrypt(self, instance: models.Model, blob: bytes) -> str:
+        key = _keys()(instance, self.owner, create=False)
+        if key is None:
+            return ""  # her key is destroyed: nothing of it can be read any more
+        try:
+            return crypto.decrypt(key, blob, self.aad()).decode()
+        except crypto.DecryptionError:
+            pass
+        if self.owner == "person":  # written before the row was linked to her
+            try:
+                unlinked = keyring.stable_key(UNLINKED)
+                return crypto.decrypt(unlinked, blob, self.aad()).decode()
+            except crypto.DecryptionError:
+                pass
+        return ""
+
+
+def identifier(
+    context: str, normalise: Callable[[str], str], *, owner: str = "person", **kwargs: Any
+) -> IdentifierField:
+    """The usual declaration: `<name> = identifier(...)` then `<name>_index = CharField(64)`."""
+    return IdentifierField(context=context, owner=owner, normalise=normalise, **kwargs)
+
+
+class Identified(models.Model):
+    """A model with identifier fields: saving some fields saves their blind indexes with them."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields} | {
+                f.index
+                for f in self._meta.concrete_fields
+                if isinstance(f, IdentifierField) and f.index and f.name in fields
+            }
+        super().save(*args, **kwargs)
+
+
+def _keys() -> Callable[..., bytes | None]:
+    if KEYS is None:
+        raise RuntimeError("identifier keys are read once the people app is ready")
+    return KEYS
+
+
+def _index_lhs(lhs: Any) -> Col:
+    field = getattr(lhs, "target", None)
+    if not isinstance(lhs, Col) or not isinstance(field, IdentifierField) or not field.index:
+        raise TypeError(f"{lhs} is encrypted without an index: it cannot be matched")
+    return Col(lhs.alias, field.model._meta.get_field(field.index))
+
+
+@IdentifierField.register_lookup
+class IdentifierExact(Exact):
+    """`email=value`: the blind index of the value, compared with the index column."""
+
+    def __init__(self, lhs: Any, rhs: Any) -> None:
+        field = lhs.target
+        super().__init__(_index_lhs(lhs), blind_index(str(rhs), field.normalise))
+
+
+@IdentifierField.register_lookup
+class IdentifierIn(In):
+    def __init__(self, lhs: Any, rhs: Any) -> None:
+        field = lhs.target
+        super().__init__(_index_lhs(lhs), [blind_index(str(v), field.normalise) for v in rhs])
