@@ -12,11 +12,11 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.privacy.policy import _cached
-from tests.dkim_keys import dkim_dns  # noqa: F401 - the test DKIM key's DNS, for every test
-from tests.imap_server import imap_server  # noqa: F401 - the Dovecot fixture, for every test
 
-# Shared fixtures (personas, practices) live in tests/factories.py; test files never import each other.
-pytest_plugins = ["tests.factories"]
+# Shared fixtures live in plugins, for every test (test files never import each other): personas
+# and practices (tests/factories.py), a real SMTP server (`smtp_server`), Dovecot (`imap_server`)
+# and the test DKIM key's DNS (`dkim_dns`).
+pytest_plugins = ["tests.factories", "tests.smtp_server", "tests.imap_server", "tests.dkim_keys"]
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = REPO / "consonance" / "policy" / "consonance.toml"

@@ -1,7 +1,6 @@
 """A real IMAP server on loopback for tests: Debian's Dovecot, started with its own configuration
-in a temporary directory on a free port, and the pytest fixture.
-
-    from tests.imap_server import imap_server  # noqa: F401  (the fixture)
+in a temporary directory on a free port, and the pytest fixture (a plugin: tests/conftest.py
+registers it for every test).
 
     def test_something(imap_server):
         imap_server.deliver(raw_bytes)          # APPEND to INBOX

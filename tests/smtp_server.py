@@ -1,6 +1,7 @@
-"""A real SMTP server on loopback for tests (aiosmtpd in a thread), and the pytest fixture.
+"""A real SMTP server on loopback for tests (aiosmtpd in a thread), and the pytest fixture (a
+plugin: tests/conftest.py registers it for every test).
 
-    def test_something(smtp_server):   # import the fixture: from tests.smtp_server import smtp_server
+    def test_something(smtp_server):
         ...                             # settings.MAILERS now points Django's SMTP backend at it
         assert smtp_server.messages[0]["Subject"] == "..."
 

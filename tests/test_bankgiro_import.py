@@ -142,7 +142,8 @@ def test_invoices_matching_the_example_are_paid_partially_paid_and_overpaid(reco
 @pytest.mark.django_db
 def test_fully_paid_order_runs_the_paid_hooks(monkeypatch, recording):
     seen = []
-    monkeypatch.setattr(hooks.order_paid, "_handlers", [lambda order: seen.append(order.pk)])
+    monkeypatch.setattr(hooks.order_paid, "_registered", [])  # its handlers come back after
+    hooks.order_paid.register(lambda order: seen.append(order.pk))
     paid = invoice("655969", "1000.00")
     invoice("659763", "1000.00")  # only partly paid: no hook
 

@@ -10,7 +10,7 @@ import pytest
 from django.core import checks
 from django.core.management import call_command
 
-from tests.smtp_server import free_port, smtp_server  # noqa: F401
+from tests.smtp_server import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_a_deployment_with_nothing_set_up_is_flagged(settings):
     assert "consonance.W034" in found
 
 
-def test_a_deployment_set_up_right_passes(settings, smtp_server):  # noqa: F811
+def test_a_deployment_set_up_right_passes(settings, smtp_server):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.CONSONANCE_TRUSTED_PROXIES = ["127.0.0.1"]
     call_command("backup", stdout=StringIO())

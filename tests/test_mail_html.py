@@ -25,7 +25,6 @@ from tests.factories import (
     staff_mail,
     subscriber,
 )
-from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +214,7 @@ def test_the_html_part_is_made_from_the_text_when_a_message_has_no_html_template
 
 @pytest.mark.django_db(transaction=True)
 def test_a_signed_multipart_mail_from_the_outbox_verifies_with_dkim(
-    smtp_server,  # noqa: F811
+    smtp_server,
     client,
     practice,
     settings,

@@ -30,7 +30,6 @@ from consonance.mail.tasks import (
     mail_send_task,
 )
 from consonance.people.models import Person
-from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
 
 ADDRESS = "anna.andersson@example.se"
 CONTEXT = {"first_name": "Anna", "when": "tisdag 3 mars kl. 10.00"}
@@ -53,7 +52,7 @@ def make_due() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_message_is_sent_by_smtp_after_the_transaction_commits_and_not_before(
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     with transaction.atomic():
         message = queue()
@@ -76,7 +75,7 @@ def test_a_queued_message_is_sent_by_smtp_after_the_transaction_commits_and_not_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_transaction_stores_and_sends_nothing(smtp_server):  # noqa: F811
+def test_a_rolled_back_transaction_stores_and_sends_nothing(smtp_server):
     with pytest.raises(RuntimeError), transaction.atomic():
         queue()
         raise RuntimeError("the booking failed")
@@ -87,7 +86,7 @@ def test_a_rolled_back_transaction_stores_and_sends_nothing(smtp_server):  # noq
 
 def test_the_message_is_in_the_callers_transaction_and_enqueued_on_commit(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -103,7 +102,7 @@ def test_the_message_is_in_the_callers_transaction_and_enqueued_on_commit(
 
 def test_when_smtp_is_down_the_message_stays_queued_with_backoff_and_is_sent_once_it_is_back(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     django_capture_on_commit_callbacks,
 ):
     smtp_server.stop()
@@ -150,7 +149,7 @@ def test_backoff_doubles_from_one_minute_up_to_an_hour():
 
 def test_after_the_last_attempt_the_message_is_marked_failed_and_the_id_is_logged(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     caplog,
 ):
     smtp_server.stop()
@@ -175,7 +174,7 @@ def test_after_the_last_attempt_the_message_is_marked_failed_and_the_id_is_logge
 
 def test_a_permanent_refusal_fails_at_once_and_a_temporary_one_is_retried(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     django_capture_on_commit_callbacks,
 ):
     smtp_server.refuse_recipients = 550
@@ -195,7 +194,7 @@ def test_a_permanent_refusal_fails_at_once_and_a_temporary_one_is_retried(
 # --- never twice --------------------------------------------------------------------------------
 
 
-def test_running_the_send_task_again_does_not_send_again(db, smtp_server):  # noqa: F811
+def test_running_the_send_task_again_does_not_send_again(db, smtp_server):
     message = queue()
     assert mail_send(message.pk) == "sent"
     assert mail_send(message.pk) == "skipped"
@@ -206,7 +205,7 @@ def test_running_the_send_task_again_does_not_send_again(db, smtp_server):  # no
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_sending_the_same_message_at_once_deliver_one_copy(smtp_server):  # noqa: F811
+def test_two_workers_sending_the_same_message_at_once_deliver_one_copy(smtp_server):
     smtp_server.delay = 0.5  # the first worker is still talking to SMTP when the second comes
     message = queue(person_id=None)
     smtp_server.messages.clear()  # on_commit already sent it in a transactional test; start over
@@ -233,7 +232,7 @@ def test_two_workers_sending_the_same_message_at_once_deliver_one_copy(smtp_serv
 
 def test_a_message_stuck_in_sending_is_marked_unknown_not_resent_and_the_coach_can_confirm_a_retry(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     django_capture_on_commit_callbacks,
 ):
     message = queue()
@@ -263,7 +262,7 @@ def test_a_message_stuck_in_sending_is_marked_unknown_not_resent_and_the_coach_c
 # --- languages and content ----------------------------------------------------------------------
 
 
-def test_templates_render_in_swedish_and_in_english(db, smtp_server):  # noqa: F811
+def test_templates_render_in_swedish_and_in_english(db, smtp_server):
     swedish = queue(language="sv")
     english = queue(language="en", context={"first_name": "Anna", "when": "Tuesday 3 March"})
     assert swedish.subject == "Hej Anna, välkommen till Consonance Communication"
@@ -283,7 +282,7 @@ def test_text_bodies_are_not_html_escaped_and_html_bodies_are(db):
     assert "Hej Åsa &amp; &lt;Co&gt;!" in message.body_html
 
 
-def test_attachments_and_extra_headers_are_delivered(db, smtp_server):  # noqa: F811
+def test_attachments_and_extra_headers_are_delivered(db, smtp_server):
     ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
     message = queue(
         attachments=[("bokning.ics", ics, "text/calendar")],
@@ -317,7 +316,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(db):
 
 def test_a_suppressed_address_gets_nothing_but_the_erasure_receipt_bypasses_it(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     django_capture_on_commit_callbacks,
 ):
     assert mail_suppress(email=" Anna.Andersson@EXAMPLE.se ", reason="erasure") is True
@@ -348,7 +347,7 @@ def test_the_suppression_list_holds_a_keyed_hash_never_the_address(db):
     assert not Event.objects.filter(detail__icontains="anna").exists()
 
 
-def test_an_address_suppressed_after_queueing_is_not_sent_to(db, smtp_server):  # noqa: F811
+def test_an_address_suppressed_after_queueing_is_not_sent_to(db, smtp_server):
     message = queue()
     mail_suppress(email=ADDRESS, reason="erasure")
     assert mail_send(message.pk) == "failed"
@@ -372,7 +371,7 @@ def test_forgetting_an_address_deletes_all_its_outbox_messages_and_nothing_else(
 
 def test_sent_messages_are_purged_as_the_policy_says_and_failed_ones_after_30_days(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     sent = queue()
     mail_send(sent.pk)
@@ -405,7 +404,7 @@ def test_a_queued_message_is_linked_to_its_person_and_audited_without_the_addres
 
 def test_no_personal_data_reaches_the_logs_or_the_audit_log(
     db,
-    smtp_server,  # noqa: F811
+    smtp_server,
     caplog,
     django_capture_on_commit_callbacks,
 ):

@@ -17,7 +17,6 @@ from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_queue
 from consonance.worker.models import PeriodicJob
 from consonance.worker.schedule import schedule
-from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +53,7 @@ def test_the_mail_jobs_are_on_the_worker_schedule():
 
 def test_the_worker_sends_a_committed_message_once_and_the_purge_removes_it(
     database_queue,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     with transaction.atomic():
         mail_queue(
@@ -79,7 +78,7 @@ def test_the_worker_sends_a_committed_message_once_and_the_purge_removes_it(
 
 def test_a_message_waits_out_an_smtp_outage_and_the_flush_delivers_it(
     database_queue,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     smtp_server.stop()
     message = queue()

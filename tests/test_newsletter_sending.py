@@ -28,7 +28,6 @@ from consonance.newsletter.tasks import newsletter_resume
 from consonance.people.services import person_get_or_create
 from consonance.rights.services import objection_record, restriction_start
 from tests.factories import subscriber
-from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
 
 REPO = Path(__file__).resolve().parent.parent
 BODY = (
@@ -51,7 +50,7 @@ def _received(server) -> dict[str, list]:
 
 @pytest.mark.django_db
 def test_a_campaign_goes_once_to_each_confirmed_subscriber_and_to_no_one_else(
-    smtp_server,  # noqa: F811
+    smtp_server,
     https_site,
     django_capture_on_commit_callbacks,
 ):
@@ -96,7 +95,7 @@ def test_a_campaign_goes_once_to_each_confirmed_subscriber_and_to_no_one_else(
 
 @pytest.mark.django_db
 def test_a_signed_newsletter_verifies_with_dkim_over_both_list_unsubscribe_headers(
-    smtp_server,  # noqa: F811
+    smtp_server,
     https_site,
     settings,
     dkim_signing,
@@ -135,7 +134,7 @@ def test_a_signed_newsletter_verifies_with_dkim_over_both_list_unsubscribe_heade
 
 @pytest.mark.django_db
 def test_the_command_queues_a_campaign_and_with_test_sends_only_to_the_coach(
-    smtp_server,  # noqa: F811
+    smtp_server,
     https_site,
     tmp_path,
     capsys,
@@ -172,7 +171,7 @@ def test_the_command_refuses_a_missing_or_empty_file_with_its_name(tmp_path):
 
 @pytest.mark.django_db
 def test_an_smtp_outage_mid_campaign_is_resumed_without_repeats(
-    smtp_server,  # noqa: F811
+    smtp_server,
     https_site,
     django_capture_on_commit_callbacks,
 ):
@@ -213,7 +212,7 @@ def _subprocess_settings(tmp_path: Path, port: int) -> dict[str, str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_killed_mid_campaign_and_restarted_sends_everyone_exactly_one_copy(
-    smtp_server,  # noqa: F811
+    smtp_server,
     tmp_path,
 ):
     total = 40
@@ -270,7 +269,7 @@ def test_a_sender_killed_mid_campaign_and_restarted_sends_everyone_exactly_one_c
 
 @pytest.mark.django_db
 def test_an_english_subscriber_gets_the_english_issue_and_links(
-    smtp_server,  # noqa: F811
+    smtp_server,
     https_site,
     django_capture_on_commit_callbacks,
 ):
@@ -290,7 +289,7 @@ def test_an_english_subscriber_gets_the_english_issue_and_links(
 
 @pytest.mark.django_db
 def test_a_second_sender_leaves_a_campaign_alone_while_the_first_holds_it(
-    smtp_server,  # noqa: F811
+    smtp_server,
     https_site,
     django_capture_on_commit_callbacks,
 ):
@@ -313,7 +312,7 @@ def test_a_second_sender_leaves_a_campaign_alone_while_the_first_holds_it(
 @pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "one-by-one"])
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_killed_at_random_points_and_resumed_misses_no_one_and_repeats_only_the_one_on_the_wire(
-    smtp_server,  # noqa: F811
+    smtp_server,
     tmp_path,
     pipelining,
 ):

@@ -23,7 +23,6 @@ from consonance.newsletter.services import (
 )
 from consonance.people.services import person_get_or_create
 from tests.factories import subscriber
-from tests.smtp_server import smtp_server  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 STOP = dt.datetime(2026, 3, 19, 10, tzinfo=dt.UTC)
@@ -45,7 +44,7 @@ def _people():
 @time_machine.travel(STOP, tick=False)
 def test_the_coach_confirms_and_each_confirmed_subscriber_is_told_once_in_her_language(
     staff_client,
-    smtp_server,  # noqa: F811
+    smtp_server,
     django_capture_on_commit_callbacks,
 ):
     _people()

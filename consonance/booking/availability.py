@@ -113,10 +113,6 @@ class DateException:
         for start, end in self.intervals:
             _check_wall_interval(start, end, f"DateException({self.day})")
 
-    @property
-    def is_closed(self) -> bool:
-        return not self.intervals
-
 
 @dataclass(frozen=True, slots=True)
 class Service:

@@ -10,10 +10,14 @@ from consonance.lib.hooks import Hook
 from consonance.payments.models import Order
 
 #: A booking was confirmed (paid). The journal opens an e-mail consultation for an e-mail service.
-booking_confirmed: Hook[Booking] = Hook("booking.booking_confirmed")
+booking_confirmed: Hook[Booking, None] = Hook(
+    "booking.booking_confirmed", when="a booking was confirmed (paid)"
+)
 
 #: A booking was cancelled (by the client or the coach); the journal closes its e-mail consultation.
-booking_cancelled: Hook[Booking] = Hook("booking.booking_cancelled")
+booking_cancelled: Hook[Booking, None] = Hook(
+    "booking.booking_cancelled", when="a booking was cancelled"
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,9 @@ class OrderDocument:
 
 #: Which documents exist for an order (`collect`: each handler returns a list of OrderDocument).
 #: The client's booking page and e-mails link to them.
-order_documents: Hook[Order] = Hook("booking.order_documents")
+order_documents: Hook[Order, list[OrderDocument]] = Hook(
+    "booking.order_documents", when="the booking page and e-mails ask which documents an order has"
+)
 
 
 def documents_for(order: Order | None) -> list[OrderDocument]:
@@ -37,7 +43,10 @@ def documents_for(order: Order | None) -> list[OrderDocument]:
 
 #: The same documents as files to attach to a mail (`collect`: each handler returns a list of
 #: (file name, bytes, MIME type)), rendered in the active language.
-order_document_files: Hook[Order] = Hook("booking.order_document_files")
+order_document_files: Hook[Order, list[tuple[str, bytes, str]]] = Hook(
+    "booking.order_document_files",
+    when="the invoice and confirmation mails ask for the order's documents as files",
+)
 
 
 def document_files_for(order: Order | None) -> list[tuple[str, bytes, str]]:

@@ -32,19 +32,3 @@ def consents_outdated(purpose: str, version: int) -> QuerySet[ConsentRecord]:
         version__lt=version,
         person__isnull=False,
     )
-
-
-def person_ledger(person: Person) -> QuerySet[ConsentRecord]:
-    return ConsentRecord.objects.filter(person=person).select_related("text").order_by("at", "pk")
-
-
-def visitor_choices(visitor: str) -> dict[str, bool]:
-    """A visitor's latest choice per cookie purpose, as the ledger has it."""
-    choices: dict[str, bool] = {}
-    for purpose, action in (
-        ConsentRecord.objects.filter(visitor=visitor, person=None)
-        .order_by("at", "pk")
-        .values_list("purpose", "action")
-    ):
-        choices[purpose] = action == ConsentRecord.Action.GIVEN
-    return choices

@@ -33,10 +33,6 @@ def _open():
     return Message.objects.filter(replied_at__isnull=True)
 
 
-def open_count() -> int:
-    return _open().count()
-
-
 def conversations_open(
     *,
     now: dt.datetime | None = None,

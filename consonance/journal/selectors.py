@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from consonance.journal.models import AccessEvent, Consultation, ConsultationTerms, Note
+from consonance.journal.models import AccessEvent, Consultation, Note
 from consonance.journal.services import NOTE_CONTEXT, access_record
 from consonance.people.keys import KeyDestroyed, person_decrypt, person_decrypt_many
 from consonance.people.models import Person
@@ -130,10 +130,6 @@ def people_with_journal() -> QuerySet[Person]:
         .distinct()
         .order_by("-last_contact_at", "pk")
     )
-
-
-def terms_for(service_id: int) -> ConsultationTerms | None:
-    return ConsultationTerms.objects.filter(service_id=service_id).first()
 
 
 def reply_due(consultation: Consultation) -> datetime | None:

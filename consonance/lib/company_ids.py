@@ -41,11 +41,6 @@ def organisation_number_problem(value: str) -> str | None:
     return None
 
 
-def organisation_number_format(value: str) -> str:
-    """The number as NNNNNN-NNNN (the form SIE and invoices use); assumes it is valid."""
-    return orgnr.format(value)
-
-
 def vat_number_problem(value: str, organisation_number: str = "") -> str | None:
     """Why `value` is no Swedish VAT number (SE + ten digits + 01), or None when it is.
 

@@ -42,7 +42,9 @@ class OverviewQuery:
 
 
 #: The overview asks what waits; each handler returns a list of Waiting.
-waiting: Hook[OverviewQuery] = Hook("lib.overview_waiting")
+waiting: Hook[OverviewQuery, list[Waiting]] = Hook(
+    "lib.overview_waiting", when="the coach's overview asks what waits for her"
+)
 
 
 def waiting_items(query: OverviewQuery) -> list[Waiting]:

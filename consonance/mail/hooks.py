@@ -51,7 +51,13 @@ PARKED_UNREADABLE = "unreadable"  # no sender, or a message that cannot be parse
 
 #: A message to file. Handlers run in order inside the ingestion's transaction; the first to
 #: return a label ("consultation", "reply", "duplicate"...) has filed it, the rest are not asked.
-inbound_message: Hook[InboundMail] = Hook("mail.inbound_message")
+inbound_message: Hook[InboundMail, str | None] = Hook(
+    "mail.inbound_message",
+    when="the mailbox ingestion found a message to file (the first label files it)",
+)
 
 #: A message from the inbox no handler of `inbound_message` filed: the contact queue (P17).
-inbound_unclaimed: Hook[InboundMail] = Hook("mail.inbound_unclaimed")
+inbound_unclaimed: Hook[InboundMail, str | None] = Hook(
+    "mail.inbound_unclaimed",
+    when="no handler of `mail.inbound_message` filed a message from the inbox",
+)

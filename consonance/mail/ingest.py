@@ -134,18 +134,10 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _first_label(hook, mail: hooks.InboundMail) -> str | None:
-    for handler in hook.handlers:
-        label = handler(mail)
-        if label:
-            return str(label)
-    return None
-
-
 def _note(mail: hooks.InboundMail, reason: str, folder: str, size: int) -> str:
     """Tell the coach about a parked message (the contact queue, when it names a sender)."""
     note = dataclasses.replace(mail, parked=reason, parked_folder=folder, size=size)
-    _first_label(hooks.inbound_unclaimed, note)
+    hooks.inbound_unclaimed.first(note)
     return reason
 
 
@@ -189,9 +181,9 @@ def _file(
         elif mail.sent_by_site:
             outcome = OWN  # her own notice (or its copy in Sent): removed, never filed
         else:
-            outcome = _first_label(hooks.inbound_message, mail)
+            outcome = hooks.inbound_message.first(mail)
             if outcome is None and role == "inbox":
-                outcome = CONTACT if _first_label(hooks.inbound_unclaimed, mail) else None
+                outcome = CONTACT if hooks.inbound_unclaimed.first(mail) else None
                 outcome = outcome or _note(mail, PARKED_UNREADABLE, park, len(raw))
             outcome = outcome or KEPT
         row.outcome = outcome

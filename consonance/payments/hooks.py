@@ -26,17 +26,27 @@ class LedgerEntry:
 
 
 #: An order has just received its full amount (booking confirms its booking here).
-order_paid: Hook[Order] = Hook("payments.order_paid")
+order_paid: Hook[Order, None] = Hook(
+    "payments.order_paid", when="an order has received its full amount"
+)
 
 #: A payment was recorded on an order, full or partial (bookkeeping writes a voucher).
-payment_recorded: Hook[LedgerEntry] = Hook("payments.payment_recorded")
+payment_recorded: Hook[LedgerEntry, None] = Hook(
+    "payments.payment_recorded",
+    when="a payment was recorded on an order, full or partial (a `LedgerEntry`)",
+)
 
 #: Many payments were recorded at once (the BgMax import), before `payment_recorded` is emitted
 #: for each of the same entries: a handler may do its work for all of them in bulk.
-payments_recorded: Hook[list[LedgerEntry]] = Hook("payments.payments_recorded")
+payments_recorded: Hook[list[LedgerEntry], None] = Hook(
+    "payments.payments_recorded",
+    when="many payments were recorded at once (a BgMax file), before `payment_recorded` for each",
+)
 
 #: A refund was recorded on an order (bookkeeping writes a voucher).
-refund_recorded: Hook[LedgerEntry] = Hook("payments.refund_recorded")
+refund_recorded: Hook[LedgerEntry, None] = Hook(
+    "payments.refund_recorded", when="a refund was recorded on an order"
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,10 @@ class PaymentFailed:
 
 #: A payment failed or expired before any money came in (booking frees the slot). Handlers return
 #: True when they took care of the order; otherwise the payments app cancels the order itself.
-payment_failed: Hook[PaymentFailed] = Hook("payments.payment_failed")
+payment_failed: Hook[PaymentFailed, bool] = Hook(
+    "payments.payment_failed",
+    when="a payment failed or expired before any money came (True: a handler took care of the order)",
+)
 
 
 @dataclass(frozen=True)
@@ -63,22 +76,30 @@ class ProviderFee:
 
 
 #: A provider reported its fee on a payment (bookkeeping writes a fee voucher).
-fee_recorded: Hook[ProviderFee] = Hook("payments.fee_recorded")
+fee_recorded: Hook[ProviderFee, None] = Hook(
+    "payments.fee_recorded", when="a provider reported its fee on a payment"
+)
 
 #: A Bankgiro order was invoiced: it has its OCR reference and due date (bookkeeping writes the
 #: invoice, and under the invoice method its voucher).
-order_invoiced: Hook[Order] = Hook("payments.order_invoiced")
+order_invoiced: Hook[Order, None] = Hook(
+    "payments.order_invoiced", when="a Bankgiro invoice was issued (OCR reference and due date)"
+)
 
 
 #: A provider moved money to the bank account (a Stripe payout, a PayPal withdrawal): bookkeeping
 #: books it as a transfer from the provider's clearing account to the bank. Emitted once per
 #: payout, inside the transaction that records it.
-payout_recorded: Hook[Payout] = Hook("payments.payout_recorded")
+payout_recorded: Hook[Payout, None] = Hook(
+    "payments.payout_recorded", when="a Stripe payout or PayPal withdrawal reached the bank"
+)
 
 #: Asks the apps above how much a provider ("paypal", "stripe") holds for the coach (what came in
 #: less fees, refunds and payouts); bookkeeping answers from the provider's clearing account. For
 #: the withdrawal form. Handlers return a Decimal, or None when they cannot tell.
-provider_held: Hook[str] = Hook("payments.provider_held")
+provider_held: Hook[str, Decimal | None] = Hook(
+    "payments.provider_held", when="the withdrawal form asks what a provider holds for the coach"
+)
 
 
 @dataclass(frozen=True)
@@ -97,4 +118,7 @@ class DepositRecorded:
 
 
 #: A BgMax file's deposits were applied (emitted by payments.bankgiro, once per deposit).
-deposit_recorded: Hook[DepositRecorded] = Hook("payments.deposit_recorded")
+deposit_recorded: Hook[DepositRecorded, None] = Hook(
+    "payments.deposit_recorded",
+    when="a BgMax deposit was imported (the money no order took, and deductions)",
+)

@@ -64,13 +64,19 @@ class CardSection:
 
 #: Which people are clients? Each handler returns a filter on Person, by subquery:
 #: `Q(pk__in=Booking.objects.values("person_id"))` (never a join, which would repeat people).
-clients_known: Hook[None] = Hook("people.clients_known")
+clients_known: Hook[None, Q | None] = Hook(
+    "people.clients_known", when="the client list asks who is a client (a filter on Person)"
+)
 
 #: What is open for these people? Each handler returns {person id: [OpenItem, ...]}.
-clients_open: Hook[ClientsAsk] = Hook("people.clients_open")
+clients_open: Hook[ClientsAsk, dict[int, list[OpenItem]]] = Hook(
+    "people.clients_open", when="the client list asks what is open for the people on its page"
+)
 
 #: The client card's sections. Each handler returns a CardSection, or None when it has nothing.
-client_card: Hook[CardAsk] = Hook("people.client_card")
+client_card: Hook[CardAsk, CardSection | None] = Hook(
+    "people.client_card", when="the client card asks each app for its section"
+)
 
 
 def clients_filter() -> Q:

@@ -82,11 +82,6 @@ def holiday_on(day: dt.date) -> Window | None:
     return Window.of(period) if period is not None else None
 
 
-def holiday_current(*, now: dt.datetime | None = None) -> Window | None:
-    now = now or timezone.now()
-    return next((w for w in holidays_ahead(now=now) if w.starts <= now < w.ends), None)
-
-
 def holiday_notice(*, now: dt.datetime | None = None) -> Window | None:
     """The holiday visitors should be told about now: the current one, or one that starts
     within NOTICE_DAYS (a message written now may be answered after it)."""

@@ -25,10 +25,14 @@ class ObjectionMade:
 
 #: A data subject withdrew a consent (P9). The handler that holds the consent returns True when it
 #: ended something, False when nothing was active; others return None.
-consent_withdrawn: Hook[ConsentChange] = Hook("rights.consent_withdrawn")
+consent_withdrawn: Hook[ConsentChange, bool | None] = Hook(
+    "rights.consent_withdrawn", when="a person withdrew a consent (P9); the app holding it ends it"
+)
 
 #: A data subject objected (P28); to direct marketing, the newsletter unsubscribes her.
-objection_made: Hook[ObjectionMade] = Hook("rights.objection_made")
+objection_made: Hook[ObjectionMade, None] = Hook(
+    "rights.objection_made", when="a person objected (P28)"
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,9 @@ class HeldConsent:
 
 
 #: Which consents does a person hold now? Each handler returns a list of HeldConsent.
-consents_held: Hook[Person] = Hook("rights.consents_held")
+consents_held: Hook[Person, list[HeldConsent]] = Hook(
+    "rights.consents_held", when="the privacy center asks which consents a person holds"
+)
 
 
 @dataclass(frozen=True)
@@ -62,10 +68,14 @@ class ShownNote:
 
 #: Which journal notes to show this person? Each handler returns a list of ShownNote and logs
 #: the access in the journal's own access log. The rights app never reads the journal itself.
-journal_notes_shown: Hook[NotesAsk] = Hook("rights.journal_notes_shown")
+journal_notes_shown: Hook[NotesAsk, list[ShownNote]] = Hook(
+    "rights.journal_notes_shown", when="her request to see or export her journal notes"
+)
 
 #: The person's journal notes were deleted on her request (P15): the journal logs the deletion.
-journal_notes_erased: Hook[NotesAsk] = Hook("rights.journal_notes_erased")
+journal_notes_erased: Hook[NotesAsk, None] = Hook(
+    "rights.journal_notes_erased", when="her journal notes were erased on her request"
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,9 @@ class HeldSession:
 
 
 #: Which upcoming booked sessions has this person? Each handler returns a list of HeldSession.
-sessions_held: Hook[Person] = Hook("rights.sessions_held")
+sessions_held: Hook[Person, list[HeldSession]] = Hook(
+    "rights.sessions_held", when="an erasure or restriction asks which upcoming sessions she has"
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +101,16 @@ class SessionsCancel:
 
 #: She chose to cancel her upcoming sessions (before an erasure or a restriction): the handler
 #: cancels them under the service's rules and returns, per session, a line saying what happened.
-sessions_cancel: Hook[SessionsCancel] = Hook("rights.sessions_cancel")
+sessions_cancel: Hook[SessionsCancel, list[str]] = Hook(
+    "rights.sessions_cancel", when="she chose to cancel her upcoming sessions; a line per session"
+)
 
 
 #: Does money still wait to go back to this person? Each handler returns how many refunds are
 #: open: an erasure waits for them (erasing her orders would drop the refunds with them).
-refunds_open: Hook[Person] = Hook("rights.refunds_open")
+refunds_open: Hook[Person, int] = Hook(
+    "rights.refunds_open", when="an erasure asks whether money still waits to go back to her"
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,9 @@ class RecipientUse:
 #: Which recipients actually received this person's data, from what happened (her payments, her
 #: Zoom meetings, vouchers posted to Fortnox...)? Each handler returns a list of RecipientUse;
 #: the rights app merges them per recipient (earliest first, latest last).
-recipients_of: Hook[Person] = Hook("rights.recipients_of")
+recipients_of: Hook[Person, list[RecipientUse]] = Hook(
+    "rights.recipients_of", when="her page asks which recipients received her data, and when"
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,11 @@ class UnpaidReservation:
 
 
 #: Which unpaid reservations has this person? Each handler returns a list of UnpaidReservation.
-unpaid_reservations: Hook[Person] = Hook("rights.unpaid_reservations")
+unpaid_reservations: Hook[Person, list[UnpaidReservation]] = Hook(
+    "rights.unpaid_reservations", when="an erasure asks for her unpaid reservations, to name them"
+)
 
 #: Which invoices were issued for these orders? Each handler returns {order id: "F2026-6"}.
-invoices_of: Hook[tuple[int, ...]] = Hook("rights.invoices_of")
+invoices_of: Hook[tuple[int, ...], dict[int, str]] = Hook(
+    "rights.invoices_of", when="an erasure asks for the invoices of her unpaid reservations"
+)

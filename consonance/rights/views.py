@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
@@ -344,7 +343,3 @@ def erase(request: HttpRequest, person: Person) -> HttpResponse:
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     obj = get_object_or_404(ErasureReceipt, token=token)
     return render(request, "rights/receipt.html", receipt_context(obj, current_language()))
-
-
-def receipt_url(token: str) -> str:
-    return reverse("rights:receipt", args=[token])

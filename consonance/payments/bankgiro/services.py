@@ -27,11 +27,6 @@ PROVIDER = "bankgiro"
 OCR_BASE_WIDTH = 5  # order 42 -> base "00042" -> a 7-digit OCR reference
 
 
-def bankgiro_is_configured() -> bool:
-    """Whether Bankgiro invoices can be offered (a receiving bankgiro number is known)."""
-    return bankgiro_number() is not None
-
-
 def _ocr_for(order_id: int) -> str:
     # Built from the primary key, so it is unique without a lookup; the length digit and the
     # Luhn check digit let the payer's bank refuse a mistyped number.
