@@ -57,6 +57,7 @@ ACTIONS: dict[str, Promise] = {
     "fortnox.disconnected": _("Fortnox frånkopplat"),
     "fortnox.retry": _("Fortnoxöverföring försökt igen"),
     "holiday.added": _("Semesterperiod tillagd"),
+    "hold_key.destroyed": _("Bevarandenyckel förstörd"),
     "holiday.removed": _("Semesterperiod borttagen"),
     "journal.consultation_cancelled": _("E-postkonsultation avbruten"),
     "journal.consultation_completed": _("E-postkonsultation avslutad"),
