@@ -73,6 +73,12 @@ class _People:
         self.Order = apps.get_model("payments", "Order")
         self.linked = linked
 
+    def known(self, email: str) -> int | None:
+        """The Person with this normalised address. The one lookup by address outside
+        `people.selectors.person_by_email`: a migration must use the models as they were at
+        its point of the graph (the address in clear), not today's code."""
+        return self.Person.objects.filter(email=email).values_list("pk", flat=True).first()
+
     def erased(self, email: str) -> bool:
         return self.Suppression.objects.filter(
             address_hash=address_hash(email), reason="erasure"
@@ -82,7 +88,7 @@ class _People:
         email = normalise_email(raw)
         if not email:
             return None
-        known = self.Person.objects.filter(email=email).values_list("pk", flat=True).first()
+        known = self.known(email)
         if known is not None:
             return known  # her clock stays: an unproven row must not move it (finding 11)
         if self.erased(email):
@@ -155,9 +161,7 @@ def _mail(apps, people: _People, linked: Linked, size: int) -> None:
     for rows in _batches(orphans, size):
         with transaction.atomic():
             for message in rows:
-                email = normalise_email(message.recipient)
-                known = people.Person.objects.filter(email=email).values_list("pk", flat=True)
-                person_id = known.first()
+                person_id = people.known(normalise_email(message.recipient))
                 if person_id is not None:
                     n = OutboxMessage.objects.filter(pk=message.pk).update(person_id=person_id)
                     linked.add("mail.OutboxMessage", n)
