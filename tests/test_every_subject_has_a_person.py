@@ -26,6 +26,7 @@ from consonance.mail.models import OutboxMessage
 from consonance.mail.outbox import mail_queue, mail_suppress
 from consonance.payments.models import BillingDetails, Order
 from consonance.people.models import Person
+from consonance.people.services import person_get_or_create
 from consonance.privacy.checks import _check_normalisers
 from consonance.privacy.registry import PersonalModel, registry
 from tests.factories import book_by_bankgiro, follow_link, link_from_mail
@@ -124,33 +125,58 @@ def test_a_checkout_by_a_new_payer_creates_her_person(practice, client):
     assert OutboxMessage.objects.filter(recipient="astrid1@example.se", person=None).count() == 0
 
 
-def test_a_strangers_order_to_a_clients_address_does_not_move_her_contact_clock(practice, client):
-    video, _email = practice
-    long_ago = timezone.now() - dt.timedelta(days=400)
-    her = Person.objects.create(
+def _client_last_seen(days_ago: int) -> Person:
+    """Astrid, a client last in touch `days_ago` days ago (the address `form(..., 1)` books)."""
+    long_ago = timezone.now() - dt.timedelta(days=days_ago)
+    return Person.objects.create(
         email="astrid1@example.se",
         first_name="Astrid",
         last_name="Lindqvist",
+        created_at=long_ago,
         last_contact_at=long_ago,
     )
+
+
+def test_a_strangers_order_to_a_clients_address_does_not_move_her_contact_clock(practice, client):
+    video, _email = practice
+    her = _client_last_seen(400)
+    long_ago = her.last_contact_at
     _response, booking = book_by_bankgiro(client, video)  # anyone can type her address
     assert Order.objects.get(pk=booking.order_id).person == her
     her.refresh_from_db()
     assert her.last_contact_at == long_ago
     # Nor does linking an old orphan order to her address.
-    Order.objects.create(
-        reference="OLD-1",
-        method="card",
-        description="x",
-        amount=Decimal(100),
-        vat_rate=Decimal(25),
-        payer_name="Någon Annan",
-        payer_email="Astrid1@example.se",
-    )
+    old = _orphan_order("OLD-1", "Astrid1@example.se", "Någon Annan", timezone.now())
     backfill(apps)
     her.refresh_from_db()
     assert her.last_contact_at == long_ago and her.first_name == "Astrid"
-    assert Order.objects.get(reference="OLD-1").person == her
+    assert Order.objects.get(pk=old.pk).person == her
+
+
+def test_an_order_left_by_the_retention_engine_is_hers_again_when_she_comes_back(
+    practice, client, tmp_path
+):
+    """Her contact details go two years after her last contact; a later unpaid order of hers
+    (it proves nothing, so it did not move that clock) keeps its own two years, unlinked."""
+    video, _email = practice
+    her = _client_last_seen(800)
+    unpaid = _orphan_order("UNPAID-1", her.email, "Astrid Lindqvist", timezone.now())
+    Order.objects.filter(pk=unpaid.pk).update(person=her)
+    call_command("retention", "run", stdout=io.StringIO())
+    assert not Person.objects.filter(pk=her.pk).exists()
+    assert Order.objects.get(pk=unpaid.pk).person is None
+    _response, booking = book_by_bankgiro(client, video)  # she books again
+    again = Person.objects.get(email="astrid1@example.se")
+    assert Order.objects.get(pk=unpaid.pk).person == again
+    exported = _exported_ids(_export(tmp_path, again.email), "payments.Order")
+    assert exported == {booking.order_id, unpaid.pk}
+
+
+def test_an_erased_address_adopts_nothing():
+    order = _orphan_order("HELD-1", "vera@example.se", "Vera Raderad", timezone.now())
+    mail_suppress(email="vera@example.se", reason="erasure")
+    person_get_or_create(email="vera@example.se", first_name="Vera", last_name="R", actor="system")
+    assert Order.objects.get(pk=order.pk).person is None
 
 
 def _orphan_order(reference: str, email: str, name: str, at: dt.datetime) -> Order:

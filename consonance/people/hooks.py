@@ -73,6 +73,13 @@ clients_open: Hook[ClientsAsk] = Hook("people.clients_open")
 client_card: Hook[CardAsk] = Hook("people.client_card")
 
 
+#: A Person was made for an address (`person_get_or_create`). Apps that keep rows naming an
+#: address without a link to a person (an order whose Person the retention engine deleted while
+#: the order's own clock still ran) link those rows to her, so that every row holding her address
+#: is reached from her (issue 19). Handlers run in the creating transaction.
+person_created: Hook[Person] = Hook("people.person_created")
+
+
 def clients_filter() -> Q:
     """A filter on Person: the people some app holds as clients (no handler: nobody)."""
     found = Q(pk__in=[])

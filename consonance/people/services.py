@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.lib.text import normalise_email
+from consonance.people import hooks
 from consonance.people.models import Person
 
 
@@ -43,6 +44,7 @@ def person_get_or_create(
                 subject_id=person.pk,
                 category="contact_details",
             )
+            hooks.person_created.emit(person)
         elif proven:
             person_contacted(person.pk)
     return person, created
