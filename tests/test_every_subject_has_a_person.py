@@ -162,12 +162,19 @@ def test_an_order_left_by_the_retention_engine_is_hers_again_when_she_comes_back
     her = _client_last_seen(800)
     unpaid = _orphan_order("UNPAID-1", her.email, "Astrid Lindqvist", timezone.now())
     Order.objects.filter(pk=unpaid.pk).update(person=her)
+    invoice = _voucher(unpaid, 1, "Astrid Lindqvist")
+    fee = _voucher(unpaid, 2, "Stripe")
+    Voucher.objects.filter(pk__in=[invoice.pk, fee.pk]).update(person=her)
     call_command("retention", "run", stdout=io.StringIO())
     assert not Person.objects.filter(pk=her.pk).exists()
     assert Order.objects.get(pk=unpaid.pk).person is None
     _response, booking = book_by_bankgiro(client, video)  # she books again
     again = Person.objects.get(email="astrid1@example.se")
     assert Order.objects.get(pk=unpaid.pk).person == again
+    assert Voucher.objects.get(pk=invoice.pk).person == again
+    assert Voucher.objects.get(pk=fee.pk).person is None
+    created = Event.objects.get(action="person.created", subject_id=again.pk)
+    assert json.loads(created.detail) == {"rows_linked": 2}  # counts, never the address
     exported = _exported_ids(_export(tmp_path, again.email), "payments.Order")
     assert exported == {booking.order_id, unpaid.pk}
 
@@ -248,7 +255,7 @@ def test_the_backfill_links_old_orphan_rows_in_batches_and_only_once():
         "mail.OutboxMessage": 1,
     }
     event = Event.objects.get(action="people.orphans_linked")
-    assert "maja" not in json.dumps(event.detail).lower()
+    assert json.loads(event.detail)["people_created"] == 1 and "maja" not in event.detail.lower()
     again = backfill(apps)
     assert again.rows == {} and again.people_created == 0
     assert Event.objects.filter(action="people.orphans_linked").count() == 1

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from consonance.audit.services import SYSTEM, audit_append
+from consonance.audit.services import SYSTEM
 from consonance.lib.time import local_date
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.selectors import address_erased
@@ -83,23 +83,13 @@ def orders_adopt(person: Person) -> int:
     """A Person was made for an address: orders and billing details naming that address without
     a person (hers was deleted by retention while an unpaid order's own clock still ran) are hers
     again, so that her export and erasure reach them. An erased address adopts nothing: what her
-    erasure unlinked stays unlinked. Her contact clock does not move (an order proves nothing)."""
+    erasure unlinked stays unlinked. Her contact clock does not move (an order proves nothing).
+    Runs in the creating transaction, whose audit row counts what was linked."""
     if address_erased(person.email):
         return 0
-    with transaction.atomic():
-        orders = Order.objects.filter(person__isnull=True, payer_email=person.email)
-        adopted = orders.update(person=person)
-        details = BillingDetails.objects.filter(person__isnull=True, email=person.email)
-        adopted += details.update(person=person)
-        if adopted:
-            audit_append(
-                actor=SYSTEM,
-                action="order.adopted",
-                subject_id=person.pk,
-                category="orders",
-                detail={"rows": adopted},
-            )
-    return adopted
+    orders = Order.objects.filter(person__isnull=True, payer_email=person.email)
+    details = BillingDetails.objects.filter(person__isnull=True, email=person.email)
+    return orders.update(person=person) + details.update(person=person)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,8 @@ client_card: Hook[CardAsk] = Hook("people.client_card")
 #: A Person was made for an address (`person_get_or_create`). Apps that keep rows naming an
 #: address without a link to a person (an order whose Person the retention engine deleted while
 #: the order's own clock still ran) link those rows to her, so that every row holding her address
-#: is reached from her (issue 19). Handlers run in the creating transaction.
+#: is reached from her (issue 19). Handlers run in the creating transaction and return how many
+#: rows they linked (the creation's audit row counts them).
 person_created: Hook[Person] = Hook("people.person_created")
 
 

@@ -38,13 +38,15 @@ def person_get_or_create(
             },
         )
         if created:
+            # Rows naming her address without a link are hers (issue 19): counted in the row.
+            linked = sum(n or 0 for n in hooks.person_created.collect(person))
             audit_append(
                 actor=actor,
                 action="person.created",
                 subject_id=person.pk,
                 category="contact_details",
+                detail={"rows_linked": linked} if linked else None,
             )
-            hooks.person_created.emit(person)
         elif proven:
             person_contacted(person.pk)
     return person, created
