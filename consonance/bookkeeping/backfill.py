@@ -156,6 +156,8 @@ def _books(apps, linked: Linked, size: int) -> None:
 
 def _mail(apps, people: _People, linked: Linked, size: int) -> None:
     OutboxMessage = apps.get_model("mail", "OutboxMessage")
+    if not OutboxMessage.objects.filter(person__isnull=True).exists():
+        return  # a fresh database: the policy file is not even read
     clients = [k for k, c in get_policy().communication.items() if c.audience == "client"]
     orphans = OutboxMessage.objects.filter(person__isnull=True, purpose__in=clients)
     for rows in _batches(orphans, size):
