@@ -26,10 +26,13 @@ from consonance.bookkeeping.documents import document_url
 from consonance.bookkeeping.fiscal import fiscal_year_for
 from consonance.bookkeeping.models import Document, Voucher
 from consonance.bookkeeping.services import voucher_correct
+from consonance.lib.text import split_full_name
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.demo import FEES, charge_fee, payout
 from consonance.payments.ledger import order_record_payment, order_record_refund
 from consonance.payments.models import Order
+from consonance.people.models import Person
+from consonance.people.services import person_get_or_create
 
 PREFIX = "DEMO-BK-"
 NAMES = ("Maja Lind", "Oskar Berg", "Elsa Nyström", "Hugo Sjöberg", "Alva Holm", "Liam Ek")
@@ -55,14 +58,29 @@ SERVICES = (
 Move = tuple[str, dt.date, Decimal]
 
 
+def _payer(n: int) -> Person:
+    """The demo payer of payment `n`, a Person like every payer (issue 19): her orders, vouchers
+    and receipts are found, exported and erased by her address."""
+    first, last = split_full_name(NAMES[n % len(NAMES)])
+    person, _created = person_get_or_create(
+        email=f"demo.betalare{n % len(NAMES)}@example.se",
+        first_name=first,
+        last_name=last,
+        actor=SYSTEM,
+    )
+    return person
+
+
 def _payment(n: int, day: dt.date, moves: list[Move]) -> None:
     """One demo payment; `moves` collects what it did to the provider's balance."""
+    payer = _payer(n)
     method = METHODS[n % len(METHODS)]
     description, description_en, amount, vat = SERVICES[
         1 if n % 5 == 0 else 2 if n % 7 == 3 else 3 if n % 13 == 4 else 0
     ]
     order = Order.objects.create(
         reference=f"{PREFIX}{n:04d}",
+        person=payer,
         method=method,
         status=Order.Status.PENDING,
         description=description,
@@ -70,7 +88,7 @@ def _payment(n: int, day: dt.date, moves: list[Move]) -> None:
         amount=amount,
         vat_rate=vat,
         payer_name=NAMES[n % len(NAMES)],
-        payer_email=f"demo.betalare{n % len(NAMES)}@example.se",
+        payer_email=payer.email,
     )
     at = dt.datetime.combine(day, dt.time(10, 15), tzinfo=STOCKHOLM)
     order, _ = order_record_payment(

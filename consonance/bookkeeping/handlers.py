@@ -139,3 +139,5 @@ def register() -> None:
     booking_hooks.order_documents.register(order_documents)
     booking_hooks.order_document_files.register(order_document_files)
     people_hooks.client_card.register(client_card)
+    # After payments' handler (apps register in INSTALLED_APPS order): her orders are hers first.
+    people_hooks.person_created.register(services.books_adopt)

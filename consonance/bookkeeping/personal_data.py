@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from consonance.lib.text import normalise_name
 from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 # Bokföringslagen 5 kap. 7 § asks a voucher to name the counterparty: the payer's name is all a
@@ -21,6 +22,7 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("payer_name",),
+        normalise={"payer_name": normalise_name},
         not_personal=(
             "series",
             "number",
@@ -71,6 +73,7 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("buyer_name",),
+        normalise={"buyer_name": normalise_name},
         not_personal=(
             "kind",
             "series",

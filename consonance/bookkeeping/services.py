@@ -14,11 +14,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.bookkeeping.fiscal import fiscal_year_for, money
-from consonance.bookkeeping.models import FortnoxPosting, NumberSeries, Voucher, VoucherRow
+from consonance.bookkeeping.models import (
+    Document,
+    FortnoxPosting,
+    NumberSeries,
+    Voucher,
+    VoucherRow,
+)
+from consonance.people.models import Person
 
 
 class UnbalancedVoucher(ValueError):
@@ -275,3 +283,19 @@ def voucher_correct(
             },
         )
         return correction
+
+
+def books_adopt(person: Person) -> int:
+    """After `payments.orders_adopt` (a Person made for an address took back the orders naming
+    it): the vouchers, invoices and receipts of those orders that name the order's payer are hers
+    again; a provider's fee or payout names the provider and stays unlinked. Runs in the
+    creating transaction, whose audit row counts what was linked."""
+    adopted = 0
+    for model, name in ((Voucher, "payer_name"), (Document, "buyer_name")):
+        rows = model.objects.filter(  # the same name: the same blind index
+            person__isnull=True,
+            order__person=person,
+            **{f"{name}_index": F("order__payer_name_index")},
+        )
+        adopted += rows.update(person=person)
+    return adopted

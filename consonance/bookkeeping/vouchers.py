@@ -205,7 +205,7 @@ def voucher_for_payout(payout: Payout) -> Voucher:
         kind=Voucher.Kind.TRANSFER,
         actor=payout.recorded_by or "system",
         source=f"payout:{payout.provider}:{payout.provider_ref}"[:120],
-        payer_name=name,
+        payer_name=name,  # the provider, not a data subject: no person (issue 19)
         method="card" if payout.provider == "stripe" else payout.provider,
         provider=payout.provider,
         audit=False,  # the payments app's "payout.recorded" row records it
@@ -234,7 +234,7 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         kind=Voucher.Kind.OTHER,
         actor="system",
         source=f"deposit:{deposit.deposit_id}",
-        payer_name="Bankgirot",
+        payer_name="Bankgirot",  # unknown payers, never stored (P8): no person to link
         method="bankgiro",
         provider="bankgiro",
         fresh=True,  # the deposit row was just written: its source is new

@@ -17,6 +17,7 @@ from consonance.audit.services import audit_append
 from consonance.contact import emails
 from consonance.contact.models import Message
 from consonance.journal.services import note_create
+from consonance.lib.text import split_full_name
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
@@ -31,14 +32,6 @@ class ReplyNotSent(Exception):
 
 MAX_BODY = 5000
 MAX_REPLY = 20000
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """'Anna Maria Berg' -> ('Anna Maria', 'Berg'); a single word is a first name."""
-    words = name.split()
-    if len(words) < 2:
-        return (name.strip()[:100], "")
-    return (" ".join(words[:-1])[:100], words[-1][:100])
 
 
 def message_receive(
@@ -57,7 +50,7 @@ def message_receive(
     (the name as given is kept, encrypted, with the message). Nothing in the outcome tells the
     writer whether the address was known.
     """
-    first, last = split_name(name)
+    first, last = split_full_name(name)
     with transaction.atomic():
         # Unproven: the sender may not own the address, so her clock waits for the reply.
         person, _created = person_get_or_create(

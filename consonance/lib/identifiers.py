@@ -158,20 +158,20 @@ class IdentifierField(models.BinaryField):
         return crypto.encrypt(key, plaintext.encode(), self.aad())
 
     def decrypt(self, instance: models.Model, blob: bytes) -> str:
+        """The text, or "" when its key is destroyed (her erasure): nothing of it can be read."""
+        return self.read(instance, blob) or ""
+
+    def read(self, instance: models.Model, blob: bytes) -> str | None:
         key = _keys()(instance, self.owner, create=False)
-        if key is None:
-            return ""  # her key is destroyed: nothing of it can be read any more
-        try:
-            return crypto.decrypt(key, blob, self.aad()).decode()
-        except crypto.DecryptionError:
-            pass
-        if self.owner == "person":  # written before the row was linked to her
+        keys = [key] if key is not None else []
+        if self.owner == "person":  # written while the row was linked to no one
+            keys.append(keyring.stable_key(UNLINKED))
+        for key in keys:
             try:
-                unlinked = keyring.stable_key(UNLINKED)
-                return crypto.decrypt(unlinked, blob, self.aad()).decode()
+                return crypto.decrypt(key, blob, self.aad()).decode()
             except crypto.DecryptionError:
-                pass
-        return ""
+                continue
+        return None
 
 
 def identifier(
@@ -196,6 +196,22 @@ class Identified(models.Model):
                 if isinstance(f, IdentifierField) and f.index and f.name in fields
             }
         super().save(*args, **kwargs)
+
+
+def reencrypt(row: models.Model, **changes: Any) -> None:
+    """Give `row` its `changes` (a link to her: `person=...`) with its readable identifiers
+    encrypted again under the key that now owns them; the caller saves. One whose key is gone
+    stays as it is (unreadable; its index still finds it)."""
+    texts = {}
+    for f in row._meta.concrete_fields:
+        raw = getattr(row, f.attname)
+        if isinstance(f, IdentifierField) and isinstance(raw, bytes | memoryview):
+            texts[f.name] = f.read(row, bytes(raw))
+    for name, value in changes.items():
+        setattr(row, name, value)
+    for name, text in texts.items():
+        if text is not None:
+            setattr(row, name, text)
 
 
 def _keys() -> Callable[..., bytes | None]:

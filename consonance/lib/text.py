@@ -21,14 +21,22 @@ def normalise_email(address: str) -> str:
 
 
 def normalise_name(name: str) -> str:
-    """A name as compared: case-folded, with single spaces ("  Anna  Maria " = "anna maria")."""
+    """A name (or a street address) as compared: trimmed, case-folded ("Åsa" and "ÅSA" and
+    "åsa" are one), inner whitespace collapsed to one space."""
     return " ".join(name.casefold().split())
 
 
-def normalise_phone(phone: str) -> str:
-    """A phone number as compared: its digits, a leading 0 for +46 ("+46 70-123" = "070123")."""
-    digits = "".join(c for c in phone if c.isdigit())
-    return "0" + digits[2:] if phone.strip().startswith("+46") else digits
+def normalise_phone(number: str) -> str:
+    """A phone number as compared: its digits only ("+46 70-123 45 67" -> "46701234567")."""
+    return "".join(c for c in number if c.isdigit())
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """'Anna Maria Berg' -> ('Anna Maria', 'Berg'); a single word is a first name."""
+    words = name.split()
+    if len(words) < 2:
+        return (name.strip()[:100], "")
+    return (" ".join(words[:-1])[:100], words[-1][:100])
 
 
 def strip_links(value: Any, placeholder: str) -> Any:

@@ -39,6 +39,7 @@ from consonance.lib.text import normalise_email
 from consonance.mail import tasks
 from consonance.mail.htmlpart import derived_html
 from consonance.mail.models import CATEGORY, OutboxMessage, Suppression
+from consonance.people.selectors import person_by_email
 from consonance.privacy.mail_types import MailPurposeRefused, mail_purpose
 from consonance.privacy.policy import get_policy
 
@@ -178,6 +179,24 @@ def _message_id() -> str:
     return make_msgid(domain=domain)
 
 
+def _recipient(to: str, purpose: str, person_id: int | None) -> int | None:
+    """Whose message this is: the person the caller names or, for mail to a client (the
+    purpose's audience), the person with this address, so that her export and erasure reach
+    every message to her. Mail to the coach (audience "coach": her notices, an outbox test) has
+    no data subject and stays unlinked: it is about her work, and an address of hers that a
+    Person also has must not pull her clients' notices into that person's copy. An address
+    no person has (a newsletter sign-up not yet confirmed, an erased person's receipt) stays
+    unlinked too: no Person is made for an address nobody proved, and the message goes once it
+    is sent (rule sent-email-after-sending; erasure forgets unlinked messages to the address)."""
+    if person_id is not None:
+        return person_id
+    reason = get_policy().communication.get(purpose)
+    if reason is None or reason.audience != "client":
+        return None
+    known = person_by_email(to)
+    return known.pk if known is not None else None
+
+
 def _enqueue(message_id: int) -> None:
     tasks.mail_send_task.enqueue(message_id)
 
@@ -212,6 +231,7 @@ def mail_queue(
         log.info("mail %s to person %s not queued: address suppressed", template, person_id)
         return None
     rendered = mail_render(template=template, context=context, language=language)
+    person_id = _recipient(to, purpose, person_id)
     stored_attachments = [
         {
             "filename": filename,

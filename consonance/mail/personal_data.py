@@ -22,7 +22,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext_lazy, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
-from consonance.lib.text import strip_links
+from consonance.lib.text import normalise_email, strip_links
 from consonance.mail.models import CATEGORY
 from consonance.privacy.policy import get_policy
 from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
@@ -75,6 +75,7 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("recipient",),
+        normalise={"recipient": normalise_email},
         not_personal=(
             "person",
             "language",

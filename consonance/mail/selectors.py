@@ -7,7 +7,8 @@ import datetime as dt
 from django.db.models import Count, Min, Q, QuerySet
 
 from consonance.audit.selectors import audit_span
-from consonance.mail.models import SENT_ACTION, IngestedMessage, OutboxMessage
+from consonance.mail.models import SENT_ACTION, IngestedMessage, OutboxMessage, Suppression
+from consonance.mail.outbox import address_hash
 from consonance.mail.parking import PARKED_FOLDERS
 
 
@@ -84,3 +85,8 @@ def person_mail_span(person_id: int) -> tuple[dt.datetime, dt.datetime] | None:
     """When mail to this person first and last left through the SMTP server (the mail
     provider), from the audit log: the messages themselves are deleted once sent."""
     return audit_span(subject_id=person_id, action=SENT_ACTION)
+
+
+def address_erased(email: str) -> bool:
+    """Whether a person with this address was erased (it is on the suppression list for that)."""
+    return Suppression.objects.filter(address_hash=address_hash(email), reason="erasure").exists()

@@ -22,7 +22,10 @@ MAIL_TYPES = {
 
 
 def signup_confirm_email(signup: Signup, *, person_id: int | None = None) -> None:
-    """The double opt-in link (P9); it expires after two days."""
+    """The double opt-in link (P9); it expires after two days. A first sign-up has no Person
+    yet (`person_id` None): the link's token carries it, and the Person is made when she follows
+    it (P1: nothing kept for an address nobody proved); the outbox links the mail to the person
+    with the address when there is one, and deletes it once sent."""
     mail_queue(
         to=signup.email,
         template="newsletter_confirm",

@@ -15,6 +15,7 @@ from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order, OrderEvent, Refund
 from consonance.payments.providers import config
 from consonance.payments.selectors import OPEN_REFUNDS, person_orders, refund_tasks
+from consonance.payments.services import orders_adopt
 from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
@@ -149,3 +150,4 @@ def register() -> None:
     people_hooks.clients_known.register(client_ids)
     people_hooks.clients_open.register(clients_open)
     people_hooks.client_card.register(client_card)
+    people_hooks.person_created.register(orders_adopt)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from consonance.lib.text import normalise_email, normalise_name, normalise_phone
 from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
 _PROVIDERS = {
@@ -25,6 +26,7 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("payer_name", "payer_email"),
+        normalise={"payer_name": normalise_name, "payer_email": normalise_email},
         not_personal=(
             "amount_paid",
             "amount_refunded",
@@ -83,6 +85,13 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("first_name", "last_name", "email", "phone", "street_address"),
+        normalise={
+            "first_name": normalise_name,
+            "last_name": normalise_name,
+            "email": normalise_email,
+            "phone": normalise_phone,
+            "street_address": normalise_name,
+        },
         not_personal=("order", "person", "collected_at"),
         things=(
             Thing(

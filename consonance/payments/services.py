@@ -19,8 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
+from consonance.lib.identifiers import reencrypt
 from consonance.lib.time import local_date
 from consonance.lib.urls import absolute_reverse
+from consonance.mail.selectors import address_erased
 from consonance.payments import hooks, ledger, payouts, refunds
 from consonance.payments.models import BillingDetails, Order, Refund
 from consonance.payments.providers import config
@@ -76,6 +78,23 @@ def order_create(
                 phone=billing.phone,
             )
     return order
+
+
+def orders_adopt(person: Person) -> int:
+    """A Person was made for an address: orders and billing details naming that address without
+    a person (hers was deleted by retention while an unpaid order's own clock still ran) are hers
+    again, so that her export and erasure reach them. An erased address adopts nothing: what her
+    erasure unlinked stays unlinked. Her contact clock does not move (an order proves nothing).
+    Runs in the creating transaction, whose audit row counts what was linked."""
+    if address_erased(person.email):
+        return 0
+    orders = Order.objects.filter(person__isnull=True, payer_email=person.email)
+    details = BillingDetails.objects.filter(person__isnull=True, email=person.email)
+    adopted = [*orders, *details]
+    for row in adopted:  # under her key from now on, so that her erasure reaches them
+        reencrypt(row, person=person)
+        row.save()
+    return len(adopted)
 
 
 @dataclass(frozen=True)

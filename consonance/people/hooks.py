@@ -79,6 +79,16 @@ client_card: Hook[CardAsk, CardSection | None] = Hook(
 )
 
 
+#: A Person was made for an address (`person_get_or_create`). Apps that keep rows naming an
+#: address without a link to a person (an order whose Person the retention engine deleted while
+#: the order's own clock still ran) link those rows to her, so that every row holding her address
+#: is reached from her (issue 19). Handlers run in the creating transaction and return how many
+#: rows they linked (the creation's audit row counts them).
+person_created: Hook[Person, int] = Hook(
+    "people.person_created", when="a Person was made for an address; rows naming it are linked"
+)
+
+
 def clients_filter() -> Q:
     """A filter on Person: the people some app holds as clients (no handler: nobody)."""
     found = Q(pk__in=[])

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from consonance.lib.text import normalise_email, normalise_name
 from consonance.privacy.registry import Holding, PersonalModel, PersonalStore, Readable, Thing
 
 # Session values that are credentials, not data about her: never in a copy of her data.
@@ -107,6 +108,11 @@ PERSONAL_DATA = [
             ),
         ),
         identifiers=("email", "first_name", "last_name"),
+        normalise={
+            "email": normalise_email,
+            "first_name": normalise_name,
+            "last_name": normalise_name,
+        },
         not_personal=(
             "language",
             "created_at",

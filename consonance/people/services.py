@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.lib.text import normalise_email
+from consonance.people import hooks
 from consonance.people.models import Person
 
 
@@ -37,11 +38,14 @@ def person_get_or_create(
             },
         )
         if created:
+            # Rows naming her address without a link are hers (issue 19): counted in the row.
+            linked = sum(n or 0 for n in hooks.person_created.collect(person))
             audit_append(
                 actor=actor,
                 action="person.created",
                 subject_id=person.pk,
                 category="contact_details",
+                detail={"rows_linked": linked} if linked else None,
             )
         elif proven:
             person_contacted(person.pk)

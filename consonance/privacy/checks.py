@@ -133,6 +133,7 @@ def _check_declarations(policy: Policy) -> list[checks.CheckMessage]:
         errors.extend(_check_readable(declaration, model, fields))
         errors.extend(_check_subject(declaration, model))
         errors.extend(_check_encryption_contexts(declaration, model))
+        errors.extend(_check_normalisers(declaration))
         errors.extend(_check_holdings(declaration, model, policy))
     return errors
 
@@ -247,6 +248,29 @@ def _check_encryption_contexts(
                 id="consonance.E011",
             )
         )
+    return errors
+
+
+def _check_normalisers(declaration: PersonalModel) -> list[checks.CheckMessage]:
+    """Every identifier says how its values are compared (and only identifiers do), so that a
+    lookup or a blind index of it finds the same person whatever the case or spacing typed."""
+    identifiers = set(declaration.identifiers)
+    errors: list[checks.CheckMessage] = [
+        checks.Error(
+            f"{declaration.model}.{name} is an identifier without a normaliser",
+            hint="Add it to the declaration's `normalise` mapping (field -> function), e.g. "
+            "normalise_email, normalise_name or normalise_phone from consonance.lib.text.",
+            id="consonance.E013",
+        )
+        for name in sorted(identifiers - set(declaration.normalise))
+    ]
+    errors += [
+        checks.Error(
+            f"{declaration.model}: normaliser for {name!r}, which is not an identifier",
+            id="consonance.E013",
+        )
+        for name in sorted(set(declaration.normalise) - identifiers)
+    ]
     return errors
 
 

@@ -8,6 +8,10 @@ A declaration says, for one model:
   policy uses for that category, the field (or path) holding the timestamp that starts the clock;
 - `identifiers`: fields that identify the person directly (e-mail, names, phone), searched by the
   erasure verifier;
+- `normalise`: for each identifier, the function that brings a value to the form it is compared
+  in (`normalise_email` for addresses, `normalise_name` for names and street addresses,
+  `normalise_phone` for phone numbers), so that a lookup or a blind index built from it finds
+  "Asa@Example.se " and "asa@example.se" alike; a system check (E013) asks it of every one;
 - `not_personal`: every other field, so that a new field must be classified before start-up;
 - `encrypted`: for each field holding ciphertext, the encryption context (the associated data) it
   was encrypted with, so that export and verification decrypt it without guessing;
@@ -78,6 +82,7 @@ class PersonalModel:
     subject: str
     holdings: tuple[Holding, ...]
     identifiers: tuple[str, ...] = ()
+    normalise: dict[str, Callable[[str], str]] = field(default_factory=dict)  # identifier -> fn
     not_personal: tuple[str, ...] = ()
     encrypted: dict[str, str] = field(default_factory=dict)  # field -> encryption context
     # Fields encrypted in the person's own browser: the server cannot read them, and a copy made

@@ -14,7 +14,11 @@ def _identifier(name):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0007_journal_clock_latest_of_consultation_note_contact")]
+    dependencies = [
+        ("people", "0007_journal_clock_latest_of_consultation_note_contact"),
+        # The backfill links payers by their plain address first (issue 19).
+        ("bookkeeping", "0006_every_payer_and_recipient_linked_to_a_person"),
+    ]
 
     operations = [
         migrations.AlterField("person", "email", models.EmailField(max_length=254)),

@@ -7,7 +7,7 @@ from consonance.people.identifier_migration import plain_dropped
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookkeeping", "0007_identifiers_encrypt")]
+    dependencies = [("bookkeeping", "0008_identifiers_encrypt")]
 
     operations = [
         *plain_dropped("voucher", VOUCHER, blank=()),

@@ -9,7 +9,7 @@ from consonance.people.identifier_migration import columns_added
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookkeeping", "0005_voucher_kind_transfer"),
+        ("bookkeeping", "0006_every_payer_and_recipient_linked_to_a_person"),
         ("people", "0008_identifiers_encrypted_columns"),
     ]
 

@@ -23,7 +23,7 @@ def encrypt_document(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
     dependencies = [
-        ("bookkeeping", "0006_identifiers_encrypted_columns"),
+        ("bookkeeping", "0007_identifiers_encrypted_columns"),
         ("people", "0010_identifiers_plain_dropped"),
     ]
     operations = [
