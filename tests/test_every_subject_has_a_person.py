@@ -229,7 +229,14 @@ def test_the_backfill_links_old_orphan_rows_in_batches_and_only_once():
     with time_machine.travel(then):
         client_mail = mail_queue(to="Known@example.se", template="rights_address_taken", context={})
     assert client_mail is not None and client_mail.person_id == known.pk  # linked when queued
-    OutboxMessage.objects.filter(pk=client_mail.pk).update(person=None)  # as before issue 19
+    # As before issue 19: queued without a link (so under the key of unlinked rows).
+    client_mail = OutboxMessage.objects.create(
+        recipient="known@example.se",
+        subject=client_mail.subject,
+        body_text=client_mail.body_text,
+        template=client_mail.template,
+        purpose=client_mail.purpose,
+    )
     stranger = OutboxMessage.objects.create(recipient="nobody@example.se", purpose="booking")
     coach = OutboxMessage.objects.create(recipient="known@example.se", purpose="coach_notice")
 

@@ -112,6 +112,7 @@ ACTIONS: dict[str, Promise] = {
     "order.refund_requested": _("Återbetalning begärd"),
     "order.refund_to_coach": _("Återbetalning till coachen att göra"),
     "payout.recorded": _("Utbetalning till banken bokförd"),
+    "people.orphans_linked": _("Betalare och mottagare kopplade till personer"),
     "person.created": _("Person registrerad"),
     "person.erased": _("Person raderad"),
     "person.key_destroyed": _("Personens nyckel förstörd"),

@@ -144,8 +144,13 @@ def _books(apps, linked: Linked, size: int) -> None:
     ):
         Model = apps.get_model(label)
         payer = Order.objects.filter(pk=OuterRef("order_id")).values("person_id")[:1]
+        # Names in clear (the migration's state), or encrypted: then their blind indexes match.
+        index = {f.name for f in Model._meta.get_fields()} & {f"{name}_index"}
+        same = {f"{name}_index": F("order__payer_name_index")} if index else {}
         orphans = Model.objects.filter(
-            person__isnull=True, order__person__isnull=False, **{name: F("order__payer_name")}
+            person__isnull=True,
+            order__person__isnull=False,
+            **(same or {name: F("order__payer_name")}),
         ).values_list("pk", flat=True)
         while pks := list(orphans.order_by("pk")[:size]):
             with transaction.atomic():
