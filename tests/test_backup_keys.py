@@ -158,3 +158,10 @@ def test_the_receipt_says_when_her_key_leaves_the_last_key_backup(client):
     page = " ".join(client.get(f"/en/my-data/receipt/{receipt.token}/").content.decode().split())
     assert "only in separate key backups kept for at most 3 days" in page
     assert "The last one holding your key is deleted by 27 November 2026 at the latest" in page
+
+
+def test_the_policy_page_says_the_keys_are_kept_apart_for_days(client):
+    page = " ".join(client.get("/integritet/").content.decode().split())
+    assert "bara i separata nyckelkopior som sparas i högst 3 dagar." in page
+    page = " ".join(client.get("/en/privacy/").content.decode().split())
+    assert "only in separate key copies kept for at most 3 days." in page
