@@ -24,7 +24,7 @@ from consonance.rights.backup_keys import KEY_TABLE, keys_read
 from consonance.rights.erasure import person_erase
 from consonance.rights.tasks import keys_rotate_task
 from consonance.worker.schedule import schedule
-from tests.factories import EMAIL, populated_person
+from tests.factories import EMAIL, populated_person, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -165,3 +165,12 @@ def test_the_policy_page_says_the_keys_are_kept_apart_for_days(client):
     assert "bara i separata nyckelkopior som sparas i högst 3 dagar." in page
     page = " ".join(client.get("/en/privacy/").content.decode().split())
     assert "only in separate key copies kept for at most 3 days." in page
+
+
+def test_the_erase_page_says_the_key_is_only_in_key_copies_kept_days(client):
+    populated_person()
+    sign_in(client)
+    page = " ".join(client.get("/mina-uppgifter/radera/").content.decode().split())
+    assert "bara i nyckelkopior som sparas i högst 3 dagar;" in page
+    page = " ".join(client.get("/en/my-data/erase/").content.decode().split())
+    assert "only in key copies kept for at most 3 days;" in page
