@@ -97,14 +97,14 @@ def test_an_older_key_backup_named_is_refused(tmp_path):
 def test_key_backups_rotate_within_days_while_backups_stay_their_window(settings):
     assert settings.KEY_BACKUP_DAYS == 3
     populated_person()
-    for days in (5, 2, 0):
+    for days in (5, 3, 0):
         moment = dt.datetime(2026, 11, 29, 3, tzinfo=dt.UTC) - dt.timedelta(days=days)
         with time_machine.travel(moment):
             _run("backup")
-    assert [t.day for t in backup_times()] == [24, 27, 29]  # 30 days
+    assert [t.day for t in backup_times()] == [24, 26, 29]  # 30 days
     keys = sorted(p.name for p in settings.BACKUP_DIR.glob("*.keys"))
-    assert keys == ["consonance-20261127T030000Z.keys", "consonance-20261129T030000Z.keys"]
-    with time_machine.travel(dt.datetime(2026, 11, 30, 4, tzinfo=dt.UTC)):  # the hourly job
+    assert keys == ["consonance-20261126T030000Z.keys", "consonance-20261129T030000Z.keys"]
+    with time_machine.travel(dt.datetime(2026, 11, 29, 4, tzinfo=dt.UTC)):  # the hourly job
         assert keys_rotate_task.call() == 1
     assert [p.name for p in settings.BACKUP_DIR.glob("*.keys")] == [keys[1]]
     assert any(
@@ -114,6 +114,27 @@ def test_key_backups_rotate_within_days_while_backups_stay_their_window(settings
     assert "1 key backup(s) (the person keys, kept 3 days)." in listed
     # Its expiry: 3 days and the hourly run.
     assert re.search(r"^2026-11-29 03:00 +2026-12-02 04:00 .*20261129T030000Z\.keys$", listed, re.M)
+
+
+def test_when_the_daily_backup_stops_the_hourly_job_keeps_a_fresh_key_backup(settings):
+    with time_machine.travel(dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)):
+        klara = populated_person()
+        secret = person_encrypt(klara, "Hemlig anteckning", context="note")
+        _run("backup")
+    with time_machine.travel(dt.datetime(2026, 11, 20, 20, tzinfo=dt.UTC)):
+        keys_rotate_task.call()  # a day has not passed: nothing written
+    assert len(list(settings.BACKUP_DIR.glob("*.keys"))) == 1
+    for day in (21, 22, 23, 24, 25):  # no backup since the 20th
+        with time_machine.travel(dt.datetime(2026, 11, day, 4, tzinfo=dt.UTC)):
+            keys_rotate_task.call()
+    names = sorted(p.name for p in settings.BACKUP_DIR.glob("*.keys"))
+    assert names == [f"consonance-202611{day}T040000Z.keys" for day in (23, 24, 25)]  # 3 days
+    backup = settings.BACKUP_DIR / "consonance-20261120T030000Z.backup"
+    printed = _run("restore", str(backup), "--no-input")
+    assert "consonance-20261125T040000Z.keys" in printed and "1 person key(s) restored" in printed
+    assert person_decrypt(Person.objects.get(pk=klara.pk), secret, context="note") == (
+        "Hemlig anteckning"
+    )
 
 
 def test_an_older_backup_restores_with_the_newest_keys_and_an_erased_person_stays_unreadable():

@@ -147,6 +147,12 @@ def backup_write(out: Path | None = None, *, now: dt.datetime | None = None) -> 
     return out
 
 
+def keys_write_now(now: dt.datetime) -> Path:
+    """A key backup of the person keys as they are now, without a backup (keys_refresh)."""
+    settings.BACKUP_DIR.mkdir(parents=True, exist_ok=True)
+    return keys_write(keys_path(now), now, table_json(apps.get_model(KEY_TABLE)))
+
+
 def backup_encode(header: dict, data: dict[str, str]) -> bytes:
     """The bytes of a backup file: the header in clear (bound as associated data), the tables
     gzip'd and encrypted."""

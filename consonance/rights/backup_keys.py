@@ -6,7 +6,9 @@ backup (`<file>.keys` beside a `backup --out FILE`), gzip'd and encrypted with A
 the backup key, its clear header (when taken, rows, checksum) bound as associated data. Key
 backups are kept CONSONANCE_KEY_BACKUP_DAYS (3 by default), deleted by the rotation after each
 backup and hourly (`keys_rotate`), while the data backups are kept the policy's much longer
-`[backups] duration`. So when a person is erased and her key destroyed, the last copy of that
+`[backups] duration`; when the daily backup has not run for a day, the hourly job writes a fresh
+key backup of the keys as they are (backup_offsite.keys_refresh), so that every backup still
+restores with its keys. So when a person is erased and her key destroyed, the last copy of that
 key is gone from every key backup within days (`last_key_expiry`, which her receipt states), and
 from then on her encrypted data in every older data backup is unreadable, master key or not.
 

@@ -29,8 +29,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from consonance.privacy.policy import get_policy
-from consonance.rights.backup import backup_write
-from consonance.rights.backup_files import Copy, backup_rotate, local_copies, name_time
+from consonance.rights.backup import backup_write, keys_write_now
+from consonance.rights.backup_files import (
+    Copy,
+    backup_rotate,
+    backup_times,
+    local_copies,
+    name_time,
+)
 from consonance.rights.backup_keys import (
     key_copies_local,
     key_kept,
@@ -42,6 +48,9 @@ from consonance.rights.backup_keys import (
 from consonance.rights.ledger import LEDGER_NAME, Entry, folder_copy, ledger_parse, ledger_text
 
 CHUNK = 1024 * 1024
+# A key backup is written at least this often, backup or not (`keys_refresh`): a restore needs
+# one taken at or after the backup, and the rotation deletes the older ones within days.
+KEYS_REFRESH = dt.timedelta(days=1)
 
 
 class OffsiteError(Exception):
@@ -231,6 +240,21 @@ def keys_rotate_everywhere(*, now: dt.datetime | None = None) -> int:
     if offsite_configured():
         deleted += offsite_rotate(now=now, keys=True)
     return deleted
+
+
+def keys_refresh(*, now: dt.datetime | None = None) -> Path | None:
+    """When there are backups but the newest key backup here is older than KEYS_REFRESH (the
+    daily backup failing), write one of the person keys as they are now, and copy it off the
+    machine: so every backup still restores with its keys when its own key backup has expired.
+    Its path, or None when none was needed."""
+    now = now or timezone.now()
+    newest = max((c.taken_at for c in key_copies_local()), default=None)
+    if not backup_times() or (newest is not None and now - newest < KEYS_REFRESH):
+        return None
+    path = keys_write_now(now)
+    if offsite_configured():
+        offsite_upload(path)
+    return path
 
 
 def backup_take(*, now: dt.datetime | None = None) -> Taken:
