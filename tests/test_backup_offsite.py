@@ -203,6 +203,8 @@ def test_a_restore_on_a_new_machine_from_the_bucket_keeps_every_erasure(
     url = f"s3://{name}/consonance/consonance-20261120T030000Z.backup"
     out = _run("restore", url, "--no-input")
     assert f"Erasure ledger: s3://{name}/consonance/erasure-ledger.txt." in out
+    # The person keys come from the bucket's key backup of the same moment.
+    assert f"Person keys: s3://{name}/consonance/consonance-20261120T030000Z.keys, taken" in out
     assert "1 later erasure(s) applied again" in out
     assert Person.objects.filter(email="olle.ek@example.se").exists()
     for address in (EMAIL, "klara.ny@example.se"):
