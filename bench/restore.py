@@ -76,14 +76,16 @@ def measure(url: str, rows: int) -> dict:
     setup_django(url)
     from consonance.rights import restore
     from consonance.rights.backup import backup_read, backup_write
+    from consonance.rights.backup_keys import keys_beside, keys_read
 
     _populate(rows)
     path = backup_write(folder / "bench.backup")
     header, _data = backup_read(path)
-    total = sum(t["rows"] for t in header["tables"].values())
+    _key_header, keys = keys_read(keys_beside(path))  # the person keys, kept apart
+    total = sum(t["rows"] for t in header["tables"].values()) + _key_header["rows"]
 
     def run() -> None:
-        restore.backup_restore(*backup_read(path), restore.ledger_gather())
+        restore.backup_restore(*backup_read(path), restore.ledger_gather(), keys=keys)
 
     bulk = timed(run, 2)
     restore._insert = _per_row  # the baseline, for this process only

@@ -90,7 +90,8 @@ def test_a_backup_is_uploaded_and_verified_by_its_sha256(bucket, settings):
     call_command("backup", stdout=out)
     local = settings.BACKUP_DIR / f"consonance-{backup_times()[0]:%Y%m%dT%H%M%SZ}.backup"
     key = f"consonance/{local.name}"
-    assert keys(s3, name) == [key, "consonance/erasure-ledger.txt"]  # the ledger goes with it
+    # The person keys' backup and the ledger go with it.
+    assert keys(s3, name) == [key, key.replace(".backup", ".keys"), "consonance/erasure-ledger.txt"]
     assert f"s3://{name}/{key}: uploaded and verified (SHA-256)" in out.getvalue()
     stored = s3.get_object(Bucket=name, Key=key)
     assert stored["Body"].read() == local.read_bytes()
@@ -122,7 +123,9 @@ def test_the_worker_task_uploads_and_rotation_deletes_expired_copies_there(bucke
         with time_machine.travel(moment):
             assert backup_task.enqueue().status == TaskResultStatus.SUCCESSFUL
     expected = ["consonance-20261109T030000Z.backup", "consonance-20261129T030000Z.backup"]
-    assert keys(s3, name) == [f"consonance/{n}" for n in [*expected, "erasure-ledger.txt"]]
+    # Key backups are kept 3 days (CONSONANCE_KEY_BACKUP_DAYS), not the backups' 30.
+    expected += ["consonance-20261129T030000Z.keys", "erasure-ledger.txt"]
+    assert keys(s3, name) == [f"consonance/{n}" for n in expected]
     assert [t.day for t in backup_times()] == [9, 29]
 
 
@@ -200,6 +203,8 @@ def test_a_restore_on_a_new_machine_from_the_bucket_keeps_every_erasure(
     url = f"s3://{name}/consonance/consonance-20261120T030000Z.backup"
     out = _run("restore", url, "--no-input")
     assert f"Erasure ledger: s3://{name}/consonance/erasure-ledger.txt." in out
+    # The person keys come from the bucket's key backup of the same moment.
+    assert f"Person keys: s3://{name}/consonance/consonance-20261120T030000Z.keys, taken" in out
     assert "1 later erasure(s) applied again" in out
     assert Person.objects.filter(email="olle.ek@example.se").exists()
     for address in (EMAIL, "klara.ny@example.se"):

@@ -195,12 +195,14 @@ def test_the_receipt_and_its_email_say_the_same_about_the_key_and_backups(
     client, django_capture_on_commit_callbacks
 ):
     populated_person()
-    call_command("backup", stdout=StringIO())  # a backup holds her, her wrapped key included
+    call_command("backup", stdout=StringIO())  # a backup holds her; her key is in its key backup
     page, body = _erase(client, django_capture_on_commit_callbacks)
     for sentence in (
         "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
         "anteckningar och meddelanden) kan inte längre läsas här.",
-        "innehåller fortfarande dina uppgifter, också det krypterade och nyckeln till det",
+        "innehåller fortfarande dina uppgifter, skyddade med säkerhetskopiornas egen nyckel",
+        "Nyckeln finns inte i säkerhetskopiorna av uppgifterna, bara i separata "
+        "nyckelsäkerhetskopior som sparas i högst 3 dagar.",
         "Om en sådan återställs raderas du igen automatiskt, innan webbplatsen öppnar.",
     ):
         assert sentence in page and sentence in body

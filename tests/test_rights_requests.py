@@ -101,5 +101,6 @@ def test_the_daily_reminder_mails_the_coach_without_personal_data(settings):
         "rights-remind",
         "backup",
         "erasure-ledger-offsite",
+        "key-backups-rotate",
         "rights-deferred-erasures",
     ]

@@ -1,7 +1,7 @@
 """Backups that honour erasure: `consonance backup` and `consonance restore` (issue 12).
 
-A backup is a consistent copy of every table of the site (one read transaction: SQLite's write
-lock, PostgreSQL's REPEATABLE READ snapshot) as Django's portable JSON, so a backup of SQLite
+A backup is a consistent copy of every table of the site but the person keys (one read
+transaction: SQLite's write lock, PostgreSQL's REPEATABLE READ snapshot) as Django's portable JSON, so a backup of SQLite
 restores into PostgreSQL and back. The file is gzip'd and encrypted with AES-256-GCM under the
 backup key (CONSONANCE_BACKUP_KEY, or a key derived from the master key); its header, bound to
 the ciphertext as associated data, records when it was taken and a SHA-256 checksum per table.
@@ -11,13 +11,16 @@ policy's `[backups] duration` are deleted after each new one (`backup_rotate`). 
 erasure ledger of its day (encrypted with the tables), and each refreshes the ledger's current
 copy beside the backups (ledger.py), which every later erasure updates.
 
+The person keys of the same snapshot go into a key backup beside it, kept days only
+(backup_keys.py), so that an erased person's destroyed key leaves every copy long before the
+backups taken while she was here expire.
+
 The restore, which puts a backup back in one transaction and re-applies later erasures, is in
 restore.py; copies off the machine in backup_offsite.py.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import gzip
 import hashlib
@@ -34,7 +37,14 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib import keyring
 from consonance.lib.crypto import encrypt
-from consonance.rights.backup_files import MAGIC, backup_path, elsewhere_record
+from consonance.rights.backup_files import (  # BackupError: imported from here too
+    MAGIC,
+    BackupError,
+    backup_keys,
+    backup_path,
+    elsewhere_record,
+)
+from consonance.rights.backup_keys import KEY_TABLE, keys_beside, keys_path, keys_write
 from consonance.rights.ledger import (
     Entry,
     folder_copy,
@@ -48,21 +58,6 @@ from consonance.rights.ledger import (
 LEDGER_KEY = "erasure-ledger"
 # Rows that are no data of the site: sessions end with a restore anyway.
 SKIPPED = {"sessions.session"}
-
-
-class BackupError(Exception):
-    """A backup file that cannot be read (wrong key, altered, not a backup)."""
-
-
-def _backup_keys() -> list[bytes]:
-    """The key new backups are written with first, then any other that may read an older one
-    (during a master-key rotation, the one derived from the old master key)."""
-    if settings.BACKUP_KEY:
-        key = base64.b64decode(settings.BACKUP_KEY)
-        if len(key) != 32:
-            raise BackupError("CONSONANCE_BACKUP_KEY must be base64 of 32 bytes")
-        return [key]
-    return keyring.derived_keys("backup")
 
 
 def backup_models() -> list[type[models.Model]]:
@@ -125,8 +120,10 @@ def backup_write(out: Path | None = None, *, now: dt.datetime | None = None) -> 
     """Write an encrypted backup; returns its path."""
     now = now or timezone.now()
     data, sums = _snapshot()
+    # The person keys go apart, into a key backup kept days rather than the backups' window.
+    key_table, _key_sums = data.pop(KEY_TABLE), sums.pop(KEY_TABLE)
     header = {
-        "format": 1,
+        "format": 2,  # 2: without the person keys, which are in the key backup beside it
         "taken_at": now.astimezone(dt.UTC).isoformat(),
         "database": connection.vendor,
         "tables": sums,
@@ -143,10 +140,17 @@ def backup_write(out: Path | None = None, *, now: dt.datetime | None = None) -> 
     with open(tmp, "wb") as file:
         file.write(backup_encode(header, data))
     tmp.replace(out)
+    keys_write(keys_beside(out) if elsewhere else keys_path(now), now, key_table)
     if elsewhere:
         elsewhere_record(out, now)
     audit_append(actor=SYSTEM, action="backup.written", detail={"tables": len(sums)})
     return out
+
+
+def keys_write_now(now: dt.datetime) -> Path:
+    """A key backup of the person keys as they are now, without a backup (keys_refresh)."""
+    settings.BACKUP_DIR.mkdir(parents=True, exist_ok=True)
+    return keys_write(keys_path(now), now, table_json(apps.get_model(KEY_TABLE)))
 
 
 def backup_encode(header: dict, data: dict[str, str]) -> bytes:
@@ -154,7 +158,7 @@ def backup_encode(header: dict, data: dict[str, str]) -> bytes:
     gzip'd and encrypted."""
     header_bytes = json.dumps(header, sort_keys=True).encode()
     payload = gzip.compress(json.dumps(data, cls=DjangoJSONEncoder).encode(), mtime=0)
-    blob = encrypt(_backup_keys()[0], payload, MAGIC + header_bytes)
+    blob = encrypt(backup_keys()[0], payload, MAGIC + header_bytes)
     return MAGIC + len(header_bytes).to_bytes(4, "big") + header_bytes + blob
 
 
@@ -172,7 +176,7 @@ def backup_read(path: Path) -> tuple[dict, dict[str, str]]:
     header_bytes = raw[len(MAGIC) + 4 : len(MAGIC) + 4 + size]
     body, aad = raw[len(MAGIC) + 4 + size :], MAGIC + header_bytes
     try:
-        payload = keyring.decrypt_any(_backup_keys(), body, aad)
+        payload = keyring.decrypt_any(backup_keys(), body, aad)
         return json.loads(header_bytes), json.loads(gzip.decompress(payload))
     except Exception as error:  # wrong key, altered bytes, truncated file
         raise BackupError(f"cannot read the backup: {error}") from None

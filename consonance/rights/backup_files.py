@@ -9,6 +9,7 @@ written."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from consonance.lib import keyring
 from consonance.privacy.policy import get_policy
 
 NAME = re.compile(r"^consonance-(\d{8}T\d{6}Z)\.backup$")
@@ -24,22 +26,43 @@ MAGIC = b"CONSONANCE-BACKUP-1\n"
 ELSEWHERE = "copies-elsewhere.txt"
 
 
+class BackupError(Exception):
+    """A backup file that cannot be read (wrong key, altered, not a backup)."""
+
+
+def backup_keys() -> list[bytes]:
+    """The key new backups (and key backups) are written with first, then any other that may
+    read an older one (during a master-key rotation, the one derived from the old master key)."""
+    if settings.BACKUP_KEY:
+        key = base64.b64decode(settings.BACKUP_KEY)
+        if len(key) != 32:
+            raise BackupError("CONSONANCE_BACKUP_KEY must be base64 of 32 bytes")
+        return [key]
+    return keyring.derived_keys("backup")
+
+
 @dataclass(frozen=True)
 class Copy:
-    """One copy of a backup: where it is (a path, or s3://bucket/key), its size, when taken."""
+    """One copy of a backup: where it is (a path, or s3://bucket/key), its size, when taken.
+    `kept`: how long it is kept (None: the policy's [backups] duration; key backups are kept
+    CONSONANCE_KEY_BACKUP_DAYS, backup_keys.py)."""
 
     where: str
     size: int
     taken_at: dt.datetime
+    kept: dt.timedelta | None = None
 
     @property
     def expires_at(self) -> dt.datetime:
+        if self.kept is not None:
+            return self.taken_at + self.kept
         return get_policy().backup_retention.after(self.taken_at)
 
 
-def name_time(name: str) -> dt.datetime | None:
-    """When the backup named `name` (a file name) was taken; None for any other name."""
-    match = NAME.match(name)
+def name_time(name: str, pattern: re.Pattern = NAME) -> dt.datetime | None:
+    """When the backup named `name` (a file name; `pattern`: of another kind) was taken; None
+    for any other name."""
+    match = pattern.match(name)
     if not match:
         return None
     return dt.datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
@@ -64,7 +87,7 @@ def elsewhere_record(path: Path, taken_at: dt.datetime) -> None:
         record.write(f"{taken_at.astimezone(dt.UTC).isoformat()} {path.resolve()}\n")
 
 
-def _elsewhere() -> list[tuple[dt.datetime, Path]]:
+def elsewhere_copies() -> list[tuple[dt.datetime, Path]]:
     record = settings.BACKUP_DIR / ELSEWHERE
     if not record.exists():
         return []
@@ -90,7 +113,7 @@ def local_copies() -> list[Copy]:
     for taken in backup_times():
         path = backup_path(taken)
         copies.append(Copy(str(path), path.stat().st_size, taken))
-    for taken, path in _elsewhere():
+    for taken, path in elsewhere_copies():
         if _is_backup(path):
             copies.append(Copy(str(path), path.stat().st_size, taken))
         else:
@@ -108,7 +131,7 @@ def backup_rotate(*, now: dt.datetime | None = None) -> int:
             backup_path(taken).unlink()
             deleted += 1
     kept = []
-    for taken, path in _elsewhere():
+    for taken, path in elsewhere_copies():
         if taken >= cutoff:
             kept.append(f"{taken.isoformat()} {path}\n")
         elif _is_backup(path):

@@ -5,7 +5,9 @@ An upload is verified by reading the object back: its size, the SHA-256 stored w
 metadata, and the SHA-256 of the bytes downloaded must all equal the local file's. When the
 upload or the check fails, OffsiteError says so in one line and nothing is deleted: neither the
 new local copy nor any old one (rotation runs only after a verified upload). The files are the
-encrypted backups themselves, so the bucket's operator reads nothing.
+encrypted backups themselves, so the bucket's operator reads nothing. The key backup written with
+each backup (backup_keys.py) goes there too, verified the same way, and is deleted there after
+CONSONANCE_KEY_BACKUP_DAYS like on the machine (`keys_rotate_everywhere`, also hourly).
 
 The erasure ledger's current copy goes there too (`<prefix>erasure-ledger.txt`: times and keyed
 hashes, naming nobody): after each backup, after each erasure, and hourly until it is there
@@ -27,11 +29,28 @@ from django.conf import settings
 from django.utils import timezone
 
 from consonance.privacy.policy import get_policy
-from consonance.rights.backup import backup_write
-from consonance.rights.backup_files import Copy, backup_rotate, local_copies, name_time
+from consonance.rights.backup import backup_write, keys_write_now
+from consonance.rights.backup_files import (
+    Copy,
+    backup_rotate,
+    backup_times,
+    local_copies,
+    name_time,
+)
+from consonance.rights.backup_keys import (
+    key_copies_local,
+    key_kept,
+    key_window,
+    keys_name_time,
+    keys_path,
+    keys_rotate,
+)
 from consonance.rights.ledger import LEDGER_NAME, Entry, folder_copy, ledger_parse, ledger_text
 
 CHUNK = 1024 * 1024
+# A key backup is written at least this often, backup or not (`keys_refresh`): a restore needs
+# one taken at or after the backup, and the rotation deletes the older ones within days.
+KEYS_REFRESH = dt.timedelta(days=1)
 
 
 class OffsiteError(Exception):
@@ -44,6 +63,8 @@ class Taken:
     url: str | None  # s3://bucket/key of the verified copy; None without a destination
     deleted_local: int
     deleted_offsite: int
+    keys: Path | None = None  # the key backup written with it (backup_keys.py)
+    keys_deleted: int = 0  # key backups older than CONSONANCE_KEY_BACKUP_DAYS deleted
 
 
 def offsite_configured() -> bool:
@@ -106,9 +127,10 @@ def _put_verified(key: str, body: BinaryIO | bytes, *, digest: str, size: int, s
         raise OffsiteError(f"{url}: the copy read back differs from {source} (SHA-256)")
 
 
-def offsite_copies() -> list[Copy]:
-    """The backups in the bucket, oldest first."""
+def offsite_copies(*, keys: bool = False) -> list[Copy]:
+    """The backups in the bucket (with `keys`, the key backups), oldest first."""
     prefix = settings.BACKUP_S3_PREFIX
+    when, kept = (keys_name_time, key_kept()) if keys else (name_time, None)
     copies = []
     try:
         pages = (
@@ -118,18 +140,20 @@ def offsite_copies() -> list[Copy]:
         )
         for page in pages:
             for item in page.get("Contents", []):
-                taken = name_time(item["Key"].removeprefix(prefix))
+                taken = when(item["Key"].removeprefix(prefix))
                 if taken:
-                    copies.append(Copy(_url(item["Key"]), item["Size"], taken))
+                    copies.append(Copy(_url(item["Key"]), item["Size"], taken, kept))
     except (BotoCoreError, ClientError) as error:
         raise OffsiteError(f"{_url(prefix)}: cannot list: {_problem(error)}") from None
     return sorted(copies, key=lambda c: c.taken_at)
 
 
-def offsite_rotate(*, now: dt.datetime | None = None) -> int:
-    """Delete the bucket's backups older than the policy's window; how many were deleted."""
-    cutoff = get_policy().backup_retention.before(now or timezone.now())
-    old = [c for c in offsite_copies() if c.taken_at < cutoff]
+def offsite_rotate(*, now: dt.datetime | None = None, keys: bool = False) -> int:
+    """Delete the bucket's backups older than the policy's window (with `keys`, its key backups
+    older than CONSONANCE_KEY_BACKUP_DAYS); how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - key_window() if keys else get_policy().backup_retention.before(now)
+    old = [c for c in offsite_copies(keys=keys) if c.taken_at < cutoff]
     client = _client()
     for copy in old:
         key = copy.where.removeprefix(_url(""))
@@ -197,16 +221,40 @@ def ledger_push() -> bool:
     return True
 
 
-def copies_everywhere() -> tuple[list[Copy], str | None]:
-    """Every copy, on this machine and in the bucket, oldest first; and why the bucket could
-    not be listed (None when it was, or when there is none)."""
-    copies, problem = local_copies(), None
+def copies_everywhere(*, keys: bool = False) -> tuple[list[Copy], str | None]:
+    """Every copy (with `keys`, every key backup), on this machine and in the bucket, oldest
+    first; and why the bucket could not be listed (None when it was, or when there is none)."""
+    copies, problem = key_copies_local() if keys else local_copies(), None
     if offsite_configured():
         try:
-            copies += offsite_copies()
+            copies += offsite_copies(keys=keys)
         except OffsiteError as error:
             problem = str(error)
     return sorted(copies, key=lambda c: (c.taken_at, c.where)), problem
+
+
+def keys_rotate_everywhere(*, now: dt.datetime | None = None) -> int:
+    """Delete the key backups older than CONSONANCE_KEY_BACKUP_DAYS on this machine and in the
+    bucket (the worker, hourly, and after each backup); how many were deleted."""
+    deleted = keys_rotate(now=now)
+    if offsite_configured():
+        deleted += offsite_rotate(now=now, keys=True)
+    return deleted
+
+
+def keys_refresh(*, now: dt.datetime | None = None) -> Path | None:
+    """When there are backups but the newest key backup here is older than KEYS_REFRESH (the
+    daily backup failing), write one of the person keys as they are now, and copy it off the
+    machine: so every backup still restores with its keys when its own key backup has expired.
+    Its path, or None when none was needed."""
+    now = now or timezone.now()
+    newest = max((c.taken_at for c in key_copies_local()), default=None)
+    if not backup_times() or (newest is not None and now - newest < KEYS_REFRESH):
+        return None
+    path = keys_write_now(now)
+    if offsite_configured():
+        offsite_upload(path)
+    return path
 
 
 def backup_take(*, now: dt.datetime | None = None) -> Taken:
@@ -214,13 +262,15 @@ def backup_take(*, now: dt.datetime | None = None) -> Taken:
     both places. OffsiteError (after the local copy is written, and with nothing deleted) when
     the off-site copy fails."""
     now = now or timezone.now()
-    path = backup_write(now=now)
+    path, keys = backup_write(now=now), keys_path(now)
     url = None
     if offsite_configured():
         try:
             url = offsite_upload(path)
+            offsite_upload(keys)
         except OffsiteError as error:
             raise OffsiteError(f"{error}; the backup is kept at {path}") from None
         ledger_push()
     deleted_offsite = offsite_rotate(now=now) if url else 0
-    return Taken(path, url, backup_rotate(now=now), deleted_offsite)
+    deleted_keys = keys_rotate_everywhere(now=now)
+    return Taken(path, url, backup_rotate(now=now), deleted_offsite, keys, deleted_keys)

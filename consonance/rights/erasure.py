@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -39,6 +40,7 @@ from consonance.privacy.registry import (
 )
 from consonance.rights.address import address_change_mail_forget
 from consonance.rights.backup_files import last_expiry
+from consonance.rights.backup_keys import key_kept, last_key_expiry
 from consonance.rights.backup_offsite import copies_everywhere, ledger_push
 from consonance.rights.ledger import ledger_covers, ledger_record
 from consonance.rights.models import ErasureReceipt, PreviousAddress, Request
@@ -302,6 +304,11 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
     backups_until = last_expiry(copies, receipt.issued_at)
     if unlisted:  # the bucket could not be listed: any copy before the erasure is gone by then
         backups_until = policy.backup_retention.after(receipt.issued_at)
+    # Likewise the last key backup that may hold her destroyed key (backup_keys.py).
+    key_copies, keys_unlisted = copies_everywhere(keys=True)
+    keys_until = last_key_expiry(key_copies, receipt.issued_at)
+    if keys_unlisted:
+        keys_until = receipt.issued_at + key_kept()
     with translation.override(language):
         path = reverse("rights:receipt", args=[receipt.token])
         erased = [
@@ -324,9 +331,12 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
             receipt.issued_at,
             ledger_covers(receipt.issued_at),
         )
+        if receipt.key_destroyed:
+            key_text += " " + key_copies_text(keys_until)
     return {
         "receipt": receipt,
         "backups_until": backups_until,
+        "keys_until": keys_until,
         "backup_retention": policy.backup_retention.render(language),
         "key_text": key_text,
         "backup_text": backup_text,
@@ -341,13 +351,29 @@ def _day_text(day: str | None) -> str:
     return formats.date_format(dt.date.fromisoformat(day), "j F Y") if day else ""
 
 
+def key_copies_text(keys_until: dt.datetime | None) -> str:
+    """Where her destroyed key may still be: only in the key backups (never in the data
+    backups), until the last one taken before the erasure is deleted."""
+    if keys_until is None:
+        return _("Nyckeln finns inte heller kvar i någon säkerhetskopia.")
+    return _(
+        "Nyckeln finns inte i säkerhetskopiorna av uppgifterna, bara i separata "
+        "nyckelsäkerhetskopior som sparas i högst %(days)s dagar. Den sista som innehåller din "
+        "nyckel raderas senast %(date)s; därefter kan det krypterade inte läsas i någon kopia."
+    ) % {
+        "days": settings.KEY_BACKUP_DAYS,
+        "date": formats.date_format(local(keys_until), "j F Y"),
+    }
+
+
 def key_and_backup_texts(
     key_destroyed: bool, backups_until: dt.datetime | None, erased_at: dt.datetime, ledger: bool
 ) -> tuple[str, str]:
     """What became of her encryption key, and what older backups still hold, in the active
-    language. A backup is a copy of every table, her wrapped key included: until the last one
-    taken before the erasure is deleted, it could be read back; a restore erases her again when
-    the ledger beside the backups holds her erasure (`ledger`), which the restore requires."""
+    language. A backup is a copy of every table but the person keys (they are in the key
+    backups, key_copies_text): until the last one taken before the erasure is deleted, what is
+    in clear in it could be read back; a restore erases her again when the ledger beside the
+    backups holds her erasure (`ledger`), which the restore requires."""
     if key_destroyed:
         key = _(
             "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
@@ -358,9 +384,8 @@ def key_and_backup_texts(
     if backups_until is None:
         return key, _("Ingen av webbplatsens säkerhetskopior innehåller dina uppgifter.")
     backup = _(
-        "Säkerhetskopior tagna före %(erased)s innehåller fortfarande dina uppgifter, också det "
-        "krypterade och nyckeln till det, skyddade med säkerhetskopiornas egen nyckel, tills de "
-        "raderas senast %(date)s."
+        "Säkerhetskopior tagna före %(erased)s innehåller fortfarande dina uppgifter, skyddade "
+        "med säkerhetskopiornas egen nyckel, tills de raderas senast %(date)s."
     ) % {
         "erased": formats.date_format(local(erased_at), "j F Y"),
         "date": formats.date_format(local(backups_until), "j F Y"),

@@ -11,13 +11,21 @@ back: under the address she had when erased, or under one she had left after the
 taken. The ledger is gathered from this machine, the backup folder, the bucket and the backup
 itself (`ledger_gather`); a restore with none of the first three refuses (restore command), and
 the ledger it ends with is written back to this machine and the backup folder.
+
+The person keys are not in the backup (backup_keys.py): they come from the newest key backup
+taken at or after it (`key_backup_find`: beside the file, in the backup folder, in the bucket).
+Only the keys of persons the backup holds, created by the time it was taken, go back; anyone
+erased since has no key left in any key backup younger than her erasure, and the ledger erases
+her row again. Backups from before the split (format 1) still carry their keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -27,7 +35,7 @@ from django.db import connection, models, transaction
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.mail.outbox import address_hash, mail_forget
-from consonance.people.models import Person
+from consonance.people.models import Person, PersonKey
 from consonance.rights.backup import (
     BackupError,
     backup_ledger,
@@ -35,7 +43,9 @@ from consonance.rights.backup import (
     table_json,
     text_checksum,
 )
+from consonance.rights.backup_keys import KEY_TABLE, keys_beside, keys_taken
 from consonance.rights.backup_offsite import (
+    copies_everywhere,
     ledger_pull,
     ledger_push,
     ledger_url,
@@ -87,6 +97,42 @@ class Restored:
     taken_at: dt.datetime
     tables: dict[str, dict]
     erasures_reapplied: int = 0
+    keys: int = 0  # person keys put back
+
+
+def key_backup_find(path: Path | None, taken_at: dt.datetime) -> tuple[str | None, list[str]]:
+    """The newest key backup taken at or after `taken_at` (None when there is none): beside the
+    backup file at `path`, in the backup folder, in the bucket; and where it looked."""
+    looked = [str(settings.BACKUP_DIR)]
+    found = []
+    if path is not None:
+        looked.insert(0, str(keys_beside(path)))
+        beside = keys_taken(keys_beside(path))
+        if beside is not None:
+            found.append((beside, str(keys_beside(path))))
+    if offsite_configured():
+        looked.append(ledger_url().rsplit("/", 1)[0] + "/")
+    copies, unlisted = copies_everywhere(keys=True)
+    if unlisted:
+        looked[-1] += f" ({unlisted})"
+    found += [(c.taken_at, c.where) for c in copies]
+    # File names hold whole seconds; the key backup of the same snapshot has the same name time.
+    later = [f for f in found if f[0] >= taken_at.replace(microsecond=0)]
+    return (max(later)[1] if later else None), looked
+
+
+def _keys_for(data: dict[str, str], keys: str | None, taken_at: dt.datetime) -> list[dict]:
+    """The key rows to put back: those of persons the backup holds, made by the time it was
+    taken (a later key backup also holds persons who came after)."""
+    if keys is None:
+        return []
+    persons = {row["pk"] for row in json.loads(data.get("people.person") or "[]")}
+    return [
+        row
+        for row in json.loads(keys)
+        if row["pk"] in persons
+        and dt.datetime.fromisoformat(row["fields"]["created_at"]) <= taken_at
+    ]
 
 
 def _insert(model: type[models.Model], objects: list[serializers.base.DeserializedObject]) -> None:
@@ -150,18 +196,27 @@ def backup_restore(
     data: dict[str, str],
     ledger: Ledger,
     *,
+    keys: str | None = None,
     progress: Progress = lambda label, rows: None,
 ) -> Restored:
-    """Replace the database's contents with a backup read by `backup_read`, then re-apply later
+    """Replace the database's contents with a backup read by `backup_read` and the person keys
+    of a key backup (`keys`: its table, read by `keys_read`; None: no keys), then re-apply later
     erasures (`ledger`: gathered before the restore replaces the suppression list); all in one
     transaction. ChecksumsDiffer (and nothing changed) when a table does not come back exactly
     as it was backed up."""
     entries = ledger.entries | backup_ledger(data)
     taken_at = dt.datetime.fromisoformat(header["taken_at"])
     result = Restored(taken_at=taken_at, tables=header["tables"])
+    key_rows = None
+    if KEY_TABLE not in data:  # the person keys come from the key backup
+        key_rows = _keys_for(data, keys, taken_at)
+        data = {**data, KEY_TABLE: json.dumps(key_rows)}
+        result.keys = len(key_rows)
     with transaction.atomic():
         _load(data, progress)
         mismatched = _mismatched(header)
+        if key_rows is not None and json.loads(table_json(PersonKey)) != key_rows:
+            mismatched.append(KEY_TABLE)
         if mismatched:
             raise ChecksumsDiffer(mismatched)  # leaves the atomic block: everything rolls back
         # The ledger from before the restore, the backup's own, and the restored list.

@@ -22,7 +22,13 @@ from consonance.lib.sealed import seal, unseal_fresh
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights import address, services, sessions
-from consonance.rights.backup_offsite import backup_take, ledger_push
+from consonance.rights.backup_keys import ROTATE_EVERY
+from consonance.rights.backup_offsite import (
+    backup_take,
+    keys_refresh,
+    keys_rotate_everywhere,
+    ledger_push,
+)
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.rights.tokens import LINK_MAX_AGE
@@ -76,6 +82,11 @@ PERIODIC = [
         "erasure-ledger-offsite",
         every=timedelta(hours=1),
         task="consonance.rights.tasks.ledger_push_task",
+    ),
+    Periodic(
+        "key-backups-rotate",
+        every=ROTATE_EVERY,  # which erasure receipts count on
+        task="consonance.rights.tasks.keys_rotate_task",
     ),
     Periodic(
         "rights-deferred-erasures",
@@ -152,6 +163,17 @@ def ledger_push_task() -> bool:
     """Hourly: the erasure ledger's copy in the bucket catches up with the backup folder's (after
     an erasure whose upload failed). A failed upload raises OffsiteError: the task fails."""
     return ledger_push()
+
+
+@task
+def keys_rotate_task() -> int:
+    """Hourly: delete the key backups older than CONSONANCE_KEY_BACKUP_DAYS, here and in the
+    bucket, so that a destroyed person key is gone from every copy by the day her erasure
+    receipt names; and, when the daily backup has not run for a day, write a fresh key backup
+    (keys_refresh) so that the backups still restore with their keys. A bucket that cannot be
+    listed or written raises OffsiteError: the task fails."""
+    keys_refresh()
+    return keys_rotate_everywhere()
 
 
 @task

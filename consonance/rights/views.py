@@ -8,6 +8,7 @@ import logging
 import time
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -336,6 +337,7 @@ def erase(request: HttpRequest, person: Person) -> HttpResponse:
         "sessions": held,
         "unpaid": sessions.unpaid_of(person),
         "backup_retention": get_policy().backup_retention.render(language),
+        "key_backup_days": settings.KEY_BACKUP_DAYS,  # backup_keys.py
     }
     return render(request, "rights/erase.html", context)
 

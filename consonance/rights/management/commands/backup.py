@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.rights.backup import BackupError, backup_write
+from consonance.rights.backup_keys import keys_beside
 from consonance.rights.backup_offsite import OffsiteError, backup_take, copies_everywhere
 
 
@@ -30,9 +32,10 @@ class Command(BaseCommand):
     help = (
         "Write an encrypted backup of the whole database to CONSONANCE_BACKUP_DIR (and to the "
         "S3 bucket when CONSONANCE_BACKUP_S3_BUCKET is set, verified after upload), then delete "
-        "the backups older than the policy's [backups] duration in both places. --out FILE "
-        "writes one file only (recorded, listed and rotated with the others); --list shows every "
-        "copy and when it expires."
+        "the backups older than the policy's [backups] duration in both places. The person keys "
+        "go apart into a key backup beside each (FILE.keys with --out), kept "
+        "CONSONANCE_KEY_BACKUP_DAYS. --out FILE writes one backup only (recorded, listed and "
+        "rotated with the others); --list shows every copy and when it expires."
     )
 
     def add_arguments(self, parser) -> None:
@@ -52,6 +55,8 @@ class Command(BaseCommand):
             except (BackupError, OSError) as error:
                 raise CommandError(f"{target}:0: {error}") from None
             self.stdout.write(f"{path}: {path.stat().st_size} bytes")
+            keys = keys_beside(path)
+            self.stdout.write(f"{keys}: {keys.stat().st_size} bytes (the person keys)")
         else:
             self._take()
 
@@ -63,20 +68,29 @@ class Command(BaseCommand):
         except OffsiteError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"{taken.path}: {taken.path.stat().st_size} bytes")
+        if taken.keys:
+            self.stdout.write(f"{taken.keys}: {taken.keys.stat().st_size} bytes (the person keys)")
         if taken.url:
             self.stdout.write(f"{taken.url}: uploaded and verified (SHA-256)")
         deleted = taken.deleted_local + taken.deleted_offsite
         if deleted:
             self.stdout.write(f"{deleted} copy(ies) older than the policy's window deleted")
+        if taken.keys_deleted:
+            self.stdout.write(f"{taken.keys_deleted} key backup(s) older than the window deleted")
 
     def _list(self) -> None:
         copies, problem = copies_everywhere()
+        key_copies, _problem = copies_everywhere(keys=True)
         self.stdout.write(f"{'TAKEN (UTC)':<17}  {'EXPIRES (UTC)':<17}  {'SIZE':>9}  WHERE")
-        for copy in copies:
+        for copy in [*copies, *key_copies]:
             self.stdout.write(
                 f"{_when(copy.taken_at):<17}  {_when(copy.expires_at):<17}  "
                 f"{_size(copy.size):>9}  {copy.where}"
             )
+        self.stdout.write(
+            f"{len(key_copies)} key backup(s) (the person keys, kept "
+            f"{settings.KEY_BACKUP_DAYS} days)."
+        )
         self.stdout.write(f"{len(copies)} copy(ies).")
         if problem:
             raise CommandError(problem)
