@@ -9,16 +9,16 @@ How the bytes are found:
 - SQLite: `PRAGMA wal_checkpoint(FULL)` copies the WAL's pages into the database file without
   truncating the WAL, then both files are read as they lie on disk (every frame the WAL still
   holds, checkpointed or not).
-- PostgreSQL (superuser, as the tests connect): after the erasure every WAL segment in pg_wal
-  (listed by `pg_ls_waldir`: the few min_wal_size keeps, recycled ones included) is read with
-  `pg_read_binary_file('pg_wal/<segment>')`, before a checkpoint of ours could recycle those
-  written since she was created (`pg_walfile_name` of the position noted then); then
+- PostgreSQL (superuser, as the tests connect): after the erasure the WAL written since she was
+  created (from the position noted then to the current one, `pg_walfile_name_offset`) is read
+  with `pg_read_binary_file('pg_wal/<segment>')`, before a checkpoint of ours could recycle it
+  (the WAL is the cluster's: other databases and earlier runs wrote the rest); then
   `CHECKPOINT` writes every dirty page, and each relation of the site (kinds r, i, t, m in `public` and `pg_toast`) is read
   from `pg_relation_filepath(oid)`. Dead tuples stay in heap and index pages after DELETE or
   UPDATE, which is what this test is about.
 
-Identifiers (names, address, e-mail, phone) are plaintext columns until issue 19's encryption
-under the person's key lands: that assertion is a strict xfail, which fails loudly once it holds.
+Identifiers (names, address, e-mail, phone) are encrypted under her key (lib/identifiers.py),
+and the texts of mail to her too: destroying her key leaves only ciphertext in every copy.
 """
 
 from __future__ import annotations
@@ -76,22 +76,28 @@ def _sqlite_bytes() -> dict[str, bytes]:
 
 
 def _pg_wal_bytes(start: str) -> dict[str, bytes]:
-    """Every WAL segment in pg_wal (a few: min_wal_size), as it lies there: those written since
-    `start`, and any recycled one (renamed ahead, its old bytes kept until overwritten)."""
+    """The WAL written since `start`, byte for byte: from her creation to after the erasure. The
+    WAL is the whole cluster's, so only this range is hers to answer for (older and recycled
+    segments hold other databases' and earlier runs' bytes)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_walfile_name(%s::pg_lsn), pg_walfile_name(pg_current_wal_lsn())", [start]
+            "SELECT a.file_name, a.file_offset, b.file_name, b.file_offset "
+            "FROM pg_walfile_name_offset(%s::pg_lsn) a, "
+            "pg_walfile_name_offset(pg_current_wal_lsn()) b",
+            [start],
         )
-        first, last = cursor.fetchone()
+        first, first_offset, last, last_offset = cursor.fetchone()
         cursor.execute(
             f"SELECT name, {READ.format(path="'pg_wal/' || name")} FROM pg_ls_waldir() "
-            "WHERE name ~ '^[0-9A-F]{24}$' ORDER BY name"
+            "WHERE name BETWEEN %s AND %s ORDER BY name",
+            [first, last],
         )
-        segments = {f"pg_wal/{name}": bytes(data) for name, data in cursor.fetchall() if data}
-    # The segment being written holds the erasure; the first (where she was created) is there
-    # unless a checkpoint of the server recycled it meanwhile (then it was read under its new name).
-    assert f"pg_wal/{last}" in segments and first <= last
-    return segments
+        segments = {name: bytes(data) for name, data in cursor.fetchall() if data}
+    # Both ends are there (the one being written, and hers, not yet recycled: seconds ago).
+    assert first in segments and last in segments
+    segments[last] = segments[last][:last_offset]
+    segments[first] = segments[first][first_offset:]
+    return {f"pg_wal/{name}": data for name, data in segments.items()}
 
 
 def _pg_bytes(start: str) -> dict[str, bytes]:
@@ -140,7 +146,9 @@ def erased(tmp_path, client) -> dict:
     to her; a backup taken; then erased as staff erase her (`consonance rights erase`)."""
     start = _wal_position()
     person = populated_person(EMAIL, FIRST, LAST)  # a paid order, billing details, a mail, ...
-    BillingDetails.objects.filter(person=person).update(phone=PHONE, street_address=STREET)
+    details = BillingDetails.objects.get(person=person)
+    details.phone, details.street_address = PHONE, STREET  # encrypted under her key, on save
+    details.save()
     Note.objects.create(person=person, body_ciphertext=encrypted(person, Note, NOTE))
     Message.objects.create(person=person, body_ciphertext=encrypted(person, Message, MESSAGE))
     mail_queue(to=EMAIL, template="rights_link", context={"url": "x", "minutes": 30})
@@ -160,11 +168,6 @@ def erased(tmp_path, client) -> dict:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # only the finding: an error in the scenario still fails
-    reason="identifiers are plaintext until issue 19's encryption lands",
-)
 def test_none_of_her_identifiers_is_left_in_clear_in_any_byte(erased):
     found = _found(erased["database"], IDENTIFIERS) + _found(erased["backup_bytes"], IDENTIFIERS)
     assert found == []
@@ -176,13 +179,16 @@ def test_her_content_is_in_no_byte_in_clear_and_her_key_leaves_every_copy_within
     # The files read are the real ones: what the site keeps in clear is found in them.
     assert sum(map(len, erased["database"].values())) > 100_000
     assert _found(erased["database"], ["Videokonsultation 50 min"])
+    wal = {k: v for k, v in erased["database"].items() if k.startswith("pg_wal/")}
+    assert not wal or _found(wal, ["person.erased"])  # the range read holds the erasure itself
     assert _found(erased["database"], CONTENT) == []
     assert _found(erased["backup_bytes"], CONTENT) == []
     # The data backup taken before the erasure holds no person key at all, hers neither.
     _header, data = backup_read(erased["backup"])
     assert KEY_TABLE not in data
     backup_text = erased["backup_bytes"]["the backup (decrypted)"]
-    assert b"wrapped_key" not in backup_text
+    # (Legal-hold keys are: what the law keeps must come back with the books it opens.)
+    assert b'"people.personkey"' not in backup_text
     assert erased["wrapped"] not in backup_text
     # Her key is only in the key backup taken with it, deleted after the key window.
     keys = Path(f"{erased['backup']}.keys")
