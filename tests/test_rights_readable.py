@@ -198,8 +198,9 @@ def test_the_receipt_and_its_email_say_the_same_about_the_key_and_backups(
     call_command("backup", stdout=StringIO())  # a backup holds her; her key is in its key backup
     page, body = _erase(client, django_capture_on_commit_callbacks)
     for sentence in (
-        "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
-        "anteckningar och meddelanden) kan inte längre läsas här.",
+        "Din krypteringsnyckel är förstörd. Det som var krypterat med den (ditt namn, din "
+        "e-postadress och ditt telefonnummer, anteckningar och meddelanden) kan inte längre "
+        "läsas här.",
         "innehåller fortfarande dina uppgifter, skyddade med säkerhetskopiornas egen nyckel",
         "Nyckeln finns inte i säkerhetskopiorna av uppgifterna, bara i separata "
         "nyckelsäkerhetskopior som sparas i högst 3 dagar.",
@@ -213,6 +214,9 @@ def test_the_receipt_and_its_email_say_the_same_about_the_key_and_backups(
         "1 meddelande",
         "1 verifikation",
         "1 januari 2034",
+        # Her name on the voucher: under the books' legal-hold key, destroyed when the hold ends.
+        "Ditt namn i bokföringen (verifikationer och kvitton, som lagen kräver att jag sparar) "
+        "är krypterat med bokföringens egen nyckel, som förstörs 31 december 2033;",
     ):
         assert things in page and things in body
     assert "2034-01-01" not in page + body

@@ -11,8 +11,9 @@ two kinds:
   refresh), sealed links (valid under either key for their short life), the contact form's
   proof-of-work and rate keys (minutes long).
 - Keys that give stored values their meaning must never change: the audit chain's HMAC (every
-  event's hash) and the keyed hash of addresses (the suppression list and the erasure ledger,
-  which find erased people again). They are "stable": derived from the old key while it is set,
+  event's hash), the keyed hash of addresses (the suppression list and the erasure ledger,
+  which find erased people again), the identifiers' blind index and the key of identifiers on
+  rows linked to no one (lib/identifiers.py). They are "stable": derived from the old key while it is set,
   and after the rotation pinned in CONSONANCE_PINNED_KEYS (the derived keys themselves, never
   the old master key), which the rotation prints.
 """

@@ -271,6 +271,17 @@ def _check_normalisers(declaration: PersonalModel) -> list[checks.CheckMessage]:
         )
         for name in sorted(set(declaration.normalise) - identifiers)
     ]
+    model = declaration.model_class
+    for name, normalise in sorted(declaration.normalise.items()):
+        f = model._meta.get_field(name) if name in identifiers else None
+        if isinstance(f, IdentifierField) and f.normalise is not normalise:
+            errors.append(
+                checks.Error(
+                    f"{declaration.model}.{name}: the registry normalises it with "
+                    f"{normalise.__name__}, its blind index with {f.normalise.__name__}",
+                    id="consonance.E013",
+                )
+            )
     return errors
 
 

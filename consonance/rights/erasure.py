@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
@@ -333,6 +334,12 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         )
         if receipt.key_destroyed:
             key_text += " " + key_copies_text(keys_until)
+        if hold_ends := held_identifiers_end(receipt.kept):
+            key_text += " " + _(
+                "Ditt namn i bokföringen (verifikationer och kvitton, som lagen kräver att jag "
+                "sparar) är krypterat med bokföringens egen nyckel, som förstörs %(date)s; "
+                "därefter kan det inte läsas någonstans."
+            ) % {"date": formats.date_format(hold_ends, "j F Y")}
     return {
         "receipt": receipt,
         "backups_until": backups_until,
@@ -344,6 +351,19 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         "kept": kept,
         "url": absolute_url(path),
     }
+
+
+def held_identifiers_end(kept: list[dict]) -> dt.date | None:
+    """The day the last legal-hold key under which her kept rows name her is destroyed (her name
+    on vouchers and receipts: lib/identifiers.py, people.keys.hold_key), or None."""
+    ends = []
+    for entry in kept:
+        for row in entry.get("rows", []):
+            model = apps.get_model(row["model"])
+            if hasattr(model, "identifier_hold"):
+                found = model._default_manager.filter(pk=row["id"]).first()
+                ends += [found.identifier_hold()[1]] if found else []
+    return max(ends, default=None)
 
 
 def _day_text(day: str | None) -> str:
@@ -376,8 +396,9 @@ def key_and_backup_texts(
     backups holds her erasure (`ledger`), which the restore requires."""
     if key_destroyed:
         key = _(
-            "Din krypteringsnyckel är förstörd. Det som var krypterat med den (till exempel "
-            "anteckningar och meddelanden) kan inte längre läsas här."
+            "Din krypteringsnyckel är förstörd. Det som var krypterat med den (ditt namn, din "
+            "e-postadress och ditt telefonnummer, anteckningar och meddelanden) kan inte längre "
+            "läsas här."
         )
     else:
         key = _("Det fanns ingen krypteringsnyckel för dig här, så det fanns ingen att förstöra.")
