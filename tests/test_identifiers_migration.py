@@ -115,7 +115,12 @@ def test_an_older_installation_is_counted_encrypted_in_place_and_reads_as_before
     mail = OutboxMessage.objects.get(recipient="anna.berg@example.se")
     assert (mail.subject, mail.body_text) == ("Hej Anna", "Hej Anna, välkommen.")
     with connection.cursor() as cursor:
-        for table in ("people_person", "payments_order", "bookkeeping_voucher", "mail_outboxmessage"):
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608
+        for table in (
+            "people_person",
+            "payments_order",
+            "bookkeeping_voucher",
+            "mail_outboxmessage",
+        ):
+            cursor.execute(f'SELECT * FROM "{table}"')
             row_bytes = repr(cursor.fetchall()).lower()
             assert "anna" not in row_bytes and "berg" not in row_bytes, table
