@@ -159,9 +159,13 @@ def test_backup_list_names_an_unreachable_bucket_and_exits_non_zero(bucket, sett
     assert "x.backup" in out.getvalue() and "1 copy(ies)." in out.getvalue()  # the --out copy
 
 
+BEFORE_BACKUP = dt.datetime(2026, 11, 19, 12, tzinfo=dt.UTC)
+
+
 def test_a_restore_from_the_bucket(bucket):
     _s3, name = bucket
-    populated_person()
+    with time_machine.travel(BEFORE_BACKUP):  # her key too: a key backup holds keys made by then
+        populated_person()
     with time_machine.travel(dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)):
         call_command("backup", stdout=StringIO())
     Person.objects.all().delete()
@@ -188,8 +192,9 @@ def test_a_restore_on_a_new_machine_from_the_bucket_keeps_every_erasure(
     bucket, client, tmp_path, settings
 ):
     s3, name = bucket
-    populated_person()
-    populated_person("olle.ek@example.se", "Olle", "Ek")
+    with time_machine.travel(BEFORE_BACKUP):
+        populated_person()
+        populated_person("olle.ek@example.se", "Olle", "Ek")
     with time_machine.travel(dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)):
         _run("backup")  # holds Klara under her first address
     change_address(client, "klara.ny@example.se")
@@ -213,8 +218,9 @@ def test_a_restore_on_a_new_machine_from_the_bucket_keeps_every_erasure(
 
 
 def test_the_receipt_counts_the_copies_in_the_bucket(bucket, settings, tmp_path):
-    populated_person()
-    populated_person("olle.ek@example.se", "Olle", "Ek")
+    with time_machine.travel(BEFORE_BACKUP):
+        populated_person()
+        populated_person("olle.ek@example.se", "Olle", "Ek")
     with time_machine.travel(dt.datetime(2026, 11, 20, 3, tzinfo=dt.UTC)):
         _run("backup")
     settings.BACKUP_DIR = tmp_path / "new-var" / "backups"  # only the bucket holds a copy

@@ -81,11 +81,7 @@ def test_closing_tells_people_closes_doors_and_cancels_later_sessions(
     later, sooner = practice_with_people
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=False):
         _run("close", "--on", CLOSES_ON.isoformat())
-    told = set(
-        OutboxMessage.objects.filter(template="practice_closing").values_list(
-            "recipient", flat=True
-        )
-    )
+    told = {m.recipient for m in OutboxMessage.objects.filter(template="practice_closing")}
     assert told == {MEMBER, SUBSCRIBER}
     later.refresh_from_db()
     sooner.refresh_from_db()

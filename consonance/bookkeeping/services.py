@@ -27,6 +27,7 @@ from consonance.bookkeeping.models import (
     VoucherRow,
 )
 from consonance.people.models import Person
+from consonance.people.selectors import identities_read
 
 
 class UnbalancedVoucher(ValueError):
@@ -208,6 +209,7 @@ def vouchers_create_many(*, specs: list[dict[str, Any]]) -> list[Voucher]:
             key = (voucher.series, voucher.fiscal_year_start)  # type: ignore[assignment]
             voucher.number = next_number[key]  # type: ignore[index]
             next_number[key] += 1  # type: ignore[index]
+        identities_read([v for v, _rows in built])  # one legal-hold key read for them all
         vouchers = Voucher.objects.bulk_create([v for v, _rows in built], batch_size=1000)
         VoucherRow.objects.bulk_create(
             [

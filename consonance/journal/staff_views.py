@@ -24,7 +24,7 @@ from consonance.journal.models import Consultation, ConsultationTerms, Note
 from consonance.lib.ratelimit import client_ip
 from consonance.lib.text import search_text
 from consonance.people.models import Person
-from consonance.people.selectors import people_matching
+from consonance.people.selectors import identities_read, people_matching
 
 # Why the reply form takes no more (consultations.reply_refusal), in words.
 REFUSALS = {
@@ -47,9 +47,10 @@ def index(request: HttpRequest) -> HttpResponse:
     """Open consultations, her clients with notes, and a search (posted, so that no name or
     address reaches an address bar, a server log or the browser's history)."""
     query = search_text(request.POST.get("q", "")) if request.method == "POST" else ""
-    people = selectors.people_with_journal()
     if query:
-        people = people_matching(query)
+        people = people_matching(query)[:100]
+    else:  # their names are read with one query for all their keys
+        people = identities_read(list(selectors.people_with_journal()[:100]))
     open_consultations = list(selectors.consultations_open())
     now = timezone.now()
     for c in open_consultations:
@@ -66,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "journal/staff/index.html",
         {
-            "people": people[:100],
+            "people": people,
             "query": query,
             "open_consultations": open_consultations,
             "email_services": email_services,

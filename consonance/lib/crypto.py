@@ -41,8 +41,10 @@ def parse_master_key(encoded: str) -> bytes:
     return key
 
 
+@lru_cache(maxsize=32)
 def derive_key(master: bytes, purpose: str) -> bytes:
-    """A separate key for each purpose (wrapping, audit chain), so none is used twice."""
+    """A separate key for each purpose (wrapping, audit chain), so none is used twice. Remembered:
+    a page of clients unwraps a key per client, each through the wrapping key."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         master
     )

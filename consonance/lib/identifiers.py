@@ -23,7 +23,9 @@ when the row is saved, in `pre_save`, which bulk_create calls too.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from hashlib import sha256
 from typing import Any
 
@@ -49,6 +51,20 @@ def blind_index(value: str, normalise: Callable[[str], str]) -> str:
     return hmac.new(keyring.stable_key(INDEX_KEY), normal.encode(), sha256).hexdigest()
 
 
+_RAW: ContextVar[bool] = ContextVar("identifiers_raw", default=False)
+
+
+@contextmanager
+def raw_values() -> Iterator[None]:
+    """Within it, identifiers read as their stored ciphertext: for Django's raw inserts (a
+    restore puts rows back exactly as they were backed up)."""
+    token = _RAW.set(True)
+    try:
+        yield
+    finally:
+        _RAW.reset(token)
+
+
 class _Plain(str):
     """A value set in Python, not yet encrypted (kept apart from ciphertext read back)."""
 
@@ -61,7 +77,11 @@ class IdentifierDescriptor:
         if instance is None:
             return self
         data = instance.__dict__
-        value = getattr(instance, self.field.attname)  # loads a deferred field
+        if self.field.attname not in data:  # deferred (`only()`): read now, as Django would
+            instance.refresh_from_db(fields=[self.field.attname])
+        value = data.get(self.field.attname)
+        if _RAW.get():  # a raw insert (restore) writes the ciphertext as stored
+            return value
         if isinstance(value, bytes | memoryview):
             # The ciphertext stays as read (a backup serialises it as stored); the text is kept
             # beside it, so it is decrypted once.
@@ -86,6 +106,10 @@ class IdentifierDescriptor:
 class IdentifierField(models.BinaryField):
     """An identifier, encrypted under its owner's key, found through its blind index `index`."""
 
+    # For django-stubs: in Python the field is its text.
+    _pyi_private_set_type: str  # type: ignore[assignment]
+    _pyi_private_get_type: str  # type: ignore[assignment]
+
     def __init__(
         self,
         *args: Any,
@@ -107,19 +131,12 @@ class IdentifierField(models.BinaryField):
         kwargs.pop("editable", None)
         return name, "django.db.models.BinaryField", args, kwargs
 
-    def get_attname(self) -> str:
-        # The ciphertext, as stored, is `<name>_encrypted` (what raw inserts, serialisers and
-        # deferred loading read); `<name>` is the text (IdentifierDescriptor). The column keeps
-        # the field's name.
-        return f"{self.name}_encrypted"
-
-    def get_attname_column(self) -> tuple[str, str]:
-        return self.get_attname(), self.db_column or self.name
-
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
         self.index = f"{name}_index" if self.index is None else self.index
-        super().contribute_to_class(cls, name, **kwargs)
-        setattr(cls, self.name, IdentifierDescriptor(self))
+        super().contribute_to_class(cls, name, private_only=private_only)
+        setattr(cls, self.attname, IdentifierDescriptor(self))
 
     def clean(self, value: Any, model_instance: Any) -> Any:
         # A model's full_clean sees the text; to_python (base64, for deserialising) is not for it.
@@ -224,7 +241,9 @@ def _index_lhs(lhs: Any) -> Col:
     field = getattr(lhs, "target", None)
     if not isinstance(lhs, Col) or not isinstance(field, IdentifierField) or not field.index:
         raise TypeError(f"{lhs} is encrypted without an index: it cannot be matched")
-    return Col(lhs.alias, field.model._meta.get_field(field.index))
+    index = field.model._meta.get_field(field.index)
+    assert isinstance(index, models.Field)
+    return Col(lhs.alias, index)
 
 
 @IdentifierField.register_lookup

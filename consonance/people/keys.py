@@ -132,8 +132,12 @@ def keys_for(rows: list[Any]) -> None:
 
 
 def _hold_keys_for(rows: list[Any]) -> None:
-    names = {row.identifier_hold()[0] for row in rows}
-    found = {k.name: hold_unwrap(k) for k in HoldKey.objects.filter(name__in=names)}
+    """The legal-hold keys of `rows` (made where missing: new vouchers about to be written)."""
+    holds = dict(row.identifier_hold() for row in rows)
+    found = {k.name: hold_unwrap(k) for k in HoldKey.objects.filter(name__in=holds)}
+    for name in holds.keys() - found.keys():
+        if any(row.pk is None for row in rows):
+            found[name] = hold_key(name, holds[name])  # type: ignore[assignment]
     for row in rows:
         key = found.get(row.identifier_hold()[0])
         if key is not None:

@@ -97,8 +97,12 @@ def _check_models_declared() -> list[checks.CheckMessage]:
             )
             continue
         classified = set(declaration.personal_fields) | set(declaration.not_personal)
-        # An encrypted identifier's blind index goes with it (people/identifiers.py).
-        classified |= {f.index for f in model._meta.concrete_fields if getattr(f, "index", "")}
+        # An encrypted identifier's blind index goes with it (lib/identifiers.py).
+        classified |= {
+            f.index
+            for f in model._meta.concrete_fields
+            if isinstance(f, IdentifierField) and f.index
+        }
         for name in sorted(fields - classified - {model._meta.pk.name}):
             errors.append(
                 checks.Error(

@@ -107,7 +107,9 @@ def fields_to_clear(rule: RetentionRule, declaration: PersonalModel, holding: Ho
         names = list(holding.fields)
     fields = [model._meta.get_field(n) for n in names]
     # An encrypted identifier's blind index goes with it (lib/identifiers.py).
-    fields += [model._meta.get_field(f.index) for f in fields if getattr(f, "index", "")]
+    fields += [
+        model._meta.get_field(f.index) for f in fields if isinstance(f, IdentifierField) and f.index
+    ]
     return [f for f in fields if not (f.is_relation and not f.null)]
 
 

@@ -20,7 +20,6 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from consonance.lib.crypto import DecryptionError
-from consonance.lib.identifiers import IdentifierField
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
@@ -109,7 +108,7 @@ def serialise_row(
     out: dict[str, Any] = {}
     journal = withhold_journal and any(h.category == JOURNAL for h in declaration.holdings)
     for f in _fields(declaration):
-        value = getattr(row, f.name if isinstance(f, IdentifierField) else f.attname)
+        value = getattr(row, f.attname)
         if staff_copy and f.name in declaration.sealed:
             out[f.name] = SEALED
             continue

@@ -148,7 +148,9 @@ def identifiers_of(person: Person, present: dict[str, int] | None = None) -> Ide
 
 
 @cache
-def _hit_plan(vendor: str) -> tuple[tuple[PersonalModel, str, tuple, list[tuple[str, ...]]], ...]:
+def _hit_plan(
+    vendor: str,
+) -> tuple[tuple[PersonalModel, str, tuple, list[tuple[str, str, str]]], ...]:
     """Per registry model, planned once per process: the SQL of her linked rows (her id as a
     sentinel parameter) and, per identifier column, whether it holds an e-mail address."""
     del vendor  # the cache key

@@ -38,7 +38,7 @@ def decrypted(model: type[models.Model], rows: list[dict], names: Iterable[str])
 def column_of(model: type[models.Model], name: str) -> str:
     """The column a value of field `name` is matched in: an encrypted identifier's blind index."""
     f = model._meta.get_field(name)
-    if isinstance(f, IdentifierField):
+    if isinstance(f, IdentifierField) and f.index:
         f = model._meta.get_field(f.index)
     assert isinstance(f, models.Field) and f.column, f"{model._meta.label}.{name}"
     return f.column

@@ -34,8 +34,10 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
 from consonance.audit.services import SYSTEM, audit_append
+from consonance.lib.identifiers import raw_values
 from consonance.mail.outbox import address_hash, mail_forget
 from consonance.people.models import Person, PersonKey
+from consonance.people.selectors import identities_read
 from consonance.rights.backup import (
     BackupError,
     backup_ledger,
@@ -144,9 +146,10 @@ def _insert(model: type[models.Model], objects: list[serializers.base.Deserializ
     rows = [o.object for o in objects]
     size = max(1, min(1000, connection.ops.bulk_batch_size(fields, rows)))
     for start in range(0, len(rows), size):
-        model._base_manager._insert(  # type: ignore[attr-defined]
-            rows[start : start + size], fields=fields, raw=True
-        )
+        with raw_values():  # encrypted identifiers go back as the ciphertext they were
+            model._base_manager._insert(  # type: ignore[attr-defined]
+                rows[start : start + size], fields=fields, raw=True
+            )
 
 
 def _load(data: dict[str, str], progress: Progress) -> None:
@@ -176,19 +179,27 @@ def _mismatched(header: dict) -> list[str]:
     ]
 
 
-def _reapply_erasures(entries: set[Entry], taken_at: dt.datetime) -> int:
-    """Erase again everyone erased after `taken_at` (found by the keyed hash of the address)."""
+def _reapply_erasures(entries: set[Entry], taken_at: dt.datetime, *, keyed: bool) -> int:
+    """Erase again everyone erased after `taken_at`: found by the keyed hash of the address, or
+    (`keyed`: the keys came from a key backup taken after the backup) by her key missing from
+    it: only an erasure destroys a key, and without it her address cannot even be read."""
     later = {e.address_hash for e in entries if e.holds(taken_at)}
-    if not later:
+    if not later and not keyed:
         return 0
-    count = 0
-    for person in list(Person.objects.all()):
-        if address_hash(person.email) in later:
-            email = person.email
-            person_erase(person=person, actor=SYSTEM, via="restore")
+    erased = []
+    people = list(Person.objects.order_by("pk"))
+    with_keys = set(PersonKey.objects.values_list("person_id", flat=True))
+    for start in range(0, len(people), 1000):  # their keys read a thousand at a time
+        for person in identities_read(people[start : start + 1000]):
+            if keyed and person.pk not in with_keys:
+                erased.append((person, ""))
+            elif address_hash(person.email) in later:
+                erased.append((person, person.email))
+    for person, email in erased:
+        person_erase(person=person, actor=SYSTEM, via="restore")
+        if email:
             mail_forget(email=email)  # the receipt went when she was erased; not again
-            count += 1
-    return count
+    return len(erased)
 
 
 def backup_restore(
@@ -221,7 +232,9 @@ def backup_restore(
             raise ChecksumsDiffer(mismatched)  # leaves the atomic block: everything rolls back
         # The ledger from before the restore, the backup's own, and the restored list.
         entries |= set(ledger_read())
-        result.erasures_reapplied = _reapply_erasures(entries, taken_at)
+        result.erasures_reapplied = _reapply_erasures(
+            entries, taken_at, keyed=keys is not None and key_rows is not None
+        )
         for path in (settings.ERASURE_LEDGER, folder_copy()):  # a new machine has it now
             ledger_write(path, entries)
         transaction.on_commit(ledger_push, robust=True)
