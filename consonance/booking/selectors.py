@@ -310,7 +310,9 @@ def clients_by_session(people: QuerySet, now: datetime) -> QuerySet:
     ).order_by(
         F("next_at").asc(nulls_last=True),
         F("last_at").desc(nulls_last=True),
-        "pk",  # names are encrypted: no order by them in the database
+        # Then the latest in touch: names are encrypted, the database cannot order by them.
+        F("last_contact_at").desc(),
+        "pk",
     )
 
 

@@ -31,6 +31,7 @@ from consonance.bookkeeping.sie_reader import read_sie
 from consonance.bookkeeping.sie_writer import SieExportError, sie_export
 from consonance.bookkeeping.views import pdf_response
 from consonance.lib.money import format_amount
+from consonance.people.selectors import identities_read
 
 _STATE_KEY = "fortnox_oauth_state"
 
@@ -65,6 +66,7 @@ def vouchers(request: HttpRequest) -> HttpResponse:
     asked = request.GET.get("sida", "")
     number = int(asked) if asked.isascii() and asked.isdigit() and len(asked) < 7 else 1
     page = Paginator(listed, PAGE_SIZE).get_page(number)  # past the end: the last page
+    page.object_list = identities_read(list(page.object_list))  # payers' names: one key read
     kept = {
         "ar": year.end.year,
         "serie": chosen["series"],

@@ -26,6 +26,7 @@ from consonance.payments.refund_accounts import (
 )
 from consonance.payments.refunds import RefundRefused, refund_mark_done, refund_request
 from consonance.payments.tokens import LINK_AGE
+from consonance.people.selectors import identities_read
 
 
 class KronorField(forms.DecimalField):
@@ -64,7 +65,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         request,
         "payments/staff/orders.html",
         {
-            "orders": selectors.orders_list(status=status)[:300],
+            "orders": identities_read(list(selectors.orders_list(status=status)[:300])),
             "statuses": Order.Status.choices,
             "status": status,
             "open_tasks": selectors.refund_tasks().count(),
