@@ -42,3 +42,9 @@ def test_a_deployment_set_up_right_passes(settings, smtp_server):
     call_command("backup", stdout=StringIO())
     assert not {i for i in ids() if i[11:13] == "E0" and i >= "consonance.E030"}
     assert "consonance.W034" not in ids()
+
+
+def test_key_backups_kept_as_long_as_the_data_backups_are_flagged(settings):
+    assert "consonance.W036" not in ids()  # 3 days against the policy's 30
+    settings.KEY_BACKUP_DAYS = 30
+    assert "consonance.W036" in ids()

@@ -15,6 +15,7 @@ consonance.E032  the master key is missing or is the published development key
 consonance.E033  a staff account's password is the demo's published one (`consonance demo`)
 consonance.W034  HTTPS comes through a proxy but CONSONANCE_TRUSTED_PROXIES is empty: every visitor
                  would have the proxy's address (rate limits and sign-in lockouts shared by all)
+consonance.W036  CONSONANCE_KEY_BACKUP_DAYS is not shorter than the policy's backup window
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from consonance.booking.zoom import fixed_video_link
 from consonance.lib.company_ids import seller_ids_problem
 from consonance.payments.providers.config import bankgiro_number
 from consonance.people.demo import STAFF_PASSWORD as DEMO_STAFF_PASSWORD
+from consonance.privacy.policy import get_policy
 from consonance.rights.backup_files import backup_times
 
 BACKUP_MAX_AGE = dt.timedelta(hours=48)
@@ -182,4 +184,23 @@ def check_real_use(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="consonance.W034",
             )
         )
+    problems.extend(_key_backups_outlive_data())
     return problems
+
+
+def _key_backups_outlive_data() -> list[checks.CheckMessage]:
+    """Person keys are kept apart from the data backups for a few days only, so that an erased
+    person's destroyed key leaves every copy long before the backups do (issue 19)."""
+    now = dt.datetime.now(dt.UTC)
+    window = get_policy().backup_retention.after(now) - now
+    if dt.timedelta(days=settings.KEY_BACKUP_DAYS) < window:
+        return []
+    return [
+        checks.Warning(
+            f"CONSONANCE_KEY_BACKUP_DAYS ({settings.KEY_BACKUP_DAYS}) is not shorter than the "
+            "policy's backup window: an erased person's key would stay in the key backups as "
+            "long as her data stays in the backups, and her receipt's promise would be empty.",
+            hint="Keep it at a few days (the default is 3).",
+            id="consonance.W036",
+        )
+    ]
