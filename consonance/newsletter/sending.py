@@ -48,6 +48,7 @@ from consonance.newsletter.models import Campaign, Delivery
 from consonance.newsletter.render import Edition, edition
 from consonance.newsletter.selectors import newsletter_recipients, subscribers_to_tell_of_stop
 from consonance.newsletter.tokens import unsubscribe_signer
+from consonance.people.selectors import identities_read
 
 log = logging.getLogger("consonance.newsletter")
 
@@ -207,7 +208,8 @@ def _allowed(campaign: Campaign, batch: list[Delivery]) -> set[int | None]:
     """Who in the batch may still get it: the coach's test copy, and subscribers who are still
     recipients (not unsubscribed, restricted or objecting since the start) and not suppressed;
     for the notice that the newsletter stops, those it ended and who have not unsubscribed since."""
-    people = [d.person for d in batch if d.person is not None]
+    # Their addresses are encrypted under their keys: read for the whole batch in one query.
+    people = identities_read([d.person for d in batch if d.person is not None])
     allowed: set[int | None] = {None}
     if people:
         ids = {p.pk for p in people}
