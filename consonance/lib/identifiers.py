@@ -13,7 +13,8 @@ app is ready): this module sits at the bottom, so that any app and the registry'
 The index column holds HMAC-SHA256 of the normalised value under the stable index key (never the
 value), so `filter(email=address)` and `filter(email__in=[...])` still find rows by exact value:
 the lookups below rewrite them to the index column. Anything else (`icontains`, ordering) cannot
-work on ciphertext and raises; staff search decrypts in memory (people.search).
+work on ciphertext and is refused (FieldError: unsupported lookup); staff search decrypts in
+memory (people.selectors.people_matching).
 
 In Python the field reads as plain text: the descriptor decrypts on first access (one key per
 instance, or `people.keys.keys_for` for a list) and a plain value assigned to it is encrypted
@@ -99,7 +100,6 @@ class IdentifierDescriptor:
             value = _Plain(value)
             if field.index:
                 instance.__dict__[field.index] = blind_index(value, field.normalise)
-            # A new value must be encrypted again: forget a key read for an earlier owner.
         instance.__dict__[field.attname] = value
 
 
@@ -137,6 +137,12 @@ class IdentifierField(models.BinaryField):
         self.index = f"{name}_index" if self.index is None else self.index
         super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, self.attname, IdentifierDescriptor(self))
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        # Only what the blind index answers: the same value, one of some values, or none.
+        if lookup_name not in ("exact", "in", "isnull"):
+            return None
+        return super().get_lookup(lookup_name)
 
     def clean(self, value: Any, model_instance: Any) -> Any:
         # A model's full_clean sees the text; to_python (base64, for deserialising) is not for it.
@@ -221,7 +227,7 @@ def reencrypt(row: models.Model, **changes: Any) -> None:
     stays as it is (unreadable; its index still finds it)."""
     texts = {}
     for f in row._meta.concrete_fields:
-        raw = getattr(row, f.attname)
+        raw = row.__dict__.get(f.attname)  # the stored ciphertext, not the text
         if isinstance(f, IdentifierField) and isinstance(raw, bytes | memoryview):
             texts[f.name] = f.read(row, bytes(raw))
     for name, value in changes.items():
