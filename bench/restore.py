@@ -27,23 +27,17 @@ TARGET_S = 30.0
 def _populate(rows: int) -> None:
     import datetime as dt
 
-    from django.conf import settings
     from django.utils import timezone
 
     from consonance.audit.models import Event
-    from consonance.lib import crypto
-    from consonance.people.models import Person, PersonKey
+    from consonance.people.models import Person
 
     people = rows // 4
     now = timezone.now()
+    # bulk_create encrypts their identifiers and stores each one's new key (people.PersonKey).
     Person.objects.bulk_create(
         Person(email=f"p{i}@example.se", first_name=f"Förnamn{i}", last_name=f"Efternamn{i}")
         for i in range(people)
-    )
-    master = crypto.parse_master_key(settings.CONSONANCE_MASTER_KEY)
-    PersonKey.objects.bulk_create(
-        PersonKey(person_id=pk, wrapped_key=crypto.wrap_key(master, bytes(32), f"person:{pk}"))
-        for pk in Person.objects.values_list("pk", flat=True)
     )
     Event.objects.bulk_create(
         Event(

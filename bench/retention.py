@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, fresh_database, print_table, run_per_database, size, write_results
+from _identifiers import Identifiers, columns, values
 
 NOW = dt.datetime(2030, 1, 15, 12, 0, tzinfo=dt.UTC)
 EXPIRED_AT = NOW - dt.timedelta(days=3 * 365)
@@ -50,7 +51,10 @@ def _persons() -> int:
 # ------------------------------------------------------------------------------------------------
 # Data
 # ------------------------------------------------------------------------------------------------
-def _rows(first: int, last: int):
+def _rows(first: int, last: int, ids: Identifiers):
+    from consonance.payments.models import BillingDetails, Order
+    from consonance.people.models import Person
+
     persons, orders, events, billing, messages, subs = [], [], [], [], [], []
     for i in range(first, last + 1):
         expired = i % 10 == 0
@@ -59,7 +63,18 @@ def _rows(first: int, last: int):
             if expired
             else NOW - dt.timedelta(days=1 + i % 300, minutes=i % 1440)
         )
-        persons.append((i, f"p{i}@example.se", "Förnamn", "Efternamn", "sv", at, at, None))
+        key = ids.person(i)
+        email = f"p{i}@example.se"
+        persons.append(
+            (
+                i,
+                *values(Person, key, email=email, first_name="Förnamn", last_name="Efternamn"),
+                "sv",
+                at,
+                at,
+                None,
+            )
+        )
         method = "swish" if i % 3 == 0 else "card"
         orders.append(
             (
@@ -73,8 +88,7 @@ def _rows(first: int, last: int):
                 900,
                 "SEK",
                 0,
-                "Förnamn Efternamn",
-                f"p{i}@example.se",
+                *values(Order, key, payer_name="Förnamn Efternamn", payer_email=email),
                 "",
                 "",
                 900,
@@ -87,9 +101,16 @@ def _rows(first: int, last: int):
         )
         events.append((i, i, at, "created", None, "", ""))
         if i % 3 == 0:
-            billing.append(
-                (i, i, i, at, "Förnamn", "Efternamn", f"p{i}@example.se", "", "", "", "")
+            names = values(
+                BillingDetails,
+                key,
+                first_name="Förnamn",
+                last_name="Efternamn",
+                email=email,
+                street_address="",
+                phone="",
             )
+            billing.append((i, i, i, at, *names, "", ""))
         if i % 5 == 0:
             replied = at + dt.timedelta(hours=5) if expired else None
             messages.append((i, i, at, replied, b"x" * 64, "form", "sv", False))
@@ -97,12 +118,13 @@ def _rows(first: int, last: int):
             subs.append((i, i, at, at, at + dt.timedelta(days=1) if expired else None))
     return {
         "people_person": (
-            "id, email, first_name, last_name, language, created_at, last_contact_at, last_consultation_at",
+            f"id, {_columns(Person, ['email', 'first_name', 'last_name'])}, language, created_at, "
+            "last_contact_at, last_consultation_at",
             persons,
         ),
         "payments_order": (
             "id, reference, person_id, created_at, method, status, description, amount, currency, "
-            "vat_rate, payer_name, payer_email, card_last4, card_expiry, amount_paid, "
+            f"vat_rate, {_columns(Order, ['payer_name', 'payer_email'])}, card_last4, card_expiry, amount_paid, "
             "amount_refunded, provider_ref, payment_ref, ocr_reference, due_date",
             orders,
         ),
@@ -111,8 +133,8 @@ def _rows(first: int, last: int):
             events,
         ),
         "payments_billingdetails": (
-            "id, order_id, person_id, collected_at, first_name, last_name, email, street_address, "
-            "postal_code, city, phone",
+            "id, order_id, person_id, collected_at, "
+            f"{_columns(BillingDetails, BILLING)}, postal_code, city",
             billing,
         ),
         # Raw rows get no Django defaults: every NOT NULL column is named (source, language,
@@ -129,26 +151,34 @@ def _rows(first: int, last: int):
     }
 
 
+BILLING = ["first_name", "last_name", "email", "street_address", "phone"]
+
+
+def _columns(model, names: list[str]) -> str:
+    return ", ".join(columns(model, names))
+
+
 def generate(n: int) -> dict[str, int]:
     from django.db import connection
 
+    ids = Identifiers()
     counts = {}
     chunk = 200_000
     with connection.cursor() as cursor:
         for start in range(0, n, chunk):
-            tables = _rows(start + 1, min(n, start + chunk))
-            for table, (columns, rows) in tables.items():
+            tables = _rows(start + 1, min(n, start + chunk), ids)
+            for table, (names, rows) in tables.items():
                 counts[table] = counts.get(table, 0) + len(rows)
                 if connection.vendor == "postgresql":
-                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
                 else:
                     marks = ", ".join(["%s"] * len(rows[0])) if rows else ""
                     if rows:
-                        cursor.executemany(
-                            f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
-                        )
+                        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            keys = ids.store_keys()
+            counts["people_personkey"] = counts.get("people_personkey", 0) + keys
         if connection.vendor == "postgresql":
             for table in tables:
                 cursor.execute(
