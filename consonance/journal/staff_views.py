@@ -48,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
     address reaches an address bar, a server log or the browser's history)."""
     query = search_text(request.POST.get("q", "")) if request.method == "POST" else ""
     if query:
-        people = people_matching(query)[:100]
+        people = people_matching(query)
     else:  # their names are read with one query for all their keys
         people = identities_read(list(selectors.people_with_journal()[:100]))
     open_consultations = list(selectors.consultations_open())

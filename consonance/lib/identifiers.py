@@ -14,7 +14,7 @@ The index column holds HMAC-SHA256 of the normalised value under the stable inde
 value), so `filter(email=address)` and `filter(email__in=[...])` still find rows by exact value:
 the lookups below rewrite them to the index column. Anything else (`icontains`, ordering) cannot
 work on ciphertext and is refused (FieldError: unsupported lookup); staff search decrypts in
-memory (people.selectors.people_matching).
+memory (people.selectors.person_ids_matching).
 
 In Python the field reads as plain text: the descriptor decrypts on first access (one key per
 instance, or `people.keys.keys_for` for a list) and a plain value assigned to it is encrypted

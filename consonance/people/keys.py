@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib import crypto, keyring
-from consonance.lib.identifiers import UNLINKED
+from consonance.lib.identifiers import UNLINKED, IdentifierField
 from consonance.people.models import HoldKey, Person, PersonKey
 
 
@@ -38,10 +40,13 @@ def _data_key(person: Person, *, create: bool) -> bytes:
 
 def unwrap(row: PersonKey) -> bytes:
     """The data key in `row`, under whichever master key in force wraps it (its key id)."""
-    owner, wrapped = f"person:{row.person_id}", bytes(row.wrapped_key)
-    masters = keyring.master_keys()
-    # The recorded master key first; then the others (rows from before key ids were kept).
-    masters.sort(key=lambda master: keyring.key_id(master) != row.key_id)
+    return _unwrap(row.person_id, bytes(row.wrapped_key), row.key_id)
+
+
+def _unwrap(person_id: int, wrapped: bytes, key_id: str) -> bytes:
+    owner, masters = f"person:{person_id}", keyring.master_keys()
+    if len(masters) > 1:  # the recorded master key first (rows before key ids: any)
+        masters.sort(key=lambda master: keyring.key_id(master) != key_id)
     return keyring.first_fit(masters, lambda master: crypto.unwrap_key(master, wrapped, owner))
 
 
@@ -123,12 +128,40 @@ def keys_for(rows: list[Any]) -> None:
         _hold_keys_for(holds)
     rows = [r for r in rows if not hasattr(r, "identifier_hold")]
     wanted = {getattr(r, "person_id", None) or r.pk for r in rows}
-    found = {k.person_id: unwrap(k) for k in PersonKey.objects.filter(person_id__in=wanted)}
+    # Values, not model instances: a search reads the keys of every client at once.
+    stored = PersonKey.objects.filter(person_id__in=wanted).values_list(
+        "person_id", "wrapped_key", "key_id"
+    )
+    found = {pk: _unwrap(pk, bytes(wrapped), key_id) for pk, wrapped, key_id in stored}
     for row in rows:
         person_id = getattr(row, "person_id", None)
         owner, pk = ("person", person_id) if person_id else ("self", row.pk)
         if pk in found:
             row.__dict__.setdefault("_identifier_keys", {})[(owner, pk)] = found[pk]
+
+
+def person_identities(people: QuerySet[Person]) -> dict[int, tuple[str, str, str]]:
+    """Every person's (address, first name, last name), decrypted in bulk (a search over all the
+    practice's clients): ciphertexts and keys read as values, no model instances. A person whose
+    key is destroyed reads as empty."""
+    fields = [Person._meta.get_field(n) for n in ("email", "first_name", "last_name")]
+    assert all(isinstance(f, IdentifierField) for f in fields)
+    rows = people.values_list("pk", *(f.name for f in fields))
+    stored = PersonKey.objects.filter(person_id__in=people.values("pk")).values_list(
+        "person_id", "wrapped_key", "key_id"
+    )
+    keys = {pk: _unwrap(pk, bytes(wrapped), key_id) for pk, wrapped, key_id in stored}
+    aads = [f.aad() for f in fields if isinstance(f, IdentifierField)]
+    found = {}
+    for pk, *blobs in rows:
+        key = keys.get(pk)
+        texts = ["", "", ""]
+        if key is not None:
+            for i, (blob, aad) in enumerate(zip(blobs, aads, strict=True)):
+                with contextlib.suppress(crypto.DecryptionError):
+                    texts[i] = crypto.decrypt(key, bytes(blob), aad).decode()
+        found[pk] = (texts[0], texts[1], texts[2])
+    return found
 
 
 def _hold_keys_for(rows: list[Any]) -> None:

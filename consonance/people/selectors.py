@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from consonance.lib.text import normalise_email
-from consonance.people.keys import keys_for
+from consonance.people.keys import keys_for, person_identities
 from consonance.people.models import Person
 
 IDENTITY = ("email", "first_name", "last_name")
@@ -47,20 +47,22 @@ def identities_read[T](rows: list[T]) -> list[T]:
     return rows
 
 
-def people_matching(query: str, among: QuerySet[Person] | None = None) -> list[Person]:
+def person_ids_matching(query: str, among: QuerySet[Person] | None = None) -> list[int]:
     """The persons (of `among`) whose first name, last name or address holds every word of
     `query`, case-folded, in name order. Names and addresses are encrypted (lib/identifiers.py),
     so they are read and compared here, in memory: one query for the rows, one for their keys."""
     words = [w.casefold() for w in query.split()[:SEARCH_WORDS]]
-    people = list((among if among is not None else Person.objects.all()).only(*IDENTITY))
-    keys_for(people)
     found = []
-    for person in people:
-        text = f"{person.first_name} {person.last_name} {person.email}".casefold()
-        if all(word in text for word in words):
-            found.append(person)
-    return sorted(found, key=name_order)
+    for pk, (email, first, last) in person_identities(
+        among if among is not None else Person.objects.all()
+    ).items():
+        if all(word in f"{first} {last} {email}".casefold() for word in words):
+            found.append((last.casefold(), first.casefold(), pk))
+    return [pk for _last, _first, pk in sorted(found)]
 
 
-def name_order(person: Person) -> tuple[str, str, int]:
-    return (person.last_name.casefold(), person.first_name.casefold(), person.pk)
+def people_matching(query: str, limit: int = 100) -> list[Person]:
+    """The first `limit` persons matching `query` (person_ids_matching), in name order."""
+    ids = person_ids_matching(query)[:limit]
+    people = {p.pk: p for p in identities_read(list(Person.objects.filter(pk__in=ids)))}
+    return [people[pk] for pk in ids if pk in people]

@@ -15,7 +15,7 @@ from consonance.booking import selectors as booking_selectors
 from consonance.booking.models import Booking
 from consonance.people import hooks as people_hooks
 from consonance.people.models import MemberProfile, Person
-from consonance.people.selectors import identities_read, people_matching
+from consonance.people.selectors import identities_read, person_ids_matching
 
 PER_PAGE = 50
 # At most this many words of a search are used (each must match the name or the address).
@@ -49,7 +49,7 @@ def clients_page(*, now: datetime, query: str = "", page: int = 1) -> ClientPage
     """One page of the clients (matching `query`), the next session first, then the latest."""
     people = people_hooks.clients(Person.objects.only("first_name", "last_name", "email"))
     if query:
-        people = people.filter(pk__in=[p.pk for p in people_matching(query, people)])
+        people = people.filter(pk__in=person_ids_matching(query, people))
     total = people.count()
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(max(page, 1), pages)
