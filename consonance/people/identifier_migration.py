@@ -11,16 +11,15 @@ key rules of people/keys.py: the same wrapping, the same contexts.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from hashlib import sha256
 from typing import Any
 
 from django.db import transaction
 
 from consonance.lib import crypto, keyring
-from consonance.lib.identifiers import INDEX_KEY, UNLINKED
+from consonance.lib.identifiers import UNLINKED, blind_index
+from consonance.people.keys import unwrap_owned
 
 BATCH = 500
 
@@ -35,12 +34,6 @@ class Plain:
     index: str = ""
 
 
-def _index(value: str, normalise: Callable[[str], str]) -> str:
-    normal = normalise(value or "")
-    key = keyring.stable_key(INDEX_KEY)
-    return hmac.new(key, normal.encode(), sha256).hexdigest() if normal else ""
-
-
 class _Keys:
     """Person and hold keys through the historical models, made where missing (as people.keys)."""
 
@@ -49,11 +42,6 @@ class _Keys:
         self.hold_keys = apps.get_model("people", "HoldKey")
         self.master = keyring.master_keys()[0]
         self.cache: dict[Any, bytes] = {}
-
-    def _unwrap(self, wrapped: bytes, owner: str) -> bytes:
-        return keyring.first_fit(
-            keyring.master_keys(), lambda m: crypto.unwrap_key(m, bytes(wrapped), owner)
-        )
 
     def person(self, person_id: int | None) -> bytes:
         if person_id is None:
@@ -69,7 +57,7 @@ class _Keys:
                     key_id=keyring.key_id(self.master),
                 )
             else:
-                key = self._unwrap(row.wrapped_key, owner)
+                key = unwrap_owned(owner, bytes(row.wrapped_key), row.key_id)
             self.cache[person_id] = key
         return self.cache[person_id]
 
@@ -85,7 +73,7 @@ class _Keys:
                 row.key_id = keyring.key_id(self.master)
                 row.save(update_fields=["wrapped_key", "key_id"])
             else:
-                key = self._unwrap(row.wrapped_key, f"hold:{name}")
+                key = unwrap_owned(f"hold:{name}", bytes(row.wrapped_key), row.key_id)
             self.cache[name] = key
         return self.cache[name]
 
@@ -113,7 +101,7 @@ def encrypt_existing(
                     plain = getattr(row, f"{f.name}_plain") or ""
                     setattr(row, f.name, crypto.encrypt(key, plain.encode(), f.context.encode()))
                     if f.index:
-                        setattr(row, f.index, _index(plain, f.normalise))
+                        setattr(row, f.index, blind_index(plain, f.normalise))
             names = [f.name for f in fields] + [f.index for f in fields if f.index]
             model.objects.bulk_update(rows, names)
         done += len(rows)

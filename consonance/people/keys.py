@@ -44,10 +44,24 @@ def unwrap(row: PersonKey) -> bytes:
 
 
 def _unwrap(person_id: int, wrapped: bytes, key_id: str) -> bytes:
-    owner, masters = f"person:{person_id}", keyring.master_keys()
-    if len(masters) > 1:  # the recorded master key first (rows before key ids: any)
+    return unwrap_owned(f"person:{person_id}", wrapped, key_id)
+
+
+def unwrap_owned(owner: str, wrapped: bytes, key_id: str = "") -> bytes:
+    """A wrapped key (a person's, a legal hold's), under whichever master key in force wraps it:
+    the one `key_id` names first (keys wrapped before key ids were kept: any)."""
+    masters = keyring.master_keys()
+    if len(masters) > 1:
         masters.sort(key=lambda master: keyring.key_id(master) != key_id)
     return keyring.first_fit(masters, lambda master: crypto.unwrap_key(master, wrapped, owner))
+
+
+def _person_keys(person_ids: Any) -> dict[int, bytes]:
+    """The data keys of these persons (ids, or a query of them), read as values: one query."""
+    stored = PersonKey.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "wrapped_key", "key_id"
+    )
+    return {pk: _unwrap(pk, bytes(wrapped), key_id) for pk, wrapped, key_id in stored}
 
 
 def person_encrypt(person: Person, plaintext: str, *, context: str) -> bytes:
@@ -128,11 +142,7 @@ def keys_for(rows: list[Any]) -> None:
         _hold_keys_for(holds)
     rows = [r for r in rows if not hasattr(r, "identifier_hold")]
     wanted = {getattr(r, "person_id", None) or r.pk for r in rows}
-    # Values, not model instances: a search reads the keys of every client at once.
-    stored = PersonKey.objects.filter(person_id__in=wanted).values_list(
-        "person_id", "wrapped_key", "key_id"
-    )
-    found = {pk: _unwrap(pk, bytes(wrapped), key_id) for pk, wrapped, key_id in stored}
+    found = _person_keys(wanted)
     for row in rows:
         person_id = getattr(row, "person_id", None)
         owner, pk = ("person", person_id) if person_id else ("self", row.pk)
@@ -147,10 +157,7 @@ def person_identities(people: QuerySet[Person]) -> dict[int, tuple[str, str, str
     fields = [Person._meta.get_field(n) for n in ("email", "first_name", "last_name")]
     assert all(isinstance(f, IdentifierField) for f in fields)
     rows = people.values_list("pk", *(f.name for f in fields))
-    stored = PersonKey.objects.filter(person_id__in=people.values("pk")).values_list(
-        "person_id", "wrapped_key", "key_id"
-    )
-    keys = {pk: _unwrap(pk, bytes(wrapped), key_id) for pk, wrapped, key_id in stored}
+    keys = _person_keys(people.values("pk"))
     aads = [f.aad() for f in fields if isinstance(f, IdentifierField)]
     found = {}
     for pk, *blobs in rows:
@@ -197,10 +204,7 @@ def hold_key(name: str, ends_on: dt.date, *, create: bool = True) -> bytes | Non
 
 
 def hold_unwrap(row: HoldKey) -> bytes:
-    masters = keyring.master_keys()
-    masters.sort(key=lambda master: keyring.key_id(master) != row.key_id)
-    wrapped, owner = bytes(row.wrapped_key), f"hold:{row.name}"
-    return keyring.first_fit(masters, lambda m: crypto.unwrap_key(m, wrapped, owner))
+    return unwrap_owned(f"hold:{row.name}", bytes(row.wrapped_key), row.key_id)
 
 
 def hold_keys_expire(*, today: dt.date) -> int:
