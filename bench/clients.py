@@ -150,7 +150,7 @@ def naive_list(page: int = 1):
     pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
     page_found = ClientPage(rows, page, pages, len(found), "")
     return render(
-        staff_request("/staff/klienter/"), "web/staff_clients.html", {"found": page_found}
+        staff_request("/staff/web/clients/"), "web/staff_clients.html", {"found": page_found}
     )
 
 
@@ -163,10 +163,10 @@ def measure() -> dict:
     # A client with sessions, an order, a note and a request: a card with every section.
     busy = Booking.objects.filter(order__isnull=False).order_by("pk").first().person_id
     ours = {
-        "list_first": lambda: clients(staff_request("/staff/klienter/")),
-        "list_deep": lambda: clients(staff_request(f"/staff/klienter/?sida={deep}")),
-        "search": lambda: clients(staff_request("/staff/klienter/", {"q": "förnamn12"})),
-        "card": lambda: client(staff_request(f"/staff/klienter/{busy}/"), busy),
+        "list_first": lambda: clients(staff_request("/staff/web/clients/")),
+        "list_deep": lambda: clients(staff_request(f"/staff/web/clients/?sida={deep}")),
+        "search": lambda: clients(staff_request("/staff/web/clients/", {"q": "förnamn12"})),
+        "card": lambda: client(staff_request(f"/staff/web/clients/{busy}/"), busy),
     }
     baseline = {"list_first": naive_list, "list_deep": lambda: naive_list(deep)}
     figures: dict[str, dict] = {}

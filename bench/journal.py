@@ -5,7 +5,7 @@
   into an e-mail consultation and purges them from INBOX and Trash. Baseline in the same run:
   fetching the same 1 000 messages with BODY.PEEK[] and nothing else (the protocol's own cost).
   Target: < 60 s; reported as messages per second.
-- Client card: GET /staff/journal/klient/<id>/ for a client with 500 notes (decrypting each,
+- Client card: GET /staff/journal/clients/<id>/ for a client with 500 notes (decrypting each,
   logging the read), signed in with both factors; p50/p95 over 50 requests. Baseline: the same
   card with 10 notes. Target p95 < 100 ms.
 
@@ -135,7 +135,7 @@ def _card(client, person, notes: int) -> list[float]:
             body=f"Anteckning {i}: samtal om sömn, stress och gränser. " * 6,
             actor=SYSTEM,
         )
-    url = f"/staff/journal/klient/{person.pk}/"
+    url = f"/staff/journal/clients/{person.pk}/"
     assert client.get(url).status_code == 200  # warm-up
     samples = []
     for _ in range(CARD_SAMPLES):

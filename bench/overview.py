@@ -3,7 +3,7 @@
 Generates 2 000 clients with 5 000 bookings, one an hour from 100 days ago on (168 a week, 24
 today: far denser than a real practice), plus open rights requests, refund tasks, unanswered
 messages and e-mail consultations waiting for a reply for the one list "Väntar på dig", then measures
-on SQLite and PostgreSQL the overview (/staff/) and the week calendar (/staff/booking/kalender/),
+on SQLite and PostgreSQL the overview (/staff/) and the week calendar (/staff/booking/calendar/),
 rendered through the real views and templates, p50/p95 over repeated requests. Target p95 < 100 ms.
 
 The baseline, in the same run: the same pages built the straightforward way (each booking's
@@ -169,7 +169,7 @@ def naive_pages():
             for day in (monday + dt.timedelta(days=i) for i in range(7))
         ]
         return render(
-            staff_request("/staff/booking/kalender/"), "booking/staff/week.html", {"days": days}
+            staff_request("/staff/booking/calendar/"), "booking/staff/week.html", {"days": days}
         )
 
     return overview_page, week_page
@@ -181,7 +181,7 @@ def measure() -> dict:
 
     ours = {
         "overview": lambda: staff_home(staff_request("/staff/")),
-        "week": lambda: week(staff_request("/staff/booking/kalender/")),
+        "week": lambda: week(staff_request("/staff/booking/calendar/")),
     }
     naive_overview, naive_week = naive_pages()
     baseline = {"overview": naive_overview, "week": naive_week}

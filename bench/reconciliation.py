@@ -225,11 +225,11 @@ def child(args: argparse.Namespace) -> None:
     samples: dict[str, list[float]] = {p: [] for p in PROVIDERS}
     unexplained = 0
     for provider in PROVIDERS:  # warm up: templates compiled, connections open
-        reconciliation(staff_request(f"/staff/bookkeeping/avstamning/?via={provider}"))
+        reconciliation(staff_request(f"/staff/bookkeeping/reconciliation/?via={provider}"))
     for _round in range(ROUNDS):
         for provider, month in pages:
             request = staff_request(
-                f"/staff/bookkeeping/avstamning/?via={provider}&manad={YEAR}-{month:02d}"
+                f"/staff/bookkeeping/reconciliation/?via={provider}&manad={YEAR}-{month:02d}"
             )
             response = None
 

@@ -169,8 +169,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "staff-login"
-LOGIN_REDIRECT_URL = "staff-home"
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
 
 # Brute-force protection for staff sign-in (django-axes): 5 failures per user name and address
 # lock that pair for 15 minutes. Attempts are logged without the submitted password.

@@ -7,13 +7,12 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from consonance import legacy_urls
 from consonance.accounts import views as accounts_views
 from consonance.booking import staff_calendar
 from consonance.consent import views as consent_views
 from consonance.people import staff_views
 from consonance.privacy import views as privacy_views
-from consonance.web import closure_views
-from consonance.web import staff_views as web_staff_views
 from consonance.web import views as web_views
 
 # Public pages: Swedish at the root, English under /en/ with translated paths
@@ -44,45 +43,43 @@ urlpatterns = i18n_patterns(
     prefix_default_language=False,
 )
 
+# The staff side's door: its home and the sign-in (people), names "staff:<name>".
+staff_door = [
+    path("", web_views.staff_home, name="home"),
+    path("login/", staff_views.login_view, name="login"),
+    path("verify/", staff_views.verify_view, name="verify"),
+    path("enrol/", staff_views.enrol_view, name="enrol"),
+    path("enrol/<str:secret>/", staff_views.enrol_link_view, name="enrol-link"),
+    path("logout/", staff_views.logout_view, name="logout"),
+]
+
+# Every app's staff pages live under /staff/<app label>/, English path segments, URL names
+# "<app label>_staff:<name>" (each staff_urls.py sets its app_name). Old addresses redirect
+# (legacy_urls.py, after everything else so that no old pattern shadows a new page).
 urlpatterns += [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", web_views.healthz, name="healthz"),
     path(".well-known/gpc.json", consent_views.gpc_json, name="gpc-json"),
-    path("staff/newsletter/", include("consonance.newsletter.staff_urls")),
-    path("staff/", web_views.staff_home, name="staff-home"),
-    path("staff/sidor/", web_views.staff_pages, name="staff-pages-home"),
-    path("staff/sidor/<str:slug>/", web_views.staff_pages, name="staff-pages"),
-    path("staff/login/", staff_views.login_view, name="staff-login"),
-    path("staff/verify/", staff_views.verify_view, name="staff-verify"),
-    path("staff/enrol/", staff_views.enrol_view, name="staff-enrol"),
-    path("staff/enrol/<str:secret>/", staff_views.enrol_link_view, name="staff-enrol-link"),
-    path("staff/konton/", staff_views.accounts_view, name="staff-accounts"),
-    path("staff/logout/", staff_views.logout_view, name="staff-logout"),
-    path("staff/booking/", include("consonance.booking.staff_urls")),
-    path("staff/payments/", include("consonance.payments.staff_urls")),
-    path("staff/privacy/", include("consonance.rights.staff_urls")),
+    path("staff/", include((staff_door, "staff"))),
+    path("staff/people/", include("consonance.people.staff_urls")),
+    path("staff/web/", include("consonance.web.staff_urls")),
+    path("staff/privacy/", include("consonance.privacy.staff_urls")),
     path("staff/mail/", include("consonance.mail.staff_urls")),
-    path("staff/contact/", include("consonance.contact.staff_urls")),
-    path("staff/semester/", web_staff_views.holiday, name="staff-holiday"),
-    path("staff/stang/", closure_views.closure, name="staff-closure"),
-    path("staff/stang/oppna/", closure_views.closure_undo, name="staff-closure-undo"),
-    path(
-        "staff/semester/<int:pk>/ta-bort/",
-        web_staff_views.holiday_delete,
-        name="staff-holiday-remove",
-    ),
-    path("staff/klienter/", web_staff_views.clients, name="staff-clients"),
-    path("staff/klienter/<int:pk>/", web_staff_views.client, name="staff-client"),
-    path("staff/journal/", include("consonance.journal.staff_urls")),
-    path("staff/retention/", include("consonance.privacy.staff_urls")),
+    path("staff/rights/", include("consonance.rights.staff_urls")),
+    path("staff/payments/", include("consonance.payments.staff_urls")),
     path("staff/bankgiro/", include("consonance.payments.bankgiro.staff_urls")),
+    path("staff/booking/", include("consonance.booking.staff_urls")),
+    path("staff/journal/", include("consonance.journal.staff_urls")),
+    path("staff/contact/", include("consonance.contact.staff_urls")),
+    path("staff/newsletter/", include("consonance.newsletter.staff_urls")),
+    path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     # The coach's calendar feed: outside /staff/ (a phone's calendar cannot sign in); the secret
     # address is the key (booking.feed).
     path("kalender/<str:token>.ics", staff_calendar.feed_ics, name="calendar-feed"),
-    path("staff/bookkeeping/", include("consonance.bookkeeping.staff_urls")),
     path("payments/", include("consonance.payments.urls")),
     path("payments/", include("consonance.booking.payment_urls")),
     path("admin/", admin.site.urls),
+    *legacy_urls.urlpatterns,
 ]
 
 handler500 = "consonance.web.views.server_error"

@@ -54,7 +54,14 @@ class Import:
 def app_of(module: str) -> str:
     """The app a consonance module belongs to ('' for the project modules)."""
     parts = module.split(".")[1:]
-    if not parts or parts[0] in {"settings", "test_settings", "urls", "wsgi", "__main__"}:
+    if not parts or parts[0] in {
+        "settings",
+        "test_settings",
+        "urls",
+        "legacy_urls",
+        "wsgi",
+        "__main__",
+    }:
         return ""
     if parts[:2] == ["payments", "bankgiro"]:
         return "payments.bankgiro"

@@ -49,7 +49,7 @@ def _moved_client_with_a_bankgiro_refund(practice, staff_client):
     change_address(her, NEW, old=OLD)
     sign_in(her, NEW)  # her session ended with the old address
     mail.outbox.clear()
-    staff_client.post(f"/staff/payments/{order.pk}/aterbetala/", {"amount": "300"})
+    staff_client.post(f"/staff/payments/{order.pk}/refund/", {"amount": "300"})
     return order, Refund.objects.get(order=order), her
 
 
@@ -77,16 +77,16 @@ def test_refund_mail_goes_to_her_current_address_and_the_coach_sees_it(
     assert ask.to == [NEW] and not sent_to(OLD)
 
     # The coach's list and the refund page show the current address, not the old one.
-    listed = staff_client.get("/staff/payments/aterbetalningar/").content.decode()
+    listed = staff_client.get("/staff/payments/refunds/").content.decode()
     assert NEW in listed and OLD not in listed
-    detail = staff_client.get(f"/staff/payments/aterbetalningar/{refund.pk}/").content.decode()
+    detail = staff_client.get(f"/staff/payments/refunds/{refund.pk}/").content.decode()
     assert NEW in detail and OLD not in detail
     page = staff_client.get(f"/staff/payments/{order.pk}/").content.decode()
     assert NEW in page and "betalade med adressen astrid@example.se" in page
 
     # "Skicka en ny länk" goes to her current address too.
     mail.outbox.clear()
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/be-om-konto/")
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/ask-for-account/")
     [again] = mail.outbox
     assert again.to == [NEW]
 
@@ -97,7 +97,7 @@ def test_refund_mail_goes_to_her_current_address_and_the_coach_sees_it(
     assert Client().post(path, posted).status_code == 302
     assert [m.to for m in mail.outbox if m.to != [STAFF_EMAIL]] == [[NEW]]
     mail.outbox.clear()
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/klar/")
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/done/")
     assert [m.to for m in mail.outbox] == [[NEW]]
 
 
@@ -123,7 +123,7 @@ def test_a_deferred_erasure_goes_through_despite_unlinked_mail_to_her_old_addres
     mail_queue(to=OLD, template="test_hello", context={})
     her.post("/mina-uppgifter/radera/", {"confirm": "on"})
     assert Request.objects.filter(person=person, kind="erasure", state="open").exists()
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/klar/")
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/done/")
     assert deferred_erasures_run() == 1
     assert not Person.objects.filter(pk=person.pk).exists()
     [receipt] = [m for m in mail.outbox if "raderade" in m.body]
@@ -136,7 +136,7 @@ def test_the_coach_is_told_in_words_when_a_deferred_erasure_cannot_finish(
     _order, refund, her = _moved_client_with_a_bankgiro_refund(practice, staff_client)
     person = Person.objects.get(email=NEW)
     her.post("/mina-uppgifter/radera/", {"confirm": "on"})
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/klar/")
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/done/")
 
     def fails(**_kwargs):
         raise sessions.ErasureFailed([Finding("mail.OutboxMessage", 1, ("recipient",))])
@@ -148,12 +148,12 @@ def test_the_coach_is_told_in_words_when_a_deferred_erasure_cannot_finish(
     [told] = staff_mail()
     assert told.subject == "Radering kunde inte slutföras"
     assert "e-post från mig" in told.body and "Astrid" not in told.body
-    assert "/staff/privacy/" in told.body
+    assert "/staff/rights/" in told.body
     request = Request.objects.get(person=person, kind="erasure", state="open")
     assert request.stalled.startswith("Raderingen kunde inte slutföras")
     overview = staff_client.get("/staff/").content.decode()
     assert "Raderingen kunde inte slutföras" in overview
-    rights = staff_client.get("/staff/privacy/").content.decode()
+    rights = staff_client.get("/staff/rights/").content.decode()
     assert "kunde inte slutföras" in rights
 
 

@@ -44,7 +44,7 @@ def test_the_coach_moves_a_booking_and_the_client_gets_the_new_time(
     video, _ = coach
     booking = confirmed_booking(video, THURSDAY_10)
     other = confirmed_booking(video, TUESDAY_10, first="Britta", email="britta@example.se")
-    url = f"/staff/booking/{booking.pk}/flytta/"
+    url = f"/staff/booking/{booking.pk}/move/"
     # Onto another session: refused, nothing changes, the form says why.
     response = staff_client.post(url, {"day": "2026-03-17", "time": "10:30"})
     assert response.status_code == 400 and "krockar" in response.content.decode()
@@ -78,7 +78,7 @@ def test_the_coach_cancels_by_the_rule_or_in_full(staff_client, coach, run_after
     assert "betalas 0,00 kr tillbaka" in page
     response = run_after_commit(
         lambda: staff_client.post(
-            f"/staff/booking/{late.pk}/avboka/", {"refund": "full"}, follow=True
+            f"/staff/booking/{late.pk}/cancel/", {"refund": "full"}, follow=True
         )
     )
     assert "900,00 kr betalas tillbaka" in response.content.decode()
@@ -90,14 +90,14 @@ def test_the_coach_cancels_by_the_rule_or_in_full(staff_client, coach, run_after
 
     by_rule = confirmed_booking(video, TODAY_14 + timedelta(hours=2), email="b@example.se")
     run_after_commit(
-        lambda: staff_client.post(f"/staff/booking/{by_rule.pk}/avboka/", {"refund": "rule"})
+        lambda: staff_client.post(f"/staff/booking/{by_rule.pk}/cancel/", {"refund": "rule"})
     )
     by_rule.refresh_from_db()
     assert by_rule.state == Booking.State.CANCELLED
     assert not Refund.objects.filter(order=by_rule.order).exists()
     # Twice: a clear message, no second refund.
     response = staff_client.post(
-        f"/staff/booking/{late.pk}/avboka/", {"refund": "full"}, follow=True
+        f"/staff/booking/{late.pk}/cancel/", {"refund": "full"}, follow=True
     )
     assert "kan inte avbokas" in response.content.decode()
     assert Refund.objects.filter(order=late.order).count() == 1
@@ -106,10 +106,10 @@ def test_the_coach_cancels_by_the_rule_or_in_full(staff_client, coach, run_after
 def test_a_no_show_is_marked_only_after_the_start(staff_client, coach):
     video, _ = coach
     booking = confirmed_booking(video, TUESDAY_10)
-    response = staff_client.post(f"/staff/booking/{booking.pk}/uteblev/", follow=True)
+    response = staff_client.post(f"/staff/booking/{booking.pk}/no-show/", follow=True)
     assert "Bara en bekräftad session som har börjat" in response.content.decode()
     with time_machine.travel(TUESDAY_10 + timedelta(minutes=20), tick=False):
-        staff_client.post(f"/staff/booking/{booking.pk}/uteblev/")
+        staff_client.post(f"/staff/booking/{booking.pk}/no-show/")
     booking.refresh_from_db()
     assert booking.state == Booking.State.NO_SHOW
     assert AuditEvent.objects.filter(action="booking.no_show").exists()
@@ -118,7 +118,7 @@ def test_a_no_show_is_marked_only_after_the_start(staff_client, coach):
 def test_the_coach_sets_a_video_link_and_the_client_gets_it(staff_client, coach, run_after_commit):
     video, _ = coach
     booking = confirmed_booking(video, THURSDAY_10)
-    url = f"/staff/booking/{booking.pk}/videolank/"
+    url = f"/staff/booking/{booking.pk}/video-link/"
     response = staff_client.post(url, {"join_url": "http://insecure.example/x"})
     assert response.status_code == 400 and "https://" in response.content.decode()
     run_after_commit(lambda: staff_client.post(url, {"join_url": "https://meet.example/abc"}))
@@ -143,11 +143,11 @@ def test_the_coach_books_a_client_by_phone_with_or_without_an_invoice(
         "payment": "none",
     }
     # 19:00 is after her hours: the form asks her first.
-    asked = staff_client.post("/staff/booking/ny/", data).content.decode()
+    asked = staff_client.post("/staff/booking/new/", data).content.decode()
     assert "utanför dina öppettider" in asked and "Ja, boka ändå" in asked
     assert not Booking.objects.exists()
     data["confirm"] = "2026-03-18T19:00"
-    response = run_after_commit(lambda: staff_client.post("/staff/booking/ny/", data))
+    response = run_after_commit(lambda: staff_client.post("/staff/booking/new/", data))
     assert response.status_code == 302
     booking = Booking.objects.get(person__email="greta@example.se")
     assert booking.state == Booking.State.CONFIRMED and booking.order is None
@@ -156,17 +156,17 @@ def test_the_coach_books_a_client_by_phone_with_or_without_an_invoice(
     assert "onsdag 18 mars 2026 19:00" in confirmation.body
     # The same time again: refused with a reason, nothing created.
     data |= {"email": "hanna@example.se", "first_name": "Hanna"}
-    response = staff_client.post("/staff/booking/ny/", data)
+    response = staff_client.post("/staff/booking/new/", data)
     assert response.status_code == 400 and "krockar" in response.content.decode()
     # With an invoice: the time is held and the client gets the Bankgiro instructions.
     data |= {"time": "08:00", "payment": "invoice", "confirm": "2026-03-18T08:00"}
-    run_after_commit(lambda: staff_client.post("/staff/booking/ny/", data))
+    run_after_commit(lambda: staff_client.post("/staff/booking/new/", data))
     held = Booking.objects.get(person__email="hanna@example.se")
     assert held.state == Booking.State.HELD and held.order.method == Order.Method.BANKGIRO
     [invoice] = sent_to("hanna@example.se")
     assert "OCR-nummer" in invoice.body and "900,00 kr" in invoice.body
     # A video session without a time: the form says so.
-    response = staff_client.post("/staff/booking/ny/", data | {"day": "", "time": ""})
+    response = staff_client.post("/staff/booking/new/", data | {"day": "", "time": ""})
     assert response.status_code == 400 and "behöver ett datum" in response.content.decode()
 
 

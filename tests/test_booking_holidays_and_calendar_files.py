@@ -67,7 +67,7 @@ def test_the_coach_confirms_a_holiday_or_night_time_before_anything_is_sent(
     video, _ = coach
     _holiday()
     booking = confirmed_booking(video, THURSDAY_10)
-    url = f"/staff/booking/{booking.pk}/flytta/"
+    url = f"/staff/booking/{booking.pk}/move/"
     # Monday in her holiday: asked, nothing moved, nothing mailed.
     page = staff_client.post(url, {"day": "2026-03-23", "time": "10:00"}).content.decode()
     assert "Dagen ligger i din semester (23 mars–27 mars)." in page
@@ -119,7 +119,7 @@ def test_a_moved_booking_updates_and_a_cancelled_one_leaves_her_calendar(
     )
     run_after_commit(
         lambda: staff_client.post(
-            f"/staff/booking/{booking.pk}/flytta/", {"day": "2026-03-24", "time": "11:00"}
+            f"/staff/booking/{booking.pk}/move/", {"day": "2026-03-24", "time": "11:00"}
         )
     )
     run_after_commit(lambda: services.booking_cancel(booking_id=booking.pk, actor=SYSTEM))

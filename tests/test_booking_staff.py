@@ -23,7 +23,7 @@ def practice(settings):
 
 
 def test_staff_pages_need_a_signed_in_coach(client, practice):
-    for url in ("/staff/booking/", "/staff/payments/", "/staff/payments/aterbetalningar/"):
+    for url in ("/staff/booking/", "/staff/payments/", "/staff/payments/refunds/"):
         assert client.get(url).status_code == 302
 
 
@@ -40,19 +40,19 @@ def test_the_coach_adds_a_service_and_bad_input_re_renders_with_messages(staff_c
         "position": "3",
         "active": "on",
     }
-    response = staff_client.post("/staff/booking/tjanster/ny/", data)
+    response = staff_client.post("/staff/booking/services/new/", data)
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     data["price"] = "450"
-    response = staff_client.post("/staff/booking/tjanster/ny/", data, follow=True)
+    response = staff_client.post("/staff/booking/services/new/", data, follow=True)
     assert "Tjänsten är sparad" in response.content.decode()
     assert Service.objects.get(name_sv="Kort samtal").price == Decimal("450")
 
 
 def test_the_coach_sets_hours_settings_and_days_off(staff_client, practice):
-    page = staff_client.get("/staff/booking/oppettider/")
+    page = staff_client.get("/staff/booking/hours/")
     assert page.status_code == 200
     response = staff_client.post(
-        "/staff/booking/oppettider/",
+        "/staff/booking/hours/",
         {
             "save_settings": "1",
             "buffer_minutes": "15",
@@ -82,21 +82,21 @@ def test_the_coach_sets_hours_settings_and_days_off(staff_client, practice):
         }
     n = len(hours)
     formset |= {f"form-{n}-weekday": "5", f"form-{n}-start": "12:00", f"form-{n}-end": "10:00"}
-    response = staff_client.post("/staff/booking/oppettider/", formset)
+    response = staff_client.post("/staff/booking/hours/", formset)
     assert (
         response.status_code == 200
         and "Starttiden måste vara före sluttiden" in response.content.decode()
     )
     formset[f"form-{n}-end"] = "15:00"
-    staff_client.post("/staff/booking/oppettider/", formset)
+    staff_client.post("/staff/booking/hours/", formset)
     assert OpeningHours.objects.filter(weekday=5).exists()
 
     response = staff_client.post(
-        "/staff/booking/lediga-dagar/", {"day": "2026-04-03", "note": "Långfredag"}, follow=True
+        "/staff/booking/days-off/", {"day": "2026-04-03", "note": "Långfredag"}, follow=True
     )
     assert "Långfredag" in response.content.decode()
     day = DayOff.objects.get()
-    staff_client.post(f"/staff/booking/lediga-dagar/{day.pk}/ta-bort/")
+    staff_client.post(f"/staff/booking/days-off/{day.pk}/remove/")
     assert not DayOff.objects.exists()
 
 
@@ -118,8 +118,8 @@ def test_the_coach_sees_bookings_orders_and_marks_a_refund_task_done(
         order=order, amount=Decimal("900.00"), reason="cancelled", status=Refund.Status.MANUAL
     )
     Order.objects.filter(pk=order.pk).update(amount_paid=Decimal("900.00"), status="paid")
-    assert order.reference in staff_client.get("/staff/payments/aterbetalningar/").content.decode()
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/klar/")
+    assert order.reference in staff_client.get("/staff/payments/refunds/").content.decode()
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/done/")
     refund.refresh_from_db()
     order.refresh_from_db()
     assert refund.status == Refund.Status.DONE

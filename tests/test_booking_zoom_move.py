@@ -49,7 +49,7 @@ def booked(zoom, practice, run_after_commit) -> Booking:
 
 
 def move_by_coach(staff_client, run_after_commit, booking, day="2026-03-30", time="10:00"):
-    url = f"/staff/booking/{booking.pk}/flytta/"
+    url = f"/staff/booking/{booking.pk}/move/"
     response = run_after_commit(lambda: staff_client.post(url, {"day": day, "time": time}))
     assert response.status_code == 302
     booking.refresh_from_db()
@@ -173,7 +173,7 @@ def test_after_the_last_try_a_lasting_outage_is_shown_and_a_new_link_settles_it(
     # She makes a new room and saves its link: the client gets it, and nothing waits any more.
     response = run_after_commit(
         lambda: staff_client.post(
-            f"/staff/booking/{booked.pk}/videolank/", {"join_url": "https://video.example/nytt"}
+            f"/staff/booking/{booked.pk}/video-link/", {"join_url": "https://video.example/nytt"}
         )
     )
     assert response.status_code == 302
@@ -188,7 +188,7 @@ def test_a_cancelled_booking_has_no_meeting_left_to_move(
     zoom.fail_next(503, 0)
     move_by_coach(staff_client, run_after_commit, booked)
     run_after_commit(
-        lambda: staff_client.post(f"/staff/booking/{booked.pk}/avboka/", {"refund": "rule"})
+        lambda: staff_client.post(f"/staff/booking/{booked.pk}/cancel/", {"refund": "rule"})
     )
     booked.refresh_from_db()
     assert booked.state == Booking.State.CANCELLED and booked.zoom_meeting_id == ""

@@ -32,7 +32,7 @@ def fake(settings):
 
 
 def connect_over_http(client, fake) -> None:
-    response = client.post("/staff/bookkeeping/fortnox/anslut/")
+    response = client.post("/staff/bookkeeping/fortnox/connect/")
     assert response.status_code == 302
     target = urlsplit(response["Location"])
     query = parse_qs(target.query)
@@ -163,13 +163,13 @@ def test_a_refused_voucher_is_failed_with_its_reason_and_can_be_sent_again(staff
     assert posting.state == "failed" and posting.error == "no_financial_year"
     page = staff_client.get("/staff/bookkeeping/fortnox/?status=failed").content.decode()
     assert "no_financial_year" in page
-    response = staff_client.post(f"/staff/bookkeeping/fortnox/{posting.pk}/igen/")
+    response = staff_client.post(f"/staff/bookkeeping/fortnox/{posting.pk}/retry/")
     assert response.status_code == 302
     assert FortnoxPosting.objects.get(pk=posting.pk).state == "pending"
 
 
 def test_a_callback_with_a_wrong_state_connects_nothing(staff_client, fake):
-    staff_client.post("/staff/bookkeeping/fortnox/anslut/")
+    staff_client.post("/staff/bookkeeping/fortnox/connect/")
     response = staff_client.get(
         "/staff/bookkeeping/fortnox/callback/", {"code": fake.issue_code(), "state": "forged"}
     )

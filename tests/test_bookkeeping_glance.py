@@ -97,7 +97,7 @@ def test_a_correction_reverses_the_voucher_with_her_reason_after_confirming(staf
     order = paid_order(method="swish", at=dt.datetime(2026, 3, 3, 10, tzinfo=dt.UTC))
     original = Voucher.objects.get(order_id=order.pk)
     detail = staff_client.get(f"/staff/bookkeeping/{original.pk}/").content.decode()
-    url = f"/staff/bookkeeping/{original.pk}/rattelse/"
+    url = f"/staff/bookkeeping/{original.pk}/correction/"
     assert f'href="{url}"' in detail and "Rätta verifikationen" in detail
     form = staff_client.get(url).content.decode()
     assert "vänder varje rad" in form and "-720,00 kr" in form and "-180,00 kr" in form
@@ -130,7 +130,7 @@ def test_a_correction_reverses_the_voucher_with_her_reason_after_confirming(staf
     again = staff_client.post(url, {"reason": "igen", "confirm": "on"})
     assert again.status_code == 302 and again["Location"].endswith(f"/{correction.pk}/")
     assert Voucher.objects.filter(kind="correction").count() == 1
-    assert staff_client.get("/staff/bookkeeping/999999/rattelse/").status_code == 404
+    assert staff_client.get("/staff/bookkeeping/999999/correction/").status_code == 404
 
 
 def test_the_charts_are_svg_without_script_or_inline_style(staff_client):
@@ -140,7 +140,7 @@ def test_the_charts_are_svg_without_script_or_inline_style(staff_client):
     confirmed_booking(video, dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC))
     confirmed_booking(video, dt.datetime(2026, 3, 11, 9, tzinfo=dt.UTC), email="b@example.se")
     with time_machine.travel(dt.datetime(2026, 5, 5, 9, tzinfo=dt.UTC)):
-        response = staff_client.get("/staff/bookkeeping/siffror/?ar=2026")
+        response = staff_client.get("/staff/bookkeeping/glance/?ar=2026")
     page = response.content.decode()
     assert response.status_code == 200
     assert "style-src 'self'" in response["Content-Security-Policy"]

@@ -139,7 +139,7 @@ def test_the_coach_downloads_one_document_and_the_years_zip(staff_client, practi
 
     page = staff_client.get("/staff/bookkeeping/?ar=2026").content.decode()
     assert "Kvitton och fakturor 2026 som PDF (zip, 3 dokument)" in page
-    response = staff_client.get("/staff/bookkeeping/dokument/2026.zip")
+    response = staff_client.get("/staff/bookkeeping/documents/2026.zip")
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = sorted(archive.namelist())
@@ -158,12 +158,12 @@ def test_the_coach_downloads_one_document_and_the_years_zip(staff_client, practi
     assert "'=HYPERLINK(1)" in {r[6] for r in rows[1:]}  # never read as a formula
     assert Event.objects.filter(action="document.zip_downloaded").count() == 1
 
-    one = staff_client.get(f"/staff/bookkeeping/dokument/{receipt.pk}.pdf")
+    one = staff_client.get(f"/staff/bookkeeping/documents/{receipt.pk}.pdf")
     assert one["Content-Disposition"] == f'attachment; filename="kvitto-{receipt.label}.pdf"'
-    card = staff_client.get(f"/staff/klienter/{booking.person_id}/").content.decode()
-    assert "/staff/bookkeeping/dokument/" in card
-    assert staff_client.get("/staff/bookkeeping/dokument/99999.pdf").status_code == 404
-    assert staff_client.get("/staff/bookkeeping/dokument/12.zip").status_code == 404
+    card = staff_client.get(f"/staff/web/clients/{booking.person_id}/").content.decode()
+    assert "/staff/bookkeeping/documents/" in card
+    assert staff_client.get("/staff/bookkeeping/documents/99999.pdf").status_code == 404
+    assert staff_client.get("/staff/bookkeeping/documents/12.zip").status_code == 404
 
 
 def test_the_documents_zip_command_writes_the_year_for_the_accountant(practice, tmp_path):

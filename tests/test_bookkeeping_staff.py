@@ -76,18 +76,18 @@ def test_the_sie_download_without_an_organisation_number_explains(staff_client, 
 
 def test_an_uploaded_sie_file_is_verified_on_the_page(staff_client):
     good = SimpleUploadedFile("b.se", FIXTURE.read_bytes())
-    page = staff_client.post("/staff/bookkeeping/verifiera/", {"file": good}).content.decode()
+    page = staff_client.post("/staff/bookkeeping/verify/", {"file": good}).content.decode()
     assert "Filen är giltig" in page and "stämmer" in page and "177" in page
     changed = FIXTURE.read_bytes().replace(b"2941 {}      17240", b"2941 {}      17241", 1)
     bad = SimpleUploadedFile("b.se", changed)
-    page = staff_client.post("/staff/bookkeeping/verifiera/", {"file": bad}).content.decode()
+    page = staff_client.post("/staff/bookkeeping/verify/", {"file": bad}).content.decode()
     assert "Filen har fel" in page and "balanserar inte" in page
-    empty = staff_client.post("/staff/bookkeeping/verifiera/", {}).content.decode()
+    empty = staff_client.post("/staff/bookkeeping/verify/", {}).content.decode()
     assert "errorlist" in empty
 
 
 def test_the_vat_page_gives_the_figures_of_the_vat_return(staff_client, year_of_payments):
-    page = staff_client.get("/staff/bookkeeping/moms/?period=2026-k1").content.decode()
+    page = staff_client.get("/staff/bookkeeping/vat/?period=2026-k1").content.decode()
     # Q1: card 900 sold and refunded, Swish 900 sold: 720 net, 180 VAT; Q2: 1 500 exempt.
     assert "Momsdeklaration för kvartal 1 2026" in page
     q2 = page.split("kvartal 2 2026</a>")[1].split("</tr>")[0]

@@ -68,7 +68,7 @@ def test_each_rate_books_on_its_own_accounts(quarter_of_sales):
 
 def test_the_quarter_page_gives_each_box_in_swedish(staff_client, settings, quarter_of_sales):
     settings.VAT_PERIOD = "quarter"
-    page = staff_client.get("/staff/bookkeeping/moms/?period=2026-k1").content.decode()
+    page = staff_client.get("/staff/bookkeeping/vat/?period=2026-k1").content.decode()
     assert "Momsdeklaration för kvartal 1 2026" in page
     assert "1 januari 2026" in page and "31 mars 2026" in page
     boxes = {row.split("<")[0]: row for row in page.split('<td class="box-number">')[1:]}
@@ -82,12 +82,12 @@ def test_the_quarter_page_gives_each_box_in_swedish(staff_client, settings, quar
     assert "ingen, det stämmer" in page
     # Every period of the year, written the Swedish way, never as 2026-01.
     assert "kvartal 4 2026" in page and "2026-01" not in page
-    assert '/staff/bookkeeping/moms/2026-k1.csv"' in page
+    assert '/staff/bookkeeping/vat/2026-k1.csv"' in page
 
 
 def test_the_csv_holds_the_boxes(staff_client, settings, quarter_of_sales):
     settings.VAT_PERIOD = "quarter"
-    response = staff_client.get("/staff/bookkeeping/moms/2026-k1.csv")
+    response = staff_client.get("/staff/bookkeeping/vat/2026-k1.csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="moms-2026-k1.csv"'
@@ -107,20 +107,20 @@ def test_the_csv_holds_the_boxes(staff_client, settings, quarter_of_sales):
     assert by_box["10"][3:5] == ["180", "180,00"]
     assert by_box["42"][3:5] == ["1500", "1500,00"]
     english = staff_client.get(
-        "/staff/bookkeeping/moms/2026-k1.csv", headers={"accept-language": "en"}
+        "/staff/bookkeeping/vat/2026-k1.csv", headers={"accept-language": "en"}
     )
     assert english.status_code == 200
     for bad in ("2026-k5", "2026-01", "abcd", "2026-k1x", "9" * 40):
-        assert staff_client.get(f"/staff/bookkeeping/moms/{bad}.csv").status_code == 404
+        assert staff_client.get(f"/staff/bookkeeping/vat/{bad}.csv").status_code == 404
 
 
 def test_month_and_year_periods_follow_the_setting(staff_client, settings, quarter_of_sales):
     settings.VAT_PERIOD = "month"
-    page = staff_client.get("/staff/bookkeeping/moms/?period=2026-02").content.decode()
+    page = staff_client.get("/staff/bookkeeping/vat/?period=2026-02").content.decode()
     assert "Momsdeklaration för februari 2026" in page and "Du redovisar moms per månad." in page
     assert "december 2026" in page
     settings.VAT_PERIOD = "year"
-    page = staff_client.get("/staff/bookkeeping/moms/?period=2026").content.decode()
+    page = staff_client.get("/staff/bookkeeping/vat/?period=2026").content.decode()
     assert "Momsdeklaration för räkenskapsåret 2026" in page
     # Box 05 for the year: the April card sale too (720 net more).
     assert "<strong>2\xa0440 kr</strong>" in page
@@ -130,10 +130,10 @@ def test_a_malformed_period_shows_the_last_one_that_ended(staff_client, settings
     settings.VAT_PERIOD = "quarter"
     with time_machine.travel(dt.datetime(2026, 5, 10, 12, tzinfo=dt.UTC)):
         for query in ("period=2026-k9", "period=%C3%A5", "period=" + "1" * 300, "ar=x", ""):
-            response = staff_client.get(f"/staff/bookkeeping/moms/?{query}")
+            response = staff_client.get(f"/staff/bookkeeping/vat/?{query}")
             assert response.status_code == 200, query
             assert "Momsdeklaration för kvartal 1 2026" in response.content.decode()
-        page = staff_client.get("/staff/bookkeeping/moms/?ar=2025").content.decode()
+        page = staff_client.get("/staff/bookkeeping/vat/?ar=2025").content.decode()
         assert "Momsdeklaration för kvartal 4 2025" in page
 
 

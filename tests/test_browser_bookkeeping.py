@@ -90,7 +90,7 @@ def _shot(tab, name: str) -> None:
 def test_the_vat_return_of_a_quarter_in_the_browser(coach_tab, books):
     tab = coach_tab
     with time_machine.travel(dt.datetime(2026, 4, 15, 9, tzinfo=dt.UTC), tick=True):
-        tab.goto(tab.base + "/staff/bookkeeping/moms/")
+        tab.goto(tab.base + "/staff/bookkeeping/vat/")
         body = tab.inner_text("body")
     assert "Momsdeklaration för kvartal 1 2026" in body
     rows = {
@@ -159,7 +159,7 @@ def test_the_voucher_list_pages_filters_and_corrects_in_the_browser(coach_tab, b
 
 def test_the_charts_in_the_browser(coach_tab, books):
     tab = coach_tab
-    tab.goto(tab.base + "/staff/bookkeeping/siffror/?ar=2026")
+    tab.goto(tab.base + "/staff/bookkeeping/glance/?ar=2026")
     assert tab.locator("svg.chart").count() == 3
     assert tab.locator("svg.chart rect.bar").count() >= 4
     # The bars take their colour from the stylesheet, not from an attribute.

@@ -103,11 +103,11 @@ def test_she_moves_to_a_new_address_and_her_refund_follows_her(site, staff_user)
     shows(site, "Återbetalningen är på väg.")
     [ask] = [m for m in mail.outbox if "Vart ska jag betala tillbaka" in m.subject]
     assert ask.to == [new]
-    go(site, "/staff/payments/aterbetalningar/")
+    go(site, "/staff/payments/refunds/")
     listed = shows(site, new)
     assert old not in listed
     refund = Refund.objects.get(order=order)
-    go(site, f"/staff/payments/aterbetalningar/{refund.pk}/")
+    go(site, f"/staff/payments/refunds/{refund.pk}/")
     mail.outbox.clear()
     site.get_by_role("button", name="Skicka en ny länk").click()
     shows(site, new)
@@ -200,7 +200,7 @@ def test_the_coach_places_and_lifts_a_legal_hold_on_the_retention_page(site, sta
         last_contact_at=long_ago,
     )
     coach_signs_in(site, site.base, staff_user)
-    go(site, "/staff/retention/")
+    go(site, "/staff/privacy/")
     site.fill("input[name=hold-email]", "eva@example.se")
     site.fill("textarea[name=hold-reason]", "Tvist om en faktura.")
     site.get_by_role("button", name="Spara spärren").click()

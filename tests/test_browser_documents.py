@@ -110,7 +110,7 @@ def test_the_coach_takes_her_years_documents_for_the_accountant_and_reads_vat_in
 
     browser.click("button[name=language][value=en]")
     browser.wait_for_load_state()
-    go(browser, "/staff/bookkeeping/moms/?period=2026-k1")  # the quarter of NOW
+    go(browser, "/staff/bookkeeping/vat/?period=2026-k1")  # the quarter of NOW
     vat = shows(browser, "SEK 13,392.00")  # 15 840 + 900 kr at 25 % VAT: 13 392 net
     assert not re.search(r"\d kr\b", vat)  # amounts in English: SEK 13,392.00, never "… kr"
 
@@ -119,7 +119,7 @@ def test_on_a_phone_the_staff_menu_folds_and_her_pages_speak_in_words(
     browser, staff_user, tmp_path
 ):
     coach_signs_in(browser, browser.base, staff_user)
-    go(browser, "/staff/semester/")
+    go(browser, "/staff/web/holiday/")
     menu = browser.locator("details.staff-menu")
     calendar = menu.locator("a", has_text="Kalender")
     assert calendar.is_visible() and not menu.locator("summary").is_visible()  # wide: all there

@@ -117,7 +117,7 @@ def test_a_visitor_books_the_coach_moves_and_refunds_part_and_the_client_is_told
     screenshot(browser, "overview", shots, width=390)
     local = booking.starts_at.astimezone(STOCKHOLM)
     year, week, _ = local.isocalendar()
-    go(browser, f"/staff/booking/kalender/?vecka={year}-W{week:02d}")
+    go(browser, f"/staff/booking/calendar/?vecka={year}-W{week:02d}")
     assert f"{local:%H:%M}" in browser.inner_text("body") and "Astrid" in browser.inner_text("body")
     screenshot(browser, "week", shots)
     go(browser, f"/staff/booking/{booking.pk}/")
@@ -140,7 +140,7 @@ def test_a_visitor_books_the_coach_moves_and_refunds_part_and_the_client_is_told
     shows(browser, "Återbetalningen är på väg")
     refund = Refund.objects.get()
     assert refund.amount == Decimal("300.00")
-    go(browser, "/staff/payments/aterbetalningar/")
+    go(browser, "/staff/payments/refunds/")
     browser.click(f"form[action$='/{refund.pk}/klar/'] button")
     shows(browser, "markerad som gjord")
     [refunded] = [m for m in sent_to("astrid@example.se") if "Återbetalning" in m.subject]
@@ -233,7 +233,7 @@ def test_a_client_with_a_paid_session_ahead_erases_herself_and_chooses_to_cancel
 
     # The coach pays it back and marks it done: the erasure is then carried out.
     sign_in_coach(browser, staff_user)
-    go(browser, "/staff/payments/aterbetalningar/")
+    go(browser, "/staff/payments/refunds/")
     mail.outbox.clear()
     browser.click(f"form[action$='/{refund.pk}/klar/'] button")
     shows(browser, "markerad som gjord")

@@ -36,7 +36,7 @@ def test_she_pastes_her_address_and_busy_times_block_the_slots(
     address = calendar_server.serve(SECRET, OWN_CALENDAR)
     caplog.set_level(logging.DEBUG)
     response = staff_client.post(
-        "/staff/booking/egna-kalendrar/",
+        "/staff/booking/busy-calendars/",
         {"label": "Google privat", "address": address},
         follow=True,
     )
@@ -121,7 +121,7 @@ def test_a_failed_read_is_told_in_words_and_keeps_the_earlier_times(
         monkeypatch.setattr(busy, "MAX_BYTES", len(OWN_CALENDAR) * 2)
     monkeypatch.setattr(busy, "TIMEOUT", 0.5)
     caplog.set_level(logging.DEBUG)
-    response = staff_client.post(f"/staff/booking/egna-kalendrar/{calendar.pk}/las/", follow=True)
+    response = staff_client.post(f"/staff/booking/busy-calendars/{calendar.pk}/read/", follow=True)
     page = response.content.decode()
     assert words in page
     assert BusyTime.objects.filter(calendar=calendar, busy=True).count() == 9  # kept
@@ -137,7 +137,7 @@ def test_a_failed_read_is_told_in_words_and_keeps_the_earlier_times(
     ],
 )
 def test_a_bad_address_is_refused_with_a_reason(staff_client, practice, address, words):
-    response = staff_client.post("/staff/booking/egna-kalendrar/", {"address": address})
+    response = staff_client.post("/staff/booking/busy-calendars/", {"address": address})
     assert response.status_code == 400
     if not words.startswith("This"):
         assert words in response.content.decode()
@@ -156,7 +156,7 @@ def test_webcal_is_read_as_https_and_removing_a_calendar_frees_its_times(
     )
     busy.calendar_read(calendar_id=calendar.pk)
     assert _utc(19, 13) not in _starts(video)
-    staff_client.post(f"/staff/booking/egna-kalendrar/{calendar.pk}/ta-bort/")
+    staff_client.post(f"/staff/booking/busy-calendars/{calendar.pk}/remove/")
     assert not BusyTime.objects.exists() and _utc(19, 13) in _starts(video)
 
 

@@ -1,4 +1,4 @@
-"""The coach's client list and client card (/staff/klienter/), and the overview's one list of
+"""The coach's client list and client card (/staff/web/clients/), and the overview's one list of
 what waits for her."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ TUESDAY_11 = datetime(2026, 3, 17, 10, 0, tzinfo=UTC)
 THURSDAY_10 = datetime(2026, 3, 19, 9, 0, tzinfo=UTC)
 LAST_FRIDAY = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 LAST_MONTH = datetime(2026, 2, 16, 9, 0, tzinfo=UTC)
-LIST = "/staff/klienter/"
+LIST = "/staff/web/clients/"
 
 
 def _rows(html: str) -> list[str]:
@@ -79,11 +79,11 @@ def test_the_list_orders_clients_by_next_then_last_session_with_counts_and_open_
     ]
     assert "Gun" not in html
     britta = rows[0]
-    assert f'href="/staff/klienter/{sooner.person_id}/"' in britta
+    assert f'href="/staff/web/clients/{sooner.person_id}/"' in britta
     assert f'href="/staff/booking/{sooner.pk}/"' in britta and "17 mars 2026, 11:00" in britta
     assert "13 mars 2026" in britta and ">2</td>" in britta  # last session, two sessions
-    assert f'href="/staff/klienter/{later.person_id}/"' in rows[1]
-    assert f'href="/staff/klienter/{recent.person_id}/"' in rows[2]
+    assert f'href="/staff/web/clients/{later.person_id}/"' in rows[1]
+    assert f'href="/staff/web/clients/{recent.person_id}/"' in rows[2]
     assert "Återbetalning att göra" in rows[3]
     assert "Begäran: Tillgång (registerutdrag)" in rows[4] and ">0</td>" in rows[4]
     assert "5 klienter" in html
@@ -115,7 +115,7 @@ def test_the_search_is_posted_never_put_in_the_address(staff_client, practice):
     whole = staff_client.get(LIST + "?q=åsa").content.decode()
     assert "Åsa Öberg" in whole and "Bo Ek" in whole
     # The search form posts, with its CSRF token, to the list's own address.
-    assert 'method="post" action="/staff/klienter/"' in whole
+    assert 'method="post" action="/staff/web/clients/"' in whole
     # Control characters (a NUL breaks PostgreSQL's text) and absurd pages are no error.
     found = staff_client.post(LIST, {"q": "\x00åsa\x07", "sida": "9" * 30})
     assert (
@@ -178,7 +178,7 @@ def test_the_card_gathers_bookings_orders_requests_journal_newsletter_and_deadli
     request_record(person=person, kind=Request.Kind.ERASURE, actor=SYSTEM, done=False)
     subscriber(person.email, first="Astrid", last="Lind")
 
-    response = staff_client.get(f"/staff/klienter/{person.pk}/")
+    response = staff_client.get(f"/staff/web/clients/{person.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Astrid Lind</h1>" in html and person.email in html
@@ -193,7 +193,7 @@ def test_the_card_gathers_bookings_orders_requests_journal_newsletter_and_deadli
     assert "Radering" in privacy and "När uppgifterna gallras" in privacy
     journal = html.split('id="journal"')[1].split("</section>")[0]
     assert "1 anteckning i journalen." in journal
-    assert f'href="/staff/journal/klient/{person.pk}/"' in journal
+    assert f'href="/staff/journal/clients/{person.pk}/"' in journal
     assert "Sover" not in html  # the card reads no note: the journal's own card does, logged
     assert "Prenumererar" in html.split('id="nyhetsbrev"')[1]
     deadlines = html.split('id="frister"')[1].split("</section>")[0]
@@ -211,8 +211,8 @@ def test_the_card_shows_messages_and_consultations_waiting_for_an_answer(staff_c
     consultation.save(update_fields=["awaiting_reply_since"])
     person = consultation.person
     message_receive(email=person.email, name="Åsa Öberg", body="Hej!", language="sv", actor=SYSTEM)
-    html = staff_client.get(f"/staff/klienter/{person.pk}/").content.decode()
-    assert f"/staff/journal/konsultation/{consultation.pk}/" in html
+    html = staff_client.get(f"/staff/web/clients/{person.pk}/").content.decode()
+    assert f"/staff/journal/consultations/{consultation.pk}/" in html
     assert "23 mars 2026" in html.split('id="journal"')[1]  # a week to reply
     messages = html.split('id="meddelanden"')[1].split("</section>")[0]
     assert "1 obesvarat meddelande." in messages and f"/staff/contact/{person.pk}/" in messages
@@ -225,9 +225,9 @@ def test_the_card_is_for_staff_only_and_unknown_ids_are_404(staff_client, practi
     video, _ = practice
     booking = confirmed_booking(video, TUESDAY_11)
     visitor = Client()
-    assert visitor.get(f"/staff/klienter/{booking.person_id}/").status_code == 302
+    assert visitor.get(f"/staff/web/clients/{booking.person_id}/").status_code == 302
     assert visitor.get(LIST).status_code == 302
-    assert staff_client.get("/staff/klienter/999999/").status_code == 404
+    assert staff_client.get("/staff/web/clients/999999/").status_code == 404
     assert not Event.objects.filter(action="client.card_read").exists()
 
 
@@ -236,12 +236,12 @@ def test_clients_are_linked_from_the_overview_the_week_and_the_booking_pages(
 ):
     video, _ = practice
     booking = confirmed_booking(video, TUESDAY_11)
-    card = f'href="/staff/klienter/{booking.person_id}/"'
+    card = f'href="/staff/web/clients/{booking.person_id}/"'
     assert card in staff_client.get("/staff/").content.decode()
-    assert card in staff_client.get("/staff/booking/kalender/").content.decode()
+    assert card in staff_client.get("/staff/booking/calendar/").content.decode()
     assert card in staff_client.get(f"/staff/booking/{booking.pk}/").content.decode()
     assert card in staff_client.get("/staff/booking/").content.decode()
-    assert 'href="/staff/klienter/">Klienter</a>' in staff_client.get("/staff/").content.decode()
+    assert 'href="/staff/web/clients/">Klienter</a>' in staff_client.get("/staff/").content.decode()
 
 
 def test_the_overview_has_one_list_of_what_waits_the_nearest_deadline_first(staff_client, practice):
@@ -264,8 +264,8 @@ def test_the_overview_has_one_list_of_what_waits_the_nearest_deadline_first(staf
         waiting.index("Återbetalning att göra"),
     ]
     assert order == sorted(order)
-    assert f'href="/staff/klienter/{consultation.person_id}/">Åsa<' in waiting
-    assert f'href="/staff/klienter/{paid.person_id}/"' in waiting
+    assert f'href="/staff/web/clients/{consultation.person_id}/">Åsa<' in waiting
+    assert f'href="/staff/web/clients/{paid.person_id}/"' in waiting
 
 
 def test_the_client_pages_read_in_english_when_the_coach_chooses_it(staff_client, practice):

@@ -65,20 +65,20 @@ def test_the_week_calendar_places_sessions_on_their_stockholm_day(staff_client, 
     video, _ = coach
     booking = confirmed_booking(video, THURSDAY_10, first="Britta")
     late = confirmed_booking(video, AFTER_DST, first="Ella", email="ella@example.se")
-    page = staff_client.get("/staff/booking/kalender/").content.decode()
+    page = staff_client.get("/staff/booking/calendar/").content.decode()
     assert "Vecka 12" in page
     thursday = page.split("torsdag 19 mars")[1].split("</section>")[0]
     assert "10:00" in thursday and f"/staff/booking/{booking.pk}/" in thursday
-    after = staff_client.get("/staff/booking/kalender/?vecka=2026-W14").content.decode()
+    after = staff_client.get("/staff/booking/calendar/?vecka=2026-W14").content.decode()
     assert "09:00" in after.split("måndag 30 mars")[1] and f"/staff/booking/{late.pk}/" in after
-    assert staff_client.get("/staff/booking/kalender/?vecka=2026-W99").status_code == 404
-    assert staff_client.get("/staff/booking/kalender/?vecka=nonsense").status_code == 404
+    assert staff_client.get("/staff/booking/calendar/?vecka=2026-W99").status_code == 404
+    assert staff_client.get("/staff/booking/calendar/?vecka=nonsense").status_code == 404
 
 
 def test_the_calendar_feed_has_a_secret_revocable_address_and_minimal_data(staff_client, coach):
     video, _ = coach
     confirmed_booking(video, THURSDAY_10, first="Britta", last="Berg", email="britta@example.se")
-    page = staff_client.post("/staff/booking/kalenderflode/", {"create": "1"}).content.decode()
+    page = staff_client.post("/staff/booking/calendar-feed/", {"create": "1"}).content.decode()
     url = re.search(r"https://praktik\.example(/kalender/[\w-]+\.ics)", page).group(1)
     assert CalendarFeed.objects.get().token_hash not in url  # only the hash is stored
     assert AuditEvent.objects.filter(action="calendar_feed.created").exists()
@@ -92,10 +92,10 @@ def test_the_calendar_feed_has_a_secret_revocable_address_and_minimal_data(staff
     assert client.get("/kalender/not-the-secret.ics").status_code == 404
 
     # A new address voids the old one; revoking voids all.
-    page = staff_client.post("/staff/booking/kalenderflode/", {"create": "1"}).content.decode()
+    page = staff_client.post("/staff/booking/calendar-feed/", {"create": "1"}).content.decode()
     newer = re.search(r"https://praktik\.example(/kalender/[\w-]+\.ics)", page).group(1)
     assert client.get(url).status_code == 404 and client.get(newer).status_code == 200
-    staff_client.post("/staff/booking/kalenderflode/", {"revoke": "1"})
+    staff_client.post("/staff/booking/calendar-feed/", {"revoke": "1"})
     assert client.get(newer).status_code == 404
     assert AuditEvent.objects.filter(action="calendar_feed.revoked").exists()
 

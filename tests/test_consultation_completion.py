@@ -101,7 +101,7 @@ def test_before_any_reply_the_hours_rule_still_gives_all_back(client):
 
 def test_the_reply_form_refuses_a_reply_past_the_count(staff_client):
     consultation = paid_consultation(exchanges=1)
-    url = f"/staff/journal/konsultation/{consultation.pk}/"
+    url = f"/staff/journal/consultations/{consultation.pk}/"
     staff_client.post(url, {"body": "Första och enda svaret."})
     page = staff_client.get(url).content.decode()
     assert "Konsultationen är avslutad: alla svar är givna." in page
@@ -133,10 +133,10 @@ def test_a_mail_after_completion_waits_on_the_coachs_overview(staff_client):
     assert file_inbound(_mail_from(consultation, "En sak till, tack!")) == "consultation"
     overview = staff_client.get("/staff/").content.decode()
     assert "Meddelande efter avslutad mejlkonsultation" in overview
-    url = f"/staff/journal/konsultation/{consultation.pk}/"
+    url = f"/staff/journal/consultations/{consultation.pk}/"
     page = staff_client.get(url).content.decode()
     assert "En sak till, tack!" in page and "Hon skrev efter att konsultationen avslutades" in page
-    staff_client.post(f"{url}hanterat/")
+    staff_client.post(f"{url}handled/")
     assert "Meddelande efter avslutad" not in staff_client.get("/staff/").content.decode()
     consultation.refresh_from_db()
     assert consultation.state == Consultation.State.COMPLETED

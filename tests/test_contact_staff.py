@@ -79,7 +79,7 @@ def test_the_reply_goes_by_email_in_the_coachs_voice_and_the_conversation_is_del
     person = first.person
     mail.outbox.clear()
     response = staff_client.post(
-        f"/staff/contact/{person.pk}/svara/",
+        f"/staff/contact/{person.pk}/reply/",
         {"text": "Hej Disa!\n\nTisdag kl. 10 passar bra.\n\nMvh Anna", "upto": second.pk},
     )
     assert response.status_code == 302
@@ -100,7 +100,7 @@ def test_the_reply_goes_by_email_in_the_coachs_voice_and_the_conversation_is_del
 def test_an_english_writer_gets_the_frame_of_the_reply_in_english(staff_client, now):
     message = _receive(email="amy.lee@example.com", name="Amy Lee", language="en")
     staff_client.post(
-        f"/staff/contact/{message.person_id}/svara/", {"text": "Hi Amy!", "upto": message.pk}
+        f"/staff/contact/{message.person_id}/reply/", {"text": "Hi Amy!", "upto": message.pk}
     )
     [sent] = [m for m in mail.outbox if m.to == ["amy.lee@example.com"]]
     assert sent.subject.startswith("Reply to your message")
@@ -111,7 +111,7 @@ def test_a_message_that_arrives_while_she_writes_stays_open(staff_client, now):
     shown = _receive()
     late = _receive(text="PS: jag glömde en sak.")
     staff_client.post(
-        f"/staff/contact/{shown.person_id}/svara/", {"text": "Hej!", "upto": shown.pk}
+        f"/staff/contact/{shown.person_id}/reply/", {"text": "Hej!", "upto": shown.pk}
     )
     assert list(Message.objects.values_list("pk", flat=True)) == [late.pk]
 
@@ -120,7 +120,7 @@ def test_an_empty_reply_sends_nothing_and_deletes_nothing(staff_client, now):
     message = _receive()
     mail.outbox.clear()
     response = staff_client.post(
-        f"/staff/contact/{message.person_id}/svara/", {"text": "  ", "upto": message.pk}
+        f"/staff/contact/{message.person_id}/reply/", {"text": "  ", "upto": message.pk}
     )
     assert response.status_code == 302
     assert Message.objects.filter(pk=message.pk).exists()
@@ -131,7 +131,7 @@ def test_what_must_be_kept_moves_to_the_journal_before_the_reply(staff_client, n
     message = _receive(text="Jag sover dåligt sedan i somras. Kan vi prata om det?")
     person = message.person
     response = staff_client.post(
-        f"/staff/contact/meddelande/{message.pk}/journal/",
+        f"/staff/contact/messages/{message.pk}/journal/",
         {f"{message.pk}-text": "Sover dåligt sedan i somras."},
     )
     assert response.status_code == 302
@@ -141,7 +141,7 @@ def test_what_must_be_kept_moves_to_the_journal_before_the_reply(staff_client, n
     )
     assert Message.objects.get(pk=message.pk).moved_to_journal_at is not None
     assert Event.objects.filter(action="contact.moved_to_journal", subject_id=person.pk).exists()
-    staff_client.post(f"/staff/contact/{person.pk}/svara/", {"text": "Hej!", "upto": message.pk})
+    staff_client.post(f"/staff/contact/{person.pk}/reply/", {"text": "Hej!", "upto": message.pk})
     assert not Message.objects.exists()
     assert Note.objects.filter(person=person).count() == 1  # the journal keeps it
 
@@ -149,7 +149,7 @@ def test_what_must_be_kept_moves_to_the_journal_before_the_reply(staff_client, n
 def test_a_conversation_marked_handled_is_deleted_without_a_reply(staff_client, now):
     message = _receive()
     mail.outbox.clear()
-    staff_client.post(f"/staff/contact/{message.person_id}/hanterat/", {"upto": message.pk})
+    staff_client.post(f"/staff/contact/{message.person_id}/handled/", {"upto": message.pk})
     assert not Message.objects.exists()
     assert not [m for m in mail.outbox if m.to == ["disa.holm@example.se"]]
     assert Event.objects.filter(action="contact.deleted").exists()
@@ -157,9 +157,9 @@ def test_a_conversation_marked_handled_is_deleted_without_a_reply(staff_client, 
 
 def test_unknown_or_malformed_ids_get_4xx(staff_client, now):
     assert staff_client.get("/staff/contact/999999/").status_code == 404
-    assert staff_client.post("/staff/contact/999999/svara/", {"text": "x"}).status_code == 404
+    assert staff_client.post("/staff/contact/999999/reply/", {"text": "x"}).status_code == 404
     assert staff_client.get("/staff/contact/abc/").status_code == 404
-    assert staff_client.post("/staff/contact/meddelande/1/journal/", {}).status_code == 404
+    assert staff_client.post("/staff/contact/messages/1/journal/", {}).status_code == 404
 
 
 def test_after_erasure_the_message_cannot_be_read(staff_client, now):
@@ -177,7 +177,7 @@ def test_the_staff_home_lists_open_messages_against_their_deadline(staff_client,
     assert "Meddelande att besvara" in waiting
     assert f'href="/staff/contact/{message.person_id}/"' in waiting
     # A first name only (the overview may be on a shared screen), leading to her client card.
-    assert f'href="/staff/klienter/{message.person_id}/">Disa<' in waiting
+    assert f'href="/staff/web/clients/{message.person_id}/">Disa<' in waiting
     assert "Holm" not in waiting
     assert "försenad" in waiting
 
@@ -200,7 +200,7 @@ def test_a_reply_to_a_suppressed_address_is_not_sent_and_nothing_is_deleted(staf
     mail_suppress(email="disa.holm@example.se", reason="manual")
     mail.outbox.clear()
     response = staff_client.post(
-        f"/staff/contact/{message.person_id}/svara/", {"text": "Hej!", "upto": message.pk}
+        f"/staff/contact/{message.person_id}/reply/", {"text": "Hej!", "upto": message.pk}
     )
     assert response.status_code == 302
     assert Message.objects.filter(pk=message.pk).exists()

@@ -36,7 +36,7 @@ def test_demo_loads_fictional_clients_and_a_staff_account_once(capsys, settings)
     pdf = re.search(r"A receipt: \S+ \(as PDF: https?://[^/]+(/dokument/\S+/pdf/)\)", out)
     assert pdf is not None
     assert Client().get(pdf.group(1)).content.startswith(b"%PDF-")
-    assert "/staff/bookkeeping/dokument/" in out
+    assert "/staff/bookkeeping/documents/" in out
     call_command("demo")
     assert counts() == first
     assert audit_verify()[1] is None

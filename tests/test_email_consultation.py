@@ -88,7 +88,7 @@ def test_her_message_is_filed_encrypted_and_the_coach_gets_a_link_without_the_te
     consultation.refresh_from_db()
     assert consultation.awaiting_reply_since is not None
     notice = OutboxMessage.objects.get(template="journal_new_message")
-    assert f"/staff/journal/konsultation/{consultation.pk}/" in notice.body_text
+    assert f"/staff/journal/consultations/{consultation.pk}/" in notice.body_text
     assert "chefen" not in notice.body_text and consultation.person.email not in notice.body_text
     assert AccessEvent.objects.filter(
         actor=f"person:{consultation.person_id}", action="write"
@@ -108,10 +108,10 @@ def test_the_coach_replies_on_the_staff_page_and_she_is_told_with_a_link_never_t
     consultation = make_email_consultation()
     client.post(page_url(consultation), {"body": QUESTION})
     staff_page = staff_client.get(
-        f"/staff/journal/konsultation/{consultation.pk}/"
+        f"/staff/journal/consultations/{consultation.pk}/"
     ).content.decode()
     assert "chefen" in staff_page and "svara senast" in staff_page
-    staff_client.post(f"/staff/journal/konsultation/{consultation.pk}/", {"body": ANSWER})
+    staff_client.post(f"/staff/journal/consultations/{consultation.pk}/", {"body": ANSWER})
     reply = Note.objects.get(kind="message_out")
     assert note_text(reply) == ANSWER
     notice = OutboxMessage.objects.get(template="journal_reply")
@@ -128,7 +128,7 @@ def test_the_coach_replies_on_the_staff_page_and_she_is_told_with_a_link_never_t
 def test_the_consultation_completes_by_itself_with_its_last_exchange(client, staff_client):
     consultation = make_email_consultation(exchanges=1)
     client.post(page_url(consultation), {"body": QUESTION})
-    staff_client.post(f"/staff/journal/konsultation/{consultation.pk}/", {"body": ANSWER})
+    staff_client.post(f"/staff/journal/consultations/{consultation.pk}/", {"body": ANSWER})
     consultation.refresh_from_db()
     assert consultation.state == "completed"
     page = client.get(page_url(consultation)).content.decode()
@@ -179,7 +179,7 @@ def test_the_staff_overview_lists_open_consultations_with_their_reply_deadline(
 def test_the_coach_sets_what_an_email_service_gives(staff_client):
     _video, service = make_practice()
     response = staff_client.post(
-        f"/staff/journal/villkor/{service.pk}/", {"exchanges": 5, "days": 42}
+        f"/staff/journal/terms/{service.pk}/", {"exchanges": 5, "days": 42}
     )
     assert response.status_code == 302
     person = make_client()
@@ -190,7 +190,7 @@ def test_the_coach_sets_what_an_email_service_gives(staff_client):
         consultation.exchanges == 5 and (consultation.ends_at - consultation.opened_at).days == 42
     )
     bad = staff_client.post(
-        f"/staff/journal/villkor/{service.pk}/", {"exchanges": 0, "days": 42}, follow=True
+        f"/staff/journal/terms/{service.pk}/", {"exchanges": 0, "days": 42}, follow=True
     )
     assert "sparades inte" in bad.content.decode()
 

@@ -54,7 +54,7 @@ GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
 STAFF_PREFIXES = ("staff/", "admin/")
 OPEN_STAFF = {"staff/login/", "staff/verify/", "staff/enrol/", "staff/logout/"}
 # POSTing these would end the visitor's session for the URLs that follow.
-SESSION_ENDING = {"staff-logout", "signout", "erase"}
+SESSION_ENDING = {"logout", "signout", "erase"}
 
 
 @dataclass(frozen=True)

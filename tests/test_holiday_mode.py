@@ -125,27 +125,27 @@ def test_the_contact_page_promises_the_extended_reply_date(client):
 
 def test_the_coach_sets_and_removes_a_holiday(staff_client):
     response = staff_client.post(
-        "/staff/semester/", {"first_day": "2026-07-06", "last_day": "2026-07-19"}
+        "/staff/web/holiday/", {"first_day": "2026-07-06", "last_day": "2026-07-19"}
     )
     assert response.status_code == 302
     period = HolidayPeriod.objects.get()
     assert (period.first_day, period.last_day) == (dt.date(2026, 7, 6), dt.date(2026, 7, 19))
     assert Event.objects.filter(action="holiday.added").exists()
     with time_machine.travel(_at(dt.date(2026, 7, 1))):
-        html = staff_client.get("/staff/semester/").content.decode()
+        html = staff_client.get("/staff/web/holiday/").content.decode()
     assert "måndag 6 juli 2026" in html
-    staff_client.post(f"/staff/semester/{period.pk}/ta-bort/")
+    staff_client.post(f"/staff/web/holiday/{period.pk}/remove/")
     assert not HolidayPeriod.objects.exists()
     assert Event.objects.filter(action="holiday.removed").exists()
 
 
 def test_a_wrong_period_re_renders_with_a_clear_message(staff_client):
     response = staff_client.post(
-        "/staff/semester/", {"first_day": "2026-07-19", "last_day": "2026-07-06"}
+        "/staff/web/holiday/", {"first_day": "2026-07-19", "last_day": "2026-07-06"}
     )
     assert response.status_code == 200
     assert "Sista dagen kan inte komma före den första." in response.content.decode()
-    response = staff_client.post("/staff/semester/", {"first_day": "juli", "last_day": ""})
+    response = staff_client.post("/staff/web/holiday/", {"first_day": "juli", "last_day": ""})
     assert response.status_code == 200
     assert not HolidayPeriod.objects.exists()
 
@@ -170,7 +170,7 @@ def test_email_consultations_waiting_for_a_reply_show_with_the_extended_week(sta
         _holiday(TODAY + dt.timedelta(days=2), TODAY + dt.timedelta(days=4))
         html = staff_client.get("/staff/").content.decode()
     assert "Mejlkonsultation" in html
-    assert f"/staff/journal/konsultation/{consultation.pk}/" in html
+    assert f"/staff/journal/consultations/{consultation.pk}/" in html
     # A week from Monday 09:00, plus the three holiday days: Thursday 26 March 09:00.
     assert "26 mars 2026 09:00" in html
     assert reply_due(consultation) == _at(dt.date(2026, 3, 26))

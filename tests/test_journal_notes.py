@@ -36,14 +36,14 @@ SECRET = "Sover dåligt sedan skilsmässan; panikångest på jobbet."
 
 
 def card(staff_client, person) -> str:
-    response = staff_client.get(f"/staff/journal/klient/{person.pk}/")
+    response = staff_client.get(f"/staff/journal/clients/{person.pk}/")
     assert response.status_code == 200
     return response.content.decode()
 
 
 def test_a_note_written_on_the_client_card_is_stored_encrypted_and_shown_back(staff_client):
     person = make_client()
-    response = staff_client.post(f"/staff/journal/klient/{person.pk}/", {"body": SECRET})
+    response = staff_client.post(f"/staff/journal/clients/{person.pk}/", {"body": SECRET})
     assert response.status_code == 302
     note = Note.objects.get(person=person)
     assert SECRET.encode() not in bytes(note.body_ciphertext)
@@ -58,7 +58,7 @@ def test_a_note_can_belong_to_a_consultation(staff_client):
     consultation = make_email_consultation()
     person = consultation.person
     staff_client.post(
-        f"/staff/journal/klient/{person.pk}/",
+        f"/staff/journal/clients/{person.pk}/",
         {"body": "Inför nästa gång.", "booking": consultation.booking_id},
     )
     assert Note.objects.get(person=person, kind="note").booking_id == consultation.booking_id
@@ -66,7 +66,7 @@ def test_a_note_can_belong_to_a_consultation(staff_client):
 
 def test_an_empty_note_is_refused_with_a_message_and_nothing_saved(staff_client):
     person = make_client()
-    response = staff_client.post(f"/staff/journal/klient/{person.pk}/", {"body": "   "})
+    response = staff_client.post(f"/staff/journal/clients/{person.pk}/", {"body": "   "})
     assert response.status_code == 200
     assert "Skriv något först." in response.content.decode()
     assert not Note.objects.exists()
@@ -74,7 +74,7 @@ def test_an_empty_note_is_refused_with_a_message_and_nothing_saved(staff_client)
 
 def test_every_read_and_write_is_in_the_access_log_shown_on_the_card(staff_client, staff_user):
     person = make_client()
-    staff_client.post(f"/staff/journal/klient/{person.pk}/", {"body": SECRET})
+    staff_client.post(f"/staff/journal/clients/{person.pk}/", {"body": SECRET})
     card(staff_client, person)
     card(staff_client, person)
     log = list(AccessEvent.objects.filter(person=person).order_by("pk"))
@@ -90,12 +90,12 @@ def test_a_signed_note_is_locked_and_a_correction_is_a_new_version_with_the_old_
 ):
     person = make_client()
     note = note_create(person=person, body="Första versionen.", actor=SYSTEM)
-    assert staff_client.post(f"/staff/journal/anteckning/{note.pk}/signera/").status_code == 302
+    assert staff_client.post(f"/staff/journal/notes/{note.pk}/sign/").status_code == 302
     note.refresh_from_db()
     assert note.signed_at is not None
     with pytest.raises(JournalError):
         note_update(note_id=note.pk, body="Ändrad i smyg.", actor=SYSTEM)
-    staff_client.post(f"/staff/journal/anteckning/{note.pk}/", {"body": "Rättad version."})
+    staff_client.post(f"/staff/journal/notes/{note.pk}/", {"body": "Rättad version."})
     note.refresh_from_db()
     new = Note.objects.get(root=note)
     assert note.superseded_at is not None and note_text(note) == "Första versionen."
@@ -136,21 +136,21 @@ def test_an_erased_client_s_notes_cannot_be_decrypted(staff_client):
 def test_no_note_text_reaches_the_logs(staff_client, caplog):
     person = make_client()
     with caplog.at_level(logging.DEBUG):
-        staff_client.post(f"/staff/journal/klient/{person.pk}/", {"body": SECRET})
+        staff_client.post(f"/staff/journal/clients/{person.pk}/", {"body": SECRET})
         card(staff_client, person)
     assert "skilsmässan" not in caplog.text and person.email not in caplog.text
 
 
 def test_staff_journal_pages_need_sign_in(client):
     person = make_client()
-    for url in ("/staff/journal/", f"/staff/journal/klient/{person.pk}/"):
+    for url in ("/staff/journal/", f"/staff/journal/clients/{person.pk}/"):
         assert client.get(url).status_code == 302
 
 
 def test_unknown_ids_are_404_not_500(staff_client):
-    assert staff_client.get("/staff/journal/klient/999999/").status_code == 404
-    assert staff_client.get("/staff/journal/anteckning/999999/").status_code == 404
-    assert staff_client.get("/staff/journal/konsultation/999999/").status_code == 404
+    assert staff_client.get("/staff/journal/clients/999999/").status_code == 404
+    assert staff_client.get("/staff/journal/notes/999999/").status_code == 404
+    assert staff_client.get("/staff/journal/consultations/999999/").status_code == 404
 
 
 def _sign_in_privacy_center(client, person) -> None:
@@ -170,9 +170,7 @@ def test_her_request_to_see_her_notes_shows_them_in_the_privacy_center_once_hand
     request = request_record(
         person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False
     )
-    staff_client.post(
-        f"/staff/privacy/begaran/{request.pk}/hantera/", {"state": "done", "note": ""}
-    )
+    staff_client.post(f"/staff/rights/requests/{request.pk}/handle/", {"state": "done", "note": ""})
     page = client.get("/mina-uppgifter/oversikt/").content.decode()
     assert "Dina journalanteckningar" in page
     assert "skilsmässan" in page and "<del>Tidigare version.</del>" in page
@@ -199,9 +197,7 @@ def test_her_export_holds_her_notes_once_the_coach_has_gone_through_her_request(
     request = request_record(
         person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False
     )
-    staff_client.post(
-        f"/staff/privacy/begaran/{request.pk}/hantera/", {"state": "done", "note": ""}
-    )
+    staff_client.post(f"/staff/rights/requests/{request.pk}/handle/", {"state": "done", "note": ""})
     _sign_in_privacy_center(client, person)
     response = client.get("/mina-uppgifter/ladda-ner/")
     assert response.status_code == 200
@@ -219,7 +215,7 @@ def test_a_journal_deletion_on_request_is_in_the_access_log(staff_client):
     request = request_record(
         person=person, kind=Request.Kind.JOURNAL_DELETION, actor=SYSTEM, done=False
     )
-    staff_client.post(f"/staff/privacy/begaran/{request.pk}/radera-journal/")
+    staff_client.post(f"/staff/rights/requests/{request.pk}/erase-journal/")
     assert not Note.objects.filter(person=person).exists()
     assert AccessEvent.objects.filter(person=person, action="delete").exists()
 
@@ -254,9 +250,9 @@ def test_a_long_journal_is_shown_a_page_at_a_time_newest_first(staff_client):
     first = card(staff_client, person)
     assert "Anteckning nummer 29." in first and "Anteckning nummer 05." in first
     assert "Anteckning nummer 04." not in first and "Sida 1 av 2 (30 anteckningar)" in first
-    second = staff_client.get(f"/staff/journal/klient/{person.pk}/?sida=2").content.decode()
+    second = staff_client.get(f"/staff/journal/clients/{person.pk}/?sida=2").content.decode()
     assert "Anteckning nummer 04." in second and "Anteckning nummer 29." not in second
-    assert staff_client.get(f"/staff/journal/klient/{person.pk}/?sida=x").status_code == 200
+    assert staff_client.get(f"/staff/journal/clients/{person.pk}/?sida=x").status_code == 200
 
 
 def test_the_journal_search_is_posted_and_takes_any_text(staff_client):

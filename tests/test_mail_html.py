@@ -137,7 +137,7 @@ def test_the_coachs_reply_to_the_contact_form_escapes_what_it_quotes(
     )
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(
-            f"/staff/contact/{message.person_id}/svara/", {"text": reply, "upto": message.pk}
+            f"/staff/contact/{message.person_id}/reply/", {"text": reply, "upto": message.pk}
         )
     [sent] = sent_to("disa.holm@example.se")
     html = html_of(sent)

@@ -269,7 +269,7 @@ def test_the_site_s_own_reply_notice_in_sent_is_recognised_by_message_id(imap_se
     consultation = make_email_consultation(make_client(CLIENT))
     imap_server.deliver(plain(CLIENT, "coach@example.se", "Hej", "Fråga."))
     ingest.ingest_once()
-    staff_client.post(f"/staff/journal/konsultation/{consultation.pk}/", {"body": "Svar."})
+    staff_client.post(f"/staff/journal/consultations/{consultation.pk}/", {"body": "Svar."})
     reply = Note.objects.get(kind=Note.Kind.MESSAGE_OUT)
     assert reply.message_id
     # Gmail keeps a copy of what the site sent through its SMTP server in Sent:

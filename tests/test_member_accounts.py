@@ -101,7 +101,7 @@ def test_the_code_from_the_mail_signs_in_in_the_same_browser_only(
 
 def test_a_members_user_never_reaches_the_staff_pages_or_the_admin(client, member):
     assert "Välkommen, Moa!" in client.get("/konto/").content.decode()
-    for url in ("/staff/", "/staff/privacy/", "/staff/mail/", "/admin/"):
+    for url in ("/staff/", "/staff/rights/", "/staff/mail/", "/admin/"):
         response = client.get(url)
         assert response.status_code in (302, 403), url
         assert "/konto/" not in response.get("Location", "/staff/login/"), url
@@ -170,8 +170,8 @@ def test_the_vault_is_hers_alone(client, member):
 def test_no_staff_page_shows_private_fields_or_that_they_changed(client, member, staff_client):
     marker = base64.b64encode(b"private-field-marker-0123456789abcdef").decode()
     client.post("/konto/privat/data/", json.dumps(_vault(marker)), content_type="application/json")
-    for url in ("/staff/", "/staff/privacy/", "/staff/newsletter/", "/staff/mail/",
-                "/staff/retention/", "/admin/"):  # fmt: skip
+    for url in ("/staff/", "/staff/rights/", "/staff/newsletter/", "/staff/mail/",
+                "/staff/privacy/", "/admin/"):  # fmt: skip
         response = staff_client.get(url, follow=True)
         assert response.status_code == 200, url
         page = response.content.decode()

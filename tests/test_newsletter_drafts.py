@@ -54,10 +54,10 @@ def test_the_coach_edits_a_draft_and_previews_it_first(staff_client):
 
 def test_the_coach_deletes_a_draft_after_a_page_that_asks(staff_client):
     campaign = draft()
-    page = staff_client.get(f"/staff/newsletter/{campaign.pk}/radera/").content.decode()
+    page = staff_client.get(f"/staff/newsletter/{campaign.pk}/delete/").content.decode()
     assert "Radera utkastet?" in page and "Ja, radera utkastet" in page
     assert Campaign.objects.filter(pk=campaign.pk).exists()  # asking deletes nothing
-    response = staff_client.post(f"/staff/newsletter/{campaign.pk}/radera/", follow=True)
+    response = staff_client.post(f"/staff/newsletter/{campaign.pk}/delete/", follow=True)
     assert "Utkastet är raderat." in response.content.decode()
     assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert Event.objects.filter(action="newsletter.campaign_deleted").exists()
@@ -71,7 +71,7 @@ def test_sending_to_everyone_asks_first_and_only_then_sends(staff_client):
     assert "Skicka till 2 prenumeranter…" in detail
     # The old one-click form (or a stale tab) posts without the confirmation: nothing goes.
     response = staff_client.post(f"/staff/newsletter/{campaign.pk}/start/")
-    assert response.url == f"/staff/newsletter/{campaign.pk}/skicka/"
+    assert response.url == f"/staff/newsletter/{campaign.pk}/send/"
     assert not Delivery.objects.exists()
     page = staff_client.get(response.url).content.decode()
     assert "Skicka nyhetsbrevet?" in page and "Ja, skicka till 2 prenumeranter nu" in page
@@ -85,7 +85,7 @@ def test_a_sent_newsletter_can_be_neither_edited_nor_deleted(staff_client):
     url = f"/staff/newsletter/{campaign.pk}/"
     assert "Redigera utkastet" not in staff_client.get(url).content.decode()
     staff_client.post(url, {"subject_sv": "Ändrat", "body_sv": "x", "action": "save"})
-    staff_client.post(f"{url}radera/")
+    staff_client.post(f"{url}delete/")
     campaign.refresh_from_db()
     assert campaign.subject_sv == "Vår"
 

@@ -234,15 +234,15 @@ def test_paypals_fee_is_booked_and_a_withdrawal_clears_the_balance(staff_client,
     assert rows(fee) == {"6040": Decimal("33.85"), "1580": Decimal("-33.85")}  # 3.4 % + 3.25
     assert clearing("paypal") == Decimal("866.15")
 
-    page = staff_client.get("/staff/payments/paypal-uttag/")
+    page = staff_client.get("/staff/payments/paypal-withdrawal/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "PayPal-uttag" in html and "866,15" in html  # what PayPal holds, to withdraw
     form_id = html.split('name="form_id" value="')[1].split('"')[0]
     sent = {"amount": "866,15", "arrived_on": "2026-03-16", "form_id": form_id}
-    response = staff_client.post("/staff/payments/paypal-uttag/", sent)
+    response = staff_client.post("/staff/payments/paypal-withdrawal/", sent)
     assert response.status_code == 302
-    staff_client.post("/staff/payments/paypal-uttag/", sent)  # sent twice: recorded once
+    staff_client.post("/staff/payments/paypal-withdrawal/", sent)  # sent twice: recorded once
     payout = Payout.objects.get()
     assert (payout.provider, payout.amount, payout.arrived_on) == (
         "paypal",
@@ -262,10 +262,10 @@ def test_paypals_fee_is_booked_and_a_withdrawal_clears_the_balance(staff_client,
 def test_a_withdrawal_form_with_bad_input_says_so_and_records_nothing(
     staff_client, paypal, amount, day
 ):
-    html = staff_client.get("/staff/payments/paypal-uttag/").content.decode()
+    html = staff_client.get("/staff/payments/paypal-withdrawal/").content.decode()
     form_id = html.split('name="form_id" value="')[1].split('"')[0]
     response = staff_client.post(
-        "/staff/payments/paypal-uttag/",
+        "/staff/payments/paypal-withdrawal/",
         {"amount": amount, "arrived_on": day, "form_id": form_id},
     )
     assert response.status_code == 200
@@ -274,7 +274,7 @@ def test_a_withdrawal_form_with_bad_input_says_so_and_records_nothing(
 
 
 def test_the_withdrawal_form_is_for_staff_only(client, paypal):
-    response = client.get("/staff/payments/paypal-uttag/")
+    response = client.get("/staff/payments/paypal-withdrawal/")
     assert response.status_code in (302, 403, 404)
 
 

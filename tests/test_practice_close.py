@@ -159,27 +159,27 @@ def test_the_coach_closes_on_her_page_after_seeing_what_happens_and_reopens(
     practice_with_people, staff_client, client
 ):
     day = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
-    assert "Stänga praktiken" in staff_client.get("/staff/sidor/").content.decode()
+    assert "Stänga praktiken" in staff_client.get("/staff/web/pages/").content.decode()
 
-    shown = staff_client.post("/staff/stang/", {"closes_on": day})
+    shown = staff_client.post("/staff/web/closure/", {"closes_on": day})
     text = shown.content.decode()
     assert shown.status_code == 200 and "Inget har hänt än" in text
     assert "1 medlem besked" in text and "Ja, stäng praktiken" in text
     assert not PracticeClosure.objects.exists()  # seeing the plan changes nothing
 
-    done = staff_client.post("/staff/stang/", {"closes_on": day, "confirm": "1"})
+    done = staff_client.post("/staff/web/closure/", {"closes_on": day, "confirm": "1"})
     assert done.status_code == 302
     assert PracticeClosure.objects.get(reopened_at=None).closes_on.isoformat() == day
     assert client.get("/boka/").status_code == 410
-    assert "Öppna praktiken igen" in staff_client.get("/staff/stang/").content.decode()
+    assert "Öppna praktiken igen" in staff_client.get("/staff/web/closure/").content.decode()
 
-    staff_client.post("/staff/stang/oppna/")
+    staff_client.post("/staff/web/closure/undo/")
     assert client.get("/boka/").status_code == 200
 
 
 def test_a_past_date_on_her_page_is_refused_with_a_message(staff_client):
     past = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
-    response = staff_client.post("/staff/stang/", {"closes_on": past})
+    response = staff_client.post("/staff/web/closure/", {"closes_on": past})
     assert response.status_code == 200
     assert "Dagen har redan varit." in response.content.decode()
     assert not PracticeClosure.objects.exists()
@@ -193,7 +193,7 @@ def test_without_an_organisation_number_the_dry_run_says_so_and_closing_is_refus
     assert "CONSONANCE_ORGANISATION_NUMBER" in plan["archive"]["problem"]
     with pytest.raises(CommandError, match="CONSONANCE_ORGANISATION_NUMBER"):
         _run("close", "--on", CLOSES_ON.isoformat())
-    page = staff_client.post("/staff/stang/", {"closes_on": CLOSES_ON.isoformat()})
+    page = staff_client.post("/staff/web/closure/", {"closes_on": CLOSES_ON.isoformat()})
     assert "organisationsnummer" in page.content.decode()
     assert "Ja, stäng praktiken" not in page.content.decode()
     assert not PracticeClosure.objects.exists()

@@ -26,7 +26,7 @@ from tests.factories import paid_order
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.datetime(2026, 5, 20, 12, 0, tzinfo=STOCKHOLM)
-PAGE = "/staff/bookkeeping/avstamning/"
+PAGE = "/staff/bookkeeping/reconciliation/"
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def test_a_cancelled_bankgiro_booking_collects_the_account_on_a_page_and_the_coa
     assert Event.objects.filter(action="refund_account.requested").count() == 1
 
     # The coach's lists show that the account has not come yet.
-    refunds = staff_client.get("/staff/payments/aterbetalningar/").content.decode()
+    refunds = staff_client.get("/staff/payments/refunds/").content.decode()
     assert "väntar på kunden" in refunds
     overview = staff_client.get("/staff/").content.decode()
     assert "väntar på kundens kontouppgifter" in overview
@@ -123,18 +123,18 @@ def test_a_cancelled_bankgiro_booking_collects_the_account_on_a_page_and_the_coa
     [receipt] = sent_to(PAYER)
     assert "Var det inte du" in receipt.body
     [notice] = sent_to(STAFF_EMAIL)
-    assert f"/staff/payments/aterbetalningar/{refund.pk}/" in notice.body
+    assert f"/staff/payments/refunds/{refund.pk}/" in notice.body
 
     # The link is spent: a calm 410, never the form again.
     again = payer.get(path)
     assert again.status_code == 410 and "redan kommit fram" in again.content.decode()
 
     # The coach sees that it arrived; the number only when she asks, and that is audited.
-    detail = staff_client.get(f"/staff/payments/aterbetalningar/{refund.pk}/").content.decode()
+    detail = staff_client.get(f"/staff/payments/refunds/{refund.pk}/").content.decode()
     assert "Kontouppgifterna kom" in detail and STORED not in detail
     assert "Order" in detail and "Sortering" not in detail
     assert "kontouppgifterna har kommit" in staff_client.get("/staff/").content.decode()
-    shown = staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/visa-konto/")
+    shown = staff_client.post(f"/staff/payments/refunds/{refund.pk}/show-account/")
     html = shown.content.decode()
     assert shown.status_code == 200 and STORED in html and "83279" in html
     assert "Swedbank" in html and HOLDER in html
@@ -144,7 +144,7 @@ def test_a_cancelled_bankgiro_booking_collects_the_account_on_a_page_and_the_coa
     # Done: the ledger records it, she gets the confirmation, the account goes 14 days later.
     mail.outbox.clear()
     done = staff_client.post(
-        f"/staff/payments/aterbetalningar/{refund.pk}/klar/", {"next": "refund"}, follow=True
+        f"/staff/payments/refunds/{refund.pk}/done/", {"next": "refund"}, follow=True
     )
     assert "raderas senast 30 mars 2026" in done.content.decode()
     refund.refresh_from_db()
@@ -248,7 +248,7 @@ def test_forged_expired_and_replaced_links_get_friendly_pages_never_5xx(
     # The coach sends a new link: the old one dies, the new one works.
     refund = Refund.objects.get()
     mail.outbox.clear()
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/be-om-konto/")
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/ask-for-account/")
     new_path = _account_link()
     assert new_path != path
     assert payer.get(path).status_code == 404
@@ -257,7 +257,7 @@ def test_forged_expired_and_replaced_links_get_friendly_pages_never_5xx(
     assert [json.loads(e.detail)["again"] for e in requested] == [False, True]
 
     # Once the refund is marked done the page asks for nothing more.
-    staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/klar/")
+    staff_client.post(f"/staff/payments/refunds/{refund.pk}/done/")
     done = payer.get(new_path)
     assert done.status_code == 410 and "redan hanterad" in done.content.decode()
 
@@ -293,7 +293,7 @@ def test_the_account_is_in_her_export_and_goes_with_her_erasure(client, practice
 def test_a_coach_refund_of_a_bankgiro_payment_asks_for_the_account_too(staff_client, practice):
     video, _ = practice
     order = confirmed_booking(video, None, method=Order.Method.BANKGIRO).order
-    staff_client.post(f"/staff/payments/{order.pk}/aterbetala/", {"amount": "300"})
+    staff_client.post(f"/staff/payments/{order.pk}/refund/", {"amount": "300"})
     refund = Refund.objects.get(order=order)
     assert RefundAccount.objects.filter(refund=refund).exists()
     [ask] = sent_to("astrid@example.se")

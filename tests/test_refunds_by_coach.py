@@ -25,19 +25,19 @@ def test_a_partial_bankgiro_refund_becomes_a_task_and_the_client_is_told_when_do
     order = booking.order
     page = staff_client.get(f"/staff/payments/{order.pk}/").content.decode()
     assert "högst 900,00 kr" in page
-    staff_client.post(f"/staff/payments/{order.pk}/aterbetala/", {"amount": "300"})
+    staff_client.post(f"/staff/payments/{order.pk}/refund/", {"amount": "300"})
     refund = Refund.objects.get(order=order)
     assert refund.amount == Decimal("300.00") and refund.status == Refund.Status.MANUAL
     # More than is left (600,00 kr): the form says so and nothing is created.
-    response = staff_client.post(f"/staff/payments/{order.pk}/aterbetala/", {"amount": "700"})
+    response = staff_client.post(f"/staff/payments/{order.pk}/refund/", {"amount": "700"})
     assert response.status_code == 400 and "mer än som går" in response.content.decode()
     assert (
-        staff_client.post(f"/staff/payments/{order.pk}/aterbetala/", {"amount": "-5"}).status_code
+        staff_client.post(f"/staff/payments/{order.pk}/refund/", {"amount": "-5"}).status_code
         == 400
     )
     assert Refund.objects.filter(order=order).count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        staff_client.post(f"/staff/payments/aterbetalningar/{refund.pk}/klar/")
+        staff_client.post(f"/staff/payments/refunds/{refund.pk}/done/")
     order.refresh_from_db()
     assert order.amount_refunded == Decimal("300.00") and order.status == Order.Status.PAID
     [message] = sent_to("astrid@example.se")
@@ -93,7 +93,7 @@ def test_the_coach_refunds_part_of_a_card_payment_through_stripe(client, staff_c
     assert order.status == Order.Status.PAID
     mail.outbox.clear()
     response = staff_client.post(
-        f"/staff/payments/{order.pk}/aterbetala/", {"amount": "250,50"}, follow=True
+        f"/staff/payments/{order.pk}/refund/", {"amount": "250,50"}, follow=True
     )
     assert "Återbetalningen är på väg" in response.content.decode()
     refund = Refund.objects.get()

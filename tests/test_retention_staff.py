@@ -1,4 +1,4 @@
-"""The coach's retention dashboard at /staff/retention/."""
+"""The coach's retention dashboard at /staff/privacy/."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests import retention_data as data
 
 pytestmark = pytest.mark.django_db
 
-URL = "/staff/retention/"
+URL = "/staff/privacy/"
 
 
 def test_the_dashboard_needs_a_signed_in_coach(client):

@@ -46,7 +46,7 @@ def test_the_staff_page_lists_open_requests_with_overdue_highlighted(staff_clien
     late = request_record(person=person, kind="journal_access", actor=SYSTEM, done=False)
     Request.objects.filter(pk=late.pk).update(due_at=late.received_at - dt.timedelta(days=1))
     request_record(person=person, kind="journal_deletion", actor=SYSTEM, done=False)
-    page = staff_client.get("/staff/privacy/").content.decode()
+    page = staff_client.get("/staff/rights/").content.decode()
     assert "försenad" in page and "Se journalanteckningar" in page
     assert "Radera journalanteckningar" in page
 
@@ -55,10 +55,10 @@ def test_the_coach_marks_a_request_done_and_carries_out_a_journal_deletion(staff
     person = populated_person()
     access = request_record(person=person, kind="journal_access", actor=SYSTEM, done=False)
     deletion = request_record(person=person, kind="journal_deletion", actor=SYSTEM, done=False)
-    staff_client.post(f"/staff/privacy/begaran/{access.pk}/hantera/", {"state": "done", "note": ""})
+    staff_client.post(f"/staff/rights/requests/{access.pk}/handle/", {"state": "done", "note": ""})
     access.refresh_from_db()
     assert access.state == "done" and access.handled_at
-    staff_client.post(f"/staff/privacy/begaran/{deletion.pk}/radera-journal/")
+    staff_client.post(f"/staff/rights/requests/{deletion.pk}/erase-journal/")
     deletion.refresh_from_db()
     assert deletion.state == "done"
     assert not Note.objects.filter(person=person).exists()
@@ -67,7 +67,7 @@ def test_the_coach_marks_a_request_done_and_carries_out_a_journal_deletion(staff
 
 
 def test_staff_pages_need_sign_in(client):
-    assert client.get("/staff/privacy/").status_code == 302
+    assert client.get("/staff/rights/").status_code == 302
 
 
 def test_staff_see_a_receipt_by_id(staff_client):
@@ -76,7 +76,7 @@ def test_staff_see_a_receipt_by_id(staff_client):
     from consonance.rights.models import ErasureReceipt
 
     receipt = ErasureReceipt.objects.get()
-    page = staff_client.get(f"/staff/privacy/kvitton/{receipt.pk}/").content.decode()
+    page = staff_client.get(f"/staff/rights/receipts/{receipt.pk}/").content.decode()
     assert "bookkeeping.Voucher" in page and EMAIL not in page
 
 
@@ -94,7 +94,7 @@ def test_the_daily_reminder_mails_the_coach_without_personal_data(settings):
     sent = [m for m in mail.outbox if m.to == ["coach@example.se"]]
     assert len(sent) == 2
     assert f"#{request.pk}" in sent[-1].body and "FÖRSENAD" in sent[-1].body
-    assert "/staff/privacy/" in sent[-1].body
+    assert "/staff/rights/" in sent[-1].body
     for m in sent:
         assert EMAIL not in m.body and "Klara" not in m.body
     assert [p.name for p in PERIODIC] == [

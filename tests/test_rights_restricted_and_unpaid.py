@@ -22,10 +22,10 @@ def test_the_staff_page_says_what_a_restriction_really_stops(staff_client, pract
         email="vera@example.se", first_name="Vera", last_name="Berg"
     )
     restriction_start(person=client_person, reason="accuracy", actor="person:1")
-    page = staff_client.get("/staff/privacy/").content.decode()
+    page = staff_client.get("/staff/rights/").content.decode()
     assert "Bokning och utskick är spärrade" not in page
     assert "Bokar de själva ett samtal är det deras eget samtycke" in page
-    card = staff_client.get(f"/staff/klienter/{client_person.pk}/").content.decode()
+    card = staff_client.get(f"/staff/web/clients/{client_person.pk}/").content.decode()
     assert "bokar hon själv gäller bokningen" in card
 
 

@@ -166,9 +166,9 @@ def test_the_command_refuses_unknown_and_enrolled_accounts_in_one_line(staff_use
 
 
 def test_a_staff_member_makes_a_link_on_the_accounts_page(staff_client, assistant):
-    page = staff_client.get("/staff/konton/").content.decode()
+    page = staff_client.get("/staff/people/accounts/").content.decode()
     assert "assistant" in page and "Skapa inbjudningslänk" in page
-    made = staff_client.post("/staff/konton/", {"username": "assistant"}).content.decode()
+    made = staff_client.post("/staff/people/accounts/", {"username": "assistant"}).content.decode()
     link = re.search(r'<code class="enrol-link">([^<]+)</code>', made)[1]
     newcomer = Client()
     newcomer.get(link.removeprefix("https://praktik.example"))
@@ -177,9 +177,9 @@ def test_a_staff_member_makes_a_link_on_the_accounts_page(staff_client, assistan
     assert newcomer.post("/staff/enrol/", {"otp_token": _code(assistant)}).status_code == 302
     assert (
         "Alla personalkonton har en autentiseringsapp"
-        in staff_client.get("/staff/konton/").content.decode()
+        in staff_client.get("/staff/people/accounts/").content.decode()
     )
-    refused = staff_client.post("/staff/konton/", {"username": "coach"}).content.decode()
+    refused = staff_client.post("/staff/people/accounts/", {"username": "coach"}).content.decode()
     assert "redan en autentiseringsapp" in refused
 
 

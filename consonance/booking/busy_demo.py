@@ -28,5 +28,5 @@ def own_calendar(out) -> None:
     busy.calendar_import(calendar=calendar, data=DEMO_CALENDAR.read_bytes(), now=timezone.now())
     out.write(
         "Own calendar: a demo calendar (busy Tuesdays 13-15 and Thursdays 9-10:30) blocks those "
-        "slots; see /staff/booking/egna-kalendrar/.\n"
+        "slots; see /staff/booking/busy-calendars/.\n"
     )

@@ -122,8 +122,8 @@ def load(out) -> None:
     _regular_client(people, video)
     out.write(
         "Booking: services, opening hours and demo bookings (DEMO-1 … DEMO-9); the coach's day "
-        "at /staff/, her week at /staff/booking/kalender/; Bankgiro refunds waiting for the "
-        "client's account (DEMO-4) and with it received (DEMO-9) at /staff/payments/aterbetalningar/.\n"
+        "at /staff/, her week at /staff/booking/calendar/; Bankgiro refunds waiting for the "
+        "client's account (DEMO-4) and with it received (DEMO-9) at /staff/payments/refunds/.\n"
     )
     waiting = RefundAccount.objects.filter(
         refund__order__reference="DEMO-4", received_at__isnull=True

@@ -220,7 +220,7 @@ def coach_notify(booking: Booking, event: str) -> None:
             "first_name": booking.person.first_name,
             "service_name": booking.service.name_sv,
             "starts": _when(booking.starts_at, "sv"),
-            "url": absolute_url(reverse("staff-booking-detail", args=[booking.pk])),
+            "url": absolute_url(reverse("booking_staff:detail", args=[booking.pk])),
         },
         language="sv",
     )

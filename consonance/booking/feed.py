@@ -86,7 +86,7 @@ def feed_ics(*, now: datetime | None = None) -> bytes:
         if booking.state == Booking.State.HELD:
             summary += " (obetald)"
         event.add("summary", summary)
-        event.add("url", absolute_url(reverse("staff-booking-detail", args=[booking.pk])))
+        event.add("url", absolute_url(reverse("booking_staff:detail", args=[booking.pk])))
         event.add("status", "TENTATIVE" if booking.state == Booking.State.HELD else "CONFIRMED")
         calendar.add_component(event)
     return calendar.to_ical()

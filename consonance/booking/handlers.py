@@ -32,7 +32,7 @@ def _sessions_waiting(group: str, bookings) -> list[overview.Waiting]:
         overview.Waiting(
             group=group,
             text=booking.person.first_name,
-            url=reverse("staff-booking-detail", args=[booking.pk]),
+            url=reverse("booking_staff:detail", args=[booking.pk]),
             due_at=booking.starts_at,
             person_id=booking.person_id,
         )

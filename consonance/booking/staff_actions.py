@@ -68,7 +68,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request, _("Bokningen kan inte avbokas: den är redan avbokad eller har börjat.")
         )
-        return redirect("staff-booking-detail", pk=pk)
+        return redirect("booking_staff:detail", pk=pk)
     if refund > 0:
         messages.success(
             request,
@@ -77,7 +77,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         messages.success(request, _("Bokningen är avbokad."))
-    return redirect("staff-booking-detail", pk=pk)
+    return redirect("booking_staff:detail", pk=pk)
 
 
 @require_POST
@@ -106,7 +106,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return detail(request, pk, move_form=form)
     messages.success(request, _("Bokningen är flyttad. Klienten har fått den nya tiden."))
-    return redirect("staff-booking-detail", pk=pk)
+    return redirect("booking_staff:detail", pk=pk)
 
 
 @require_POST
@@ -117,7 +117,7 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request, _("Bara en bekräftad session som har börjat kan markeras som utebliven.")
         )
-    return redirect("staff-booking-detail", pk=pk)
+    return redirect("booking_staff:detail", pk=pk)
 
 
 @require_POST
@@ -133,9 +133,9 @@ def video_link(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.BookingError:
         messages.error(request, _("Bokningen har ingen kommande videosession."))
-        return redirect("staff-booking-detail", pk=pk)
+        return redirect("booking_staff:detail", pk=pk)
     messages.success(request, _("Länken är sparad och skickad till klienten."))
-    return redirect("staff-booking-detail", pk=pk)
+    return redirect("booking_staff:detail", pk=pk)
 
 
 @require_POST
@@ -144,7 +144,7 @@ def zoom_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Zoom-mötet flyttas nu till bokningens tid."))
     else:
         messages.error(request, _("Zoom-mötet har redan rätt tid."))
-    return redirect("staff-booking-detail", pk=pk)
+    return redirect("booking_staff:detail", pk=pk)
 
 
 def create(request: HttpRequest) -> HttpResponse:
@@ -184,7 +184,7 @@ def create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Bokningen är gjord. Klienten har fått ett e-postmeddelande.")
             )
-            return redirect("staff-booking-detail", pk=booking.pk)
+            return redirect("booking_staff:detail", pk=booking.pk)
     if request.method == "POST" and not unusual:
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     return render(

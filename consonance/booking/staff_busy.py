@@ -93,7 +93,7 @@ def calendars(request: HttpRequest) -> HttpResponse:
             form.add_error("address", ADDRESS_ERRORS[str(error)])
         else:
             _read_message(request, calendar.pk)
-            return redirect("staff-booking-busy")
+            return redirect("booking_staff:busy")
     rows = [(c, read_error_text(c)) for c in BusyCalendar.objects.all()]
     return render(
         request,
@@ -107,7 +107,7 @@ def calendars(request: HttpRequest) -> HttpResponse:
 def calendar_read(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = get_object_or_404(BusyCalendar, pk=pk)
     _read_message(request, calendar.pk)
-    return redirect("staff-booking-busy")
+    return redirect("booking_staff:busy")
 
 
 @require_POST
@@ -115,4 +115,4 @@ def calendar_remove(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = get_object_or_404(BusyCalendar, pk=pk)
     busy.calendar_remove(calendar=calendar, actor=actor_staff_request(request))
     messages.success(request, _("Kalendern är borttagen; dess tider blockerar inget längre."))
-    return redirect("staff-booking-busy")
+    return redirect("booking_staff:busy")

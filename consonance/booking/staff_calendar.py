@@ -73,7 +73,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         actor = actor_staff_request(request)
         if "revoke" in request.POST:
             feed.feed_revoke(actor=actor)
-            return redirect("staff-booking-feed")
+            return redirect("booking_staff:feed")
         token = feed.feed_create(actor=actor)
         new_url = absolute_url(reverse("calendar-feed", args=[token]))
     return render(

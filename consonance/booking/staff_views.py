@@ -51,7 +51,7 @@ def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 saved = form.save()
                 _audit(request, "service.saved", service=saved.pk)
             messages.success(request, _("Tjänsten är sparad."))
-            return redirect("staff-booking-services")
+            return redirect("booking_staff:services")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     return render(request, "booking/staff/service_form.html", {"form": form, "service": service})
 
@@ -71,13 +71,13 @@ def hours(request: HttpRequest) -> HttpResponse:
                 settings_form.save()
                 _audit(request, "booking_settings.saved")
             messages.success(request, _("Inställningarna är sparade."))
-            return redirect("staff-booking-hours")
+            return redirect("booking_staff:hours")
         if "save_hours" in request.POST and formset.is_valid():
             with transaction.atomic():
                 formset.save()
                 _audit(request, "opening_hours.saved")
             messages.success(request, _("Öppettiderna är sparade."))
-            return redirect("staff-booking-hours")
+            return redirect("booking_staff:hours")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     return render(
         request,
@@ -94,7 +94,7 @@ def days_off(request: HttpRequest) -> HttpResponse:
                 day = form.save()
                 _audit(request, "day_off.added", day_off=day.pk)
             messages.success(request, _("Dagen är tillagd."))
-            return redirect("staff-booking-days-off")
+            return redirect("booking_staff:days-off")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     today = timezone.localdate()
     return render(
@@ -111,4 +111,4 @@ def day_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
         _audit(request, "day_off.removed", day_off=day.pk)
         day.delete()
     messages.success(request, _("Dagen är borttagen."))
-    return redirect("staff-booking-days-off")
+    return redirect("booking_staff:days-off")

@@ -181,9 +181,9 @@ def load(out) -> None:
     out.write(
         "Bookkeeping: http://127.0.0.1:8000/staff/bookkeeping/ (vouchers in pages, filters, "
         "a correction; SIE 4 download; the year's receipts and invoices as PDF: "
-        f"/staff/bookkeeping/dokument/{year.end.year}.zip), /staff/bookkeeping/siffror/ (charts), "
-        "/staff/bookkeeping/moms/ (the VAT return's boxes, CSV), /staff/bookkeeping/avstamning/ "
-        "(reconciliation per provider and month), /staff/payments/paypal-uttag/, "
+        f"/staff/bookkeeping/documents/{year.end.year}.zip), /staff/bookkeeping/glance/ (charts), "
+        "/staff/bookkeeping/vat/ (the VAT return's boxes, CSV), /staff/bookkeeping/reconciliation/ "
+        "(reconciliation per provider and month), /staff/payments/paypal-withdrawal/, "
         "/staff/bookkeeping/fortnox/."
     )
     if receipt is not None:

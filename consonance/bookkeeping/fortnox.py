@@ -74,7 +74,7 @@ def _open(blob: bytes | memoryview, kind: str) -> str:
 
 
 def redirect_uri() -> str:
-    return absolute_reverse("bookkeeping-staff-fortnox-callback")
+    return absolute_reverse("bookkeeping_staff:fortnox-callback")
 
 
 def authorize_url(state: str) -> str:

@@ -127,7 +127,7 @@ def voucher_correction(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(
             request, _("Verifikationen är redan rättad med %(label)s.") % {"label": done.label}
         )
-        return redirect("bookkeeping-staff-voucher", done.pk)
+        return redirect("bookkeeping_staff:voucher", done.pk)
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         correction = voucher_correct(
@@ -140,7 +140,7 @@ def voucher_correction(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(label)s är skapad och vänder %(original)s.")
             % {"label": correction.label, "original": voucher.label},
         )
-        return redirect("bookkeeping-staff-voucher", correction.pk)
+        return redirect("bookkeeping_staff:voucher", correction.pk)
     return render(
         request,
         "bookkeeping/staff/correction.html",
@@ -161,7 +161,7 @@ def sie_download(request: HttpRequest, year: int) -> HttpResponse:
         data = sie_export(fiscal)
     except SieExportError as error:
         messages.error(request, str(error))
-        return redirect("bookkeeping-staff")
+        return redirect("bookkeeping_staff:index")
     response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="bokforing-{year}.se"'
     return response
@@ -268,7 +268,7 @@ def fortnox_connect(request: HttpRequest) -> HttpResponse:
         messages.error(
             request, _("Fortnox är inte anslutet än: klient-id och hemlighet saknas på servern.")
         )
-        return redirect("bookkeeping-staff-fortnox")
+        return redirect("bookkeeping_staff:fortnox")
     state = secrets.token_urlsafe(24)
     request.session[_STATE_KEY] = state
     return redirect(fx.authorize_url(state))
@@ -279,29 +279,29 @@ def fortnox_callback(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     if not expected or request.GET.get("state") != expected or not code:
         messages.error(request, _("Anslutningen till Fortnox misslyckades. Försök igen."))
-        return redirect("bookkeeping-staff-fortnox")
+        return redirect("bookkeeping_staff:fortnox")
     try:
         fx.fortnox_connect(code=code[:500], actor=actor_staff_request(request))
     except fx.FortnoxError:
         messages.error(request, _("Fortnox godtog inte anslutningen. Försök igen."))
-        return redirect("bookkeeping-staff-fortnox")
+        return redirect("bookkeeping_staff:fortnox")
     queued = fx.fortnox_queue_missing()
     messages.success(
         request,
         _("Fortnox är anslutet. %(count)s verifikationer skickas dit.") % {"count": queued},
     )
-    return redirect("bookkeeping-staff-fortnox")
+    return redirect("bookkeeping_staff:fortnox")
 
 
 @require_POST
 def fortnox_disconnect(request: HttpRequest) -> HttpResponse:
     fx.fortnox_disconnect(actor=actor_staff_request(request))
     messages.success(request, _("Fortnox är bortkopplat."))
-    return redirect("bookkeeping-staff-fortnox")
+    return redirect("bookkeeping_staff:fortnox")
 
 
 @require_POST
 def fortnox_retry(request: HttpRequest, pk: int) -> HttpResponse:
     if fx.fortnox_retry(posting_id=pk, actor=actor_staff_request(request)):
         messages.success(request, _("Verifikationen skickas igen."))
-    return redirect("bookkeeping-staff-fortnox")
+    return redirect("bookkeeping_staff:fortnox")

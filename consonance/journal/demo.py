@@ -114,7 +114,7 @@ def load(out) -> None:
     completed = _completed_consultation(service)
     url = absolute_reverse("journal:consultation", consultation_token(consultation))
     out.write(
-        f"Journal: http://127.0.0.1:8000/staff/journal/klient/{person.pk}/ (notes, versions, "
+        f"Journal: http://127.0.0.1:8000/staff/journal/clients/{person.pk}/ (notes, versions, "
         f"access log); Åsa Lind's e-mail consultation: {url}; Karin Holm's completed one, with "
-        f"a late mail waiting: /staff/journal/konsultation/{completed.pk}/\n"
+        f"a late mail waiting: /staff/journal/consultations/{completed.pk}/\n"
     )

@@ -29,7 +29,7 @@ def waiting_parked(query: overview.OverviewQuery) -> list[overview.Waiting]:
             else _("%(size)s, %(date)s: kunde inte läsas, ligger i mappen ”%(folder)s”")
         )
         text = text % {"size": megabytes(row.size), "date": when, "folder": parked_path(row)}
-        items.append(overview.Waiting(group=group, text=text, url=reverse("mail-staff-outbox")))
+        items.append(overview.Waiting(group=group, text=text, url=reverse("mail_staff:outbox")))
     return items
 
 

@@ -4,7 +4,9 @@ from django.urls import path
 
 from consonance.mail import staff_views
 
+app_name = "mail_staff"
+
 urlpatterns = [
-    path("", staff_views.outbox, name="mail-staff-outbox"),
-    path("<int:pk>/retry/", staff_views.retry, name="mail-staff-retry"),
+    path("", staff_views.outbox, name="outbox"),
+    path("<int:pk>/retry/", staff_views.retry, name="retry"),
 ]

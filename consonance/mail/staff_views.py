@@ -69,4 +69,4 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
                 "att det får komma två gånger."
             ),
         )
-    return redirect("mail-staff-outbox")
+    return redirect("mail_staff:outbox")

@@ -97,7 +97,7 @@ def coach_refund_account_received(account: RefundAccount) -> None:
         context={
             "amount": format_amount(account.refund.amount, "sv"),
             "order_reference": account.refund.order.reference,
-            "url": absolute_url(reverse("staff-payments-refund", args=[account.refund_id])),
+            "url": absolute_url(reverse("payments_staff:refund", args=[account.refund_id])),
         },
         language="sv",
     )

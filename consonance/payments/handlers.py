@@ -41,7 +41,7 @@ def waiting_refunds(query: overview.OverviewQuery) -> list[overview.Waiting]:
             overview.Waiting(
                 group=_("Återbetalning att göra"),
                 text=text,
-                url=reverse("staff-payments-refund", args=[refund.pk]),
+                url=reverse("payments_staff:refund", args=[refund.pk]),
                 due_at=due,
                 overdue=due < query.now,
                 person_id=refund.order.person_id,

@@ -4,26 +4,24 @@ from django.urls import path
 
 from consonance.payments import staff_views
 
+app_name = "payments_staff"
+
 urlpatterns = [
-    path("", staff_views.orders, name="staff-payments"),
-    path("<int:pk>/", staff_views.order_detail, name="staff-payments-order"),
-    path("<int:pk>/aterbetala/", staff_views.refund_start, name="staff-payments-refund-start"),
-    path("paypal-uttag/", staff_views.paypal_withdrawal, name="staff-payments-paypal-withdrawal"),
-    path("aterbetalningar/", staff_views.refunds, name="staff-payments-refunds"),
-    path("aterbetalningar/<int:pk>/", staff_views.refund_detail, name="staff-payments-refund"),
+    path("", staff_views.orders, name="index"),
+    path("<int:pk>/", staff_views.order_detail, name="order"),
+    path("<int:pk>/refund/", staff_views.refund_start, name="refund-start"),
+    path("paypal-withdrawal/", staff_views.paypal_withdrawal, name="paypal-withdrawal"),
+    path("refunds/", staff_views.refunds, name="refunds"),
+    path("refunds/<int:pk>/", staff_views.refund_detail, name="refund"),
     path(
-        "aterbetalningar/<int:pk>/visa-konto/",
+        "refunds/<int:pk>/show-account/",
         staff_views.refund_account_show,
-        name="staff-payments-refund-account-show",
+        name="refund-account-show",
     ),
     path(
-        "aterbetalningar/<int:pk>/be-om-konto/",
+        "refunds/<int:pk>/ask-for-account/",
         staff_views.refund_account_ask,
-        name="staff-payments-refund-account-ask",
+        name="refund-account-ask",
     ),
-    path(
-        "aterbetalningar/<int:pk>/klar/",
-        staff_views.refund_done,
-        name="staff-payments-refund-done",
-    ),
+    path("refunds/<int:pk>/done/", staff_views.refund_done, name="refund-done"),
 ]

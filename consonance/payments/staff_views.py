@@ -112,9 +112,9 @@ def refund_start(request: HttpRequest, pk: int) -> HttpResponse:
             )
     except RefundRefused:
         messages.error(request, _("Det är mer än som går att betala tillbaka."))
-        return redirect("staff-payments-order", pk=order.pk)
+        return redirect("payments_staff:order", pk=order.pk)
     messages.success(request, _("Återbetalningen är på väg."))
-    return redirect("staff-payments-order", pk=order.pk)
+    return redirect("payments_staff:order", pk=order.pk)
 
 
 def refunds(request: HttpRequest) -> HttpResponse:
@@ -131,8 +131,8 @@ def refund_done(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Återbetalningen var redan hanterad."))
     if request.POST.get("next") == "refund":
-        return redirect("staff-payments-refund", pk=refund.pk)
-    return redirect("staff-payments-refunds")
+        return redirect("payments_staff:refund", pk=refund.pk)
+    return redirect("payments_staff:refunds")
 
 
 def refund_detail(
@@ -164,7 +164,7 @@ def refund_account_show(request: HttpRequest, pk: int) -> HttpResponse:
     revealed = refund_account_reveal(refund_id=refund.pk, actor=actor_staff_request(request))
     if revealed is None:
         messages.error(request, _("Det finns inga kontouppgifter att visa."))
-        return redirect("staff-payments-refund", pk=refund.pk)
+        return redirect("payments_staff:refund", pk=refund.pk)
     return refund_detail(request, refund.pk, revealed=revealed)
 
 
@@ -178,7 +178,7 @@ def refund_account_ask(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request, _("Det går inte att be om kontouppgifter för den här återbetalningen.")
         )
-    return redirect("staff-payments-refund", pk=refund.pk)
+    return redirect("payments_staff:refund", pk=refund.pk)
 
 
 # -- PayPal withdrawals ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def paypal_withdrawal(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Uttaget är bokfört."))
                 else:
                     messages.info(request, _("Uttaget var redan bokfört."))
-                return redirect("staff-payments-paypal-withdrawal")
+                return redirect("payments_staff:paypal-withdrawal")
     else:
         initial = {"arrived_on": timezone.localdate(), "form_id": secrets.token_hex(16)}
         if held is not None and held > 0:

@@ -2,7 +2,7 @@
 
 A staff account without an authenticator cannot enrol one with its password alone: whoever knows
 the password would become the account. Enrolment needs a link made by a signed-in staff member
-(/staff/konton/) or on the server (`consonance staff enrol-link USERNAME`). The link's secret is
+(/staff/people/accounts/) or on the server (`consonance staff enrol-link USERNAME`). The link's secret is
 random and travels only in the link; the database keeps its SHA-256. A link works once, for
 ENROL_LINK_HOURS; making a new one for the same account retires the older ones.
 """
@@ -73,7 +73,7 @@ def enrol_link_create(*, username: str, actor: str) -> str:
         expires_at=now + timedelta(hours=ENROL_LINK_HOURS),
     )
     audit_append(actor=actor, action="staff.enrol_link_created", detail={"user_id": user.pk})
-    path = reverse("staff-enrol-link", kwargs={"secret": secret})
+    path = reverse("staff:enrol-link", kwargs={"secret": secret})
     return settings.SITE_URL.rstrip("/") + path
 
 

@@ -1,6 +1,6 @@
 """What the people app asks the apps above it about its clients, without importing them.
 
-The coach's client list and client card (/staff/klienter/, in web) are built from every app's
+The coach's client list and client card (/staff/web/clients/, in web) are built from every app's
 part: each app registers, in its `handlers.py`, what it knows about a client. The card shows one
 section per app (her bookings, orders, requests, journal, newsletter...), each rendered by the
 app's own template, so a new app joins the card by registering, nothing else:

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 PROTECTED_PREFIXES = ("/staff/", "/admin/")
 # The sign-in's own pages; the enrolment link's page (it carries its secret) among them.
-OPEN_NAMES = ("staff-login", "staff-verify", "staff-enrol", "staff-enrol-link", "staff-logout")
+OPEN_NAMES = ("staff:login", "staff:verify", "staff:enrol", "staff:enrol-link", "staff:logout")
 
 
 class StaffSecondFactorMiddleware:
@@ -22,16 +22,16 @@ class StaffSecondFactorMiddleware:
         if path.startswith(PROTECTED_PREFIXES) and not _is_open(path):
             user = request.user
             if not (user.is_authenticated and user.is_staff):
-                return _redirect("staff-login", path)
+                return _redirect("staff:login", path)
             if not user.is_verified():  # type: ignore[union-attr,attr-defined]  # set by OTPMiddleware
                 has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-                return _redirect("staff-verify" if has_device else "staff-enrol", path)
+                return _redirect("staff:verify" if has_device else "staff:enrol", path)
         return self.get_response(request)
 
 
 def _is_open(path: str) -> bool:
     try:
-        return resolve(path).url_name in OPEN_NAMES
+        return resolve(path).view_name in OPEN_NAMES
     except Resolver404:
         return False
 

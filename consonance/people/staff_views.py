@@ -80,7 +80,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             auth.login(request, user)
             audit_append(actor=actor_staff(user.pk), action="staff.password_ok")
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            target = "staff-verify" if has_device else "staff-enrol"
+            target = "staff:verify" if has_device else "staff:enrol"
             return redirect(
                 f"/staff/{'verify' if has_device else 'enrol'}/?next={_next_url(request)}"
                 if target
@@ -103,10 +103,10 @@ def _signed_in_staff(request: HttpRequest):
 def verify_view(request: HttpRequest) -> HttpResponse:
     user = _signed_in_staff(request)
     if user is None:
-        return redirect("staff-login")
+        return redirect("staff:login")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        return redirect("staff-enrol")
+        return redirect("staff:enrol")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
@@ -135,17 +135,17 @@ def enrol_link_view(request: HttpRequest, secret: str) -> HttpResponse:
         return render(request, "people/enrol_link_invalid.html", status=410)
     request.session[enrolment.SESSION_KEY] = link.pk
     if _signed_in_staff(request) is None:
-        return redirect(f"{reverse('staff-login')}?{urlencode({'next': reverse('staff-enrol')})}")
-    return redirect("staff-enrol")
+        return redirect(f"{reverse('staff:login')}?{urlencode({'next': reverse('staff:enrol')})}")
+    return redirect("staff:enrol")
 
 
 @never_cache
 def enrol_view(request: HttpRequest) -> HttpResponse:
     user = _signed_in_staff(request)
     if user is None:
-        return redirect("staff-login")
+        return redirect("staff:login")
     if enrolment.has_authenticator(user):
-        return redirect("staff-verify")
+        return redirect("staff:verify")
     link = enrolment.enrol_link_for(user, request.session.get(enrolment.SESSION_KEY))
     if link is None:
         # The password alone enrols nothing: whoever knows it would become the account.
@@ -177,7 +177,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 def _enrolled(request: HttpRequest, user, device: TOTPDevice, link) -> HttpResponse:
     with transaction.atomic():
         if not enrolment.enrol_link_use(link):  # spent by a parallel request
-            return redirect("staff-enrol")
+            return redirect("staff:enrol")
         device.confirmed = True
         device.save(update_fields=["confirmed"])
     otp_login(request, device)

@@ -4,7 +4,7 @@ from django.urls import path
 
 from consonance.privacy import staff_views
 
-app_name = "retention"
+app_name = "privacy_staff"
 
 urlpatterns = [
     path("", staff_views.dashboard, name="dashboard"),

@@ -231,7 +231,7 @@ def agreement_create_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Överenskommelsen sparades inte. Rätta det som är markerat."))
         return dashboard(request, form=form)
     messages.success(request, _("Överenskommelsen är sparad."))
-    return redirect("retention:dashboard")
+    return redirect("privacy_staff:dashboard")
 
 
 @require_POST
@@ -241,7 +241,7 @@ def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, _("Överenskommelsen är avslutad. Uppgifterna hanteras åter enligt policyn.")
     )
-    return redirect("retention:dashboard")
+    return redirect("privacy_staff:dashboard")
 
 
 @require_POST
@@ -261,7 +261,7 @@ def hold_create_view(request: HttpRequest) -> HttpResponse:
     messages.success(
         request, _("Spärren är sparad. Det den gäller gallras inte förrän du häver den.")
     )
-    return redirect(reverse("retention:dashboard") + "#sparrar")
+    return redirect(reverse("privacy_staff:dashboard") + "#sparrar")
 
 
 @require_POST
@@ -269,4 +269,4 @@ def hold_lift_view(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(LegalHold, pk=pk, lifted_at__isnull=True)
     legal_hold_lift(hold=hold, actor=actor_staff_request(request))
     messages.success(request, _("Spärren är hävd. Uppgifterna gallras åter enligt policyn."))
-    return redirect(reverse("retention:dashboard") + "#sparrar")
+    return redirect(reverse("privacy_staff:dashboard") + "#sparrar")

@@ -8,7 +8,7 @@ app_name = "rights_staff"
 
 urlpatterns = [
     path("", staff_views.index, name="index"),
-    path("begaran/<int:pk>/hantera/", staff_views.request_handle, name="request-handle"),
-    path("begaran/<int:pk>/radera-journal/", staff_views.journal_erase, name="journal-erase"),
-    path("kvitton/<int:pk>/", staff_views.receipt, name="receipt"),
+    path("requests/<int:pk>/handle/", staff_views.request_handle, name="request-handle"),
+    path("requests/<int:pk>/erase-journal/", staff_views.journal_erase, name="journal-erase"),
+    path("receipts/<int:pk>/", staff_views.receipt, name="receipt"),
 ]

@@ -1,4 +1,4 @@
-"""The coach's view of rights requests (/staff/privacy/): open requests with their deadlines,
+"""The coach's view of rights requests (/staff/rights/): open requests with their deadlines,
 journal requests to carry out, restrictions in force and erasure receipts."""
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def staff_email() -> str:
 def rights_remind_task() -> int:
     """Mail the coach one summary of open requests near or past their due date.
 
-    No personal data in it: request numbers, kinds and deadlines, and a link to /staff/privacy/.
+    No personal data in it: request numbers, kinds and deadlines, and a link to /staff/rights/.
     Returns the number of requests in the summary (0: nothing sent).
     """
 

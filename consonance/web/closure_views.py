@@ -1,4 +1,4 @@
-"""The coach's page for closing the practice (`/staff/stang/`): a date, then what will happen
+"""The coach's page for closing the practice (`/staff/web/closure/`): a date, then what will happen
 (the same plan `consonance practice close --dry-run` prints), then her confirmation; while a
 closure waits for its date, the page says so and offers to reopen."""
 
@@ -46,7 +46,7 @@ def closure(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("Praktiken kan inte stängas än; se nedan."))
             else:
                 messages.success(request, _("Stängningen är beslutad. Besked har gått ut."))
-            return redirect("staff-closure")
+            return redirect("web_staff:closure")
         else:
             plan = closure_plan(form.cleaned_data["closes_on"])
             return render(request, "web/staff_closure_confirm.html", {"form": form, "plan": plan})
@@ -61,4 +61,4 @@ def closure_undo(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Det finns ingen stängning att ångra."))
     else:
         messages.success(request, _("Praktiken är öppen igen: bokning och nyhetsbrev tar emot."))
-    return redirect("staff-closure")
+    return redirect("web_staff:closure")

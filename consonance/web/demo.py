@@ -103,7 +103,7 @@ def _legal_hold(out) -> None:
         reason="Tvist om en återbetalning, ärendet hos Allmänna reklamationsnämnden (fiktivt).",
         actor=SYSTEM,
     )
-    out.write(f"Legal hold: {HELD[1]} {HELD[2]}'s data is held (/staff/retention/#sparrar).\n")
+    out.write(f"Legal hold: {HELD[1]} {HELD[2]}'s data is held (/staff/privacy/#sparrar).\n")
 
 
 def _holiday(out) -> None:
@@ -142,7 +142,7 @@ I listen more than I talk. Together we find what matters to you right now."""
 
 
 def _pages(out) -> None:
-    """The coach's own home and "Om mig" texts (editable at /staff/sidor/)."""
+    """The coach's own home and "Om mig" texts (editable at /staff/web/pages/)."""
     SitePage.objects.get_or_create(
         slug=SitePage.Slug.HOME,
         defaults={
@@ -161,7 +161,7 @@ def _pages(out) -> None:
             "body_en": ABOUT_EN,
         },
     )
-    out.write("Pages: the home and about texts are editable at /staff/sidor/.\n")
+    out.write("Pages: the home and about texts are editable at /staff/web/pages/.\n")
 
 
 def _journal_kept_by_agreement(out) -> None:
@@ -195,9 +195,7 @@ def _journal_kept_by_agreement(out) -> None:
         reason="Lena vill att anteckningarna sparas till nästa kursomgång (fiktivt exempel).",
         actor=SYSTEM,
     )
-    out.write(
-        "Retention: an agreement keeps Lena Ek's journal one more year (/staff/retention/).\n"
-    )
+    out.write("Retention: an agreement keeps Lena Ek's journal one more year (/staff/privacy/).\n")
 
 
 def _journal_request(out) -> None:
@@ -249,5 +247,5 @@ def _erased_person(out) -> None:
         "with bookings, orders and an account, and download her data as a readable document; or "
         "ingrid.dahl@example.se, with a journal request; the link is printed by the console "
         "mailer). Requests and receipts: "
-        f"http://127.0.0.1:8000/staff/privacy/ (demo receipt #{receipt.pk if receipt else '-'}).\n"
+        f"http://127.0.0.1:8000/staff/rights/ (demo receipt #{receipt.pk if receipt else '-'}).\n"
     )

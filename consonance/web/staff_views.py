@@ -55,7 +55,7 @@ def holiday(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _ERRORS[str(error)])
             else:
                 messages.success(request, _("Semestern är inlagd."))
-                return redirect("staff-holiday")
+                return redirect("web_staff:holiday")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     return render(
         request, "web/staff_holiday.html", {"form": form, "periods": holiday_periods_ahead()}
@@ -67,7 +67,7 @@ def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
     period = get_object_or_404(HolidayPeriod, pk=pk)
     holiday_remove(period=period, actor=actor_staff_request(request))
     messages.success(request, _("Semestern är borttagen."))
-    return redirect("staff-holiday")
+    return redirect("web_staff:holiday")
 
 
 MAX_PAGE = 100_000

@@ -73,7 +73,7 @@ def staff_pages(request: HttpRequest, slug: str = SitePage.Slug.HOME) -> HttpRes
                     detail={"page": saved.pk},
                 )
             messages.success(request, _("Sidan är sparad."))
-            return redirect("staff-pages", slug=slug)
+            return redirect("web_staff:pages", slug=slug)
         messages.error(request, _("Rätta uppgifterna som är markerade."))
     return render(
         request,

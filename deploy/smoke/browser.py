@@ -183,7 +183,7 @@ def the_coach_sets_up_her_practice(smoke: Smoke) -> None:
             ("Videokonsultation, 50 minuter", "Video consultation", "video", "900"),
             ("E-postkonsultation, tre svar", "E-mail consultation", "email", "1500"),
         ):
-            smoke.go("/staff/booking/tjanster/ny/")
+            smoke.go("/staff/booking/services/new/")
             page.fill("[name=name_sv]", name)
             page.fill("[name=name_en]", english)
             page.select_option("[name=kind]", kind)
@@ -194,7 +194,7 @@ def the_coach_sets_up_her_practice(smoke: Smoke) -> None:
             smoke.shows("Tjänsten är sparad")
     with smoke.step("she opens her week: Monday to Friday, 9 to 17"):
         for weekday in range(5):
-            smoke.go("/staff/booking/oppettider/")
+            smoke.go("/staff/booking/hours/")
             page.locator("select[name$='-weekday']").last.select_option(str(weekday))
             page.locator("input[name$='-start']").last.fill("09:00")
             page.locator("input[name$='-end']").last.fill("17:00")
@@ -222,7 +222,7 @@ def the_coach_signs_in_with_a_code_and_reads_the_message(
         assert "Moa Sten\t0 / 3" in text, "her consultation is not listed as waiting"
     with smoke.step("the VAT return of this quarter agrees with the vouchers; its CSV downloads"):
         today = time.localtime()
-        smoke.go(f"/staff/bookkeeping/moms/?period={today.tm_year}-k{(today.tm_mon - 1) // 3 + 1}")
+        smoke.go(f"/staff/bookkeeping/vat/?period={today.tm_year}-k{(today.tm_mon - 1) // 3 + 1}")
         smoke.shows("Momsdeklaration för kvartal")
         smoke.shows("ingen, det stämmer")
         with page.expect_download() as download:

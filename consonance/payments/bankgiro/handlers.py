@@ -11,7 +11,7 @@ from consonance.payments.bankgiro.selectors import payments_unmatched_open
 
 
 def waiting_unmatched(query: overview.OverviewQuery) -> list[overview.Waiting]:
-    url = reverse("bankgiro:index")
+    url = reverse("bankgiro_staff:index")
     return [
         overview.Waiting(
             group=_("Inbetalning utan order"),

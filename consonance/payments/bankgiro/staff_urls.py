@@ -4,7 +4,7 @@ from django.urls import path
 
 from consonance.payments.bankgiro import staff_views
 
-app_name = "bankgiro"
+app_name = "bankgiro_staff"
 
 urlpatterns = [
     path("", staff_views.index, name="index"),

@@ -142,7 +142,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         )
     except StagingExpired:
         messages.error(request, _("Förhandsgranskningen har gått ut. Ladda upp filen igen."))
-        return redirect("bankgiro:index")
+        return redirect("bankgiro_staff:index")
     if report.applied:
         messages.success(
             request,
@@ -154,7 +154,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.info(request, _("Filen var redan inläst. Ingenting har ändrats."))
-    return redirect("bankgiro:import-detail", pk=report.imported_file_id)
+    return redirect("bankgiro_staff:import-detail", pk=report.imported_file_id)
 
 
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -187,7 +187,7 @@ def payment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(BankPayment, pk=pk, state=BankPayment.State.UNMATCHED)
     bankgiro_payment_resolve(payment_id=payment.pk, actor=actor_staff_request(request))
     messages.success(request, _("Betalningen är markerad som hanterad."))
-    return redirect("bankgiro:index")
+    return redirect("bankgiro_staff:index")
 
 
 @require_POST
@@ -205,9 +205,9 @@ def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
             _("Ingen order med referensen %(reference)s tar emot betalningen.")
             % {"reference": reference or "–"},
         )
-        return redirect("bankgiro:index")
+        return redirect("bankgiro_staff:index")
     messages.success(
         request,
         _("Betalningen är kopplad till order %(reference)s.") % {"reference": order.reference},
     )
-    return redirect("bankgiro:index")
+    return redirect("bankgiro_staff:index")
