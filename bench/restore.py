@@ -4,7 +4,7 @@ Target (issue 16): well under 30 s for 100 000 rows. The database holds 25 000 p
 25 000 wrapped keys and 50 000 audit events; one backup of it is restored twice in the same run,
 each time as `consonance restore` does it (read and decrypt the file, replace every table in one
 transaction, compare every table's checksum, re-apply erasures): once with the bulk insert of
-rights/restore.py, once with the method it replaced (each row saved on its own, which is an
+operations/restore.py, once with the method it replaced (each row saved on its own, which is an
 UPDATE that finds nothing and then an INSERT), kept here only as the baseline.
 """
 
@@ -71,9 +71,9 @@ def measure(url: str, rows: int) -> dict:
     os.environ["CONSONANCE_ERASURE_LEDGER"] = str(folder / "ledger.txt")
     os.environ["CONSONANCE_BACKUP_DIR"] = str(folder / "backups")  # its ledger copy goes there
     setup_django(url)
-    from consonance.rights import restore
-    from consonance.rights.backup import backup_read, backup_write
-    from consonance.rights.backup_keys import keys_beside, keys_read
+    from consonance.operations import restore
+    from consonance.operations.backup import backup_read, backup_write
+    from consonance.operations.backup_keys import keys_beside, keys_read
 
     _populate(rows)
     path = backup_write(folder / "bench.backup")

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "consonance.payments.bankgiro",
     "consonance.mail",
     "consonance.rights",
+    "consonance.operations",
     "consonance.consent",
     "consonance.accounts",
     "allauth",  # after the project apps, so that their templates come first
@@ -486,11 +487,11 @@ PERMISSIONS_POLICY = (
 BACKUP_DIR = Path(env_str("CONSONANCE_BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_KEY = env_str("CONSONANCE_BACKUP_KEY") or ""
 # Person keys are not in the data backups: each backup writes them apart, encrypted under the
-# backup key, into a key backup (rights/backup_keys.py) kept only this many days (checked hourly),
+# backup key, into a key backup (operations/backup_keys.py) kept only this many days (checked hourly),
 # so that an erased person's destroyed key is gone from every copy long before the data backups
 # taken while she was here expire. Keep it short, and shorter than the policy's [backups] duration.
 KEY_BACKUP_DAYS = max(1, env_int("CONSONANCE_KEY_BACKUP_DAYS", 3))
-# The copy off the machine (rights/backup_offsite.py): an S3-compatible bucket (AWS, Backblaze B2,
+# The copy off the machine (operations/backup_offsite.py): an S3-compatible bucket (AWS, Backblaze B2,
 # Scaleway, MinIO, ...). Empty bucket: backups stay in BACKUP_DIR only. Each backup is uploaded
 # as <prefix><file name>, read back and compared by SHA-256 before the command (or the worker's
 # daily task) reports success; copies older than the policy's [backups] duration are deleted

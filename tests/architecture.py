@@ -3,7 +3,8 @@
 Layers, bottom to top; an app may import only from layers below its own (and from itself):
 
     lib, worker → audit → privacy → people → mail → rights → consent → payments → payments.bankgiro
-    → booking → journal → contact, newsletter, bookkeeping → accounts, web → the project (urls...)
+    → booking → journal → contact, newsletter, bookkeeping → operations → accounts, web
+    → the project (urls, legacy_urls...)
 
 Apps in the same layer (contact, newsletter, bookkeeping) never import each other. A lower app lets
 a higher one react through a hook declared in its own `hooks.py` (consonance/lib/hooks.py).
@@ -30,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("booking",),
     ("journal",),
     ("contact", "newsletter", "bookkeeping"),
+    ("operations",),
     ("accounts", "web"),
     ("",),  # the project itself: urls, settings, wsgi, __main__
 )

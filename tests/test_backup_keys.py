@@ -16,13 +16,13 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from consonance.operations.backup import backup_read
+from consonance.operations.backup_files import backup_times
+from consonance.operations.backup_keys import KEY_TABLE, keys_read
+from consonance.operations.tasks import keys_rotate_task
 from consonance.people.keys import person_decrypt, person_encrypt
 from consonance.people.models import Person, PersonKey
-from consonance.rights.backup import backup_read
-from consonance.rights.backup_files import backup_times
-from consonance.rights.backup_keys import KEY_TABLE, keys_read
 from consonance.rights.erasure import person_erase
-from consonance.rights.tasks import keys_rotate_task
 from consonance.worker.schedule import schedule
 from tests.factories import EMAIL, populated_person, sign_in
 

@@ -24,9 +24,9 @@ from django.core.management import CommandError, call_command
 from django.tasks import TaskResultStatus
 
 from consonance.mail.outbox import address_hash
+from consonance.operations.backup_files import backup_times
+from consonance.operations.tasks import backup_task
 from consonance.people.models import Person
-from consonance.rights.backup_files import backup_times
-from consonance.rights.tasks import backup_task
 from tests.factories import EMAIL, change_address, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,9 +21,9 @@ from django.core.management import CommandError, call_command
 from consonance.audit.models import Event
 from consonance.audit.services import audit_verify
 from consonance.mail.models import OutboxMessage
+from consonance.operations.backup import BackupError, backup_encode, backup_read, table_checksums
+from consonance.operations.backup_files import backup_times
 from consonance.people.models import Person
-from consonance.rights.backup import BackupError, backup_encode, backup_read, table_checksums
-from consonance.rights.backup_files import backup_times
 from consonance.rights.erasure import person_erase
 from consonance.rights.models import ErasureReceipt
 from consonance.worker.schedule import schedule

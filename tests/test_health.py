@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from consonance.mail.models import OutboxMessage
-from consonance.rights.backup_files import backup_path
+from consonance.operations.backup_files import backup_path
 from consonance.worker.heartbeat import heartbeat_beat
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from consonance.audit.models import Event
 from consonance.audit.services import audit_verify
 from consonance.lib import keyring
 from consonance.mail.outbox import mail_is_suppressed
+from consonance.operations.backup import BackupError, backup_read
 from consonance.people.keys import person_decrypt, person_encrypt
 from consonance.people.models import Person, PersonKey
-from consonance.rights.backup import BackupError, backup_read
 from consonance.rights.erasure import person_erase
 from tests.factories import populated_person
 

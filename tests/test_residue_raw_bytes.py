@@ -36,11 +36,11 @@ from django.db import connection
 from consonance.contact.models import Message
 from consonance.journal.models import Note
 from consonance.mail.outbox import mail_queue
+from consonance.operations.backup import backup_read
+from consonance.operations.backup_keys import KEY_TABLE, keys_read
+from consonance.operations.tasks import keys_rotate_task
 from consonance.payments.models import BillingDetails
 from consonance.people.models import Person, PersonKey
-from consonance.rights.backup import backup_read
-from consonance.rights.backup_keys import KEY_TABLE, keys_read
-from consonance.rights.tasks import keys_rotate_task
 from tests.factories import encrypted, populated_person
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,9 +16,9 @@ from django.core.management import CommandError, call_command
 
 from consonance.audit.services import SYSTEM
 from consonance.mail.outbox import address_hash
+from consonance.operations.backup_files import backup_times
 from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
-from consonance.rights.backup_files import backup_times
 from consonance.rights.services import person_address_confirm
 from consonance.rights.tokens import address_token
 from tests.factories import EMAIL, change_address, populated_person

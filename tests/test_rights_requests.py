@@ -12,6 +12,7 @@ from django.core.management import call_command
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
 from consonance.journal.models import Note
+from consonance.operations.tasks import PERIODIC as OPERATIONS_PERIODIC
 from consonance.rights.models import Request
 from consonance.rights.services import request_record
 from consonance.rights.tasks import PERIODIC, rights_remind_task
@@ -97,10 +98,9 @@ def test_the_daily_reminder_mails_the_coach_without_personal_data(settings):
     assert "/staff/rights/" in sent[-1].body
     for m in sent:
         assert EMAIL not in m.body and "Klara" not in m.body
-    assert [p.name for p in PERIODIC] == [
-        "rights-remind",
+    assert [p.name for p in PERIODIC] == ["rights-remind", "rights-deferred-erasures"]
+    assert [p.name for p in OPERATIONS_PERIODIC] == [
         "backup",
         "erasure-ledger-offsite",
         "key-backups-rotate",
-        "rights-deferred-erasures",
     ]

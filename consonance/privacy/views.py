@@ -65,7 +65,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
             c.text.get(language) for c in policy.communication.values() if c.audience == "client"
         ],
         "backup_retention": policy.backup_retention.render(language),
-        "key_backup_days": settings.KEY_BACKUP_DAYS,  # rights/backup_keys.py
+        "key_backup_days": settings.KEY_BACKUP_DAYS,  # operations/backup_keys.py
         "deadlines": [
             {
                 "name": d.name.get(language),

@@ -39,10 +39,8 @@ from consonance.privacy.registry import (
     subject_declaration,
     things_text,
 )
+from consonance.rights import hooks
 from consonance.rights.address import address_change_mail_forget
-from consonance.rights.backup_files import last_expiry
-from consonance.rights.backup_keys import key_kept, last_key_expiry
-from consonance.rights.backup_offsite import copies_everywhere, ledger_push
 from consonance.rights.ledger import ledger_covers, ledger_record
 from consonance.rights.models import ErasureReceipt, PreviousAddress, Request
 from consonance.rights.residue import (
@@ -181,7 +179,7 @@ def person_erase(
         if email:
             ledger_record(email=email, previous=previous, erased_at=now)
             _send_receipt(receipt, email, language)
-        transaction.on_commit(ledger_push, robust=True)  # the ledger's copy off the machine
+        hooks.erasure_recorded.emit(receipt)  # operations: the ledger's copy off the machine
     return receipt
 
 
@@ -299,17 +297,9 @@ def receipt_context(receipt: ErasureReceipt, language: str) -> dict:
         known = policy.categories.get(category)
         return known.name.get(language) if known else category
 
-    # When the last copy taken before the erasure is deleted (None: no copy holds her), from
-    # every copy there is: the backup folder, `backup --out` copies, the bucket.
-    copies, unlisted = copies_everywhere()
-    backups_until = last_expiry(copies, receipt.issued_at)
-    if unlisted:  # the bucket could not be listed: any copy before the erasure is gone by then
-        backups_until = policy.backup_retention.after(receipt.issued_at)
-    # Likewise the last key backup that may hold her destroyed key (backup_keys.py).
-    key_copies, keys_unlisted = copies_everywhere(keys=True)
-    keys_until = last_key_expiry(key_copies, receipt.issued_at)
-    if keys_unlisted:
-        keys_until = receipt.issued_at + key_kept()
+    # When the last data and key backups taken before the erasure are deleted (operations).
+    until = hooks.backups_until.first(receipt.issued_at)
+    backups_until, keys_until = (until.backups, until.keys) if until else (None, None)
     with translation.override(language):
         path = reverse("rights:receipt", args=[receipt.token])
         erased = [

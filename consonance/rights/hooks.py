@@ -7,6 +7,7 @@ from datetime import datetime
 
 from consonance.lib.hooks import Hook
 from consonance.people.models import Person
+from consonance.rights.models import ErasureReceipt
 
 
 @dataclass(frozen=True)
@@ -147,4 +148,27 @@ unpaid_reservations: Hook[Person, list[UnpaidReservation]] = Hook(
 #: Which invoices were issued for these orders? Each handler returns {order id: "F2026-6"}.
 invoices_of: Hook[tuple[int, ...], dict[int, str]] = Hook(
     "rights.invoices_of", when="an erasure asks for the invoices of her unpaid reservations"
+)
+
+
+#: An erasure was written to the erasure ledger (rights/ledger.py): the ledger's copy off the
+#: machine catches up after the commit (operations).
+erasure_recorded: Hook[ErasureReceipt, None] = Hook(
+    "rights.erasure_recorded", when="an erasure was written to the erasure ledger"
+)
+
+
+@dataclass(frozen=True)
+class BackupsUntil:
+    """When the last copy taken before an erasure is deleted, of the data backups and of the key
+    backups (None: no such copy holds her)."""
+
+    backups: datetime | None
+    keys: datetime | None
+
+
+#: Until when do backups hold a person erased at this time? The first answer (operations, from
+#: every copy listed) is her receipt's; without one, no backup is named.
+backups_until: Hook[datetime, BackupsUntil] = Hook(
+    "rights.backups_until", when="her erasure receipt asks until when backups hold her"
 )

@@ -1,6 +1,6 @@
-"""Background work of the rights app: a daily reminder to the coach about request deadlines, the
-daily backup, the erasure ledger's copy off the machine, erasures deferred to after sessions, and
-the mail a public form asks for.
+"""Background work of the rights app: a daily reminder to the coach about request deadlines,
+erasures deferred to after sessions, and the mail a public form asks for (the backups and the
+erasure ledger's copy off the machine: operations/tasks.py).
 
 Constant answers (finding 4 of issue 21): the privacy center's link request and the mail to a
 new address only queue a job here, the address sealed in its argument (lib/sealed.py: nothing
@@ -22,13 +22,6 @@ from consonance.lib.sealed import seal, unseal_fresh
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.outbox import mail_queue
 from consonance.rights import address, services, sessions
-from consonance.rights.backup_keys import ROTATE_EVERY
-from consonance.rights.backup_offsite import (
-    backup_take,
-    keys_refresh,
-    keys_rotate_everywhere,
-    ledger_push,
-)
 from consonance.rights.models import Request
 from consonance.rights.selectors import requests_due_soon
 from consonance.rights.tokens import LINK_MAX_AGE
@@ -76,17 +69,6 @@ def address_mail_task(sealed: str) -> bool:
 PERIODIC = [
     Periodic(
         "rights-remind", every=timedelta(days=1), task="consonance.rights.tasks.rights_remind_task"
-    ),
-    Periodic("backup", every=timedelta(days=1), task="consonance.rights.tasks.backup_task"),
-    Periodic(
-        "erasure-ledger-offsite",
-        every=timedelta(hours=1),
-        task="consonance.rights.tasks.ledger_push_task",
-    ),
-    Periodic(
-        "key-backups-rotate",
-        every=ROTATE_EVERY,  # which erasure receipts count on
-        task="consonance.rights.tasks.keys_rotate_task",
     ),
     Periodic(
         "rights-deferred-erasures",
@@ -142,38 +124,6 @@ def rights_remind_task() -> int:
         )
     log.info("rights reminder sent for %s request(s)", len(due))
     return len(due)
-
-
-@task()
-def backup_task() -> str:
-    """The daily backup (issue 12), its verified copy off the machine, then the rotation of the
-    old ones. A failed upload raises OffsiteError, so the task shows as failed."""
-    taken = backup_take()
-    log.info(
-        "backup written (%s bytes)%s; %s old copy(ies) deleted",
-        taken.path.stat().st_size,
-        f", uploaded to {taken.url} and verified" if taken.url else "",
-        taken.deleted_local + taken.deleted_offsite,
-    )
-    return taken.path.name
-
-
-@task
-def ledger_push_task() -> bool:
-    """Hourly: the erasure ledger's copy in the bucket catches up with the backup folder's (after
-    an erasure whose upload failed). A failed upload raises OffsiteError: the task fails."""
-    return ledger_push()
-
-
-@task
-def keys_rotate_task() -> int:
-    """Hourly: delete the key backups older than CONSONANCE_KEY_BACKUP_DAYS, here and in the
-    bucket, so that a destroyed person key is gone from every copy by the day her erasure
-    receipt names; and, when the daily backup has not run for a day, write a fresh key backup
-    (keys_refresh) so that the backups still restore with their keys. A bucket that cannot be
-    listed or written raises OffsiteError: the task fails."""
-    keys_refresh()
-    return keys_rotate_everywhere()
 
 
 @task

@@ -33,10 +33,10 @@ from django.db import DatabaseError
 
 from consonance.booking.zoom import fixed_video_link
 from consonance.lib.company_ids import seller_ids_problem
+from consonance.operations.backup_files import backup_times
 from consonance.payments.providers.config import bankgiro_number
 from consonance.people.demo import STAFF_PASSWORD as DEMO_STAFF_PASSWORD
 from consonance.privacy.policy import get_policy
-from consonance.rights.backup_files import backup_times
 
 BACKUP_MAX_AGE = dt.timedelta(hours=48)
 DEV_MASTER_KEY = "ZGV2LW9ubHktbWFzdGVyLWtleS0zMi1ieXRlcyEhISE="

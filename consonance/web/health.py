@@ -32,7 +32,7 @@ from django_tasks_db.models import DBTaskResult
 
 from consonance.lib.time import local, local_date
 from consonance.mail.selectors import outbox_oldest_unsent
-from consonance.rights.backup_files import backup_times
+from consonance.operations.backup_files import backup_times
 from consonance.worker.heartbeat import heartbeat_last
 
 WORKER_SILENT = dt.timedelta(minutes=5)

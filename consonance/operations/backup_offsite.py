@@ -28,16 +28,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.utils import timezone
 
-from consonance.privacy.policy import get_policy
-from consonance.rights.backup import backup_write, keys_write_now
-from consonance.rights.backup_files import (
+from consonance.operations.backup import backup_write, keys_write_now
+from consonance.operations.backup_files import (
     Copy,
     backup_rotate,
     backup_times,
     local_copies,
     name_time,
 )
-from consonance.rights.backup_keys import (
+from consonance.operations.backup_keys import (
     key_copies_local,
     key_kept,
     key_window,
@@ -45,6 +44,7 @@ from consonance.rights.backup_keys import (
     keys_path,
     keys_rotate,
 )
+from consonance.privacy.policy import get_policy
 from consonance.rights.ledger import LEDGER_NAME, Entry, folder_copy, ledger_parse, ledger_text
 
 CHUNK = 1024 * 1024

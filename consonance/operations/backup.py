@@ -37,14 +37,14 @@ from django.utils import timezone
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib import keyring
 from consonance.lib.crypto import encrypt
-from consonance.rights.backup_files import (  # BackupError: imported from here too
+from consonance.operations.backup_files import (  # BackupError: imported from here too
     MAGIC,
     BackupError,
     backup_keys,
     backup_path,
     elsewhere_record,
 )
-from consonance.rights.backup_keys import KEY_TABLE, keys_beside, keys_path, keys_write
+from consonance.operations.backup_keys import KEY_TABLE, keys_beside, keys_path, keys_write
 from consonance.rights.ledger import (
     Entry,
     folder_copy,

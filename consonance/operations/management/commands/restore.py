@@ -6,7 +6,7 @@ It refuses while the site or the worker is up (the maintenance lock, worker/main
 without an erasure ledger (on this machine, beside the backups or in the bucket: a new machine
 fetches it) unless --without-ledger is confirmed by typing; asks for "yes" before it replaces
 anything, prints each table as it goes in, and changes nothing unless every table comes back
-with the checksum the backup recorded (rights/restore.py).
+with the checksum the backup recorded (operations/restore.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from consonance.rights.backup import BackupError, backup_read
-from consonance.rights.backup_keys import KEY_TABLE, keys_read
-from consonance.rights.backup_offsite import OffsiteError, offsite_download
-from consonance.rights.restore import Ledger, backup_restore, key_backup_find, ledger_gather
+from consonance.operations.backup import BackupError, backup_read
+from consonance.operations.backup_keys import KEY_TABLE, keys_read
+from consonance.operations.backup_offsite import OffsiteError, offsite_download
+from consonance.operations.restore import Ledger, backup_restore, key_backup_find, ledger_gather
 from consonance.worker import maintenance
 
 

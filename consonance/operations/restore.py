@@ -36,23 +36,23 @@ from django.db import connection, models, transaction
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.identifiers import raw_values
 from consonance.mail.outbox import address_hash, mail_forget
-from consonance.people.models import Person, PersonKey
-from consonance.people.selectors import identities_read
-from consonance.rights.backup import (
+from consonance.operations.backup import (
     BackupError,
     backup_ledger,
     backup_models,
     table_json,
     text_checksum,
 )
-from consonance.rights.backup_keys import KEY_TABLE, keys_beside, keys_taken
-from consonance.rights.backup_offsite import (
+from consonance.operations.backup_keys import KEY_TABLE, keys_beside, keys_taken
+from consonance.operations.backup_offsite import (
     copies_everywhere,
     ledger_pull,
     ledger_push,
     ledger_url,
     offsite_configured,
 )
+from consonance.people.models import Person, PersonKey
+from consonance.people.selectors import identities_read
 from consonance.rights.erasure import person_erase
 from consonance.rights.ledger import Entry, folder_copy, ledger_local, ledger_read, ledger_write
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from consonance.lib import keyring
 from consonance.lib.crypto import encrypt
-from consonance.rights.backup_files import (
+from consonance.operations.backup_files import (
     BackupError,
     Copy,
     backup_keys,

@@ -9,9 +9,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from consonance.rights.backup import BackupError, backup_write
-from consonance.rights.backup_keys import keys_beside
-from consonance.rights.backup_offsite import OffsiteError, backup_take, copies_everywhere
+from consonance.operations.backup import BackupError, backup_write
+from consonance.operations.backup_keys import keys_beside
+from consonance.operations.backup_offsite import OffsiteError, backup_take, copies_everywhere
 
 
 def _size(size: float) -> str:
