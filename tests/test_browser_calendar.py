@@ -105,7 +105,7 @@ def test_a_holiday_closes_booking_and_the_coach_confirms_a_move_into_it(browser,
     browser.fill("input[name=day]", f"{monday:%Y-%m-%d}")
     browser.fill("input[name=time]", "10:00")
     mail.outbox.clear()
-    browser.click("form[action$='/flytta/'] button")
+    browser.click("form[action$='/move/'] button")
     shows(browser, "Dagen ligger i din semester")
     assert not sent_to("astrid@example.se")
     browser.get_by_role("button", name="Ja, flytta ändå").click()
@@ -118,7 +118,7 @@ def test_a_holiday_closes_booking_and_the_coach_confirms_a_move_into_it(browser,
     sunday = monday + timedelta(days=6)
     browser.fill("input[name=day]", f"{sunday:%Y-%m-%d}")
     browser.fill("input[name=time]", "03:00")
-    browser.click("form[action$='/flytta/'] button")
+    browser.click("form[action$='/move/'] button")
     shows(browser, "kl. 03:00 ligger utanför dina öppettider")
     booking.refresh_from_db()
     assert booking.starts_at.astimezone(STOCKHOLM).date() == monday

@@ -134,4 +134,4 @@ def test_on_a_phone_the_staff_menu_folds_and_her_pages_speak_in_words(
     browser.click("details.staff-menu summary")
     expect(calendar).to_be_visible()
     calendar.click()
-    browser.wait_for_url("**/kalender/**")
+    browser.wait_for_url("**/calendar/**")

@@ -126,7 +126,7 @@ def test_a_visitor_books_the_coach_moves_and_refunds_part_and_the_client_is_told
     browser.fill("input[name=day]", f"{later:%Y-%m-%d}")
     browser.fill("input[name=time]", f"{later:%H:%M}")
     mail.outbox.clear()
-    browser.click("form[action$='/flytta/'] button")
+    browser.click("form[action$='/move/'] button")
     shows(browser, "Bokningen är flyttad")
     booking.refresh_from_db()
     assert booking.starts_at == later
@@ -136,12 +136,12 @@ def test_a_visitor_books_the_coach_moves_and_refunds_part_and_the_client_is_told
     # She pays part of it back from the order page; the client is told when it is done.
     go(browser, f"/staff/payments/{booking.order_id}/")
     browser.fill("input[name=amount]", "300,00")
-    browser.click("form[action$='/aterbetala/'] button")
+    browser.click("form[action$='/refund/'] button")
     shows(browser, "Återbetalningen är på väg")
     refund = Refund.objects.get()
     assert refund.amount == Decimal("300.00")
     go(browser, "/staff/payments/refunds/")
-    browser.click(f"form[action$='/{refund.pk}/klar/'] button")
+    browser.click(f"form[action$='/{refund.pk}/done/'] button")
     shows(browser, "markerad som gjord")
     [refunded] = [m for m in sent_to("astrid@example.se") if "Återbetalning" in m.subject]
     assert "300,00 kr" in refunded.body
@@ -184,7 +184,7 @@ def test_a_visitor_pays_by_card_through_the_stripe_fake_and_the_coach_refunds_pa
         sign_in_coach(browser, staff_user)
         go(browser, f"/staff/payments/{booking.order_id}/")
         browser.fill("input[name=amount]", "450")
-        browser.click("form[action$='/aterbetala/'] button")
+        browser.click("form[action$='/refund/'] button")
         shows(browser, "Återbetalningen är på väg")
         refund = Refund.objects.get()
         assert refund.status == Refund.Status.DONE and refund.amount == Decimal("450.00")
@@ -235,7 +235,7 @@ def test_a_client_with_a_paid_session_ahead_erases_herself_and_chooses_to_cancel
     sign_in_coach(browser, staff_user)
     go(browser, "/staff/payments/refunds/")
     mail.outbox.clear()
-    browser.click(f"form[action$='/{refund.pk}/klar/'] button")
+    browser.click(f"form[action$='/{refund.pk}/done/'] button")
     shows(browser, "markerad som gjord")
     assert deferred_erasures_run() == 1
     assert not Person.objects.filter(email="astrid@example.se").exists()
