@@ -186,3 +186,45 @@ def function_local_imports(imports: Iterable[Import]) -> list[str]:
         for imp in imports
         if imp.local and not _allowed(imp)
     ]
+
+
+# -- provider names ------------------------------------------------------------------------------
+
+PROVIDERS_DIR = "consonance/payments/providers"
+BANKGIRO_DIR = "consonance/payments/bankgiro"
+
+
+def provider_names(root: Path) -> set[str]:
+    """The providers, by their folders under payments/providers/ (each holds a `method.py`)."""
+    folder = root / "payments" / "providers"
+    return {p.parent.name for p in folder.glob("*/method.py")}
+
+
+def provider_mentions(root: Path, names: set[str]) -> list[str]:
+    """Where a module outside the provider folders names a provider: a string that is exactly its
+    name ("stripe"), or an import of its folder. Bankgiro's name belongs to payments/bankgiro/.
+    Migrations are left out (they freeze the choices of their day)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = str(path.relative_to(root.parent))
+        if "migrations" in path.parts or rel.startswith(PROVIDERS_DIR + "/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            named = None
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                named = node.value if node.value in names | {"bankgiro"} else None
+                if named == "bankgiro" and rel.startswith(BANKGIRO_DIR + "/"):
+                    named = None
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                prefix = PROVIDERS_DIR.replace("/", ".") + "."
+                named = next(
+                    (m for m in modules if m.startswith(prefix) and m.split(".")[3] in names),
+                    None,
+                )
+            if named is not None:
+                found.append(f"{rel}:{getattr(node, 'lineno', 0)}: {named}")
+    return found

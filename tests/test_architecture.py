@@ -15,6 +15,8 @@ from tests.architecture import (
     app_cycles,
     function_local_imports,
     imports_in,
+    provider_mentions,
+    provider_names,
     upward_imports,
 )
 from tests.conftest import REPO
@@ -56,6 +58,51 @@ def test_hooks_are_declared_in_hooks_modules_and_have_handlers():
     for name in hooks:
         app = name.split(".")[0]
         assert (SOURCE / app / "hooks.py").exists(), name
+
+
+# Modules outside payments/providers/ that still name a provider, each with the reason. Keep it
+# short: a new entry needs a reason the table of methods (payments/methods.py) cannot answer.
+PROVIDER_NAMES_ALLOWED = {
+    "consonance/settings.py": "environment variables and ledger account roles are read here",
+    "consonance/lib/hooks.py": "the app label payments.bankgiro, not the method",
+    "consonance/payments/models.py": "Order.Method: the stored values (migrations hold them too)",
+    "consonance/payments/personal_data.py": "the registry's value labels, declared at import",
+    "consonance/payments/payouts.py": "Stripe's fee read and payouts, PayPal's withdrawals",
+    "consonance/payments/staff_views.py": "the staff form for PayPal withdrawals",
+    "consonance/payments/demo.py": "demo data: each provider's published fees",
+    "consonance/bookkeeping/demo.py": "demo data: each provider's payout rhythm",
+    "consonance/bookkeeping/reconciliation.py": "reconciled per provider: clearing account, bank",
+    "consonance/bookkeeping/reconciliation_views.py": "the page's default provider",
+    "consonance/bookkeeping/personal_data.py": "a column named after Bankgiro (its number)",
+    "consonance/booking/emails.py": "the Bankgiro number in the invoice mail's context",
+    "consonance/booking/staff_actions.py": "the staff booking form asks whether Bankgiro is set",
+}
+
+
+def test_no_module_outside_the_provider_folders_names_a_provider():
+    names = provider_names(SOURCE)
+    assert names >= {"stripe", "paypal", "swish"}
+    found = provider_mentions(SOURCE, names)
+    named = {line.split(":")[0] for line in found}
+    assert [line for line in found if line.split(":")[0] not in PROVIDER_NAMES_ALLOWED] == []
+    assert sorted(set(PROVIDER_NAMES_ALLOWED) - named) == []  # no stale exception
+
+
+def test_the_provider_checker_finds_a_name_and_an_import(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "payments/providers/acme/method.py": 'NAME = "acme"\n',
+            "booking/forms.py": 'LABEL = {"acme": "Acme"}\n',
+            "booking/views.py": "from consonance.payments.providers.acme.method import NAME\n",
+            "payments/bankgiro/method.py": 'NAME = "bankgiro"\n',
+            "payments/migrations/0001.py": 'CHOICES = ["acme"]\n',
+        },
+    )
+    assert provider_mentions(root, provider_names(root)) == [
+        "consonance/booking/forms.py:1: acme",
+        "consonance/booking/views.py:1: consonance.payments.providers.acme.method",
+    ]
 
 
 # -- the checker, on small made-up trees --------------------------------------------------------

@@ -117,7 +117,7 @@ def stripe_fee_fetch(*, fetch_id: int) -> str:
     fetch = FeeFetch.objects.select_related("order").get(pk=fetch_id)
     if fetch.done_at is not None:
         return "already"
-    provider = config.stripe_provider()
+    provider = config.provider_for("stripe")
     try:
         if provider is None:
             raise ProviderError("stripe is not configured")

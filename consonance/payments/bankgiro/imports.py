@@ -411,6 +411,7 @@ def _deposits_recorded(
                 amount=deposit.amount,
                 unmatched=unmatched.get(deposit.pk, Decimal(0)),
                 deductions=deductions.get(deposit.pk, Decimal(0)),
+                method=PROVIDER,
             )
         )
 

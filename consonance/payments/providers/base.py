@@ -23,6 +23,10 @@ class WebhookRejected(Exception):
     """A callback failed verification (bad signature, stale timestamp, malformed body)."""
 
 
+class IgnoredEvent(WebhookRejected):
+    """A genuine, correctly signed event that we do not act on; acknowledge it with 200."""
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentStart:
     provider_ref: str  # the provider's id for this payment (session, order, instruction id)

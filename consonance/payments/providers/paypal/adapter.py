@@ -32,13 +32,13 @@ import httpx
 from consonance.lib.jsonlimits import read_json
 from consonance.payments.providers.base import (
     EventKind,
+    IgnoredEvent,
     PaymentStart,
     ProviderError,
     ProviderEvent,
     RefundResult,
     WebhookRejected,
 )
-from consonance.payments.providers.stripe.adapter import IgnoredEvent
 
 __all__ = ["IgnoredEvent", "PayPalAPIError", "PayPalProvider"]
 

@@ -51,6 +51,7 @@ from consonance.lib.jsonlimits import read_json
 from consonance.payments.providers.base import (
     EventKind,
     FeeReport,
+    IgnoredEvent,
     PaymentStart,
     ProviderError,
     ProviderEvent,
@@ -71,10 +72,6 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
     {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA"}
     | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
 )
-
-
-class IgnoredEvent(WebhookRejected):
-    """A genuine, correctly signed event that we do not act on; acknowledge it with 200."""
 
 
 class StripeAPIError(ProviderError):
