@@ -1,4 +1,6 @@
-"""Adding a payment method is a folder and a row: a fictional fourth card provider (Kortia,
+"""The table of methods, and the README's configuration table made from it.
+
+Adding a payment method is a folder and a row: a fictional fourth card provider (Kortia,
 tests/fourth_method/) registered in the table of methods is offered on the booking page, takes
 the payment through the common webhook address, and the booking is confirmed, booked on the
 card clearing account and receipted, with no change anywhere else in the house."""
@@ -6,6 +8,7 @@ card clearing account and receipted, with no change anywhere else in the house."
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -18,7 +21,22 @@ from consonance.payments.providers import config
 from tests.factories import NOW, form, make_practice, slot_links
 from tests.fourth_method.method import METHOD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_each_method_has_one_row_and_the_order_they_are_offered_in():
+    rows = methods.all_methods()
+    assert [row.value for row in rows] == ["card", "swish", "paypal", "bankgiro"]
+    assert {row.value for row in rows} == set(Order.Method.values)
+    assert [row.value for row in rows if row.document == "invoice"] == ["bankgiro"]
+    assert [row.value for row in rows if row.provider_held] == ["card", "paypal"]
+
+
+def test_the_readme_configuration_table_of_the_methods_is_generated_from_the_table():
+    readme = README.read_text()
+    assert methods.readme_with_methods_table(readme) == readme, (
+        "the README's payment methods' table is stale: run `consonance docs methods --write`"
+    )
 
 
 @pytest.fixture
@@ -35,12 +53,17 @@ def kortia(settings):
         methods.unregister(METHOD.value)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_table_offers_the_new_method_in_its_place(kortia):
     assert config.configured_methods() == ["kortia"]
     assert methods.of_provider("kortia") is METHOD
     assert "https://pay.kortia.example" in config.checkout_origins()
+    assert (
+        "| `CONSONANCE_KORTIA_SECRET` | card payments through Kortia |" in methods.methods_table()
+    )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_booking_paid_through_the_fourth_provider_is_confirmed_booked_and_receipted(
     client, kortia
 ):
