@@ -69,13 +69,8 @@ PROVIDER_NAMES_ALLOWED = {
     "consonance/payments/personal_data.py": "the registry's value labels, declared at import",
     "consonance/payments/payouts.py": "Stripe's fee read and payouts, PayPal's withdrawals",
     "consonance/payments/staff_views.py": "the staff form for PayPal withdrawals",
-    "consonance/payments/demo.py": "demo data: each provider's published fees",
-    "consonance/bookkeeping/demo.py": "demo data: each provider's payout rhythm",
-    "consonance/bookkeeping/reconciliation.py": "reconciled per provider: clearing account, bank",
-    "consonance/bookkeeping/reconciliation_views.py": "the page's default provider",
     "consonance/bookkeeping/personal_data.py": "a column named after Bankgiro (its number)",
     "consonance/booking/emails.py": "the Bankgiro number in the invoice mail's context",
-    "consonance/booking/staff_actions.py": "the staff booking form asks whether Bankgiro is set",
 }
 
 

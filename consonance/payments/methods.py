@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -51,7 +52,11 @@ class PaymentMethod:
     starts_payment: bool = True  # paid through the provider's adapter (not a bank transfer)
     billing: bool = False  # the order keeps billing details (names; P8: only where needed)
     phone: bool = False  # the booking form offers a phone number (the payer's alias), billed
-    payout_label: str = ""  # a provider-held method's transfer voucher: "Utbetalning", "Uttag"
+    payout_window: timedelta | None = None  # how long it takes to pay a payment out, if it does
+    payout_label: str = ""
+    fee: tuple[Decimal, Decimal] | None = (
+        None  # its published price (share, kronor): the demo  # a provider-held method's transfer voucher: "Utbetalning", "Uttag"
+    )
     # Its environment variables, as rows (variables, meaning) of the README's configuration table
     # (`consonance docs methods --write`).
     settings: tuple[tuple[str, str], ...] = ()

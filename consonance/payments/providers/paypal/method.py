@@ -4,6 +4,7 @@ approved order is captured by us, when the payer comes back or the webhook says 
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,7 @@ METHOD = PaymentMethod(
     return_view="payments-return-paypal",
     recipient=NAME,
     payout_label="Uttag",
+    fee=(Decimal("0.034"), Decimal("3.25")),  # its standard price in Sweden: 3.40 % + 3.25 kr
     settings=(
         (
             "`CONSONANCE_PAYPAL_CLIENT_ID`, `_CLIENT_SECRET`, `_WEBHOOK_ID`",

@@ -4,6 +4,7 @@ after the payment)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -65,7 +66,9 @@ METHOD = PaymentMethod(
     document="receipt",
     return_view="payments-return",
     recipient=NAME,
+    payout_window=timedelta(days=7),  # it pays each day's cleared payments out a week later
     payout_label="Utbetalning",
+    fee=(Decimal("0.015"), Decimal("1.80")),  # its standard price in Sweden: 1.5 % + 1.80 kr
     settings=(
         (
             "`CONSONANCE_STRIPE_SECRET_KEY`, `CONSONANCE_STRIPE_WEBHOOK_SECRET`",
