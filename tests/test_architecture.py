@@ -66,9 +66,6 @@ PROVIDER_NAMES_ALLOWED = {
     "consonance/settings.py": "environment variables and ledger account roles are read here",
     "consonance/lib/hooks.py": "the app label payments.bankgiro, not the method",
     "consonance/payments/models.py": "Order.Method: the stored values (migrations hold them too)",
-    "consonance/payments/personal_data.py": "the registry's value labels, declared at import",
-    "consonance/payments/payouts.py": "Stripe's fee read and payouts, PayPal's withdrawals",
-    "consonance/payments/staff_views.py": "the staff form for PayPal withdrawals",
     "consonance/bookkeeping/personal_data.py": "a column named after Bankgiro (its number)",
     "consonance/booking/emails.py": "the Bankgiro number in the invoice mail's context",
 }

@@ -17,7 +17,11 @@ from django.views.decorators.http import require_POST
 from consonance.audit.services import actor_staff_request
 from consonance.payments import hooks, selectors
 from consonance.payments.models import Order, Payout, Refund, RefundAccount
-from consonance.payments.payouts import PayoutRefused, paypal_withdrawal_record
+from consonance.payments.payouts import (
+    PayoutRefused,
+    paypal_withdrawal_record,
+    withdrawal_provider,
+)
 from consonance.payments.refund_accounts import (
     RevealedAccount,
     refund_account_deleted_by,
@@ -214,7 +218,7 @@ def _held(provider: str) -> Decimal | None:
 def paypal_withdrawal(request: HttpRequest) -> HttpResponse:
     """The staff form "PayPal-uttag": she records a withdrawal from PayPal that reached her bank
     (PayPal sends no reliable notice of it), and bookkeeping books the transfer."""
-    held = _held("paypal")
+    held = _held(withdrawal_provider())
     if request.method == "POST":
         form = WithdrawalForm(request.POST)
         if form.is_valid():
@@ -244,7 +248,7 @@ def paypal_withdrawal(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "held": held,
-            "recent": Payout.objects.filter(provider="paypal")[:24],
+            "recent": Payout.objects.filter(provider=withdrawal_provider())[:24],
         },
         status=200,
     )
