@@ -12,10 +12,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
+
+from consonance.lib.readme import readme_with_block
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -53,10 +55,8 @@ class PaymentMethod:
     billing: bool = False  # the order keeps billing details (names; P8: only where needed)
     phone: bool = False  # the booking form offers a phone number (the payer's alias), billed
     payout_window: timedelta | None = None  # how long it takes to pay a payment out, if it does
-    payout_label: str = ""
-    fee: tuple[Decimal, Decimal] | None = (
-        None  # its published price (share, kronor): the demo  # a provider-held method's transfer voucher: "Utbetalning", "Uttag"
-    )
+    payout_label: str = ""  # a provider-held method's transfer voucher: "Utbetalning", "Uttag"
+    fee: tuple[Decimal, Decimal] | None = None  # its published price (share, kronor): the demo
     # Its environment variables, as rows (variables, meaning) of the README's configuration table
     # (`consonance docs methods --write`).
     settings: tuple[tuple[str, str], ...] = ()
@@ -75,7 +75,6 @@ class PaymentMethod:
     # A payment to open on the payer's phone: (token, return_url) -> (QR code SVG, app link).
     prompt: Callable[[str, str], tuple[str, str]] | None = None
     prompt_param: str = ""  # the status page's query parameter carrying the prompt's token
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def provider_held(self) -> bool:
@@ -151,8 +150,4 @@ def methods_table() -> str:
 
 def readme_with_methods_table(readme: str) -> str:
     """The README with its methods' configuration table (between the markers) made anew."""
-    before, start, rest = readme.partition(TABLE_START)
-    _old, end, after = rest.partition(TABLE_END)
-    if not (start and end):
-        raise ValueError("the README has no payment methods' table markers")
-    return f"{before}{TABLE_START}\n{methods_table()}{TABLE_END}{after}"
+    return readme_with_block(readme, TABLE_START, TABLE_END, methods_table())
