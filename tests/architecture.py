@@ -186,3 +186,45 @@ def function_local_imports(imports: Iterable[Import]) -> list[str]:
         for imp in imports
         if imp.local and not _allowed(imp)
     ]
+
+
+# -- encryption contexts come from the registry ----------------------------------------------------
+
+CIPHER_CALLS = {"person_encrypt", "person_decrypt", "person_decrypt_many"}
+
+
+def _constants(tree: ast.Module) -> set[str]:
+    """Names a module binds at its top to a string literal (`CONTEXT = "note"`)."""
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def restated_contexts(root: Path) -> list[str]:
+    """Calls of person_encrypt/_decrypt whose `context` is a literal (or a module constant holding
+    one) instead of the registry's declaration (`privacy.registry.context_of`)."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        constants = _constants(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name not in CIPHER_CALLS:
+                continue
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg == "context" and (
+                    isinstance(value, ast.Constant)
+                    or (isinstance(value, ast.Name) and value.id in constants)
+                ):
+                    rel = path.relative_to(root.parent)
+                    problems.append(f"{rel}:{node.lineno}: {name} restates its context")
+    return problems

@@ -41,7 +41,7 @@ from consonance.people.keys import person_encrypt
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create
 from consonance.privacy.policy import _cached
-from consonance.privacy.registry import declaration_for
+from consonance.privacy.registry import context_of, declaration_for
 
 # Monday 16 March 2026, 08:00 UTC (09:00 in Stockholm): the next weeks cross the March DST change.
 NOW = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
@@ -119,7 +119,7 @@ def encrypted(person: Person, model: type[Model], text: str, field: str = "") ->
     declaration = declaration_for(model)
     assert declaration is not None
     name = field or next(iter(declaration.encrypted))
-    return person_encrypt(person, text, context=declaration.encryption_context(name))
+    return person_encrypt(person, text, context=context_of(model, name))
 
 
 # -- a person with a row in every model (rights tests) ----------------------------------------

@@ -15,6 +15,7 @@ from tests.architecture import (
     app_cycles,
     function_local_imports,
     imports_in,
+    restated_contexts,
     upward_imports,
 )
 from tests.conftest import REPO
@@ -56,6 +57,10 @@ def test_hooks_are_declared_in_hooks_modules_and_have_handlers():
     for name in hooks:
         app = name.split(".")[0]
         assert (SOURCE / app / "hooks.py").exists(), name
+
+
+def test_encryption_contexts_are_read_from_the_registry():
+    assert restated_contexts(SOURCE) == []
 
 
 # -- the checker, on small made-up trees --------------------------------------------------------
@@ -125,6 +130,24 @@ def test_the_checker_ignores_imports_for_type_annotations_only(tmp_path):
         },
     )
     assert upward_imports(imports_in(root)) == []
+
+
+def test_the_checker_finds_a_restated_encryption_context(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "journal/services.py": """
+                CONTEXT = "note"
+                person_encrypt(person, body, context=CONTEXT)
+                keys.person_decrypt(person, blob, context="note")
+                person_encrypt(person, body, context=context_of(Note, "body_ciphertext"))
+            """,
+        },
+    )
+    assert restated_contexts(root) == [
+        "consonance/journal/services.py:3: person_encrypt restates its context",
+        "consonance/journal/services.py:4: person_decrypt restates its context",
+    ]
 
 
 # -- sizes: modules under about 400 lines, functions under about 60 ------------------------------
