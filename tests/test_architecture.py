@@ -6,17 +6,23 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 
 from consonance.lib.hooks import all_hooks
 from tests.architecture import (
     LAYERS,
+    UPWARD_RELATIONS_ALLOWED,
     app_cycles,
     function_local_imports,
     imports_in,
+    layer_of,
+    relations,
     restated_contexts,
     upward_imports,
+    upward_relations,
 )
 from tests.conftest import REPO
 
@@ -57,6 +63,13 @@ def test_hooks_are_declared_in_hooks_modules_and_have_handlers():
     for name in hooks:
         app = name.split(".")[0]
         assert (SOURCE / app / "hooks.py").exists(), name
+
+
+def test_no_model_relates_to_a_model_of_its_own_layer_or_above():
+    found = relations(django_apps.get_models())
+    assert upward_relations(found) == []
+    upward = {name for name, src, dst in found if (layer_of(dst) or 0) >= (layer_of(src) or 0)}
+    assert sorted(set(UPWARD_RELATIONS_ALLOWED) - upward) == []  # stale allowances
 
 
 def test_encryption_contexts_are_read_from_the_registry():
@@ -118,7 +131,7 @@ def test_the_checker_finds_imports_hidden_in_functions_but_allows_ready(tmp_path
     ]
 
 
-def test_the_checker_ignores_imports_for_type_annotations_only(tmp_path):
+def test_the_checker_sees_imports_for_type_annotations_too(tmp_path):
     root = tree(
         tmp_path,
         {
@@ -129,7 +142,28 @@ def test_the_checker_ignores_imports_for_type_annotations_only(tmp_path):
             """,
         },
     )
-    assert upward_imports(imports_in(root)) == []
+    assert upward_imports(imports_in(root)) == [
+        "consonance/privacy/services.py:4: privacy imports consonance.people.models.Person "
+        "from a higher layer"
+    ]
+
+
+def test_the_checker_finds_a_foreign_key_to_a_higher_layer():
+    def model(label: str, module: str, *fields):
+        meta = SimpleNamespace(label=label, get_fields=lambda: fields)
+        return type(label.split(".")[1], (), {"_meta": meta, "__module__": module})
+
+    def fk(name: str, target):
+        return SimpleNamespace(
+            name=name, is_relation=True, auto_created=False, related_model=target
+        )
+
+    person = model("people.Person", "consonance.people.models")
+    order = model("payments.Order", "consonance.payments.models", fk("person", person))
+    hold = model("privacy.Hold", "consonance.privacy.models", fk("person", person))
+    assert upward_relations(relations([person, order, hold])) == [
+        "privacy.Hold.person: privacy relates to a model of people, a higher layer"
+    ]
 
 
 def test_the_checker_finds_a_restated_encryption_context(tmp_path):
