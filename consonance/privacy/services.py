@@ -41,7 +41,7 @@ def agreement_create(
         raise AgreementInvalid("a reason is required")
     with transaction.atomic():
         agreement = RetentionAgreement.objects.create(
-            person=person,
+            person_id=person.pk,
             rule_id=rule_id,
             until=until,
             reason=reason,
@@ -89,7 +89,7 @@ def legal_hold_create(
         raise ValueError(f"unknown category {category!r}")
     with transaction.atomic():
         hold = LegalHold.objects.create(
-            person=person,
+            person_id=person.pk if person else None,
             category=category,
             reason=reason.strip(),
             until=until,
