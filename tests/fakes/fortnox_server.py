@@ -20,9 +20,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackFake
 
 CLIENT_ID = "fortnox-client"
 CLIENT_SECRET = "fortnox-secret"
@@ -43,36 +44,20 @@ class _State:
     refused_429: int = 0
 
 
-class FakeFortnoxServer:
+class FakeFortnoxServer(LoopbackFake):
+    keep_alive = False
+
     def __init__(self, *, rate: int = 25, window: float = 5.0) -> None:
+        super().__init__()
         self.rate, self.window = rate, window
         self.state = _State()
         self.lock = threading.Lock()
         self.down = False
         self._numbers = itertools.count(1)
-        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def start(self) -> FakeFortnoxServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeFortnoxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.origin
 
     # -- test hooks ---------------------------------------------------------------------------
 
@@ -197,30 +182,3 @@ class FakeFortnoxServer:
         }
         self.state.vouchers.append(stored)
         return 201, {"Voucher": stored}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address, handler, fake: FakeFortnoxServer) -> None:
-        super().__init__(address, handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def _respond(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, answer = self.server.fake.handle(self.command, self.path, headers, body)  # type: ignore[attr-defined]
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = _respond
-
-    def log_message(self, *args: object) -> None:
-        pass

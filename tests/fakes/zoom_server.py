@@ -15,9 +15,10 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackFake
 
 ACCOUNT_ID = "acc-123"
 CLIENT_ID = "client-abc"
@@ -44,7 +45,9 @@ class _State:
     forced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-class FakeZoomServer:
+class FakeZoomServer(LoopbackFake):
+    keep_alive = False
+
     def __init__(
         self,
         *,
@@ -52,6 +55,7 @@ class FakeZoomServer:
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
     ) -> None:
+        super().__init__()
         self.account_id = account_id
         self.credentials = (client_id, client_secret)
         self.token_lifetime = 3599
@@ -59,33 +63,14 @@ class FakeZoomServer:
         self.state = _State()
         self.lock = threading.Lock()
         self._ids = itertools.count(85_000_000_001)
-        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     @property
     def oauth_base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self.origin
 
     @property
     def api_base(self) -> str:
-        return self.oauth_base + "/v2"
-
-    def start(self) -> FakeZoomServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeZoomServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        return self.origin + "/v2"
 
     # -- test hooks ---------------------------------------------------------------------------
 
@@ -257,45 +242,3 @@ def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
         return None
     user, _, password = base64.b64decode(value[6:]).decode().partition(":")
     return user, password
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeZoomServer
-    ) -> None:
-        super().__init__(address, handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, payload = self.server.fake.handle(method, self.path, headers, body)
-        raw = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if raw:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
