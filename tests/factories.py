@@ -33,8 +33,8 @@ from consonance.contact.models import Message
 from consonance.journal.models import Consultation, ConsultationMessage, ConsultationTerms, Note
 from consonance.mail.outbox import mail_queue
 from consonance.newsletter.services import subscription_create
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.ledger import order_record_payment
 from consonance.payments.models import BillingDetails, Order, OrderEvent, Refund, RefundAccount
 from consonance.people.keys import person_encrypt

@@ -48,8 +48,7 @@ from typing import Any, Literal, Self
 import httpx
 
 from consonance.lib.jsonlimits import read_json
-
-from .base import (
+from consonance.payments.providers.base import (
     EventKind,
     FeeReport,
     PaymentStart,

@@ -30,8 +30,7 @@ from typing import Any, Literal, Self
 import httpx
 
 from consonance.lib.jsonlimits import read_json
-
-from .base import (
+from consonance.payments.providers.base import (
     EventKind,
     PaymentStart,
     ProviderError,
@@ -39,7 +38,7 @@ from .base import (
     RefundResult,
     WebhookRejected,
 )
-from .stripe import IgnoredEvent
+from consonance.payments.providers.stripe.adapter import IgnoredEvent
 
 __all__ = ["IgnoredEvent", "PayPalAPIError", "PayPalProvider"]
 

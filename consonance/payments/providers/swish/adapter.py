@@ -49,8 +49,7 @@ import certifi
 import httpx
 
 from consonance.lib.jsonlimits import read_json
-
-from .base import (
+from consonance.payments.providers.base import (
     EventKind,
     PaymentStart,
     ProviderError,
