@@ -12,7 +12,7 @@ import time
 import pytest
 
 from consonance.lib.http import BearerAuth, Retry, ServiceClient, ServiceError, TokenCache
-from tests.fakes.loopback import LoopbackFake, Reply
+from consonance.lib.loopback import LoopbackFake, Reply
 
 
 class ScriptedFake(LoopbackFake):

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import LoopbackFake
+from consonance.lib.loopback import LoopbackFake
 
 CLIENT_ID = "fortnox-client"
 CLIENT_SECRET = "fortnox-secret"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.loopback import LoopbackFake
+from consonance.lib.loopback import LoopbackFake
 
 ACCOUNT_ID = "acc-123"
 CLIENT_ID = "client-abc"

@@ -1,4 +1,5 @@
-"""The base of the outside-service fakes: a real HTTP(S) listener on 127.0.0.1 at a free port, in
+"""The base of the outside-service fakes (test code, kept in the package because the payment
+providers' fakes live in their folders): a real HTTP(S) listener on 127.0.0.1 at a free port, in
 a daemon thread, answering JSON, recording every request.
 
 A fake subclasses `LoopbackFake` and implements `handle(method, target, headers, body)` (headers
@@ -8,7 +9,7 @@ of the request (the client certificate's name). `received` lists every request a
 tests of the client side (lib/http.py's).
 
     with MyFake() as fake:          # start() ... stop()
-        client = Adapter(base_url=fake.url)
+        client = Adapter(base_url=fake.origin)
 """
 
 from __future__ import annotations
