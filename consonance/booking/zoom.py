@@ -28,7 +28,14 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from consonance.lib.http import BearerAuth, ServiceClient, ServiceError, TokenCache, json_object
+from consonance.lib.http import (
+    BearerAuth,
+    OwnsClient,
+    ServiceClient,
+    ServiceError,
+    TokenCache,
+    json_object,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +85,7 @@ class VideoMeetings(Protocol):
     def delete_meeting(self, meeting_id: str) -> None: ...
 
 
-class ZoomClient:
+class ZoomClient(OwnsClient[ServiceClient]):
     """Zoom meetings through a Server-to-Server OAuth app.
 
     The access token is fetched with the account credentials grant, cached until shortly
@@ -104,15 +111,6 @@ class ZoomClient:
         self._http = ServiceClient("Zoom", timeout=timeout, unreachable=_unreachable)
         # Tokens live an hour; lib.http renews them a minute early and once after a 401.
         self._auth = BearerAuth.cached(TokenCache(self._fetch_token, clock=clock))
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> ZoomClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- meetings ------------------------------------------------------------------------------
 

@@ -31,7 +31,14 @@ from django.utils import timezone
 from consonance.audit.services import audit_append
 from consonance.bookkeeping.models import FortnoxConnection, FortnoxPosting, Voucher
 from consonance.lib.crypto import derive_key, encrypt, parse_master_key
-from consonance.lib.http import BearerAuth, Retry, ServiceClient, ServiceError, json_object
+from consonance.lib.http import (
+    BearerAuth,
+    OwnsClient,
+    Retry,
+    ServiceClient,
+    ServiceError,
+    json_object,
+)
 from consonance.lib.keyring import decrypt_any, derived_keys
 from consonance.lib.urls import absolute_reverse
 
@@ -198,12 +205,12 @@ class RateLimiter:
         self.sent.append(self.clock())
 
 
-class FortnoxClient:
+class FortnoxClient(OwnsClient[ServiceClient]):
     def __init__(self, *, limiter: RateLimiter | None = None, max_429: int = 5) -> None:
         self.limiter = limiter or RateLimiter()
         self.max_429 = max_429
         # A 429 was refused before any work: safe to send again, even a voucher's POST.
-        self.http = ServiceClient(
+        self._http = ServiceClient(
             "Fortnox",
             base_url=settings.FORTNOX_API_BASE,
             timeout=20,
@@ -216,11 +223,8 @@ class FortnoxClient:
         self.auth = BearerAuth(access_token)
         self.years: dict[str, int] = {}
 
-    def close(self) -> None:
-        self.http.close()
-
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = self.http.request(
+        response = self._http.request(
             method, path, auth=self.auth, headers={"Accept": "application/json"}, **kwargs
         )
         if response.status_code == 401:

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Final, Self
+from typing import Any, Final, Protocol, Self
 
 import httpx
 
@@ -70,7 +70,27 @@ def _unreachable(service: str) -> Callable[[httpx.HTTPError, str], Exception]:
     return lambda error, action: ServiceError(f"{service} {action} failed: {describe(error)}")
 
 
-class ServiceClient:
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class OwnsClient[C: _Closable]:
+    """`close()` and `with` for whatever holds its client in `_http` (an adapter its
+    ServiceClient, the ServiceClient its httpx.Client): the connection pool goes with it."""
+
+    _http: C
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class ServiceClient(OwnsClient[httpx.Client]):
     """One connection pool to one service, shared between threads; close it (or use `with`)."""
 
     def __init__(
@@ -101,15 +121,6 @@ class ServiceClient:
             verify=verify,
             transport=transport,
         )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def request(
         self,

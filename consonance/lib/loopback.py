@@ -211,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _client_cn(self) -> str | None:
         if not isinstance(self.request, ssl.SSLSocket):
             return None
-        cert = self.request.getpeercert()
+        cert: dict[str, Any] | None = self.request.getpeercert()  # type: ignore[assignment]
         for rdn in cert.get("subject", ()) if cert else ():
             for key, value in rdn:
                 if key == "commonName":

@@ -23,12 +23,11 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 
-from consonance.lib.http import BearerAuth, ServiceClient, TokenCache, describe
+from consonance.lib.http import BearerAuth, OwnsClient, ServiceClient, TokenCache, describe
 from consonance.lib.jsonlimits import read_json
 from consonance.payments.providers.base import (
     EventKind,
@@ -89,7 +88,7 @@ class PayPalAPIError(ProviderError):
         super().__init__(f"PayPal {action} failed: HTTP {status}, {detail}{suffix}")
 
 
-class PayPalProvider:
+class PayPalProvider(OwnsClient[ServiceClient]):
     """PayPal Checkout for one REST app. Thread-safe: one token, renewed under a lock."""
 
     name = "paypal"
@@ -107,8 +106,8 @@ class PayPalProvider:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._http_id = client_id
+        self._http_secret = client_secret
         self._webhook_id = webhook_id
         self._brand_name = brand_name
         self._http = ServiceClient(
@@ -121,20 +120,6 @@ class PayPalProvider:
         )
         # One token, renewed a minute before PayPal expires it and once after a 401 (revoked).
         self._auth = BearerAuth.cached(TokenCache(self._fetch_token, clock=clock))
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- Payments -------------------------------------------------------------------------
 
@@ -315,7 +300,7 @@ class PayPalProvider:
             "POST",
             "/v1/oauth2/token",
             action="token request",
-            auth=(self._client_id, self._client_secret),
+            auth=(self._http_id, self._http_secret),
             data={"grant_type": "client_credentials"},
             headers={"Accept": "application/json"},
         )

@@ -42,12 +42,11 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 
-from consonance.lib.http import ServiceClient, describe
+from consonance.lib.http import OwnsClient, ServiceClient, describe
 from consonance.lib.jsonlimits import read_json
 from consonance.payments.providers.base import (
     EventKind,
@@ -100,7 +99,7 @@ class StripeAPIError(ProviderError):
         super().__init__(f"Stripe {action} failed: HTTP {status}, {detail}{suffix}")
 
 
-class StripeProvider:
+class StripeProvider(OwnsClient[ServiceClient]):
     """Stripe Checkout for one account. Thread-safe: the httpx client is shared."""
 
     name = "stripe"
@@ -128,20 +127,6 @@ class StripeProvider:
             transport=transport,
             unreachable=_unreachable,
         )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- Payments -------------------------------------------------------------------------
 

@@ -214,7 +214,7 @@ class StripeFake(LoopbackFake):
                     txn["_paid_out"] = True
             now = int(time.time()) if timestamp is None else timestamp
             payout_id, txn_id = _new_id("po"), _new_id("txn")
-            payout = {
+            payout: JSON = {
                 "id": payout_id,
                 "object": "payout",
                 "amount": amount,
@@ -339,16 +339,6 @@ class StripeFake(LoopbackFake):
             return Reply(200, _copy(store[oid]))
 
         return view
-
-    def _get_intent(self, params: JSON, oid: str) -> Reply:
-        """A payment intent; `expand[]=latest_charge` puts the charge in, as Stripe does."""
-        if oid not in self.payment_intents:
-            return _error(404, "invalid_request_error", "resource_missing", "No such object.")
-        expand = params.get("expand") or []
-        expand = expand if isinstance(expand, list) else [expand]
-        if "latest_charge" in expand:
-            return Reply(200, self._expanded_intent(oid))
-        return Reply(200, _copy(self.payment_intents[oid]))
 
     def _balance_transaction(self, charge: JSON) -> str:
         """Stripe's record of the charge in the balance, with its fee: 1.5 % + 1.80 SEK, Stripe's

@@ -48,7 +48,7 @@ from urllib.parse import quote
 import certifi
 import httpx
 
-from consonance.lib.http import ServiceClient
+from consonance.lib.http import OwnsClient, ServiceClient
 from consonance.lib.jsonlimits import read_json
 from consonance.payments.providers.base import (
     EventKind,
@@ -146,7 +146,7 @@ class SwishError(ProviderError):
         super().__init__(f"Swish error {self.code}: {description}")
 
 
-class SwishProvider:
+class SwishProvider(OwnsClient[ServiceClient]):
     """`PaymentProvider` for Swish for merchants (Swish Commerce API v2).
 
     `cert_path`/`key_path` are the merchant's PEM client certificate (with any intermediates)
@@ -174,7 +174,7 @@ class SwishProvider:
         self.payee_alias = payee_alias
         self.refund_message = sanitize_message(refund_message)
         context = _build_ssl_context(cert_path, key_path, key_passphrase, ca_bundle_path)
-        self._client = ServiceClient(
+        self._http = ServiceClient(
             "Swish",
             base_url=base_url if base_url.endswith("/") else base_url + "/",
             verify=context,
@@ -182,17 +182,6 @@ class SwishProvider:
             headers={"Accept": "application/json"},
             unreachable=_unreachable,
         )
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> SwishProvider:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- PaymentProvider -------------------------------------------------------------------
 
@@ -316,7 +305,7 @@ class SwishProvider:
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         # A payment's or refund's PUT names its instruction: sent twice, it is one instruction.
-        return self._client.request(method, path, json=body)
+        return self._http.request(method, path, json=body)
 
     def _get_object(self, path: str, object_id: str) -> dict[str, Any] | None:
         """GET a payment request or refund; None when Swish does not know the id."""
