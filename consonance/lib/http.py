@@ -14,7 +14,8 @@ for idempotent requests (GET, PUT, DELETE, or a POST carrying an idempotency key
 
 Logging ("consonance.http", INFO): service, method, host, path, status and duration. Never the
 query string (Fortnox's dates, a search), the body or any header; the path holds ids only (the
-adapters put no personal data in a path).
+adapters put no personal data in a path). Hence not for an address that is itself a secret (the
+coach's calendar feed, booking/busy.py, is read with a plain httpx client and never logged).
 """
 
 from __future__ import annotations

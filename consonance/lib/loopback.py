@@ -14,6 +14,7 @@ tests of the client side (lib/http.py's).
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -128,6 +129,24 @@ class LoopbackFake:
         with self._received_lock:
             self.received.append(request)
         return Reply.of(self.serve(request, target))
+
+
+def bearer_token(headers: dict[str, str]) -> str | None:
+    """The token of `Authorization: Bearer …` (headers with lower-case names), else None."""
+    value = headers.get("authorization", "")
+    return value.removeprefix("Bearer ") if value.startswith("Bearer ") else None
+
+
+def basic_credentials(headers: dict[str, str]) -> tuple[str, str] | None:
+    """(user, password) of `Authorization: Basic …`, else None."""
+    value = headers.get("authorization", "")
+    if not value.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(value.removeprefix("Basic ")).decode().partition(":")
+    except ValueError:
+        return None
+    return user, password
 
 
 class _Server(ThreadingHTTPServer):

@@ -11,7 +11,6 @@ Hooks: `fail_next(status)` forces one API answer, `expire_access_tokens()`, `dow
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import secrets
@@ -23,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from consonance.lib.loopback import LoopbackFake
+from consonance.lib.loopback import LoopbackFake, basic_credentials, bearer_token
 
 CLIENT_ID = "fortnox-client"
 CLIENT_SECRET = "fortnox-secret"
@@ -99,8 +98,7 @@ class FakeFortnoxServer(LoopbackFake):
                 self.state.requests.append((method, url.path, 429))
                 return 429, {"message": "Too many requests"}
             times.append(now)
-            token = headers.get("authorization", "").removeprefix("Bearer ")
-            if token not in self.state.access_tokens:
+            if bearer_token(headers) not in self.state.access_tokens:
                 self.state.requests.append((method, url.path, 401))
                 return 401, {"ErrorInformation": {"code": 2000311, "message": "Invalid token"}}
             if self.state.forced:
@@ -114,8 +112,7 @@ class FakeFortnoxServer(LoopbackFake):
     def _token(self, headers: dict[str, str], body: bytes):
         params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         self.state.token_requests.append(params)
-        basic = headers.get("authorization", "").removeprefix("Basic ")
-        if base64.b64decode(basic or b"").decode() != f"{CLIENT_ID}:{CLIENT_SECRET}":
+        if basic_credentials(headers) != (CLIENT_ID, CLIENT_SECRET):
             return 401, {"error": "invalid_client"}
         grant = params.get("grant_type")
         if grant == "authorization_code":

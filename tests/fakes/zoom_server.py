@@ -8,7 +8,6 @@ forces one error answer, `token_lifetime` sets `expires_in`.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import re
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from consonance.lib.loopback import LoopbackFake
+from consonance.lib.loopback import LoopbackFake, basic_credentials, bearer_token
 
 ACCOUNT_ID = "acc-123"
 CLIENT_ID = "client-abc"
@@ -111,7 +110,7 @@ class FakeZoomServer(LoopbackFake):
         with self.lock:
             if method == "POST" and url.path == "/oauth/token":
                 return self._token(url.query, headers, body)
-            token = _bearer(headers)
+            token = bearer_token(headers)
             self.state.requests.append((method, url.path, token))
             if token is None or token not in self.state.valid_tokens or self.reject_all_tokens:
                 return 401, {"code": 124, "message": "Invalid access token."}
@@ -124,7 +123,7 @@ class FakeZoomServer(LoopbackFake):
         params = {k: v[0] for k, v in parse_qs(query).items()}
         params |= {k: v[0] for k, v in parse_qs(body.decode()).items()}
         self.state.token_requests.append(params)
-        if _basic(headers) != self.credentials:
+        if basic_credentials(headers) != self.credentials:
             return 401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
         if params.get("grant_type") != "account_credentials":
             return 400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"}
@@ -229,16 +228,3 @@ def _validate_meeting(data: object) -> str | None:
     if not isinstance(data.get("settings"), dict) or not data.get("topic"):
         return "Invalid field"
     return None
-
-
-def _bearer(headers: dict[str, str]) -> str | None:
-    value = headers.get("authorization", "")
-    return value[7:] if value.startswith("Bearer ") else None
-
-
-def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
-    value = headers.get("authorization", "")
-    if not value.startswith("Basic "):
-        return None
-    user, _, password = base64.b64decode(value[6:]).decode().partition(":")
-    return user, password

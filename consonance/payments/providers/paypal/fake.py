@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
-from consonance.lib.loopback import LoopbackFake, Reply
+from consonance.lib.loopback import LoopbackFake, Reply, basic_credentials, bearer_token
 
 JSON = dict[str, Any]
 AUTH_ALGO = "SHA256withRSA"
@@ -232,7 +232,7 @@ class PayPalFake(LoopbackFake):
                 return Reply(failure.status, failure.body)
             if path == "/v1/oauth2/token":
                 return self._issue_token(headers, parsed)
-            if headers.get("authorization", "").removeprefix("Bearer ") not in self._tokens:
+            if bearer_token(headers) not in self._tokens:
                 return Reply(401, {"error": "invalid_token", "error_description": "Token invalid"})
             if not isinstance(parsed, dict) and method == "POST":
                 return _error(400, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON")
@@ -265,8 +265,7 @@ class PayPalFake(LoopbackFake):
         return _error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
 
     def _issue_token(self, headers: dict[str, str], form: Any) -> Reply:
-        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        if headers.get("authorization") != f"Basic {expected}":
+        if basic_credentials(headers) != (self.client_id, self.client_secret):
             return Reply(
                 401,
                 {"error": "invalid_client", "error_description": "Client Authentication failed"},

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from consonance.lib.loopback import LoopbackFake, Received, Reply
+from consonance.lib.loopback import LoopbackFake, Received, Reply, bearer_token
 
 JSON = dict[str, Any]
 
@@ -281,7 +281,7 @@ class StripeFake(LoopbackFake):
             failure = self._take_failure(path)
             if failure is not None:
                 return Reply(failure.status, failure.body)
-            if headers.get("authorization") != f"Bearer {self.secret_key}":
+            if bearer_token(headers) != self.secret_key:
                 return _error(401, "invalid_request_error", None, "Invalid API Key provided.")
             key = headers.get("idempotency-key")
             if method == "POST" and key:
