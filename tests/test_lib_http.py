@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +182,15 @@ def test_the_request_log_has_no_query_string_or_body(fake, caplog):
     text = "\n".join(lines)
     for private in ("email", "anna", "Anna", "?", "s3cret"):
         assert private not in text
+
+
+def test_the_loopback_base_serves_the_fakes_only():
+    """lib/loopback.py is test code in the package (the providers' fakes live in their folders):
+    nothing that runs in production may import it."""
+    root = Path(__file__).resolve().parent.parent / "consonance"
+    importers = {
+        str(path.relative_to(root.parent))
+        for path in root.rglob("*.py")
+        if "consonance.lib.loopback" in path.read_text(encoding="utf-8")
+    }
+    assert importers and all(name.endswith("/fake.py") for name in importers), importers
