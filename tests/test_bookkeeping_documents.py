@@ -11,8 +11,8 @@ from django.core import mail
 
 from consonance.booking.models import Booking
 from consonance.bookkeeping.models import Document, Voucher
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from tests.factories import BANKGIRO, NOW, form, paid_order, sent_to, slot_links
 
 pytestmark = pytest.mark.django_db(transaction=True)

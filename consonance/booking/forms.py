@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
 from consonance.payments.models import Order
-from consonance.payments.providers.swish import SwishError, normalize_payer_alias
+from consonance.payments.providers.swish.adapter import SwishError, normalize_payer_alias
 
 SWEDISH_VAT_RATES = (Decimal(25), Decimal(12), Decimal(6), Decimal(0))
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.payments.bankgiro.bgmax_reader import BgMaxError
 from consonance.payments.bankgiro.forms import UploadForm
 from consonance.payments.bankgiro.imports import ImportReport, PaymentLine
 from consonance.payments.bankgiro.matching import MatchRefused, bankgiro_payment_match
@@ -34,7 +35,6 @@ from consonance.payments.bankgiro.staging import (
     bankgiro_apply_staged,
     bankgiro_stage,
 )
-from consonance.payments.bgmax import BgMaxError
 from consonance.payments.providers.config import bankgiro_number
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 100 000 payments with names take about 40 MB
