@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from consonance.booking.models import Booking
-from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
+from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.models import Order
 from tests.factories.booking import BANKGIRO, NOW, form, make_practice, slot_links
 
