@@ -22,7 +22,7 @@ LINK = re.compile(r"https://praktik\.example(/dokument/[^/\s]+/)")
 
 @pytest.fixture
 def practice(practice, settings):
-    """The Bankgiro practice of tests/factories.py, with the seller's details set."""
+    """The Bankgiro practice of tests/factories/, with the seller's details set."""
     settings.SELLER_ORGANISATION_NUMBER = "5566778899"
     settings.SELLER_NAME = "Consonance Communication"
     return practice
