@@ -117,11 +117,12 @@ def stripe_fee_fetch(*, fetch_id: int) -> str:
     if fetch.done_at is not None:
         return "already"
     row = methods.method(fetch.order.method)  # the provider that reads fees later (on_paid)
-    provider = row.build()
+    # Only a provider whose events carry no fee (Stripe's Checkout) has `payment_fee`.
+    payment_fee = getattr(row.build(), "payment_fee", None)
     try:
-        if provider is None:
+        if payment_fee is None:
             raise ProviderError(f"{row.provider} is not configured")
-        report = provider.payment_fee(fetch.payment_ref)
+        report = payment_fee(fetch.payment_ref)
     except ProviderError as error:
         log.warning("Stripe fee for order %s could not be read: %s", fetch.order_id, error)
         _later(fetch, "unreachable")
