@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from consonance.booking.models import Booking
 from consonance.mail.models import OutboxMessage
 from consonance.mail.tasks import STUCK_AFTER, mail_flush, mail_send
+from consonance.payments.providers.paypal.fake import PayPalFake
 from consonance.people.models import Person
 from consonance.rights.erasure import person_erase
 from tests.conftest import TOTP_KEY, current_code
@@ -33,7 +34,6 @@ from tests.factories import (
     populated_person,
     sign_in,
 )
-from tests.fakes.paypal_server import PayPalFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

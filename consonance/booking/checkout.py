@@ -5,6 +5,7 @@ The payments app knows nothing of bookings: booking tells it where the payer com
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -13,19 +14,10 @@ from consonance.booking import services
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_token
 from consonance.lib.urls import absolute_reverse
+from consonance.payments import methods
 from consonance.payments.bankgiro.services import bankgiro_payment_instructions
-from consonance.payments.models import Order
 from consonance.payments.providers.base import ProviderError
-from consonance.payments.selectors import swish_prompt
 from consonance.payments.services import payment_start
-
-# Where a payer comes back to from each provider (Swish's app returns to the status page).
-RETURN_VIEW: dict[str, str] = {
-    Order.Method.CARD: "payments-return",
-    Order.Method.PAYPAL: "payments-return-paypal",
-    Order.Method.SWISH: "booking-status",
-    Order.Method.BANKGIRO: "booking-status",
-}
 
 
 def booking_payment_start(*, booking: Booking) -> str:
@@ -37,7 +29,7 @@ def booking_payment_start(*, booking: Booking) -> str:
     try:
         started = payment_start(
             order_id=order.pk,
-            return_url=absolute_reverse(RETURN_VIEW[order.method], token),
+            return_url=absolute_reverse(methods.method(order.method).return_view, token),
             cancel_url=absolute_reverse("payments-cancel", token),
         )
     except ProviderError:
@@ -47,7 +39,7 @@ def booking_payment_start(*, booking: Booking) -> str:
         return started.redirect_url
     url = reverse("booking-status", args=[token])
     if started.swish_token:
-        url += "?swish=" + started.swish_token
+        url += f"?{methods.method(order.method).prompt_param}=" + started.swish_token
     return url
 
 
@@ -61,13 +53,16 @@ class PaymentState:
     swish_link: str = ""
 
 
-def payment_state(booking: Booking, *, swish_token: str, here: str) -> PaymentState:
+def payment_state(booking: Booking, *, query: Mapping[str, str], here: str) -> PaymentState:
+    """`query`: the status page's query string (a payment request's token to open on her phone)."""
     order = booking.order
-    if order is not None and order.method == Order.Method.BANKGIRO and order.ocr_reference:
+    row = methods.method(order.method) if order is not None else None
+    if order is not None and row is not None and row.document == "invoice" and order.ocr_reference:
         return PaymentState(instructions=bankgiro_payment_instructions(order))
     if booking.state != Booking.State.HELD:
         return PaymentState()
-    if order is not None and order.method == Order.Method.SWISH and swish_token.isalnum():
-        prompt = swish_prompt(token=swish_token, return_url=here)
-        return PaymentState(refresh=True, swish_qr=prompt.qr_svg, swish_link=prompt.app_link)
+    token = query.get(row.prompt_param, "") if row is not None and row.prompt_param else ""
+    if row is not None and row.prompt is not None and token.isalnum():
+        qr_svg, app_link = row.prompt(token, here)
+        return PaymentState(refresh=True, swish_qr=qr_svg, swish_link=app_link)
     return PaymentState(refresh=True)

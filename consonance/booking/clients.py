@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from consonance.audit.services import SYSTEM
 from consonance.booking.errors import ProcessingRestricted
 from consonance.booking.models import Service
+from consonance.payments import methods
 from consonance.payments.models import Order
 from consonance.payments.services import BillingIn, order_create
 from consonance.people.models import Person
@@ -64,11 +65,12 @@ def order_for(service: Service, client: Client, person: Person, method: str, act
     # Swish needs the phone number only when the payer wants the request sent to her phone
     # rather than scanning a QR code.
     billing = None
-    if method in (Order.Method.SWISH, Order.Method.BANKGIRO):
+    row = methods.method(method)
+    if row.billing:
         billing = BillingIn(
             first_name=client.first_name,
             last_name=client.last_name,
-            phone=client.phone if method == Order.Method.SWISH else "",
+            phone=client.phone if row.phone else "",
         )
     return order_create(
         person=person,

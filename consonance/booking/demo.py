@@ -26,7 +26,7 @@ from consonance.booking.selectors import STOCKHOLM
 from consonance.lib.bankaccount import bank_account_check
 from consonance.lib.urls import absolute_reverse
 from consonance.payments import demo as payments_demo
-from consonance.payments import ledger
+from consonance.payments import ledger, methods
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.models import BillingDetails, Order, Refund, RefundAccount
 from consonance.payments.refund_accounts import refund_account_submit
@@ -171,7 +171,7 @@ def _paid_by_card(reference: str, people: dict, video: Service, email: Service) 
         confirmation_sent_at=now,
         join_url=LINK,
     )
-    _paid(order, "stripe")
+    _paid(order)
 
 
 def _swish_pending(reference: str, people: dict, video: Service, email: Service) -> None:
@@ -231,7 +231,7 @@ def _bankgiro_cancelled(
         confirmed_at=now - timedelta(days=3),
         confirmation_sent_at=now,
     )
-    _paid(order, "bankgiro")
+    _paid(order)
     Booking.objects.filter(pk=booking.pk).update(state=Booking.State.CANCELLED, cancelled_at=now)
     ledger.order_record_event(order_id=order.pk, kind="booking_cancelled", actor=SYSTEM)
     order.refresh_from_db()
@@ -274,11 +274,12 @@ def _past_paypal(reference: str, people: dict, video: Service, email: Service) -
         confirmation_sent_at=starts,
         join_url=LINK,
     )
-    _paid(order, "paypal")
+    _paid(order)
 
 
-def _paid(order: Order, provider: str, at: datetime | None = None) -> None:
+def _paid(order: Order, at: datetime | None = None) -> None:
     """The payment, and for card and PayPal the provider's fee and, once due, its payout."""
+    provider = methods.method(order.method).provider
     payments_demo.paid(order, provider, at=at, event_id=f"demo:{order.reference}")
 
 
@@ -300,7 +301,7 @@ def _today_without_link(reference: str, people: dict, video: Service, email: Ser
         confirmed_at=now - timedelta(days=2),
         confirmation_sent_at=now - timedelta(days=2),
     )
-    _paid(order, "stripe")
+    _paid(order)
 
 
 def _no_show_partly_refunded(reference: str, people: dict, video: Service, email: Service) -> None:
@@ -322,7 +323,7 @@ def _no_show_partly_refunded(reference: str, people: dict, video: Service, email
         reminder_sent_at=starts - timedelta(hours=24),
         join_url=LINK,
     )
-    _paid(order, "stripe")
+    _paid(order)
     Booking.objects.filter(order=order).update(state=Booking.State.NO_SHOW)
     Refund.objects.create(
         order=order,
@@ -336,7 +337,7 @@ def _no_show_partly_refunded(reference: str, people: dict, video: Service, email
     ledger.order_record_refund(
         order_id=order.pk,
         amount=Decimal("450.00"),
-        provider="stripe",
+        provider=methods.method(order.method).provider,
         provider_event_id="refund:re_demo_7",
         actor=SYSTEM,
     )
@@ -372,7 +373,7 @@ def _regular_client(people: dict, video: Service) -> None:
             join_url=LINK,
             created_at=booked,
         )
-        _paid(order, "stripe", at=booked)
+        _paid(order, at=booked)
 
 
 def _zoom_kept_the_old_time(reference: str, people: dict, video: Service, email: Service) -> None:
@@ -393,7 +394,7 @@ def _zoom_kept_the_old_time(reference: str, people: dict, video: Service, email:
         zoom_sync=ZoomSync.FAILED,
         zoom_sync_attempts=1,
     )
-    _paid(order, "stripe")
+    _paid(order)
 
 
 def _booked_by_phone(people: dict, video: Service) -> None:

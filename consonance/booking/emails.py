@@ -23,7 +23,9 @@ from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
 from consonance.lib.urls import absolute_reverse, absolute_url
 from consonance.mail.outbox import mail_queue
+from consonance.payments import methods
 from consonance.payments.bankgiro.services import bankgiro_payment_instructions
+from consonance.payments.models import Order
 from consonance.rights.selectors import person_is_restricted
 
 # P20: every mail this app sends and its purpose, an id of the policy's [communication] list
@@ -137,6 +139,11 @@ def _invoice_context(booking: Booking) -> dict:
     return context
 
 
+def _invoiced(order: Order) -> bool:
+    """Paid against an invoice (Bankgiro): refunded by hand, void when the hold lapses."""
+    return methods.method(order.method).document == "invoice"
+
+
 def invoice(booking: Booking) -> None:
     """Bankgiro: the reservation and how to pay it (the confirmation follows the payment)."""
     _send(booking, "booking_invoice", _invoice_context(booking), _document_files(booking))
@@ -146,9 +153,9 @@ def cancelled(booking: Booking, refund: Decimal) -> None:
     context = _context(booking)
     context.update(
         refund=format_amount(refund, booking.language) if refund > 0 else "",
-        manual_refund=bool(booking.order and booking.order.method == "bankgiro"),
+        manual_refund=bool(booking.order and _invoiced(booking.order)),
         unpaid_invoice=bool(
-            booking.order and booking.order.method == "bankgiro" and not booking.order.amount_paid
+            booking.order and _invoiced(booking.order) and not booking.order.amount_paid
         ),
         # Only a confirmed session has been in her calendar: the file that takes it out.
         calendar_cancel=booking.confirmed_at is not None and booking.starts_at is not None,
@@ -197,7 +204,7 @@ def video_link(booking: Booking) -> None:
 
 def hold_lapsed(booking: Booking) -> None:
     """A Bankgiro reservation ended unpaid: the time is free again, the invoice void."""
-    if booking.order is None or booking.order.method != "bankgiro":
+    if booking.order is None or not _invoiced(booking.order):
         return
     context = _context(booking)
     context["book_url"] = absolute_url(reverse("booking-services"))

@@ -1,27 +1,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
-from consonance.payments.models import Order
-from consonance.payments.providers.swish import SwishError, normalize_payer_alias
+from consonance.payments import methods as table
 
 SWEDISH_VAT_RATES = (Decimal(25), Decimal(12), Decimal(6), Decimal(0))
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
-
-# Keyed by the Order.Method values (plain strings, as configured_methods returns them).
-METHOD_LABELS: dict[str, StrPromise] = {
-    Order.Method.CARD: _("Kort (Stripe)"),
-    Order.Method.SWISH: _("Swish"),
-    Order.Method.PAYPAL: _("PayPal"),
-    Order.Method.BANKGIRO: _("Faktura via Bankgiro (OCR)"),
-}
 
 
 class BookingForm(forms.Form):
@@ -45,10 +33,10 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         method = self.fields["method"]
         assert isinstance(method, forms.ChoiceField)  # declared above
-        method.choices = [(m, METHOD_LABELS[m]) for m in methods]
+        method.choices = [(m, table.method(m).label) for m in methods]
         if len(methods) == 1:
             method.initial = methods[0]
-        if Order.Method.SWISH not in methods:
+        if not any(table.method(m).phone for m in methods):
             del self.fields["phone"]
 
     def clean_first_name(self) -> str:
@@ -61,12 +49,14 @@ class BookingForm(forms.Form):
         super().clean()
         data = self.cleaned_data  # the dict super().clean() returns (the stubs add None)
         phone = (data.get("phone") or "").strip()
-        if data.get("method") != Order.Method.SWISH:
+        chosen = data.get("method")
+        row = table.method(chosen) if chosen else None
+        if row is None or not row.phone:
             data["phone"] = ""  # P8: not kept unless the method needs it
         elif phone:
             try:
-                data["phone"] = normalize_payer_alias(phone)
-            except SwishError:
+                data["phone"] = row.normalize_phone(phone)
+            except ValueError:
                 self.add_error("phone", _("Ange ett mobilnummer, till exempel 070-123 45 67."))
         return data
 

@@ -16,9 +16,8 @@ from django.views.decorators.http import require_GET
 from consonance.booking import services
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_from_token
-from consonance.payments.models import Order
+from consonance.payments import methods
 from consonance.payments.providers.base import ProviderError
-from consonance.payments.services import paypal_capture
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +50,14 @@ def paypal_return(request: HttpRequest, token: str) -> HttpResponse:
     """Back from PayPal with ?token=<PayPal order id>: capture it now."""
     booking = _booking(token)
     order = booking.order
-    if order is None or order.method != Order.Method.PAYPAL:
-        raise Http404("not a PayPal order")
+    on_return = methods.method(order.method).on_return if order is not None else None
+    if order is None or on_return is None:
+        raise Http404("not a PayPal order")  # the one method that captures on return
     if request.GET.get("token") != order.provider_ref:
         raise Http404("another PayPal order")
     if order.amount_paid == 0:
         try:
-            paypal_capture(order_id=order.pk)
+            on_return(order.pk)
         except (ProviderError, ValueError):
             log.warning("PayPal capture failed for order %s", order.pk)
             with translation.override(booking.language):

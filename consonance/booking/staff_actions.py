@@ -19,7 +19,6 @@ from consonance.booking.models import Booking
 from consonance.booking.staff_forms import CancelForm, CoachBookingForm, LinkForm, MoveForm
 from consonance.booking.time_checks import NeedsConfirmation, confirmation_key
 from consonance.lib.money import format_amount
-from consonance.payments.models import Order
 
 
 def _booking(pk: int) -> Booking:
@@ -192,8 +191,6 @@ def create(request: HttpRequest) -> HttpResponse:
         "booking/staff/create.html",
         {
             "form": form,
-            "bankgiro": bool(settings.BANKGIRO_NUMBER),
-            "methods": Order.Method,
             "unusual": unusual,
         },
         status=400 if request.method == "POST" and not unusual else 200,

@@ -245,7 +245,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("unknown booking")
     payment = checkout.payment_state(
         booking,
-        swish_token=request.GET.get("swish", ""),
+        query=request.GET,
         here=request.build_absolute_uri(request.path),
     )
     context = {

@@ -28,7 +28,8 @@ from consonance.bookkeeping.models import Document, Voucher
 from consonance.bookkeeping.services import voucher_correct
 from consonance.lib.text import split_full_name
 from consonance.lib.time import STOCKHOLM
-from consonance.payments.demo import FEES, charge_fee, payout
+from consonance.payments import methods
+from consonance.payments.demo import charge_fee, payout, published_fee
 from consonance.payments.ledger import order_record_payment, order_record_refund
 from consonance.payments.models import Order
 from consonance.people.models import Person
@@ -36,8 +37,8 @@ from consonance.people.services import person_get_or_create
 
 PREFIX = "DEMO-BK-"
 NAMES = ("Maja Lind", "Oskar Berg", "Elsa Nyström", "Hugo Sjöberg", "Alva Holm", "Liam Ek")
-METHODS = ("card", "swish", "paypal", "card", "bankgiro", "swish")
-PROVIDER = {"card": "stripe", "paypal": "paypal", "swish": "swish", "bankgiro": "bankgiro"}
+M = Order.Method
+METHODS = (M.CARD, M.SWISH, M.PAYPAL, M.CARD, M.BANKGIRO, M.SWISH)
 SERVICES = (
     ("Videokonsultation 50 min", "Video consultation 50 min", Decimal("900.00"), Decimal("25.00")),
     # exempt: therapy (box 42)
@@ -94,35 +95,36 @@ def _payment(n: int, day: dt.date, moves: list[Move]) -> None:
     order, _ = order_record_payment(
         order_id=order.pk,
         amount=amount,
-        provider=PROVIDER[method],
+        provider=methods.method(method).provider,
         provider_event_id=f"demo-paid-{n}",
         actor=SYSTEM,
         at=at,
     )
-    provider = PROVIDER[method]
-    if provider in FEES:
+    row = methods.method(method)
+    provider = row.provider
+    if published_fee(provider) is not None:
         fee = charge_fee(order, provider, at, ref=f"demo-fee-{n}")
         moves.append((provider, day, amount - fee))
     if n % 11 == 0:
         order_record_refund(
             order_id=order.pk,
             amount=amount,
-            provider=PROVIDER[method] if method != "bankgiro" else "manual",
+            provider=provider if row.starts_payment else "manual",
             provider_event_id=f"demo-refund-{n}",
             actor=SYSTEM,
             at=at + dt.timedelta(days=2),
         )
-        if provider in FEES:
+        if published_fee(provider) is not None:
             moves.append((provider, day + dt.timedelta(days=2), -amount))
 
 
 def _available(moves: list[Move], provider: str, on: dt.date) -> Decimal:
     """What the provider may have paid out by day `on`: payments once cleared (Stripe's after a
     week, PayPal's of the months before), refunds at once, as they leave the balance."""
-    if provider == "stripe":
-        cleared = on - dt.timedelta(days=7)
-    else:
-        cleared = on.replace(day=1) - dt.timedelta(days=1)
+    row = methods.of_provider(provider)
+    window = row.payout_window if row is not None else None
+    # Cleared: a payout window ago, or (what she withdraws) by the end of the month before.
+    cleared = on - window if window is not None else on.replace(day=1) - dt.timedelta(days=1)
     return sum(
         (a for p, d, a in moves if p == provider and d <= (cleared if a > 0 else on)),
         Decimal(0),
@@ -131,16 +133,15 @@ def _available(moves: list[Move], provider: str, on: dt.date) -> Decimal:
 
 def _payouts(moves: list[Move], start: dt.date, today: dt.date) -> None:
     """Stripe pays what has cleared out every day; PayPal's she withdraws on the 2nd."""
-    for provider in ("stripe", "paypal"):
+    for row in methods.providers_holding():
+        provider, pays_out = row.provider, row.payout_window is not None
         paid, day = Decimal(0), start
         while day <= today:
             due = (
-                _available(moves, provider, day) - paid
-                if provider == "stripe" or day.day == 2
-                else Decimal(0)
+                _available(moves, provider, day) - paid if pays_out or day.day == 2 else Decimal(0)
             )
             if due > 0:
-                ref = f"po_demo_{day:%Y%m%d}" if provider == "stripe" else f"uttag:demo-{day:%Y-%m}"
+                ref = f"po_demo_{day:%Y%m%d}" if pays_out else f"uttag:demo-{day:%Y-%m}"
                 payout(provider, ref, due, day)
                 paid += due
             day += dt.timedelta(days=1)

@@ -24,13 +24,13 @@ from consonance.bookkeeping.models import Document
 from consonance.bookkeeping.services import number_next
 from consonance.lib.time import local_date
 from consonance.lib.urls import absolute_reverse
+from consonance.payments import methods
 from consonance.payments.hooks import LedgerEntry
 from consonance.payments.models import Order
 
 SIMPLIFIED_INVOICE_LIMIT = Decimal("4000.00")
 SERIES = {Document.Kind.INVOICE: "F", Document.Kind.RECEIPT: "K"}
 _SALT = "bookkeeping.document"
-RECEIPT_METHODS = {Order.Method.CARD, Order.Method.PAYPAL, Order.Method.SWISH}
 
 
 def number_series(series: str) -> str:
@@ -39,7 +39,8 @@ def number_series(series: str) -> str:
 
 
 def wants_receipt(order: Order) -> bool:
-    return order.method in RECEIPT_METHODS
+    row = methods.get(order.method)
+    return row is not None and row.document == "receipt"
 
 
 def document_token(document: Document) -> str:

@@ -23,13 +23,26 @@ from consonance.bookkeeping.models import Voucher, VoucherRow
 from consonance.bookkeeping.vouchers import account, clearing_account
 from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
+from consonance.payments import methods
 from consonance.payments import selectors as payments
 from consonance.payments.bankgiro import selectors as bankgiro
 
-PROVIDERS = {"stripe": "Stripe", "paypal": "PayPal", "bankgiro": "Bankgiro"}
-# How long a provider takes to pay a payment out: money in transit within this window of the
-# period's end is expected. PayPal holds it until she withdraws it, so it has no window.
-PAYOUT_WINDOW = {"stripe": dt.timedelta(days=7)}
+
+def providers() -> dict[str, str]:
+    """The providers reconciled month by month, by name: those holding her money (their clearing
+    account) and those paid into the bank by file (Bankgiro: its deposits); the table says."""
+    return {
+        row.provider: row.display_name
+        for row in methods.all_methods()
+        if row.provider_held or row.document == "invoice"
+    }
+
+
+def _held_by_provider(provider: str) -> bool:
+    row = methods.of_provider(provider)
+    return row is not None and row.provider_held
+
+
 # A Stripe fee is read after the payment; within this time a payment without its fee is expected.
 FEE_GRACE = dt.timedelta(days=1)
 ZERO = Decimal(0)
@@ -59,7 +72,7 @@ class Reconciliation:
 
     @property
     def label(self) -> str:
-        return PROVIDERS[self.provider]
+        return providers()[self.provider]
 
     @property
     def unexplained(self) -> list[Difference]:
@@ -81,10 +94,10 @@ def _instant(day: dt.date) -> dt.datetime:
 
 
 def reconcile(provider: str, year: int, month: int, *, today: dt.date) -> Reconciliation:
-    """The month's reconciliation for "stripe", "paypal" or "bankgiro"."""
+    """The month's reconciliation for one of `providers()`."""
     start, end = month_bounds(year, month)
     result = Reconciliation(provider=provider, start=start, end=end)
-    if provider == "bankgiro":
+    if not _held_by_provider(provider):
         _bankgiro(result)
     else:
         _clearing(result, today)
@@ -206,7 +219,10 @@ def _transit_check(result: Reconciliation, today: dt.date) -> None:
         return
     if closing == 0:
         return
-    window = PAYOUT_WINDOW.get(result.provider)
+    # How long the provider takes to pay a payment out: money in transit within this window of
+    # the period's end is expected (a provider that holds it until she withdraws it has none).
+    row = methods.of_provider(result.provider)
+    window = row.payout_window if row is not None else None
     if window is None:
         result.differences.append(
             Difference(
@@ -257,7 +273,7 @@ def _bankgiro(result: Reconciliation) -> None:
     result.came_in = found.booked + found.earlier
     result.to_bank = found.deposited
     paid_in = Voucher.objects.filter(
-        kind=K.PAYMENT, provider="bankgiro", date__gte=result.start, date__lt=result.end
+        kind=K.PAYMENT, provider=result.provider, date__gte=result.start, date__lt=result.end
     )
     result.payments = paid_in.count()
     rest = found.deposited - found.booked - found.earlier
@@ -324,7 +340,7 @@ def _ledger_check(result: Reconciliation) -> None:
             source__startswith="paid:",
         ).aggregate(total=Sum("amount"))["total"]
     )
-    if result.provider != "bankgiro":
+    if _held_by_provider(result.provider):
         result.payments = count
     if recorded != booked:
         result.differences.append(
@@ -339,7 +355,7 @@ def _ledger_check(result: Reconciliation) -> None:
 def provider_held(provider: str) -> Decimal | None:
     """What a provider holds for the coach now: its clearing account's balance (payments.hooks
     .provider_held, for the withdrawal form)."""
-    if provider not in ("stripe", "paypal"):
+    if not _held_by_provider(provider):
         return None
     return _kr(
         VoucherRow.objects.filter(

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from consonance.bookkeeping.reconciliation import PROVIDERS, month_bounds, reconcile
+from consonance.bookkeeping.reconciliation import month_bounds, providers, reconcile
 
 _MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
 
@@ -31,7 +31,8 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year, month = _month(request, today)
     provider = request.GET.get("via", "")
-    provider = provider if provider in PROVIDERS else "stripe"
+    reconciled = providers()
+    provider = provider if provider in reconciled else next(iter(reconciled))
     result = reconcile(provider, year, month, today=today)
     start, end = month_bounds(year, month)
     return render(
@@ -39,7 +40,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         "bookkeeping/staff/reconciliation.html",
         {
             "r": result,
-            "providers": PROVIDERS.items(),
+            "providers": reconciled.items(),
             "month_value": f"{year}-{month:02d}",
             "month_start": start,
             "month_last": end - dt.timedelta(days=1),

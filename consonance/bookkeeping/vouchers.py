@@ -29,10 +29,9 @@ from consonance.bookkeeping.fiscal import money, vat_part
 from consonance.bookkeeping.models import Voucher
 from consonance.bookkeeping.services import voucher_create
 from consonance.lib.time import local_date
+from consonance.payments import methods
 from consonance.payments.hooks import DepositRecorded, LedgerEntry, ProviderFee
 from consonance.payments.models import Order, Payout
-
-PROVIDER_HELD = {"card", "paypal"}  # money reaches the bank later, net of fees
 
 
 def account(role: str) -> str:
@@ -40,16 +39,22 @@ def account(role: str) -> str:
 
 
 def clearing_account(provider: str) -> str:
-    """Where a provider holds the coach's money until it pays it out (Stripe, PayPal)."""
-    return account("paypal") if provider == "paypal" else account("card")
+    """Where a provider holds the coach's money until it pays it out (the table of methods'
+    `holder`; the card clearing account for a provider that holds none)."""
+    row = methods.of_provider(provider)
+    return account(row.holder if row is not None and row.provider_held else "card")
 
 
 def _money_account(order: Order, provider: str) -> str:
     if provider == "manual":
         return account("bank")  # the coach paid it back from the bank herself
-    if order.method not in PROVIDER_HELD:
-        return account("bank")
-    return account("paypal") if order.method == Order.Method.PAYPAL else account("card")
+    row = methods.get(order.method)
+    return account(row.holder) if row is not None else account("bank")
+
+
+def _provider_name(provider: str) -> str:
+    row = methods.of_provider(provider)
+    return row.display_name if row is not None else provider
 
 
 # The accounts of each Swedish VAT rate (BAS: 3001/2611 at 25 %, 3002/2621 at 12 %, 3003/2631 at
@@ -157,7 +162,7 @@ def voucher_for_fee(fee: ProviderFee) -> Voucher:
     first = _first_payment_voucher(order)
     common = _common(order, fee.provider)
     common["vat_rate"] = Decimal(0)  # payment services are exempt from VAT (ML 3 kap. 9 §)
-    name = {"stripe": "Stripe", "paypal": "PayPal"}.get(fee.provider, fee.provider)
+    name = _provider_name(fee.provider)
     # The fee's counterparty is the provider, not the client: nothing about her on this voucher.
     common["payer_name"], common["person_id"] = name, None
     return voucher_create(
@@ -186,18 +191,16 @@ def voucher_for_invoice(order: Order, *, actor: str = "system") -> Voucher | Non
         actor=actor,
         source=f"invoice:{order.pk}",
         vat_amount=vat,
-        **_common(order, "bankgiro"),
+        **_common(order, methods.method(order.method).provider),
     )
-
-
-PROVIDER_NAMES = {"stripe": "Stripe", "paypal": "PayPal"}
 
 
 def voucher_for_payout(payout: Payout) -> Voucher:
     """Money a provider moved to the bank: D bank, C the provider's clearing account; once."""
     amount = money(payout.amount)
-    name = PROVIDER_NAMES.get(payout.provider, payout.provider)
-    what = "Utbetalning" if payout.provider == "stripe" else "Uttag"
+    row = methods.of_provider(payout.provider)
+    name = _provider_name(payout.provider)
+    what = row.payout_label if row is not None and row.payout_label else "Uttag"
     return voucher_create(
         date=payout.arrived_on,
         description=f"{what} från {name} till banken",
@@ -206,7 +209,7 @@ def voucher_for_payout(payout: Payout) -> Voucher:
         actor=payout.recorded_by or "system",
         source=f"payout:{payout.provider}:{payout.provider_ref}"[:120],
         payer_name=name,  # the provider, not a data subject: no person (issue 19)
-        method="card" if payout.provider == "stripe" else payout.provider,
+        method=row.value if row is not None else payout.provider,
         provider=payout.provider,
         audit=False,  # the payments app's "payout.recorded" row records it
     )
@@ -235,8 +238,8 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         actor="system",
         source=f"deposit:{deposit.deposit_id}",
         payer_name="Bankgirot",  # unknown payers, never stored (P8): no person to link
-        method="bankgiro",
-        provider="bankgiro",
+        method=deposit.method,
+        provider=methods.method(deposit.method).provider,
         fresh=True,  # the deposit row was just written: its source is new
         audit=False,  # the import's "bankgiro.file_imported" row records the file
     )

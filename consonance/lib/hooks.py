@@ -34,6 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from consonance.lib.readme import readme_with_block
+
 _ALL: dict[str, Hook] = {}
 _SEQUENCE = itertools.count()  # registration order, across hooks
 
@@ -165,8 +167,4 @@ TABLE_END = "<!-- end of the hook table -->"
 
 def readme_with_hooks_table(readme: str) -> str:
     """The README with its hook table (between TABLE_START and TABLE_END) made anew."""
-    before, start, rest = readme.partition(TABLE_START)
-    _old, end, after = rest.partition(TABLE_END)
-    if not (start and end):
-        raise ValueError("the README has no hook table markers")
-    return f"{before}{TABLE_START}\n{hooks_table()}{TABLE_END}{after}"
+    return readme_with_block(readme, TABLE_START, TABLE_END, hooks_table())

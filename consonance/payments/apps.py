@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from consonance.payments import handlers
+        from consonance.payments import handlers, methods
 
         handlers.register()
+        methods.discover()  # each provider folder's row of the table of methods

@@ -15,27 +15,27 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM
 from consonance.lib.time import local_date
-from consonance.payments import ledger, payouts
+from consonance.payments import ledger, methods, payouts
 from consonance.payments.models import Order
 
-# The providers' standard prices in Sweden: Stripe 1.5 % + 1.80 kr, PayPal 3.40 % + 3.25 kr.
-FEES = {
-    "stripe": (Decimal("0.015"), Decimal("1.80")),
-    "paypal": (Decimal("0.034"), Decimal("3.25")),
-}
-STRIPE_DELAY = dt.timedelta(days=7)
+
+def published_fee(provider: str) -> tuple[Decimal, Decimal] | None:
+    """The provider's published price (share, fixed kronor), from the table of methods."""
+    row = methods.of_provider(provider)
+    return row.fee if row is not None else None
 
 
 def fee_for(provider: str, amount: Decimal) -> Decimal:
-    share, fixed = FEES[provider]
+    share, fixed = published_fee(provider) or (Decimal(0), Decimal(0))
     return (amount * share + fixed).quantize(Decimal("0.01"))
 
 
 def payout_day(provider: str, paid_on: dt.date) -> dt.date:
-    """Stripe pays a day's takings out a week later; she withdraws PayPal's on the 2nd of the
-    next month."""
-    if provider == "stripe":
-        return paid_on + STRIPE_DELAY
+    """A provider that pays out (Stripe) does so its payout window later; what one holds until
+    she withdraws it (PayPal) she withdraws on the 2nd of the next month."""
+    row = methods.of_provider(provider)
+    if row is not None and row.payout_window is not None:
+        return paid_on + row.payout_window
     return (paid_on.replace(day=1) + dt.timedelta(days=32)).replace(day=2)
 
 
@@ -63,7 +63,7 @@ def charge_fee(order: Order, provider: str, at: dt.datetime, *, ref: str) -> Dec
 
 def provider_settles(order: Order, provider: str, at: dt.datetime) -> None:
     """A demo card or PayPal payment's fee and, once due, its payout (one per payment)."""
-    if provider not in FEES:
+    if published_fee(provider) is None:
         return
     fee = charge_fee(order, provider, at, ref=f"demo-fee:{order.reference}")
     arrives = payout_day(provider, local_date(at))

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from consonance.lib import overview
 from consonance.lib.money import format_amount
 from consonance.lib.time import STOCKHOLM
+from consonance.payments import methods
 from consonance.payments.models import Order, OrderEvent, Refund
-from consonance.payments.providers import config
 from consonance.payments.selectors import OPEN_REFUNDS, person_orders, refund_tasks
 from consonance.payments.services import orders_adopt
 from consonance.people import hooks as people_hooks
@@ -115,15 +115,16 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
 
 # -- who received her data (rights.recipients_of) ----------------------------------------------
 
-# A provider's name (on the order's events, and config.METHOD_PROVIDER) -> the policy's recipient.
 # "manual": a refund the coach paid herself, from the business bank account (the Swish bank).
-PROVIDER_RECIPIENT = {
-    "stripe": "stripe",
-    "paypal": "paypal",
-    "swish": "swish_bank",
-    "bankgiro": "bankgirot",
-    "manual": "swish_bank",
-}
+MANUAL_RECIPIENT = "swish_bank"
+
+
+def _recipient(provider: str) -> str | None:
+    """A provider's name (on the order's events) -> the policy's recipient (the table says)."""
+    if provider == "manual":
+        return MANUAL_RECIPIENT
+    row = methods.of_provider(provider)
+    return row.recipient if row is not None else None
 
 
 def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
@@ -134,12 +135,9 @@ def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
     for order in person_orders(person.pk).prefetch_related("events"):
         moments = [(e.provider, e.at) for e in order.events.all() if e.provider]
         if order.provider_ref:
-            moments.append((config.METHOD_PROVIDER[order.method], order.created_at))
-        uses += [
-            rights_hooks.RecipientUse(PROVIDER_RECIPIENT[provider], at, at)
-            for provider, at in moments
-            if provider in PROVIDER_RECIPIENT
-        ]
+            moments.append((methods.method(order.method).provider, order.created_at))
+        recipients = [(_recipient(provider), at) for provider, at in moments]
+        uses += [rights_hooks.RecipientUse(r, at, at) for r, at in recipients if r is not None]
     return uses
 
 

@@ -115,6 +115,7 @@ class DepositRecorded:
     amount: Decimal  # the TK15 total
     unmatched: Decimal  # payments that matched no order
     deductions: Decimal  # TK21 deductions, subtracted from the deposit
+    method: str  # the deposit's payment method (Order.method; the table of methods' row)
 
 
 #: A BgMax file's deposits were applied (emitted by payments.bankgiro, once per deposit).

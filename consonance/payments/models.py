@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from consonance.lib.i18n import current_language
 from consonance.lib.identifiers import Identified, identifier
 from consonance.lib.text import normalise_email, normalise_name, normalise_phone
+from consonance.payments import methods
 
 
 class Order(Identified):
@@ -266,7 +267,8 @@ class Payout(models.Model):
 
     @property
     def provider_label(self) -> str:
-        return {"stripe": "Stripe", "paypal": "PayPal"}.get(self.provider, self.provider)
+        row = methods.of_provider(self.provider)
+        return row.display_name if row is not None else self.provider
 
 
 class FeeFetch(models.Model):

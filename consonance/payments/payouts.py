@@ -22,14 +22,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.payments import hooks, tasks
+from consonance.payments import hooks, methods, tasks
 from consonance.payments.models import FeeFetch, Order, Payout
-from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
 
-PAYOUT_PROVIDERS = ("stripe", "paypal")
 # A fee that cannot be read is tried again after 5 minutes, doubling up to a day; after
 # MAX_ATTEMPTS it waits for the coach (the reconciliation page shows the payment without fee).
 FIRST_RETRY = dt.timedelta(minutes=5)
@@ -53,7 +51,8 @@ def payout_record(
     """Record money that reached the bank from `provider`. Returns the payout and whether it is
     new: the same provider id a second time (a webhook retried, a form sent twice) changes
     nothing. Raises PayoutRefused for an amount that is not positive."""
-    if provider not in PAYOUT_PROVIDERS:
+    row = methods.of_provider(provider)
+    if row is None or not row.provider_held:
         raise PayoutRefused(f"no payouts from {provider!r}")
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise PayoutRefused("a payout's amount must be positive, in whole öre")
@@ -117,11 +116,13 @@ def stripe_fee_fetch(*, fetch_id: int) -> str:
     fetch = FeeFetch.objects.select_related("order").get(pk=fetch_id)
     if fetch.done_at is not None:
         return "already"
-    provider = config.stripe_provider()
+    row = methods.method(fetch.order.method)  # the provider that reads fees later (on_paid)
+    # Only a provider whose events carry no fee (Stripe's Checkout) has `payment_fee`.
+    payment_fee = getattr(row.build(), "payment_fee", None)
     try:
-        if provider is None:
-            raise ProviderError("stripe is not configured")
-        report = provider.payment_fee(fetch.payment_ref)
+        if payment_fee is None:
+            raise ProviderError(f"{row.provider} is not configured")
+        report = payment_fee(fetch.payment_ref)
     except ProviderError as error:
         log.warning("Stripe fee for order %s could not be read: %s", fetch.order_id, error)
         _later(fetch, "unreachable")
@@ -137,7 +138,7 @@ def stripe_fee_fetch(*, fetch_id: int) -> str:
             order=fetch.order,
             amount=report.amount,
             currency=report.currency,
-            provider="stripe",
+            provider=row.provider,
             fee_ref=report.fee_ref,
             at=report.at or timezone.now(),
         )
@@ -168,13 +169,19 @@ def stripe_fees_retry(*, now: dt.datetime | None = None) -> dict[str, int]:
     return outcome
 
 
+def withdrawal_provider() -> str:
+    """The provider whose money she withdraws to the bank herself (PayPal: it announces no
+    withdrawal by webhook): the one holding money that pays nothing out on its own."""
+    return next(row.provider for row in methods.providers_holding() if row.payout_window is None)
+
+
 def paypal_withdrawal_record(
     *, amount: Decimal, arrived_on: dt.date, form_id: str, actor: str = SYSTEM
 ) -> tuple[Payout, bool]:
     """A PayPal withdrawal the coach saw reach her bank. `form_id` is the form's own id (a
     second send of the same form records nothing)."""
     return payout_record(
-        provider="paypal",
+        provider=withdrawal_provider(),
         provider_ref=f"uttag:{form_id}"[:100],
         amount=amount,
         currency="SEK",

@@ -1,18 +1,33 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from consonance.lib.text import normalise_email, normalise_name, normalise_phone
+from consonance.payments import methods
 from consonance.privacy.registry import Holding, PersonalModel, Readable, Thing
 
-_PROVIDERS = {
-    "stripe": "Stripe",
-    "paypal": "PayPal",
-    "swish": "Swish",
-    "bankgiro": "Bankgiro",
-    "manual": _("för hand"),
-}
+
+class _ProviderNames(dict):
+    """A provider's own name in her export ("Stripe"), read from the table of methods when asked
+    (the declarations are made at import, before the providers have registered their rows)."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key == "manual":
+            return _("för hand")  # a refund the coach paid from her bank account
+        row = methods.of_provider(key)
+        return row.display_name if row is not None else default
+
+    def __getitem__(self, key: Any) -> Any:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
+_PROVIDERS = _ProviderNames()
 
 PERSONAL_DATA = [
     PersonalModel(

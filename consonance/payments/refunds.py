@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from consonance.audit.services import SYSTEM, audit_append
 from consonance.lib.urls import absolute_reverse
-from consonance.payments import emails, ledger, tasks
+from consonance.payments import emails, ledger, methods, tasks
 from consonance.payments.models import Order, Refund
-from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError
 from consonance.payments.refund_accounts import refund_account_request, refund_needs_account
 from consonance.payments.selectors import order_refundable
@@ -66,8 +65,9 @@ def refund_execute(*, refund_id: int) -> str:
     if refund.status != Refund.Status.REQUESTED:
         return refund.status
     order = refund.order
-    name = config.METHOD_PROVIDER[order.method]
-    provider = config.provider_for(name) if name != "bankgiro" else None
+    row = methods.method(order.method)
+    name = row.provider
+    provider = row.build() if row.starts_payment else None
     if provider is None:
         return _refund_to_coach(refund, "not_configured")
     try:
@@ -76,7 +76,7 @@ def refund_execute(*, refund_id: int) -> str:
             amount=refund.amount,
             currency=order.currency,
             reference=order.reference,
-            callback_url=absolute_reverse("payments-webhook-swish"),
+            callback_url=absolute_reverse("payments-webhook", name),
             idempotency_key=f"refund-{refund.pk}",
         )
     except (ProviderError, ValueError) as error:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-import segno
 from django.db.models import Count, QuerySet, Sum
 
 from consonance.payments.models import FeeFetch, Order, OrderEvent, Payout, Refund
-from consonance.payments.providers.swish import app_switch_url
 from consonance.people.selectors import person_address, person_addresses
 
 
@@ -58,21 +55,6 @@ def refund_tasks() -> QuerySet[Refund]:
 
 def refunds_recent() -> QuerySet[Refund]:
     return Refund.objects.exclude(status=Refund.Status.MANUAL).select_related("order")
-
-
-@dataclass(frozen=True)
-class SwishPrompt:
-    qr_svg: str  # inline SVG for a payer on another device
-    app_link: str  # opens the Swish app on this phone and comes back to return_url
-
-
-def swish_prompt(*, token: str, return_url: str) -> SwishPrompt:
-    """How the payer opens a Swish m-commerce payment request: a QR code holding "D" + the
-    payment request token, or the app-switch link on the same phone."""
-    return SwishPrompt(
-        qr_svg=segno.make("D" + token, error="m").svg_inline(scale=4, title="Swish"),
-        app_link=app_switch_url(token, return_url),
-    )
 
 
 def person_orders(person_id: int) -> QuerySet[Order]:

@@ -23,9 +23,8 @@ from consonance.lib.identifiers import reencrypt
 from consonance.lib.time import local_date
 from consonance.lib.urls import absolute_reverse
 from consonance.mail.selectors import address_erased
-from consonance.payments import hooks, ledger, payouts, refunds
+from consonance.payments import hooks, ledger, methods, payouts, refunds
 from consonance.payments.models import BillingDetails, Order, Refund
-from consonance.payments.providers import config
 from consonance.payments.providers.base import PaymentStart, ProviderError, ProviderEvent
 from consonance.people.models import Person
 
@@ -99,8 +98,8 @@ def orders_adopt(person: Person) -> int:
 
 @dataclass(frozen=True)
 class Started:
-    redirect_url: str | None  # the provider's page (Stripe, PayPal)
-    swish_token: str | None = None  # for the QR code / app switch (Swish m-commerce)
+    redirect_url: str | None  # the provider's page, if the payer goes there
+    swish_token: str | None = None  # a payment request to open on her phone (QR code, app switch)
 
 
 def payment_start(*, order_id: int, return_url: str, cancel_url: str) -> Started:
@@ -110,34 +109,24 @@ def payment_start(*, order_id: int, return_url: str, cancel_url: str) -> Started
     Raises ProviderError when the provider refuses or cannot be reached.
     """
     order = Order.objects.select_related("billing").get(pk=order_id)
-    name = config.METHOD_PROVIDER[order.method]
-    if name == "bankgiro":
-        return Started(redirect_url=None)
-    provider = config.provider_for(name)
+    row = methods.method(order.method)
+    name = row.provider
+    if not row.starts_payment:
+        return Started(redirect_url=None)  # an invoice: nothing to start
+    provider = row.build()
     if provider is None:
         raise ProviderError(f"{name} is not configured")
-    common = {
-        "reference": order.reference,
-        "amount": order.amount,
-        "currency": order.currency,
-        "description": order.description,
-        "payer_email": order.payer_email,
-        "cancel_url": cancel_url,
-        "callback_url": absolute_reverse("payments-webhook-swish"),
-        "idempotency_key": f"order-{order.reference}",
-    }
-    start: PaymentStart
-    if name == "stripe":
-        # Stripe puts its session id where the placeholder stands.
-        start = provider.start_payment(
-            return_url=return_url + "?session_id={CHECKOUT_SESSION_ID}", **common
-        )
-    elif name == "paypal":
-        start = provider.start_payment(return_url=return_url, **common)
-    else:
-        billing = getattr(order, "billing", None)
-        phone = billing.phone if billing is not None else ""
-        start = provider.start_payment(return_url=return_url, payer_alias=phone or None, **common)
+    start: PaymentStart = provider.start_payment(
+        reference=order.reference,
+        amount=order.amount,
+        currency=order.currency,
+        description=order.description,
+        payer_email=order.payer_email,
+        cancel_url=cancel_url,
+        callback_url=absolute_reverse("payments-webhook", name),
+        idempotency_key=f"order-{order.reference}",
+        **row.start_options(order, return_url),
+    )
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(provider_ref=start.provider_ref)
         ledger.order_record_event(
@@ -150,7 +139,9 @@ def payment_start(*, order_id: int, return_url: str, cancel_url: str) -> Started
 
 
 def _order_for(provider: str, event: ProviderEvent) -> Order | None:
-    method = config.PROVIDER_METHOD[provider]
+    row = methods.of_provider(provider)
+    assert row is not None  # the webhook view answers only for the table's providers
+    method = row.value
     orders = Order.objects.filter(method=method)
     if event.kind in ("refunded", "refund_failed"):
         refund = (
@@ -177,12 +168,11 @@ def payment_apply_event(*, provider: str, event: ProviderEvent) -> str:
 
     Raises ProviderError when acting on it needs the provider and it cannot be reached (the
     webhook then answers 503, so the provider retries)."""
-    if (
-        provider == "paypal"
-        and event.kind == "pending"
-        and event.extra.get("next_action") == "capture"
-    ):
-        return _paypal_capture_approved(event)
+    row = methods.of_provider(provider)
+    if row is not None and row.on_event is not None:
+        outcome = row.on_event(event)
+        if outcome is not None:
+            return outcome
     if event.kind == "payout":
         return _apply_payout(provider, event)
     order = _order_for(provider, event)
@@ -234,9 +224,10 @@ def _apply_paid(order: Order, provider: str, event: ProviderEvent) -> str:
         )
         if changed and event.extra.get("fee"):
             _fee_report(order, provider, event)
-        elif changed and provider == "stripe" and event.payment_ref:
-            # Checkout's events carry no fee: read it from the balance transaction after commit.
-            payouts.stripe_fee_queue(order=order, payment_ref=event.payment_ref)
+        elif changed and event.payment_ref:
+            row = methods.of_provider(provider)
+            if row is not None and row.on_paid is not None:
+                row.on_paid(order, event.payment_ref)  # e.g. read a fee the event did not carry
     return "paid" if changed else "replay"
 
 
@@ -305,10 +296,8 @@ def _apply_failed(order: Order, provider: str, event: ProviderEvent) -> str:
 
 
 def _apply_refunded(order: Order, provider: str, event: ProviderEvent) -> str:
-    amount = event.amount
-    if provider == "stripe" and "refunded_total" in event.extra:
-        # charge.refunded carries the total refunded on the charge so far.
-        amount = Decimal(event.extra["refunded_total"]) - order.amount_refunded
+    row = methods.of_provider(provider)
+    amount = row.refunded_amount(order, event) if row is not None else event.amount
     with transaction.atomic():
         refund = Refund.objects.filter(order=order, provider_refund_ref=event.provider_ref).first()
         if refund is not None and refund.status == Refund.Status.DONE:
@@ -368,27 +357,3 @@ def _apply_refund_failed(order: Order, provider: str, event: ProviderEvent) -> s
             refund.completed_at = None
             refund.save(update_fields=["status", "error_code", "completed_at"])
     return "refund_failed"
-
-
-def _paypal_capture_approved(event: ProviderEvent) -> str:
-    """PayPal says the payer approved an order (CHECKOUT.ORDER.APPROVED): capture it, once."""
-    order = Order.objects.filter(
-        method=Order.Method.PAYPAL, provider_ref=event.provider_ref
-    ).first()
-    if order is None or order.amount_paid != 0:
-        return "pending"
-    try:
-        return paypal_capture(order_id=order.pk)
-    except ValueError as error:
-        log.warning("PayPal capture from webhook failed for order %s", order.pk)
-        raise ProviderError("capture failed") from error
-
-
-def paypal_capture(*, order_id: int) -> str:
-    """Capture an approved PayPal order (return page or webhook) and apply the outcome."""
-    order = Order.objects.get(pk=order_id)
-    provider = config.provider_for("paypal")
-    if provider is None:
-        raise ProviderError("paypal is not configured")
-    event = provider.capture(order.provider_ref)
-    return payment_apply_event(provider="paypal", event=event)

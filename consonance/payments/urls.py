@@ -5,7 +5,6 @@ from django.urls import path
 from consonance.payments import views
 
 urlpatterns = [
-    path("webhooks/stripe/", views.stripe_webhook, name="payments-webhook-stripe"),
-    path("webhooks/paypal/", views.paypal_webhook, name="payments-webhook-paypal"),
-    path("webhooks/swish/", views.swish_webhook, name="payments-webhook-swish"),
+    # One address per provider of the table of methods: /payments/webhooks/stripe/ and so on.
+    path("webhooks/<slug:provider>/", views.webhook, name="payments-webhook"),
 ]

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from consonance.lib.jsonlimits import BodyTooLarge, request_body
+from consonance.payments import methods
 from consonance.payments.providers import config
-from consonance.payments.providers.base import ProviderError, WebhookRejected
-from consonance.payments.providers.stripe import IgnoredEvent
+from consonance.payments.providers.base import IgnoredEvent, ProviderError, WebhookRejected
 from consonance.payments.services import payment_apply_event
 
 log = logging.getLogger(__name__)
@@ -60,18 +59,12 @@ def _webhook(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    return _webhook(request, "stripe")
-
-
-@csrf_exempt
-@require_POST
-def paypal_webhook(request: HttpRequest) -> HttpResponse:
-    return _webhook(request, "paypal")
-
-
-@csrf_exempt
-@require_POST
-def swish_webhook(request: HttpRequest) -> HttpResponse:
-    return _webhook(request, "swish")
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """A provider's callback: 404 for a name not in the table of methods (or without an
+    adapter), 405 for anything but POST."""
+    row = methods.of_provider(provider)
+    if row is None or not row.starts_payment:
+        raise Http404("no such provider")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _webhook(request, row.provider)

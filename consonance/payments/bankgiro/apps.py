@@ -9,6 +9,8 @@ class BankgiroConfig(AppConfig):
     verbose_name = "Bankgiro"
 
     def ready(self) -> None:
-        from consonance.payments.bankgiro import handlers
+        from consonance.payments import methods
+        from consonance.payments.bankgiro import handlers, method
 
         handlers.register()
+        methods.register(method.METHOD)

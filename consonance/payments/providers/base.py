@@ -12,15 +12,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Protocol
 
+from consonance.lib.http import ServiceError
+
 EventKind = Literal["paid", "failed", "cancelled", "refunded", "refund_failed", "pending", "payout"]
 
 
-class ProviderError(Exception):
+class ProviderError(ServiceError):
     """The provider refused a request or could not be reached; the message has no personal data."""
 
 
 class WebhookRejected(Exception):
     """A callback failed verification (bad signature, stale timestamp, malformed body)."""
+
+
+class IgnoredEvent(WebhookRejected):
+    """A genuine, correctly signed event that we do not act on; acknowledge it with 200."""
 
 
 @dataclass(frozen=True, slots=True)
