@@ -3,7 +3,7 @@ the client, and a booking the coach makes herself (one agreed by phone).
 
 Every change takes the bookings lock (locks.py) like a new booking does, so a move
 never lands on a taken slot; each writes an audit row (ids only) and tells the client and the
-coach after commit.
+coach after commit. Those only the pages call are durable transactions (see services.py).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def booking_move(
     NeedsConfirmation (nothing changed, nothing sent) when the coach has yet to confirm."""
     now = now or timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             settings_row = lock_bookings()
             booking = (
                 Booking.objects.select_for_update(of=("self",))
@@ -152,7 +152,7 @@ def _zoom_follows(booking: Booking, now: datetime) -> list[str]:
 def booking_zoom_retry(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
     """The coach asks to try moving the Zoom meeting again; False when it had not failed."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
         if booking.zoom_sync != ZoomSync.FAILED or not booking.is_active:
             return False
@@ -166,7 +166,7 @@ def booking_zoom_retry(*, booking_id: int, actor: str, now: datetime | None = No
 def booking_mark_no_show(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
     """The client did not come: a confirmed session that has started. Nothing is refunded."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
         if booking.state != Booking.State.CONFIRMED or not booking.starts_at:
             return False
@@ -210,7 +210,7 @@ def booking_complete(*, booking_id: int, actor: str, now: datetime | None = None
 
 def booking_set_video_link(*, booking_id: int, join_url: str, actor: str) -> Booking:
     """The coach sets the link to a session (without Zoom, or another room): the client gets it."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("service", "order", "person")
@@ -247,7 +247,7 @@ def booking_create_by_coach(
     if not service.has_slot:
         starts_at = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             settings_row = lock_bookings()
             ends_at = None
             if starts_at is not None:

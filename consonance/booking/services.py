@@ -3,6 +3,10 @@
 No double booking: `booking_hold` takes the bookings lock (locks.py), re-checks the slot with `availability.slot_is_free` against the bookings in the
 database, and inserts under a partial unique constraint (one active booking per start). Money
 that arrives for a slot someone else has meanwhile taken is refunded, never double booked.
+
+Services only views and tasks call (`booking_hold`, `booking_expire_holds`) open a durable
+transaction: the outermost one, which Django refuses to nest, so what they wrote is committed
+when they return. Those hook handlers or other services call (cancel, release) join the caller's.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def booking_hold(
     if method == Order.Method.BANKGIRO and not selectors.bankgiro_possible(service, starts_at, now):
         raise BookingError("bankgiro needs more time before the session")
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             settings = lock_bookings()
             ends_at = _claim_slot(service, starts_at, now, settings)
             if ends_at is None:
@@ -302,7 +306,7 @@ def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
 
 def booking_expire_holds(*, now: datetime | None = None) -> int:
     """Expire every hold whose time is up (periodic). Returns how many expired."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lock_bookings()
         return _expire_due_holds(now=now or timezone.now())
 

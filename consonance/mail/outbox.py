@@ -246,7 +246,7 @@ def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) ->
     states = [OutboxMessage.State.FAILED]
     if confirm_unknown:
         states.append(OutboxMessage.State.UNKNOWN)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # the staff page only: never inside another
         message = (
             OutboxMessage.objects.select_for_update()
             .filter(pk=message_id, state__in=states)

@@ -116,7 +116,8 @@ def mail_send(message_id: int) -> str:
         _email(message).send(using="default")
     except Exception as error:  # any failure is recorded by class and code, never verbatim
         return _record_failure(message, error)
-    with transaction.atomic():
+    # Durable: only the worker's task calls this, never inside another transaction.
+    with transaction.atomic(durable=True):
         if message.bypass_suppression:
             # The erasure receipt: the last trace of an erased address goes as soon as it is sent.
             OutboxMessage.objects.filter(pk=message_id, state=Q.SENDING).delete()
@@ -167,7 +168,7 @@ def mail_purge(now=None) -> dict[str, int]:
     sending in the default policy), and failed ones after FAILED_KEEP."""
     now = now or timezone.now()
     sent = 0
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for rule in get_policy().rules_for(CATEGORY):
             if rule.after == "sent" and rule.action == "delete":
                 sent += OutboxMessage.objects.filter(
