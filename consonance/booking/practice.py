@@ -11,10 +11,11 @@ from django.forms import BaseModelFormSet
 from consonance.audit.services import audit_append
 from consonance.booking.forms import (
     DayOffForm,
+    OpeningHoursForm,
     PracticeSettingsForm,
     ServiceForm,
 )
-from consonance.booking.models import DayOff, Service
+from consonance.booking.models import DayOff, OpeningHours, Service
 
 
 def service_save(*, form: ServiceForm, actor: str) -> Service:
@@ -30,7 +31,9 @@ def practice_settings_save(*, form: PracticeSettingsForm, actor: str) -> None:
         audit_append(actor=actor, action="booking_settings.saved", detail=None)
 
 
-def opening_hours_save(*, formset: BaseModelFormSet, actor: str) -> None:
+def opening_hours_save(
+    *, formset: BaseModelFormSet[OpeningHours, OpeningHoursForm], actor: str
+) -> None:
     with transaction.atomic(durable=True):
         formset.save()
         audit_append(actor=actor, action="opening_hours.saved", detail=None)
