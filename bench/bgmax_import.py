@@ -35,8 +35,8 @@ def build(seed: int = 3):
     from decimal import Decimal
 
     from consonance.lib.ocr import ocr_make
+    from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
     from consonance.payments.bankgiro.services import _ocr_for
-    from consonance.payments.bgmax_writer import DepositInput, write_bgmax
     from consonance.payments.models import Order
 
     rng = random.Random(seed)
@@ -91,9 +91,9 @@ def measure(url: str) -> dict:
     from _common import setup_django
 
     setup_django(url)
+    from consonance.payments.bankgiro.bgmax_reader import parse_bgmax
     from consonance.payments.bankgiro.imports import bankgiro_import
     from consonance.payments.bankgiro.models import BankPayment
-    from consonance.payments.bgmax import parse_bgmax
     from consonance.payments.models import Order
 
     data = build()

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from consonance.privacy.policy import _cached
 
 # Shared fixtures live in plugins, for every test (test files never import each other): personas
-# and practices (tests/factories.py), a real SMTP server (`smtp_server`), Dovecot (`imap_server`)
+# and practices (tests/factories/), a real SMTP server (`smtp_server`), Dovecot (`imap_server`)
 # and the test DKIM key's DNS (`dkim_dns`).
 pytest_plugins = ["tests.factories", "tests.smtp_server", "tests.imap_server", "tests.dkim_keys"]
 

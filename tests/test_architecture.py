@@ -6,16 +6,23 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 
 from consonance.lib.hooks import all_hooks
 from tests.architecture import (
     LAYERS,
+    UPWARD_RELATIONS_ALLOWED,
     app_cycles,
     function_local_imports,
     imports_in,
+    layer_of,
+    relations,
+    restated_contexts,
     upward_imports,
+    upward_relations,
 )
 from tests.conftest import REPO
 
@@ -56,6 +63,17 @@ def test_hooks_are_declared_in_hooks_modules_and_have_handlers():
     for name in hooks:
         app = name.split(".")[0]
         assert (SOURCE / app / "hooks.py").exists(), name
+
+
+def test_no_model_relates_to_a_model_of_its_own_layer_or_above():
+    found = relations(django_apps.get_models())
+    assert upward_relations(found) == []
+    upward = {name for name, src, dst in found if (layer_of(dst) or 0) >= (layer_of(src) or 0)}
+    assert sorted(set(UPWARD_RELATIONS_ALLOWED) - upward) == []  # stale allowances
+
+
+def test_encryption_contexts_are_read_from_the_registry():
+    assert restated_contexts(SOURCE) == []
 
 
 # -- the checker, on small made-up trees --------------------------------------------------------
@@ -113,7 +131,7 @@ def test_the_checker_finds_imports_hidden_in_functions_but_allows_ready(tmp_path
     ]
 
 
-def test_the_checker_ignores_imports_for_type_annotations_only(tmp_path):
+def test_the_checker_sees_imports_for_type_annotations_too(tmp_path):
     root = tree(
         tmp_path,
         {
@@ -124,7 +142,46 @@ def test_the_checker_ignores_imports_for_type_annotations_only(tmp_path):
             """,
         },
     )
-    assert upward_imports(imports_in(root)) == []
+    assert upward_imports(imports_in(root)) == [
+        "consonance/privacy/services.py:4: privacy imports consonance.people.models.Person "
+        "from a higher layer"
+    ]
+
+
+def test_the_checker_finds_a_foreign_key_to_a_higher_layer():
+    def model(label: str, module: str, *fields):
+        meta = SimpleNamespace(label=label, get_fields=lambda: fields)
+        return type(label.split(".")[1], (), {"_meta": meta, "__module__": module})
+
+    def fk(name: str, target):
+        return SimpleNamespace(
+            name=name, is_relation=True, auto_created=False, related_model=target
+        )
+
+    person = model("people.Person", "consonance.people.models")
+    order = model("payments.Order", "consonance.payments.models", fk("person", person))
+    hold = model("privacy.Hold", "consonance.privacy.models", fk("person", person))
+    assert upward_relations(relations([person, order, hold])) == [
+        "privacy.Hold.person: privacy relates to a model of people, a higher layer"
+    ]
+
+
+def test_the_checker_finds_a_restated_encryption_context(tmp_path):
+    root = tree(
+        tmp_path,
+        {
+            "journal/services.py": """
+                CONTEXT = "note"
+                person_encrypt(person, body, context=CONTEXT)
+                keys.person_decrypt(person, blob, context="note")
+                person_encrypt(person, body, context=context_of(Note, "body_ciphertext"))
+            """,
+        },
+    )
+    assert restated_contexts(root) == [
+        "consonance/journal/services.py:3: person_encrypt restates its context",
+        "consonance/journal/services.py:4: person_decrypt restates its context",
+    ]
 
 
 # -- sizes: modules under about 400 lines, functions under about 60 ------------------------------
@@ -133,10 +190,14 @@ MODULE_LINES = 420
 FUNCTION_LINES = 60
 # Each exception says why it stays whole.
 LONG_MODULES = {
-    "consonance/payments/bgmax.py": "one file format (Bankgirot's BgMax), its records and checks",
-    "consonance/payments/providers/stripe.py": "one provider's protocol: API, webhook signature",
-    "consonance/payments/providers/paypal.py": "one provider's protocol: API, webhook verification",
-    "consonance/payments/providers/swish.py": "one provider's protocol over mutual TLS",
+    "consonance/payments/bankgiro/bgmax_reader.py": "one file format (Bankgirot's BgMax), its records and checks",
+    "consonance/payments/providers/stripe/adapter.py": "one provider's protocol: API, webhook signature",
+    "consonance/payments/providers/paypal/adapter.py": "one provider's protocol: API, webhook verification",
+    "consonance/payments/providers/swish/adapter.py": "one provider's protocol over mutual TLS",
+    # The providers' loopback fakes: test code (h2 puts them on one base, issue 18).
+    "consonance/payments/providers/stripe/fake.py": "a whole fake Stripe API, for the tests",
+    "consonance/payments/providers/paypal/fake.py": "a whole fake PayPal API, for the tests",
+    "consonance/payments/providers/swish/fake.py": "a whole fake Swish API and its PKI, for tests",
     "consonance/payments/bankgiro/imports.py": "the import's plan and apply share their report",
     "consonance/settings.py": "every setting is read once, here, in one block per app",
 }
@@ -145,7 +206,6 @@ LONG_FUNCTIONS = {
     "consonance/payments/bankgiro/imports.py:_plan": "one pass deciding each payment's fate",
     "consonance/payments/bankgiro/imports.py:_apply": "the rows of one import, written in order",
     "consonance/mail/outbox.py:mail_queue": "validation of every header before one insert",
-    "consonance/rights/data.py:person_holdings": "one pass over the registry per category",
     "consonance/rights/residue.py:_registry_scan": "one pass over every identifier column",
 }
 
@@ -161,13 +221,20 @@ def _sizes():
 
 def test_modules_and_functions_stay_small_or_say_why():
     long_modules, long_functions = [], []
+    still_long: set[str] = set()
     for rel, lines, tree in _sizes():
-        if lines > MODULE_LINES and rel not in LONG_MODULES:
-            long_modules.append(f"{rel}: {lines} lines")
+        if lines > MODULE_LINES:
+            still_long.add(rel)
+            if rel not in LONG_MODULES:
+                long_modules.append(f"{rel}: {lines} lines")
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
-                if length > FUNCTION_LINES and f"{rel}:{node.name}" not in LONG_FUNCTIONS:
-                    long_functions.append(f"{rel}:{node.lineno}: {node.name}, {length} lines")
+                if length > FUNCTION_LINES:
+                    still_long.add(f"{rel}:{node.name}")
+                    if f"{rel}:{node.name}" not in LONG_FUNCTIONS:
+                        long_functions.append(f"{rel}:{node.lineno}: {node.name}, {length} lines")
     assert long_modules == []
     assert long_functions == []
+    # An exception for a module or function that is gone or now short is stale: delete it.
+    assert sorted((set(LONG_MODULES) | set(LONG_FUNCTIONS)) - still_long) == []

@@ -18,10 +18,10 @@ from django.core.management import CommandError, call_command
 from consonance.audit.models import Event
 from consonance.payments import hooks
 from consonance.payments.bankgiro import imports
+from consonance.payments.bankgiro.bgmax_reader import BgMaxError
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
-from consonance.payments.bgmax import BgMaxError
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import Order, OrderEvent
 
 REPO = Path(__file__).resolve().parent.parent

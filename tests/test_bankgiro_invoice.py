@@ -13,12 +13,12 @@ from django.core.exceptions import ImproperlyConfigured
 from consonance.audit.models import Event
 from consonance.audit.services import actor_staff
 from consonance.lib.ocr import ocr_is_valid
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.services import (
     bankgiro_invoice_create,
     bankgiro_payment_instructions,
 )
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import Order, OrderEvent
 from consonance.payments.providers.config import bankgiro_number
 

@@ -7,9 +7,9 @@ from django.core import mail
 
 from consonance.audit.models import Event as AuditEvent
 from consonance.booking.models import Booking
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.models import BankPayment
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import Order
 from tests.factories import NOW, book_by_bankgiro
 

@@ -13,8 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from consonance.lib.ocr import ocr_is_valid, ocr_make
-from consonance.payments.bgmax import BgMaxError, BgMaxFile, ExtraReference, parse_bgmax
-from consonance.payments.bgmax_writer import DepositInput, PaymentInput, write_bgmax
+from consonance.payments.bankgiro.bgmax_reader import (
+    BgMaxError,
+    BgMaxFile,
+    ExtraReference,
+    parse_bgmax,
+)
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, PaymentInput, write_bgmax
 
 SAMPLE_PATH = Path(__file__).parent / "fixtures" / "bgmax" / "bankgirot-exempelfil-ocr-langd.txt"
 SAMPLE_SHA256 = "93a092a889ad97743d102166cf2773133683e5b3fbed94289314bc248d1f0e42"

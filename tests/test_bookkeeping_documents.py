@@ -11,8 +11,8 @@ from django.core import mail
 
 from consonance.booking.models import Booking
 from consonance.bookkeeping.models import Document, Voucher
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from tests.factories import BANKGIRO, NOW, form, paid_order, sent_to, slot_links
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ LINK = re.compile(r"https://praktik\.example(/dokument/[^/\s]+/)")
 
 @pytest.fixture
 def practice(practice, settings):
-    """The Bankgiro practice of tests/factories.py, with the seller's details set."""
+    """The Bankgiro practice of tests/factories/, with the seller's details set."""
     settings.SELLER_ORGANISATION_NUMBER = "5566778899"
     settings.SELLER_NAME = "Consonance Communication"
     return practice

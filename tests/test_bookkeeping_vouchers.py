@@ -19,9 +19,9 @@ from consonance.bookkeeping.services import (
     voucher_create,
 )
 from consonance.payments import hooks
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.ledger import order_record_refund
 from consonance.payments.models import Order
 from tests.factories import paid_order
@@ -185,7 +185,7 @@ def test_a_broken_fiscal_year_starting_in_july(settings):
 
 def test_a_paypal_capture_with_its_fee_books_payment_and_fee():
     from consonance.payments.models import Order
-    from consonance.payments.providers.paypal import _capture_event
+    from consonance.payments.providers.paypal.adapter import _capture_event
     from consonance.payments.services import payment_apply_event
 
     order = Order.objects.create(
@@ -231,7 +231,7 @@ def test_a_paypal_capture_with_its_fee_books_payment_and_fee():
 
 
 def test_a_stripe_session_with_an_expanded_balance_transaction_reports_the_fee():
-    from consonance.payments.providers.stripe import _session_fields
+    from consonance.payments.providers.stripe.adapter import _session_fields
 
     fields = _session_fields(
         {

@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from consonance.booking.models import Booking
+from consonance.payments.providers.stripe.fake import StripeFake
 from tests.factories import NOW, coach_signs_in, make_practice, paid_order
 from tests.factories import page_go as go
 from tests.factories import page_shows as shows
-from tests.fakes.stripe_server import StripeFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,6 +22,7 @@ from playwright.sync_api import Page
 from consonance.booking.models import Booking
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order, Refund
+from consonance.payments.providers.stripe.fake import StripeFake
 from consonance.people.models import Person
 from consonance.rights.models import Request
 from consonance.rights.sessions import deferred_erasures_run
@@ -37,7 +38,6 @@ from tests.factories import (
     sent_to,
     staff_mail,
 )
-from tests.fakes.stripe_server import StripeFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

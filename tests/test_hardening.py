@@ -21,6 +21,7 @@ from consonance.booking.models import Booking
 from consonance.mail.models import OutboxMessage
 from consonance.mail.sending import STUCK_AFTER, mail_send
 from consonance.mail.tasks import mail_flush
+from consonance.payments.providers.paypal.fake import PayPalFake
 from consonance.people.models import Person
 from consonance.rights.erasure import person_erase
 from tests.conftest import TOTP_KEY, current_code
@@ -34,7 +35,6 @@ from tests.factories import (
     populated_person,
     sign_in,
 )
-from tests.fakes.paypal_server import PayPalFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

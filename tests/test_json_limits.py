@@ -13,15 +13,15 @@ from django.core import mail
 from consonance.accounts.models import PrivateVault
 from consonance.lib.jsonlimits import MAX_BYTES, MAX_DEPTH, JsonRefused, nesting_depth, read_json
 from consonance.payments.models import OrderEvent
-from tests.factories import member_code
-from tests.fakes.paypal_server import PayPalFake
-from tests.fakes.stripe_server import StripeFake
-from tests.fakes.swish_server import (
+from consonance.payments.providers.paypal.fake import PayPalFake
+from consonance.payments.providers.stripe.fake import StripeFake
+from consonance.payments.providers.swish.fake import (
     CLIENT_KEY_PASSPHRASE,
     MERCHANT_ALIAS,
     FakeSwishServer,
     make_pki,
 )
+from tests.factories import member_code
 
 pytestmark = pytest.mark.django_db
 DEEP = b"[" * 10_000 + b"]" * 10_000

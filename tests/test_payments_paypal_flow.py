@@ -11,8 +11,8 @@ import time_machine
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
+from consonance.payments.providers.paypal.fake import PayPalFake
 from tests.factories import NOW, form, make_practice, slot_links
-from tests.fakes.paypal_server import PayPalFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HOOK = "/payments/webhooks/paypal/"

@@ -16,10 +16,10 @@ from consonance.booking.models import Booking
 from consonance.booking.services import booking_expire_holds
 from consonance.booking.tokens import booking_token
 from consonance.payments.models import Order, OrderEvent, Refund
-from consonance.payments.providers.stripe import StripeProvider
+from consonance.payments.providers.stripe.adapter import StripeProvider
+from consonance.payments.providers.stripe.fake import StripeFake
 from consonance.rights.export import export_zip
 from tests.factories import NOW, active_bookings, form, make_practice, sent_to, slot_links
-from tests.fakes.stripe_server import StripeFake
 from tests.fakes.zoom_server import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, FakeZoomServer
 
 pytestmark = pytest.mark.django_db(transaction=True)

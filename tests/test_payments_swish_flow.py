@@ -10,13 +10,13 @@ import time_machine
 from consonance.booking.models import Booking
 from consonance.booking.tokens import booking_token
 from consonance.payments.models import BillingDetails, Order, Refund
-from tests.factories import NOW, form, make_practice, slot_links
-from tests.fakes.swish_server import (
+from consonance.payments.providers.swish.fake import (
     CLIENT_KEY_PASSPHRASE,
     MERCHANT_ALIAS,
     FakeSwishServer,
     make_pki,
 )
+from tests.factories import NOW, form, make_practice, slot_links
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HOOK = "/payments/webhooks/swish/"

@@ -16,11 +16,11 @@ from consonance.bookkeeping.models import Voucher, VoucherRow
 from consonance.payments import payouts
 from consonance.payments.models import FeeFetch, Order, Payout
 from consonance.payments.providers.base import ProviderError
-from consonance.payments.providers.paypal import PayPalProvider
-from consonance.payments.providers.stripe import StripeProvider
+from consonance.payments.providers.paypal.adapter import PayPalProvider
+from consonance.payments.providers.paypal.fake import PayPalFake
+from consonance.payments.providers.stripe.adapter import StripeProvider
+from consonance.payments.providers.stripe.fake import StripeFake
 from consonance.payments.services import payment_apply_event
-from tests.fakes.paypal_server import PayPalFake
-from tests.fakes.stripe_server import StripeFake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HOOK = "/payments/webhooks/stripe/"

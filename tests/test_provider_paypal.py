@@ -11,8 +11,12 @@ import httpx
 import pytest
 
 from consonance.payments.providers.base import ProviderError, WebhookRejected
-from consonance.payments.providers.paypal import IgnoredEvent, PayPalAPIError, PayPalProvider
-from tests.fakes.paypal_server import PayPalFake
+from consonance.payments.providers.paypal.adapter import (
+    IgnoredEvent,
+    PayPalAPIError,
+    PayPalProvider,
+)
+from consonance.payments.providers.paypal.fake import PayPalFake
 
 PAYER_EMAIL = "klient@example.se"
 

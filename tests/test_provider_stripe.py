@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 
 from consonance.payments.providers.base import ProviderError, WebhookRejected
-from consonance.payments.providers.stripe import (
+from consonance.payments.providers.stripe.adapter import (
     API_VERSION,
     IgnoredEvent,
     StripeAPIError,
     StripeProvider,
 )
-from tests.fakes.stripe_server import StripeFake
+from consonance.payments.providers.stripe.fake import StripeFake
 
 PAYER_EMAIL = "klient@example.se"
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from consonance.payments.providers.base import ProviderError, WebhookRejected
-from consonance.payments.providers.swish import (
+from consonance.payments.providers.swish.adapter import (
     ERROR_DESCRIPTIONS,
     SwishError,
     SwishProvider,
@@ -26,7 +26,7 @@ from consonance.payments.providers.swish import (
     sanitize_message,
     sanitize_reference,
 )
-from tests.fakes.swish_server import (
+from consonance.payments.providers.swish.fake import (
     CLIENT_KEY_PASSPHRASE,
     MERCHANT_ALIAS,
     FakeSwishServer,

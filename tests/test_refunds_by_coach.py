@@ -11,9 +11,9 @@ from django.core import mail
 from consonance.audit.services import SYSTEM
 from consonance.booking.models import Booking
 from consonance.payments.models import Order, Refund
+from consonance.payments.providers.stripe.fake import StripeFake
 from consonance.payments.refunds import RefundRefused, refund_mark_done, refund_request
 from tests.factories import NOW, confirmed_booking, form, make_practice, sent_to, slot_links
-from tests.fakes.stripe_server import StripeFake
 
 
 @pytest.mark.django_db

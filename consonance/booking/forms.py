@@ -16,7 +16,7 @@ from consonance.booking import busy
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
 from consonance.lib.time import STOCKHOLM
 from consonance.payments.models import Order
-from consonance.payments.providers.swish import SwishError, normalize_payer_alias
+from consonance.payments.providers.swish.adapter import SwishError, normalize_payer_alias
 
 SWEDISH_VAT_RATES = (Decimal(25), Decimal(12), Decimal(6), Decimal(0))
 

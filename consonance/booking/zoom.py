@@ -28,16 +28,23 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from consonance.lib.http import (
+    BearerAuth,
+    OwnsClient,
+    ServiceClient,
+    ServiceError,
+    TokenCache,
+    json_object,
+)
+
 logger = logging.getLogger(__name__)
 
-# Renew this long before Zoom's expiry (tokens live an hour) so a token never dies mid-request.
-_TOKEN_MARGIN_SECONDS: Final = 60.0
 _PASSWORD_LENGTH: Final = 10  # Zoom's maximum meeting passcode length
 _PASSWORD_ALPHABET: Final = string.ascii_letters + string.digits
 _MEETING_ID_RE: Final = re.compile(r"\d{1,20}")
 
 
-class ZoomError(Exception):
+class ZoomError(ServiceError):
     """Zoom refused a request or could not be reached; the message has no personal data."""
 
     def __init__(self, message: str, *, status: int | None = None, code: int | None = None) -> None:
@@ -78,7 +85,7 @@ class VideoMeetings(Protocol):
     def delete_meeting(self, meeting_id: str) -> None: ...
 
 
-class ZoomClient:
+class ZoomClient(OwnsClient[ServiceClient]):
     """Zoom meetings through a Server-to-Server OAuth app.
 
     The access token is fetched with the account credentials grant, cached until shortly
@@ -101,20 +108,9 @@ class ZoomClient:
         self._credentials = (client_id, client_secret)
         self._token_url = oauth_base.rstrip("/") + "/oauth/token"
         self._api_base = api_base.rstrip("/")
-        self._clock = clock
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout))
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._token_expires = 0.0
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> ZoomClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self._http = ServiceClient("Zoom", timeout=timeout, unreachable=_unreachable)
+        # Tokens live an hour; lib.http renews them a minute early and once after a 401.
+        self._auth = BearerAuth.cached(TokenCache(self._fetch_token, clock=clock))
 
     # -- meetings ------------------------------------------------------------------------------
 
@@ -170,45 +166,27 @@ class ZoomClient:
     # -- HTTP and tokens -------------------------------------------------------------------------
 
     def _api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        token = self._access_token()
-        response = self._send(method, path, token, **kwargs)
-        if response.status_code == 401:
-            # Revoked, rotated or expired before we expected: one fresh token, one retry.
-            self._forget_token(token)
-            response = self._send(method, path, self._access_token(), **kwargs)
-            if response.status_code == 401:
-                raise _api_error("accept the access token", response)
+        response = self._http.request(
+            method,
+            self._api_base + path,
+            action="api",
+            auth=self._auth,
+            headers={"Accept": "application/json"},
+            **kwargs,
+        )
+        if response.status_code == 401:  # refused even with a fresh token
+            raise _api_error("accept the access token", response)
         return response
 
-    def _send(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        try:
-            return self._http.request(method, self._api_base + path, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ZoomError("Zoom could not be reached") from exc
-
-    def _access_token(self) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._token_expires:
-                self._token, lifetime = self._fetch_token()
-                self._token_expires = self._clock() + _usable_lifetime(lifetime)
-            return self._token
-
-    def _forget_token(self, token: str) -> None:
-        with self._lock:
-            if self._token == token:  # another thread may already have renewed it
-                self._token = None
-
     def _fetch_token(self) -> tuple[str, float]:
-        try:
-            response = self._http.post(
-                self._token_url,
-                data={"grant_type": "account_credentials", "account_id": self._account_id},
-                auth=self._credentials,
-                headers={"Accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise ZoomError("Zoom could not be reached for an access token") from exc
+        response = self._http.request(
+            "POST",
+            self._token_url,
+            action="token",
+            data={"grant_type": "account_credentials", "account_id": self._account_id},
+            auth=self._credentials,
+            headers={"Accept": "application/json"},
+        )
         if response.status_code != 200:
             logger.warning("Zoom token request refused: HTTP %s", response.status_code)
             raise ZoomError(
@@ -288,17 +266,13 @@ def generate_password() -> str:
             return password
 
 
-def _usable_lifetime(expires_in: float) -> float:
-    # For unusually short tokens keep half their life rather than none.
-    return max(expires_in - _TOKEN_MARGIN_SECONDS, expires_in / 2)
+def _unreachable(error: httpx.HTTPError, action: str) -> ZoomError:
+    where = " for an access token" if action == "token" else ""
+    return ZoomError(f"Zoom could not be reached{where}")
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return json_object(response) or {}
 
 
 def _api_error(action: str, response: httpx.Response) -> ZoomError:

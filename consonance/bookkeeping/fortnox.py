@@ -31,6 +31,14 @@ from django.utils import timezone
 from consonance.audit.services import audit_append
 from consonance.bookkeeping.models import FortnoxConnection, FortnoxPosting, Voucher
 from consonance.lib.crypto import derive_key, encrypt, parse_master_key
+from consonance.lib.http import (
+    BearerAuth,
+    OwnsClient,
+    Retry,
+    ServiceClient,
+    ServiceError,
+    json_object,
+)
 from consonance.lib.keyring import decrypt_any, derived_keys
 from consonance.lib.urls import absolute_reverse
 
@@ -43,7 +51,7 @@ SENDING_LEASE = timedelta(minutes=10)
 RETRY_AFTER = (60, 300, 900, 3600, 6 * 3600)  # seconds after each failed attempt
 
 
-class FortnoxError(Exception):
+class FortnoxError(ServiceError):
     def __init__(self, code: str, status: int = 0) -> None:
         super().__init__(code)
         self.code = code
@@ -93,15 +101,14 @@ def _token_request(data: dict[str, str]) -> dict[str, Any]:
     basic = base64.b64encode(
         f"{settings.FORTNOX_CLIENT_ID}:{settings.FORTNOX_CLIENT_SECRET}".encode()
     ).decode()
-    try:
-        response = httpx.post(
+    with ServiceClient("Fortnox", timeout=20, unreachable=_unreachable) as http:
+        response = http.request(
+            "POST",
             f"{settings.FORTNOX_AUTH_BASE}/oauth-v1/token",
+            action="token",
             data=data,
             headers={"Authorization": f"Basic {basic}"},
-            timeout=20,
         )
-    except httpx.HTTPError as error:
-        raise FortnoxError("unreachable") from error
     if response.status_code in (400, 401):
         raise FortnoxAuthLost("token_refused", response.status_code)
     if response.status_code != 200:
@@ -198,34 +205,33 @@ class RateLimiter:
         self.sent.append(self.clock())
 
 
-class FortnoxClient:
+class FortnoxClient(OwnsClient[ServiceClient]):
     def __init__(self, *, limiter: RateLimiter | None = None, max_429: int = 5) -> None:
         self.limiter = limiter or RateLimiter()
         self.max_429 = max_429
-        self.http = httpx.Client(base_url=settings.FORTNOX_API_BASE, timeout=20)
+        # A 429 was refused before any work: safe to send again, even a voucher's POST.
+        self._http = ServiceClient(
+            "Fortnox",
+            base_url=settings.FORTNOX_API_BASE,
+            timeout=20,
+            retry=Retry(attempts=max_429, backoff=1.0, statuses=frozenset({429})),
+            unreachable=_unreachable,
+            before_send=self.limiter.wait,
+            sleep=self.limiter.sleep,
+        )
+        # The token is read (and refreshed, under a row lock) for every request sent.
+        self.auth = BearerAuth(access_token)
         self.years: dict[str, int] = {}
 
-    def close(self) -> None:
-        self.http.close()
-
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        for attempt in range(self.max_429 + 1):
-            self.limiter.wait()
-            headers = {"Authorization": f"Bearer {access_token()}", "Accept": "application/json"}
-            try:
-                response = self.http.request(method, path, headers=headers, **kwargs)
-            except httpx.HTTPError as error:
-                raise FortnoxError("unreachable") from error
-            if response.status_code == 429 and attempt < self.max_429:
-                delay = float(response.headers.get("Retry-After") or 0) or 2.0**attempt
-                self.limiter.sleep(min(delay, 30.0))
-                continue
-            if response.status_code == 401:
-                raise FortnoxError("unauthorised", 401)
-            if response.status_code >= 400:
-                raise FortnoxError(_error_code(response), response.status_code)
-            return response.json() if response.content else {}
-        raise FortnoxError("rate_limited", 429)
+        response = self._http.request(
+            method, path, auth=self.auth, headers={"Accept": "application/json"}, **kwargs
+        )
+        if response.status_code == 401:
+            raise FortnoxError("unauthorised", 401)
+        if response.status_code >= 400:
+            raise FortnoxError(_error_code(response), response.status_code)
+        return response.json() if response.content else {}
 
     def financial_year(self, date: str, key: str) -> int:
         """Fortnox's id of the financial year holding `date` (cached per our fiscal year)."""
@@ -255,11 +261,12 @@ class FortnoxClient:
         return body.get("Voucher") or {}
 
 
+def _unreachable(error: httpx.HTTPError, action: str) -> FortnoxError:
+    return FortnoxError("unreachable")
+
+
 def _error_code(response: httpx.Response) -> str:
-    try:
-        info = response.json().get("ErrorInformation") or {}
-    except ValueError:
-        info = {}
+    info = (json_object(response) or {}).get("ErrorInformation") or {}
     code = info.get("code") or info.get("Code")
     return f"http_{response.status_code}" + (f"_{code}" if code else "")
 

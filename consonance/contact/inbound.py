@@ -20,6 +20,7 @@ from consonance.contact.models import Message
 from consonance.mail.hooks import PARKED_TOO_LARGE, PARKED_UNREADABLE, InboundMail
 from consonance.people.keys import person_encrypt
 from consonance.people.services import person_get_or_create
+from consonance.privacy.registry import context_of
 
 
 def _megabytes(size: int) -> str:
@@ -59,7 +60,9 @@ def file_unclaimed(mail: InboundMail) -> str | None:
     message = Message.objects.create(
         person=person,
         received_at=min(mail.date, timezone.now()),
-        body_ciphertext=person_encrypt(person, body, context="contact"),
+        body_ciphertext=person_encrypt(
+            person, body, context=context_of(Message, "body_ciphertext")
+        ),
         source=Message.Source.EMAIL,
         sender_unverified=not mail.dkim_aligned,
     )

@@ -13,8 +13,8 @@ from consonance.lib.overview import SOON
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
 from consonance.privacy.holidays import Window, deadlines_due, holidays_ahead
+from consonance.privacy.registry import context_of
 
-CONTEXT = "contact"
 DEADLINE = "message-handling"
 
 
@@ -85,9 +85,17 @@ def conversation_messages(person: Person) -> list[ReadableMessage]:
     result = []
     for message in _open().filter(person=person).order_by("received_at", "pk"):
         try:
-            body = person_decrypt(person, bytes(message.body_ciphertext), context=CONTEXT)
+            body = person_decrypt(
+                person,
+                bytes(message.body_ciphertext),
+                context=context_of(Message, "body_ciphertext"),
+            )
             name = (
-                person_decrypt(person, bytes(message.name_ciphertext), context=CONTEXT)
+                person_decrypt(
+                    person,
+                    bytes(message.name_ciphertext),
+                    context=context_of(Message, "name_ciphertext"),
+                )
                 if message.name_ciphertext
                 else ""
             )

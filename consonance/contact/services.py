@@ -21,8 +21,7 @@ from consonance.lib.text import split_full_name
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
-
-CONTEXT = "contact"
+from consonance.privacy.registry import context_of
 
 
 class ReplyNotSent(Exception):
@@ -63,8 +62,12 @@ def message_receive(
         )
         message = Message.objects.create(
             person=person,
-            body_ciphertext=person_encrypt(person, body, context=CONTEXT),
-            name_ciphertext=person_encrypt(person, name.strip(), context=CONTEXT),
+            body_ciphertext=person_encrypt(
+                person, body, context=context_of(Message, "body_ciphertext")
+            ),
+            name_ciphertext=person_encrypt(
+                person, name.strip(), context=context_of(Message, "name_ciphertext")
+            ),
             source=source,
             language=language,
             received_at=received_at or timezone.now(),

@@ -27,11 +27,12 @@ from consonance.journal.consultations import (
 )
 from consonance.journal.models import Consultation, Note, NoteAttachment
 from consonance.journal.selectors import consultation_for_person
-from consonance.journal.services import NOTE_CONTEXT, note_create
+from consonance.journal.services import note_create
 from consonance.mail.hooks import InboundMail
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
+from consonance.privacy.registry import context_of
 
 ACTOR = SYSTEM
 ORIGIN = "imap"
@@ -74,7 +75,9 @@ def _attach(note: Note, mail: InboundMail) -> None:
             note=note,
             person=note.person,
             size=len(attachment.data),
-            content_ciphertext=person_encrypt(note.person, payload, context=NOTE_CONTEXT),
+            content_ciphertext=person_encrypt(
+                note.person, payload, context=context_of(NoteAttachment, "content_ciphertext")
+            ),
         )
     if mail.refused:
         lines = [f"- {name} ({size // 1024} kB)" for name, size in mail.refused]

@@ -10,16 +10,19 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from consonance.journal.models import AccessEvent, Consultation, Note
-from consonance.journal.services import NOTE_CONTEXT, access_record
+from consonance.journal.services import access_record
 from consonance.people.keys import KeyDestroyed, person_decrypt, person_decrypt_many
 from consonance.people.models import Person
 from consonance.privacy.holidays import deadline_due, deadlines_due, holidays_ahead
+from consonance.privacy.registry import context_of
 
 
 def note_text(note: Note) -> str | None:
     """The note's text, or None when it can no longer be read (the client's key is destroyed)."""
     try:
-        return person_decrypt(note.person, bytes(note.body_ciphertext), context=NOTE_CONTEXT)
+        return person_decrypt(
+            note.person, bytes(note.body_ciphertext), context=context_of(Note, "body_ciphertext")
+        )
     except KeyDestroyed:
         return None
 
@@ -35,7 +38,9 @@ def notes_texts(person: Person, notes: list[Note]) -> dict[int, str | None]:
     """The texts of many notes of one person, her key unwrapped once; None when destroyed."""
     try:
         texts = person_decrypt_many(
-            person, [bytes(n.body_ciphertext) for n in notes], context=NOTE_CONTEXT
+            person,
+            [bytes(n.body_ciphertext) for n in notes],
+            context=context_of(Note, "body_ciphertext"),
         )
     except KeyDestroyed:
         return {n.pk: None for n in notes}

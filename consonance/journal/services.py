@@ -18,8 +18,8 @@ from consonance.journal.models import AccessEvent, Consultation, Note
 from consonance.people.keys import person_encrypt
 from consonance.people.models import Person
 from consonance.people.services import person_noted
+from consonance.privacy.registry import context_of
 
-NOTE_CONTEXT = "note"
 MAX_BODY = 100_000
 
 
@@ -77,7 +77,9 @@ def note_create(
     with transaction.atomic():
         note = Note.objects.create(
             person=person,
-            body_ciphertext=person_encrypt(person, body, context=NOTE_CONTEXT),
+            body_ciphertext=person_encrypt(
+                person, body, context=context_of(Note, "body_ciphertext")
+            ),
             kind=kind,
             booking=booking,
             consultation=consultation,
@@ -115,7 +117,9 @@ def note_update(*, note_id: int, body: str, actor: str, origin: str = "") -> Not
         note = _locked_current(note_id)
         if note.signed_at is not None:
             raise JournalError("signed")
-        note.body_ciphertext = person_encrypt(note.person, body, context=NOTE_CONTEXT)
+        note.body_ciphertext = person_encrypt(
+            note.person, body, context=context_of(Note, "body_ciphertext")
+        )
         note.save(update_fields=["body_ciphertext"])
         access_record(person=note.person, actor=actor, action="write", note=note, origin=origin)
         audit_append(
@@ -159,7 +163,9 @@ def note_correct(*, note_id: int, body: str, actor: str, origin: str = "") -> No
         now = timezone.now()
         new = Note.objects.create(
             person=old.person,
-            body_ciphertext=person_encrypt(old.person, body, context=NOTE_CONTEXT),
+            body_ciphertext=person_encrypt(
+                old.person, body, context=context_of(Note, "body_ciphertext")
+            ),
             kind=old.kind,
             booking_id=old.booking_id,
             consultation_id=old.consultation_id,

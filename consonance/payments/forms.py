@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consonance.lib.bankaccount import BankAccount, BankAccountError, bank_account_check
@@ -108,3 +110,56 @@ def _unchecked(account: BankAccount) -> Any:
         "Numret går inte att kontrollera med kontrollsiffran. Några konton hos Swedbank och "
         "Plusgirot går inte att kontrollera så: stämmer numret, kryssa i rutan och skicka igen."
     )
+
+
+class KronorField(forms.DecimalField):
+    """An amount as people type it: "250,50", "1 800" or "250.50"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\u00a0", "").replace(" ", "").replace("kr", "").replace(",", ".")
+        return super().to_python(value)
+
+
+class RefundForm(forms.Form):
+    amount = KronorField(
+        label=_("Belopp (kr)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args, most: Decimal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.most = most
+        self.fields["amount"].initial = f"{most:.2f}".replace(".", ",")
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount > self.most:
+            raise forms.ValidationError(_("Det är mer än som går att betala tillbaka."))
+        return amount
+
+
+class WithdrawalForm(forms.Form):
+    """A PayPal withdrawal as it reached her bank: the amount and the day it arrived."""
+
+    amount = KronorField(
+        label=_("Belopp som kom in på banken (kr)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    arrived_on = forms.DateField(
+        label=_("Dag då pengarna kom in"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    # The form's own id: a second send of the same form (a double click, a reload) records nothing.
+    form_id = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def clean_arrived_on(self):
+        day = self.cleaned_data["arrived_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Dagen kan inte ligga i framtiden."))
+        return day

@@ -20,10 +20,10 @@ from consonance.payments import emails
 from consonance.payments.models import Order, Refund, RefundAccount
 from consonance.payments.tokens import new_nonce
 from consonance.people.keys import person_decrypt_many, person_encrypt
+from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
-from consonance.privacy.registry import clock_value, declaration_for
+from consonance.privacy.registry import clock_value, context_of, declaration_for
 
-CONTEXT = "refund_account"  # as personal_data.py declares it for each ciphertext field
 CATEGORY = "refund_account"
 _CIPHERTEXTS = ("clearing_number_ciphertext", "account_number_ciphertext", "holder_name_ciphertext")
 
@@ -90,10 +90,14 @@ def refund_account_submit(
         if row.received_at is not None or row.refund.status != Refund.Status.MANUAL:
             return False
         person = row.person
-        row.clearing_number_ciphertext = person_encrypt(person, account.clearing, context=CONTEXT)
-        row.account_number_ciphertext = person_encrypt(person, account.number, context=CONTEXT)
+        row.clearing_number_ciphertext = _encrypt(
+            person, "clearing_number_ciphertext", account.clearing
+        )
+        row.account_number_ciphertext = _encrypt(
+            person, "account_number_ciphertext", account.number
+        )
         row.holder_name_ciphertext = (
-            person_encrypt(person, holder, context=CONTEXT) if holder else None
+            _encrypt(person, "holder_name_ciphertext", holder) if holder else None
         )
         row.checked = account.checked
         row.received_at = timezone.now()
@@ -102,6 +106,10 @@ def refund_account_submit(
         emails.refund_account_received(row)
         emails.coach_refund_account_received(row)
     return True
+
+
+def _encrypt(person: Person, name: str, text: str) -> bytes:
+    return person_encrypt(person, text, context=context_of(RefundAccount, name))
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,9 @@ def refund_account_reveal(*, refund_id: int, actor: str) -> RevealedAccount | No
     present = [blob for blob in blobs if blob]
     with transaction.atomic():
         _audit("revealed", actor, row.person_id, refund=refund_id)
-    texts = person_decrypt_many(row.person, present, context=CONTEXT)
+    # One unwrap for the three: they share one declared context (the unpacking fails otherwise).
+    (context,) = {context_of(RefundAccount, name) for name in _CIPHERTEXTS}
+    texts = person_decrypt_many(row.person, present, context=context)
     clearing, number, holder = (*texts, "")[:3]
     series = series_of(clearing)
     return RevealedAccount(clearing, number, holder, series[2] if series else "", row.checked)

@@ -11,7 +11,7 @@ import segno
 from django.db.models import Count, QuerySet, Sum
 
 from consonance.payments.models import FeeFetch, Order, OrderEvent, Payout, Refund
-from consonance.payments.providers.swish import app_switch_url
+from consonance.payments.providers.swish.adapter import app_switch_url
 from consonance.people.selectors import person_address, person_addresses
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.payments import hooks, selectors
+from consonance.payments.forms import RefundForm, WithdrawalForm
 from consonance.payments.models import Order, Payout, Refund, RefundAccount
 from consonance.payments.payouts import PayoutRefused, paypal_withdrawal_record
 from consonance.payments.refund_accounts import (
@@ -27,36 +27,6 @@ from consonance.payments.refund_accounts import (
 from consonance.payments.refunds import RefundRefused, refund_mark_done, refund_request
 from consonance.payments.tokens import LINK_AGE
 from consonance.people.selectors import identities_read
-
-
-class KronorField(forms.DecimalField):
-    """An amount as people type it: "250,50", "1 800" or "250.50"."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace("\u00a0", "").replace(" ", "").replace("kr", "").replace(",", ".")
-        return super().to_python(value)
-
-
-class RefundForm(forms.Form):
-    amount = KronorField(
-        label=_("Belopp (kr)"),
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-
-    def __init__(self, *args, most: Decimal, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.most = most
-        self.fields["amount"].initial = f"{most:.2f}".replace(".", ",")
-
-    def clean_amount(self) -> Decimal:
-        amount = self.cleaned_data["amount"]
-        if amount > self.most:
-            raise forms.ValidationError(_("Det är mer än som går att betala tillbaka."))
-        return amount
 
 
 def orders(request: HttpRequest) -> HttpResponse:
@@ -182,29 +152,6 @@ def refund_account_ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- PayPal withdrawals ---------------------------------------------------------------------------
-
-
-class WithdrawalForm(forms.Form):
-    """A PayPal withdrawal as it reached her bank: the amount and the day it arrived."""
-
-    amount = KronorField(
-        label=_("Belopp som kom in på banken (kr)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-    arrived_on = forms.DateField(
-        label=_("Dag då pengarna kom in"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    # The form's own id: a second send of the same form (a double click, a reload) records nothing.
-    form_id = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
-
-    def clean_arrived_on(self):
-        day = self.cleaned_data["arrived_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("Dagen kan inte ligga i framtiden."))
-        return day
 
 
 def _held(provider: str) -> Decimal | None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from consonance.lib.jsonlimits import BodyTooLarge, request_body
 from consonance.payments.providers import config
 from consonance.payments.providers.base import ProviderError, WebhookRejected
-from consonance.payments.providers.stripe import IgnoredEvent
+from consonance.payments.providers.stripe.adapter import IgnoredEvent
 from consonance.payments.services import payment_apply_event
 
 log = logging.getLogger(__name__)

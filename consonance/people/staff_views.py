@@ -9,7 +9,6 @@ import logging
 from urllib.parse import urlencode
 
 import segno
-from django import forms
 from django.contrib import auth
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -25,32 +24,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from consonance.audit.services import actor_staff, actor_staff_request, audit_append
 from consonance.lib.ratelimit import rate_limit_response, rate_limited
 from consonance.people import enrolment
+from consonance.people.forms import PasswordForm, TokenForm
 
 log = logging.getLogger(__name__)
-
-
-class PasswordForm(forms.Form):
-    username = forms.CharField(
-        label=_("Användarnamn"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    password = forms.CharField(
-        label=_("Lösenord"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-
-
-class TokenForm(forms.Form):
-    otp_token = forms.RegexField(
-        label=_("Kod från din autentiseringsapp"),
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={"invalid": _("Skriv de sex siffrorna från appen.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
-    )
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -218,6 +218,16 @@ def declaration_for(model: type[models.Model]) -> PersonalModel | None:
     return next((d for d in registry() if d.model == label), None)
 
 
+def context_of(model: type[models.Model], name: str) -> str:
+    """The encryption context the registry declares for `model`'s ciphertext field `name`: the
+    one source for writers and readers alike (`person_encrypt(..., context=context_of(Note,
+    "body_ciphertext"))`), so that export decrypts with exactly what was written."""
+    declaration = declaration_for(model)
+    if declaration is None:
+        raise LookupError(f"{model._meta.label} is not declared in the registry")
+    return declaration.encryption_context(name)
+
+
 def things_text(counts: dict[str, list[int]]) -> list[str]:
     """Counts per model label, aligned with each declaration's `things`, as a person reads
     them ("1 beställning", "2 betalningar"), in the active language; zeros left out."""

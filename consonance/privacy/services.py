@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.privacy.models import LegalHold, RetentionAgreement
 from consonance.privacy.policy import get_policy
-
-if TYPE_CHECKING:  # for annotations only: privacy sits below the people app
-    from consonance.people.models import Person
 
 
 class AgreementInvalid(ValueError):
@@ -27,7 +23,7 @@ def agreeable_rules():
 
 def agreement_create(
     *,
-    person: Person,
+    person: models.Model,  # the data subject (people.Person, above privacy)
     rule_id: str,
     until: dt.date,
     reason: str,
@@ -45,7 +41,7 @@ def agreement_create(
         raise AgreementInvalid("a reason is required")
     with transaction.atomic():
         agreement = RetentionAgreement.objects.create(
-            person=person,
+            person_id=person.pk,
             rule_id=rule_id,
             until=until,
             reason=reason,
@@ -81,7 +77,7 @@ def legal_hold_create(
     *,
     reason: str,
     actor: str,
-    person: Person | None = None,
+    person: models.Model | None = None,  # the data subject, or every person
     category: str = "",
     until: dt.date | None = None,
     created_by_id: int | None = None,
@@ -93,7 +89,7 @@ def legal_hold_create(
         raise ValueError(f"unknown category {category!r}")
     with transaction.atomic():
         hold = LegalHold.objects.create(
-            person=person,
+            person_id=person.pk if person else None,
             category=category,
             reason=reason.strip(),
             until=until,

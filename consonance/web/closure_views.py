@@ -4,31 +4,16 @@ closure waits for its date, the page says so and offers to reopen."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.privacy.closure import ClosureInvalid, closure_in_force, closure_reopen
 from consonance.web.closure import closure_carry, closure_plan
-
-
-class ClosureForm(forms.Form):
-    closes_on = forms.DateField(
-        label=gettext_lazy("Sista dagen praktiken finns"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean_closes_on(self):
-        day = self.cleaned_data["closes_on"]
-        if day < timezone.localdate():
-            raise forms.ValidationError(_("Dagen har redan varit."))
-        return day
+from consonance.web.forms import ClosureForm
 
 
 def closure(request: HttpRequest) -> HttpResponse:

@@ -25,6 +25,7 @@ from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
 from consonance.privacy.holidays import holiday_add, holiday_periods_ahead
 from consonance.privacy.models import LegalHold
+from consonance.privacy.registry import context_of
 from consonance.privacy.services import agreement_create, legal_hold_create
 from consonance.rights.erasure import person_erase
 from consonance.rights.models import ErasureReceipt, PreviousAddress, Request
@@ -186,7 +187,9 @@ def _journal_kept_by_agreement(out) -> None:
     Note.objects.create(
         person=person,
         created_at=now - dt.timedelta(days=700),
-        body_ciphertext=person_encrypt(person, "Fiktiv anteckning för demon.", context="note"),
+        body_ciphertext=person_encrypt(
+            person, "Fiktiv anteckning för demon.", context=context_of(Note, "body_ciphertext")
+        ),
     )
     agreement_create(
         person=person,
@@ -208,7 +211,9 @@ def _journal_request(out) -> None:
         return
     Note.objects.create(
         person=person,
-        body_ciphertext=person_encrypt(person, "Demo: samtal om sömn och stress.", context="note"),
+        body_ciphertext=person_encrypt(
+            person, "Demo: samtal om sömn och stress.", context=context_of(Note, "body_ciphertext")
+        ),
     )
     request = request_record(
         person=person, kind=Request.Kind.JOURNAL_ACCESS, actor=SYSTEM, done=False

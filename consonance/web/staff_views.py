@@ -3,7 +3,6 @@ core's holidays module), and the coach's clients: the client list and a client's
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,21 +22,13 @@ from consonance.privacy.holidays import (
 )
 from consonance.privacy.models import HolidayPeriod
 from consonance.web.clients import client_card, clients_page
+from consonance.web.forms import HolidayForm
 
 _ERRORS = {
     "last_before_first": gettext_lazy("Sista dagen kan inte komma före den första."),
     "too_long": gettext_lazy("En semester kan vara högst tre månader."),
     "overlaps": gettext_lazy("Perioden överlappar en semester som redan är inlagd."),
 }
-
-
-class HolidayForm(forms.Form):
-    first_day = forms.DateField(
-        label=gettext_lazy("Första dagen"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    last_day = forms.DateField(
-        label=gettext_lazy("Sista dagen"), widget=forms.DateInput(attrs={"type": "date"})
-    )
 
 
 def holiday(request: HttpRequest) -> HttpResponse:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -12,14 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consonance.audit.selectors import audit_latest_verification
-from consonance.audit.services import actor_staff_request, audit_append
+from consonance.audit.services import actor_staff_request
 from consonance.booking import selectors as booking_selectors
 from consonance.lib import overview
 from consonance.lib.markup import render_markdown
 from consonance.lib.time import STOCKHOLM
 from consonance.privacy.policy import get_policy
+from consonance.web.forms import SitePageForm
 from consonance.web.health import health_checks, health_json, health_sentence
 from consonance.web.models import SitePage
+from consonance.web.services import site_page_save
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -45,16 +45,6 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "web/page.html", {"page": page, "body": render_markdown(page.body)})
 
 
-class SitePageForm(forms.ModelForm):
-    class Meta:
-        model = SitePage
-        fields = ["title_sv", "body_sv", "title_en", "body_en"]
-        widgets = {
-            "body_sv": forms.Textarea(attrs={"rows": 14}),
-            "body_en": forms.Textarea(attrs={"rows": 14}),
-        }
-
-
 def staff_pages(request: HttpRequest, slug: str = SitePage.Slug.HOME) -> HttpResponse:
     """The coach edits her home and "Om mig" pages (Markdown, both languages)."""
     if slug not in SitePage.Slug.values:
@@ -63,15 +53,7 @@ def staff_pages(request: HttpRequest, slug: str = SitePage.Slug.HOME) -> HttpRes
     form = SitePageForm(request.POST or None, instance=page)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                saved.updated_at = timezone.now()
-                saved.save()
-                audit_append(
-                    actor=actor_staff_request(request),
-                    action="site_page.saved",
-                    detail={"page": saved.pk},
-                )
+            site_page_save(page=form.save(commit=False), actor=actor_staff_request(request))
             messages.success(request, _("Sidan är sparad."))
             return redirect("staff-pages", slug=slug)
         messages.error(request, _("Rätta uppgifterna som är markerade."))

@@ -270,7 +270,7 @@ def pay_by_bgmax(smoke: Smoke, folder: Path, ocr: str, amount: Decimal, serial: 
         "shell",
         "-c",
         "from datetime import date; from decimal import Decimal; from pathlib import Path; "
-        "from consonance.payments.bgmax_writer import DepositInput, write_bgmax; "
+        "from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax; "
         f"Path({str(bgmax)!r}).write_bytes(write_bgmax([DepositInput(date.today(), "
         f"serial={serial}, payments=[({ocr!r}, Decimal({str(amount)!r}))])]))",
     )

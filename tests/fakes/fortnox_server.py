@@ -11,7 +11,6 @@ Hooks: `fail_next(status)` forces one API answer, `expire_access_tokens()`, `dow
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import secrets
@@ -20,9 +19,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from consonance.lib.loopback import LoopbackFake, basic_credentials, bearer_token
 
 CLIENT_ID = "fortnox-client"
 CLIENT_SECRET = "fortnox-secret"
@@ -43,36 +43,20 @@ class _State:
     refused_429: int = 0
 
 
-class FakeFortnoxServer:
+class FakeFortnoxServer(LoopbackFake):
+    keep_alive = False
+
     def __init__(self, *, rate: int = 25, window: float = 5.0) -> None:
+        super().__init__()
         self.rate, self.window = rate, window
         self.state = _State()
         self.lock = threading.Lock()
         self.down = False
         self._numbers = itertools.count(1)
-        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def start(self) -> FakeFortnoxServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeFortnoxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.origin
 
     # -- test hooks ---------------------------------------------------------------------------
 
@@ -114,8 +98,7 @@ class FakeFortnoxServer:
                 self.state.requests.append((method, url.path, 429))
                 return 429, {"message": "Too many requests"}
             times.append(now)
-            token = headers.get("authorization", "").removeprefix("Bearer ")
-            if token not in self.state.access_tokens:
+            if bearer_token(headers) not in self.state.access_tokens:
                 self.state.requests.append((method, url.path, 401))
                 return 401, {"ErrorInformation": {"code": 2000311, "message": "Invalid token"}}
             if self.state.forced:
@@ -129,8 +112,7 @@ class FakeFortnoxServer:
     def _token(self, headers: dict[str, str], body: bytes):
         params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         self.state.token_requests.append(params)
-        basic = headers.get("authorization", "").removeprefix("Basic ")
-        if base64.b64decode(basic or b"").decode() != f"{CLIENT_ID}:{CLIENT_SECRET}":
+        if basic_credentials(headers) != (CLIENT_ID, CLIENT_SECRET):
             return 401, {"error": "invalid_client"}
         grant = params.get("grant_type")
         if grant == "authorization_code":
@@ -197,30 +179,3 @@ class FakeFortnoxServer:
         }
         self.state.vouchers.append(stored)
         return 201, {"Voucher": stored}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address, handler, fake: FakeFortnoxServer) -> None:
-        super().__init__(address, handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def _respond(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, answer = self.server.fake.handle(self.command, self.path, headers, body)  # type: ignore[attr-defined]
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = _respond
-
-    def log_message(self, *args: object) -> None:
-        pass

@@ -8,16 +8,16 @@ forces one error answer, `token_lifetime` sets `expires_in`.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from consonance.lib.loopback import LoopbackFake, basic_credentials, bearer_token
 
 ACCOUNT_ID = "acc-123"
 CLIENT_ID = "client-abc"
@@ -44,7 +44,9 @@ class _State:
     forced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-class FakeZoomServer:
+class FakeZoomServer(LoopbackFake):
+    keep_alive = False
+
     def __init__(
         self,
         *,
@@ -52,6 +54,7 @@ class FakeZoomServer:
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
     ) -> None:
+        super().__init__()
         self.account_id = account_id
         self.credentials = (client_id, client_secret)
         self.token_lifetime = 3599
@@ -59,33 +62,14 @@ class FakeZoomServer:
         self.state = _State()
         self.lock = threading.Lock()
         self._ids = itertools.count(85_000_000_001)
-        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     @property
     def oauth_base(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self.origin
 
     @property
     def api_base(self) -> str:
-        return self.oauth_base + "/v2"
-
-    def start(self) -> FakeZoomServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeZoomServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        return self.origin + "/v2"
 
     # -- test hooks ---------------------------------------------------------------------------
 
@@ -126,7 +110,7 @@ class FakeZoomServer:
         with self.lock:
             if method == "POST" and url.path == "/oauth/token":
                 return self._token(url.query, headers, body)
-            token = _bearer(headers)
+            token = bearer_token(headers)
             self.state.requests.append((method, url.path, token))
             if token is None or token not in self.state.valid_tokens or self.reject_all_tokens:
                 return 401, {"code": 124, "message": "Invalid access token."}
@@ -139,7 +123,7 @@ class FakeZoomServer:
         params = {k: v[0] for k, v in parse_qs(query).items()}
         params |= {k: v[0] for k, v in parse_qs(body.decode()).items()}
         self.state.token_requests.append(params)
-        if _basic(headers) != self.credentials:
+        if basic_credentials(headers) != self.credentials:
             return 401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
         if params.get("grant_type") != "account_credentials":
             return 400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"}
@@ -244,58 +228,3 @@ def _validate_meeting(data: object) -> str | None:
     if not isinstance(data.get("settings"), dict) or not data.get("topic"):
         return "Invalid field"
     return None
-
-
-def _bearer(headers: dict[str, str]) -> str | None:
-    value = headers.get("authorization", "")
-    return value[7:] if value.startswith("Bearer ") else None
-
-
-def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
-    value = headers.get("authorization", "")
-    if not value.startswith("Basic "):
-        return None
-    user, _, password = base64.b64decode(value[6:]).decode().partition(":")
-    return user, password
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeZoomServer
-    ) -> None:
-        super().__init__(address, handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, payload = self.server.fake.handle(method, self.path, headers, body)
-        raw = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if raw:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from consonance.audit.services import SYSTEM
 from consonance.lib.ocr import ocr_make
+from consonance.payments.bankgiro.bgmax_reader import STOCKHOLM
+from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
 from consonance.payments.bankgiro.services import bankgiro_invoice_create
-from consonance.payments.bgmax import STOCKHOLM
-from consonance.payments.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.models import Order
 from consonance.people.services import person_get_or_create
 

@@ -19,9 +19,9 @@ from django.db import IntegrityError, connection, transaction
 
 from consonance.audit.services import audit_append
 from consonance.payments import hooks, ledger
+from consonance.payments.bankgiro.bgmax_reader import BgMaxFile, Deposit, Payment, parse_bgmax
 from consonance.payments.bankgiro.models import BankDeposit, BankPayment, ImportedFile
 from consonance.payments.bankgiro.services import PROVIDER
-from consonance.payments.bgmax import BgMaxFile, Deposit, Payment, parse_bgmax
 from consonance.payments.ledger import order_record_payment
 from consonance.payments.models import Order
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
+from consonance.payments.bankgiro.bgmax_reader import BgMaxError
+from consonance.payments.bankgiro.forms import UploadForm
 from consonance.payments.bankgiro.imports import ImportReport, PaymentLine
 from consonance.payments.bankgiro.matching import MatchRefused, bankgiro_payment_match
 from consonance.payments.bankgiro.models import BankPayment, ImportedFile
@@ -34,7 +35,6 @@ from consonance.payments.bankgiro.staging import (
     bankgiro_apply_staged,
     bankgiro_stage,
 )
-from consonance.payments.bgmax import BgMaxError
 from consonance.payments.providers.config import bankgiro_number
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 100 000 payments with names take about 40 MB
@@ -45,16 +45,6 @@ REASONS = {
     "several_invoices": gettext_lazy("Referenserna pekar på flera fakturor"),
     "currency": gettext_lazy("Betald i en annan valuta än fakturan"),
 }
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("BgMax-fil från banken"),
-        help_text=gettext_lazy(
-            "Filen med Bankgiro Inbetalningar som du hämtar i internetbanken. Ingenting "
-            "ändras förrän du har sett förhandsgranskningen och tryckt på Läs in."
-        ),
-    )
 
 
 def _lines(lines: list[PaymentLine]) -> list[dict]:

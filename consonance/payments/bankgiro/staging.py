@@ -11,8 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 
+from consonance.payments.bankgiro.bgmax_reader import BgMaxError, parse_bgmax
 from consonance.payments.bankgiro.imports import ImportReport, import_parsed
-from consonance.payments.bgmax import BgMaxError, parse_bgmax
 
 STAGING_MAX_AGE = 24 * 60 * 60
 _SALT = "consonance.bankgiro.staged"

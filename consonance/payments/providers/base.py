@@ -12,10 +12,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, Protocol
 
+from consonance.lib.http import ServiceError
+
 EventKind = Literal["paid", "failed", "cancelled", "refunded", "refund_failed", "pending", "payout"]
 
 
-class ProviderError(Exception):
+class ProviderError(ServiceError):
     """The provider refused a request or could not be reached; the message has no personal data."""
 
 

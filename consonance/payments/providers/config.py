@@ -22,9 +22,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from consonance.lib.ocr import luhn_check_digit
 from consonance.payments.models import Order
-from consonance.payments.providers.paypal import PayPalProvider
-from consonance.payments.providers.stripe import StripeProvider
-from consonance.payments.providers.swish import SwishProvider
+from consonance.payments.providers.paypal.adapter import PayPalProvider
+from consonance.payments.providers.stripe.adapter import StripeProvider
+from consonance.payments.providers.swish.adapter import SwishProvider
 
 # Order.Method value -> the provider's `name`.
 # Keyed by the Order.Method values, so a plain string (Order.method) looks it up as well.

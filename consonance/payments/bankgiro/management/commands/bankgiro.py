@@ -6,8 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from consonance.audit.services import SYSTEM
+from consonance.payments.bankgiro.bgmax_reader import BgMaxError
 from consonance.payments.bankgiro.imports import UNMATCHED_REASONS, ImportReport, bankgiro_import
-from consonance.payments.bgmax import BgMaxError
 
 
 class Command(BaseCommand):

@@ -19,19 +19,17 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 
+from consonance.lib.http import BearerAuth, OwnsClient, ServiceClient, TokenCache, describe
 from consonance.lib.jsonlimits import read_json
-
-from .base import (
+from consonance.payments.providers.base import (
     EventKind,
     PaymentStart,
     ProviderError,
@@ -39,7 +37,7 @@ from .base import (
     RefundResult,
     WebhookRejected,
 )
-from .stripe import IgnoredEvent
+from consonance.payments.providers.stripe.adapter import IgnoredEvent
 
 __all__ = ["IgnoredEvent", "PayPalAPIError", "PayPalProvider"]
 
@@ -48,7 +46,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://api-m.paypal.com"
 SANDBOX_API_BASE = "https://api-m.sandbox.paypal.com"
 MAX_REQUEST_ID = 108  # PayPal-Request-Id limit
-TOKEN_MARGIN = 60  # renew the access token this many seconds before PayPal expires it
 WEBHOOK_TOLERANCE = 300  # seconds between PayPal's signed transmission time and now
 ZERO_DECIMAL_CURRENCIES = frozenset({"HUF", "JPY", "TWD"})
 
@@ -91,7 +88,7 @@ class PayPalAPIError(ProviderError):
         super().__init__(f"PayPal {action} failed: HTTP {status}, {detail}{suffix}")
 
 
-class PayPalProvider:
+class PayPalProvider(OwnsClient[ServiceClient]):
     """PayPal Checkout for one REST app. Thread-safe: one token, renewed under a lock."""
 
     name = "paypal"
@@ -109,34 +106,20 @@ class PayPalProvider:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._http_id = client_id
+        self._http_secret = client_secret
         self._webhook_id = webhook_id
         self._brand_name = brand_name
-        self._clock = clock
-        # `transport` lets a test swap the network for httpx.MockTransport; normally unset.
-        self._http = httpx.Client(
+        self._http = ServiceClient(
+            "PayPal",
             base_url=api_base.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            timeout=timeout,
+            connect_timeout=connect_timeout,
             transport=transport,
+            unreachable=_unreachable,
         )
-        self._token: str | None = None
-        self._token_expires = 0.0
-        self._token_lock = threading.Lock()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        # One token, renewed a minute before PayPal expires it and once after a 401 (revoked).
+        self._auth = BearerAuth.cached(TokenCache(self._fetch_token, clock=clock))
 
     # -- Payments -------------------------------------------------------------------------
 
@@ -301,43 +284,23 @@ class PayPalProvider:
             headers["PayPal-Request-Id"] = _bounded_request_id(request_id)
         if json_body is not None:
             content = json.dumps(json_body).encode()
-        for attempt in (1, 2):
-            headers["Authorization"] = f"Bearer {self._access_token()}"
-            response = self._send(method, path, action, headers=headers, content=content)
-            # A token can be revoked before it expires: fetch a new one and try once more.
-            if response.status_code == 401 and attempt == 1:
-                self._forget_token()
-                continue
-            break
+        response = self._http.request(
+            method,
+            path,
+            action=action,
+            idempotent=bool(request_id) or None,  # PayPal replays a known request id
+            auth=self._auth,
+            headers=headers,
+            content=content,
+        )
         return _json_or_error(response, action)
 
-    def _send(self, method: str, path: str, action: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise ProviderError(f"PayPal {action} failed: timed out") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"PayPal {action} failed: {type(exc).__name__}") from exc
-
-    def _access_token(self) -> str:
-        with self._token_lock:
-            if self._token is None or self._clock() >= self._token_expires:
-                self._token, lifetime = self._fetch_token()
-                # Renew a little early so a token never expires mid-request.
-                margin = min(TOKEN_MARGIN, lifetime / 2)
-                self._token_expires = self._clock() + lifetime - margin
-            return self._token
-
-    def _forget_token(self) -> None:
-        with self._token_lock:
-            self._token = None
-
     def _fetch_token(self) -> tuple[str, float]:
-        response = self._send(
+        response = self._http.request(
             "POST",
             "/v1/oauth2/token",
-            "token request",
-            auth=(self._client_id, self._client_secret),
+            action="token request",
+            auth=(self._http_id, self._http_secret),
             data={"grant_type": "client_credentials"},
             headers={"Accept": "application/json"},
         )
@@ -364,6 +327,10 @@ def _checked_id(value: str) -> str:
     if not _ID.fullmatch(value):
         raise ValueError("not a PayPal id")
     return value
+
+
+def _unreachable(error: httpx.HTTPError, action: str) -> ProviderError:
+    return ProviderError(f"PayPal {action} failed: {describe(error)}")
 
 
 def _bounded_request_id(key: str) -> str:

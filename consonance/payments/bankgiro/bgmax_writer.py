@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from consonance.payments.bgmax import RECORD_LENGTH, STOCKHOLM
+from consonance.payments.bankgiro.bgmax_reader import RECORD_LENGTH, STOCKHOLM
 
 DEFAULT_RECEIVING_BANKGIRO = "0009912346"
 DEFAULT_SENDER_BANKGIRO = "0003783511"

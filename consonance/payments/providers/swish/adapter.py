@@ -48,9 +48,9 @@ from urllib.parse import quote
 import certifi
 import httpx
 
+from consonance.lib.http import OwnsClient, ServiceClient
 from consonance.lib.jsonlimits import read_json
-
-from .base import (
+from consonance.payments.providers.base import (
     EventKind,
     PaymentStart,
     ProviderError,
@@ -146,7 +146,7 @@ class SwishError(ProviderError):
         super().__init__(f"Swish error {self.code}: {description}")
 
 
-class SwishProvider:
+class SwishProvider(OwnsClient[ServiceClient]):
     """`PaymentProvider` for Swish for merchants (Swish Commerce API v2).
 
     `cert_path`/`key_path` are the merchant's PEM client certificate (with any intermediates)
@@ -174,23 +174,14 @@ class SwishProvider:
         self.payee_alias = payee_alias
         self.refund_message = sanitize_message(refund_message)
         context = _build_ssl_context(cert_path, key_path, key_passphrase, ca_bundle_path)
-        self._client = httpx.Client(
+        self._http = ServiceClient(
+            "Swish",
             base_url=base_url if base_url.endswith("/") else base_url + "/",
             verify=context,
-            timeout=httpx.Timeout(timeout),
+            timeout=timeout,
             headers={"Accept": "application/json"},
+            unreachable=_unreachable,
         )
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> SwishProvider:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- PaymentProvider -------------------------------------------------------------------
 
@@ -313,14 +304,8 @@ class SwishProvider:
     # -- HTTP ------------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        try:
-            return self._client.request(method, path, json=body)
-        except httpx.TimeoutException as exc:
-            raise ProviderError("Swish did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            # Includes TLS failures: a refused client certificate surfaces here, often only on
-            # the first read (TLS 1.3 finishes the client's side of the handshake early).
-            raise ProviderError("Swish could not be reached (connection or TLS failure)") from exc
+        # A payment's or refund's PUT names its instruction: sent twice, it is one instruction.
+        return self._http.request(method, path, json=body)
 
     def _get_object(self, path: str, object_id: str) -> dict[str, Any] | None:
         """GET a payment request or refund; None when Swish does not know the id."""
@@ -396,6 +381,14 @@ def normalize_payer_alias(raw: str) -> str:
 def app_switch_url(token: str, return_url: str) -> str:
     """The `swish://` link that opens the Swish app on the same phone and comes back to `return_url`."""
     return f"swish://paymentrequest?token={quote(token, safe='')}&callbackurl={quote(return_url, safe='')}"
+
+
+def _unreachable(error: httpx.HTTPError, action: str) -> ProviderError:
+    if isinstance(error, httpx.TimeoutException):
+        return ProviderError("Swish did not answer in time")
+    # Includes TLS failures: a refused client certificate surfaces here, often only on the
+    # first read (TLS 1.3 finishes the client's side of the handshake early).
+    return ProviderError("Swish could not be reached (connection or TLS failure)")
 
 
 def _build_ssl_context(

@@ -28,23 +28,16 @@ import secrets
 import threading
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+
+from consonance.lib.loopback import LoopbackFake, Reply, basic_credentials, bearer_token
 
 JSON = dict[str, Any]
 AUTH_ALGO = "SHA256withRSA"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: JSON
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ class _Failure:
     body: JSON
 
 
-class PayPalFake:
+class PayPalFake(LoopbackFake):
     """In-memory PayPal with a real HTTP listener on 127.0.0.1 and an ephemeral port."""
 
     def __init__(
@@ -73,6 +66,7 @@ class PayPalFake:
         webhook_id: str = "WH-FAKE-0001",
         token_ttl: int = 32400,
     ) -> None:
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.webhook_id = webhook_id
@@ -89,48 +83,12 @@ class PayPalFake:
         self._idempotency: dict[str, Reply] = {}
         self._failures: list[_Failure] = []
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- Lifecycle ------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
-        if self._server is None:
+        if not self.running:
             raise RuntimeError("PayPalFake is not running")
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self.origin
 
     @property
     def cert_url(self) -> str:
@@ -258,6 +216,9 @@ class PayPalFake:
 
     # -- Request handling (called from the server threads) --------------------------------
 
+    def reply_headers(self) -> dict[str, str]:
+        return {"Paypal-Debug-Id": secrets.token_hex(6)}
+
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         split = urlsplit(target)
         path = split.path
@@ -271,7 +232,7 @@ class PayPalFake:
                 return Reply(failure.status, failure.body)
             if path == "/v1/oauth2/token":
                 return self._issue_token(headers, parsed)
-            if headers.get("authorization", "").removeprefix("Bearer ") not in self._tokens:
+            if bearer_token(headers) not in self._tokens:
                 return Reply(401, {"error": "invalid_token", "error_description": "Token invalid"})
             if not isinstance(parsed, dict) and method == "POST":
                 return _error(400, "INVALID_REQUEST", "MALFORMED_REQUEST_JSON")
@@ -304,8 +265,7 @@ class PayPalFake:
         return _error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
 
     def _issue_token(self, headers: dict[str, str], form: Any) -> Reply:
-        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        if headers.get("authorization") != f"Basic {expected}":
+        if basic_credentials(headers) != (self.client_id, self.client_secret):
             return Reply(
                 401,
                 {"error": "invalid_client", "error_description": "Client Authentication failed"},
@@ -522,37 +482,6 @@ class PayPalFake:
         if order_id not in self.orders:
             return _error(404, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
         return Reply(302, {}, {"Location": self.approve(order_id)})
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle on, each reply waits for a delayed ACK.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        fake: PayPalFake = self.server.fake  # type: ignore[attr-defined]
-        reply = fake.handle(method, self.path, headers, body)
-        payload = json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Paypal-Debug-Id", secrets.token_hex(6))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output quiet
 
 
 _counter = itertools.count(1)

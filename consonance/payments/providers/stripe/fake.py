@@ -24,20 +24,13 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from consonance.lib.loopback import LoopbackFake, Received, Reply, bearer_token
+
 JSON = dict[str, Any]
-
-
-@dataclass
-class Reply:
-    status: int
-    body: JSON
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,7 +48,7 @@ class _Failure:
     body: JSON
 
 
-class StripeFake:
+class StripeFake(LoopbackFake):
     """In-memory Stripe with a real HTTP listener on 127.0.0.1 and an ephemeral port."""
 
     def __init__(
@@ -65,6 +58,7 @@ class StripeFake:
         webhook_secret: str = "whsec_fake_secret",
         api_version: str = "2025-06-30.basil",
     ) -> None:
+        super().__init__()
         self.secret_key = secret_key
         self.webhook_secret = webhook_secret
         self.api_version = api_version
@@ -80,48 +74,12 @@ class StripeFake:
         self._idempotency: dict[str, tuple[str, JSON, Reply]] = {}
         self._failures: list[_Failure] = []
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- Lifecycle ------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
-        if self._server is None:
+        if not self.running:
             raise RuntimeError("StripeFake is not running")
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self.origin
 
     # -- Controls -------------------------------------------------------------------------
 
@@ -256,7 +214,7 @@ class StripeFake:
                     txn["_paid_out"] = True
             now = int(time.time()) if timestamp is None else timestamp
             payout_id, txn_id = _new_id("po"), _new_id("txn")
-            payout = {
+            payout: JSON = {
                 "id": payout_id,
                 "object": "payout",
                 "amount": amount,
@@ -306,6 +264,14 @@ class StripeFake:
 
     # -- Request handling (called from the server threads) --------------------------------
 
+    def serve(self, request: Received, target: str) -> Reply:
+        if request.method == "GET" and request.path.startswith("/c/pay/"):
+            return Reply(200, {"page": "checkout"})  # the hosted page; nothing to do here
+        return self.handle(request.method, target, request.headers, request.body)
+
+    def reply_headers(self) -> dict[str, str]:
+        return {"Request-Id": _new_id("req")}
+
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
         split = urlsplit(target)
         path = split.path
@@ -315,7 +281,7 @@ class StripeFake:
             failure = self._take_failure(path)
             if failure is not None:
                 return Reply(failure.status, failure.body)
-            if headers.get("authorization") != f"Bearer {self.secret_key}":
+            if bearer_token(headers) != self.secret_key:
                 return _error(401, "invalid_request_error", None, "Invalid API Key provided.")
             key = headers.get("idempotency-key")
             if method == "POST" and key:
@@ -373,16 +339,6 @@ class StripeFake:
             return Reply(200, _copy(store[oid]))
 
         return view
-
-    def _get_intent(self, params: JSON, oid: str) -> Reply:
-        """A payment intent; `expand[]=latest_charge` puts the charge in, as Stripe does."""
-        if oid not in self.payment_intents:
-            return _error(404, "invalid_request_error", "resource_missing", "No such object.")
-        expand = params.get("expand") or []
-        expand = expand if isinstance(expand, list) else [expand]
-        if "latest_charge" in expand:
-            return Reply(200, self._expanded_intent(oid))
-        return Reply(200, _copy(self.payment_intents[oid]))
 
     def _balance_transaction(self, charge: JSON) -> str:
         """Stripe's record of the charge in the balance, with its fee: 1.5 % + 1.80 SEK, Stripe's
@@ -574,40 +530,6 @@ class StripeFake:
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, _copy(refund))
         return Reply(200, _copy(refund))
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle on, each reply waits for a delayed ACK.
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        fake: StripeFake = self.server.fake  # type: ignore[attr-defined]
-        if method == "GET" and self.path.startswith("/c/pay/"):
-            reply = Reply(200, {"page": "checkout"})  # the hosted page; nothing to do here
-        else:
-            reply = fake.handle(method, self.path, headers, body)
-        payload = json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Request-Id", _new_id("req"))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output quiet
 
 
 _counter = itertools.count(1)

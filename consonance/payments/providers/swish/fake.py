@@ -18,11 +18,9 @@ import ipaddress
 import json
 import re
 import secrets
-import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from consonance.lib.loopback import LoopbackFake, Received
 
 CLIENT_KEY_PASSPHRASE = "swish-test-passphrase"
 MERCHANT_ALIAS = "1231181189"
@@ -199,7 +199,9 @@ _ID = r"([0-9A-F]{32})"
 _MESSAGE_RE = re.compile(r'[a-zA-ZåäöÅÄÖ0-9 :;.,?!()\-"]{1,50}')
 
 
-class FakeSwishServer:
+class FakeSwishServer(LoopbackFake):
+    keep_alive = False  # one connection, one handshake, per request
+
     def __init__(self, pki: SwishPki, *, payee_alias: str = MERCHANT_ALIAS) -> None:
         self.pki = pki
         self.payee_alias = payee_alias
@@ -212,29 +214,16 @@ class FakeSwishServer:
         context.load_cert_chain(str(pki.server_cert), str(pki.server_key))
         context.load_verify_locations(str(pki.ca_cert))
         context.verify_mode = ssl.CERT_REQUIRED  # no client certificate, no conversation
-        self._httpd = _TLSServer(("127.0.0.1", 0), _Handler, context, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(tls=context)
 
     @property
     def base_url(self) -> str:
-        return f"https://127.0.0.1:{self._httpd.server_address[1]}{API_PREFIX}"
+        return self.origin + API_PREFIX
 
-    def start(self) -> FakeSwishServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSwishServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def handshake_failed(self) -> None:
+        with self.lock:
+            self.state.rejected_handshakes += 1
+        self.handshake_rejected.set()
 
     # -- test hooks ---------------------------------------------------------------------------
 
@@ -308,15 +297,13 @@ class FakeSwishServer:
 
     # -- request handling (called from the handler thread) ------------------------------------
 
-    def handle(
-        self, method: str, path: str, body: bytes, client_cn: str | None
-    ) -> tuple[int, dict[str, str], Any]:
+    def serve(self, request: Received, target: str) -> tuple[int, dict[str, str], Any]:
         with self.lock:
-            self.state.requests.append((method, path, client_cn))
+            self.state.requests.append((request.method, target, request.client_cn))
             if self.state.forced_errors:
                 status, code = self.state.forced_errors.pop(0)
                 return status, {}, [_error(code)]
-            return self._route(method, path.removeprefix(API_PREFIX), body)
+            return self._route(request.method, target.removeprefix(API_PREFIX), request.body)
 
     def _route(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
         if method == "PUT" and (m := re.fullmatch(rf"v2/paymentrequests/{_ID}", path)):
@@ -452,82 +439,3 @@ def _load(body: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
-
-# -- HTTPS plumbing ---------------------------------------------------------------------------
-
-
-class _TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        context: ssl.SSLContext,
-        fake: FakeSwishServer,
-    ) -> None:
-        super().__init__(address, handler)
-        self.context = context
-        self.fake = fake
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        # Handshake later, in the request thread, so one slow client cannot stall accept().
-        return self.context.wrap_socket(
-            sock, server_side=True, do_handshake_on_connect=False
-        ), address
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        try:
-            request.settimeout(5)
-            request.do_handshake()
-        except (ssl.SSLError, OSError):
-            with self.fake.lock:
-                self.fake.state.rejected_handshakes += 1
-            self.fake.handshake_rejected.set()
-            return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients that hang up mid-request are not the test's business
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _TLSServer
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_PUT(self) -> None:
-        self._dispatch("PUT")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, headers, payload = self.server.fake.handle(
-            method, self.path, body, self._client_cn()
-        )
-        raw = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if raw:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def _client_cn(self) -> str | None:
-        cert = self.request.getpeercert()  # type: ignore[attr-defined]
-        for rdn in cert.get("subject", ()) if cert else ():
-            for key, value in rdn:
-                if key == "commonName":
-                    return str(value)
-        return None
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass

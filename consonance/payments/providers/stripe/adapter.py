@@ -42,14 +42,13 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 
+from consonance.lib.http import OwnsClient, ServiceClient, describe
 from consonance.lib.jsonlimits import read_json
-
-from .base import (
+from consonance.payments.providers.base import (
     EventKind,
     FeeReport,
     PaymentStart,
@@ -100,7 +99,7 @@ class StripeAPIError(ProviderError):
         super().__init__(f"Stripe {action} failed: HTTP {status}, {detail}{suffix}")
 
 
-class StripeProvider:
+class StripeProvider(OwnsClient[ServiceClient]):
     """Stripe Checkout for one account. Thread-safe: the httpx client is shared."""
 
     name = "stripe"
@@ -119,28 +118,15 @@ class StripeProvider:
     ) -> None:
         self._webhook_secret = webhook_secret.encode()
         self._tolerance = signature_tolerance
-        headers = {"Authorization": f"Bearer {secret_key}", "Stripe-Version": api_version}
-        # `transport` lets a test swap the network for httpx.MockTransport; normally unset.
-        self._http = httpx.Client(
+        self._http = ServiceClient(
+            "Stripe",
             base_url=api_base.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            headers={"Authorization": f"Bearer {secret_key}", "Stripe-Version": api_version},
             transport=transport,
+            unreachable=_unreachable,
         )
-        self._headers = headers
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- Payments -------------------------------------------------------------------------
 
@@ -284,24 +270,20 @@ class StripeProvider:
     # -- HTTP -----------------------------------------------------------------------------
 
     def _get(self, path: str, params: Mapping[str, Any], action: str) -> dict[str, Any]:
-        try:
-            response = self._http.get(path, params=list(form_fields(params)), headers=self._headers)
-        except httpx.TimeoutException as exc:
-            raise ProviderError(f"Stripe {action} failed: timed out") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"Stripe {action} failed: {type(exc).__name__}") from exc
+        response = self._http.request("GET", path, action=action, params=list(form_fields(params)))
         return _json_or_error(response, action)
 
     def _post(
         self, path: str, params: Mapping[str, Any], idempotency_key: str, action: str
     ) -> dict[str, Any]:
-        headers = {**self._headers, "Idempotency-Key": _bounded_key(idempotency_key)}
-        try:
-            response = self._http.post(path, data=dict(form_fields(params)), headers=headers)
-        except httpx.TimeoutException as exc:
-            raise ProviderError(f"Stripe {action} failed: timed out") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"Stripe {action} failed: {type(exc).__name__}") from exc
+        response = self._http.request(
+            "POST",
+            path,
+            action=action,
+            idempotent=True,  # the key makes a second sending a replay at Stripe
+            data=dict(form_fields(params)),
+            headers={"Idempotency-Key": _bounded_key(idempotency_key)},
+        )
         return _json_or_error(response, action)
 
 
@@ -346,6 +328,10 @@ def _form_value(name: str, value: Any) -> Iterator[tuple[str, str]]:
         yield name, "true" if value else "false"
     elif value is not None:
         yield name, str(value)
+
+
+def _unreachable(error: httpx.HTTPError, action: str) -> ProviderError:
+    return ProviderError(f"Stripe {action} failed: {describe(error)}")
 
 
 def _bounded_key(key: str) -> str:
