@@ -12,9 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from consonance.lib import crypto, keyring
 from consonance.lib.identifiers import Identified, IdentifierField
 from consonance.lib.text import normalise_email, normalise_name
+from consonance.privacy.registry import subject_dependants_delete
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Her rows in the apps below that name her by id only (privacy's agreements and legal
+        holds: no foreign key may point up at her) go first, as a cascade took them."""
+        taken = subject_dependants_delete(self.values("pk"))
+        total, per_model = super().delete()
+        for label, n in taken.items():
+            per_model[label] = per_model.get(label, 0) + n
+        return total + sum(taken.values()), per_model
 
 
 class PersonManager(models.Manager["Person"]):
+    def get_queryset(self) -> PersonQuerySet:
+        return PersonQuerySet(self.model, using=self._db)
+
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Person]:
         created = super().bulk_create(objs, *args, **kwargs)
         new_keys_store(created)
@@ -99,6 +114,13 @@ class Person(Identified):
     def __str__(self) -> str:
         # Never the name or address: __str__ ends up in logs and admin history.
         return f"Person #{self.pk}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        taken = subject_dependants_delete([self.pk])  # as PersonQuerySet.delete
+        total, per_model = super().delete(*args, **kwargs)
+        for label, n in taken.items():
+            per_model[label] = per_model.get(label, 0) + n
+        return total + sum(taken.values()), per_model
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A new person's identifiers were encrypted under a key made for her (pre_save); it is
