@@ -16,6 +16,7 @@ class RetentionAgreement(models.Model):
     """
 
     person = SubjectId()  # people.Person, above privacy: her id, no foreign key (subject.py)
+    person_id: int  # its column, as a foreign key's
     rule_id = models.CharField(_("regel"), max_length=64)
     until = models.DateField(_("gäller till och med"))
     reason = models.TextField(_("skäl"))
@@ -34,6 +35,7 @@ class LegalHold(models.Model):
     category. The engine leaves held rows alone until `until` (none: until the hold is lifted)."""
 
     person = SubjectId(null=True, blank=True)  # as RetentionAgreement.person; none: everyone
+    person_id: int | None
     category = models.CharField(max_length=64, blank=True)  # "" = every category
     reason = models.TextField()
     until = models.DateField(null=True, blank=True)

@@ -59,8 +59,10 @@ class SubjectId(models.BigIntegerField):
     def get_attname(self) -> str:
         return f"{self.name}_id"
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, name, _subject_property(self.attname))
 
 
