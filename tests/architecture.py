@@ -231,14 +231,9 @@ def provider_mentions(root: Path, names: set[str]) -> list[str]:
 # -- relations between models run one way too ------------------------------------------------------
 
 # Foreign keys to a model of a higher layer, each with the reason it is not yet gone. Key:
-# "app_label.Model.field". The test fails on an entry that no longer holds (stale).
-UPWARD_RELATIONS_ALLOWED: dict[str, str] = {
-    "privacy.RetentionAgreement.person": (
-        "issue 18: the retention engine's shields and clocks join through it (person__"
-        "last_contact_at); a plain id needs the registry to know subjects without a relation"
-    ),
-    "privacy.LegalHold.person": "issue 18: as privacy.RetentionAgreement.person",
-}
+# "app_label.Model.field". The test fails on an entry that no longer holds (stale). None left:
+# a lower app names a person by her id (privacy/subject.py), not by a key to people.Person.
+UPWARD_RELATIONS_ALLOWED: dict[str, str] = {}
 
 
 def relations(models: Iterable[type]) -> list[tuple[str, str, str]]:

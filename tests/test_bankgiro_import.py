@@ -16,6 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from consonance.audit.models import Event
+from consonance.bookkeeping.models import Voucher
 from consonance.payments import hooks
 from consonance.payments.bankgiro import imports
 from consonance.payments.bankgiro.bgmax_reader import BgMaxError
@@ -150,6 +151,31 @@ def test_fully_paid_order_runs_the_paid_hooks(monkeypatch, recording):
     run_import(SAMPLE)
 
     assert seen == [paid.pk]
+
+
+@pytest.mark.django_db
+def test_the_bulk_path_emits_one_hook_for_its_payments_and_books_each_once(monkeypatch):
+    """One `payments_recorded` carries every payment of the batch; no `payment_recorded` follows
+    for them, and each still gets exactly one voucher."""
+    monkeypatch.setattr(imports, "LEDGER_ONE_BY_ONE", 0)
+    batches, singles = [], []
+    hooks.payments_recorded.register(batches.append, order=1000)
+    hooks.payment_recorded.register(singles.append, order=1000)
+    try:
+        orders = [invoice("655969", "1000.00"), invoice("659763", "700.00")]
+        run_import(SAMPLE)
+    finally:
+        hooks.payments_recorded.unregister(batches.append)
+        hooks.payment_recorded.unregister(singles.append)
+
+    assert singles == []
+    assert [sorted(entry.order.pk for entry in batch) for batch in batches] == [
+        sorted(order.pk for order in orders)
+    ]
+    payments = Voucher.objects.filter(kind=Voucher.Kind.PAYMENT)
+    assert sorted(payments.values_list("order_id", flat=True)) == sorted(
+        order.pk for order in orders
+    )
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ import time_machine
 
 from consonance.bookkeeping import fortnox as fx
 from consonance.bookkeeping.models import FortnoxConnection, FortnoxPosting, Voucher
-from consonance.bookkeeping.services import voucher_create
+from consonance.bookkeeping.services import VoucherSpec, voucher_create
 from tests.factories import paid_order
 from tests.fakes.fortnox_server import CLIENT_ID, CLIENT_SECRET, FakeFortnoxServer
 
@@ -116,11 +116,13 @@ def test_the_rate_limit_is_kept_and_429_backs_off(staff_client, fake):
     connect_over_http(staff_client, fake)
     for n in range(30):
         voucher_create(
-            date=dt.date(2026, 5, 1 + n % 28),
-            description=f"V{n}",
-            rows=[("1930", 100), ("3004", -100)],
-            kind="other",
-            actor="system",
+            VoucherSpec(
+                date=dt.date(2026, 5, 1 + n % 28),
+                description=f"V{n}",
+                rows=[("1930", 100), ("3004", -100)],
+                kind="other",
+                actor="system",
+            )
         )
     naps: list[float] = []
     clock = [0.0]

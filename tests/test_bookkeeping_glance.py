@@ -14,22 +14,22 @@ import time_machine
 
 from consonance.audit.models import Event
 from consonance.bookkeeping.models import Voucher
-from consonance.bookkeeping.services import voucher_create
+from consonance.bookkeeping.services import VoucherSpec, voucher_create
 from tests.factories import confirmed_booking, make_practice, paid_order
 
 pytestmark = pytest.mark.django_db
 
 
 def _voucher(day: dt.date, *, series: str = "A", account: str = "3001", amount: str = "100"):
-    return voucher_create(
+    spec = VoucherSpec(
         date=day,
         description=f"Försäljning {day}",
         rows=[("1930", Decimal(amount)), (account, -Decimal(amount))],
         kind=Voucher.Kind.OTHER,
         actor="system",
         series=series,
-        audit=False,
     )
+    return voucher_create(spec, audit=False)
 
 
 @pytest.fixture

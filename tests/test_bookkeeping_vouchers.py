@@ -12,7 +12,12 @@ import time_machine
 from consonance.audit.models import Event
 from consonance.audit.services import SYSTEM
 from consonance.bookkeeping.models import Voucher
-from consonance.bookkeeping.services import UnbalancedVoucher, voucher_correct, voucher_create
+from consonance.bookkeeping.services import (
+    UnbalancedVoucher,
+    VoucherSpec,
+    voucher_correct,
+    voucher_create,
+)
 from consonance.payments import hooks
 from consonance.payments.bankgiro.bgmax_writer import DepositInput, write_bgmax
 from consonance.payments.bankgiro.imports import bankgiro_import
@@ -125,19 +130,23 @@ def test_a_provider_fee_is_booked_against_card_receivables():
 def test_an_unbalanced_voucher_is_refused_and_takes_no_number():
     with pytest.raises(UnbalancedVoucher):
         voucher_create(
-            date=dt.date(2026, 3, 1),
-            description="fel",
-            rows=[("1930", Decimal("100")), ("3001", Decimal("-99.99"))],
-            kind="other",
-            actor=SYSTEM,
+            VoucherSpec(
+                date=dt.date(2026, 3, 1),
+                description="fel",
+                rows=[("1930", Decimal("100")), ("3001", Decimal("-99.99"))],
+                kind="other",
+                actor=SYSTEM,
+            )
         )
     assert not Voucher.objects.exists()
     ok = voucher_create(
-        date=dt.date(2026, 3, 1),
-        description="rätt",
-        rows=[("1930", Decimal("100")), ("3001", Decimal("-100"))],
-        kind="other",
-        actor=SYSTEM,
+        VoucherSpec(
+            date=dt.date(2026, 3, 1),
+            description="rätt",
+            rows=[("1930", Decimal("100")), ("3001", Decimal("-100"))],
+            kind="other",
+            actor=SYSTEM,
+        )
     )
     assert ok.number == 1
 

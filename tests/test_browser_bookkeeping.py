@@ -14,7 +14,7 @@ import time_machine
 from django.conf import settings as django_settings
 
 from consonance.bookkeeping.models import Voucher
-from consonance.bookkeeping.services import voucher_create
+from consonance.bookkeeping.services import VoucherSpec, voucher_create
 from tests.factories import confirmed_booking, make_practice, paid_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +64,7 @@ def books():
         at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
     )
     for n in range(60):
-        voucher_create(
+        spec = VoucherSpec(
             date=dt.date(2026, 1, 5) + dt.timedelta(days=n),
             description=f"Kassaförsäljning {n + 1}",
             rows=[
@@ -75,8 +75,8 @@ def books():
             kind=Voucher.Kind.OTHER,
             actor="system",
             vat_amount=Decimal("25.00"),
-            audit=False,
         )
+        voucher_create(spec, audit=False)
     confirmed_booking(video, dt.datetime(2026, 2, 10, 9, tzinfo=dt.UTC))
 
 

@@ -19,7 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consonance.booking.models import Booking
 from consonance.mail.models import OutboxMessage
-from consonance.mail.tasks import STUCK_AFTER, mail_flush, mail_send
+from consonance.mail.sending import STUCK_AFTER, mail_send
+from consonance.mail.tasks import mail_flush
 from consonance.payments.providers.paypal.fake import PayPalFake
 from consonance.people.models import Person
 from consonance.rights.erasure import person_erase

@@ -20,15 +20,8 @@ from consonance.mail.outbox import (
     mail_suppress,
     mail_unsuppress,
 )
-from consonance.mail.tasks import (
-    MAX_ATTEMPTS,
-    STUCK_AFTER,
-    backoff,
-    mail_flush,
-    mail_purge,
-    mail_send,
-    mail_send_task,
-)
+from consonance.mail.sending import MAX_ATTEMPTS, STUCK_AFTER, backoff, mail_purge, mail_send
+from consonance.mail.tasks import mail_flush, mail_send_task
 from consonance.people.models import Person
 
 ADDRESS = "anna.andersson@example.se"

@@ -16,7 +16,7 @@ from consonance.audit.services import SYSTEM
 from consonance.booking.models import Booking
 from consonance.bookkeeping.models import Voucher
 from consonance.mail.models import OutboxMessage
-from consonance.mail.tasks import mail_send
+from consonance.mail.sending import mail_send
 from consonance.newsletter.models import Subscription
 from consonance.people.models import MemberProfile, Person
 from consonance.people.services import person_get_or_create

@@ -1,9 +1,9 @@
 """Changes to a booking after it is made: move it, mark a no-show, set its video link, remind
 the client, and a booking the coach makes herself (one agreed by phone).
 
-Every change takes the bookings lock (services._lock_bookings) like a new booking does, so a move
+Every change takes the bookings lock (locks.py) like a new booking does, so a move
 never lands on a taken slot; each writes an audit row (ids only) and tells the client and the
-coach after commit.
+coach after commit. Those only the pages call are durable transactions (see services.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from django.utils import timezone
 
 from consonance.audit.services import audit_append
 from consonance.booking import clients, emails, hooks, selectors, services, tasks
+from consonance.booking.clients import Client
+from consonance.booking.errors import BookingError, SlotTaken
+from consonance.booking.invoices import invoice_hold
+from consonance.booking.locks import lock_bookings
 from consonance.booking.models import Booking, Service, ZoomSync
 from consonance.booking.time_checks import check_unusual_time
 from consonance.lib.time import STOCKHOLM
@@ -62,19 +66,19 @@ def booking_move(
     NeedsConfirmation (nothing changed, nothing sent) when the coach has yet to confirm."""
     now = now or timezone.now()
     try:
-        with transaction.atomic():
-            settings_row = services._lock_bookings()
+        with transaction.atomic(durable=True):
+            settings_row = lock_bookings()
             booking = (
                 Booking.objects.select_for_update(of=("self",))
                 .select_related("service", "order", "person")
                 .get(pk=booking_id)
             )
             if not booking.is_active or booking.starts_at is None:
-                raise services.BookingError("cannot move")
+                raise BookingError("cannot move")
             if booking.starts_at <= now or starts_at <= now:
-                raise services.BookingError("already started")
+                raise BookingError("already started")
             if by_client and not client_may_move(booking, now):
-                raise services.BookingError("too late to move")
+                raise BookingError("too late to move")
             duration = timedelta(minutes=booking.service.duration_minutes)
             _check_new_time(booking, starts_at, settings_row, now, by_client, confirmed)
             previous = booking.starts_at
@@ -85,7 +89,7 @@ def booking_move(
             emails.moved(booking)  # with the same video link: the Zoom meeting keeps it
             emails.coach_notify(booking, "moved")
     except IntegrityError as error:
-        raise services.SlotTaken("slot taken") from error
+        raise SlotTaken("slot taken") from error
     return booking
 
 
@@ -113,7 +117,7 @@ def _check_new_time(
             exclude_pk=booking.pk,
         )
     if not free:
-        raise services.SlotTaken("slot taken")
+        raise SlotTaken("slot taken")
     if not by_client:
         check_unusual_time(starts_at, starts_at + duration, settings_row, confirmed)
 
@@ -148,7 +152,7 @@ def _zoom_follows(booking: Booking, now: datetime) -> list[str]:
 def booking_zoom_retry(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
     """The coach asks to try moving the Zoom meeting again; False when it had not failed."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
         if booking.zoom_sync != ZoomSync.FAILED or not booking.is_active:
             return False
@@ -162,7 +166,7 @@ def booking_zoom_retry(*, booking_id: int, actor: str, now: datetime | None = No
 def booking_mark_no_show(*, booking_id: int, actor: str, now: datetime | None = None) -> bool:
     """The client did not come: a confirmed session that has started. Nothing is refunded."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
         if booking.state != Booking.State.CONFIRMED or not booking.starts_at:
             return False
@@ -206,14 +210,14 @@ def booking_complete(*, booking_id: int, actor: str, now: datetime | None = None
 
 def booking_set_video_link(*, booking_id: int, join_url: str, actor: str) -> Booking:
     """The coach sets the link to a session (without Zoom, or another room): the client gets it."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("service", "order", "person")
             .get(pk=booking_id)
         )
         if not booking.is_active or not booking.service.has_slot:
-            raise services.BookingError("no video session")
+            raise BookingError("no video session")
         booking.join_url = join_url
         if booking.zoom_sync == ZoomSync.FAILED:
             booking.zoom_sync = ZoomSync.IN_STEP  # she has seen to the link herself
@@ -228,7 +232,7 @@ def booking_create_by_coach(
     *,
     service: Service,
     starts_at: datetime | None,
-    client: services.Client,
+    client: Client,
     invoice: bool,
     actor: str,
     confirmed: str = "",
@@ -239,12 +243,12 @@ def booking_create_by_coach(
     and the time is held until paid; without, it is confirmed at once (paid otherwise, or free)."""
     now = now or timezone.now()
     if service.has_slot and starts_at is None:
-        raise services.BookingError("a video consultation needs a start time")
+        raise BookingError("a video consultation needs a start time")
     if not service.has_slot:
         starts_at = None
     try:
-        with transaction.atomic():
-            settings_row = services._lock_bookings()
+        with transaction.atomic(durable=True):
+            settings_row = lock_bookings()
             ends_at = None
             if starts_at is not None:
                 ends_at = starts_at + timedelta(minutes=service.duration_minutes)
@@ -252,14 +256,14 @@ def booking_create_by_coach(
                 if starts_at <= now or selectors.busy_intervals(
                     start=starts_at - margin, end=ends_at + margin, now=now
                 ):
-                    raise services.SlotTaken("slot taken")
+                    raise SlotTaken("slot taken")
                 check_unusual_time(starts_at, ends_at, settings_row, confirmed)
             person = clients.client_person(client)
             order = None
             hold_until = None
             if invoice:
                 order = clients.order_for(service, client, person, Order.Method.BANKGIRO, actor)
-                hold_until = services._bankgiro_invoice(order, starts_at, now, actor)
+                hold_until = invoice_hold(order, starts_at, now, actor)
             with transaction.atomic():
                 booking = Booking.objects.create(
                     service=service,
@@ -282,7 +286,7 @@ def booking_create_by_coach(
                 booking_id = booking.pk
                 transaction.on_commit(lambda: tasks.booking_confirmed_task.enqueue(booking_id))
     except IntegrityError as error:
-        raise services.SlotTaken("slot taken") from error
+        raise SlotTaken("slot taken") from error
     return booking
 
 

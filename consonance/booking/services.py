@@ -1,19 +1,21 @@
 """Writes for booking: hold a slot, confirm it when paid, release, expire and cancel.
 
-No double booking: `booking_hold` takes the booking lock (the PracticeSettings row with
-SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at
-a time), re-checks the slot with `availability.slot_is_free` against the bookings in the
+No double booking: `booking_hold` takes the bookings lock (locks.py), re-checks the slot with `availability.slot_is_free` against the bookings in the
 database, and inserts under a partial unique constraint (one active booking per start). Money
 that arrives for a slot someone else has meanwhile taken is refunded, never double booked.
+
+Services only views and tasks call (`booking_hold`, `booking_expire_holds`) open a durable
+transaction: the outermost one, which Django refuses to nest, so what they wrote is committed
+when they return. Those hook handlers or other services call (cancel, release) join the caller's.
 """
 
 from __future__ import annotations
 
 import weakref
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,35 +24,16 @@ from consonance.audit.services import SYSTEM, actor_person, audit_append
 from consonance.booking import clients, emails, hooks, selectors, tasks
 from consonance.booking.clients import Client
 from consonance.booking.errors import BookingError, SlotTaken
+from consonance.booking.invoices import invoice_hold
+from consonance.booking.locks import lock_bookings
 from consonance.booking.models import Booking, PracticeSettings, Service
-from consonance.lib.bankdays import add_bank_days
 from consonance.payments import ledger
-from consonance.payments.bankgiro.services import bankgiro_invoice_create
 from consonance.payments.hooks import LedgerEntry, PaymentFailed
 from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
 from consonance.payments.selectors import order_refundable
 from consonance.people.models import Person
 from consonance.people.services import person_contacted
-
-STOCKHOLM = selectors.STOCKHOLM
-BANKGIRO_DUE_BEFORE = selectors.BANKGIRO_DUE_BEFORE
-BANKGIRO_HOLD_DAYS_WITHOUT_SLOT = 10
-# A payment made on the due date reaches us up to this many bank days later: the hold waits.
-BANKGIRO_BANK_DAYS = 2
-
-
-def _lock_bookings() -> PracticeSettings:
-    """Serialise every change to the set of active bookings (see the module docstring)."""
-    PracticeSettings.load()  # make sure the row exists before locking it
-    if connection.vendor == "postgresql":
-        return PracticeSettings.objects.select_for_update().get(pk=1)
-    return PracticeSettings.objects.get(pk=1)
-
-
-def _end_of_day(day) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=STOCKHOLM)
-
 
 # -- holding a slot ----------------------------------------------------------------------------
 
@@ -73,8 +56,8 @@ def booking_hold(
     if method == Order.Method.BANKGIRO and not selectors.bankgiro_possible(service, starts_at, now):
         raise BookingError("bankgiro needs more time before the session")
     try:
-        with transaction.atomic():
-            settings = _lock_bookings()
+        with transaction.atomic(durable=True):
+            settings = lock_bookings()
             ends_at = _claim_slot(service, starts_at, now, settings)
             if ends_at is None:
                 starts_at = None
@@ -83,7 +66,7 @@ def booking_hold(
             order = clients.order_for(service, client, person, method, actor)
             hold_until = now + timedelta(minutes=settings.hold_minutes)
             if method == Order.Method.BANKGIRO:
-                hold_until = _bankgiro_invoice(order, starts_at, now, actor)
+                hold_until = invoice_hold(order, starts_at, now, actor)
             with transaction.atomic():
                 booking = Booking.objects.create(
                     service=service,
@@ -127,22 +110,6 @@ def _claim_slot(
     if not selectors.slot_bookable(service, starts_at, now=now, settings=settings):
         raise SlotTaken("slot taken")
     return starts_at + timedelta(minutes=service.duration_minutes)
-
-
-def _bankgiro_invoice(order: Order, starts_at: datetime | None, now: datetime, actor: str):
-    latest_due = (
-        (starts_at - BANKGIRO_DUE_BEFORE).astimezone(STOCKHOLM).date() if starts_at else None
-    )
-    order = bankgiro_invoice_create(order_id=order.pk, actor=actor, due_by=latest_due)
-    due = order.due_date
-    if latest_due is not None and (due is None or due > latest_due):
-        due = latest_due
-    if due is None:
-        due = (now + timedelta(days=BANKGIRO_HOLD_DAYS_WITHOUT_SLOT)).astimezone(STOCKHOLM).date()
-    if due != order.due_date:
-        Order.objects.filter(pk=order.pk).update(due_date=due)
-    hold_until = _end_of_day(add_bank_days(due, BANKGIRO_BANK_DAYS))
-    return min(hold_until, starts_at) if starts_at is not None else hold_until
 
 
 # -- confirming on payment ---------------------------------------------------------------------
@@ -204,7 +171,7 @@ def booking_confirm_paid(order: Order) -> None:
     if booking.state == Booking.State.CANCELLED:
         _refund_unusable(booking, order, reason="booking_cancelled")
         return
-    settings = _lock_bookings()
+    settings = lock_bookings()
     free = True
     if booking.service.has_slot:
         free = _no_other_overlap(booking, now, settings)
@@ -339,8 +306,8 @@ def _expire_due_holds(*, now: datetime, limit: int | None = None) -> int:
 
 def booking_expire_holds(*, now: datetime | None = None) -> int:
     """Expire every hold whose time is up (periodic). Returns how many expired."""
-    with transaction.atomic():
-        _lock_bookings()
+    with transaction.atomic(durable=True):
+        lock_bookings()
         return _expire_due_holds(now=now or timezone.now())
 
 
@@ -354,7 +321,7 @@ def booking_cancel(
     service's rule, or all that was paid with `full_refund`. The slot is free at once."""
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_bookings()
+        lock_bookings()
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("order", "service")

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from consonance.audit.services import actor_staff_request
 from consonance.booking import changes, selectors, services
 from consonance.booking.errors import ProcessingRestricted
+from consonance.booking.forms import CancelForm, CoachBookingForm, LinkForm, MoveForm
 from consonance.booking.models import Booking
-from consonance.booking.staff_forms import CancelForm, CoachBookingForm, LinkForm, MoveForm
 from consonance.booking.time_checks import NeedsConfirmation, confirmation_key
 from consonance.lib.money import format_amount
 

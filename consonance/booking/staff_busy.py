@@ -3,7 +3,6 @@ read went in words, reads one again now, or removes it. Addresses are shown mask
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from consonance.audit.services import actor_staff_request
 from consonance.booking import busy
+from consonance.booking.forms import BusyCalendarForm
 from consonance.booking.models import BusyCalendar
 
 ADDRESS_ERRORS = {
@@ -54,17 +54,6 @@ def read_error_text(calendar: BusyCalendar) -> str:
             "Kalenderns server svarade med ett fel (%(status)s). Jag försöker igen om en stund."
         ) % {"status": status}
     return str(texts.get(code, "")) if code else ""
-
-
-class BusyCalendarForm(forms.Form):
-    label = forms.CharField(
-        label=gettext_lazy("Namn (till exempel Google privat)"), max_length=60, required=False
-    )
-    address = forms.CharField(
-        label=gettext_lazy("Kalenderns privata adress (iCal, .ics)"),
-        max_length=busy.MAX_ADDRESS,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
 
 
 def _read_message(request: HttpRequest, calendar_id: int) -> None:

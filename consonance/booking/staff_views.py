@@ -1,17 +1,17 @@
-"""The coach's booking pages: bookings, services and prices, opening hours, days off."""
+"""The coach's booking pages: bookings, services and prices, opening hours, days off (their
+writes are in practice.py, their forms in forms.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consonance.audit.services import actor_staff_request, audit_append
-from consonance.booking import selectors
+from consonance.audit.services import actor_staff_request
+from consonance.booking import practice, selectors
 from consonance.booking.forms import (
     DayOffForm,
     OpeningHoursFormSet,
@@ -19,10 +19,6 @@ from consonance.booking.forms import (
     ServiceForm,
 )
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
-
-
-def _audit(request: HttpRequest, action: str, **detail: int) -> None:
-    audit_append(actor=actor_staff_request(request), action=action, detail=detail or None)
 
 
 def bookings(request: HttpRequest) -> HttpResponse:
@@ -47,9 +43,7 @@ def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ServiceForm(request.POST or None, instance=service)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save()
-                _audit(request, "service.saved", service=saved.pk)
+            practice.service_save(form=form, actor=actor_staff_request(request))
             messages.success(request, _("Tjänsten är sparad."))
             return redirect("booking_staff:services")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
@@ -67,15 +61,11 @@ def hours(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         if "save_settings" in request.POST and settings_form.is_valid():
-            with transaction.atomic():
-                settings_form.save()
-                _audit(request, "booking_settings.saved")
+            practice.practice_settings_save(form=settings_form, actor=actor_staff_request(request))
             messages.success(request, _("Inställningarna är sparade."))
             return redirect("booking_staff:hours")
         if "save_hours" in request.POST and formset.is_valid():
-            with transaction.atomic():
-                formset.save()
-                _audit(request, "opening_hours.saved")
+            practice.opening_hours_save(formset=formset, actor=actor_staff_request(request))
             messages.success(request, _("Öppettiderna är sparade."))
             return redirect("booking_staff:hours")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
@@ -90,9 +80,7 @@ def days_off(request: HttpRequest) -> HttpResponse:
     form = DayOffForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                day = form.save()
-                _audit(request, "day_off.added", day_off=day.pk)
+            practice.day_off_add(form=form, actor=actor_staff_request(request))
             messages.success(request, _("Dagen är tillagd."))
             return redirect("booking_staff:days-off")
         messages.error(request, _("Rätta uppgifterna som är markerade."))
@@ -107,8 +95,6 @@ def days_off(request: HttpRequest) -> HttpResponse:
 @require_POST
 def day_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
     day = get_object_or_404(DayOff, pk=pk)
-    with transaction.atomic():
-        _audit(request, "day_off.removed", day_off=day.pk)
-        day.delete()
+    practice.day_off_remove(day=day, actor=actor_staff_request(request))
     messages.success(request, _("Dagen är borttagen."))
     return redirect("booking_staff:days-off")

@@ -6,8 +6,6 @@ payment back, so a payment never exists without its voucher.
 
 from __future__ import annotations
 
-import weakref
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,22 +24,20 @@ from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
 
-#: Entries whose vouchers `on_payments` wrote in bulk; `on_payment` then has nothing to do.
-_DONE_IN_BULK: weakref.WeakSet[payment_hooks.LedgerEntry] = weakref.WeakSet()
-
 
 def on_payments(entries: list[payment_hooks.LedgerEntry]) -> None:
-    """Many payments at once (BgMax): their vouchers in bulk. Receipts are not for Bankgiro."""
+    """Many payments at once (BgMax; no `payment_recorded` follows for them): the vouchers of
+    those without a receipt in bulk, then each with a receipt as `on_payment` books it, in that
+    order (the numbers are as they were when the bulk vouchers came first)."""
     bulk = [e for e in entries if not documents.wants_receipt(e.order)]
     services.vouchers_create_many(specs=[vouchers.payment_spec(e) for e in bulk])
-    _DONE_IN_BULK.update(bulk)
+    for entry in entries:
+        if documents.wants_receipt(entry.order):
+            on_payment(entry)
 
 
 def on_payment(entry: payment_hooks.LedgerEntry) -> None:
     """The payment's voucher and (card, PayPal, Swish) its receipt, numbered in one statement."""
-    if entry in _DONE_IN_BULK:
-        _DONE_IN_BULK.discard(entry)
-        return
     year = fiscal_year_for(local_date(entry.at))
     receipt_series = documents.number_series(documents.SERIES[Document.Kind.RECEIPT])
     wanted = [settings.BOOKKEEPING_SERIES]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -91,49 +91,55 @@ def _rows_checked(rows: Sequence[tuple[str, Decimal]]) -> list[tuple[str, Decima
     return checked
 
 
-def _unsaved(
-    *,
-    date: dt.date,
-    description: str,
-    rows: Sequence[tuple[str, Decimal]],
-    kind: str,
-    actor: str,
-    series: str | None = None,
-    payer_name: str = "",
-    person_id: int | None = None,
-    order_id: int | None = None,
-    order_reference: str = "",
-    order_event_id: int | None = None,
-    source: str | None = None,
-    refers_to: Voucher | None = None,
-    vat_amount: Decimal = Decimal(0),
-    vat_rate: Decimal = Decimal(0),
-    method: str = "",
-    provider: str = "",
-) -> tuple[Voucher, list[tuple[str, Decimal]]]:
+@dataclass(frozen=True, kw_only=True)
+class VoucherSpec:
+    """What a voucher says: its date, text, rows (account, amount; debit positive, summing to
+    zero) and kind, who wrote it, and what it is about. `source` keys it (one voucher per
+    source); `series` defaults to settings.BOOKKEEPING_SERIES."""
+
+    date: dt.date
+    description: str
+    rows: Sequence[tuple[str, Decimal]]
+    kind: str
+    actor: str
+    series: str | None = None
+    payer_name: str = ""
+    person_id: int | None = None
+    order_id: int | None = None
+    order_reference: str = ""
+    order_event_id: int | None = None
+    source: str | None = None
+    refers_to: Voucher | None = None
+    vat_amount: Decimal = Decimal(0)
+    vat_rate: Decimal = Decimal(0)
+    method: str = ""
+    provider: str = ""
+
+
+def _unsaved(spec: VoucherSpec) -> tuple[Voucher, list[tuple[str, Decimal]]]:
     """A voucher (without its number) and its checked rows. Raises UnbalancedVoucher."""
-    checked = _rows_checked(rows)
-    year = fiscal_year_for(date)
+    checked = _rows_checked(spec.rows)
+    year = fiscal_year_for(spec.date)
     voucher = Voucher(
-        series=series or settings.BOOKKEEPING_SERIES,
-        date=date,
-        description=description[:200],
+        series=spec.series or settings.BOOKKEEPING_SERIES,
+        date=spec.date,
+        description=spec.description[:200],
         amount=sum((a for _acc, a in checked if a > 0), Decimal(0)),
-        payer_name=payer_name[:200],
-        order_reference=order_reference,
-        person_id=person_id,
-        kind=kind,
+        payer_name=spec.payer_name[:200],
+        order_reference=spec.order_reference,
+        person_id=spec.person_id,
+        kind=spec.kind,
         fiscal_year_start=year.start,
         fiscal_year_end=year.end,
-        vat_amount=money(vat_amount),
-        vat_rate=vat_rate,
-        method=method,
-        provider=provider,
-        order_id=order_id,
-        order_event_id=order_event_id,
-        source=source,
-        refers_to=refers_to,
-        created_by=actor[:40],
+        vat_amount=money(spec.vat_amount),
+        vat_rate=spec.vat_rate,
+        method=spec.method,
+        provider=spec.provider,
+        order_id=spec.order_id,
+        order_event_id=spec.order_event_id,
+        source=spec.source,
+        refers_to=spec.refers_to,
+        created_by=spec.actor[:40],
     )
     return voucher, checked
 
@@ -146,16 +152,17 @@ def _rows_of(voucher: Voucher, checked: list[tuple[str, Decimal]]) -> list[Vouch
 
 
 def voucher_create(
+    spec: VoucherSpec,
     *,
     fortnox: bool = True,
     fresh: bool = False,
     number: int | None = None,
     audit: bool = True,
-    **fields: Any,
 ) -> Voucher:
-    """Write a balanced voucher with the next number of its series. Raises UnbalancedVoucher.
+    """Write the balanced voucher `spec` describes with the next number of its series. Raises
+    UnbalancedVoucher.
 
-    `fields` are those of `_unsaved` (date, description, rows, kind, actor, ...). `source` makes
+    The spec's `source` makes
     it idempotent: a second call with the same source returns the first voucher. `fresh` says
     the caller knows the source is new (a ledger event just written), which saves the look-up;
     the unique constraint still holds. `number` is one the caller reserved with
@@ -163,7 +170,7 @@ def voucher_create(
     own audit row records the event the voucher is keyed by (`order_event_id`, `source`): one
     audit row per payment, as the BgMax import writes one per file.
     """
-    voucher, checked = _unsaved(**fields)
+    voucher, checked = _unsaved(spec)
     with transaction.atomic(savepoint=False):
         if voucher.source and not fresh:
             existing = Voucher.objects.filter(source=voucher.source).first()
@@ -180,7 +187,7 @@ def voucher_create(
         if not audit:
             return voucher
         audit_append(
-            actor=fields["actor"],
+            actor=spec.actor,
             action="voucher.created",
             subject_id=voucher.person_id,
             category="bookkeeping",
@@ -189,12 +196,11 @@ def voucher_create(
     return voucher
 
 
-def vouchers_create_many(*, specs: list[dict[str, Any]]) -> list[Voucher]:
+def vouchers_create_many(*, specs: Sequence[VoucherSpec]) -> list[Voucher]:
     """Write many new vouchers at once (a BgMax file's payments): each series' numbers are
-    reserved in one statement, vouchers and rows inserted in bulk. Specs are `_unsaved`'s
-    fields, with new sources (ledger events just written); recorded as `voucher_create` with
+    reserved in one statement, vouchers and rows inserted in bulk. The specs have new sources (ledger events just written); recorded as `voucher_create` with
     `fresh=True, audit=False` would."""
-    built = [_unsaved(**spec) for spec in specs]
+    built = [_unsaved(spec) for spec in specs]
     with transaction.atomic(savepoint=False):
         wanted: dict[tuple[str, dt.date], int] = {}
         for voucher, _rows in built:
@@ -252,9 +258,7 @@ def voucher_correct(
         if existing is not None:
             return existing
         rows = [(row.account, -row.amount) for row in original.rows.all()]
-        correction = voucher_create(
-            fresh=True,
-            audit=False,  # the row below says more: which voucher it corrects
+        spec = VoucherSpec(
             date=on or timezone.localdate(),
             description=f"Rättelse av {original.label}: {reason}"[:200],
             rows=rows,
@@ -272,6 +276,8 @@ def voucher_correct(
             method=original.method,
             provider=original.provider,
         )
+        # audit=False: the row below says more, which voucher it corrects.
+        correction = voucher_create(spec, fresh=True, audit=False)
         audit_append(
             actor=actor,
             action="voucher.corrected",

@@ -21,13 +21,14 @@ Accounts come from settings.BOOKKEEPING_ACCOUNTS.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from consonance.bookkeeping.fiscal import money, vat_part
 from consonance.bookkeeping.models import Voucher
-from consonance.bookkeeping.services import voucher_create
+from consonance.bookkeeping.services import VoucherSpec, voucher_create
 from consonance.lib.time import local_date
 from consonance.payments import methods
 from consonance.payments.hooks import DepositRecorded, LedgerEntry, ProviderFee
@@ -89,7 +90,8 @@ def _first_payment_voucher(order: Order) -> Voucher | None:
     )
 
 
-def _common(order: Order, entry_provider: str) -> dict:
+def _common(order: Order, entry_provider: str) -> dict[str, Any]:
+    """The order's part of a voucher spec: who paid, which order, its VAT rate and method."""
     return {
         "payer_name": order.payer_name,
         "person_id": order.person_id,
@@ -101,8 +103,8 @@ def _common(order: Order, entry_provider: str) -> dict:
     }
 
 
-def payment_spec(entry: LedgerEntry) -> dict:
-    """What a payment's voucher says (the fields of `services.voucher_create`)."""
+def payment_spec(entry: LedgerEntry) -> VoucherSpec:
+    """What a payment's voucher says."""
     order = entry.order
     gross = money(entry.amount)
     if _invoiced(order):
@@ -113,22 +115,22 @@ def payment_spec(entry: LedgerEntry) -> dict:
         credit, vat = sale_rows(gross, order.vat_rate)
         rows = [(_money_account(order, entry.provider), gross), *credit]
         text = f"{order.description} ({order.get_method_display()}), order {order.reference}"
-    return {
-        "date": local_date(entry.at),
-        "description": str(text),
-        "rows": rows,
-        "kind": Voucher.Kind.PAYMENT,
-        "actor": entry.actor,
-        "order_event_id": entry.event.pk,
-        "source": f"paid:{entry.event.pk}",
-        "vat_amount": vat,
+    return VoucherSpec(
+        date=local_date(entry.at),
+        description=str(text),
+        rows=rows,
+        kind=Voucher.Kind.PAYMENT,
+        actor=entry.actor,
+        order_event_id=entry.event.pk,
+        source=f"paid:{entry.event.pk}",
+        vat_amount=vat,
         **_common(order, entry.provider),
-    }
+    )
 
 
 def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Voucher:
     # audit=False: the ledger's "order.payment_recorded" row records this payment.
-    return voucher_create(fresh=True, number=number, audit=False, **payment_spec(entry))
+    return voucher_create(payment_spec(entry), fresh=True, number=number, audit=False)
 
 
 def voucher_for_refund(entry: LedgerEntry) -> Voucher:
@@ -140,7 +142,7 @@ def voucher_for_refund(entry: LedgerEntry) -> Voucher:
     ]
     first = _first_payment_voucher(order)
     refers = f", avser {first.label}" if first else ""
-    return voucher_create(
+    spec = VoucherSpec(
         date=local_date(entry.at),
         description=f"Återbetalning order {order.reference}{refers}",
         rows=rows,
@@ -148,12 +150,12 @@ def voucher_for_refund(entry: LedgerEntry) -> Voucher:
         actor=entry.actor,
         order_event_id=entry.event.pk,
         source=f"refunded:{entry.event.pk}",
-        fresh=True,
-        audit=False,  # the ledger's "order.refund_recorded" row records this refund
         refers_to=first,
         vat_amount=-vat,
         **_common(order, entry.provider),
     )
+    # audit=False: the ledger's "order.refund_recorded" row records this refund.
+    return voucher_create(spec, fresh=True, audit=False)
 
 
 def voucher_for_fee(fee: ProviderFee) -> Voucher:
@@ -166,14 +168,16 @@ def voucher_for_fee(fee: ProviderFee) -> Voucher:
     # The fee's counterparty is the provider, not the client: nothing about her on this voucher.
     common["payer_name"], common["person_id"] = name, None
     return voucher_create(
-        date=local_date(fee.at),
-        description=f"Avgift {name}, order {order.reference}",
-        rows=[(account("card_fees"), amount), (clearing_account(fee.provider), -amount)],
-        kind=Voucher.Kind.FEE,
-        actor="system",
-        source=f"fee:{fee.provider}:{fee.fee_ref}"[:120],
-        refers_to=first,
-        **common,
+        VoucherSpec(
+            date=local_date(fee.at),
+            description=f"Avgift {name}, order {order.reference}",
+            rows=[(account("card_fees"), amount), (clearing_account(fee.provider), -amount)],
+            kind=Voucher.Kind.FEE,
+            actor="system",
+            source=f"fee:{fee.provider}:{fee.fee_ref}"[:120],
+            refers_to=first,
+            **common,
+        )
     )
 
 
@@ -184,14 +188,16 @@ def voucher_for_invoice(order: Order, *, actor: str = "system") -> Voucher | Non
     gross = money(order.amount)
     credit, vat = sale_rows(gross, order.vat_rate)
     return voucher_create(
-        date=timezone.localdate(),
-        description=f"Faktura order {order.reference}",
-        rows=[(account("receivables"), gross), *credit],
-        kind=Voucher.Kind.INVOICE,
-        actor=actor,
-        source=f"invoice:{order.pk}",
-        vat_amount=vat,
-        **_common(order, methods.method(order.method).provider),
+        VoucherSpec(
+            date=timezone.localdate(),
+            description=f"Faktura order {order.reference}",
+            rows=[(account("receivables"), gross), *credit],
+            kind=Voucher.Kind.INVOICE,
+            actor=actor,
+            source=f"invoice:{order.pk}",
+            vat_amount=vat,
+            **_common(order, methods.method(order.method).provider),
+        )
     )
 
 
@@ -201,7 +207,7 @@ def voucher_for_payout(payout: Payout) -> Voucher:
     row = methods.of_provider(payout.provider)
     name = _provider_name(payout.provider)
     what = row.payout_label if row is not None and row.payout_label else "Uttag"
-    return voucher_create(
+    spec = VoucherSpec(
         date=payout.arrived_on,
         description=f"{what} från {name} till banken",
         rows=[(account("bank"), amount), (clearing_account(payout.provider), -amount)],
@@ -211,8 +217,8 @@ def voucher_for_payout(payout: Payout) -> Voucher:
         payer_name=name,  # the provider, not a data subject: no person (issue 19)
         method=row.value if row is not None else payout.provider,
         provider=payout.provider,
-        audit=False,  # the payments app's "payout.recorded" row records it
     )
+    return voucher_create(spec, audit=False)  # the payments app's "payout.recorded" row records it
 
 
 def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
@@ -227,7 +233,7 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         (account("unidentified"), deducted),
         (account("bank"), -deducted),
     ]
-    return voucher_create(
+    spec = VoucherSpec(
         date=deposit.payment_date,
         description=(
             f"Bankgiroinsättning {deposit.serial} {deposit.payment_date:%Y-%m-%d}: "
@@ -240,6 +246,7 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         payer_name="Bankgirot",  # unknown payers, never stored (P8): no person to link
         method=deposit.method,
         provider=methods.method(deposit.method).provider,
-        fresh=True,  # the deposit row was just written: its source is new
-        audit=False,  # the import's "bankgiro.file_imported" row records the file
     )
+    # fresh: the deposit row was just written, its source is new; audit=False: the import's
+    # "bankgiro.file_imported" row records the file.
+    return voucher_create(spec, fresh=True, audit=False)

@@ -17,8 +17,6 @@ returns None. The list holds keyed hashes only (see models.Suppression).
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -34,11 +32,16 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from consonance.audit.services import SYSTEM, audit_append
-from consonance.lib.keyring import stable_key
 from consonance.lib.text import normalise_email
 from consonance.mail import tasks
 from consonance.mail.htmlpart import derived_html
-from consonance.mail.models import CATEGORY, OutboxMessage, Suppression
+from consonance.mail.models import CATEGORY, OutboxMessage
+from consonance.mail.suppression import (
+    address_hash,
+    mail_is_suppressed,
+    mail_suppress,
+    mail_unsuppress,
+)
 from consonance.people.selectors import person_by_email
 from consonance.privacy.mail_types import MailPurposeRefused, mail_purpose
 from consonance.privacy.policy import get_policy
@@ -47,6 +50,7 @@ log = logging.getLogger("consonance.mail")
 
 __all__ = [
     "MailPurposeRefused",
+    "address_hash",
     "mail_forget",
     "mail_is_suppressed",
     "mail_queue",
@@ -106,46 +110,6 @@ def mail_render(*, template: str, context: Mapping, language: str = "sv") -> Ren
         except TemplateDoesNotExist:
             html = derived_html(text=text, subject=subject, context=full)
     return RenderedMail(subject, text, html.strip())
-
-
-# --------------------------------------------------------------------------------------------
-# Suppression
-# --------------------------------------------------------------------------------------------
-
-
-def address_hash(email: str) -> str:
-    """The keyed hash under which an address is stored on the suppression list."""
-    key = stable_key("mail-suppression")  # never changes: the ledger and the list hold these
-    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
-
-
-def mail_is_suppressed(email: str) -> bool:
-    return Suppression.objects.filter(address_hash=address_hash(email)).exists()
-
-
-def mail_suppress(*, email: str, reason: str) -> bool:
-    """Put an address on the suppression list (idempotent); True when it was not there yet.
-
-    `reason` is a short code, never personal data: "erasure", "bounce", "complaint", "manual".
-    """
-    if not reason or len(reason) > 40:
-        raise ValueError("reason must be a short code (1-40 characters)")
-    with transaction.atomic():
-        _, created = Suppression.objects.get_or_create(
-            address_hash=address_hash(email), defaults={"reason": reason}
-        )
-        if created:
-            audit_append(actor=SYSTEM, action="mail.suppressed", detail={"reason": reason})
-    return created
-
-
-def mail_unsuppress(*, email: str) -> bool:
-    """Take an address off the suppression list; True when it was there."""
-    with transaction.atomic():
-        deleted, _ = Suppression.objects.filter(address_hash=address_hash(email)).delete()
-        if deleted:
-            audit_append(actor=SYSTEM, action="mail.unsuppressed")
-    return bool(deleted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +246,7 @@ def mail_retry(*, message_id: int, actor: str, confirm_unknown: bool = False) ->
     states = [OutboxMessage.State.FAILED]
     if confirm_unknown:
         states.append(OutboxMessage.State.UNKNOWN)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # the staff page only: never inside another
         message = (
             OutboxMessage.objects.select_for_update()
             .filter(pk=message_id, state__in=states)

@@ -7,7 +7,7 @@ the policy's rule `sent-email-after-sending` (delete 0 hours after the clock "se
 removes a message once it has been sent. Until the retention engine runs that rule, the mail app's
 own periodic job "mail-purge" does the same, reading the rule's duration from the policy file
 (tasks.mail_purge_task). A message that could not be delivered stays, for the coach to see and
-retry on /staff/mail/, for at most `tasks.FAILED_KEEP` (30 days), then the same job deletes it.
+retry on /staff/mail/, for at most `sending.FAILED_KEEP` (30 days), then the same job deletes it.
 
 Its text carries links that act on her behalf (cancel, reschedule, sign in, unsubscribe): every
 copy of her data shows the messages without them (`scrub`).

@@ -8,8 +8,8 @@ from django.db.models import Count, Min, Q, QuerySet
 
 from consonance.audit.selectors import audit_span
 from consonance.mail.models import SENT_ACTION, IngestedMessage, OutboxMessage, Suppression
-from consonance.mail.outbox import address_hash
 from consonance.mail.parking import PARKED_FOLDERS
+from consonance.mail.suppression import address_hash
 
 
 def outbox_counts() -> dict[str, int]:

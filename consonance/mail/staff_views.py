@@ -24,7 +24,7 @@ from consonance.mail.selectors import (
     outbox_unknown,
     outbox_waiting,
 )
-from consonance.mail.tasks import MAX_ATTEMPTS
+from consonance.mail.sending import MAX_ATTEMPTS
 from consonance.privacy.policy import get_policy
 
 

@@ -30,17 +30,18 @@ order_paid: Hook[Order, None] = Hook(
     "payments.order_paid", when="an order has received its full amount"
 )
 
-#: A payment was recorded on an order, full or partial (bookkeeping writes a voucher).
+#: A payment was recorded on an order, full or partial (bookkeeping writes a voucher). Not for
+#: the payments of a batch: `payments_recorded` carries those.
 payment_recorded: Hook[LedgerEntry, None] = Hook(
     "payments.payment_recorded",
-    when="a payment was recorded on an order, full or partial (a `LedgerEntry`)",
+    when="a payment was recorded on an order, full or partial (a `LedgerEntry`), one at a time",
 )
 
-#: Many payments were recorded at once (the BgMax import), before `payment_recorded` is emitted
-#: for each of the same entries: a handler may do its work for all of them in bulk.
+#: Many payments were recorded at once (the BgMax import): the one hook for all of them, in
+#: place of `payment_recorded` for each; a handler does for every entry what it does for one.
 payments_recorded: Hook[list[LedgerEntry], None] = Hook(
     "payments.payments_recorded",
-    when="many payments were recorded at once (a BgMax file), before `payment_recorded` for each",
+    when="many payments were recorded at once (a BgMax file); no `payment_recorded` for them",
 )
 
 #: A refund was recorded on an order (bookkeeping writes a voucher).

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -12,9 +12,32 @@ from django.utils.translation import gettext_lazy as _
 from consonance.lib import crypto, keyring
 from consonance.lib.identifiers import Identified, IdentifierField
 from consonance.lib.text import normalise_email, normalise_name
+from consonance.privacy.registry import subject_dependants_delete
+
+
+def _with_dependants(
+    taken: dict[str, int], deleted: tuple[int, dict[str, int]]
+) -> tuple[int, dict[str, int]]:
+    """A delete's counts with her dependants' rows (`subject_dependants_delete`) added."""
+    total, per_model = deleted
+    for label, n in taken.items():
+        per_model[label] = per_model.get(label, 0) + n
+    return total + sum(taken.values()), per_model
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Her rows in the apps below that name her by id only (privacy's agreements and legal
+        holds: no foreign key may point up at her) go first, as a cascade took them."""
+        with transaction.atomic(using=self.db, savepoint=False):
+            taken = subject_dependants_delete(self.values("pk"))
+            return _with_dependants(taken, super().delete())
 
 
 class PersonManager(models.Manager["Person"]):
+    def get_queryset(self) -> PersonQuerySet:
+        return PersonQuerySet(self.model, using=self._db)
+
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Person]:
         created = super().bulk_create(objs, *args, **kwargs)
         new_keys_store(created)
@@ -99,6 +122,11 @@ class Person(Identified):
     def __str__(self) -> str:
         # Never the name or address: __str__ ends up in logs and admin history.
         return f"Person #{self.pk}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic(savepoint=False):
+            taken = subject_dependants_delete([self.pk])  # as PersonQuerySet.delete
+            return _with_dependants(taken, super().delete(*args, **kwargs))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A new person's identifiers were encrypted under a key made for her (pre_save); it is

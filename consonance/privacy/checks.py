@@ -302,6 +302,8 @@ def _check_subject(
             ]
         return []
     field = field_at(model, declaration.subject)
+    if getattr(field, "leads_to_subject", False):
+        return []  # her id (privacy.subject.SubjectId): the registry leads on to her model
     if field is None or not field.is_relation or field.related_model is None:
         return [
             checks.Error(

@@ -7,15 +7,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consonance.privacy.subject import SubjectId
+
 
 class RetentionAgreement(models.Model):
     """ "Unless otherwise agreed" (P10, P15): the coach and one client agreed to keep her data
     under one retention rule until `until` (inclusive, Stockholm date). Ended early by `ended_at`.
     """
 
-    person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="retention_agreements"
-    )
+    person = SubjectId()  # people.Person, above privacy: her id, no foreign key (subject.py)
+    person_id: int  # its column, as a foreign key's
     rule_id = models.CharField(_("regel"), max_length=64)
     until = models.DateField(_("gäller till och med"))
     reason = models.TextField(_("skäl"))
@@ -33,13 +34,8 @@ class LegalHold(models.Model):
     """Data that must stay for a legal claim: one person's (all, or one category), or a whole
     category. The engine leaves held rows alone until `until` (none: until the hold is lifted)."""
 
-    person = models.ForeignKey(
-        "people.Person",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="legal_holds",
-    )
+    person = SubjectId(null=True, blank=True)  # as RetentionAgreement.person; none: everyone
+    person_id: int | None
     category = models.CharField(max_length=64, blank=True)  # "" = every category
     reason = models.TextField()
     until = models.DateField(null=True, blank=True)

@@ -3,7 +3,8 @@
 Every app lists its models in `personal_data.py` as `PERSONAL_DATA = [PersonalModel(...), ...]`.
 A declaration says, for one model:
 - `subject`: the path from a row to its data subject's Person ("" when the row *is* the Person,
-  "person" for a foreign key, "order__person" through another model);
+  "person" for a foreign key, "order__person" through another model); in an app below `people`
+  it ends in her id, a `privacy.subject.SubjectId` column, since no key may point up at her;
 - `holdings`: which fields hold which category of the policy, and for each retention event the
   policy uses for that category, the field (or path) holding the timestamp that starts the clock;
 - `identifiers`: fields that identify the person directly (e-mail, names, phone), searched by the
@@ -38,6 +39,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from consonance.lib.apps import app_modules
@@ -105,7 +107,12 @@ class PersonalModel:
 
     def subject_lookup(self, suffix: str = "id") -> str:
         """The ORM lookup from this model to the Person's `suffix` field."""
+        if suffix == "id" and self.subject and _leads_to_subject(self._subject_field()):
+            return self.subject  # the column holds her id
         return f"{self.subject}__{suffix}" if self.subject else suffix
+
+    def _subject_field(self) -> models.Field | None:
+        return field_at(self.model_class, self.subject)
 
     def rows_for(self, person_id: int) -> models.QuerySet:
         """This model's rows about one person, through the subject path (an indexed key)."""
@@ -253,8 +260,14 @@ def subject_by_email(email: str) -> models.Model | None:
     return model._default_manager.filter(email=normalise_email(email)).first()
 
 
+def _leads_to_subject(found: Any) -> bool:
+    """Whether `found` is a column holding a data subject's id (privacy.subject.SubjectId)."""
+    return bool(getattr(found, "leads_to_subject", False))
+
+
 def field_at(model: type[models.Model], path: str) -> models.Field | None:
-    """The field at the end of a `__` path of relations from `model`; None when the path breaks."""
+    """The field at the end of a `__` path of relations from `model`; None when the path breaks.
+    A subject's id (`SubjectId`) leads on to the subject's model, as a foreign key would."""
     current = model
     parts = path.split("__")
     for index, part in enumerate(parts):
@@ -264,10 +277,71 @@ def field_at(model: type[models.Model], path: str) -> models.Field | None:
             return None
         if index == len(parts) - 1:
             return found  # type: ignore[return-value]
+        if _leads_to_subject(found):
+            current = subject_declaration().model_class
+            continue
         if not found.is_relation or found.related_model is None:
             return None
         current = found.related_model  # type: ignore[assignment]
     return None
+
+
+def lookup_q(model: type[models.Model], lookup: str, value: Any) -> Q:
+    """`Q(**{lookup: value})`, where a first hop through a subject's id (`person__last_contact_at
+    __lt` on a `SubjectId`) becomes a sub-query on the subject's model: there is no join."""
+    head, _, rest = lookup.partition("__")
+    try:
+        found = model._meta.get_field(head)
+    except FieldDoesNotExist:
+        return Q(**{lookup: value})
+    if not _leads_to_subject(found):
+        return Q(**{lookup: value})
+    subject = subject_declaration().model_class
+    if field_at(subject, rest.split("__")[0]) is None:
+        return Q(**{lookup: value})  # her id itself (`person__isnull`, `person__in`)
+    return Q(**{f"{head}__in": subject._default_manager.filter(**{rest: value}).values("pk")})
+
+
+def through_subject(model: type[models.Model], path: str) -> bool:
+    """Whether the field path `path` goes through a subject's id (no join can follow it)."""
+    head = path.split("__")[0]
+    try:
+        return "__" in path and _leads_to_subject(model._meta.get_field(head))
+    except FieldDoesNotExist:
+        return False
+
+
+def path_value(model: type[models.Model], path: str) -> Any:
+    """An expression for the value at `path`: `F(path)`, or through a subject's id, the value
+    read from her row by a sub-query."""
+    if not through_subject(model, path):
+        return F(path)
+    head, _, rest = path.partition("__")
+    subject = subject_declaration().model_class._default_manager
+    return Subquery(subject.filter(pk=OuterRef(head)).values(rest)[:1])
+
+
+def subject_dependants(model: type[models.Model]) -> tuple[tuple[type[models.Model], str], ...]:
+    """The models naming the subject by id (declarations whose subject is a `SubjectId`), with
+    that field's name, when `model` is the subject's model; none otherwise. Her rows of them go
+    with her, as a foreign key's cascade would take them."""
+    if not registry() or model is not subject_declaration().model_class:
+        return ()
+    return tuple(
+        (d.model_class, d.subject)
+        for d in registry()
+        if d.subject and "__" not in d.subject and _leads_to_subject(d._subject_field())
+    )
+
+
+def subject_dependants_delete(pks: Any) -> dict[str, int]:
+    """Delete the subject's rows of her dependants (`subject_dependants`) for the subjects with
+    these keys (a list or a sub-select): {label: rows}, those with none left out."""
+    found: dict[str, int] = {}
+    for model, name in subject_dependants(subject_declaration().model_class):
+        _total, per_model = model._base_manager.filter(**{f"{name}__in": pks}).delete()
+        found.update({label: n for label, n in per_model.items() if n})
+    return found
 
 
 def value_at(row: models.Model, path: str) -> Any:

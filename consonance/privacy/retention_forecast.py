@@ -12,9 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
-from consonance.privacy.registry import (
-    models_holding,
-)
+from consonance.privacy.registry import models_holding, path_value
 from consonance.privacy.retention_query import clock_field, plan_rule
 
 
@@ -54,18 +52,16 @@ def retention_forecast(
                 continue
             plan = plan_rule(rule, policy, declaration, holding, now, clock_range=(start, end))
             eligible = plan.eligible()
-            f = clock_field(model, plan.clock)
+            f, clock = clock_field(model, plan.clock), path_value(model, plan.clock)
             if isinstance(f, models.DateTimeField):
                 grouped = (
-                    eligible.annotate(day=TruncDate(plan.clock, tzinfo=tz))
+                    eligible.annotate(day=TruncDate(clock, tzinfo=tz))
                     .order_by()
                     .values("day")
                     .annotate(n=Count("pk"))
                 )
             else:
-                grouped = (
-                    eligible.order_by().values(day=models.F(plan.clock)).annotate(n=Count("pk"))
-                )
+                grouped = eligible.order_by().values(day=clock).annotate(n=Count("pk"))
             for row in grouped:
                 start_of_day = timezone.make_aware(dt.datetime.combine(row["day"], dt.time()))
                 expiry = max(timezone.localtime(rule.expires(start_of_day)).date(), today)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consonance.privacy.policy import RetentionRule
-from consonance.privacy.registry import Holding, PersonalModel, PersonalStore
+from consonance.privacy.registry import Holding, PersonalModel, PersonalStore, through_subject
 from consonance.privacy.retention_query import (
     _local_midnight_cut,
     _not_neutral,
@@ -83,8 +83,10 @@ def _compile(model: type[models.Model], clock: str, extra: Q, include_day: bool)
     # index from its oldest entry and stops at the first row. Unordered, PostgreSQL trusts its
     # statistics of before a large delete (a tenth of the rows expired, say) and scans the whole
     # table for the row that is no longer there.
+    # A clock read through a subject's id is a sub-query: there is no index of it to walk.
+    ordered = not extra and not through_subject(model, clock)
     qs = model._default_manager.filter(clock_before(model, clock, sentinel) & extra).order_by(
-        *([] if extra else [clock])
+        *([clock] if ordered else [])
     )
     qs = qs.values_list("pk")[:1]
     try:

@@ -24,7 +24,9 @@ from consonance.privacy.registry import (
     PersonalModel,
     declaration_for,
     field_at,
+    lookup_q,
     models_holding,
+    subject_dependants,
 )
 
 ANONYMISED = "anonymised-"  # prefix of the placeholder for unique text fields
@@ -56,13 +58,13 @@ def clock_before(model: type[models.Model], path: str, cutoff: dt.datetime) -> Q
     A date is read as midnight (Stockholm) at the start of that day."""
     f = clock_field(model, path)
     if isinstance(f, models.DateTimeField):
-        return Q(**{f"{path}__lt": cutoff})
+        return lookup_q(model, f"{path}__lt", cutoff)
     day, include_day = _local_midnight_cut(cutoff)
-    return Q(**{f"{path}__lte" if include_day else f"{path}__lt": day})
+    return lookup_q(model, f"{path}__lte" if include_day else f"{path}__lt", day)
 
 
 def _clock_not_before(model: type[models.Model], path: str, start: dt.datetime) -> Q:
-    return ~clock_before(model, path, start) & Q(**{f"{path}__isnull": False})
+    return ~clock_before(model, path, start) & lookup_q(model, f"{path}__isnull", False)
 
 
 def neutral_value(f: models.Field):
@@ -127,6 +129,8 @@ def cascade_children(model: type[models.Model]) -> tuple[tuple[type[models.Model
             found.append((child, path))
             walk(child, path, seen | {child})
 
+    # Rows naming her by id only (privacy's agreements and holds) go with her as a cascade would.
+    found += subject_dependants(model)
     walk(model, "", frozenset({model}))
     return tuple(found)
 
@@ -152,6 +156,12 @@ def _delete_steps(model: type[models.Model]) -> tuple | None:
     ) -> bool:
         if has_receivers(current) or current._meta.many_to_many or current._meta.private_fields:
             return False
+        # Rows naming her by id only (registry.subject_dependants) go first, as the cascade of
+        # a foreign key took them. The subject is never a cascade's child (no lookup leads on).
+        for child, name in subject_dependants(current):
+            if suffix or not walk(child, name, seen | {child}, hops):
+                return False
+            steps.append(("delete", child, name))
         for rel in current._meta.related_objects:
             if rel.many_to_many:
                 return False

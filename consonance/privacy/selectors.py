@@ -10,6 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from consonance.privacy.models import LegalHold, RetentionAgreement, RetentionRun
+from consonance.privacy.subject import subjects_read
 
 
 def runs_by_day(*, days: int = 30, now: dt.datetime | None = None) -> list[dict]:
@@ -41,10 +42,10 @@ def totals_by_rule(*, days: int = 30, now: dt.datetime | None = None) -> dict[st
 
 def agreements_current(*, now: dt.datetime | None = None):
     today = timezone.localdate(now or timezone.now())
-    return (
-        RetentionAgreement.objects.filter(ended_at__isnull=True, until__gte=today)
-        .select_related("person")
-        .order_by("until", "pk")
+    return subjects_read(
+        RetentionAgreement.objects.filter(ended_at__isnull=True, until__gte=today).order_by(
+            "until", "pk"
+        )
     )
 
 
@@ -52,10 +53,10 @@ def agreements_past(*, limit: int = 20, now: dt.datetime | None = None):
     from django.db.models import Q
 
     today = timezone.localdate(now or timezone.now())
-    return (
-        RetentionAgreement.objects.filter(Q(ended_at__isnull=False) | Q(until__lt=today))
-        .select_related("person")
-        .order_by("-created_at")[:limit]
+    return subjects_read(
+        RetentionAgreement.objects.filter(Q(ended_at__isnull=False) | Q(until__lt=today)).order_by(
+            "-created_at"
+        )[:limit]
     )
 
 
@@ -63,9 +64,8 @@ def holds_current(*, now: dt.datetime | None = None):
     from django.db.models import Q
 
     today = timezone.localdate(now or timezone.now())
-    return (
+    return subjects_read(
         LegalHold.objects.filter(lifted_at__isnull=True)
         .filter(Q(until__isnull=True) | Q(until__gte=today))
-        .select_related("person")
         .order_by("pk")
     )

@@ -83,7 +83,7 @@ def _changed_address(out) -> None:
 def _legal_hold(out) -> None:
     """Tove's last contact was 25 months ago: the engine would delete her, but a legal hold keeps
     everything about her until the coach lifts it on the retention page."""
-    if LegalHold.objects.filter(person__email=HELD[0]).exists():
+    if LegalHold.objects.filter(person__in=Person.objects.filter(email=HELD[0])).exists():
         return
     long_ago = timezone.now() - dt.timedelta(days=760)
     person, created = Person.objects.get_or_create(
