@@ -142,15 +142,24 @@ def test_invoices_matching_the_example_are_paid_partially_paid_and_overpaid(reco
 
 @pytest.mark.django_db
 def test_fully_paid_order_runs_the_paid_hooks(monkeypatch, recording):
-    seen = []
+    """One by one, `order_paid` for the order paid in full; in bulk, the batch's one hook names
+    it among those it paid in full (and no `order_paid` follows)."""
+    seen, batches = [], []
     monkeypatch.setattr(hooks.order_paid, "_registered", [])  # its handlers come back after
     hooks.order_paid.register(lambda order: seen.append(order.pk))
+    hooks.payments_recorded.register(batches.append, order=1000)
     paid = invoice("655969", "1000.00")
     invoice("659763", "1000.00")  # only partly paid: no hook
+    try:
+        run_import(SAMPLE)
+    finally:
+        hooks.payments_recorded.unregister(batches.append)
 
-    run_import(SAMPLE)
-
-    assert seen == [paid.pk]
+    if recording == "ledger":
+        assert (seen, batches) == ([paid.pk], [])
+    else:
+        assert seen == []
+        assert [[order.pk for order in batch.paid] for batch in batches] == [[paid.pk]]
 
 
 @pytest.mark.django_db
@@ -169,7 +178,7 @@ def test_the_bulk_path_emits_one_hook_for_its_payments_and_books_each_once(monke
         hooks.payment_recorded.unregister(singles.append)
 
     assert singles == []
-    assert [sorted(entry.order.pk for entry in batch) for batch in batches] == [
+    assert [sorted(entry.order.pk for entry in batch.entries) for batch in batches] == [
         sorted(order.pk for order in orders)
     ]
     payments = Voucher.objects.filter(kind=Voucher.Kind.PAYMENT)

@@ -88,4 +88,4 @@ def test_the_table_names_every_hook_its_types_and_handlers_in_order():
     table = hooks_table()
     assert "| `payments.order_paid` (`payments/hooks.py`) |" in table
     assert "`InboundMail` → `str \\| None` | journal `file_inbound` |" in table
-    assert "bookkeeping `on_payments`, booking `bookings_prefetch_paid`" in table
+    assert "bookkeeping `on_payments`, booking `bookings_confirm_paid`" in table

@@ -206,7 +206,7 @@ def recipients_of(person: Person) -> list[rights_hooks.RecipientUse]:
 
 def register() -> None:
     rights_hooks.recipients_of.register(recipients_of)
-    payment_hooks.payments_recorded.register(services.bookings_prefetch_paid)
+    payment_hooks.payments_recorded.register(services.bookings_confirm_paid)
     payment_hooks.order_paid.register(services.booking_confirm_paid)
     payment_hooks.payment_failed.register(services.booking_release_failed_payment)
     overview.waiting.register(waiting_links)

@@ -11,7 +11,6 @@ when they return. Those hook handlers or other services call (cancel, release) j
 
 from __future__ import annotations
 
-import weakref
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -28,7 +27,7 @@ from consonance.booking.invoices import invoice_hold
 from consonance.booking.locks import lock_bookings
 from consonance.booking.models import Booking, PracticeSettings, Service
 from consonance.payments import ledger
-from consonance.payments.hooks import LedgerEntry, PaymentFailed
+from consonance.payments.hooks import PaymentFailed, PaymentsRecorded
 from consonance.payments.models import Order
 from consonance.payments.refunds import refund_request
 from consonance.payments.selectors import order_refundable
@@ -127,36 +126,29 @@ def consultation_clock_refresh(person_id: int | None) -> None:
     Person.objects.filter(pk=person_id).update(last_consultation_at=latest)
 
 
-#: Bookings looked up (and locked) for many fully paid orders at once, by order: what
-#: booking_confirm_paid would look up one order at a time. Filled by bookings_prefetch_paid
-#: (payments.hooks.payments_recorded, which a bank file's import emits before order_paid, in
-#: the same transaction); each taken once.
-_PREFETCHED: weakref.WeakKeyDictionary[Order, Booking | None] = weakref.WeakKeyDictionary()
-
-
-def bookings_prefetch_paid(entries: list[LedgerEntry]) -> None:
-    """Handler of payments.hooks.payments_recorded: the bookings of the orders these payments
-    paid in full, in one query per thousand orders instead of one per order."""
-    orders = {e.order.pk: e.order for e in entries if e.order.amount_paid >= e.order.amount}
-    ids = sorted(orders)
+def bookings_confirm_paid(recorded: PaymentsRecorded) -> None:
+    """Handler of payments.hooks.payments_recorded (a bank file): confirm the bookings of the
+    orders the batch paid in full, their bookings looked up and locked in one query per
+    thousand orders instead of one per order."""
+    ids = [order.pk for order in recorded.paid]
     found: dict[int, Booking] = {}
     for start in range(0, len(ids), 1000):
         for booking in (
             Booking.objects.select_for_update()
             .filter(order_id__in=ids[start : start + 1000])
-            .order_by("-pk")  # the first booking of an order wins, as .first() below
+            .order_by("-pk")  # the first booking of an order wins, as in booking_confirm_paid
         ):
             found[booking.order_id] = booking  # type: ignore[index]
-    for pk, order in orders.items():
-        _PREFETCHED[order] = found.get(pk)
+    for order in recorded.paid:
+        _confirm_paid(order, found.get(order.pk))
 
 
 def booking_confirm_paid(order: Order) -> None:
     """Handler of payments.hooks.order_paid: the order is fully paid. Confirm its booking, or refund if it cannot be."""
-    if order in _PREFETCHED:
-        booking = _PREFETCHED.pop(order)
-    else:
-        booking = Booking.objects.select_for_update().filter(order_id=order.pk).first()
+    _confirm_paid(order, Booking.objects.select_for_update().filter(order_id=order.pk).first())
+
+
+def _confirm_paid(order: Order, booking: Booking | None) -> None:
     if booking is None:
         return
     now = timezone.now()

@@ -25,10 +25,11 @@ from consonance.people.models import Person
 from consonance.rights import hooks as rights_hooks
 
 
-def on_payments(entries: list[payment_hooks.LedgerEntry]) -> None:
+def on_payments(recorded: payment_hooks.PaymentsRecorded) -> None:
     """Many payments at once (BgMax; no `payment_recorded` follows for them): the vouchers of
     those without a receipt in bulk, then each with a receipt as `on_payment` books it, in that
     order (the numbers are as they were when the bulk vouchers came first)."""
+    entries = recorded.entries
     bulk = [e for e in entries if not documents.wants_receipt(e.order)]
     services.vouchers_create_many(specs=[vouchers.payment_spec(e) for e in bulk])
     for entry in entries:

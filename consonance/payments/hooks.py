@@ -37,11 +37,24 @@ payment_recorded: Hook[LedgerEntry, None] = Hook(
     when="a payment was recorded on an order, full or partial (a `LedgerEntry`), one at a time",
 )
 
+
+@dataclass(frozen=True)
+class PaymentsRecorded:
+    """A batch of payments (a bank file): every entry, and the orders it paid in full."""
+
+    entries: list[LedgerEntry]
+    paid: list[Order]  # reached their full amount with this batch, in order of their ids
+
+
 #: Many payments were recorded at once (the BgMax import): the one hook for all of them, in
-#: place of `payment_recorded` for each; a handler does for every entry what it does for one.
-payments_recorded: Hook[list[LedgerEntry], None] = Hook(
+#: place of `payment_recorded` for each and `order_paid` for the orders it paid in full; a
+#: handler does for every entry what it does for one.
+payments_recorded: Hook[PaymentsRecorded, None] = Hook(
     "payments.payments_recorded",
-    when="many payments were recorded at once (a BgMax file); no `payment_recorded` for them",
+    when=(
+        "many payments were recorded at once (a BgMax file); no `payment_recorded` or "
+        "`order_paid` for them"
+    ),
 )
 
 #: A refund was recorded on an order (bookkeeping writes a voucher).

@@ -140,8 +140,8 @@ def orders_record_payments(
     for each, at a fraction of its cost: the orders are locked in chunks, the events written with
     one bulk insert (the unique constraint still guards replays), the orders updated with one
     prepared statement, and one audit row names the batch. One `payments_recorded` for the
-    batch stands for each payment's `payment_recorded`; `order_paid` runs per order as for a
-    single payment.
+    batch stands for each payment's `payment_recorded` and for `order_paid` of the orders it paid
+    in full.
 
     Returns, per payment, its order after recording, or None when the event was recorded before.
     Must run inside the caller's transaction.
@@ -176,10 +176,13 @@ def orders_record_payments(
     _update_orders([orders[pk] for pk in touched])
     _audit_batch(actor, audit_detail, events, touched, outcome)
     entries = [_entry(orders[event.order_id], event, actor) for event in events]
-    hooks.payments_recorded.emit(entries)  # not payment_recorded for each: this carries them all
-    for pk in touched:
-        if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount:
-            hooks.order_paid.emit(orders[pk])
+    paid = [
+        orders[pk]
+        for pk in touched
+        if not was_paid[pk] and orders[pk].amount_paid >= orders[pk].amount
+    ]
+    # One hook for the batch, in place of payment_recorded and order_paid for each.
+    hooks.payments_recorded.emit(hooks.PaymentsRecorded(entries=entries, paid=paid))
     return outcome
 
 
