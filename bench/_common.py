@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,14 +93,16 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def run_per_database(script: str, name: str) -> list[dict]:
-    """Run `script --database-url URL --json-out FILE` for each database; collect the figures."""
+def run_per_database(script: str, name: str, extra: Sequence[str] = ()) -> list[dict]:
+    """Run `script --database-url URL --json-out FILE [extra]` for each database; collect the
+    figures."""
     results = []
     for label, url in databases(name):
         fresh_database(url)
         out = ROOT / "var" / f"bench_{name}_{label}.json"
         subprocess.run(
-            [sys.executable, script, "--database-url", url, "--json-out", str(out)], check=True
+            [sys.executable, script, "--database-url", url, "--json-out", str(out), *extra],
+            check=True,
         )
         results.append({"database": label, **json.loads(out.read_text())})
     return results

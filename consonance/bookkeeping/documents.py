@@ -61,6 +61,43 @@ def document_url(document: Document) -> str:
     return absolute_reverse("bookkeeping-document", document_token(document))
 
 
+def _unsaved(
+    *,
+    kind: str,
+    order: Order,
+    source: str,
+    issued_on: dt.date,
+    amount: Decimal,
+    number: int | None = None,
+    **extra: object,
+) -> Document:
+    """The document, numbered (with `number`, or the next of its series), not yet written."""
+    year = fiscal_year_for(issued_on)
+    series = SERIES[Document.Kind(kind)]
+    gross = money(amount)
+    return Document(
+        kind=kind,
+        series=series,
+        number=number or number_next(series=number_series(series), fiscal_year_start=year.start),
+        issued_on=issued_on,
+        fiscal_year_start=year.start,
+        fiscal_year_end=year.end,
+        order=order,
+        order_reference=order.reference,
+        source=source,
+        person_id=order.person_id,
+        buyer_name=order.payer_name,
+        description=order.description,
+        description_en=order.description_en,
+        amount=gross,
+        vat_rate=order.vat_rate,
+        vat_amount=vat_part(gross, order.vat_rate),
+        currency=order.currency,
+        method=order.method,
+        **extra,
+    )
+
+
 def _create(
     *,
     kind: str,
@@ -69,42 +106,16 @@ def _create(
     issued_on: dt.date,
     amount: Decimal,
     actor: str,
-    fresh: bool = False,
-    audit: bool = True,
-    number: int | None = None,
     **extra: object,
 ) -> Document:
     with transaction.atomic(savepoint=False):
-        existing = None if fresh else Document.objects.filter(source=source).first()
+        existing = Document.objects.filter(source=source).first()
         if existing is not None:
             return existing
-        year = fiscal_year_for(issued_on)
-        series = SERIES[Document.Kind(kind)]
-        gross = money(amount)
-        document = Document.objects.create(
-            kind=kind,
-            series=series,
-            number=number
-            or number_next(series=number_series(series), fiscal_year_start=year.start),
-            issued_on=issued_on,
-            fiscal_year_start=year.start,
-            fiscal_year_end=year.end,
-            order=order,
-            order_reference=order.reference,
-            source=source,
-            person_id=order.person_id,
-            buyer_name=order.payer_name,
-            description=order.description,
-            description_en=order.description_en,
-            amount=gross,
-            vat_rate=order.vat_rate,
-            vat_amount=vat_part(gross, order.vat_rate),
-            currency=order.currency,
-            method=order.method,
-            **extra,
+        document = _unsaved(
+            kind=kind, order=order, source=source, issued_on=issued_on, amount=amount, **extra
         )
-        if not audit:  # the caller's audit row names the document (one row per payment)
-            return document
+        document.save(force_insert=True)
         audit_append(
             actor=actor,
             action=f"document.{kind}_issued",
@@ -115,26 +126,21 @@ def _create(
     return document
 
 
-def receipt_for_payment(
-    entry: LedgerEntry, *, audit: bool = True, number: int | None = None
-) -> Document | None:
-    """A receipt for money received by card, PayPal or Swish (not Bankgiro: it has its invoice).
-
-    Written right after its ledger event, so its source is new (no look-up); with audit=False
-    the caller's audit row (the payment's voucher) names it."""
+def receipt_unsaved(entry: LedgerEntry, *, number: int) -> Document | None:
+    """The receipt for money received by card, PayPal or Swish (not Bankgiro: it has its
+    invoice), numbered `number` (reserved with the payment's voucher number), not yet written:
+    `services.voucher_create(..., document=)` writes it with the voucher, whose caller's audit
+    row (the ledger's) names the payment. Its source is new: its ledger event was just written."""
     order = entry.order
     if not wants_receipt(order):
         return None
     paid_on = local_date(entry.at)
-    return _create(
+    return _unsaved(
         kind=Document.Kind.RECEIPT,
         order=order,
         source=f"receipt:{entry.event.pk}",
         issued_on=paid_on,
         amount=entry.amount,
-        actor=entry.actor,
-        fresh=True,
-        audit=audit,
         number=number,
         order_event_id=entry.event.pk,
         paid_on=paid_on,

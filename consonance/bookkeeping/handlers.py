@@ -45,8 +45,14 @@ def on_payment(entry: payment_hooks.LedgerEntry) -> None:
     if documents.wants_receipt(entry.order):
         wanted.append(receipt_series)
     numbers = services.numbers_reserve(series=wanted, fiscal_year_start=year.start)
-    documents.receipt_for_payment(entry, audit=False, number=numbers.get(receipt_series))
-    vouchers.voucher_for_payment(entry, number=numbers[settings.BOOKKEEPING_SERIES])
+    receipt = (
+        documents.receipt_unsaved(entry, number=numbers[receipt_series])
+        if receipt_series in numbers
+        else None
+    )
+    vouchers.voucher_for_payment(
+        entry, number=numbers[settings.BOOKKEEPING_SERIES], receipt=receipt
+    )
 
 
 def on_refund(entry: payment_hooks.LedgerEntry) -> None:

@@ -26,6 +26,7 @@ from consonance.bookkeeping.models import (
     Voucher,
     VoucherRow,
 )
+from consonance.lib.inserts import insert_new
 from consonance.people.models import Person
 from consonance.people.selectors import identities_read
 
@@ -158,6 +159,7 @@ def voucher_create(
     fresh: bool = False,
     number: int | None = None,
     audit: bool = True,
+    document: Document | None = None,
 ) -> Voucher:
     """Write the balanced voucher `spec` describes with the next number of its series. Raises
     UnbalancedVoucher.
@@ -168,7 +170,12 @@ def voucher_create(
     the unique constraint still holds. `number` is one the caller reserved with
     `numbers_reserve`. `audit=False` only for vouchers written inside a ledger transaction whose
     own audit row records the event the voucher is keyed by (`order_event_id`, `source`): one
-    audit row per payment, as the BgMax import writes one per file.
+    audit row per payment, as the BgMax import writes one per file. `document` is an unsaved
+    receipt written with it (a payment's: `documents.receipt_unsaved`), the legal-hold key of
+    both read once.
+
+    Written with `lib.inserts` (a statement built once per model, not per save): a payment's
+    voucher, rows and receipt are three INSERTs and one key read (issue 23).
     """
     voucher, checked = _unsaved(spec)
     with transaction.atomic(savepoint=False):
@@ -180,8 +187,11 @@ def voucher_create(
         voucher.number = number or number_next(
             series=voucher.series, fiscal_year_start=voucher.fiscal_year_start
         )
-        voucher.save(force_insert=True)
-        VoucherRow.objects.bulk_create(_rows_of(voucher, checked))
+        identities_read([voucher] if document is None else [document, voucher])
+        if document is not None:
+            insert_new([document])
+        insert_new([voucher])
+        insert_new(_rows_of(voucher, checked))
         if fortnox and settings.FORTNOX_CLIENT_ID:
             FortnoxPosting.objects.create(voucher=voucher)
         if not audit:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from consonance.bookkeeping.fiscal import money, vat_part
-from consonance.bookkeeping.models import Voucher
+from consonance.bookkeeping.models import Document, Voucher
 from consonance.bookkeeping.services import VoucherSpec, voucher_create
 from consonance.lib.time import local_date
 from consonance.payments import methods
@@ -128,9 +128,14 @@ def payment_spec(entry: LedgerEntry) -> VoucherSpec:
     )
 
 
-def voucher_for_payment(entry: LedgerEntry, *, number: int | None = None) -> Voucher:
+def voucher_for_payment(
+    entry: LedgerEntry, *, number: int | None = None, receipt: Document | None = None
+) -> Voucher:
+    """The payment's voucher, written with its `receipt` (unsaved) when it has one."""
     # audit=False: the ledger's "order.payment_recorded" row records this payment.
-    return voucher_create(payment_spec(entry), fresh=True, number=number, audit=False)
+    return voucher_create(
+        payment_spec(entry), fresh=True, number=number, audit=False, document=receipt
+    )
 
 
 def voucher_for_refund(entry: LedgerEntry) -> Voucher:
