@@ -323,3 +323,33 @@ def test_a_bgmax_file_books_its_payments_in_bulk_with_consecutive_numbers(monkey
     assert Voucher.objects.count() == 4  # nothing twice from the per-payment hook
     paid_order(method="swish", at=AT)
     assert Voucher.objects.order_by("-number").first().number == 5
+
+
+def test_a_card_payment_books_voucher_rows_and_receipt_in_five_statements():
+    """Issue 23: one number reservation for voucher and receipt, one legal-hold key read for
+    both, three inserts; what they hold reads back from the database under that key."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consonance.bookkeeping.models import Document
+
+    paid_order(method="card", at=AT)  # the series and the year's hold key exist from here on
+    with CaptureQueriesContext(connection) as queries:
+        order = paid_order(method="card", at=AT)
+    books = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "bookkeeping_" in q["sql"] or "people_holdkey" in q["sql"]
+    ]
+    assert len(books) == 5, books
+    assert sum("people_holdkey" in sql for sql in books) == 1
+    voucher = Voucher.objects.get(order=order, kind="payment")
+    receipt = Document.objects.get(order=order, kind="receipt")
+    assert (voucher.number, receipt.number) == (2, 2)
+    assert voucher.payer_name == receipt.buyer_name == "Klara Ek"
+    assert receipt.description_en == order.description_en and receipt.paid_on == voucher.date
+    assert rows(voucher) == {
+        "1580": Decimal("900.00"),
+        "3001": Decimal("-720.00"),
+        "2611": Decimal("-180.00"),
+    }

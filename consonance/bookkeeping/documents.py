@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -106,7 +107,7 @@ def _create(
     issued_on: dt.date,
     amount: Decimal,
     actor: str,
-    **extra: object,
+    **extra: Any,
 ) -> Document:
     with transaction.atomic(savepoint=False):
         existing = Document.objects.filter(source=source).first()

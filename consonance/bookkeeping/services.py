@@ -187,7 +187,8 @@ def voucher_create(
         voucher.number = number or number_next(
             series=voucher.series, fiscal_year_start=voucher.fiscal_year_start
         )
-        identities_read([voucher] if document is None else [document, voucher])
+        written: list[Voucher | Document] = [voucher] if document is None else [document, voucher]
+        identities_read(written)  # the legal-hold key of both: one read
         if document is not None:
             insert_new([document])
         insert_new([voucher])

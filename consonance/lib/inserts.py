@@ -11,7 +11,7 @@ PostgreSQL). Like `bulk_create`, no model signals are sent and `save()` is not c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, router
 from django.db.models import Field, Model
@@ -28,7 +28,7 @@ def _statement(model: type[Model], alias: str) -> tuple[str, str, list[Field[Any
         pk = meta.pk
         assert pk is not None
         fields = [f for f in meta.concrete_fields if f is not pk or not f.db_returning]
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(cast(str, f.column)) for f in fields)
         head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 -- names
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         built = _BUILT[(model, alias)] = (head, row, fields)
@@ -53,7 +53,7 @@ def insert_new(objs: Sequence[Model]) -> None:
             params.append(field.get_db_prep_save(value, connection))
     pk = model._meta.pk
     assert pk is not None
-    returning = f" RETURNING {connection.ops.quote_name(pk.column)}"
+    returning = f" RETURNING {connection.ops.quote_name(cast(str, pk.column))}"
     with connection.cursor() as cursor:
         cursor.execute(head + ", ".join([row] * len(objs)) + returning, params)
         keys = cursor.fetchall()
