@@ -137,7 +137,8 @@ def _identifier_key(instance: Any, owner: str, *, create: bool) -> bytes | None:
     if owner == "self":
         if instance.pk is None:  # a new person: her key is stored with her (Person.save)
             return instance.__dict__.setdefault("_new_key", crypto.new_data_key())
-        return _key_by_id(instance.pk, create=create)
+        row = instance._state.fields_cache.get("key")  # read with her (select_related("key"))
+        return unwrap(row) if row is not None else _key_by_id(instance.pk, create=create)
     if instance.person_id is None:
         # No person known for the row: a key of the installation's, which no erasure destroys
         # (an erasure receipt to an address whose person is gone; a test send to the coach).
