@@ -14,8 +14,7 @@ from consonance.audit.services import SYSTEM
 from consonance.mail.models import OutboxMessage
 from consonance.payments.models import Order
 from consonance.people.keys import person_key_destroy
-from consonance.people.models import Person, PersonKey
-from consonance.people.selectors import person_ids_matching
+from consonance.people.models import Person
 from consonance.people.services import person_get_or_create
 
 pytestmark = pytest.mark.django_db
@@ -39,21 +38,6 @@ def test_an_address_is_found_by_its_exact_value_only_and_never_stored_in_clear()
     index = _column("people_person", "email_index", anna.pk)
     assert b"anna" not in stored.lower() and "anna" not in index and len(index) == 64
     assert Person.objects.get(pk=anna.pk).email == "anna.berg@example.se"
-
-
-def test_a_search_remembers_what_it_decrypted_only_while_her_key_and_texts_are_the_same():
-    anna, _ = person_get_or_create(
-        email="ab@example.se", first_name="Anna", last_name="Berg", actor=SYSTEM
-    )
-    assert person_ids_matching("anna berg") == [anna.pk]
-    assert person_ids_matching("anna berg") == [anna.pk]  # remembered, in memory only
-    anna.last_name = "Lind"
-    anna.save()
-    assert person_ids_matching("berg") == [] and person_ids_matching("lind") == [anna.pk]
-    # Her key gone by any path (not only person_key_destroy, which forgets her at once): what
-    # was remembered of her is never served again.
-    PersonKey.objects.filter(person=anna).delete()
-    assert person_ids_matching("anna") == [] and person_ids_matching("lind") == []
 
 
 def test_an_order_written_before_she_was_known_is_taken_back_under_her_key():

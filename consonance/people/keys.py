@@ -99,7 +99,6 @@ def person_decrypt(person: Person, blob: bytes, *, context: str) -> str:
 
 def person_key_destroy(*, person: Person, actor: str) -> bool:
     """Crypto-shred: delete the wrapped key so nothing encrypted for the person can be read."""
-    _READ.pop(person.pk, None)
     with transaction.atomic():
         deleted, _ = PersonKey.objects.filter(person=person).delete()
         audit_append(
@@ -188,41 +187,14 @@ def person_identities(people: QuerySet[Person]) -> dict[int, tuple[str, str, str
     unwrap_many = _unwrapper()
     found = {}
     for pk, email, first, last, wrapped, key_id in rows:
-        if wrapped is None:  # her key is destroyed: nothing of her can be read
-            found[pk] = ("", "", "")
-            continue
-        stored = (bytes(wrapped), bytes(email), bytes(first), bytes(last))
-        known = _READ.get(pk)
-        if known is not None and known[0] == stored:
-            found[pk] = known[1]
-            continue
-        under = crypto.cipher(unwrap_many(pk, stored[0], key_id))
         texts = ["", "", ""]
-        for i, blob in enumerate(stored[1:]):
-            with contextlib.suppress(crypto.DecryptionError):
-                texts[i] = crypto.decrypt_with(under, blob, aads[i]).decode()
-        found[pk] = _remember(pk, stored, (texts[0], texts[1], texts[2]))
+        if wrapped is not None:
+            under = crypto.cipher(unwrap_many(pk, bytes(wrapped), key_id))
+            for i, blob in enumerate((email, first, last)):
+                with contextlib.suppress(crypto.DecryptionError):
+                    texts[i] = crypto.decrypt_with(under, bytes(blob), aads[i]).decode()
+        found[pk] = (texts[0], texts[1], texts[2])
     return found
-
-
-# What person_identities decrypted, per person: served again only for the very same wrapped key
-# and ciphertexts, read in the same query from rows that exist then. Her erasure deletes her
-# wrapped key, so what is remembered of her can never be served again (and is dropped here,
-# person_key_destroy); a changed name or address, or a key wrapped again, is decrypted afresh.
-# In memory only and bounded: the oldest are dropped first.
-READ_REMEMBERED = 20_000
-_READ: dict[int, tuple[tuple[bytes, ...], tuple[str, str, str]]] = {}
-
-
-def _remember(
-    pk: int, stored: tuple[bytes, ...], texts: tuple[str, str, str]
-) -> tuple[str, str, str]:
-    _READ.pop(pk, None)
-    while len(_READ) >= READ_REMEMBERED:
-        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread
-            _READ.pop(next(iter(_READ)))
-    _READ[pk] = (stored, texts)
-    return texts
 
 
 def _hold_keys_for(rows: list[Any]) -> None:
