@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from consonance.booking import hooks as booking_hooks
 from consonance.journal import consultations, inbound
 from consonance.journal.models import Consultation, Note
-from consonance.journal.selectors import notes_texts, replies_awaited
+from consonance.journal.selectors import notes_texts, replies_awaited, reply_dues
 from consonance.journal.services import access_record, journal_export_record
 from consonance.lib import overview
 from consonance.mail import hooks as mail_hooks
@@ -96,7 +96,11 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
         .select_related("booking__service")
         .order_by("-opened_at", "-pk")
     )
-    dues = dict(replies_awaited(ask.now, person_ids=(person.pk,)))
+    # Her replies awaited from the consultations just read, in replies_awaited's order.
+    waiting = sorted(
+        consultations, key=lambda c: (c.awaiting_reply_since or ask.now, c.ends_at, c.pk)
+    )
+    dues = dict(reply_dues(waiting, ask.now))
     for consultation in consultations:
         consultation.reply_due = dues.get(consultation)  # type: ignore[attr-defined]
     return people_hooks.CardSection(

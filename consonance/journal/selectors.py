@@ -172,7 +172,16 @@ def replies_awaited(
     )
     if person_ids is not None:
         rows = rows.filter(person_id__in=person_ids)
-    found = list(rows)
+    return reply_dues(list(rows), now)
+
+
+def reply_dues(
+    consultations: list[Consultation], now: datetime
+) -> list[tuple[Consultation, datetime]]:
+    """Of `consultations` (already read, in the order wanted), those whose client waits for a
+    reply, each with its due date, as `replies_awaited` gives them."""
+    waiting = (Consultation.State.OPEN, Consultation.State.COMPLETED)
+    found = [c for c in consultations if c.state in waiting and c.awaiting_reply_since]
     if not found:
         return []
     windows = holidays_ahead(now=now - timedelta(days=92))

@@ -61,11 +61,21 @@ def encrypt(key: bytes, plaintext: bytes, context: bytes) -> bytes:
 
 
 def decrypt(key: bytes, blob: bytes, context: bytes) -> bytes:
+    return decrypt_with(cipher(key), blob, context)
+
+
+def cipher(key: bytes) -> AESGCM:
+    """The cipher of `key`, for `decrypt_with`: many blobs under one key (a search decrypting
+    every client's name and address) set the key up once, not once per blob."""
+    return AESGCM(key)
+
+
+def decrypt_with(under: AESGCM, blob: bytes, context: bytes) -> bytes:
     if len(blob) < 1 + _NONCE + 16 or blob[:1] != _VERSION:
         raise DecryptionError("not a Consonance ciphertext")
     nonce, body = blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
     try:
-        return AESGCM(key).decrypt(nonce, body, context)
+        return under.decrypt(nonce, body, context)
     except InvalidTag as error:
         raise DecryptionError("wrong key or context, or the data was altered") from error
 

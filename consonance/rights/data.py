@@ -284,6 +284,17 @@ def _with_clock_relations(declaration, found: models.QuerySet) -> models.QuerySe
     return found.select_related(*relations) if relations else found
 
 
+def _sources(person_id: int, present: dict[str, int], with_records: bool) -> list:
+    """Her rows per registered model the census found her in. Without records (the client card,
+    her page's dates) only the categories are wanted: a table that holds none (her requests, her
+    restrictions) is not read at all."""
+    return [
+        (d, d.rows_for(person_id))
+        for d in registry()
+        if d.model in present and (with_records or d.holdings)
+    ]
+
+
 def holdings_of(
     person: Person,
     *,
@@ -295,7 +306,7 @@ def holdings_of(
 ) -> Holdings:
     """Every category held about the person with the policy facts, the things she would count
     in it (unless not `counted`: the client card wants dates only) and (`with_records`) her rows
-    per model, for data.json and for reading."""
+    per model, for data.json and for reading (without them, `other` stays empty: _sources)."""
     policy = get_policy()
     row_options = {"staff_copy": staff_copy, "withhold_journal": withhold_journal}
     held: dict[str, CategoryHeld] = {}
@@ -303,7 +314,7 @@ def holdings_of(
     ends_by_category: dict[str, dict] = {}  # category -> rule id -> (rule, until)
     present = census(person.pk)  # one query: the tables holding her rows, the only ones read
     texts = identifiers_of(person, present).search_texts() if with_records else set()
-    sources = [(d, d.rows_for(person.pk)) for d in registry() if d.model in present]
+    sources = _sources(person.pk, present, with_records)
     for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
         found = _with_clock_relations(declaration, found.order_by("pk"))
         # Dates only (the client card): the ciphertext is not read, so not fetched.

@@ -14,7 +14,7 @@ from datetime import datetime
 from consonance.booking import selectors as booking_selectors
 from consonance.booking.models import Booking
 from consonance.people import hooks as people_hooks
-from consonance.people.models import MemberProfile, Person
+from consonance.people.models import Person
 from consonance.people.selectors import identities_read, person_ids_matching
 
 PER_PAGE = 50
@@ -80,5 +80,6 @@ def client_card(person: Person, now: datetime) -> ClientCard:
         (item for section in sections for item in section.deadlines if item.due_at),
         key=lambda item: (item.due_at or far, item.label),
     )
-    member = MemberProfile.objects.filter(person=person).exists()
+    # Read with her when the card's view joined it (select_related("member")), else one query.
+    member = hasattr(person, "member")
     return ClientCard(person, member, sections, deadlines)

@@ -86,7 +86,9 @@ def clients(request: HttpRequest) -> HttpResponse:
 
 def client(request: HttpRequest, pk: int) -> HttpResponse:
     """Her card: contact details, then each app's section; every view is in the audit log."""
-    person = get_object_or_404(Person, pk=pk)
+    # Her key and member account read with her: the card shows her name and address and
+    # whether she is a member (one query, not three).
+    person = get_object_or_404(Person.objects.select_related("key", "member"), pk=pk)
     now = timezone.now()
     card = client_card(person, now)
     audit_append(
