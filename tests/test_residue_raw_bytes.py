@@ -80,11 +80,16 @@ def _pg_wal_bytes(start: str) -> dict[str, bytes]:
     WAL is the whole cluster's, so only this range is hers to answer for (older and recycled
     segments hold other databases' and earlier runs' bytes)."""
     with connection.cursor() as cursor:
+        # Her erasure is still in the test's transaction: its last WAL records may sit in the
+        # WAL buffers, not in the file (the WAL writer writes only full pages of a transaction
+        # still open). A segment switch flushes everything before it.
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+        (end,) = cursor.fetchone()
+        cursor.execute("SELECT pg_switch_wal()")
         cursor.execute(
             "SELECT a.file_name, a.file_offset, b.file_name, b.file_offset "
-            "FROM pg_walfile_name_offset(%s::pg_lsn) a, "
-            "pg_walfile_name_offset(pg_current_wal_lsn()) b",
-            [start],
+            "FROM pg_walfile_name_offset(%s::pg_lsn) a, pg_walfile_name_offset(%s::pg_lsn) b",
+            [start, end],
         )
         first, first_offset, last, last_offset = cursor.fetchone()
         cursor.execute(
