@@ -168,7 +168,7 @@ def test_every_declared_action_is_written():
 def test_the_follower_sees_actions_passed_on():
     assert FLOW.literals["booking.moved"].startswith("booking/changes.py")  # via a local _audit
     assert "order.created" in FLOW.literals  # order_record_event(kind="created")
-    assert "document.receipt_issued" in FLOW.literals  # f"document.{kind}_issued", a choice
+    assert "document.invoice_issued" in FLOW.literals  # f"document.{kind}_issued", a choice
     assert "mail.sent" in FLOW.literals  # a module constant
     assert r"^order\.payment_(.+)$" in FLOW.patterns  # a provider's event kind
 

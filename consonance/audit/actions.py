@@ -51,7 +51,6 @@ ACTIONS: dict[str, Promise] = {
     "day_off.added": _("Ledig dag tillagd"),
     "day_off.removed": _("Ledig dag borttagen"),
     "document.invoice_issued": _("Faktura utfärdad"),
-    "document.receipt_issued": _("Kvitto utfärdat"),
     "document.zip_downloaded": _("Underlag hämtade som zip"),
     "fortnox.connected": _("Fortnox anslutet"),
     "fortnox.disconnected": _("Fortnox frånkopplat"),
