@@ -476,33 +476,29 @@ def _callback_hint(body: bytes) -> tuple[str, bool, str | None]:
 
 
 def _payment_event(data: dict[str, Any]) -> ProviderEvent:
-    status = str(data.get("status", ""))
-    object_id = str(data["id"]).upper()
-    return ProviderEvent(
-        event_id=f"{object_id}:{status}",
-        provider_ref=object_id,
-        kind=_PAYMENT_KINDS.get(status, "pending"),
-        occurred_at=_parse_time(data.get("datePaid")),
-        amount=_parse_amount(data.get("amount")),
-        currency=_str_or_none(data.get("currency")),
-        payment_ref=_str_or_none(data.get("paymentReference")),
-        raw_type=f"paymentrequest.{status}",
-        extra=_error_extra(data),
-    )
+    return _event(data, _PAYMENT_KINDS, "paymentReference", "paymentrequest")
 
 
 def _refund_event(data: dict[str, Any]) -> ProviderEvent:
+    return _event(data, _REFUND_KINDS, "originalPaymentReference", "refund")
+
+
+def _event(
+    data: dict[str, Any], kinds: dict[str, EventKind], reference: str, object_type: str
+) -> ProviderEvent:
+    """A payment request's or a refund's state as an event: they differ only in their kinds,
+    the field naming the payment, and their type."""
     status = str(data.get("status", ""))
     object_id = str(data["id"]).upper()
     return ProviderEvent(
         event_id=f"{object_id}:{status}",
         provider_ref=object_id,
-        kind=_REFUND_KINDS.get(status, "pending"),
+        kind=kinds.get(status, "pending"),
         occurred_at=_parse_time(data.get("datePaid")),
         amount=_parse_amount(data.get("amount")),
         currency=_str_or_none(data.get("currency")),
-        payment_ref=_str_or_none(data.get("originalPaymentReference")),
-        raw_type=f"refund.{status}",
+        payment_ref=_str_or_none(data.get(reference)),
+        raw_type=f"{object_type}.{status}",
         extra=_error_extra(data),
     )
 

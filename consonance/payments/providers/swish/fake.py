@@ -248,14 +248,7 @@ class FakeSwishServer(LoopbackFake):
         self, refund_id: str, status: str = "PAID", error_code: str | None = None
     ) -> None:
         with self.lock:
-            record = self.state.refunds[refund_id]
-            record.fields["status"] = status
-            if status == "PAID":
-                record.fields["paymentReference"] = secrets.token_hex(16).upper()
-                record.fields["datePaid"] = _swish_time()
-            if error_code:
-                record.fields["errorCode"] = error_code
-                record.fields["errorMessage"] = f"Swish says {error_code}"
+            _settle(self.state.refunds[refund_id], status, error_code)
 
     def callback_body(self, payment_id: str) -> bytes:
         """What Swish POSTs to the payment request's callbackUrl."""
@@ -286,14 +279,7 @@ class FakeSwishServer(LoopbackFake):
 
     def _settle_payment(self, payment_id: str, status: str, error_code: str | None = None) -> None:
         with self.lock:
-            record = self.state.payments[payment_id]
-            record.fields["status"] = status
-            if status == "PAID":
-                record.fields["paymentReference"] = secrets.token_hex(16).upper()
-                record.fields["datePaid"] = _swish_time()
-            if error_code:
-                record.fields["errorCode"] = error_code
-                record.fields["errorMessage"] = f"Swish says {error_code}"
+            _settle(self.state.payments[payment_id], status, error_code)
 
     # -- request handling (called from the handler thread) ------------------------------------
 
@@ -439,3 +425,14 @@ def _load(body: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def _settle(record: FakeRecord, status: str, error_code: str | None) -> None:
+    """A payment request or a refund reaching `status`, as Swish records it."""
+    record.fields["status"] = status
+    if status == "PAID":
+        record.fields["paymentReference"] = secrets.token_hex(16).upper()
+        record.fields["datePaid"] = _swish_time()
+    if error_code:
+        record.fields["errorCode"] = error_code
+        record.fields["errorMessage"] = f"Swish says {error_code}"
