@@ -18,6 +18,7 @@ from consonance.lib.time import STOCKHOLM
 from consonance.payments import hooks as payment_hooks
 from consonance.people import hooks as people_hooks
 from consonance.people.models import Person
+from consonance.people.selectors import persons_read
 from consonance.rights import hooks as rights_hooks
 
 # The overview warns about a video session without a link this long before it.
@@ -36,7 +37,7 @@ def _sessions_waiting(group: str, bookings) -> list[overview.Waiting]:
             due_at=booking.starts_at,
             person_id=booking.person_id,
         )
-        for booking in bookings
+        for booking in persons_read(list(bookings))
     ]
 
 

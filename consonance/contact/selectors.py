@@ -12,6 +12,7 @@ from consonance.contact.models import Message
 from consonance.lib.overview import SOON
 from consonance.people.keys import KeyDestroyed, person_decrypt
 from consonance.people.models import Person
+from consonance.people.selectors import identities_read
 from consonance.privacy.holidays import Window, deadlines_due, holidays_ahead
 from consonance.privacy.registry import context_of
 
@@ -56,6 +57,7 @@ def conversations_open(
     people = Person.objects.only("first_name", "last_name", "email").in_bulk(
         [g["person_id"] for g in groups]
     )
+    identities_read(list(people.values()))  # their names are shown: their keys in one query
     dues = deadlines_due(DEADLINE, [g["first"] for g in groups], windows=windows)
     conversations = [
         Conversation(

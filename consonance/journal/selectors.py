@@ -13,6 +13,7 @@ from consonance.journal.models import AccessEvent, Consultation, Note
 from consonance.journal.services import access_record
 from consonance.people.keys import KeyDestroyed, person_decrypt, person_decrypt_many
 from consonance.people.models import Person
+from consonance.people.selectors import persons_read
 from consonance.privacy.holidays import deadline_due, deadlines_due, holidays_ahead
 from consonance.privacy.registry import context_of
 
@@ -172,7 +173,7 @@ def replies_awaited(
     )
     if person_ids is not None:
         rows = rows.filter(person_id__in=person_ids)
-    return reply_dues(list(rows), now)
+    return reply_dues(persons_read(list(rows)), now)
 
 
 def reply_dues(

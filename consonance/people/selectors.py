@@ -47,6 +47,16 @@ def identities_read[T](rows: list[T]) -> list[T]:
     return rows
 
 
+def persons_read[T](rows: list[T]) -> list[T]:
+    """`rows` (bookings, requests, consultations: rows with a `person`, read with them) with
+    their persons' keys read in one query, so that showing their names (the overview, the week)
+    does not read one key per person. Nothing is kept beyond the rows themselves."""
+    people = {id(p): p for p in (getattr(r, "person", None) for r in rows) if p is not None}
+    if people:
+        keys_for(list(people.values()))
+    return rows
+
+
 def person_ids_matching(query: str, among: QuerySet[Person] | None = None) -> list[int]:
     """The persons (of `among`) whose first name, last name or address holds every word of
     `query`, case-folded, in name order. Names and addresses are encrypted (lib/identifiers.py),

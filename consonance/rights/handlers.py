@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from consonance.lib import overview
 from consonance.lib.i18n import current_language
 from consonance.people import hooks as people_hooks
+from consonance.people.selectors import persons_read
 from consonance.rights.data import person_holdings
 from consonance.rights.models import Request
 from consonance.rights.selectors import (
@@ -40,7 +41,7 @@ def waiting_requests(query: overview.OverviewQuery) -> list[overview.Waiting]:
             overdue=request.due_at < query.now,
             person_id=request.person_id,
         )
-        for request in requests_open().order_by("due_at", "pk")[: query.limit]
+        for request in persons_read(list(requests_open().order_by("due_at", "pk")[: query.limit]))
     ]
 
 

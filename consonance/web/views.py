@@ -15,6 +15,7 @@ from consonance.booking import selectors as booking_selectors
 from consonance.lib import overview
 from consonance.lib.markup import render_markdown
 from consonance.lib.time import STOCKHOLM
+from consonance.people.selectors import persons_read
 from consonance.privacy.policy import get_policy
 from consonance.web.forms import SitePageForm
 from consonance.web.health import health_checks, health_json, health_sentence
@@ -87,7 +88,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     # One more than shown from each app: then "more" is known without counting.
     waiting = overview.waiting_items(overview.OverviewQuery(now=now, limit=SHOWN + 1))
     # Today's and the rest of the week's sessions in one query (on a Sunday, today's only).
-    sessions = list(booking_selectors.bookings_between(midnight, max(week_end, tomorrow)))
+    sessions = persons_read(
+        list(booking_selectors.bookings_between(midnight, max(week_end, tomorrow)))
+    )
     return render(
         request,
         "web/staff_home.html",
