@@ -278,3 +278,40 @@ def test_the_client_pages_read_in_english_when_the_coach_chooses_it(staff_client
     for text in ("Contact details", "Deadlines", "Orders and payments", "Upcoming", "Move"):
         assert text in card, text
     assert "SEK 900.00" in card and "Kommande" not in card
+
+
+def _ends(categories) -> list[tuple]:
+    return [
+        (c.id, c.count, c.legal_hold, [(end.rule.id, end.until) for end in c.until])
+        for c in categories
+    ]
+
+
+def test_the_cards_deletion_dates_from_one_statement_equal_those_read_from_her_rows(practice):
+    """The card's dates (rights.dates, one planned statement) are those of reading her rows of
+    every table (rights.data.holdings_of): the latest clock, none while one has not started, a
+    clock through a subject's id (an agreement's `person__last_contact_at`) and a date clock."""
+    from consonance.newsletter.models import Subscription
+    from consonance.privacy.models import RetentionAgreement
+    from consonance.rights.data import holdings_of
+    from consonance.rights.dates import person_deletion_dates
+
+    video, _ = practice
+    ahead = confirmed_booking(video, TUESDAY_11, first="Astrid", last="Lind")
+    person = ahead.person
+    past = confirmed_booking(video, LAST_MONTH, first="Astrid", last="Lind")
+    _refund(past)
+    Note.objects.create(person=person, body_ciphertext=encrypted(person, Note, "Sover dåligt."))
+    request_record(person=person, kind=Request.Kind.ERASURE, actor=SYSTEM, done=False)
+    subscriber(person.email, first="Astrid", last="Lind")
+    Subscription.objects.filter(person=person).update(unsubscribed_at=LAST_FRIDAY)
+    RetentionAgreement.objects.create(
+        person=person, rule_id="contact-details-2y", until=dt.date(2027, 1, 1), reason="x"
+    )
+    message_receive(email=person.email, name="Astrid Lind", body="Hej", language="sv", actor=SYSTEM)
+    other = confirmed_booking(video, THURSDAY_10, first="Berit", last="Ek").person
+
+    for someone in (person, other):
+        expected = holdings_of(someone, with_records=False, counted=False).categories
+        assert _ends(person_deletion_dates(someone)) == _ends(expected)
+    assert any(until for _c, _n, _h, ends in _ends(expected) for _r, until in ends)

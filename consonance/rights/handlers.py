@@ -12,7 +12,7 @@ from consonance.lib import overview
 from consonance.lib.i18n import current_language
 from consonance.people import hooks as people_hooks
 from consonance.people.selectors import persons_read
-from consonance.rights.data import person_holdings
+from consonance.rights.dates import person_deletion_dates
 from consonance.rights.models import Request
 from consonance.rights.selectors import (
     person_active_restriction,
@@ -85,9 +85,8 @@ def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection:
     of data held about her is deleted (from the registry and the policy's retention rules)."""
     person = ask.person
     requests = list(person_requests(person.pk))
-    categories, _other = person_holdings(
-        person, language=current_language(), with_records=False, counted=False
-    )
+    # Her deletion dates from one planned statement, not a read of her rows in every table.
+    categories = person_deletion_dates(person, language=current_language())
     kinds = _kinds()
     deadlines = [
         _request_item(r, ask.now, kinds) for r in requests if r.state == Request.State.OPEN
