@@ -51,9 +51,7 @@ def person_deletion_dates(person: Person, *, language: str = "sv") -> list[Categ
                 )
                 known = ends_of.get(rule.id)
                 # The longest-lived row decides; a clock not started outlasts any date.
-                if known is None:
-                    ends_of[rule.id] = (rule, until)
-                elif known[1] is not None and (until is None or until > known[1]):
+                if known is None or (known[1] is not None and (until is None or until > known[1])):
                     ends_of[rule.id] = (rule, until)
     for cid, ends_of in ends_by_category.items():
         held[cid].until = [
