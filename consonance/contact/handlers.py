@@ -37,13 +37,17 @@ def _message_item(conversation: selectors.Conversation) -> people_hooks.OpenItem
 def clients_open(ask: people_hooks.ClientsAsk) -> dict[int, list[people_hooks.OpenItem]]:
     return {
         conversation.person.pk: [_message_item(conversation)]
-        for conversation in selectors.conversations_open(now=ask.now, person_ids=ask.person_ids)
+        for conversation in selectors.conversations_open(
+            now=ask.now, person_ids=ask.person_ids, known=ask.people
+        )
     }
 
 
 def client_card(ask: people_hooks.CardAsk) -> people_hooks.CardSection | None:
     """Her unanswered messages: how many, and by when she must have her answer."""
-    found = selectors.conversations_open(now=ask.now, person_ids=(ask.person.pk,))
+    found = selectors.conversations_open(
+        now=ask.now, person_ids=(ask.person.pk,), known=(ask.person,)
+    )
     if not found:
         return None
     return people_hooks.CardSection(

@@ -39,6 +39,8 @@ class ClientsAsk:
 
     person_ids: tuple[int, ...]
     now: datetime
+    # The people themselves, as the list read them (with their keys): not to be read again.
+    people: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,15 @@ def clients(people: QuerySet[Person] | None = None) -> QuerySet[Person]:
     return (people if people is not None else Person.objects.all()).filter(clients_filter())
 
 
-def open_items(person_ids: list[int], now: datetime) -> dict[int, list[OpenItem]]:
-    """What is open for each of these people, the earliest deadline first."""
+def open_items(
+    person_ids: list[int], now: datetime, people: tuple[Person, ...] = ()
+) -> dict[int, list[OpenItem]]:
+    """What is open for each of these people (read already: `people`), the earliest deadline
+    first."""
     found: dict[int, list[OpenItem]] = {pk: [] for pk in person_ids}
     if not person_ids:
         return found
-    for answer in clients_open.collect(ClientsAsk(tuple(person_ids), now)):
+    for answer in clients_open.collect(ClientsAsk(tuple(person_ids), now, people)):
         for pk, items in (answer or {}).items():
             found.setdefault(pk, []).extend(items)
     far = datetime.max.replace(tzinfo=now.tzinfo)

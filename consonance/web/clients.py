@@ -59,7 +59,7 @@ def clients_page(*, now: datetime, query: str = "", page: int = 1) -> ClientPage
     )
     ids = [person.pk for person in shown]
     upcoming = booking_selectors.next_sessions(ids, now)
-    open_items = people_hooks.open_items(ids, now)
+    open_items = people_hooks.open_items(ids, now, tuple(shown))
     rows = [ClientRow(p, upcoming.get(p.pk), open_items.get(p.pk, [])) for p in shown]
     return ClientPage(rows, page, pages, total, query)
 
