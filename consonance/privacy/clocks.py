@@ -53,7 +53,9 @@ def _clocks_plan(
     count, then per clock path MAX(start) and COUNT(start), as scalar sub-selects (each column
     keeps its own type: a date clock beside a timestamp)."""
     del vendor  # the cache key: the SQL is the database's own
-    columns, params, order = [], [], []
+    columns: list[str] = []
+    params: list = []
+    order: list[tuple[PersonalModel, tuple[str, ...]]] = []
     for declaration in registry():
         if not declaration.holdings:
             continue
