@@ -518,3 +518,31 @@ def _stop_travel():
     yield
     while _travellers:
         _travellers.pop().stop()
+
+
+def test_the_idle_probe_of_the_48_hour_minimisation_walks_only_unminimised_billing_details():
+    """Minimised billing details accumulate (every order's stays for two years): the probe that
+    asks whether any is left to minimise must use the partial index of the ones that are not,
+    or an idle run reads them all (issue 23: 0.26 s at 200 000 persons)."""
+    from django.db import connection
+
+    from consonance.privacy.registry import models_holding
+    from consonance.privacy.retention_probe import _compile, _extra
+
+    policy = get_policy()
+    rule48 = next(r for r in policy.retention if r.id == "billing-details-48h")
+    ((declaration, holding),) = models_holding(rule48.category)
+    probe = _compile(
+        declaration.model_class,
+        holding.clocks[rule48.after],
+        _extra(rule48, declaration, holding),
+        True,
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + probe.sql, probe.params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + probe.sql, probe.params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "billing_unminimised_idx" in plan, plan

@@ -23,10 +23,10 @@ from consonance.privacy.policy import RetentionRule
 from consonance.privacy.registry import Holding, PersonalModel, PersonalStore, through_subject
 from consonance.privacy.retention_query import (
     _local_midnight_cut,
-    _not_neutral,
     clock_before,
     clock_field,
     fields_to_clear,
+    not_yet_neutral,
 )
 
 # Stand-in cut-offs the statements are compiled with; their place among the parameters is
@@ -105,10 +105,7 @@ def _extra(rule: RetentionRule, declaration: PersonalModel, holding: Holding) ->
     """For anonymise and keep_only: some field is not yet neutral."""
     if rule.action == "delete":
         return Q()
-    todo = Q()
-    for f in fields_to_clear(rule, declaration, holding):
-        todo |= _not_neutral(f)
-    return todo if todo else Q(pk__in=[])
+    return not_yet_neutral(fields_to_clear(rule, declaration, holding))
 
 
 def rule_is_due(

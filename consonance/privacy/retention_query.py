@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q, Value, signals
+from django.db.models import Exists, Expression, OuterRef, Q, Value, signals
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -88,15 +88,43 @@ def neutral_value(f: models.Field):
     raise TypeError(f"no neutral value for {f.model._meta.label}.{f.name} ({type(f).__name__})")
 
 
-def _not_neutral(f: models.Field) -> Q:
+class _EmptyText(Expression):
+    """The empty string written into the statement, not passed as a parameter: a planner can
+    then match the condition to a partial index's (e.g. payments' `billing_unminimised_idx`);
+    SQLite never matches one against a bound parameter."""
+
+    output_field = models.CharField()
+
+    def as_sql(self, compiler, connection):
+        return "''", []
+
+
+def _not_neutral(f: models.Field) -> tuple[str, Q]:
+    """(the column compared, the condition that it still holds something)."""
     if isinstance(f, IdentifierField) and f.index:
-        return ~Q(**{f.index: ""})  # its index is blanked with it (fields_to_clear)
+        return f.index, ~Q(**{f.index: _EmptyText()})  # blanked with it (fields_to_clear)
     value = neutral_value(f)
     if value is None:
-        return Q(**{f"{f.name}__isnull": False})
+        return f.name, Q(**{f"{f.name}__isnull": False})
     if isinstance(value, Concat):
-        return ~Q(**{f"{f.name}__startswith": ANONYMISED})
-    return ~Q(**{f.name: value})
+        return f.name, ~Q(**{f"{f.name}__startswith": ANONYMISED})
+    if value == "":
+        return f.name, ~Q(**{f.name: _EmptyText()})
+    return f.name, ~Q(**{f.name: value})
+
+
+def not_yet_neutral(fields: list[models.Field]) -> Q:
+    """Some of these fields still holds something (what an anonymise or keep_only rule blanks):
+    one term per column, in the fields' order, so that the condition is written exactly as a
+    partial index declares it (an identifier and its blind index are one column here)."""
+    terms: dict[str, Q] = {}
+    for f in fields:
+        column, term = _not_neutral(f)
+        terms.setdefault(column, term)
+    todo = Q()
+    for term in terms.values():
+        todo |= term
+    return todo if terms else Q(pk__in=[])
 
 
 def fields_to_clear(rule: RetentionRule, declaration: PersonalModel, holding: Holding):
@@ -374,10 +402,7 @@ def plan_rule(
             model, clock, clock_range[1]
         )
     if rule.action != "delete":
-        todo = Q()
-        for f in fields_to_clear(rule, declaration, holding):
-            todo |= _not_neutral(f)
-        where &= todo if todo else Q(pk__in=[])
+        where &= not_yet_neutral(fields_to_clear(rule, declaration, holding))
     return Plan(
         declaration=declaration,
         holding=holding,
