@@ -540,7 +540,9 @@ def main() -> None:
                 f"{'met' if r['met_ratio'] else 'MISSED'}",
                 r["overhead_s"],
                 f"{r['idle_run_s']} s {'met' if r['met_idle'] else 'MISSED'}",
-                r["peer"].get("peer_rows_per_s", "error"),
+                "skipped"
+                if r["peer"].get("skipped")
+                else r["peer"].get("peer_rows_per_s", "error"),
                 r["peer"].get("engine_rows_per_s", "-"),
                 r["peer"].get("ratio", "-"),
             ]
