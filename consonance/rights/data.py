@@ -20,7 +20,6 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from consonance.lib.crypto import DecryptionError
-from consonance.lib.identifiers import IdentifierField
 from consonance.people.keys import KeyDestroyed, keys_for, person_decrypt, person_keys
 from consonance.people.models import Person
 from consonance.privacy.census import census, census_things
@@ -37,6 +36,7 @@ from consonance.privacy.registry import (
 )
 from consonance.rights.readable import Group, group_for, readable_row
 from consonance.rights.residue import identifiers_from
+from consonance.rights.residue_columns import has_identifier_fields
 
 log = logging.getLogger(__name__)
 
@@ -294,10 +294,6 @@ def _with_clock_relations(declaration, found: models.QuerySet) -> models.QuerySe
     return found.select_related(*relations) if relations else found
 
 
-def _has_identifiers(declaration: PersonalModel) -> bool:
-    return any(isinstance(f, IdentifierField) for f in declaration.model_class._meta.fields)
-
-
 def _sources(person_id: int, present: dict[str, int], with_records: bool) -> list:
     """Her rows per registered model the census found her in. Without records (the client card,
     her page's dates) only the categories are wanted: a table that holds none (her requests, her
@@ -336,7 +332,7 @@ def _read(
         found = _with_clock_relations(declaration, found.order_by("pk"))
         # Dates only (the client card): the ciphertext is not read, so not fetched.
         rows = list(found if with_records else found.defer(*declaration.encrypted))
-        if keys is not None and _has_identifiers(declaration):
+        if keys is not None and has_identifier_fields(declaration.model_class):
             keys_for(rows, keys)
         read.append((declaration, rows))
     if with_records:

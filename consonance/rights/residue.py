@@ -27,7 +27,14 @@ from consonance.privacy.registry import (
     registry,
     stores,
 )
-from consonance.rights.residue_columns import column_of, decrypted, email_fields, match_one, matched
+from consonance.rights.residue_columns import (
+    column_of,
+    decrypted,
+    email_fields,
+    has_identifier_fields,
+    match_one,
+    matched,
+)
 
 RECEIPT_TEMPLATE = "rights_erasure_receipt"
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -135,7 +142,8 @@ def identifiers_of(
             rows[declaration.model] = [person]
             continue
         found = list(declaration.rows_for(person.pk))  # one read, decrypted with her key
-        keys_for(found, keys)
+        if has_identifier_fields(declaration.model_class):
+            keys_for(found, keys)
         rows[declaration.model] = found
     return identifiers_from(person, rows)
 
