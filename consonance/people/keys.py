@@ -92,8 +92,15 @@ def person_encrypt(person: Person, plaintext: str, *, context: str) -> bytes:
     return crypto.encrypt(key, plaintext.encode(), f"{context}:{person.pk}".encode())
 
 
-def person_decrypt(person: Person, blob: bytes, *, context: str) -> str:
-    key = _data_key(person, create=False)
+def person_decrypt(
+    person: Person, blob: bytes, *, context: str, keys: dict[int, bytes] | None = None
+) -> str:
+    """`keys`: her key already read for this request (`person_keys`), so that many fields are
+    decrypted with one read of it; without her in it, her key is destroyed."""
+    if keys is None:
+        key = _data_key(person, create=False)
+    elif (key := keys.get(person.pk)) is None:  # type: ignore[assignment]
+        raise KeyDestroyed(f"person:{person.pk}")
     return crypto.decrypt(key, bytes(blob), f"{context}:{person.pk}".encode()).decode()
 
 
@@ -157,9 +164,16 @@ def _key_by_id(person_id: int, *, create: bool) -> bytes | None:
     return _data_key(Person(pk=person_id), create=True)
 
 
-def keys_for(rows: list[Any]) -> None:
+def person_keys(person_ids: Any) -> dict[int, bytes]:
+    """The data keys of these persons, for one request (an export reads hers once for every
+    row and field): the caller's, never kept beyond the call; destroyed keys are absent."""
+    return _person_keys(person_ids)
+
+
+def keys_for(rows: list[Any], known: dict[int, bytes] | None = None) -> None:
     """Read the keys of many rows' identifiers at once (a staff list, an SIE file): one query
-    for their persons' keys, one for their legal holds', not one per row."""
+    for their persons' keys, one for their legal holds', not one per row. `known`: persons'
+    keys already read for this request (`person_keys`), not read again; ones read are added."""
     holds = [r for r in rows if hasattr(r, "identifier_hold")]
     if holds:
         _hold_keys_for(holds)
@@ -167,7 +181,9 @@ def keys_for(rows: list[Any]) -> None:
     if not rows:  # only legal holds' (a payment's voucher and receipt): no person key to read
         return
     wanted = {getattr(r, "person_id", None) or r.pk for r in rows}
-    found = _person_keys(wanted)
+    found = known if known is not None else {}
+    if missing := wanted - found.keys():
+        found.update(_person_keys(missing))
     for row in rows:
         person_id = getattr(row, "person_id", None)
         owner, pk = ("person", person_id) if person_id else ("self", row.pk)

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -366,33 +366,3 @@ def as_datetime(value: Any) -> dt.datetime | None:
 def clock_value(row: models.Model, path: str) -> dt.datetime | None:
     """When a retention clock started for `row`: the timestamp at `path`, as an aware datetime."""
     return as_datetime(value_at(row, path))
-
-
-# -- one statement for "which tables hold rows about her" -----------------------------------------
-PERSON_SENTINEL = (
-    -739_146_251
-)  # a person id no row has, replaced by the real one in the plan's params
-
-
-@cache
-def _census_plan(vendor: str) -> tuple[str, tuple, tuple[PersonalModel, ...]]:
-    """The registry walk planned once per process: for every declaration, the count of its rows
-    about one person (its indexed subject path), as one UNION ALL statement."""
-    del vendor  # the cache key: the SQL is the database's own
-    parts, params, order = [], [], []
-    for index, declaration in enumerate(registry()):
-        rows = declaration.rows_for(PERSON_SENTINEL).order_by().values("pk")
-        sql, found = rows.query.sql_with_params()
-        parts.append(f"SELECT {index} AS i, COUNT(*) AS n FROM ({sql}) AS c{index}")  # noqa: S608
-        params += list(found)
-        order.append(declaration)
-    return " UNION ALL ".join(parts), tuple(params), tuple(order)
-
-
-def census(person_id: int) -> dict[str, int]:
-    """Her rows per registry model ({label: count}, models without any left out), in one query
-    (planned once per process): export, erasure and the client card then read only those."""
-    sql, params, order = _census_plan(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [person_id if p == PERSON_SENTINEL else p for p in params])
-        return {order[i].model: n for i, n in cursor.fetchall() if n}

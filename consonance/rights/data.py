@@ -20,21 +20,23 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from consonance.lib.crypto import DecryptionError
-from consonance.people.keys import KeyDestroyed, person_decrypt
+from consonance.people.keys import KeyDestroyed, keys_for, person_decrypt, person_keys
 from consonance.people.models import Person
+from consonance.privacy.census import census, census_things
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.register import retention_sentence
 from consonance.privacy.registry import (
     PersonalModel,
+    PersonalStore,
     as_datetime,
-    census,
     clock_value,
     registry,
     stores,
     things_text,
 )
 from consonance.rights.readable import Group, group_for, readable_row
-from consonance.rights.residue import identifiers_of
+from consonance.rights.residue import identifiers_from
+from consonance.rights.residue_columns import has_identifier_fields
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +53,23 @@ _SINCE_FIELDS = (
 )
 
 
-def decrypt_field(person: Person, declaration: PersonalModel, name: str, blob: Any) -> str | None:
+def decrypt_field(
+    person: Person,
+    declaration: PersonalModel,
+    name: str,
+    blob: Any,
+    keys: dict[int, bytes] | None = None,
+) -> str | None:
     """The plaintext of an encrypted field for its owner (with the context the registry declares
-    for it), or None when it cannot be read (her key was destroyed, or the data is damaged)."""
+    for it), or None when it cannot be read (her key was destroyed, or the data is damaged).
+    `keys`: her key as read once for this request (people.keys.person_keys)."""
     if blob is None:
         return None
     data = bytes(blob)
     if not data:
         return ""
     try:
-        return person_decrypt(person, data, context=declaration.encryption_context(name))
+        return person_decrypt(person, data, context=declaration.encryption_context(name), keys=keys)
     except KeyDestroyed:
         return None
     except DecryptionError:  # authentication failed: damaged or foreign ciphertext
@@ -102,6 +111,7 @@ def serialise_row(
     *,
     staff_copy: bool = False,
     withhold_journal: bool = False,
+    keys: dict[int, bytes] | None = None,
 ) -> dict:
     """One row for her export. A `staff_copy` (the staff command) shows sealed fields only as
     existing (P4), never their bytes; `withhold_journal` leaves the journal's text out (P15)."""
@@ -116,7 +126,7 @@ def serialise_row(
             out[f.name.removesuffix("_ciphertext")] = withheld_text()
             continue
         if f.name in declaration.encrypted:
-            text = decrypt_field(person, declaration, f.name, value)
+            text = decrypt_field(person, declaration, f.name, value, keys)
             out[f.name.removesuffix("_ciphertext")] = text
             continue
         value = _plain(value)
@@ -295,6 +305,44 @@ def _sources(person_id: int, present: dict[str, int], with_records: bool) -> lis
     ]
 
 
+def _her_key(person: Person) -> dict[int, bytes]:
+    """Her key, read once for every row and field of this request (not kept beyond it)."""
+    keys = person_keys([person.pk])
+    keys_for([person], keys)  # her own identifiers, read with the same key
+    return keys
+
+
+def _things(
+    person: Person, declaration: PersonalModel, rows: list, known: dict[str, list[int]]
+) -> list[str]:
+    """What she recognises in the rows: counted with the census (`known`), a store's here."""
+    if isinstance(declaration, PersonalStore):
+        return things_text({declaration.model: declaration.things_among(person.pk, rows)})
+    return things_text({declaration.model: known.get(declaration.model, [])})
+
+
+def _read(
+    person: Person, present: dict[str, int], with_records: bool, keys: dict[int, bytes] | None
+) -> list[tuple[PersonalModel, list[models.Model]]]:
+    """Her rows per model the census found her in (`_sources`), her identifiers decrypted with
+    her key (`keys`, read once); with records, then the stores' rows naming her (sessions,
+    tasks), found by what identifies her in those rows."""
+    read = []
+    for declaration, found in _sources(person.pk, present, with_records):
+        found = _with_clock_relations(declaration, found.order_by("pk"))
+        # Dates only (the client card): the ciphertext is not read, so not fetched.
+        rows = list(found if with_records else found.defer(*declaration.encrypted))
+        if keys is not None and has_identifier_fields(declaration.model_class):
+            keys_for(rows, keys)
+        read.append((declaration, rows))
+    if with_records:
+        texts = identifiers_from(person, {d.model: rows for d, rows in read}).search_texts()
+        for store in stores() if texts else ():
+            found = _with_clock_relations(store, store.rows_naming(texts).order_by("pk"))
+            read.append((store, list(found)))
+    return read
+
+
 def holdings_of(
     person: Person,
     *,
@@ -308,17 +356,18 @@ def holdings_of(
     in it (unless not `counted`: the client card wants dates only) and (`with_records`) her rows
     per model, for data.json and for reading (without them, `other` stays empty: _sources)."""
     policy = get_policy()
-    row_options = {"staff_copy": staff_copy, "withhold_journal": withhold_journal}
+    keys = _her_key(person) if with_records else None
+    row_options: dict[str, Any] = {
+        "staff_copy": staff_copy,
+        "withhold_journal": withhold_journal,
+        "keys": keys,
+    }
     held: dict[str, CategoryHeld] = {}
     result = Holdings([], {}, [])
     ends_by_category: dict[str, dict] = {}  # category -> rule id -> (rule, until)
-    present = census(person.pk)  # one query: the tables holding her rows, the only ones read
-    texts = identifiers_of(person, present).search_texts() if with_records else set()
-    sources = _sources(person.pk, present, with_records)
-    for declaration, found in sources + [(s, s.rows_naming(texts)) for s in stores() if texts]:
-        found = _with_clock_relations(declaration, found.order_by("pk"))
-        # Dates only (the client card): the ciphertext is not read, so not fetched.
-        rows = list(found if with_records else found.defer(*declaration.encrypted))
+    # One query: the tables holding her rows (the only ones read) and the things in them.
+    present, known_things = census_things(person.pk) if counted else (census(person.pk), {})
+    for declaration, rows in _read(person, present, with_records, keys):
         if not rows:
             continue
         records = None
@@ -332,8 +381,7 @@ def holdings_of(
             ]
             result.other_readable.append(group)
             continue
-        counts = declaration.things_among(person.pk, rows) if counted else []
-        things = things_text({declaration.model: counts}) if counted else []
+        things = _things(person, declaration, rows, known_things) if counted else []
         for holding in declaration.holdings:
             cid = holding.category
             if cid not in policy.categories:

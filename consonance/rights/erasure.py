@@ -28,11 +28,11 @@ from consonance.mail.outbox import mail_forget, mail_queue, mail_suppress, mail_
 from consonance.people.keys import person_key_destroy
 from consonance.people.models import Person
 from consonance.people.selectors import person_by_email
+from consonance.privacy.census import census_things
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
     Holding,
     PersonalModel,
-    census,
     clock_value,
     registry,
     stores,
@@ -43,6 +43,7 @@ from consonance.rights import hooks
 from consonance.rights.address import address_change_mail_forget
 from consonance.rights.ledger import ledger_covers, ledger_record
 from consonance.rights.models import ErasureReceipt, PreviousAddress, Request
+from consonance.rights.person_row import person_row_delete, person_row_locked
 from consonance.rights.residue import (
     RECEIPT_TEMPLATE,
     Finding,
@@ -135,21 +136,23 @@ def person_erase(
     policy = get_policy()
     now = timezone.now()
     with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=person.pk)
+        person, keys = person_row_locked(person.pk)
         person_id, email, language = person.pk, person.email, person.language
-        ids = identifiers_of(person)
+        # Her rows and things per table, one statement, before anything is deleted.
+        counts, things = census_things(person_id)
+        ids = identifiers_of(person, counts, keys)
         # The addresses she left, as keyed hashes: the ledger takes them with her last one.
         previous = list(
             PreviousAddress.objects.filter(person=person).values_list("address_hash", "until")
         )
         request = _erasure_request(person, now, via)
         tally = _Tally()
-        _erase_rows(policy, person_id, tally)
+        _erase_rows(policy, person_id, tally, counts, things)
         _erase_stores(ids, tally)
         _forget_mail(ids, email, person_id, actor)
         key_destroyed = person_key_destroy(person=person, actor=actor)
         tally.count_erased(subject_declaration(), 1)
-        Person.objects.filter(pk=person_id).delete()
+        person_row_delete(person_id)
 
         scan = find_residue(ids)
         if scan.residue:
@@ -212,14 +215,16 @@ def _erasure_request(person: Person, now: dt.datetime, via: str) -> Request:
     )
 
 
-def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
-    """Delete her rows of every model, keep (minimised, unlinked) those under a legal hold."""
-    # Count before deleting anything: deleting an order cascades to its billing details. One
-    # query counts every table (the census); only the tables holding her rows are read further.
-    counts = census(person_id)
-    things = {
-        d.model: d.thing_counts(person_id) for d in registry() if d.subject and d.model in counts
-    }
+def _erase_rows(
+    policy: Policy,
+    person_id: int,
+    tally: _Tally,
+    counts: dict[str, int],
+    things: dict[str, list[int]],
+) -> None:
+    """Delete her rows of every model, keep (minimised, unlinked) those under a legal hold.
+    `counts`, `things`: her rows and things per model, counted before anything was deleted
+    (`census_things`); only the tables holding her rows are touched."""
     # Deepest subject paths first (an order's payments before the order), Person last.
     for declaration in sorted(registry(), key=_depth, reverse=True):
         if not declaration.subject or declaration.model not in counts:
@@ -245,10 +250,10 @@ def _erase_rows(policy: Policy, person_id: int, tally: _Tally) -> None:
 def _erase_stores(ids: Identifiers, tally: _Tally) -> None:
     """Sessions and task rows that name her (a sign-in by code she left, a task's arguments)."""
     for store in stores():
-        rows = store.rows_naming(ids.search_texts())
-        count = rows.count()
+        # Deleted without counting first: the delete says how many rows it took.
+        _total, per_model = store.rows_naming(ids.search_texts()).delete()
+        count = per_model.get(store.model_class._meta.label, 0)
         if count:
-            rows.delete()
             tally.count_erased(store, count, [count] * len(store.things))
 
 

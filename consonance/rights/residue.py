@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,17 +17,24 @@ from django.db.models.functions import Cast
 
 from consonance.lib.text import normalise_email
 from consonance.mail.selectors import outbox_waiting_to
+from consonance.people.keys import keys_for, person_keys
 from consonance.people.models import Person
+from consonance.privacy.census import PERSON_SENTINEL, census
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
-    PERSON_SENTINEL,
     Holding,
     PersonalModel,
-    census,
     registry,
     stores,
 )
-from consonance.rights.residue_columns import column_of, decrypted, email_fields, match_one, matched
+from consonance.rights.residue_columns import (
+    column_of,
+    decrypted,
+    email_fields,
+    has_identifier_fields,
+    match_one,
+    matched,
+)
 
 RECEIPT_TEMPLATE = "rights_erasure_receipt"
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -117,25 +125,46 @@ def held_fields(policy: Policy, declaration: PersonalModel) -> set[str]:
     }
 
 
-def identifiers_of(person: Person, present: dict[str, int] | None = None) -> Identifiers:
+def identifiers_of(
+    person: Person, present: dict[str, int] | None = None, keys: dict[int, bytes] | None = None
+) -> Identifiers:
     """The person's e-mail and names, and every identifier her registry rows hold. `present`:
-    the registry's census of her rows, when the caller has it (only those tables are read)."""
+    the registry's census of her rows, when the caller has it (only those tables are read);
+    `keys`: her key, when the caller has read it for this request."""
+    if present is None:
+        present = census(person.pk)
+    keys = person_keys([person.pk]) if keys is None else keys
+    rows: dict[str, list[models.Model]] = {}
+    for declaration in registry():
+        if not declaration.identifiers or declaration.model not in present:
+            continue
+        if not declaration.subject:  # her own row: the caller has it
+            rows[declaration.model] = [person]
+            continue
+        found = list(declaration.rows_for(person.pk))  # one read, decrypted with her key
+        if has_identifier_fields(declaration.model_class):
+            keys_for(found, keys)
+        rows[declaration.model] = found
+    return identifiers_from(person, rows)
+
+
+def identifiers_from(person: Person, rows: Mapping[str, Sequence[models.Model]]) -> Identifiers:
+    """`identifiers_of`, from her registry rows (model instances, their keys read) as the
+    caller has them ({label: rows}): the export reads them anyway."""
     ids = Identifiers(person_id=person.pk)
     ids.emails.add(normalise_email(person.email))
     ids.names.add((person.first_name, person.last_name))
     ids.others.add(f"{person.first_name} {person.last_name}".strip())
-    if present is None:
-        present = census(person.pk)
     for declaration in registry():
-        if not declaration.identifiers or declaration.model not in present:
+        found = rows.get(declaration.model)
+        if not declaration.identifiers or not found:
             continue
-        model = declaration.model_class
-        emails = set(email_fields(model, declaration.identifiers))
+        emails = set(email_fields(declaration.model_class, declaration.identifiers))
         pair = {"first_name", "last_name"} <= set(declaration.identifiers)
-        found = list(declaration.rows_for(person.pk).values("pk", *declaration.identifiers))
-        for row in decrypted(model, found, declaration.identifiers):
+        for instance in found:
+            row = {name: getattr(instance, name) for name in declaration.identifiers}
             for name, value in row.items():
-                if name == "pk" or not isinstance(value, str) or not value.strip():
+                if not isinstance(value, str) or not value.strip():
                     continue
                 if name in emails:
                     ids.emails.add(normalise_email(value))

@@ -20,6 +20,11 @@ def is_email(f: object) -> bool:
     return isinstance(f, models.EmailField) or getattr(f, "normalise", None) is normalise_email
 
 
+def has_identifier_fields(model: type[models.Model]) -> bool:
+    """Whether `model` has encrypted identifiers (lib/identifiers.py): only then are keys read."""
+    return any(isinstance(f, IdentifierField) for f in model._meta.fields)
+
+
 def decrypted(model: type[models.Model], rows: list[dict], names: Iterable[str]) -> list[dict]:
     """`rows` (from `values()`) with their encrypted identifiers read: ciphertext is decrypted
     through the model's rows, with one read of the keys for all of them."""
