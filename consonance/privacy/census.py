@@ -10,9 +10,8 @@ from django.db import connection
 
 from consonance.privacy.registry import registry
 
-PERSON_SENTINEL = (
-    -739_146_251
-)  # a person id no row has, replaced by the real one in the plan's params
+# A person id no row has, replaced by the real one in the plan's params.
+PERSON_SENTINEL = -739_146_251
 
 
 @cache

@@ -20,8 +20,8 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_date, parse_datetime
 
+from consonance.privacy.census import PERSON_SENTINEL
 from consonance.privacy.registry import (
-    PERSON_SENTINEL,
     PersonalModel,
     as_datetime,
     path_value,
