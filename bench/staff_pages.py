@@ -137,7 +137,8 @@ def _bookings_and_orders(people: list, n: int) -> Year:
     year, rows, orders, cancelled = Year(), [], [], set()
     for i in range(n):
         day = first_day + dt.timedelta(days=i // per_day)
-        starts = dt.datetime.combine(day, dt.time(8 + i % per_day), tzinfo=STOCKHOLM)
+        # Five past the hour: never on a demo session's start (one active booking per start).
+        starts = dt.datetime.combine(day, dt.time(8 + i % per_day, 5), tzinfo=STOCKHOLM)
         person = people[(i * 7919) % len(people)]
         method = methods[i % len(methods)]
         past = starts < now
