@@ -15,6 +15,7 @@ from consonance.audit.services import actor_staff_request
 from consonance.booking import feed, selectors
 from consonance.lib.time import STOCKHOLM
 from consonance.lib.urls import absolute_url
+from consonance.people.selectors import identities_read
 
 
 def _week_of(request: HttpRequest) -> date:
@@ -36,7 +37,9 @@ def week_days(monday: date) -> list[tuple[date, list]]:
     start = datetime.combine(monday, time(0), tzinfo=STOCKHOLM)
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=STOCKHOLM)
     days: dict[date, list] = {monday + timedelta(days=i): [] for i in range(7)}
-    for booking in selectors.bookings_between(start, end):
+    found = list(selectors.bookings_between(start, end))
+    identities_read([b.person for b in found])  # her names: one key read, not one a session
+    for booking in found:
         assert booking.starts_at is not None  # filtered on its start
         days[booking.starts_at.astimezone(STOCKHOLM).date()].append(booking)
     return list(days.items())
