@@ -83,13 +83,14 @@ def campaign_progress(campaign: Campaign) -> Progress:
 
 def campaigns_progress(campaigns: list[Campaign]) -> dict[int, Progress]:
     """campaign_progress for many at once (the coach's list): one grouped query, not one each."""
-    found = {
-        row.pop("campaign_id"): Progress(**row)
-        for row in Delivery.objects.filter(campaign__in=campaigns)
+    rows = (
+        Delivery.objects.filter(campaign__in=campaigns)
         .values("campaign_id")
         .annotate(**_PROGRESS)
+        .values_list("campaign_id", *_PROGRESS)
         .order_by()
-    }
+    )
+    found = {campaign_id: Progress(*counts) for campaign_id, *counts in rows}
     empty = Progress(total=0, sent=0, pending=0, skipped=0, failed=0)
     return {c.pk: found.get(c.pk, empty) for c in campaigns}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -48,9 +49,10 @@ def label(row, field: str) -> str:
     rebuilds the choices' dict and translates every label on each call, which a list of 300
     bookings (state, method, status) paid for 900 times a page. Choice labels only, never data."""
     value = getattr(row, field)
-    return _choice_labels(type(row), field, get_language()).get(value, value)
+    return _choice_labels(row._meta.label, field, get_language()).get(value, value)
 
 
 @functools.cache
-def _choice_labels(model: type, field: str, language: str | None) -> dict:
-    return {value: str(text) for value, text in model._meta.get_field(field).flatchoices}
+def _choice_labels(model: str, field: str, language: str | None) -> dict:
+    choices = apps.get_model(model)._meta.get_field(field).flatchoices
+    return {value: str(text) for value, text in choices}
