@@ -19,18 +19,18 @@ from consonance.booking.forms import (
     ServiceForm,
 )
 from consonance.booking.models import DayOff, OpeningHours, PracticeSettings, Service
+from consonance.people.selectors import persons_read
 
 
 def bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    upcoming = list(selectors.bookings_upcoming(now)[:200])
+    past = list(selectors.bookings_past(now)[:100])
+    persons_read(upcoming + past)  # her names: one key read, not 300
     return render(
         request,
         "booking/staff/bookings.html",
-        {
-            "upcoming": selectors.bookings_upcoming(now)[:200],
-            "past": selectors.bookings_past(now)[:100],
-            "now": now,
-        },
+        {"upcoming": upcoming, "past": past, "now": now},
     )
 
 

@@ -68,15 +68,31 @@ class Progress:
     failed: int
 
 
+_PROGRESS = {
+    "total": Count("pk"),
+    "sent": Count("pk", filter=Q(state=D.SENT)),
+    "pending": Count("pk", filter=Q(state=D.PENDING)),
+    "skipped": Count("pk", filter=Q(state=D.SKIPPED)),
+    "failed": Count("pk", filter=Q(state=D.FAILED)),
+}
+
+
 def campaign_progress(campaign: Campaign) -> Progress:
-    counts = campaign.deliveries.aggregate(
-        total=Count("pk"),
-        sent=Count("pk", filter=Q(state=D.SENT)),
-        pending=Count("pk", filter=Q(state=D.PENDING)),
-        skipped=Count("pk", filter=Q(state=D.SKIPPED)),
-        failed=Count("pk", filter=Q(state=D.FAILED)),
+    return Progress(**campaign.deliveries.aggregate(**_PROGRESS))
+
+
+def campaigns_progress(campaigns: list[Campaign]) -> dict[int, Progress]:
+    """campaign_progress for many at once (the coach's list): one grouped query, not one each."""
+    rows = (
+        Delivery.objects.filter(campaign__in=campaigns)
+        .values("campaign_id")
+        .annotate(**_PROGRESS)
+        .values_list("campaign_id", *_PROGRESS)
+        .order_by()
     )
-    return Progress(**counts)
+    found = {campaign_id: Progress(*counts) for campaign_id, *counts in rows}
+    empty = Progress(total=0, sent=0, pending=0, skipped=0, failed=0)
+    return {c.pk: found.get(c.pk, empty) for c in campaigns}
 
 
 def _owner() -> str:

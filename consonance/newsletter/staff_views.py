@@ -30,7 +30,7 @@ from consonance.newsletter.selectors import (
     newsletter_stopped_at,
     subscriber_counts,
 )
-from consonance.newsletter.sending import campaign_progress
+from consonance.newsletter.sending import campaign_progress, campaigns_progress
 from consonance.newsletter.services import newsletter_delete_on, newsletter_restart, newsletter_stop
 
 
@@ -60,7 +60,8 @@ def index(request: HttpRequest) -> HttpResponse:
                     request, _("Utkastet är sparat. Skicka ett test till dig själv först.")
                 )
                 return redirect("newsletter_staff:detail", campaign.pk)
-    campaigns = Campaign.objects.filter(is_test=False).order_by("-created_at")[:30]
+    campaigns = list(Campaign.objects.filter(is_test=False).order_by("-created_at")[:30])
+    progress = campaigns_progress(campaigns)
     return render(
         request,
         "newsletter/staff/index.html",
@@ -69,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "previews": previews,
             "counts": subscriber_counts(),
             "stopped_at": newsletter_stopped_at(),
-            "campaigns": [(c, campaign_progress(c)) for c in campaigns],
+            "campaigns": [(c, progress[c.pk]) for c in campaigns],
         },
     )
 

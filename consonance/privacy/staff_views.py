@@ -52,7 +52,8 @@ def dashboard(
     rule_names = {
         rule.id: policy.categories[rule.category].name.get(language) for rule in policy.retention
     }
-    totals = selectors.totals_by_rule(now=now)
+    runs = selectors.runs_by_day(now=now)
+    totals = selectors.totals_by_rule(now=now, runs=runs)
     rules = [
         {
             "rule": rule,
@@ -64,10 +65,7 @@ def dashboard(
         }
         for rule in policy.retention
     ]
-    history = [
-        {**row, "name": rule_names.get(row["rule_id"], row["rule_id"])}
-        for row in selectors.runs_by_day(now=now)
-    ]
+    history = [{**row, "name": rule_names.get(row["rule_id"], row["rule_id"])} for row in runs]
     for entry_day in forecast_days:
         for entry in entry_day["entries"]:
             entry["name"] = rule_names[entry["rule"].id]
