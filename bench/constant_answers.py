@@ -26,7 +26,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, databases, fresh_database, p95, print_table, size, write_results
+from _common import (
+    ROOT,
+    databases,
+    fresh_database,
+    p95,
+    print_table,
+    production_settings,
+    size,
+    write_results,
+)
 
 TRIES = size(200, 4)
 WARM_UP = size(10, 1)
@@ -63,12 +72,7 @@ def _setup(url: str, tree: Path) -> None:
     import datetime as dt
 
     os.environ["DATABASE_URL"] = url
-    os.environ["CONSONANCE_DEBUG"] = "0"
-    os.environ.setdefault("CONSONANCE_SECRET_KEY", "bench-secret-key-" + "x" * 40)
-    os.environ.setdefault("CONSONANCE_MASTER_KEY", "YmVuY2gtbWFzdGVyLWtleS0zMi1ieXRlcy1sb25nISE=")
-    os.environ.setdefault("CONSONANCE_ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("CONSONANCE_SSL_REDIRECT", "0")
-    os.environ.setdefault("CONSONANCE_SITE_URL", "https://consonance.test")
+    production_settings()
     os.environ.setdefault("CONSONANCE_LOG_LEVEL", "ERROR")
     os.environ["DJANGO_SETTINGS_MODULE"] = "consonance.settings"
     sys.path.insert(0, str(tree))  # the tree measured, before the installed one

@@ -325,9 +325,10 @@ def test_a_bgmax_file_books_its_payments_in_bulk_with_consecutive_numbers(monkey
     assert Voucher.objects.order_by("-number").first().number == 5
 
 
-def test_a_card_payment_books_voucher_rows_and_receipt_in_five_statements():
+def test_a_card_payment_books_voucher_rows_and_receipt_in_five_statements_three_on_postgresql():
     """Issue 23: one number reservation for voucher and receipt, one legal-hold key read for
-    both, three inserts; what they hold reads back from the database under that key."""
+    both, three inserts (on PostgreSQL one statement: lib/inserts.py); what they hold reads back
+    from the database under that key."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -341,7 +342,7 @@ def test_a_card_payment_books_voucher_rows_and_receipt_in_five_statements():
         for q in queries.captured_queries
         if "bookkeeping_" in q["sql"] or "people_holdkey" in q["sql"]
     ]
-    assert len(books) == 5, books
+    assert len(books) == (3 if connection.vendor == "postgresql" else 5), books
     assert sum("people_holdkey" in sql for sql in books) == 1
     voucher = Voucher.objects.get(order=order, kind="payment")
     receipt = Document.objects.get(order=order, kind="receipt")

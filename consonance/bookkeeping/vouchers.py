@@ -103,6 +103,11 @@ def _common(order: Order, entry_provider: str) -> dict[str, Any]:
     }
 
 
+# The methods' labels (lazy: translated where formatted), looked up without building the field's
+# choices anew each time as `get_method_display()` does.
+_METHOD_LABELS: dict[str, Any] = dict(Order.Method.choices)
+
+
 def payment_spec(entry: LedgerEntry) -> VoucherSpec:
     """What a payment's voucher says."""
     order = entry.order
@@ -114,7 +119,8 @@ def payment_spec(entry: LedgerEntry) -> VoucherSpec:
     else:
         credit, vat = sale_rows(gross, order.vat_rate)
         rows = [(_money_account(order, entry.provider), gross), *credit]
-        text = f"{order.description} ({order.get_method_display()}), order {order.reference}"
+        method = _METHOD_LABELS.get(order.method, order.method)  # get_method_display(), cheaper
+        text = f"{order.description} ({method}), order {order.reference}"
     return VoucherSpec(
         date=local_date(entry.at),
         description=str(text),
