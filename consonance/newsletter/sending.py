@@ -3,12 +3,14 @@ lease so that one sender works on a campaign at a time and a restarted one resum
 
 Guarantee: each recipient's Delivery row goes from pending to sent once the SMTP server has
 accepted her message (250 after the content), and that mark is committed before the next
-message's content is handed over (marks.py). A sender killed at any point leaves the recipients
-it had not finished as pending, and the next sender sends exactly those. The one window that
-remains is between the server's 250 and that commit: a kill exactly there means that one
-recipient (the message on the wire) gets the issue twice; we prefer that to anyone missing it
-silently. No SMTP client can close it: it cannot know whether a message the server had not yet
-answered was accepted (tests/test_newsletter_sending.py kills a sender at random points).
+window's content is handed over (marks.py; a window is CONSONANCE_NEWSLETTER_WINDOW messages,
+16 by default). A sender killed at any point leaves the recipients it had not finished as
+pending, and the next sender sends exactly those. What remains is the window: a kill after the
+server accepted messages whose marks were not yet committed means those recipients (at most the
+window's messages, with a window of 1 only the one on the wire) get the issue twice; we prefer
+that to anyone missing it silently. No SMTP client can close it entirely: it cannot know whether
+a message the server had not yet answered was accepted (tests/test_newsletter_sending.py kills a
+sender at random points and checks exactly this).
 
 Speed: when the server offers PIPELINING the messages go through mail.bulk.BulkPipeline (one
 round trip per message instead of four); otherwise one at a time with mail_bulk_send.
