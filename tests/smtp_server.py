@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -25,9 +26,17 @@ from aiosmtpd.controller import Controller
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port: the first free one in CONSONANCE_TEST_SMTP_PORTS ("26000-26099") when it
+    is set (test runs side by side on one machine keeping to their own ports), else any."""
+    first, _, last = os.environ.get("CONSONANCE_TEST_SMTP_PORTS", "0-0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free port in CONSONANCE_TEST_SMTP_PORTS")
 
 
 class _Handler:

@@ -6,10 +6,8 @@ conventions: Message-IDs from our domain, the suppression list, DKIM signing whe
 The caller keeps its own per-recipient send record (see newsletter.sending) so that a restart
 resumes where it stopped.
 
-Speed: building each copy through Django's EmailMessage (the email package's header registry and
-folding) costs far more than sending it. Over SMTP, `mail_bulk_send` therefore writes the MIME
-message directly (UTF-8 parts in base64, headers checked as the outbox checks them), which is
-what the standard library would produce, at a fraction of the cost; any other mail backend
+Speed: over SMTP each message is written directly as it goes on the wire (mail/wire.py; a
+newsletter's copies from one `BulkTemplate` per campaign and language); any other mail backend
 (the console in development, memory in tests) gets an ordinary EmailMessage.
 
 Round trips: smtplib's sendmail waits for the server four times per message (MAIL, RCPT, DATA,
@@ -21,25 +19,28 @@ built while the server is still taking the previous one.
 
 from __future__ import annotations
 
-import base64
-import secrets
 import smtplib
 import socket
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from email.header import Header
-from email.utils import formatdate, parseaddr
-from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.mail import mailers, make_msgid
 
-from consonance.mail.dkim import SignedEmail, dkim_key, dkim_sign
+from consonance.mail.dkim import SignedEmail
 from consonance.mail.models import Suppression
 from consonance.mail.outbox import _check_headers, address_hash
 from consonance.mail.sender import SITE_MARK, site_mark
+from consonance.mail.wire import (
+    BulkMessage,
+    BulkTemplate,
+    _domain,
+    _sender,
+    _wire_address,
+    _wire_bytes,
+    _wire_headers,
+)
 from consonance.privacy.mail_types import MailPurposeRefused, mail_purpose
 from consonance.privacy.policy import get_policy
 
@@ -47,6 +48,7 @@ __all__ = [
     "BulkMessage",
     "BulkPipeline",
     "BulkRefused",
+    "BulkTemplate",
     "MailPurposeRefused",
     "mail_bulk_bytes",
     "mail_bulk_connection",
@@ -61,19 +63,6 @@ class BulkRefused(Exception):
     """The SMTP server refused this one message for good (e.g. 550 for the recipient)."""
 
 
-@dataclass(frozen=True, slots=True)
-class BulkMessage:
-    to: str
-    subject: str
-    text: str
-    html: str = ""
-    headers: dict[str, str] | None = None
-    language: str = "sv"
-    # P20: a mail type declared with a purpose (privacy/mail_types.py), e.g. "newsletter_issue";
-    # mail_bulk_send refuses a message without one.
-    mail_type: str = ""
-
-
 @contextmanager
 def mail_bulk_connection() -> Iterator:
     connection = mailers.default
@@ -82,85 +71,6 @@ def mail_bulk_connection() -> Iterator:
         yield connection
     finally:
         connection.close()
-
-
-@cache
-def _sender(from_email: str) -> tuple[str, str, str | None]:
-    """(envelope sender, From header, Message-ID domain) for the configured sender, worked out
-    once: parsing it for every copy would cost as much as building the copy."""
-    name, address = parseaddr(from_email)
-    header = (
-        f"{Header(name, 'utf-8').encode()} <{address}>"
-        if name and not name.isascii()
-        else from_email
-    )
-    return address, header, address.rpartition("@")[2] or None
-
-
-def _domain() -> str | None:
-    return _sender(settings.DEFAULT_FROM_EMAIL)[2]
-
-
-@lru_cache(maxsize=64)
-def _subject(subject: str) -> str:
-    return Header(subject, "utf-8", maxlinelen=76).encode(linesep="\r\n")
-
-
-def _base64_lines(text: str) -> str:
-    return base64.encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
-
-
-def _wire_headers(message: BulkMessage) -> dict[str, str] | None:
-    """The message's own headers when it can go on the wire as we write it, None when the
-    recipient address needs encoding that only the full email package does (non-ASCII)."""
-    if not message.to.isascii() or "\n" in message.to or "\r" in message.to:
-        return None
-    headers = _check_headers(message.headers or {})
-    if not all(value.isascii() for value in headers.values()):
-        return None
-    return headers
-
-
-def _wire_bytes(message: BulkMessage, headers: dict[str, str]) -> bytes:
-    _envelope, from_header, domain = _sender(settings.DEFAULT_FROM_EMAIL)
-    message_id = make_msgid(domain=domain)
-    lines = [
-        f"From: {from_header}",
-        f"To: {message.to}",
-        f"Subject: {_subject(message.subject)}",
-        f"Date: {formatdate(usegmt=True)}",
-        f"Message-ID: {message_id}",
-        f"{SITE_MARK}: {site_mark(message_id)}",
-        "MIME-Version: 1.0",
-        f"Content-Language: {message.language}",
-        *(f"{name}: {value}" for name, value in headers.items()),
-    ]
-    text_part = [
-        'Content-Type: text/plain; charset="utf-8"',
-        "Content-Transfer-Encoding: base64",
-        "",
-        _base64_lines(message.text),
-    ]
-    if message.html:
-        boundary = f"==consonance-{secrets.token_hex(12)}"
-        lines += [
-            f'Content-Type: multipart/alternative; boundary="{boundary}"',
-            "",
-            f"--{boundary}",
-            *text_part,
-            f"--{boundary}",
-            'Content-Type: text/html; charset="utf-8"',
-            "Content-Transfer-Encoding: base64",
-            "",
-            _base64_lines(message.html),
-            f"--{boundary}--",
-            "",
-        ]
-    else:
-        lines += text_part
-    raw = "\r\n".join(lines).encode("ascii")
-    key = dkim_key()
-    return dkim_sign(raw, key) + raw if key is not None else raw
 
 
 def mail_bulk_bytes(message: BulkMessage) -> bytes | None:
@@ -295,17 +205,48 @@ class BulkPipeline:
     def send(self, key: Hashable, to: str, build: Callable[[], BulkMessage]) -> None:
         """Send the message `build()` makes to `to`. It is built after the previous message has
         been handed over, while the server takes that one in."""
-        if not to.isascii() or "\n" in to or "\r" in to:  # only the email package encodes it
-            self.finish()
+
+        def content() -> bytes:
             message = build()
+            assert message.to == to, "the envelope and the message must name the same recipient"
             self._purpose(message.mail_type)
-            try:
-                mail_bulk_send(self.connection, message, before_data=self.before_content)
-            except BulkRefused:
-                self.record(key, REFUSED)
-                return
-            self.record(key, SENT)
+            headers = _wire_headers(message)
+            if headers is not None:
+                return _wire_bytes(message, headers)
+            return _email(message).message().as_bytes(linesep="\r\n")
+
+        if not _wire_address(to):  # only the email package encodes it
+            self._one_by_one(key, build)
             return
+        self._pipelined(key, to, content)
+
+    def send_copy(self, key: Hashable, to: str, template: BulkTemplate, value: str) -> None:
+        """Send `template`'s copy for `to`, with `value` in place of its placeholder (made after
+        the previous message has been handed over, while the server takes that one in)."""
+        self._purpose(template.mail_type)
+        if not (_wire_address(to) and template.wire and value.isascii()):
+            self._one_by_one(key, lambda: template.message(to, value))
+            return
+
+        def content() -> bytes:
+            raw = template.copy(to, value)
+            assert raw is not None  # checked above
+            return raw
+
+        self._pipelined(key, to, content)
+
+    def _one_by_one(self, key: Hashable, build: Callable[[], BulkMessage]) -> None:
+        self.finish()
+        message = build()
+        self._purpose(message.mail_type)
+        try:
+            mail_bulk_send(self.connection, message, before_data=self.before_content)
+        except BulkRefused:
+            self.record(key, REFUSED)
+            return
+        self.record(key, SENT)
+
+    def _pipelined(self, key: Hashable, to: str, content: Callable[[], bytes]) -> None:
         envelope = f"MAIL FROM:<{self.sender}>\r\nRCPT TO:<{to}>\r\nDATA\r\n"
         previous, self._pending = self._pending, None
         if previous is None:
@@ -314,18 +255,9 @@ class BulkPipeline:
             self.before_content()
             self.smtp.send(previous[1] + b".\r\n" + envelope.encode("ascii"))
             self.after_content()
-        message = build()
-        assert message.to == to, "the envelope and the message must name the same recipient"
-        self._purpose(message.mail_type)
-        headers = _wire_headers(message)
-        raw = (
-            _wire_bytes(message, headers)
-            if headers is not None
-            else _email(message).message().as_bytes(linesep="\r\n")
-        )
-        content = smtplib._quote_periods(raw)  # type: ignore[attr-defined]
-        if not content.endswith(b"\r\n"):
-            content += b"\r\n"
+        raw = smtplib._quote_periods(content())  # type: ignore[attr-defined]
+        if not raw.endswith(b"\r\n"):
+            raw += b"\r\n"
         if previous is not None:
             self._answer(previous[0])
         mail = self.smtp.getreply()
@@ -333,7 +265,7 @@ class BulkPipeline:
         data = self.smtp.getreply()
         if data[0] == 354:
             if mail[0] == 250 and rcpt[0] in (250, 251):
-                self._pending = (key, content)
+                self._pending = (key, raw)
                 return
             self.smtp.send(b".\r\n")  # a server that opened DATA without a recipient: end it
             self.smtp.getreply()

@@ -98,6 +98,12 @@ def site_mark(message_id: str) -> str:
     return f"v1 {_mark_mac(derived_keys(SITE_MARK_KEY)[0], message_id)}"
 
 
+def site_mark_mac(key: bytes, message_id: str) -> str:
+    """site_mark's value after "v1 ", under `key` (derived_keys(SITE_MARK_KEY)[0], which a
+    sender of many messages reads once)."""
+    return _mark_mac(key, message_id)
+
+
 def sent_by_site(*, from_address: str, message_id: str, mark: str) -> bool:
     """The message is one the site sent: its SITE_MARK is genuine for its Message-ID (under any
     master key in force) and it comes from the site's own address (DEFAULT_FROM_EMAIL). Both,

@@ -42,18 +42,13 @@ def markdown_html(text: str) -> str:
 @dataclass(frozen=True)
 class Edition:
     """One language's version of a campaign, rendered once; each recipient's copy only puts her
-    own unsubscribe link in place of UNSUBSCRIBE."""
+    own unsubscribe link in place of UNSUBSCRIBE (newsletter.sending, through mail.bulk's
+    BulkTemplate)."""
 
     language: str
     subject: str
     text: str
     html: str
-
-    def personal(self, unsubscribe_url: str) -> tuple[str, str]:
-        return (
-            self.text.replace(UNSUBSCRIBE, unsubscribe_url),
-            self.html.replace(UNSUBSCRIBE, unsubscribe_url),
-        )
 
 
 def edition(campaign: Campaign, language: str) -> Edition:

@@ -3,12 +3,14 @@ lease so that one sender works on a campaign at a time and a restarted one resum
 
 Guarantee: each recipient's Delivery row goes from pending to sent once the SMTP server has
 accepted her message (250 after the content), and that mark is committed before the next
-message's content is handed over (marks.py). A sender killed at any point leaves the recipients
-it had not finished as pending, and the next sender sends exactly those. The one window that
-remains is between the server's 250 and that commit: a kill exactly there means that one
-recipient (the message on the wire) gets the issue twice; we prefer that to anyone missing it
-silently. No SMTP client can close it: it cannot know whether a message the server had not yet
-answered was accepted (tests/test_newsletter_sending.py kills a sender at random points).
+window's content is handed over (marks.py; a window is CONSONANCE_NEWSLETTER_WINDOW messages,
+16 by default). A sender killed at any point leaves the recipients it had not finished as
+pending, and the next sender sends exactly those. What remains is the window: a kill after the
+server accepted messages whose marks were not yet committed means those recipients (at most the
+window's messages, with a window of 1 only the one on the wire) get the issue twice; we prefer
+that to anyone missing it silently. No SMTP client can close it entirely: it cannot know whether
+a message the server had not yet answered was accepted (tests/test_newsletter_sending.py kills a
+sender at random points and checks exactly this).
 
 Speed: when the server offers PIPELINING the messages go through mail.bulk.BulkPipeline (one
 round trip per message instead of four); otherwise one at a time with mail_bulk_send.
@@ -24,7 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -37,15 +39,16 @@ from consonance.mail.bulk import (
     REFUSED,
     BulkMessage,
     BulkRefused,
+    BulkTemplate,
     mail_bulk_connection,
     mail_bulk_pipeline,
     mail_bulk_purpose,
     mail_bulk_send,
     mail_suppressed_among,
 )
-from consonance.newsletter.marks import Marks
+from consonance.newsletter.marks import Marks, fast_commits
 from consonance.newsletter.models import Campaign, Delivery
-from consonance.newsletter.render import Edition, edition
+from consonance.newsletter.render import UNSUBSCRIBE, edition
 from consonance.newsletter.selectors import newsletter_recipients, subscribers_to_tell_of_stop
 from consonance.newsletter.tokens import unsubscribe_signer
 from consonance.people.selectors import identities_read
@@ -182,34 +185,48 @@ def _to(delivery: Delivery) -> str:
     return settings.CONSONANCE_STAFF_EMAIL if person is None else person.email
 
 
-def _message(campaign: Campaign, editions: dict[str, Edition], delivery: Delivery) -> BulkMessage:
-    """Her copy, in her language. What is the same for everyone (the rendered issue per language
-    in `editions`, the links) is made once, so that each copy costs only her token and a replace."""
-    person = delivery.person
-    language = person.language if person is not None else "sv"
-    if language not in editions:
-        editions[language] = edition(campaign, language)
-    issue = editions[language]
-    unsubscribe_template, signup = _links(language, settings.SITE_URL)
+def _template(campaign: Campaign, language: str, *, coach: bool) -> BulkTemplate:
+    """The campaign's copy in `language` with UNSUBSCRIBE where each recipient's own link goes
+    (in the text, the HTML and List-Unsubscribe), rendered once per campaign and language;
+    `coach`: her test copy, with the sign-up link and no one to unsubscribe."""
+    issue = edition(campaign, language)
     headers = {"List-Id": _list_id(settings.DEFAULT_FROM_EMAIL)}
-    to = _to(delivery)
-    if person is None:  # the coach's test copy: no one to unsubscribe
-        url = signup
-    else:
-        url = unsubscribe_template.replace(_TOKEN, unsubscribe_signer().sign(str(person.pk)))
-        headers["List-Unsubscribe"] = f"<{url}>"
+    if not coach:
+        headers["List-Unsubscribe"] = f"<{UNSUBSCRIBE}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text, html = issue.personal(url)
-    subject = f"[Test] {issue.subject}" if campaign.is_test else issue.subject
-    return BulkMessage(
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
+    return BulkTemplate(
+        subject=f"[Test] {issue.subject}" if campaign.is_test else issue.subject,
+        text=issue.text,
+        html=issue.html,
         headers=headers,
         language=issue.language,
         mail_type=MAIL_TYPE,
+        placeholder=UNSUBSCRIBE,
     )
+
+
+Templates = dict[tuple[str, bool], BulkTemplate]
+
+
+def _copy(campaign: Campaign, templates: Templates, delivery: Delivery) -> tuple[BulkTemplate, str]:
+    """Her copy: the template in her language and her own link (signed: each copy costs only
+    her token and the parts of the message that hold it)."""
+    person = delivery.person
+    language = person.language if person is not None else "sv"
+    key = (language, person is None)
+    template = templates.get(key)
+    if template is None:
+        template = templates[key] = _template(campaign, language, coach=person is None)
+    unsubscribe, signup = _links(template.language, settings.SITE_URL)
+    if person is None:
+        return template, signup
+    return template, unsubscribe.replace(_TOKEN, unsubscribe_signer().sign(str(person.pk)))
+
+
+def _message(campaign: Campaign, templates: Templates, delivery: Delivery) -> BulkMessage:
+    """Her copy as a BulkMessage (for a server without PIPELINING, or another mail backend)."""
+    template, url = _copy(campaign, templates, delivery)
+    return template.message(_to(delivery), url)
 
 
 def _batch(campaign: Campaign, batch_size: int) -> list[Delivery]:
@@ -237,13 +254,13 @@ def _allowed(campaign: Campaign, batch: list[Delivery]) -> set[int | None]:
 
 
 def _send_one(
-    smtp, campaign: Campaign, editions: dict, delivery: Delivery, allowed: set, marks: Marks
+    smtp, campaign: Campaign, templates: Templates, delivery: Delivery, allowed: set, marks: Marks
 ) -> str:
     if delivery.person_id not in allowed:
         return D.SKIPPED
     try:
         # The previous recipients' records are committed before this message is handed over.
-        mail_bulk_send(smtp, _message(campaign, editions, delivery), before_data=marks.flush)
+        mail_bulk_send(smtp, _message(campaign, templates, delivery), before_data=marks.flush)
     except BulkRefused:
         return D.FAILED
     return D.SENT
@@ -259,7 +276,7 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
         return "nothing"
     if not _lease_take(campaign_id, owner, timezone.now()):
         return "busy"
-    editions: dict[str, Edition] = {}
+    templates: Templates = {}
     marks = Marks()
     lease = _Lease(campaign_id, owner)
 
@@ -267,7 +284,7 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
         marks.mark(delivery_id, D.FAILED if outcome == REFUSED else D.SENT)
 
     try:
-        with mail_bulk_connection() as smtp:
+        with fast_commits(), mail_bulk_connection() as smtp:
             pipeline = mail_bulk_pipeline(
                 smtp,
                 record=record,
@@ -285,16 +302,13 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
                 for delivery in batch:
                     lease.keep()
                     if pipeline is None:
-                        outcome = _send_one(smtp, campaign, editions, delivery, allowed, marks)
+                        outcome = _send_one(smtp, campaign, templates, delivery, allowed, marks)
                         marks.mark(delivery.pk, outcome)
                     elif delivery.person_id not in allowed:
                         marks.mark(delivery.pk, D.SKIPPED)
                     else:
-                        pipeline.send(
-                            delivery.pk,
-                            _to(delivery),
-                            partial(_message, campaign, editions, delivery),
-                        )
+                        template, url = _copy(campaign, templates, delivery)
+                        pipeline.send_copy(delivery.pk, _to(delivery), template, url)
     except LeaseLost:
         marks.close()
         log.warning("campaign %s: another sender took over", campaign_id)
