@@ -232,7 +232,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CONSONANCE_STAFF_EMAIL = env_str("CONSONANCE_STAFF_EMAIL") or DEFAULT_FROM_EMAIL
 # Newsletter messages handed to the SMTP server between two commits of the recipients' marks:
 # after a sender is killed, at most this many recipients get the issue twice (newsletter/marks.py).
-CONSONANCE_NEWSLETTER_WINDOW = max(1, env_int("CONSONANCE_NEWSLETTER_WINDOW", 16))
+CONSONANCE_NEWSLETTER_WINDOW = max(1, env_int("CONSONANCE_NEWSLETTER_WINDOW", 1))
 
 # Payment providers and video meetings (README, "Configuration"). A provider is offered only when
 # all of its required values are set; these are read here once, never from os.environ elsewhere.

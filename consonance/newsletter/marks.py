@@ -12,12 +12,13 @@ had accepted it: a kill repeats at most `window` recipients, those of the curren
 never misses anyone. No SMTP client can make that window empty: it cannot know whether a
 message the server had not yet answered was accepted.
 
-The window is CONSONANCE_NEWSLETTER_WINDOW, 16 by default. With 1, a kill repeats at most the
-one message on the wire (the one the server accepted just before the kill, if it did), but each
-message then waits for a commit: on a loaded machine about 1 ms on PostgreSQL, a third to half
-of what the SMTP server takes per message (README, Benchmarks). With 16 that commit is shared by
-16 messages, and a kill repeats at most 16 recipients, the ones whose messages went out since
-the last commit. Without PIPELINING (one message at a time) every mark is committed before the
+The window is CONSONANCE_NEWSLETTER_WINDOW, 1 by default: a kill repeats at most the one
+message on the wire (the one the server accepted just before the kill, if it did), the promise
+the campaign has always kept, but each message waits for a commit: on a loaded machine about
+1 ms on PostgreSQL, a third to half of what the SMTP server takes per message (README,
+Benchmarks). A practice that would rather send faster can set, say, 16: the commit is then
+shared by 16 messages, and a kill repeats at most 16 recipients, the ones whose messages went
+out since the last commit. Without PIPELINING (one message at a time) every mark is committed before the
 next message's content: a window of 1.
 
 Recipients skipped or refused never got a copy, so their marks may wait for the next commit
@@ -48,7 +49,7 @@ def window_default() -> int:
     """Messages that may be handed over without their recipients' marks committed (see above):
     at most this many recipients get the issue twice after a kill (CONSONANCE_NEWSLETTER_WINDOW,
     at least 1)."""
-    return max(1, getattr(settings, "CONSONANCE_NEWSLETTER_WINDOW", 16))
+    return max(1, getattr(settings, "CONSONANCE_NEWSLETTER_WINDOW", 1))
 
 
 @contextmanager
