@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.encoding import force_str
 
 from consonance.bookkeeping.fiscal import money, vat_part
 from consonance.bookkeeping.models import Document, Voucher
@@ -77,6 +78,9 @@ def sale_rows(gross: Decimal, vat_rate: Decimal) -> tuple[list[tuple[str, Decima
     return [(account("sales_exempt"), -gross)], vat
 
 
+_METHOD_LABELS = dict(Order._meta.get_field("method").flatchoices)
+
+
 def _invoiced(order: Order) -> bool:
     return (
         settings.BOOKKEEPING_METHOD == "invoice"
@@ -114,7 +118,10 @@ def payment_spec(entry: LedgerEntry) -> VoucherSpec:
     else:
         credit, vat = sale_rows(gross, order.vat_rate)
         rows = [(_money_account(order, entry.provider), gross), *credit]
-        text = f"{order.description} ({order.get_method_display()}), order {order.reference}"
+        # The method's label as get_method_display() gives it, without rebuilding the field's
+        # choices on every call (a BgMax file books thousands of these).
+        method = force_str(_METHOD_LABELS.get(order.method, order.method))
+        text = f"{order.description} ({method}), order {order.reference}"
     return VoucherSpec(
         date=local_date(entry.at),
         description=str(text),
@@ -226,9 +233,12 @@ def voucher_for_payout(payout: Payout) -> Voucher:
     return voucher_create(spec, audit=False)  # the payments app's "payout.recorded" row records it
 
 
-def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
-    """The part of a Bankgiro deposit the order ledger did not book; None when there is none
-    (or the deposit is not in kronor: the books are kept in SEK, she books it by hand)."""
+def deposit_spec(deposit: DepositRecorded) -> VoucherSpec | None:
+    """The voucher for the part of a Bankgiro deposit the order ledger did not book; None when
+    there is none (or the deposit is not in kronor: the books are kept in SEK, she books it by
+    hand). Written with the file's other deposits (services.vouchers_create_many: the deposit
+    rows were just written, so the sources are new; no audit row of its own, the import's
+    "bankgiro.file_imported" records the file)."""
     if deposit.currency != "SEK" or not (deposit.unmatched or deposit.deductions):
         return None
     unmatched, deducted = money(deposit.unmatched), money(deposit.deductions)
@@ -238,7 +248,7 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         (account("unidentified"), deducted),
         (account("bank"), -deducted),
     ]
-    spec = VoucherSpec(
+    return VoucherSpec(
         date=deposit.payment_date,
         description=(
             f"Bankgiroinsättning {deposit.serial} {deposit.payment_date:%Y-%m-%d}: "
@@ -252,6 +262,3 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         method=deposit.method,
         provider=methods.method(deposit.method).provider,
     )
-    # fresh: the deposit row was just written, its source is new; audit=False: the import's
-    # "bankgiro.file_imported" row records the file.
-    return voucher_create(spec, fresh=True, audit=False)
