@@ -17,6 +17,7 @@ from django.db import connections, router
 from django.db.models import Field, Model
 from django.db.models.expressions import BaseExpression
 
+_PIPELINE_FROM = 100  # objects; from here on PostgreSQL inserts them in a pipeline (below)
 _BUILT: dict[tuple[type[Model], str], tuple[str, str, list[Field[Any, Any]]]] = {}
 
 
@@ -61,10 +62,11 @@ def insert_new(objs: Sequence[Model], *, batch_rows: int = 500) -> None:
     width = len(fields)
     keys: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(objs) > 1:
+        if connection.vendor == "postgresql" and len(objs) > _PIPELINE_FROM:
             # psycopg converts a statement's placeholders in Python, uncached for a long one: a
             # 500-row VALUES list costs more there than in the database. One row's statement,
             # converted once, is run for every object in a pipeline, each returning its key.
+            # (A few rows, a payment's voucher, stay one statement: one round trip, no pipeline.)
             raw = cursor.cursor
             raw.executemany(
                 head + row + returning,
