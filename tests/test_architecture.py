@@ -243,6 +243,7 @@ LONG_MODULES = {
 LONG_FUNCTIONS = {
     "consonance/privacy/retention.py:apply_rule": "one rule's transaction, step by step",
     "consonance/payments/bankgiro/imports.py:_plan": "one pass deciding each payment's fate",
+    "consonance/payments/bankgiro/bgmax_reader.py:read": "the record loop, TK20 inline: 100 000 a file",
     "consonance/payments/bankgiro/imports.py:_apply": "the rows of one import, written in order",
     "consonance/mail/outbox.py:mail_queue": "validation of every header before one insert",
     "consonance/rights/residue.py:_registry_scan": "one pass over every identifier column",

@@ -67,8 +67,11 @@ def on_payout(payout: Payout) -> None:
     vouchers.voucher_for_payout(payout)
 
 
-def on_deposit(deposit: payment_hooks.DepositRecorded) -> None:
-    vouchers.voucher_for_deposit(deposit)
+def on_deposits(deposits: list[payment_hooks.DepositRecorded]) -> None:
+    """A BgMax file's deposits: the vouchers of those with money no order took, in one batch."""
+    services.vouchers_create_many(
+        specs=[spec for spec in map(vouchers.deposit_spec, deposits) if spec is not None]
+    )
 
 
 def on_invoiced(order: Order) -> None:
@@ -136,7 +139,7 @@ def register() -> None:
     payment_hooks.refund_recorded.register(on_refund)
     payment_hooks.fee_recorded.register(on_fee)
     payment_hooks.payout_recorded.register(on_payout)
-    payment_hooks.deposit_recorded.register(on_deposit)
+    payment_hooks.deposits_recorded.register(on_deposits)
     payment_hooks.provider_held.register(reconciliation.provider_held)
     payment_hooks.order_invoiced.register(on_invoiced)
     booking_hooks.order_documents.register(order_documents)

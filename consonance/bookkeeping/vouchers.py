@@ -232,9 +232,12 @@ def voucher_for_payout(payout: Payout) -> Voucher:
     return voucher_create(spec, audit=False)  # the payments app's "payout.recorded" row records it
 
 
-def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
-    """The part of a Bankgiro deposit the order ledger did not book; None when there is none
-    (or the deposit is not in kronor: the books are kept in SEK, she books it by hand)."""
+def deposit_spec(deposit: DepositRecorded) -> VoucherSpec | None:
+    """The voucher for the part of a Bankgiro deposit the order ledger did not book; None when
+    there is none (or the deposit is not in kronor: the books are kept in SEK, she books it by
+    hand). Written with the file's other deposits (services.vouchers_create_many: the deposit
+    rows were just written, so the sources are new; no audit row of its own, the import's
+    "bankgiro.file_imported" records the file)."""
     if deposit.currency != "SEK" or not (deposit.unmatched or deposit.deductions):
         return None
     unmatched, deducted = money(deposit.unmatched), money(deposit.deductions)
@@ -244,7 +247,7 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         (account("unidentified"), deducted),
         (account("bank"), -deducted),
     ]
-    spec = VoucherSpec(
+    return VoucherSpec(
         date=deposit.payment_date,
         description=(
             f"Bankgiroinsättning {deposit.serial} {deposit.payment_date:%Y-%m-%d}: "
@@ -258,6 +261,3 @@ def voucher_for_deposit(deposit: DepositRecorded) -> Voucher | None:
         method=deposit.method,
         provider=methods.method(deposit.method).provider,
     )
-    # fresh: the deposit row was just written, its source is new; audit=False: the import's
-    # "bankgiro.file_imported" row records the file.
-    return voucher_create(spec, fresh=True, audit=False)

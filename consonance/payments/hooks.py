@@ -132,8 +132,9 @@ class DepositRecorded:
     method: str  # the deposit's payment method (Order.method; the table of methods' row)
 
 
-#: A BgMax file's deposits were applied (emitted by payments.bankgiro, once per deposit).
-deposit_recorded: Hook[DepositRecorded, None] = Hook(
-    "payments.deposit_recorded",
-    when="a BgMax deposit was imported (the money no order took, and deductions)",
+#: A BgMax file's deposits were applied (emitted by payments.bankgiro, once per file with all
+#: its deposits, in the file's order: a file of a hundred deposits books them in one go).
+deposits_recorded: Hook[list[DepositRecorded], None] = Hook(
+    "payments.deposits_recorded",
+    when="a BgMax file's deposits were imported (the money no order took, and deductions)",
 )

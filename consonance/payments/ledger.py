@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consonance.audit.services import audit_append
+from consonance.lib.inserts import insert_new
 from consonance.payments import hooks
 from consonance.payments.models import Order, OrderEvent
 
@@ -171,7 +172,7 @@ def orders_record_payments(
                 at=now,
             )
         )
-    OrderEvent.objects.bulk_create(events, batch_size=1000)
+    insert_new(events)  # the statement built once (lib.inserts), not per batch as bulk_create does
     touched = sorted({event.order_id for event in events})
     _update_orders([orders[pk] for pk in touched])
     _audit_batch(actor, audit_detail, events, touched, outcome)

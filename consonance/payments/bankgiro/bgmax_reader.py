@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from consonance.lib.time import STOCKHOLM
 
@@ -77,13 +77,16 @@ class ExtraReference:
     reference_code: str
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
+class Payment(NamedTuple):
     """A TK20 payment or TK21 deduction with the TK22-29 records that follow it.
 
     ``amount`` is always positive; a deduction (kind "deduction") is subtracted from the deposit.
     ``reference`` is stripped: for reference code 2 it is the OCR number. ``deduction_code`` is
     set for TK21 only. ``line`` is the 1-based line of the TK20/TK21 record.
+
+    A named tuple rather than a frozen dataclass: as immutable, and a file of 100 000 payments
+    builds them in a fraction of the time (a frozen dataclass sets each of its 20 fields through
+    object.__setattr__).
     """
 
     kind: PaymentKind
@@ -106,6 +109,11 @@ class Payment:
     country: str = ""
     country_code: str = ""
     org_no: str = ""
+
+
+# The fields after ``line`` of a payment without TK22-29 records.
+_NO_SUPPLEMENT = ((), (), "", "", "", "", "", "", "", "")
+_tuple_new = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +274,12 @@ def _payment_fields(record: str, kind: PaymentKind, line: int) -> tuple[_Leading
 class _Reader:
     """State machine over the records of one file.
 
-    The open deposit lives in ``deposit``/``payments``/``deposit_ore``. The payment being read
-    is ``pending`` (its TK20/21 fields) plus whatever TK22-29 records followed it; it becomes a
-    Payment when the next TK20/21 or the TK15 arrives. TK26-29 are kept as raw records and only
-    sliced then, which keeps the per-record work small.
+    The open deposit lives in ``deposit``/``payments``/``deposit_ore``. Each TK20/21 becomes a
+    Payment at once, without supplementary fields; ``pending`` says the last one may still take
+    TK22-29 records. Those are collected (TK26-29 as raw records) and, when the next TK20/21 or
+    the TK15 arrives, flush() rebuilds that Payment with them. A TK20 is read inline in read():
+    one 80-character record is a handful of slices and one tuple, which is what a file of
+    100 000 payments costs.
     """
 
     __slots__ = (
@@ -290,6 +300,7 @@ class _Reader:
         "r27",
         "r28",
         "r29",
+        "supplemented",
     )
 
     def __init__(self) -> None:
@@ -299,7 +310,8 @@ class _Reader:
         self.deposit: tuple[str, str, str, int] | None = None  # bankgiro, plusgiro, currency, line
         self.payments: list[Payment] = []
         self.deposit_ore = 0  # running sum(TK20) - sum(TK21) of the open deposit
-        self.pending: _Leading | None = None
+        self.pending = False  # the last payment may take TK22-29 records
+        self.supplemented = False  # and has some, to be added by flush()
         self.extras: list[ExtraReference] | None = None
         self.infos: list[str] | None = None
         self.r26: str | None = None
@@ -330,15 +342,57 @@ class _Reader:
                 raise _RecordError("empty file")
             if lines[0][:2] != "01":
                 raise _RecordError(f"first record must be TK01, got {lines[0][:2]!r}")
+            payments = self.payments
+            digits, codes, channels, images = str.isdecimal, REFERENCE_CODES, CHANNELS, _IMAGE_FLAGS
             for number, record in enumerate(lines, 1):
                 if len(record) != RECORD_LENGTH:
                     record = _fit_length(record)
+                tk = record[:2]
+                if tk == "20" and self.deposit is not None:
+                    # The common record, inline (tk20() does the same): 3-12 sender bankgiro,
+                    # 13-37 reference, 38-55 amount, 56 reference code, 57 channel, 58-69 BGC
+                    # serial number, 70 image flag. An open deposit means TK70 is not read yet.
+                    if self.supplemented:
+                        self.flush()
+                    amount = record[37:55]
+                    if not (
+                        digits(amount)
+                        and record[55] in codes
+                        and record[56] in channels
+                        and record[69] in images
+                        and digits(record[2:12])
+                        and digits(record[57:69])
+                    ):
+                        _payment_fields(record, "payment", number)  # raises, naming the field
+                    ore = int(amount)
+                    payments.append(
+                        _tuple_new(
+                            Payment,
+                            (
+                                "payment",
+                                record[2:12],
+                                record[12:37].strip(),
+                                record[55],
+                                Decimal(ore).scaleb(-2),
+                                record[56],
+                                record[57:69],
+                                record[69] == "1",
+                                None,
+                                number,
+                                *_NO_SUPPLEMENT,
+                            ),
+                        )
+                    )
+                    self.deposit_ore += ore
+                    self.n20 += 1
+                    self.pending = True
+                    continue
                 if self.finished:
                     raise _RecordError("record after TK70")
-                tk = record[:2]
                 handler = handlers.get(tk)
                 if handler is not None:
                     handler(record, number)
+                    payments = self.payments  # a TK05 opens a new list
                 elif not tk.isdecimal():
                     raise _RecordError(f"record type must be two digits, got {tk!r}")
                 # Unknown but well-formed record types are ignored, as the specification asks.
@@ -356,17 +410,17 @@ class _Reader:
     # -- structure -------------------------------------------------------------------------
 
     def require_pending(self, tk: str) -> None:
-        if self.pending is None:
+        if not self.pending:
             raise _RecordError(f"TK{tk} does not follow a TK20 or TK21 payment record")
+        self.supplemented = True
 
     def flush(self) -> None:
-        """Turn the pending payment and its supplementary records into a Payment."""
-        pending = self.pending
-        assert pending is not None  # callers check
+        """Add the supplementary records read since the last payment to it."""
         r26, r27, r28, r29 = self.r26, self.r27, self.r28, self.r29
-        self.payments.append(
-            Payment(
-                *pending,
+        self.payments[-1] = _tuple_new(
+            Payment,
+            (
+                *self.payments[-1][:10],
                 tuple(self.extras) if self.extras else (),
                 tuple(self.infos) if self.infos else (),
                 # TK26: 3-37 name, 38-72 extra name.
@@ -381,9 +435,10 @@ class _Reader:
                 "" if r28 is None else r28[72:74].strip(),
                 # TK29: 3-14 organisation or personal identity number.
                 "" if r29 is None else r29[2:14].strip(),
-            )
+            ),
         )
-        self.pending = self.extras = self.infos = None
+        self.supplemented = False
+        self.extras = self.infos = None
         self.r26 = self.r27 = self.r28 = self.r29 = None
 
     # -- records ---------------------------------------------------------------------------
@@ -432,18 +487,22 @@ class _Reader:
     def tk20(self, record: str, line: int) -> None:
         if self.deposit is None:
             raise _RecordError("TK20 outside a deposit (no TK05 before it)")
-        if self.pending is not None:
+        if self.supplemented:
             self.flush()
-        self.pending, ore = _payment_fields(record, "payment", line)
+        leading, ore = _payment_fields(record, "payment", line)
+        self.payments.append(_tuple_new(Payment, (*leading, *_NO_SUPPLEMENT)))
+        self.pending = True
         self.deposit_ore += ore
         self.n20 += 1
 
     def tk21(self, record: str, line: int) -> None:
         if self.deposit is None:
             raise _RecordError("TK21 outside a deposit (no TK05 before it)")
-        if self.pending is not None:
+        if self.supplemented:
             self.flush()
-        self.pending, ore = _payment_fields(record, "deduction", line)
+        leading, ore = _payment_fields(record, "deduction", line)
+        self.payments.append(_tuple_new(Payment, (*leading, *_NO_SUPPLEMENT)))
+        self.pending = True
         self.deposit_ore -= ore
         self.n21 += 1
 
@@ -502,8 +561,9 @@ class _Reader:
     def tk15(self, record: str, line: int) -> None:
         if self.deposit is None:
             raise _RecordError("TK15 outside a deposit (no TK05 before it)")
-        if self.pending is not None:
+        if self.supplemented:
             self.flush()
+        self.pending = False
         bankgiro, plusgiro, currency, opened_at = self.deposit
         # 3-37 account, 38-45 payment date, 46-50 deposit serial, 51-68 amount, 69-71 currency,
         # 72-79 number of TK20+TK21, 80 deposit type.
