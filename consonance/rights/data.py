@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from consonance.privacy.registry import (
     stores,
     things_text,
 )
+from consonance.rights.categories import CategoryHeld, RuleEnd, category_entry
 from consonance.rights.readable import Group, group_for, readable_row
 from consonance.rights.residue import identifiers_from
 from consonance.rights.residue_columns import has_identifier_fields
@@ -133,83 +134,6 @@ def serialise_row(
         scrub = declaration.scrub.get(f.name)
         out[f.name] = scrub(value) if scrub else value
     return out
-
-
-@dataclass
-class RuleEnd:
-    rule: RetentionRule
-    until: dt.datetime | None  # None: the clock has not started (e.g. "until you delete it")
-    text: str
-
-
-@dataclass
-class CategoryHeld:
-    id: str
-    name: str
-    description: str
-    source: str
-    special: bool
-    purposes: list[dict]
-    recipients: list[dict]
-    retention: list[dict]
-    records: dict[str, list[dict]] = field(default_factory=dict)
-    count: int = 0  # rows, for machines; people read `things`
-    things: list[str] = field(default_factory=list)
-    readable: list[Group] = field(default_factory=list)
-    since: dt.datetime | None = None
-    until: list[RuleEnd] = field(default_factory=list)
-    legal_hold: str | None = None
-
-
-def category_facts(policy: Policy, category_id: str, language: str) -> dict:
-    """Why, how long and who else (P22, P24): every figure from the policy file."""
-    category = policy.categories[category_id]
-    purposes = []
-    for pid in category.purposes:
-        purpose = policy.purposes[pid]
-        purposes.append(
-            {
-                "id": pid,
-                "name": purpose.name.get(language),
-                "legal_basis": purpose.legal_basis,
-                "article": f"GDPR art. {purpose.article}",
-                "special_category_article": (
-                    f"GDPR art. {purpose.special_article}" if purpose.special_article else None
-                ),
-            }
-        )
-    recipients = []
-    for rid in category.recipients:
-        recipient = policy.recipients[rid]
-        recipients.append(
-            {
-                "id": rid,
-                "name": recipient.name,
-                "role": recipient.role,
-                "service": recipient.service.get(language),
-                "transfer_outside_eea": recipient.transfer_outside_eea,
-            }
-        )
-    retention = [
-        {
-            "rule": rule.id,
-            "promise": rule.promise,
-            "text": retention_sentence(policy, rule.id, language),
-            "action": rule.action,
-            "legal_hold": rule.legal_hold,
-        }
-        for rule in policy.rules_for(category_id)
-    ]
-    return {
-        "id": category_id,
-        "name": category.name.get(language),
-        "description": category.description.get(language),
-        "source": category.source.get(language),
-        "special": category.special,
-        "purposes": purposes,
-        "recipients": recipients,
-        "retention": retention,
-    }
 
 
 def _row_ends(
@@ -384,13 +308,9 @@ def holdings_of(
         things = _things(person, declaration, rows, known_things) if counted else []
         for holding in declaration.holdings:
             cid = holding.category
-            if cid not in policy.categories:
-                continue
-            entry = held.get(cid)
+            entry = category_entry(held, policy, cid, language)
             if entry is None:
-                facts = category_facts(policy, cid, language)
-                hold = next((r.legal_hold for r in policy.rules_for(cid) if r.legal_hold), None)
-                entry = held[cid] = CategoryHeld(**facts, legal_hold=hold)
+                continue
             entry.count += len(rows)
             entry.things += things
             ends_of = ends_by_category.setdefault(cid, {})

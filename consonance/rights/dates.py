@@ -16,7 +16,7 @@ from consonance.privacy.clocks import person_clocks
 from consonance.privacy.policy import RetentionRule, get_policy
 from consonance.privacy.register import retention_sentence
 from consonance.privacy.registry import registry
-from consonance.rights.data import CategoryHeld, RuleEnd, category_facts
+from consonance.rights.categories import CategoryHeld, RuleEnd, category_entry
 
 
 def person_deletion_dates(person: Person, *, language: str = "sv") -> list[CategoryHeld]:
@@ -32,13 +32,9 @@ def person_deletion_dates(person: Person, *, language: str = "sv") -> list[Categ
             continue
         for holding in declaration.holdings:
             cid = holding.category
-            if cid not in policy.categories:
-                continue
-            entry = held.get(cid)
+            entry = category_entry(held, policy, cid, language)
             if entry is None:
-                facts = category_facts(policy, cid, language)
-                hold = next((r.legal_hold for r in policy.rules_for(cid) if r.legal_hold), None)
-                entry = held[cid] = CategoryHeld(**facts, legal_hold=hold)
+                continue
             entry.count += found.rows
             ends_of = ends_by_category.setdefault(cid, {})
             for rule in policy.rules_for(cid):

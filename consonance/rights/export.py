@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from consonance.audit.services import actor_person
 from consonance.people.models import Person
 from consonance.privacy.policy import get_policy
-from consonance.rights.data import EXPORT_FORMAT, CategoryHeld, Holdings, holdings_of
+from consonance.rights.categories import CategoryHeld
+from consonance.rights.data import EXPORT_FORMAT, Holdings, holdings_of
 from consonance.rights.readable import export_context
 from consonance.rights.recipients import Shared, narrow_recipients, person_recipients
 from consonance.rights.selectors import journal_notes_for, journal_notes_released
