@@ -13,8 +13,10 @@ from consonance.bookkeeping.models import Document, FortnoxPosting, Voucher, Vou
 
 def fiscal_years() -> list[FiscalYear]:
     """Every fiscal year that has vouchers, newest first (the current one always)."""
+    # order_by(): the model's ordering would join DISTINCT (one row per voucher, not per year).
     starts = set(
         Voucher.objects.exclude(fiscal_year_start=None)
+        .order_by()
         .values_list("fiscal_year_start", flat=True)
         .distinct()
     )
@@ -45,6 +47,7 @@ def accounts_in(year: FiscalYear) -> list[str]:
     return sorted(
         set(
             VoucherRow.objects.filter(voucher__fiscal_year_start=year.start)
+            .order_by()  # as in fiscal_years: one row per account, not per voucher row
             .values_list("account", flat=True)
             .distinct()
         )
@@ -61,8 +64,12 @@ def months_in(year: FiscalYear) -> list[dt.date]:
 
 
 def series_in(year: FiscalYear) -> list[str]:
+    """The series a fiscal year's vouchers are in (one row per series, not per voucher)."""
     return sorted(
-        set(Voucher.objects.filter(fiscal_year_start=year.start).values_list("series", flat=True))
+        Voucher.objects.filter(fiscal_year_start=year.start)
+        .order_by()
+        .values_list("series", flat=True)
+        .distinct()
     )
 
 
