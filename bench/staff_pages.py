@@ -287,38 +287,29 @@ def _books(year: Year) -> None:
             held[day] = held.get(day, Decimal(0)) + net
         elif provider == "paypal":
             paypal[(day.year, day.month)] = paypal.get((day.year, day.month), Decimal(0)) + net
+    # Stripe pays out a week after each day's takings, PayPal when she withdraws at month's end.
+    arrivals = [
+        ("stripe", day + dt.timedelta(days=7), f"po_{day}", "system", amount)
+        for day, amount in sorted(held.items())
+    ] + [
+        ("paypal", dt.date(y, m, 28), f"uttag:{y}-{m}", "staff:1", amount)
+        for (y, m), amount in sorted(paypal.items())
+    ]
     payouts = []
-    for day, amount in sorted(held.items()):
-        arrived = day + dt.timedelta(days=7)
+    for provider, arrived, ref, by, amount in arrivals:
         if arrived > _now().date() or amount <= 0:
             continue
         payouts.append(
             Payout(
-                provider="stripe",
-                provider_ref=f"po_{day}",
+                provider=provider,
+                provider_ref=ref,
                 amount=amount,
                 arrived_on=arrived,
-                recorded_by="system",
+                recorded_by=by,
             )
         )
         specs.append(
-            (arrived, "transfer", "stripe", [("1930", amount), ("1580", -amount)], None, amount)
-        )
-    for (y, m), amount in sorted(paypal.items()):
-        arrived = dt.date(y, m, 28)
-        if arrived > _now().date() or amount <= 0:
-            continue
-        payouts.append(
-            Payout(
-                provider="paypal",
-                provider_ref=f"uttag:{y}-{m}",
-                amount=amount,
-                arrived_on=arrived,
-                recorded_by="staff:1",
-            )
-        )
-        specs.append(
-            (arrived, "transfer", "paypal", [("1930", amount), ("1580", -amount)], None, amount)
+            (arrived, "transfer", provider, [("1930", amount), ("1580", -amount)], None, amount)
         )
     Payout.objects.bulk_create(payouts)
     by_year: dict = {}
