@@ -171,8 +171,7 @@ class BulkPipeline:
 
     `record(key, SENT | REFUSED)` is called as soon as a message's fate is known (250, or a
     permanent 5xx refusal). `before_content()` runs before every write that hands a message's
-    content over, `after_content()` right after it (while the server is busy with it): the
-    caller commits what it has recorded in one or the other (newsletter/marks.py). A temporary
+    content over: the caller commits what it has recorded there (newsletter/marks.py). A temporary
     failure (4xx) or a lost connection raises as smtplib does; a message not yet recorded was not
     accepted, as far as this sender can know."""
 
@@ -182,16 +181,11 @@ class BulkPipeline:
         *,
         record: Callable[[Hashable, str], None],
         before_content: Callable[[], None] = _nothing,
-        after_content: Callable[[], None] = _nothing,
     ) -> None:
         self.connection = connection
         self.smtp: smtplib.SMTP = connection.connection
         self.sender = _sender(settings.DEFAULT_FROM_EMAIL)[0]
-        self.record, self.before_content, self.after_content = (
-            record,
-            before_content,
-            after_content,
-        )
+        self.record, self.before_content = record, before_content
         self._pending: tuple[Hashable, bytes] | None = None  # answered 354, content not sent
         self._purposes: dict[str, float] = {}
 
@@ -254,7 +248,6 @@ class BulkPipeline:
         else:
             self.before_content()
             self.smtp.send(previous[1] + b".\r\n" + envelope.encode("ascii"))
-            self.after_content()
         raw = smtplib._quote_periods(content())  # type: ignore[attr-defined]
         if not raw.endswith(b"\r\n"):
             raw += b"\r\n"
@@ -297,7 +290,6 @@ class BulkPipeline:
         if previous is not None:
             self.before_content()
             self.smtp.send(previous[1] + b".\r\n")
-            self.after_content()
             self._answer(previous[0])
 
 
@@ -306,7 +298,6 @@ def mail_bulk_pipeline(
     *,
     record: Callable[[Hashable, str], None],
     before_content: Callable[[], None] = _nothing,
-    after_content: Callable[[], None] = _nothing,
 ) -> BulkPipeline | None:
     """A BulkPipeline over this open connection, or None when it is not SMTP or the server does
     not offer PIPELINING (send with mail_bulk_send then)."""
@@ -318,9 +309,7 @@ def mail_bulk_pipeline(
         return None
     if smtp.sock is not None:  # one write per message: nothing for Nagle to wait for
         smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return BulkPipeline(
-        connection, record=record, before_content=before_content, after_content=after_content
-    )
+    return BulkPipeline(connection, record=record, before_content=before_content)
 
 
 def mail_suppressed_among(addresses: Iterable[str]) -> set[str]:

@@ -104,9 +104,6 @@ class Marks:
             self.flush()
         self._out += 1
 
-    def after_content(self) -> None:
-        return None
-
     def flush(self) -> None:
         """Commit every recorded outcome. Every content handed over so far has been answered by
         then (the pipeline reads the last answer before its caller flushes), or its recipient is
@@ -115,7 +112,3 @@ class Marks:
         for state, ids in waiting.items():
             deliveries_mark(ids, state)
         self._out = 0
-
-    def close(self) -> None:
-        """Commit everything (call it once, at the end)."""
-        self.flush()

@@ -285,12 +285,7 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
 
     try:
         with fast_commits(), mail_bulk_connection() as smtp:
-            pipeline = mail_bulk_pipeline(
-                smtp,
-                record=record,
-                before_content=marks.before_content,
-                after_content=marks.after_content,
-            )
+            pipeline = mail_bulk_pipeline(smtp, record=record, before_content=marks.before_content)
             while True:
                 if pipeline is not None:
                     pipeline.finish()
@@ -310,15 +305,15 @@ def campaign_deliver(campaign_id: int, *, batch_size: int = BATCH_SIZE) -> str:
                         template, url = _copy(campaign, templates, delivery)
                         pipeline.send_copy(delivery.pk, _to(delivery), template, url)
     except LeaseLost:
-        marks.close()
+        marks.flush()
         log.warning("campaign %s: another sender took over", campaign_id)
         return "busy"
     except (smtplib.SMTPException, OSError) as error:
-        marks.close()
+        marks.flush()
         log.warning("campaign %s interrupted: %s", campaign_id, type(error).__name__)
         _lease_release(campaign_id, owner)
         return "interrupted"
-    marks.close()
+    marks.flush()
     _finish(campaign)
     _lease_release(campaign_id, owner)
     return "done"
