@@ -14,6 +14,11 @@ from consonance.privacy.registry import registry
 PERSON_SENTINEL = -739_146_251
 
 
+def for_person(params, person_id: int) -> list:
+    """A plan's parameters with the sentinel replaced by her id (census, clocks, residue)."""
+    return [person_id if p == PERSON_SENTINEL else p for p in params]
+
+
 @cache
 def _census_plan(
     vendor: str, things: bool = False
@@ -45,7 +50,7 @@ def _census_plan(
 def _census_rows(person_id: int, things: bool) -> list[tuple[int, int, int]]:
     sql, params, order = _census_plan(connection.vendor, things)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person_id if p == PERSON_SENTINEL else p for p in params])
+        cursor.execute(sql, for_person(params, person_id))
         return [(*order[i], n) for i, n in cursor.fetchall()]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_date, parse_datetime
 
-from consonance.privacy.census import PERSON_SENTINEL
+from consonance.privacy.census import PERSON_SENTINEL, for_person
 from consonance.privacy.registry import (
     PersonalModel,
     as_datetime,
@@ -89,7 +89,7 @@ def person_clocks(person_id: int) -> dict[str, ModelClocks]:
     without her rows left out), in one query planned once per process."""
     sql, params, order = _clocks_plan(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person_id if p == PERSON_SENTINEL else p for p in params])
+        cursor.execute(sql, for_person(params, person_id))
         values = iter(cursor.fetchone())
     found = {}
     for declaration, paths in order:

@@ -19,7 +19,7 @@ from consonance.lib.text import normalise_email
 from consonance.mail.selectors import outbox_waiting_to
 from consonance.people.keys import keys_for, person_keys
 from consonance.people.models import Person
-from consonance.privacy.census import PERSON_SENTINEL, census
+from consonance.privacy.census import PERSON_SENTINEL, census, for_person
 from consonance.privacy.policy import Policy, RetentionRule, get_policy
 from consonance.privacy.registry import (
     Holding,
@@ -218,12 +218,7 @@ def _tables_with_hits(ids: Identifiers) -> set[str]:
         table = model._meta.db_table
         tests = []
         if ids.person_id is not None:
-            tests.append(
-                (
-                    f"EXISTS ({linked})",
-                    [ids.person_id if p == PERSON_SENTINEL else p for p in linked_params],
-                )
-            )
+            tests.append((f"EXISTS ({linked})", for_person(linked_params, ids.person_id)))
         names = {n for _c, n, _f in columns}
         pair = {"first_name", "last_name"} <= names
         for column, name, field_name in columns:
